@@ -1,0 +1,284 @@
+//! Logging in and out, and setting a password from a one-time link.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::{
+    Extension, Form, Router,
+    extract::{ConnectInfo, FromRequestParts, Path, State},
+    http::request::Parts,
+    response::{IntoResponse, Redirect, Response},
+    routing::get,
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    PageCtx, password,
+    session::{self, ActiveSession},
+};
+use crate::{
+    AppState, audit,
+    error::{AppError, Result},
+    web::{Ctx, FormErrors, redirect_with_flash, render},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/logga-in", get(login_form).post(login))
+        .route("/logga-ut", axum::routing::post(logout))
+        .route("/losenord/{token}", get(set_password_form).post(set_password))
+}
+
+/// Failed logins within this window count…
+const FAILURE_WINDOW_MINUTES: i32 = 15;
+/// …and this many for one account, or this many from one address, stop further tries for a while.
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// The client's address, when the server was started with connection info.
+pub struct ClientIp(pub String);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_else(|| "okänd".into());
+        Ok(ClientIp(ip))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    ctx: Ctx,
+    email: String,
+    failed: Option<&'static str>,
+}
+
+async fn login_form(PageCtx(ctx): PageCtx) -> Result<Response> {
+    if ctx.user.is_some() {
+        return Ok(Redirect::to("/").into_response());
+    }
+    render(&LoginPage { ctx, email: String::new(), failed: None })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Credentials {
+    id: Uuid,
+    password_hash: Option<String>,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    ClientIp(ip): ClientIp,
+    active: Option<Extension<ActiveSession>>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response> {
+    let email = form.email.trim().to_lowercase();
+    let page = |ctx: Ctx, failed| LoginPage { ctx, email: form.email.trim().to_string(), failed: Some(failed) };
+
+    let (by_account, by_address): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
+         FROM login_failures WHERE failed_at > now() - make_interval(mins => $3)",
+    )
+    .bind(&email)
+    .bind(&ip)
+    .bind(FAILURE_WINDOW_MINUTES)
+    .fetch_one(&state.db)
+    .await?;
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        let mut response = render(&page(
+            ctx,
+            "För många misslyckade inloggningsförsök. Vänta en kvart och försök igen.",
+        ))?;
+        *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+        return Ok(response);
+    }
+
+    let credentials: Option<Credentials> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1 AND active")
+            .bind(&email)
+            .fetch_optional(&state.db)
+            .await?;
+    let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
+    let ok = password::verify(form.password.clone(), stored).await?;
+
+    let mut tx = state.db.begin().await?;
+    let Some(user) = credentials.filter(|_| ok) else {
+        sqlx::query("INSERT INTO login_failures (email, ip) VALUES ($1, $2)")
+            .bind(&email)
+            .bind(&ip)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor: None,
+                action: "login_failed",
+                entity: "login",
+                entity_id: email.chars().take(200).collect(),
+                before: None,
+                after: Some(json!({ "ip": ip })),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let mut response = render(&page(ctx, "Inloggningen misslyckades."))?;
+        *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+        return Ok(response);
+    };
+    if let Some(Extension(previous)) = active {
+        session::end(&mut tx, &previous.id_hash).await?;
+    }
+    let token = session::create(&mut tx, user.id).await?;
+    sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(&email).execute(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id),
+            action: "login",
+            entity: "user",
+            entity_id: user.id.to_string(),
+            before: None,
+            after: Some(json!({ "ip": ip })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    let mut response = Redirect::to("/").into_response();
+    session::set_session_cookie(&mut response, &token, state.config.cookie_secure);
+    Ok(response)
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    active: Option<Extension<ActiveSession>>,
+) -> Result<Response> {
+    if let (Some(Extension(active)), Some(user)) = (active, ctx.user) {
+        let mut tx = state.db.begin().await?;
+        session::end(&mut tx, &active.id_hash).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor: Some(user.id),
+                action: "logout",
+                entity: "user",
+                entity_id: user.id.to_string(),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    let mut response = redirect_with_flash("/logga-in", "Du är utloggad.");
+    session::clear_session_cookie(&mut response, state.config.cookie_secure);
+    Ok(response)
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenOwner {
+    user_id: Uuid,
+    name: String,
+    email: String,
+}
+
+async fn token_owner(state: &AppState, token: &str) -> Result<TokenOwner> {
+    sqlx::query_as(
+        "SELECT t.user_id, u.name, u.email FROM password_tokens t JOIN users u ON u.id = t.user_id
+         WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > now() AND u.active",
+    )
+    .bind(session::hash_token(token))
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "auth/set_password.html")]
+struct SetPasswordPage {
+    ctx: Ctx,
+    name: String,
+    email: String,
+    errors: FormErrors,
+}
+
+async fn set_password_form(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    let owner = token_owner(&state, &token).await?;
+    render(&SetPasswordPage { ctx, name: owner.name, email: owner.email, errors: FormErrors::default() })
+}
+
+#[derive(Deserialize)]
+struct SetPasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_repeat: String,
+}
+
+async fn set_password(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    Path(token): Path<String>,
+    Form(form): Form<SetPasswordForm>,
+) -> Result<Response> {
+    let owner = token_owner(&state, &token).await?;
+    if let Err(message) = password::check_new_password(&form.password, &form.password_repeat) {
+        let mut errors = FormErrors::default();
+        errors.add("password", message);
+        let mut response = render(&SetPasswordPage { ctx, name: owner.name, email: owner.email, errors })?;
+        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(response);
+    }
+    let hash = password::hash(form.password).await?;
+    let mut tx = state.db.begin().await?;
+    let used = sqlx::query("UPDATE password_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL")
+        .bind(session::hash_token(&token))
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(AppError::Conflict("Länken har redan använts.".into()));
+    }
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(owner.user_id)
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await?;
+    // A new password ends every session started with the old one.
+    session::end_all_for_user(&mut tx, owner.user_id).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(owner.user_id),
+            action: "password_set",
+            entity: "user",
+            entity_id: owner.user_id.to_string(),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash("/logga-in", "Lösenordet är sparat. Logga in med ditt nya lösenord."))
+}

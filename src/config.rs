@@ -1,0 +1,153 @@
+//! Typed configuration from the environment, checked once at start-up.
+
+use std::{fmt, net::SocketAddr, path::PathBuf};
+
+#[derive(Clone)]
+pub struct Config {
+    /// `LISTEN_ADDR`, default `127.0.0.1:3000`.
+    pub listen_addr: SocketAddr,
+    /// `DATABASE_URL`; unset means: start a private PostgreSQL under `data_dir`.
+    pub database_url: Option<String>,
+    /// `DATA_DIR`, default `./data`: where the private PostgreSQL lives.
+    pub data_dir: PathBuf,
+    /// `COOKIE_SECURE`: mark cookies `Secure` (required when served over https).
+    pub cookie_secure: bool,
+    /// `LOG_FORMAT`: `text` (default) or `json`.
+    pub log_format: LogFormat,
+    /// `DEMO`: load demo users. Default: on with the private database, off otherwise.
+    pub demo: bool,
+    /// `PUBLIC_URL`: the address people use, for links shown on screen.
+    pub public_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid configuration: {}", self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let listen_addr = match get("LISTEN_ADDR") {
+            Some(v) => v.trim().parse().map_err(|_| {
+                ConfigError(format!("LISTEN_ADDR must be host:port, e.g. 127.0.0.1:3000 (got {v:?})"))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let database_url = get("DATABASE_URL");
+        if let Some(url) = &database_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError("DATABASE_URL must start with postgres://".into()));
+        }
+        let cookie_secure = parse_bool(&get, "COOKIE_SECURE", false)?;
+        let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!("LOG_FORMAT must be text or json (got {other:?})")));
+            }
+        };
+        let demo = parse_bool(&get, "DEMO", database_url.is_none())?;
+        let public_url = get("PUBLIC_URL")
+            .unwrap_or_else(|| format!("http://localhost:{}", listen_addr.port()))
+            .trim_end_matches('/')
+            .to_string();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError("PUBLIC_URL must start with http:// or https://".into()));
+        }
+        Ok(Config {
+            listen_addr,
+            database_url,
+            data_dir: get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
+            cookie_secure,
+            log_format,
+            demo,
+            public_url,
+        })
+    }
+}
+
+fn parse_bool(get: &impl Fn(&str) -> Option<String>, key: &str, default: bool) -> Result<bool, ConfigError> {
+    match get(key).as_deref().map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
+        Some(v) => Err(ConfigError(format!("{key} must be true or false (got {v:?})"))),
+    }
+}
+
+// The database URL may carry a password: keep it out of logs.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen_addr", &self.listen_addr)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<hidden>"))
+            .field("data_dir", &self.data_dir)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("log_format", &self.log_format)
+            .field("demo", &self.demo)
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_localhost_with_a_private_database_and_demo_data() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.listen_addr.to_string(), "127.0.0.1:3000");
+        assert!(c.database_url.is_none());
+        assert!(c.demo);
+        assert!(!c.cookie_secure);
+        assert_eq!(c.log_format, LogFormat::Text);
+        assert_eq!(c.public_url, "http://localhost:3000");
+    }
+
+    #[test]
+    fn an_external_database_turns_demo_data_off_unless_asked_for() {
+        let c = config(&[("DATABASE_URL", "postgres://u:secret@db/x")]).expect("valid");
+        assert!(!c.demo);
+        assert!(!format!("{c:?}").contains("secret"));
+        let c = config(&[("DATABASE_URL", "postgres://db/x"), ("DEMO", "true")]).expect("valid");
+        assert!(c.demo);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_variable_named() {
+        for (key, value) in [
+            ("LISTEN_ADDR", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("COOKIE_SECURE", "maybe"),
+            ("LOG_FORMAT", "xml"),
+            ("PUBLIC_URL", "example.org"),
+        ] {
+            let err = config(&[(key, value)]).expect_err(key);
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+}

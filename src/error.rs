@@ -1,0 +1,102 @@
+//! One error type for every handler. What a person may see is said in Swedish;
+//! internal errors are logged once and shown as a plain apology.
+
+use askama::Template;
+use axum::{
+    http::{StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+
+use crate::web::Ctx;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Not logged in (or the session ended): go to the login page.
+    Unauthenticated,
+    /// The id is unknown, or belongs to someone the user may not see.
+    NotFound,
+    /// Logged in, but the role may not do this.
+    Forbidden,
+    /// A POST without a valid CSRF token, or from another site.
+    Csrf,
+    /// Too many attempts; try later.
+    TooManyRequests(String),
+    /// A request the user can correct, said in Swedish.
+    BadRequest(String),
+    /// Someone else got there first ("already handled").
+    Conflict(String),
+    Internal(String),
+}
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            other => AppError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: Ctx,
+    title: &'static str,
+    message: String,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match self {
+            AppError::Unauthenticated => return Redirect::to("/logga-in").into_response(),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "Sidan finns inte",
+                "Sidan du söker finns inte, eller så har du inte behörighet att se den.".to_string(),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "Ingen behörighet",
+                "Din roll ger inte behörighet till den här sidan.".to_string(),
+            ),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "Formuläret kunde inte skickas",
+                "Formuläret hade gått ut eller kom från en annan webbplats. Gå tillbaka, ladda om sidan och försök igen."
+                    .to_string(),
+            ),
+            AppError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "För många försök", m),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Felaktig begäran", m),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "Redan hanterat", m),
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Något gick fel",
+                    "Ett oväntat fel inträffade. Ingenting har sparats. Försök igen om en stund.".to_string(),
+                )
+            }
+        };
+        let page = ErrorPage { ctx: Ctx::plain(), title, message };
+        match page.render() {
+            Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "error page failed to render");
+                (status, title).into_response()
+            }
+        }
+    }
+}
+
+/// The name of the constraint a database error violated, to turn it into a form error.
+pub fn violated_constraint(e: &sqlx::Error) -> Option<&str> {
+    e.as_database_error().and_then(|d| d.constraint())
+}

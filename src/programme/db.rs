@@ -1,0 +1,134 @@
+//! The programme's tables: periods, actors, years, organisations.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::model::{BudgetState, Deadlines, standard_deadlines};
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct Period {
+    pub id: Uuid,
+    pub decision_number: String,
+    pub decision_date: NaiveDate,
+    pub title: String,
+    pub ministry: String,
+    pub first_year: i32,
+    pub last_year: i32,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct Organisation {
+    pub id: Uuid,
+    pub name: String,
+    pub org_number: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Actor {
+    pub organisation_id: Uuid,
+    pub actor_name: String,
+    pub org_number: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct ProgrammeYear {
+    pub year: i32,
+    pub period_id: Uuid,
+    pub cap_per_actor: Decimal,
+    pub budget_state: BudgetState,
+    pub requisition_deadline: NaiveDate,
+    pub report_deadline: NaiveDate,
+    pub repayment_deadline: NaiveDate,
+    pub agency_requisition_deadline: NaiveDate,
+    pub agency_repayment_deadline: NaiveDate,
+    pub summary_deadline: NaiveDate,
+}
+
+impl ProgrammeYear {
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            requisition: self.requisition_deadline,
+            report: self.report_deadline,
+            repayment: self.repayment_deadline,
+            agency_requisition: self.agency_requisition_deadline,
+            agency_repayment: self.agency_repayment_deadline,
+            summary: self.summary_deadline,
+        }
+    }
+}
+
+pub async fn periods(db: &PgPool) -> sqlx::Result<Vec<Period>> {
+    sqlx::query_as("SELECT * FROM periods ORDER BY first_year").fetch_all(db).await
+}
+
+pub async fn period(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Period>> {
+    sqlx::query_as("SELECT * FROM periods WHERE id = $1").bind(id).fetch_optional(db).await
+}
+
+pub async fn years(db: &PgPool) -> sqlx::Result<Vec<ProgrammeYear>> {
+    sqlx::query_as("SELECT * FROM programme_years ORDER BY year").fetch_all(db).await
+}
+
+pub async fn year(db: &PgPool, year: i32) -> sqlx::Result<Option<ProgrammeYear>> {
+    sqlx::query_as("SELECT * FROM programme_years WHERE year = $1").bind(year).fetch_optional(db).await
+}
+
+pub async fn actors_of_period(db: &PgPool, period_id: Uuid) -> sqlx::Result<Vec<Actor>> {
+    sqlx::query_as(
+        "SELECT a.organisation_id, a.actor_name, o.org_number
+         FROM period_actors a JOIN organisations o ON o.id = a.organisation_id
+         WHERE a.period_id = $1 ORDER BY a.actor_name",
+    )
+    .bind(period_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The actors of a programme year, limited to one organisation when `only` is set.
+pub async fn actors_of_year(db: &PgPool, year: i32, only: Option<Uuid>) -> sqlx::Result<Vec<Actor>> {
+    sqlx::query_as(
+        "SELECT a.organisation_id, a.actor_name, o.org_number
+         FROM programme_years y
+         JOIN period_actors a ON a.period_id = y.period_id
+         JOIN organisations o ON o.id = a.organisation_id
+         WHERE y.year = $1 AND ($2::uuid IS NULL OR a.organisation_id = $2)
+         ORDER BY a.actor_name",
+    )
+    .bind(year)
+    .bind(only)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn organisations(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
+    sqlx::query_as("SELECT id, name, org_number FROM organisations ORDER BY name").fetch_all(db).await
+}
+
+/// Creates the years `from..=to` of a period that don't exist yet, with the standard
+/// deadlines, the standard cap and a budget still to be decided.
+pub async fn add_missing_years(conn: &mut PgConnection, period_id: Uuid, from: i32, to: i32) -> sqlx::Result<()> {
+    for y in from..=to {
+        let d = standard_deadlines(y);
+        sqlx::query(
+            "INSERT INTO programme_years (year, period_id, cap_per_actor, budget_state, requisition_deadline,
+                 report_deadline, repayment_deadline, agency_requisition_deadline, agency_repayment_deadline,
+                 summary_deadline)
+             VALUES ($1, $2, 1000000, 'pending', $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (year) DO NOTHING",
+        )
+        .bind(y)
+        .bind(period_id)
+        .bind(d.requisition)
+        .bind(d.report)
+        .bind(d.repayment)
+        .bind(d.agency_requisition)
+        .bind(d.agency_repayment)
+        .bind(d.summary)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

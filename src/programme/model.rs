@@ -1,0 +1,208 @@
+//! The programme's pure rules: deadlines, the current year, organisation numbers.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "budget_state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum BudgetState {
+    Pending,
+    Decided,
+}
+
+impl BudgetState {
+    pub fn label(self) -> &'static str {
+        match self {
+            BudgetState::Pending => "Väntar på budgetbeslut",
+            BudgetState::Decided => "Beslutad",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            BudgetState::Pending => "pending",
+            BudgetState::Decided => "decided",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<BudgetState> {
+        [BudgetState::Pending, BudgetState::Decided].into_iter().find(|b| b.key() == key)
+    }
+}
+
+/// The six deadlines of a programme year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Deadlines {
+    /// The region's requisition to Tillväxtverket.
+    pub requisition: NaiveDate,
+    /// The region's activity report (Y+1).
+    pub report: NaiveDate,
+    /// The region's repayment of unused funds (Y+1).
+    pub repayment: NaiveDate,
+    /// Tillväxtverket's requisition from Kammarkollegiet.
+    pub agency_requisition: NaiveDate,
+    /// Tillväxtverket's repayment and financial report to Kammarkollegiet (Y+1).
+    pub agency_repayment: NaiveDate,
+    /// Tillväxtverket's summary to the Government (Y+1).
+    pub summary: NaiveDate,
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    // Only called with fixed, valid month-day pairs.
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+/// The deadlines decision I2021/00795 and Tillväxtverket's assignment set for year `y`:
+/// requisition 31 March, report 31 January and repayment 26 February the year after;
+/// Tillväxtverket requisitions by 1 December, repays by 15 March and reports by 26 March.
+pub fn standard_deadlines(y: i32) -> Deadlines {
+    Deadlines {
+        requisition: ymd(y, 3, 31),
+        report: ymd(y + 1, 1, 31),
+        repayment: ymd(y + 1, 2, 26),
+        agency_requisition: ymd(y, 12, 1),
+        agency_repayment: ymd(y + 1, 3, 15),
+        summary: ymd(y + 1, 3, 26),
+    }
+}
+
+/// The same order the schema's CHECK demands, said in Swedish beside the form.
+pub fn check_deadline_order(d: &Deadlines) -> Result<(), (&'static str, &'static str)> {
+    if d.requisition >= d.report {
+        return Err(("report_deadline", "Redovisningen måste ligga efter rekvisitionen."));
+    }
+    if d.report > d.repayment {
+        return Err(("repayment_deadline", "Återbetalningen kan inte ligga före redovisningen."));
+    }
+    if d.repayment > d.agency_repayment {
+        return Err((
+            "agency_repayment_deadline",
+            "Tillväxtverkets återbetalning kan inte ligga före regionernas återbetalning.",
+        ));
+    }
+    if d.agency_repayment > d.summary {
+        return Err(("summary_deadline", "Sammanställningen kan inte ligga före Tillväxtverkets återbetalning."));
+    }
+    Ok(())
+}
+
+/// The programme year whose cycle is running: the latest year not after today's,
+/// or the first one if the programme hasn't begun.
+pub fn current_year(years: &[i32], today: NaiveDate) -> Option<i32> {
+    years.iter().copied().filter(|&y| y <= today.year()).max().or_else(|| years.iter().copied().min())
+}
+
+/// How a deadline stands today, for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeadlineStatus {
+    DaysLeft(i64),
+    Today,
+    Passed(i64),
+}
+
+impl DeadlineStatus {
+    pub fn of(deadline: NaiveDate, today: NaiveDate) -> DeadlineStatus {
+        let days = (deadline - today).num_days();
+        match days {
+            0 => DeadlineStatus::Today,
+            d if d > 0 => DeadlineStatus::DaysLeft(d),
+            d => DeadlineStatus::Passed(-d),
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            DeadlineStatus::DaysLeft(1) => "1 dag kvar".into(),
+            DeadlineStatus::DaysLeft(d) => format!("{d} dagar kvar"),
+            DeadlineStatus::Today => "Sista dagen i dag".into(),
+            DeadlineStatus::Passed(1) => "Passerad för 1 dag sedan".into(),
+            DeadlineStatus::Passed(d) => format!("Passerad för {d} dagar sedan"),
+        }
+    }
+
+    pub fn is_passed(self) -> bool {
+        matches!(self, DeadlineStatus::Passed(_))
+    }
+}
+
+/// A Swedish organisation number, `NNNNNN-NNNN`, with a valid Luhn check digit.
+pub fn parse_org_number(input: &str) -> Result<String, &'static str> {
+    let digits: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err("Ange organisationsnumret som tio siffror, till exempel 232100-0016.");
+    }
+    let sum: u32 = digits
+        .bytes()
+        .map(|b| u32::from(b - b'0'))
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 0 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { d })
+        .sum();
+    if sum % 10 != 0 {
+        return Err("Organisationsnumret har fel kontrollsiffra.");
+    }
+    Ok(format!("{}-{}", &digits[..6], &digits[6..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    #[test]
+    fn a_standard_year_follows_the_decision_and_the_assignment() {
+        let d = standard_deadlines(2025);
+        assert_eq!(d.requisition, date(2025, 3, 31));
+        assert_eq!(d.report, date(2026, 1, 31));
+        assert_eq!(d.repayment, date(2026, 2, 26));
+        assert_eq!(d.agency_requisition, date(2025, 12, 1));
+        assert_eq!(d.agency_repayment, date(2026, 3, 15));
+        assert_eq!(d.summary, date(2026, 3, 26));
+        assert_eq!(check_deadline_order(&d), Ok(()));
+    }
+
+    #[test]
+    fn deadlines_out_of_order_are_refused_by_field() {
+        let mut d = standard_deadlines(2024);
+        d.report = date(2024, 1, 1);
+        assert_eq!(check_deadline_order(&d).map_err(|e| e.0), Err("report_deadline"));
+        let mut d = standard_deadlines(2024);
+        d.repayment = date(2025, 1, 30);
+        assert_eq!(check_deadline_order(&d).map_err(|e| e.0), Err("repayment_deadline"));
+        let mut d = standard_deadlines(2024);
+        d.summary = date(2025, 3, 1);
+        assert_eq!(check_deadline_order(&d).map_err(|e| e.0), Err("summary_deadline"));
+    }
+
+    #[test]
+    fn the_current_year_is_the_latest_one_begun() {
+        let years = [2021, 2022, 2023, 2024, 2025];
+        assert_eq!(current_year(&years, date(2023, 6, 1)), Some(2023));
+        assert_eq!(current_year(&years, date(2026, 11, 23)), Some(2025));
+        assert_eq!(current_year(&years, date(2020, 1, 1)), Some(2021));
+        assert_eq!(current_year(&[], date(2020, 1, 1)), None);
+    }
+
+    #[test]
+    fn deadline_status_counts_days() {
+        let deadline = date(2026, 3, 31);
+        assert_eq!(DeadlineStatus::of(deadline, date(2026, 3, 1)), DeadlineStatus::DaysLeft(30));
+        assert_eq!(DeadlineStatus::of(deadline, date(2026, 3, 31)), DeadlineStatus::Today);
+        assert_eq!(DeadlineStatus::of(deadline, date(2026, 4, 2)), DeadlineStatus::Passed(2));
+        assert_eq!(DeadlineStatus::DaysLeft(1).label(), "1 dag kvar");
+        assert!(DeadlineStatus::Passed(2).is_passed());
+    }
+
+    #[test]
+    fn organisation_numbers_need_a_valid_check_digit() {
+        assert_eq!(parse_org_number("232100-0016"), Ok("232100-0016".to_string()));
+        assert_eq!(parse_org_number("2321000016"), Ok("232100-0016".to_string()));
+        assert_eq!(parse_org_number("212000-0803"), Ok("212000-0803".to_string()));
+        assert!(parse_org_number("232100-0017").is_err());
+        assert!(parse_org_number("23210").is_err());
+        assert!(parse_org_number("abcdef-ghij").is_err());
+    }
+}

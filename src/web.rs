@@ -1,0 +1,149 @@
+//! What every page shares: the context the layout needs, the askama filters,
+//! flash messages, rendering and the security headers.
+
+use askama::Template;
+use axum::{
+    extract::{MatchedPath, Request},
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::{Html, IntoResponse, Redirect, Response},
+};
+use std::collections::BTreeMap;
+
+use crate::{
+    auth::{Role, SessionUser},
+    error::{AppError, Result},
+};
+
+/// What the base layout needs on every page.
+#[derive(Clone, Debug, Default)]
+pub struct Ctx {
+    pub user: Option<SessionUser>,
+    pub csrf: String,
+    pub flash: Option<String>,
+}
+
+impl Ctx {
+    /// For pages rendered outside a request's context (the error page).
+    pub fn plain() -> Ctx {
+        Ctx::default()
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+}
+
+/// Renders a template into a response, with errors going through `AppError`.
+pub fn render(template: &impl Template) -> Result<Response> {
+    Ok(Html(template.render()?).into_response())
+}
+
+/// Field errors of a form, shown at the top of the form and beside each field.
+#[derive(Clone, Debug, Default)]
+pub struct FormErrors(BTreeMap<&'static str, String>);
+
+impl FormErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&&'static str, &String)> {
+        self.0.iter()
+    }
+}
+
+pub const FLASH_COOKIE: &str = "dk_flash";
+
+/// Redirects after a successful action, carrying its confirmation to the next page.
+pub fn redirect_with_flash(to: &str, message: &str) -> Response {
+    let value: String = url_encode(message);
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+pub fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("v", s)]).map(|q| q[2..].to_string()).unwrap_or_default()
+}
+
+pub fn url_decode(s: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}")).ok()?.into_iter().next().map(|(_, v)| v)
+}
+
+/// Security headers on every response; `no-store` on everything but static files,
+/// so a page with personal data is never cached.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let is_static = request.extensions().get::<MatchedPath>().is_none() && request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let set = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        // No referrer: set-password links carry a token in the path.
+        (header::REFERRER_POLICY, "no-referrer"),
+    ];
+    for (name, value) in set {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !is_static {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+/// Filters used by the templates: money and dates the Swedish way.
+pub mod filters {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
+    #[askama::filter_fn]
+    pub fn kr(value: &Decimal, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(crate::money::format_kronor(*value))
+    }
+
+    #[askama::filter_fn]
+    pub fn date(value: &NaiveDate, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(crate::dates::format_date(*value))
+    }
+
+    #[askama::filter_fn]
+    pub fn amount_input(value: &Decimal, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(crate::money::format_input(*value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flash_messages_survive_the_cookie_round_trip() {
+        let message = "Användaren Åsa Öberg är skapad; länk: /x?y=1";
+        assert_eq!(url_decode(&url_encode(message)).as_deref(), Some(message));
+    }
+}
