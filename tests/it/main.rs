@@ -1,1 +1,200 @@
+//! The one integration-test binary: a real PostgreSQL started like `cargo run` does,
+//! a fresh database per test (copied from a migrated template), and a real server
+//! spoken to over HTTP by a cookie-keeping client, as a person would.
 
+mod auth;
+mod programme;
+mod users;
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+};
+
+use digikoord::{
+    AppState, Clock, Config,
+    auth::Role,
+    db::{
+        self,
+        private::{Durability, PrivatePostgres},
+    },
+};
+use reqwest::{StatusCode, redirect::Policy};
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub const PASSWORD: &str = "ett långt testlösenord";
+
+struct Cluster {
+    server: PrivatePostgres,
+}
+
+/// Starts the cluster once per test run, in the system temp dir (reachable by the
+/// `postgres` user when the tests run as root), and builds the template database.
+fn cluster() -> &'static Cluster {
+    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+    CLUSTER.get_or_init(|| {
+        std::thread::spawn(|| {
+            let dir = std::env::temp_dir().join(format!("digikoord-test-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let server = PrivatePostgres::start(&dir, Durability::Throwaway).expect("start PostgreSQL for the tests");
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async {
+                server.wait_until_ready().await.expect("PostgreSQL ready");
+                db::ensure_database(&server.url("postgres"), "template_digikoord").await.expect("template db");
+                let pool = db::connect(&server.url("template_digikoord"), 2).await.expect("connect template");
+                db::MIGRATOR.run(&pool).await.expect("migrate template");
+                digikoord::seed::programme(&pool).await.expect("seed template");
+                pool.close().await;
+            });
+            Cluster { server }
+        })
+        .join()
+        .expect("cluster thread")
+    })
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: PgPool,
+    pub client: reqwest::Client,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub html: Html,
+    pub text: String,
+}
+
+impl Page {
+    pub fn select(&self, css: &str) -> Vec<String> {
+        let selector = Selector::parse(css).expect("valid selector");
+        self.html.select(&selector).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+    }
+
+    pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        let selector = Selector::parse(css).expect("valid selector");
+        self.html.select(&selector).next().and_then(|e| e.value().attr(attr)).map(str::to_string)
+    }
+
+    pub fn csrf(&self) -> String {
+        self.attr("input[name=csrf]", "value").expect("the page has a form with a CSRF token")
+    }
+
+    /// The page's text with non-breaking spaces made plain, for reading amounts.
+    pub fn plain(&self) -> String {
+        self.text.replace('\u{a0}', " ")
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_on(Clock::Fixed(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"))).await
+    }
+
+    pub async fn spawn_on(clock: Clock) -> TestApp {
+        let cluster = cluster();
+        let name = format!("test_{}", Uuid::new_v4().simple());
+        let admin = db::connect(&cluster.server.url("postgres"), 1).await.expect("connect");
+        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template_digikoord"))
+            .execute(&admin)
+            .await
+            .expect("copy the template");
+        admin.close().await;
+        let pool = db::connect(&cluster.server.url(&name), 5).await.expect("connect test db");
+        let config = Config::from_lookup(|_| None).expect("default config");
+        let state = AppState { db: pool.clone(), config: Arc::new(config), clock };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            axum::serve(listener, digikoord::app(state).into_make_service_with_connect_info::<SocketAddr>())
+                .await
+                .expect("serve");
+        });
+        TestApp { addr, db: pool, client: Self::new_client() }
+    }
+
+    pub fn new_client() -> reqwest::Client {
+        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+    }
+
+    /// Another person in another browser, against the same server.
+    pub fn other_browser(&self) -> TestApp {
+        TestApp { addr: self.addr, db: self.db.clone(), client: Self::new_client() }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn page(response: reqwest::Response) -> Page {
+        let status = response.status();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = response.text().await.expect("body");
+        let html = Html::parse_document(&body);
+        let text = html.root_element().text().collect::<String>();
+        Page { status, location, html, text }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.client.get(self.url(path)).send().await.expect("GET")).await
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(self.client.post(self.url(path)).form(fields).send().await.expect("POST")).await
+    }
+
+    /// Fetches the form page for its CSRF token, then posts the fields with it.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(form_page).await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    /// Follows a redirect, as a browser would.
+    pub async fn follow(&self, page: Page) -> Page {
+        match page.location {
+            Some(to) if page.status.is_redirection() => self.get(&to).await,
+            _ => page,
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Page {
+        self.submit("/logga-in", "/logga-in", &[("email", email), ("password", password)]).await
+    }
+
+    /// Creates a user straight in the database (with the app's own hashing) and logs in as them.
+    pub async fn login_as(&self, role: Role, organisation: Option<&str>) -> Uuid {
+        let id = self.create_user(role, organisation).await;
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(id).fetch_one(&self.db).await.expect("user");
+        let page = self.login(&email, PASSWORD).await;
+        assert_eq!(page.location.as_deref(), Some("/"), "login as {role:?} should succeed");
+        id
+    }
+
+    pub async fn create_user(&self, role: Role, organisation: Option<&str>) -> Uuid {
+        let id = Uuid::new_v4();
+        let hash = digikoord::auth::password::hash(PASSWORD.into()).await.expect("hash");
+        sqlx::query(
+            "INSERT INTO users (id, email, name, role, organisation_id, password_hash)
+             VALUES ($1, $2, $3, $4, (SELECT id FROM organisations WHERE name = $5), $6)",
+        )
+        .bind(id)
+        .bind(format!("{}-{}@test.example", role.key(), id.simple()))
+        .bind(format!("Test {}", role.label()))
+        .bind(role)
+        .bind(organisation)
+        .bind(hash)
+        .execute(&self.db)
+        .await
+        .expect("insert user");
+        id
+    }
+
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(&self.db).await.expect("count")
+    }
+}
