@@ -44,15 +44,24 @@ pub struct LoggedEntry {
 
 impl LoggedEntry {
     pub fn at_local(&self) -> String {
-        self.at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string()
+        self.at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
     }
 
     pub fn before_text(&self) -> String {
-        self.before.as_ref().map(Value::to_string).unwrap_or_default()
+        self.before
+            .as_ref()
+            .map(Value::to_string)
+            .unwrap_or_default()
     }
 
     pub fn after_text(&self) -> String {
-        self.after.as_ref().map(Value::to_string).unwrap_or_default()
+        self.after
+            .as_ref()
+            .map(Value::to_string)
+            .unwrap_or_default()
     }
 }
 

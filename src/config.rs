@@ -45,7 +45,9 @@ impl Config {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let listen_addr = match get("LISTEN_ADDR") {
             Some(v) => v.trim().parse().map_err(|_| {
-                ConfigError(format!("LISTEN_ADDR must be host:port, e.g. 127.0.0.1:3000 (got {v:?})"))
+                ConfigError(format!(
+                    "LISTEN_ADDR must be host:port, e.g. 127.0.0.1:3000 (got {v:?})"
+                ))
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
@@ -53,14 +55,18 @@ impl Config {
         if let Some(url) = &database_url
             && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
         {
-            return Err(ConfigError("DATABASE_URL must start with postgres://".into()));
+            return Err(ConfigError(
+                "DATABASE_URL must start with postgres://".into(),
+            ));
         }
         let cookie_secure = parse_bool(&get, "COOKIE_SECURE", false)?;
         let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
             Some(other) => {
-                return Err(ConfigError(format!("LOG_FORMAT must be text or json (got {other:?})")));
+                return Err(ConfigError(format!(
+                    "LOG_FORMAT must be text or json (got {other:?})"
+                )));
             }
         };
         let demo = parse_bool(&get, "DEMO", database_url.is_none())?;
@@ -69,12 +75,16 @@ impl Config {
             .trim_end_matches('/')
             .to_string();
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-            return Err(ConfigError("PUBLIC_URL must start with http:// or https://".into()));
+            return Err(ConfigError(
+                "PUBLIC_URL must start with http:// or https://".into(),
+            ));
         }
         Ok(Config {
             listen_addr,
             database_url,
-            data_dir: get("DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("data")),
+            data_dir: get("DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("data")),
             cookie_secure,
             log_format,
             demo,
@@ -83,12 +93,18 @@ impl Config {
     }
 }
 
-fn parse_bool(get: &impl Fn(&str) -> Option<String>, key: &str, default: bool) -> Result<bool, ConfigError> {
+fn parse_bool(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match get(key).as_deref().map(|v| v.trim().to_ascii_lowercase()) {
         None => Ok(default),
         Some(v) if ["1", "true", "yes", "on"].contains(&v.as_str()) => Ok(true),
         Some(v) if ["0", "false", "no", "off"].contains(&v.as_str()) => Ok(false),
-        Some(v) => Err(ConfigError(format!("{key} must be true or false (got {v:?})"))),
+        Some(v) => Err(ConfigError(format!(
+            "{key} must be true or false (got {v:?})"
+        ))),
     }
 }
 
@@ -97,7 +113,10 @@ impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
             .field("listen_addr", &self.listen_addr)
-            .field("database_url", &self.database_url.as_ref().map(|_| "<hidden>"))
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<hidden>"),
+            )
             .field("data_dir", &self.data_dir)
             .field("cookie_secure", &self.cookie_secure)
             .field("log_format", &self.log_format)
@@ -113,7 +132,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

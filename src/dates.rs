@@ -3,12 +3,27 @@
 use chrono::{Datelike, NaiveDate};
 
 const MONTHS: [&str; 12] = [
-    "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november",
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
     "december",
 ];
 
 pub fn format_date(date: NaiveDate) -> String {
-    format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year())
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
+    )
 }
 
 /// Parses the ISO form an `<input type="date">` sends (`2026-03-31`).
@@ -17,7 +32,8 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, &'static str> {
     if s.is_empty() {
         return Err("Ange ett datum.");
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-31.")
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-31.")
 }
 
 #[cfg(test)]

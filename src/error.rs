@@ -85,9 +85,18 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let page = ErrorPage { ctx: Ctx::plain(), title, message };
+        let page = ErrorPage {
+            ctx: Ctx::plain(),
+            title,
+            message,
+        };
         match page.render() {
-            Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            Ok(html) => (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "error page failed to render");
                 (status, title).into_response()

@@ -19,13 +19,7 @@ pub mod web;
 
 use std::sync::Arc;
 
-use axum::{
-    Router,
-    extract::State,
-    http::StatusCode,
-    middleware,
-    routing::get,
-};
+use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use tower_http::services::ServeDir;
@@ -62,10 +56,16 @@ pub fn app(state: AppState) -> Router {
         .merge(programme::router())
         .merge(users::router())
         .fallback(web::not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::session::layer));
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::session::layer,
+        ));
     Router::new()
         .route("/healthz", get(healthz))
-        .nest_service("/static", ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")))
+        .nest_service(
+            "/static",
+            ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
+        )
         .merge(pages)
         .layer(middleware::from_fn(web::security_headers))
         .layer(telemetry::trace_layer())

@@ -4,7 +4,10 @@ use std::{net::SocketAddr, process::ExitCode, sync::Arc};
 
 use digikoord::{
     AppState, Clock, Config, app,
-    db::{self, private::{Durability, PrivatePostgres}},
+    db::{
+        self,
+        private::{Durability, PrivatePostgres},
+    },
     seed, telemetry,
 };
 
@@ -38,21 +41,36 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
         Some(url) => url.clone(),
         None => {
             let dir = config.data_dir.clone();
-            let pg = tokio::task::spawn_blocking(move || PrivatePostgres::start(&dir, Durability::Durable))
-                .await
-                .map_err(|e| e.to_string())??;
+            let pg = tokio::task::spawn_blocking(move || {
+                PrivatePostgres::start(&dir, Durability::Durable)
+            })
+            .await
+            .map_err(|e| e.to_string())??;
             let pg = private.insert(pg);
             pg.wait_until_ready().await?;
-            db::ensure_database(&pg.url("postgres"), "digikoord").await.map_err(|e| e.to_string())?;
+            db::ensure_database(&pg.url("postgres"), "digikoord")
+                .await
+                .map_err(|e| e.to_string())?;
             tracing::info!(dir = %config.data_dir.display(), "private PostgreSQL running");
             pg.url("digikoord")
         }
     };
-    let pool = db::connect(&url, 10).await.map_err(|e| format!("connecting to the database: {e}"))?;
-    db::MIGRATOR.run(&pool).await.map_err(|e| format!("migrating the database: {e}"))?;
-    seed::programme(&pool).await.map_err(|e| format!("loading the programme: {e}"))?;
+    let pool = db::connect(&url, 10)
+        .await
+        .map_err(|e| format!("connecting to the database: {e}"))?;
+    db::MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| format!("migrating the database: {e}"))?;
+    seed::programme(&pool)
+        .await
+        .map_err(|e| format!("loading the programme: {e}"))?;
     let demo = if config.demo {
-        Some(seed::demo_users(&pool).await.map_err(|e| format!("loading demo users: {e:?}"))?)
+        Some(
+            seed::demo_users(&pool)
+                .await
+                .map_err(|e| format!("loading demo users: {e:?}"))?,
+        )
     } else {
         None
     };
@@ -82,18 +100,28 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
         .map_err(|e| format!("listening on {}: {e}", config.listen_addr))?;
     println!("\nDigikoord körs på {}", config.public_url);
     if let Some(logins) = demo {
-        println!("\nDemoinloggningar (lösenord för alla: {}):", seed::DEMO_PASSWORD);
+        println!(
+            "\nDemoinloggningar (lösenord för alla: {}):",
+            seed::DEMO_PASSWORD
+        );
         for l in logins {
             let org = l.organisation.map(|o| format!(", {o}")).unwrap_or_default();
             println!("  {:<48} {}{}", l.email, l.role.label(), org);
         }
     }
     println!("\nAvsluta med Ctrl-C.\n");
-    let state = AppState { db: pool, config: Arc::new(config), clock: Clock::System };
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("serving: {e}"))
+    let state = AppState {
+        db: pool,
+        config: Arc::new(config),
+        clock: Clock::System,
+    };
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("serving: {e}"))
 }
 
 async fn shutdown_signal() {

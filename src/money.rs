@@ -21,7 +21,10 @@ impl Amount {
         if trimmed.is_empty() {
             return Err("Ange ett belopp.");
         }
-        let cleaned: String = trimmed.chars().filter(|c| !matches!(*c, ' ' | NBSP | '\u{202f}')).collect();
+        let cleaned: String = trimmed
+            .chars()
+            .filter(|c| !matches!(*c, ' ' | NBSP | '\u{202f}'))
+            .collect();
         if cleaned.starts_with('-') {
             return Err("Beloppet kan inte vara negativt.");
         }
@@ -31,7 +34,9 @@ impl Amount {
         };
         let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
         if !digits(whole) || fraction.is_some_and(|f| !digits(f)) {
-            return Err("Ange beloppet i kronor med siffror, till exempel 1 000 000 eller 12 345,50.");
+            return Err(
+                "Ange beloppet i kronor med siffror, till exempel 1 000 000 eller 12 345,50.",
+            );
         }
         if fraction.is_some_and(|f| f.len() > 2) {
             return Err("Ange högst två decimaler (öre).");
@@ -43,7 +48,9 @@ impl Amount {
             Some(f) => format!("{whole}.{f}"),
             None => whole.to_string(),
         };
-        let value: Decimal = normalised.parse().map_err(|_| "Beloppet kunde inte läsas.")?;
+        let value: Decimal = normalised
+            .parse()
+            .map_err(|_| "Beloppet kunde inte läsas.")?;
         if value > MAX {
             return Err("Beloppet är för stort.");
         }
@@ -75,7 +82,7 @@ pub fn format_kronor(value: Decimal) -> String {
     let digits = whole.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 8);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(NBSP);
         }
         grouped.push(c);
@@ -105,18 +112,48 @@ mod tests {
 
     #[test]
     fn accepts_the_ways_people_write_a_million() {
-        for input in ["1000000", "1 000 000", "1 000 000,00", "1000000.00", "1\u{a0}000\u{a0}000", " 1000000 kr"] {
-            assert_eq!(Amount::parse(input).map(Amount::value), Ok(d("1000000")), "{input:?}");
+        for input in [
+            "1000000",
+            "1 000 000",
+            "1 000 000,00",
+            "1000000.00",
+            "1\u{a0}000\u{a0}000",
+            " 1000000 kr",
+        ] {
+            assert_eq!(
+                Amount::parse(input).map(Amount::value),
+                Ok(d("1000000")),
+                "{input:?}"
+            );
         }
-        assert_eq!(Amount::parse("12 345,5").map(Amount::value), Ok(d("12345.5")));
+        assert_eq!(
+            Amount::parse("12 345,5").map(Amount::value),
+            Ok(d("12345.5"))
+        );
         assert_eq!(Amount::parse("0").map(Amount::value), Ok(d("0")));
     }
 
     #[test]
     fn refuses_what_is_not_an_amount_with_a_swedish_reason() {
-        for input in ["", "  ", "-5", "abc", "1e9", "1,234,567", "12,345", "1.5.5", "++1", "0x10", "1 000,001", "10000000000000"] {
+        for input in [
+            "",
+            "  ",
+            "-5",
+            "abc",
+            "1e9",
+            "1,234,567",
+            "12,345",
+            "1.5.5",
+            "++1",
+            "0x10",
+            "1 000,001",
+            "10000000000000",
+        ] {
             let result = Amount::parse(input);
-            assert!(result.is_err(), "{input:?} should be refused, got {result:?}");
+            assert!(
+                result.is_err(),
+                "{input:?} should be refused, got {result:?}"
+            );
         }
         assert_eq!(Amount::parse("-5"), Err("Beloppet kan inte vara negativt."));
         assert_eq!(Amount::parse(""), Err("Ange ett belopp."));
@@ -140,7 +177,11 @@ mod tests {
     fn form_values_round_trip_through_the_parser() {
         for s in ["1000000", "12345.5", "0.05", "750000.25"] {
             let shown = format_input(d(s));
-            assert_eq!(Amount::parse(&shown).map(Amount::value), Ok(d(s)), "{shown}");
+            assert_eq!(
+                Amount::parse(&shown).map(Amount::value),
+                Ok(d(s)),
+                "{shown}"
+            );
         }
     }
 }

@@ -36,7 +36,10 @@ pub const ACTORS_2021: [(&str, &str); 21] = [
 /// that carries the task on (a landsting became its region; a samverkansorgan's task
 /// passed to the region). Stockholm's actor was the county administrative board.
 pub const ACTORS_2018: [(&str, &str); 21] = [
-    ("Länsstyrelsen i Stockholms län", "Länsstyrelsen i Stockholms län"),
+    (
+        "Länsstyrelsen i Stockholms län",
+        "Länsstyrelsen i Stockholms län",
+    ),
     ("Gotlands kommun", "Gotlands kommun"),
     ("Landstinget i Gävleborgs län", "Region Gävleborg"),
     ("Landstinget i Hallands län", "Region Halland"),
@@ -47,7 +50,10 @@ pub const ACTORS_2018: [(&str, &str); 21] = [
     ("Landstinget i Skåne län", "Region Skåne"),
     ("Landstinget i Uppsala län", "Region Uppsala"),
     ("Landstinget i Västernorrlands län", "Region Västernorrland"),
-    ("Landstinget i Västra Götalands län", "Västra Götalandsregionen"),
+    (
+        "Landstinget i Västra Götalands län",
+        "Västra Götalandsregionen",
+    ),
     ("Landstinget i Västmanlands län", "Region Västmanland"),
     ("Landstinget i Örebro län", "Region Örebro län"),
     ("Landstinget i Östergötlands län", "Region Östergötland"),
@@ -56,7 +62,10 @@ pub const ACTORS_2018: [(&str, &str); 21] = [
     ("Samverkansorganet i Kalmar län", "Region Kalmar län"),
     ("Samverkansorganet i Södermanlands län", "Region Sörmland"),
     ("Samverkansorganet i Värmlands län", "Region Värmland"),
-    ("Samverkansorganet i Västerbottens län", "Region Västerbotten"),
+    (
+        "Samverkansorganet i Västerbottens län",
+        "Region Västerbotten",
+    ),
 ];
 
 pub const DEMO_PASSWORD: &str = "digikoord-demo-2026";
@@ -115,7 +124,9 @@ pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
         .fetch_optional(&mut *tx)
         .await?;
         // Only a period created now gets its actors and years; later edits are the administrator's.
-        let Some((period_id,)) = inserted else { continue };
+        let Some((period_id,)) = inserted else {
+            continue;
+        };
         let actors: Vec<(&str, &str)> = if first == 2018 {
             ACTORS_2018.to_vec()
         } else {
@@ -190,9 +201,21 @@ fn slug(name: &str) -> String {
 /// One user per role, and a coordinator for every actor of the current period.
 pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::AppError> {
     let mut logins = vec![
-        DemoLogin { email: "admin@digikoord.example".into(), role: Role::Admin, organisation: None },
-        DemoLogin { email: "handlaggare@digikoord.example".into(), role: Role::CaseOfficer, organisation: None },
-        DemoLogin { email: "attestant@digikoord.example".into(), role: Role::Approver, organisation: None },
+        DemoLogin {
+            email: "admin@digikoord.example".into(),
+            role: Role::Admin,
+            organisation: None,
+        },
+        DemoLogin {
+            email: "handlaggare@digikoord.example".into(),
+            role: Role::CaseOfficer,
+            organisation: None,
+        },
+        DemoLogin {
+            email: "attestant@digikoord.example".into(),
+            role: Role::Approver,
+            organisation: None,
+        },
         DemoLogin {
             email: "koordinator@digikoord.example".into(),
             role: Role::Coordinator,
@@ -206,8 +229,13 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
             organisation: Some(name.to_string()),
         });
     }
-    let existing: Vec<(String,)> = sqlx::query_as("SELECT email FROM users").fetch_all(db).await?;
-    if logins.iter().all(|l| existing.iter().any(|(e,)| *e == l.email)) {
+    let existing: Vec<(String,)> = sqlx::query_as("SELECT email FROM users")
+        .fetch_all(db)
+        .await?;
+    if logins
+        .iter()
+        .all(|l| existing.iter().any(|(e,)| *e == l.email))
+    {
         return Ok(logins);
     }
     let hash = crate::auth::password::hash(DEMO_PASSWORD.to_string()).await?;
@@ -251,7 +279,8 @@ mod tests {
     fn every_2018_actor_maps_to_a_known_organisation() {
         for (actor, organisation) in ACTORS_2018 {
             assert!(
-                organisation == "Länsstyrelsen i Stockholms län" || ACTORS_2021.iter().any(|(n, _)| *n == organisation),
+                organisation == "Länsstyrelsen i Stockholms län"
+                    || ACTORS_2021.iter().any(|(n, _)| *n == organisation),
                 "{actor} → {organisation}"
             );
         }

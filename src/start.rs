@@ -41,7 +41,12 @@ fn obligations(year: &ProgrammeYear, today: NaiveDate) -> Vec<Obligation> {
         ("Återbetalning av outnyttjade medel", d.repayment),
     ]
     .into_iter()
-    .map(|(title, deadline)| Obligation { title, deadline, status: DeadlineStatus::of(deadline, today), state: "Ej påbörjad" })
+    .map(|(title, deadline)| Obligation {
+        title,
+        deadline,
+        status: DeadlineStatus::of(deadline, today),
+        state: "Ej påbörjad",
+    })
     .collect()
 }
 
@@ -83,23 +88,45 @@ async fn start_page(
     let today = state.clock.today();
     let all_years = db::years(&state.db).await?;
     let years: Vec<i32> = all_years.iter().map(|y| y.year).collect();
-    let chosen = query.ar.and_then(|a| a.trim().parse::<i32>().ok()).filter(|y| years.contains(y));
-    let year = chosen.or_else(|| current_year(&years, today)).and_then(|y| all_years.into_iter().find(|p| p.year == y));
+    let chosen = query
+        .ar
+        .and_then(|a| a.trim().parse::<i32>().ok())
+        .filter(|y| years.contains(y));
+    let year = chosen
+        .or_else(|| current_year(&years, today))
+        .and_then(|y| all_years.into_iter().find(|p| p.year == y));
     let decision_number = match &year {
-        Some(y) => db::period(&state.db, y.period_id).await?.map(|p| p.decision_number).unwrap_or_default(),
+        Some(y) => db::period(&state.db, y.period_id)
+            .await?
+            .map(|p| p.decision_number)
+            .unwrap_or_default(),
         None => String::new(),
     };
 
     if user.role == Role::Coordinator {
         let (actor, obligations) = match (&year, user.organisation_id) {
             (Some(y), Some(org)) => {
-                let actor = db::actors_of_year(&state.db, y.year, Some(org)).await?.into_iter().next();
-                let obligations = if actor.is_some() { obligations(y, today) } else { vec![] };
+                let actor = db::actors_of_year(&state.db, y.year, Some(org))
+                    .await?
+                    .into_iter()
+                    .next();
+                let obligations = if actor.is_some() {
+                    obligations(y, today)
+                } else {
+                    vec![]
+                };
                 (actor, obligations)
             }
             _ => (None, vec![]),
         };
-        return render(&CoordinatorStart { ctx, year, years, actor, obligations, decision_number });
+        return render(&CoordinatorStart {
+            ctx,
+            year,
+            years,
+            actor,
+            obligations,
+            decision_number,
+        });
     }
 
     let actors = match &year {
@@ -112,7 +139,10 @@ async fn start_page(
             let d = y.deadlines();
             vec![
                 ("Rekvisition från Kammarkollegiet", d.agency_requisition),
-                ("Återbetalning och ekonomisk redovisning till Kammarkollegiet", d.agency_repayment),
+                (
+                    "Återbetalning och ekonomisk redovisning till Kammarkollegiet",
+                    d.agency_repayment,
+                ),
                 ("Sammanställning till Regeringskansliet", d.summary),
             ]
             .into_iter()
@@ -120,5 +150,12 @@ async fn start_page(
             .collect()
         })
         .unwrap_or_default();
-    render(&StaffStart { ctx, year, years, actors, decision_number, agency })
+    render(&StaffStart {
+        ctx,
+        year,
+        years,
+        actors,
+        decision_number,
+        agency,
+    })
 }

@@ -71,25 +71,33 @@ pub const FLASH_COOKIE: &str = "dk_flash";
 pub fn redirect_with_flash(to: &str, message: &str) -> Response {
     let value: String = url_encode(message);
     let mut response = Redirect::to(to).into_response();
-    if let Ok(cookie) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"))
-    {
+    if let Ok(cookie) = HeaderValue::from_str(&format!(
+        "{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
+    )) {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
 
 pub fn url_encode(s: &str) -> String {
-    serde_urlencoded::to_string([("v", s)]).map(|q| q[2..].to_string()).unwrap_or_default()
+    serde_urlencoded::to_string([("v", s)])
+        .map(|q| q[2..].to_string())
+        .unwrap_or_default()
 }
 
 pub fn url_decode(s: &str) -> Option<String> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}")).ok()?.into_iter().next().map(|(_, v)| v)
+    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={s}"))
+        .ok()?
+        .into_iter()
+        .next()
+        .map(|(_, v)| v)
 }
 
 /// Security headers on every response; `no-store` on everything but static files,
 /// so a page with personal data is never cached.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let is_static = request.extensions().get::<MatchedPath>().is_none() && request.uri().path().starts_with("/static/");
+    let is_static = request.extensions().get::<MatchedPath>().is_none()
+        && request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = [

@@ -28,7 +28,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/logga-in", get(login_form).post(login))
         .route("/logga-ut", axum::routing::post(logout))
-        .route("/losenord/{token}", get(set_password_form).post(set_password))
+        .route(
+            "/losenord/{token}",
+            get(set_password_form).post(set_password),
+        )
 }
 
 /// Failed logins within this window count…
@@ -65,7 +68,11 @@ async fn login_form(PageCtx(ctx): PageCtx) -> Result<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    render(&LoginPage { ctx, email: String::new(), failed: None })
+    render(&LoginPage {
+        ctx,
+        email: String::new(),
+        failed: None,
+    })
 }
 
 #[derive(Deserialize)]
@@ -90,7 +97,11 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let email = form.email.trim().to_lowercase();
-    let page = |ctx: Ctx, failed| LoginPage { ctx, email: form.email.trim().to_string(), failed: Some(failed) };
+    let page = |ctx: Ctx, failed| LoginPage {
+        ctx,
+        email: form.email.trim().to_string(),
+        failed: Some(failed),
+    };
 
     let (by_account, by_address): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
@@ -146,7 +157,10 @@ async fn login(
         session::end(&mut tx, &previous.id_hash).await?;
     }
     let token = session::create(&mut tx, user.id).await?;
-    sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(&email).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         audit::Entry {
@@ -226,7 +240,12 @@ async fn set_password_form(
     Path(token): Path<String>,
 ) -> Result<Response> {
     let owner = token_owner(&state, &token).await?;
-    render(&SetPasswordPage { ctx, name: owner.name, email: owner.email, errors: FormErrors::default() })
+    render(&SetPasswordPage {
+        ctx,
+        name: owner.name,
+        email: owner.email,
+        errors: FormErrors::default(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -247,16 +266,23 @@ async fn set_password(
     if let Err(message) = password::check_new_password(&form.password, &form.password_repeat) {
         let mut errors = FormErrors::default();
         errors.add("password", message);
-        let mut response = render(&SetPasswordPage { ctx, name: owner.name, email: owner.email, errors })?;
+        let mut response = render(&SetPasswordPage {
+            ctx,
+            name: owner.name,
+            email: owner.email,
+            errors,
+        })?;
         *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(response);
     }
     let hash = password::hash(form.password).await?;
     let mut tx = state.db.begin().await?;
-    let used = sqlx::query("UPDATE password_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL")
-        .bind(session::hash_token(&token))
-        .execute(&mut *tx)
-        .await?;
+    let used = sqlx::query(
+        "UPDATE password_tokens SET used_at = now() WHERE token_hash = $1 AND used_at IS NULL",
+    )
+    .bind(session::hash_token(&token))
+    .execute(&mut *tx)
+    .await?;
     if used.rows_affected() != 1 {
         return Err(AppError::Conflict("Länken har redan använts.".into()));
     }
@@ -280,5 +306,8 @@ async fn set_password(
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with_flash("/logga-in", "Lösenordet är sparat. Logga in med ditt nya lösenord."))
+    Ok(redirect_with_flash(
+        "/logga-in",
+        "Lösenordet är sparat. Logga in med ditt nya lösenord.",
+    ))
 }

@@ -28,7 +28,12 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Coordinator, Role::CaseOfficer, Role::Approver, Role::Admin];
+    pub const ALL: [Role; 4] = [
+        Role::Coordinator,
+        Role::CaseOfficer,
+        Role::Approver,
+        Role::Admin,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -97,11 +102,19 @@ impl CurrentUser {
     }
 
     pub fn require_admin(&self) -> Result<()> {
-        if self.user.role == Role::Admin { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.user.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 
     pub fn require_staff(&self) -> Result<()> {
-        if self.user.role.is_staff() { Ok(()) } else { Err(AppError::Forbidden) }
+        if self.user.role.is_staff() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -109,7 +122,11 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
-        let ctx = parts.extensions.get::<Ctx>().cloned().ok_or(AppError::Unauthenticated)?;
+        let ctx = parts
+            .extensions
+            .get::<Ctx>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated)?;
         let user = ctx.user.clone().ok_or(AppError::Unauthenticated)?;
         Ok(CurrentUser { user, ctx })
     }
@@ -127,7 +144,9 @@ impl FromRequestParts<AppState> for PageCtx {
             .get::<Ctx>()
             .cloned()
             .map(PageCtx)
-            .ok_or_else(|| AppError::Internal("page context missing: session layer not installed".into()))
+            .ok_or_else(|| {
+                AppError::Internal("page context missing: session layer not installed".into())
+            })
     }
 }
 

@@ -51,10 +51,19 @@ mod tests {
 
     #[test]
     fn a_new_password_needs_twelve_characters_and_a_matching_repeat() {
-        assert_eq!(check_new_password("kort", "kort"), Err("Lösenordet måste ha minst 12 tecken."));
-        assert_eq!(check_new_password("åäöåäöåäöåä", "åäöåäöåäöåä"), Err("Lösenordet måste ha minst 12 tecken."));
+        assert_eq!(
+            check_new_password("kort", "kort"),
+            Err("Lösenordet måste ha minst 12 tecken.")
+        );
+        assert_eq!(
+            check_new_password("åäöåäöåäöåä", "åäöåäöåäöåä"),
+            Err("Lösenordet måste ha minst 12 tecken.")
+        );
         assert_eq!(check_new_password("åäöåäöåäöåäö", "åäöåäöåäöåäö"), Ok(()));
-        assert_eq!(check_new_password("ett långt lösenord", "ett annat lösenord"), Err("Lösenorden är inte lika."));
+        assert_eq!(
+            check_new_password("ett långt lösenord", "ett annat lösenord"),
+            Err("Lösenorden är inte lika.")
+        );
         let long = "x".repeat(257);
         assert!(check_new_password(&long, &long).is_err());
     }
@@ -62,8 +71,20 @@ mod tests {
     #[tokio::test]
     async fn hashes_verify_only_the_right_password() {
         let h = hash("rätt lösenord 123".into()).await.expect("hash");
-        assert!(verify("rätt lösenord 123".into(), Some(h.clone())).await.expect("verify"));
-        assert!(!verify("fel lösenord 1234".into(), Some(h)).await.expect("verify"));
-        assert!(!verify("vad som helst 12".into(), None).await.expect("verify"));
+        assert!(
+            verify("rätt lösenord 123".into(), Some(h.clone()))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify("fel lösenord 1234".into(), Some(h))
+                .await
+                .expect("verify")
+        );
+        assert!(
+            !verify("vad som helst 12".into(), None)
+                .await
+                .expect("verify")
+        );
     }
 }

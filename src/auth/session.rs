@@ -65,8 +65,16 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: Option<i64>, secure: bool) {
-    let age = max_age.map(|s| format!("; Max-Age={s}")).unwrap_or_default();
+fn set_cookie(
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    secure: bool,
+) {
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
     let secure = if secure { "; Secure" } else { "" };
     let line = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}");
     if let Ok(v) = HeaderValue::from_str(&line) {
@@ -76,7 +84,13 @@ fn set_cookie(response: &mut Response, name: &str, value: &str, max_age: Option<
 
 /// Sets the session cookie after a login.
 pub fn set_session_cookie(response: &mut Response, token: &str, secure: bool) {
-    set_cookie(response, SESSION_COOKIE, token, Some(ABSOLUTE_LIFETIME_HOURS * 3600), secure);
+    set_cookie(
+        response,
+        SESSION_COOKIE,
+        token,
+        Some(ABSOLUTE_LIFETIME_HOURS * 3600),
+        secure,
+    );
     set_cookie(response, CSRF_COOKIE, "", Some(0), secure);
 }
 
@@ -101,12 +115,19 @@ pub async fn create(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Stri
 }
 
 pub async fn end(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn end_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<u64> {
-    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 #[derive(sqlx::FromRow)]
@@ -144,7 +165,10 @@ async fn load(state: &AppState, id_hash: &[u8]) -> sqlx::Result<Option<SessionRo
         Some(_) => {}
         // Expired, or the user was deactivated: the session is gone for good.
         None => {
-            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&state.db).await?;
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(&state.db)
+                .await?;
         }
     }
     Ok(row)
@@ -164,10 +188,18 @@ fn is_form(headers: &HeaderMap) -> bool {
 /// Checks a state-changing request's CSRF token, returning the request rebuilt with its body.
 async fn check_csrf(request: Request, expected: &str) -> Result<Request, AppError> {
     let (parts, body) = request.into_parts();
-    if parts.headers.get("sec-fetch-site").is_some_and(|v| v.as_bytes() == b"cross-site") {
+    if parts
+        .headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
         return Err(AppError::Csrf);
     }
-    let header_token = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header_token = parts
+        .headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| AppError::BadRequest("Formuläret är för stort.".into()))?;
@@ -179,7 +211,9 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, AppErro
         header_token
     };
     match sent {
-        Some(token) if !expected.is_empty() && constant_time_eq(token.as_bytes(), expected.as_bytes()) => {
+        Some(token)
+            if !expected.is_empty() && constant_time_eq(token.as_bytes(), expected.as_bytes()) =>
+        {
             Ok(Request::from_parts(parts, Body::from(bytes)))
         }
         _ => Err(AppError::Csrf),
@@ -205,7 +239,9 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let mut new_anonymous_token = None;
     let csrf = match &session {
         Some((row, _)) => row.csrf_token.clone(),
-        None => match cookie(&headers, CSRF_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        None => match cookie(&headers, CSRF_COOKIE)
+            .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
             Some(t) => t,
             None => {
                 let t = random_token();
@@ -216,13 +252,24 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     };
 
     if request.method() != Method::GET && request.method() != Method::HEAD {
-        request = match check_csrf(request, if new_anonymous_token.is_some() { "" } else { &csrf }).await {
+        request = match check_csrf(
+            request,
+            if new_anonymous_token.is_some() {
+                ""
+            } else {
+                &csrf
+            },
+        )
+        .await
+        {
             Ok(r) => r,
             Err(e) => return e.into_response(),
         };
     }
 
-    let flash = cookie(&headers, FLASH_COOKIE).filter(|v| !v.is_empty()).and_then(|v| crate::web::url_decode(&v));
+    let flash = cookie(&headers, FLASH_COOKIE)
+        .filter(|v| !v.is_empty())
+        .and_then(|v| crate::web::url_decode(&v));
     let had_flash = flash.is_some();
     let (user, active) = match session {
         Some((row, id_hash)) => (Some(row.user), Some(ActiveSession { id_hash })),
@@ -260,7 +307,10 @@ mod tests {
     #[test]
     fn finds_a_cookie_among_several() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; dk_session=abc; b=2"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; dk_session=abc; b=2"),
+        );
         assert_eq!(cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&headers, CSRF_COOKIE), None);
     }

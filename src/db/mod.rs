@@ -36,12 +36,15 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Er
 /// Creates the database `name` on the server behind `admin_url` unless it exists.
 pub async fn ensure_database(admin_url: &str, name: &str) -> Result<(), sqlx::Error> {
     let admin = connect(admin_url, 1).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(name)
-        .fetch_one(&admin)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&admin)
+            .await?;
     if !exists {
-        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', ""))).execute(&admin).await?;
+        sqlx::query(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+            .execute(&admin)
+            .await?;
     }
     admin.close().await;
     Ok(())

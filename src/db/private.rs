@@ -43,16 +43,21 @@ pub enum Durability {
 /// The directory with `initdb` and `postgres`: on PATH, or the newest under /usr/lib/postgresql.
 pub fn find_binaries() -> Result<PathBuf, String> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(path) = std::env::var_os("PATH") {
-        if let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d)) {
-            return Ok(dir);
-        }
+    if let Some(path) = std::env::var_os("PATH")
+        && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
+    {
+        return Ok(dir);
     }
     let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|e| Some((e.file_name().to_str()?.parse::<u32>().ok()?, e.path().join("bin"))))
+        .filter_map(|e| {
+            Some((
+                e.file_name().to_str()?.parse::<u32>().ok()?,
+                e.path().join("bin"),
+            ))
+        })
         .filter(|(_, bin)| has_both(bin))
         .collect();
     versions.sort();
@@ -70,7 +75,8 @@ fn server_user() -> Result<Option<(u32, u32)>, String> {
     if unsafe { libc::geteuid() } != 0 {
         return Ok(None);
     }
-    let passwd = fs::read_to_string("/etc/passwd").map_err(|e| format!("reading /etc/passwd: {e}"))?;
+    let passwd =
+        fs::read_to_string("/etc/passwd").map_err(|e| format!("reading /etc/passwd: {e}"))?;
     passwd
         .lines()
         .map(|l| l.split(':').collect::<Vec<_>>())
@@ -85,8 +91,12 @@ fn server_user() -> Result<Option<(u32, u32)>, String> {
 }
 
 fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("finding a free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| e.to_string())
 }
 
 fn command(bin: &Path, name: &str, user: Option<(u32, u32)>) -> Command {
@@ -100,7 +110,8 @@ fn command(bin: &Path, name: &str, user: Option<(u32, u32)>) -> Command {
 
 fn chown(path: &Path, user: Option<(u32, u32)>) -> Result<(), String> {
     if let Some((uid, gid)) = user {
-        std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|e| format!("chown {}: {e}", path.display()))?;
+        std::os::unix::fs::chown(path, Some(uid), Some(gid))
+            .map_err(|e| format!("chown {}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -118,37 +129,58 @@ impl PrivatePostgres {
         let bin = find_binaries()?;
         let user = server_user()?;
         fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-        let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
         let cluster = dir.join("postgres");
         let password_file = dir.join("postgres.password");
         let log = dir.join("postgres.log");
 
         if !cluster.join("PG_VERSION").exists() {
-            fs::create_dir_all(&cluster).map_err(|e| format!("creating {}: {e}", cluster.display()))?;
-            fs::set_permissions(&cluster, fs::Permissions::from_mode(0o700)).map_err(|e| e.to_string())?;
+            fs::create_dir_all(&cluster)
+                .map_err(|e| format!("creating {}: {e}", cluster.display()))?;
+            fs::set_permissions(&cluster, fs::Permissions::from_mode(0o700))
+                .map_err(|e| e.to_string())?;
             chown(&cluster, user)?;
             let password = crate::auth::session::random_token();
-            let mut f = fs::File::create(&password_file).map_err(|e| format!("writing the password file: {e}"))?;
-            f.set_permissions(fs::Permissions::from_mode(0o600)).map_err(|e| e.to_string())?;
-            f.write_all(password.as_bytes()).map_err(|e| e.to_string())?;
+            let mut f = fs::File::create(&password_file)
+                .map_err(|e| format!("writing the password file: {e}"))?;
+            f.set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(|e| e.to_string())?;
+            f.write_all(password.as_bytes())
+                .map_err(|e| e.to_string())?;
             drop(f);
             chown(&password_file, user)?;
             let mut initdb = command(&bin, "initdb", user);
             initdb
                 .arg("-D")
                 .arg(&cluster)
-                .args(["-U", SUPERUSER, "-A", "scram-sha-256", "-E", "UTF8", "--no-locale"])
+                .args([
+                    "-U",
+                    SUPERUSER,
+                    "-A",
+                    "scram-sha-256",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ])
                 .arg(format!("--pwfile={}", password_file.display()));
             if durability == Durability::Throwaway {
                 initdb.arg("--no-sync");
             }
-            let out = initdb.output().map_err(|e| format!("running initdb: {e}"))?;
+            let out = initdb
+                .output()
+                .map_err(|e| format!("running initdb: {e}"))?;
             if !out.status.success() {
                 return Err(format!(
                     "initdb failed in {}: {}{}",
                     cluster.display(),
                     String::from_utf8_lossy(&out.stderr),
-                    if user.is_some() { " (the postgres user must be able to reach this directory)" } else { "" }
+                    if user.is_some() {
+                        " (the postgres user must be able to reach this directory)"
+                    } else {
+                        ""
+                    }
                 ));
             }
         }
@@ -168,12 +200,28 @@ impl PrivatePostgres {
         server
             .arg("-D")
             .arg(&cluster)
-            .args(["-h", "127.0.0.1", "-k", "", "-p", &port.to_string(), "-c", "max_connections=200"])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-k",
+                "",
+                "-p",
+                &port.to_string(),
+                "-c",
+                "max_connections=200",
+            ])
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(log_err);
         if durability == Durability::Throwaway {
-            server.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+            server.args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]);
         }
         // SAFETY: prctl is async-signal-safe; it runs in the child after fork and after the
         // uid change (which would otherwise clear the setting), before exec.
@@ -205,28 +253,46 @@ impl PrivatePostgres {
             })
             .map_err(|e| e.to_string())?;
         let pid = started_rx.recv().map_err(|e| e.to_string())??;
-        Ok(PrivatePostgres { pid, port, password, log, exited, waiter: Some(waiter) })
+        Ok(PrivatePostgres {
+            pid,
+            port,
+            password,
+            log,
+            exited,
+            waiter: Some(waiter),
+        })
     }
 
     /// The URL of database `name` on this cluster.
     pub fn url(&self, name: &str) -> String {
-        format!("postgres://{SUPERUSER}:{}@127.0.0.1:{}/{name}", self.password, self.port)
+        format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{name}",
+            self.password, self.port
+        )
     }
 
     /// Waits until the server accepts connections, or says why it won't.
     pub async fn wait_until_ready(&self) -> Result<(), String> {
         for _ in 0..300 {
             if self.exited.load(Ordering::SeqCst) {
-                return Err(format!("PostgreSQL stopped during start-up:\n{}", tail(&self.log)));
+                return Err(format!(
+                    "PostgreSQL stopped during start-up:\n{}",
+                    tail(&self.log)
+                ));
             }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok()
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
                 && sqlx::PgPool::connect(&self.url("postgres")).await.is_ok()
             {
                 return Ok(());
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        Err(format!("PostgreSQL did not answer within 30 s:\n{}", tail(&self.log)))
+        Err(format!(
+            "PostgreSQL did not answer within 30 s:\n{}",
+            tail(&self.log)
+        ))
     }
 
     /// Fast shutdown: ends connections, writes a checkpoint, stops.

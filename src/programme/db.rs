@@ -61,19 +61,29 @@ impl ProgrammeYear {
 }
 
 pub async fn periods(db: &PgPool) -> sqlx::Result<Vec<Period>> {
-    sqlx::query_as("SELECT * FROM periods ORDER BY first_year").fetch_all(db).await
+    sqlx::query_as("SELECT * FROM periods ORDER BY first_year")
+        .fetch_all(db)
+        .await
 }
 
 pub async fn period(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Period>> {
-    sqlx::query_as("SELECT * FROM periods WHERE id = $1").bind(id).fetch_optional(db).await
+    sqlx::query_as("SELECT * FROM periods WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn years(db: &PgPool) -> sqlx::Result<Vec<ProgrammeYear>> {
-    sqlx::query_as("SELECT * FROM programme_years ORDER BY year").fetch_all(db).await
+    sqlx::query_as("SELECT * FROM programme_years ORDER BY year")
+        .fetch_all(db)
+        .await
 }
 
 pub async fn year(db: &PgPool, year: i32) -> sqlx::Result<Option<ProgrammeYear>> {
-    sqlx::query_as("SELECT * FROM programme_years WHERE year = $1").bind(year).fetch_optional(db).await
+    sqlx::query_as("SELECT * FROM programme_years WHERE year = $1")
+        .bind(year)
+        .fetch_optional(db)
+        .await
 }
 
 pub async fn actors_of_period(db: &PgPool, period_id: Uuid) -> sqlx::Result<Vec<Actor>> {
@@ -88,7 +98,11 @@ pub async fn actors_of_period(db: &PgPool, period_id: Uuid) -> sqlx::Result<Vec<
 }
 
 /// The actors of a programme year, limited to one organisation when `only` is set.
-pub async fn actors_of_year(db: &PgPool, year: i32, only: Option<Uuid>) -> sqlx::Result<Vec<Actor>> {
+pub async fn actors_of_year(
+    db: &PgPool,
+    year: i32,
+    only: Option<Uuid>,
+) -> sqlx::Result<Vec<Actor>> {
     sqlx::query_as(
         "SELECT a.organisation_id, a.actor_name, o.org_number
          FROM programme_years y
@@ -104,12 +118,19 @@ pub async fn actors_of_year(db: &PgPool, year: i32, only: Option<Uuid>) -> sqlx:
 }
 
 pub async fn organisations(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
-    sqlx::query_as("SELECT id, name, org_number FROM organisations ORDER BY name").fetch_all(db).await
+    sqlx::query_as("SELECT id, name, org_number FROM organisations ORDER BY name")
+        .fetch_all(db)
+        .await
 }
 
 /// Creates the years `from..=to` of a period that don't exist yet, with the standard
 /// deadlines, the standard cap and a budget still to be decided.
-pub async fn add_missing_years(conn: &mut PgConnection, period_id: Uuid, from: i32, to: i32) -> sqlx::Result<()> {
+pub async fn add_missing_years(
+    conn: &mut PgConnection,
+    period_id: Uuid,
+    from: i32,
+    to: i32,
+) -> sqlx::Result<()> {
     for y in from..=to {
         let d = standard_deadlines(y);
         sqlx::query(

@@ -30,12 +30,27 @@ use crate::{
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/program", get(programme_page))
-        .route("/admin/program/perioder/ny", get(new_period_form).post(create_period))
-        .route("/admin/program/perioder/{id}", get(edit_period_form).post(update_period))
+        .route(
+            "/admin/program/perioder/ny",
+            get(new_period_form).post(create_period),
+        )
+        .route(
+            "/admin/program/perioder/{id}",
+            get(edit_period_form).post(update_period),
+        )
         .route("/admin/program/perioder/{id}/aktorer", post(add_actor))
-        .route("/admin/program/perioder/{id}/aktorer/{org}/ta-bort", post(remove_actor))
-        .route("/admin/program/ar/{year}", get(edit_year_form).post(update_year))
-        .route("/admin/organisationer", get(organisations_page).post(create_organisation))
+        .route(
+            "/admin/program/perioder/{id}/aktorer/{org}/ta-bort",
+            post(remove_actor),
+        )
+        .route(
+            "/admin/program/ar/{year}",
+            get(edit_year_form).post(update_year),
+        )
+        .route(
+            "/admin/organisationer",
+            get(organisations_page).post(create_organisation),
+        )
 }
 
 fn unprocessable(mut response: Response) -> Response {
@@ -61,8 +76,16 @@ async fn programme_page(State(state): State<AppState>, PageCtx(ctx): PageCtx) ->
     let mut periods = Vec::new();
     for period in db::periods(&state.db).await? {
         let actors = db::actors_of_period(&state.db, period.id).await?;
-        let years = years.iter().filter(|y| y.period_id == period.id).cloned().collect();
-        periods.push(PeriodView { period, actors, years });
+        let years = years
+            .iter()
+            .filter(|y| y.period_id == period.id)
+            .cloned()
+            .collect();
+        periods.push(PeriodView {
+            period,
+            actors,
+            years,
+        });
     }
     render(&ProgrammePage { ctx, periods })
 }
@@ -94,7 +117,13 @@ struct ValidPeriod {
     last_year: i32,
 }
 
-fn required(errors: &mut FormErrors, field: &'static str, value: &str, max: usize, what: &str) -> String {
+fn required(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+    what: &str,
+) -> String {
     let v = value.trim();
     if v.is_empty() {
         errors.add(field, format!("Ange {what}."));
@@ -117,8 +146,16 @@ fn parse_year(errors: &mut FormErrors, field: &'static str, value: &str) -> i32 
 impl PeriodForm {
     fn validate(&self) -> std::result::Result<ValidPeriod, FormErrors> {
         let mut e = FormErrors::default();
-        let decision_number = required(&mut e, "decision_number", &self.decision_number, 50, "beslutets diarienummer");
-        let decision_date = parse_date(&self.decision_date).map_err(|m| e.add("decision_date", m)).ok();
+        let decision_number = required(
+            &mut e,
+            "decision_number",
+            &self.decision_number,
+            50,
+            "beslutets diarienummer",
+        );
+        let decision_date = parse_date(&self.decision_date)
+            .map_err(|m| e.add("decision_date", m))
+            .ok();
         let title = required(&mut e, "title", &self.title, 300, "beslutets rubrik");
         let ministry = required(&mut e, "ministry", &self.ministry, 200, "departementet");
         let first_year = parse_year(&mut e, "first_year", &self.first_year);
@@ -127,9 +164,14 @@ impl PeriodForm {
             e.add("last_year", "Sista året kan inte ligga före första året.");
         }
         match decision_date {
-            Some(decision_date) if e.is_empty() => {
-                Ok(ValidPeriod { decision_number, decision_date, title, ministry, first_year, last_year })
-            }
+            Some(decision_date) if e.is_empty() => Ok(ValidPeriod {
+                decision_number,
+                decision_date,
+                title,
+                ministry,
+                first_year,
+                last_year,
+            }),
             _ => Err(e),
         }
     }
@@ -149,9 +191,15 @@ impl PeriodForm {
 fn period_constraint_error(e: &sqlx::Error) -> Option<FormErrors> {
     let mut errors = FormErrors::default();
     match violated_constraint(e)? {
-        "periods_decision_number_key" => errors.add("decision_number", "Det finns redan en period med det diarienumret."),
+        "periods_decision_number_key" => errors.add(
+            "decision_number",
+            "Det finns redan en period med det diarienumret.",
+        ),
         "periods_no_overlap" => errors.add("first_year", "Åren överlappar en annan period."),
-        "programme_years_in_period" => errors.add("first_year", "Åren måste täcka periodens befintliga programår."),
+        "programme_years_in_period" => errors.add(
+            "first_year",
+            "Åren måste täcka periodens befintliga programår.",
+        ),
         _ => return None,
     }
     Some(errors)
@@ -188,9 +236,18 @@ impl PeriodFormPage {
         }
     }
 
-    async fn existing(state: &AppState, ctx: Ctx, period: Period, form: Option<PeriodForm>) -> Result<Self> {
+    async fn existing(
+        state: &AppState,
+        ctx: Ctx,
+        period: Period,
+        form: Option<PeriodForm>,
+    ) -> Result<Self> {
         let actors = db::actors_of_period(&state.db, period.id).await?;
-        let years = db::years(&state.db).await?.into_iter().filter(|y| y.period_id == period.id).collect();
+        let years = db::years(&state.db)
+            .await?
+            .into_iter()
+            .filter(|y| y.period_id == period.id)
+            .collect();
         let organisations = db::organisations(&state.db).await?;
         Ok(PeriodFormPage {
             ctx,
@@ -209,14 +266,26 @@ impl PeriodFormPage {
 
 async fn new_period_form(user: CurrentUser) -> Result<Response> {
     user.require_admin()?;
-    render(&PeriodFormPage::new_period(user.ctx, PeriodForm::default(), FormErrors::default()))
+    render(&PeriodFormPage::new_period(
+        user.ctx,
+        PeriodForm::default(),
+        FormErrors::default(),
+    ))
 }
 
-async fn create_period(State(state): State<AppState>, user: CurrentUser, Form(form): Form<PeriodForm>) -> Result<Response> {
+async fn create_period(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<PeriodForm>,
+) -> Result<Response> {
     user.require_admin()?;
     let valid = match form.validate() {
         Ok(v) => v,
-        Err(errors) => return Ok(unprocessable(render(&PeriodFormPage::new_period(user.ctx, form, errors))?)),
+        Err(errors) => {
+            return Ok(unprocessable(render(&PeriodFormPage::new_period(
+                user.ctx, form, errors,
+            ))?));
+        }
     };
     let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
@@ -235,12 +304,17 @@ async fn create_period(State(state): State<AppState>, user: CurrentUser, Form(fo
     .await;
     if let Err(e) = inserted {
         return match period_constraint_error(&e) {
-            Some(errors) => Ok(unprocessable(render(&PeriodFormPage::new_period(user.ctx, form, errors))?)),
+            Some(errors) => Ok(unprocessable(render(&PeriodFormPage::new_period(
+                user.ctx, form, errors,
+            ))?)),
             None => Err(e.into()),
         };
     }
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
-    let after: Period = sqlx::query_as("SELECT * FROM periods WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let after: Period = sqlx::query_as("SELECT * FROM periods WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         audit::Entry {
@@ -256,11 +330,18 @@ async fn create_period(State(state): State<AppState>, user: CurrentUser, Form(fo
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
-        &format!("Perioden {} är skapad, med programåren {}–{}.", valid.decision_number, valid.first_year, valid.last_year),
+        &format!(
+            "Perioden {} är skapad, med programåren {}–{}.",
+            valid.decision_number, valid.first_year, valid.last_year
+        ),
     ))
 }
 
-async fn edit_period_form(State(state): State<AppState>, user: CurrentUser, Path(id): Path<Uuid>) -> Result<Response> {
+async fn edit_period_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
     user.require_admin()?;
     let period = db::period(&state.db, id).await?.ok_or(AppError::NotFound)?;
     render(&PeriodFormPage::existing(&state, user.ctx, period, None).await?)
@@ -300,7 +381,8 @@ async fn update_period(
         return match period_constraint_error(&e) {
             Some(errors) => {
                 drop(tx);
-                let mut page = PeriodFormPage::existing(&state, user.ctx, before, Some(form)).await?;
+                let mut page =
+                    PeriodFormPage::existing(&state, user.ctx, before, Some(form)).await?;
                 page.errors = errors;
                 Ok(unprocessable(render(&page)?))
             }
@@ -308,7 +390,10 @@ async fn update_period(
         };
     }
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
-    let after: Period = sqlx::query_as("SELECT * FROM periods WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let after: Period = sqlx::query_as("SELECT * FROM periods WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         audit::Entry {
@@ -322,7 +407,10 @@ async fn update_period(
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with_flash(&format!("/admin/program/perioder/{id}"), "Perioden är sparad."))
+    Ok(redirect_with_flash(
+        &format!("/admin/program/perioder/{id}"),
+        "Perioden är sparad.",
+    ))
 }
 
 #[derive(Deserialize)]
@@ -343,7 +431,11 @@ async fn add_actor(
     let period = db::period(&state.db, id).await?.ok_or(AppError::NotFound)?;
     let organisations = db::organisations(&state.db).await?;
     let mut errors = FormErrors::default();
-    let organisation = form.organisation_id.parse::<Uuid>().ok().and_then(|oid| organisations.iter().find(|o| o.id == oid));
+    let organisation = form
+        .organisation_id
+        .parse::<Uuid>()
+        .ok()
+        .and_then(|oid| organisations.iter().find(|o| o.id == oid));
     if organisation.is_none() {
         errors.add("organisation_id", "Välj en organisation.");
     }
@@ -367,7 +459,10 @@ async fn add_actor(
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 0 {
-            errors.add("organisation_id", "Organisationen är redan aktör i perioden.");
+            errors.add(
+                "organisation_id",
+                "Organisationen är redan aktör i perioden.",
+            );
         }
     }
     if !errors.is_empty() {
@@ -391,7 +486,10 @@ async fn add_actor(
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with_flash(&format!("/admin/program/perioder/{id}"), &format!("{name} är tillagd som aktör.")))
+    Ok(redirect_with_flash(
+        &format!("/admin/program/perioder/{id}"),
+        &format!("{name} är tillagd som aktör."),
+    ))
 }
 
 async fn remove_actor(
@@ -422,7 +520,10 @@ async fn remove_actor(
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with_flash(&format!("/admin/program/perioder/{id}"), &format!("{name} är borttagen som aktör.")))
+    Ok(redirect_with_flash(
+        &format!("/admin/program/perioder/{id}"),
+        &format!("{name} är borttagen som aktör."),
+    ))
 }
 
 // ---- programme years ----
@@ -478,16 +579,36 @@ impl YearForm {
         if budget.is_none() {
             e.add("budget_state", "Välj budgetläge.");
         }
-        let mut date = |field: &'static str, value: &str| parse_date(value).map_err(|m| e.add(field, m)).ok();
+        let mut date =
+            |field: &'static str, value: &str| parse_date(value).map_err(|m| e.add(field, m)).ok();
         let requisition = date("requisition_deadline", &self.requisition_deadline);
         let report = date("report_deadline", &self.report_deadline);
         let repayment = date("repayment_deadline", &self.repayment_deadline);
-        let agency_requisition = date("agency_requisition_deadline", &self.agency_requisition_deadline);
+        let agency_requisition = date(
+            "agency_requisition_deadline",
+            &self.agency_requisition_deadline,
+        );
         let agency_repayment = date("agency_repayment_deadline", &self.agency_repayment_deadline);
         let summary = date("summary_deadline", &self.summary_deadline);
-        if let (Some(cap), Some(budget), Some(requisition), Some(report), Some(repayment), Some(ar), Some(arp), Some(s)) =
-            (cap, budget, requisition, report, repayment, agency_requisition, agency_repayment, summary)
-        {
+        if let (
+            Some(cap),
+            Some(budget),
+            Some(requisition),
+            Some(report),
+            Some(repayment),
+            Some(ar),
+            Some(arp),
+            Some(s),
+        ) = (
+            cap,
+            budget,
+            requisition,
+            report,
+            repayment,
+            agency_requisition,
+            agency_repayment,
+            summary,
+        ) {
             let deadlines = Deadlines {
                 requisition,
                 report,
@@ -516,10 +637,19 @@ struct YearFormPage {
     errors: FormErrors,
 }
 
-async fn edit_year_form(State(state): State<AppState>, user: CurrentUser, Path(year): Path<i32>) -> Result<Response> {
+async fn edit_year_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i32>,
+) -> Result<Response> {
     user.require_admin()?;
     let year = db::year(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    render(&YearFormPage { ctx: user.ctx, form: YearForm::from_year(&year), year, errors: FormErrors::default() })
+    render(&YearFormPage {
+        ctx: user.ctx,
+        form: YearForm::from_year(&year),
+        year,
+        errors: FormErrors::default(),
+    })
 }
 
 async fn update_year(
@@ -532,7 +662,14 @@ async fn update_year(
     let before = db::year(&state.db, year).await?.ok_or(AppError::NotFound)?;
     let (cap, budget, d) = match form.validate() {
         Ok(v) => v,
-        Err(errors) => return Ok(unprocessable(render(&YearFormPage { ctx: user.ctx, year: before, form, errors })?)),
+        Err(errors) => {
+            return Ok(unprocessable(render(&YearFormPage {
+                ctx: user.ctx,
+                year: before,
+                form,
+                errors,
+            })?));
+        }
     };
     let mut tx = state.db.begin().await?;
     let after: ProgrammeYear = sqlx::query_as(
@@ -565,7 +702,10 @@ async fn update_year(
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with_flash("/program", &format!("Programåret {year} är sparat.")))
+    Ok(redirect_with_flash(
+        "/program",
+        &format!("Programåret {year} är sparat."),
+    ))
 }
 
 // ---- organisations ----
@@ -610,24 +750,35 @@ async fn create_organisation(
     let name = required(&mut errors, "name", &form.name, 200, "organisationens namn");
     let org_number = match form.org_number.trim() {
         "" => None,
-        n => parse_org_number(n).map_err(|m| errors.add("org_number", m)).ok(),
+        n => parse_org_number(n)
+            .map_err(|m| errors.add("org_number", m))
+            .ok(),
     };
     let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
     if errors.is_empty() {
-        let inserted = sqlx::query("INSERT INTO organisations (id, name, org_number) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(&name)
-            .bind(&org_number)
-            .execute(&mut *tx)
-            .await;
+        let inserted =
+            sqlx::query("INSERT INTO organisations (id, name, org_number) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(&name)
+                .bind(&org_number)
+                .execute(&mut *tx)
+                .await;
         match inserted.as_ref().map_err(violated_constraint) {
             Ok(_) => {}
-            Err(Some("organisations_name_key")) => errors.add("name", "Det finns redan en organisation med det namnet."),
-            Err(Some("organisations_org_number_key")) => {
-                errors.add("org_number", "Det finns redan en organisation med det organisationsnumret.")
+            Err(Some("organisations_name_key")) => {
+                errors.add("name", "Det finns redan en organisation med det namnet.")
             }
-            Err(_) => return Err(inserted.err().map(AppError::from).unwrap_or(AppError::NotFound)),
+            Err(Some("organisations_org_number_key")) => errors.add(
+                "org_number",
+                "Det finns redan en organisation med det organisationsnumret.",
+            ),
+            Err(_) => {
+                return Err(inserted
+                    .err()
+                    .map(AppError::from)
+                    .unwrap_or(AppError::NotFound));
+            }
         }
     }
     if !errors.is_empty() {
@@ -654,5 +805,8 @@ async fn create_organisation(
     )
     .await?;
     tx.commit().await?;
-    Ok(redirect_with_flash("/admin/organisationer", &format!("Organisationen {name} är skapad.")))
+    Ok(redirect_with_flash(
+        "/admin/organisationer",
+        &format!("Organisationen {name} är skapad."),
+    ))
 }

@@ -27,7 +27,9 @@ impl BudgetState {
     }
 
     pub fn from_key(key: &str) -> Option<BudgetState> {
-        [BudgetState::Pending, BudgetState::Decided].into_iter().find(|b| b.key() == key)
+        [BudgetState::Pending, BudgetState::Decided]
+            .into_iter()
+            .find(|b| b.key() == key)
     }
 }
 
@@ -70,10 +72,16 @@ pub fn standard_deadlines(y: i32) -> Deadlines {
 /// The same order the schema's CHECK demands, said in Swedish beside the form.
 pub fn check_deadline_order(d: &Deadlines) -> Result<(), (&'static str, &'static str)> {
     if d.requisition >= d.report {
-        return Err(("report_deadline", "Redovisningen måste ligga efter rekvisitionen."));
+        return Err((
+            "report_deadline",
+            "Redovisningen måste ligga efter rekvisitionen.",
+        ));
     }
     if d.report > d.repayment {
-        return Err(("repayment_deadline", "Återbetalningen kan inte ligga före redovisningen."));
+        return Err((
+            "repayment_deadline",
+            "Återbetalningen kan inte ligga före redovisningen.",
+        ));
     }
     if d.repayment > d.agency_repayment {
         return Err((
@@ -82,7 +90,10 @@ pub fn check_deadline_order(d: &Deadlines) -> Result<(), (&'static str, &'static
         ));
     }
     if d.agency_repayment > d.summary {
-        return Err(("summary_deadline", "Sammanställningen kan inte ligga före Tillväxtverkets återbetalning."));
+        return Err((
+            "summary_deadline",
+            "Sammanställningen kan inte ligga före Tillväxtverkets återbetalning.",
+        ));
     }
     Ok(())
 }
@@ -90,7 +101,12 @@ pub fn check_deadline_order(d: &Deadlines) -> Result<(), (&'static str, &'static
 /// The programme year whose cycle is running: the latest year not after today's,
 /// or the first one if the programme hasn't begun.
 pub fn current_year(years: &[i32], today: NaiveDate) -> Option<i32> {
-    years.iter().copied().filter(|&y| y <= today.year()).max().or_else(|| years.iter().copied().min())
+    years
+        .iter()
+        .copied()
+        .filter(|&y| y <= today.year())
+        .max()
+        .or_else(|| years.iter().copied().min())
 }
 
 /// How a deadline stands today, for people.
@@ -128,7 +144,10 @@ impl DeadlineStatus {
 
 /// A Swedish organisation number, `NNNNNN-NNNN`, with a valid Luhn check digit.
 pub fn parse_org_number(input: &str) -> Result<String, &'static str> {
-    let digits: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+    let digits: String = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
     if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err("Ange organisationsnumret som tio siffror, till exempel 232100-0016.");
     }
@@ -136,9 +155,16 @@ pub fn parse_org_number(input: &str) -> Result<String, &'static str> {
         .bytes()
         .map(|b| u32::from(b - b'0'))
         .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { d })
+        .map(|(i, d)| {
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
         .sum();
-    if sum % 10 != 0 {
+    if !sum.is_multiple_of(10) {
         return Err("Organisationsnumret har fel kontrollsiffra.");
     }
     Ok(format!("{}-{}", &digits[..6], &digits[6..]))
@@ -168,13 +194,22 @@ mod tests {
     fn deadlines_out_of_order_are_refused_by_field() {
         let mut d = standard_deadlines(2024);
         d.report = date(2024, 1, 1);
-        assert_eq!(check_deadline_order(&d).map_err(|e| e.0), Err("report_deadline"));
+        assert_eq!(
+            check_deadline_order(&d).map_err(|e| e.0),
+            Err("report_deadline")
+        );
         let mut d = standard_deadlines(2024);
         d.repayment = date(2025, 1, 30);
-        assert_eq!(check_deadline_order(&d).map_err(|e| e.0), Err("repayment_deadline"));
+        assert_eq!(
+            check_deadline_order(&d).map_err(|e| e.0),
+            Err("repayment_deadline")
+        );
         let mut d = standard_deadlines(2024);
         d.summary = date(2025, 3, 1);
-        assert_eq!(check_deadline_order(&d).map_err(|e| e.0), Err("summary_deadline"));
+        assert_eq!(
+            check_deadline_order(&d).map_err(|e| e.0),
+            Err("summary_deadline")
+        );
     }
 
     #[test]
@@ -189,18 +224,36 @@ mod tests {
     #[test]
     fn deadline_status_counts_days() {
         let deadline = date(2026, 3, 31);
-        assert_eq!(DeadlineStatus::of(deadline, date(2026, 3, 1)), DeadlineStatus::DaysLeft(30));
-        assert_eq!(DeadlineStatus::of(deadline, date(2026, 3, 31)), DeadlineStatus::Today);
-        assert_eq!(DeadlineStatus::of(deadline, date(2026, 4, 2)), DeadlineStatus::Passed(2));
+        assert_eq!(
+            DeadlineStatus::of(deadline, date(2026, 3, 1)),
+            DeadlineStatus::DaysLeft(30)
+        );
+        assert_eq!(
+            DeadlineStatus::of(deadline, date(2026, 3, 31)),
+            DeadlineStatus::Today
+        );
+        assert_eq!(
+            DeadlineStatus::of(deadline, date(2026, 4, 2)),
+            DeadlineStatus::Passed(2)
+        );
         assert_eq!(DeadlineStatus::DaysLeft(1).label(), "1 dag kvar");
         assert!(DeadlineStatus::Passed(2).is_passed());
     }
 
     #[test]
     fn organisation_numbers_need_a_valid_check_digit() {
-        assert_eq!(parse_org_number("232100-0016"), Ok("232100-0016".to_string()));
-        assert_eq!(parse_org_number("2321000016"), Ok("232100-0016".to_string()));
-        assert_eq!(parse_org_number("212000-0803"), Ok("212000-0803".to_string()));
+        assert_eq!(
+            parse_org_number("232100-0016"),
+            Ok("232100-0016".to_string())
+        );
+        assert_eq!(
+            parse_org_number("2321000016"),
+            Ok("232100-0016".to_string())
+        );
+        assert_eq!(
+            parse_org_number("212000-0803"),
+            Ok("212000-0803".to_string())
+        );
         assert!(parse_org_number("232100-0017").is_err());
         assert!(parse_org_number("23210").is_err());
         assert!(parse_org_number("abcdef-ghij").is_err());

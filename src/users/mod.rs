@@ -51,21 +51,31 @@ pub struct User {
     pub has_password: bool,
 }
 
-const SELECT_USERS: &str = "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
+const SELECT_USERS: &str =
+    "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
         u.active, u.password_hash IS NOT NULL AS has_password
     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id";
 
 async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $1")).bind(id).fetch_optional(conn).await
+    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 /// Creates a one-time set-password link for the user; returns the link to show.
-pub async fn create_password_link(conn: &mut PgConnection, public_url: &str, user_id: Uuid) -> sqlx::Result<String> {
+pub async fn create_password_link(
+    conn: &mut PgConnection,
+    public_url: &str,
+    user_id: Uuid,
+) -> sqlx::Result<String> {
     let token = session::random_token();
-    sqlx::query("UPDATE password_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE password_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO password_tokens (token_hash, user_id, expires_at)
          VALUES ($1, $2, now() + make_interval(hours => $3))",
@@ -87,10 +97,15 @@ struct ListPage {
 
 async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require_admin()?;
-    let users = sqlx::query_as(&format!("{SELECT_USERS} ORDER BY u.active DESC, u.role, o.name NULLS FIRST, u.name"))
-        .fetch_all(&state.db)
-        .await?;
-    render(&ListPage { ctx: user.ctx, users })
+    let users = sqlx::query_as(&format!(
+        "{SELECT_USERS} ORDER BY u.active DESC, u.role, o.name NULLS FIRST, u.name"
+    ))
+    .fetch_all(&state.db)
+    .await?;
+    render(&ListPage {
+        ctx: user.ctx,
+        users,
+    })
 }
 
 #[derive(Default, Deserialize)]
@@ -113,16 +128,24 @@ struct ValidUser {
 }
 
 impl UserForm {
-    fn validate(&self, organisations: &[Organisation]) -> std::result::Result<ValidUser, FormErrors> {
+    fn validate(
+        &self,
+        organisations: &[Organisation],
+    ) -> std::result::Result<ValidUser, FormErrors> {
         let mut e = FormErrors::default();
         let email = self.email.trim().to_lowercase();
         let valid_email = email.len() <= 254
-            && email.split_once('@').is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'))
+            && email
+                .split_once('@')
+                .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'))
             && !email.chars().any(char::is_whitespace);
         if email.is_empty() {
             e.add("email", "Ange en e-postadress.");
         } else if !valid_email {
-            e.add("email", "Ange en giltig e-postadress, till exempel namn@region.se.");
+            e.add(
+                "email",
+                "Ange en giltig e-postadress, till exempel namn@region.se.",
+            );
         }
         let name = self.name.trim().to_string();
         if name.is_empty() {
@@ -134,16 +157,29 @@ impl UserForm {
         if role.is_none() {
             e.add("role", "Välj en roll.");
         }
-        let organisation_id = self.organisation_id.parse::<Uuid>().ok().filter(|id| organisations.iter().any(|o| o.id == *id));
+        let organisation_id = self
+            .organisation_id
+            .parse::<Uuid>()
+            .ok()
+            .filter(|id| organisations.iter().any(|o| o.id == *id));
         match (role, organisation_id) {
-            (Some(Role::Coordinator), None) => e.add("organisation_id", "En regional koordinator måste höra till en organisation."),
-            (Some(r), Some(_)) if r.is_staff() => {
-                e.add("organisation_id", "Tillväxtverkets personal hör inte till någon regional organisation.")
-            }
+            (Some(Role::Coordinator), None) => e.add(
+                "organisation_id",
+                "En regional koordinator måste höra till en organisation.",
+            ),
+            (Some(r), Some(_)) if r.is_staff() => e.add(
+                "organisation_id",
+                "Tillväxtverkets personal hör inte till någon regional organisation.",
+            ),
             _ => {}
         }
         match role {
-            Some(role) if e.is_empty() => Ok(ValidUser { email, name, role, organisation_id }),
+            Some(role) if e.is_empty() => Ok(ValidUser {
+                email,
+                name,
+                role,
+                organisation_id,
+            }),
             _ => Err(e),
         }
     }
@@ -178,15 +214,30 @@ async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Result<Re
 fn email_taken(e: &sqlx::Error) -> Option<FormErrors> {
     (violated_constraint(e) == Some("users_email_key")).then(|| {
         let mut errors = FormErrors::default();
-        errors.add("email", "Det finns redan en användare med den e-postadressen.");
+        errors.add(
+            "email",
+            "Det finns redan en användare med den e-postadressen.",
+        );
         errors
     })
 }
 
-async fn create(State(state): State<AppState>, admin: CurrentUser, Form(form): Form<UserForm>) -> Result<Response> {
+async fn create(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Form(form): Form<UserForm>,
+) -> Result<Response> {
     admin.require_admin()?;
     let organisations = organisations(&state.db).await?;
-    let page = |ctx, form, errors, organisations| FormPage { ctx, user: None, form, errors, organisations, roles: Role::ALL, link: None };
+    let page = |ctx, form, errors, organisations| FormPage {
+        ctx,
+        user: None,
+        form,
+        errors,
+        organisations,
+        roles: Role::ALL,
+        link: None,
+    };
     let valid = match form.validate(&organisations) {
         Ok(v) => v,
         Err(errors) => {
@@ -197,14 +248,16 @@ async fn create(State(state): State<AppState>, admin: CurrentUser, Form(form): F
     };
     let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
-    let inserted = sqlx::query("INSERT INTO users (id, email, name, role, organisation_id) VALUES ($1, $2, $3, $4, $5)")
-        .bind(id)
-        .bind(&valid.email)
-        .bind(&valid.name)
-        .bind(valid.role)
-        .bind(valid.organisation_id)
-        .execute(&mut *tx)
-        .await;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, email, name, role, organisation_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(&valid.email)
+    .bind(&valid.name)
+    .bind(valid.role)
+    .bind(valid.organisation_id)
+    .execute(&mut *tx)
+    .await;
     if let Err(e) = inserted {
         let errors = email_taken(&e).ok_or(AppError::from(e))?;
         drop(tx);
@@ -248,11 +301,18 @@ fn form_of(u: &User) -> UserForm {
         email: u.email.clone(),
         name: u.name.clone(),
         role: u.role.key().to_string(),
-        organisation_id: u.organisation_id.map(|id| id.to_string()).unwrap_or_default(),
+        organisation_id: u
+            .organisation_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
     }
 }
 
-async fn edit_form(State(state): State<AppState>, admin: CurrentUser, Path(id): Path<Uuid>) -> Result<Response> {
+async fn edit_form(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
     admin.require_admin()?;
     let mut conn = state.db.acquire().await?;
     let user = find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
@@ -277,11 +337,12 @@ async fn update(
     admin.require_admin()?;
     let organisations = organisations(&state.db).await?;
     let mut tx = state.db.begin().await?;
-    let before = sqlx::query_as::<_, User>(&format!("{SELECT_USERS} WHERE u.id = $1 FOR UPDATE OF u"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let before =
+        sqlx::query_as::<_, User>(&format!("{SELECT_USERS} WHERE u.id = $1 FOR UPDATE OF u"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let mut errors = match form.validate(&organisations) {
         Ok(valid) => {
             if id == admin.id() && valid.role != Role::Admin {
@@ -333,16 +394,25 @@ async fn update(
     )
     .await?;
     tx.commit().await?;
-    Ok(crate::web::redirect_with_flash("/admin/anvandare", &format!("Ändringarna för {} är sparade.", after.name)))
+    Ok(crate::web::redirect_with_flash(
+        "/admin/anvandare",
+        &format!("Ändringarna för {} är sparade.", after.name),
+    ))
 }
 
 async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: bool) -> Result<User> {
     if id == admin.id() && !active {
-        return Err(AppError::BadRequest("Du kan inte inaktivera dig själv.".into()));
+        return Err(AppError::BadRequest(
+            "Du kan inte inaktivera dig själv.".into(),
+        ));
     }
     let mut tx = state.db.begin().await?;
     let before = find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    sqlx::query("UPDATE users SET active = $2 WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await?;
+    sqlx::query("UPDATE users SET active = $2 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(&mut *tx)
+        .await?;
     if !active {
         // Thrown out at once: every session of the user ends now.
         session::end_all_for_user(&mut tx, id).await?;
@@ -352,7 +422,11 @@ async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: boo
         &mut tx,
         audit::Entry {
             actor: Some(admin.id()),
-            action: if active { "user_activated" } else { "user_deactivated" },
+            action: if active {
+                "user_activated"
+            } else {
+                "user_deactivated"
+            },
             entity: "user",
             entity_id: id.to_string(),
             before: Some(json!(before)),
@@ -364,7 +438,11 @@ async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: boo
     Ok(after)
 }
 
-async fn deactivate(State(state): State<AppState>, admin: CurrentUser, Path(id): Path<Uuid>) -> Result<Response> {
+async fn deactivate(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
     admin.require_admin()?;
     let user = set_active(&state, &admin, id, false).await?;
     Ok(crate::web::redirect_with_flash(
@@ -373,19 +451,32 @@ async fn deactivate(State(state): State<AppState>, admin: CurrentUser, Path(id):
     ))
 }
 
-async fn activate(State(state): State<AppState>, admin: CurrentUser, Path(id): Path<Uuid>) -> Result<Response> {
+async fn activate(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
     admin.require_admin()?;
     let user = set_active(&state, &admin, id, true).await?;
-    Ok(crate::web::redirect_with_flash("/admin/anvandare", &format!("{} är aktiverad igen.", user.name)))
+    Ok(crate::web::redirect_with_flash(
+        "/admin/anvandare",
+        &format!("{} är aktiverad igen.", user.name),
+    ))
 }
 
-async fn new_link(State(state): State<AppState>, admin: CurrentUser, Path(id): Path<Uuid>) -> Result<Response> {
+async fn new_link(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
     admin.require_admin()?;
     let organisations = organisations(&state.db).await?;
     let mut tx = state.db.begin().await?;
     let user = find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if !user.active {
-        return Err(AppError::BadRequest("Aktivera användaren innan du skapar en lösenordslänk.".into()));
+        return Err(AppError::BadRequest(
+            "Aktivera användaren innan du skapar en lösenordslänk.".into(),
+        ));
     }
     let link = create_password_link(&mut tx, &state.config.public_url, id).await?;
     audit::record(
@@ -427,5 +518,8 @@ struct AuditPage {
 async fn audit_log(State(state): State<AppState>, admin: CurrentUser) -> Result<Response> {
     admin.require_admin()?;
     let entries = audit::latest(&state.db, 200).await?;
-    render(&AuditPage { ctx: admin.ctx, entries })
+    render(&AuditPage {
+        ctx: admin.ctx,
+        entries,
+    })
 }

@@ -38,14 +38,24 @@ fn cluster() -> &'static Cluster {
         std::thread::spawn(|| {
             let dir = std::env::temp_dir().join(format!("digikoord-test-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
-            let server = PrivatePostgres::start(&dir, Durability::Throwaway).expect("start PostgreSQL for the tests");
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let server = PrivatePostgres::start(&dir, Durability::Throwaway)
+                .expect("start PostgreSQL for the tests");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async {
                 server.wait_until_ready().await.expect("PostgreSQL ready");
-                db::ensure_database(&server.url("postgres"), "template_digikoord").await.expect("template db");
-                let pool = db::connect(&server.url("template_digikoord"), 2).await.expect("connect template");
+                db::ensure_database(&server.url("postgres"), "template_digikoord")
+                    .await
+                    .expect("template db");
+                let pool = db::connect(&server.url("template_digikoord"), 2)
+                    .await
+                    .expect("connect template");
                 db::MIGRATOR.run(&pool).await.expect("migrate template");
-                digikoord::seed::programme(&pool).await.expect("seed template");
+                digikoord::seed::programme(&pool)
+                    .await
+                    .expect("seed template");
                 pool.close().await;
             });
             Cluster { server }
@@ -71,16 +81,30 @@ pub struct Page {
 impl Page {
     pub fn select(&self, css: &str) -> Vec<String> {
         let selector = Selector::parse(css).expect("valid selector");
-        self.html.select(&selector).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+        self.html
+            .select(&selector)
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
     }
 
     pub fn attr(&self, css: &str, attr: &str) -> Option<String> {
         let selector = Selector::parse(css).expect("valid selector");
-        self.html.select(&selector).next().and_then(|e| e.value().attr(attr)).map(str::to_string)
+        self.html
+            .select(&selector)
+            .next()
+            .and_then(|e| e.value().attr(attr))
+            .map(str::to_string)
     }
 
     pub fn csrf(&self) -> String {
-        self.attr("input[name=csrf]", "value").expect("the page has a form with a CSRF token")
+        self.attr("input[name=csrf]", "value")
+            .expect("the page has a form with a CSRF token")
     }
 
     /// The page's text with non-breaking spaces made plain, for reading amounts.
@@ -91,38 +115,68 @@ impl Page {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_on(Clock::Fixed(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"))).await
+        Self::spawn_on(Clock::Fixed(
+            chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"),
+        ))
+        .await
     }
 
     pub async fn spawn_on(clock: Clock) -> TestApp {
         let cluster = cluster();
         let name = format!("test_{}", Uuid::new_v4().simple());
-        let admin = db::connect(&cluster.server.url("postgres"), 1).await.expect("connect");
-        sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template_digikoord"))
-            .execute(&admin)
+        let admin = db::connect(&cluster.server.url("postgres"), 1)
             .await
-            .expect("copy the template");
+            .expect("connect");
+        sqlx::query(&format!(
+            "CREATE DATABASE {name} TEMPLATE template_digikoord"
+        ))
+        .execute(&admin)
+        .await
+        .expect("copy the template");
         admin.close().await;
-        let pool = db::connect(&cluster.server.url(&name), 5).await.expect("connect test db");
+        let pool = db::connect(&cluster.server.url(&name), 5)
+            .await
+            .expect("connect test db");
         let config = Config::from_lookup(|_| None).expect("default config");
-        let state = AppState { db: pool.clone(), config: Arc::new(config), clock };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let state = AppState {
+            db: pool.clone(),
+            config: Arc::new(config),
+            clock,
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
-            axum::serve(listener, digikoord::app(state).into_make_service_with_connect_info::<SocketAddr>())
-                .await
-                .expect("serve");
+            axum::serve(
+                listener,
+                digikoord::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
         });
-        TestApp { addr, db: pool, client: Self::new_client() }
+        TestApp {
+            addr,
+            db: pool,
+            client: Self::new_client(),
+        }
     }
 
     pub fn new_client() -> reqwest::Client {
-        reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().expect("client")
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .expect("client")
     }
 
     /// Another person in another browser, against the same server.
     pub fn other_browser(&self) -> TestApp {
-        TestApp { addr: self.addr, db: self.db.clone(), client: Self::new_client() }
+        TestApp {
+            addr: self.addr,
+            db: self.db.clone(),
+            client: Self::new_client(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -131,11 +185,20 @@ impl TestApp {
 
     async fn page(response: reqwest::Response) -> Page {
         let status = response.status();
-        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = response.text().await.expect("body");
         let html = Html::parse_document(&body);
         let text = html.root_element().text().collect::<String>();
-        Page { status, location, html, text }
+        Page {
+            status,
+            location,
+            html,
+            text,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Page {
@@ -143,7 +206,15 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        Self::page(self.client.post(self.url(path)).form(fields).send().await.expect("POST")).await
+        Self::page(
+            self.client
+                .post(self.url(path))
+                .form(fields)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
     }
 
     /// Fetches the form page for its CSRF token, then posts the fields with it.
@@ -163,21 +234,36 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Page {
-        self.submit("/logga-in", "/logga-in", &[("email", email), ("password", password)]).await
+        self.submit(
+            "/logga-in",
+            "/logga-in",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 
     /// Creates a user straight in the database (with the app's own hashing) and logs in as them.
     pub async fn login_as(&self, role: Role, organisation: Option<&str>) -> Uuid {
         let id = self.create_user(role, organisation).await;
-        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1").bind(id).fetch_one(&self.db).await.expect("user");
+        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.db)
+            .await
+            .expect("user");
         let page = self.login(&email, PASSWORD).await;
-        assert_eq!(page.location.as_deref(), Some("/"), "login as {role:?} should succeed");
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/"),
+            "login as {role:?} should succeed"
+        );
         id
     }
 
     pub async fn create_user(&self, role: Role, organisation: Option<&str>) -> Uuid {
         let id = Uuid::new_v4();
-        let hash = digikoord::auth::password::hash(PASSWORD.into()).await.expect("hash");
+        let hash = digikoord::auth::password::hash(PASSWORD.into())
+            .await
+            .expect("hash");
         sqlx::query(
             "INSERT INTO users (id, email, name, role, organisation_id, password_hash)
              VALUES ($1, $2, $3, $4, (SELECT id FROM organisations WHERE name = $5), $6)",
@@ -195,6 +281,10 @@ impl TestApp {
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1").bind(action).fetch_one(&self.db).await.expect("count")
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1")
+            .bind(action)
+            .fetch_one(&self.db)
+            .await
+            .expect("count")
     }
 }

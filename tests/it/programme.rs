@@ -8,7 +8,10 @@ async fn the_programme_page_shows_both_decisions_their_actors_caps_and_deadlines
     let app = TestApp::spawn().await;
     let page = app.get("/program").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.select(".decision-number"), vec!["N2018/04129".to_string(), "I2021/00795".to_string()]);
+    assert_eq!(
+        page.select(".decision-number"),
+        vec!["N2018/04129".to_string(), "I2021/00795".to_string()]
+    );
     assert_eq!(page.select("ul.actors li").len(), 42);
     let text = page.plain();
     assert!(text.contains("500 000 kr"), "2018's cap");
@@ -16,7 +19,10 @@ async fn the_programme_page_shows_both_decisions_their_actors_caps_and_deadlines
     assert!(text.contains("15 november 2021"));
     assert!(text.contains("26 mars 2026"));
     let years = page.select("table.years tbody th");
-    assert_eq!(years, (2018..=2025).map(|y| y.to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        years,
+        (2018..=2025).map(|y| y.to_string()).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -24,11 +30,26 @@ async fn seeding_twice_changes_nothing() {
     let app = TestApp::spawn().await;
     let count = |q: &'static str| {
         let db = app.db.clone();
-        async move { sqlx::query_scalar::<_, i64>(q).fetch_one(&db).await.expect("count") }
+        async move {
+            sqlx::query_scalar::<_, i64>(q)
+                .fetch_one(&db)
+                .await
+                .expect("count")
+        }
     };
-    let before = (count("SELECT count(*) FROM organisations").await, count("SELECT count(*) FROM period_actors").await, count("SELECT count(*) FROM programme_years").await);
-    digikoord::seed::programme(&app.db).await.expect("seed again");
-    let after = (count("SELECT count(*) FROM organisations").await, count("SELECT count(*) FROM period_actors").await, count("SELECT count(*) FROM programme_years").await);
+    let before = (
+        count("SELECT count(*) FROM organisations").await,
+        count("SELECT count(*) FROM period_actors").await,
+        count("SELECT count(*) FROM programme_years").await,
+    );
+    digikoord::seed::programme(&app.db)
+        .await
+        .expect("seed again");
+    let after = (
+        count("SELECT count(*) FROM organisations").await,
+        count("SELECT count(*) FROM period_actors").await,
+        count("SELECT count(*) FROM programme_years").await,
+    );
     assert_eq!(before, after);
     assert_eq!(after, (22, 42, 8));
 }
@@ -38,7 +59,10 @@ async fn an_admin_edits_a_years_cap_deadlines_and_budget_state_with_an_audit_rec
     let app = TestApp::spawn().await;
     app.login_as(Role::Admin, None).await;
     let form = app.get("/admin/program/ar/2025").await;
-    assert_eq!(form.attr("#cap_per_actor", "value").as_deref(), Some("1000000"));
+    assert_eq!(
+        form.attr("#cap_per_actor", "value").as_deref(),
+        Some("1000000")
+    );
     let fields = [
         ("cap_per_actor", "950 000,50"),
         ("budget_state", "pending"),
@@ -49,10 +73,15 @@ async fn an_admin_edits_a_years_cap_deadlines_and_budget_state_with_an_audit_rec
         ("agency_repayment_deadline", "2026-03-15"),
         ("summary_deadline", "2026-03-26"),
     ];
-    let saved = app.submit("/admin/program/ar/2025", "/admin/program/ar/2025", &fields).await;
+    let saved = app
+        .submit("/admin/program/ar/2025", "/admin/program/ar/2025", &fields)
+        .await;
     assert_eq!(saved.location.as_deref(), Some("/program"));
     let programme = app.follow(saved).await;
-    assert_eq!(programme.select(".flash"), vec!["Programåret 2025 är sparat.".to_string()]);
+    assert_eq!(
+        programme.select(".flash"),
+        vec!["Programåret 2025 är sparat.".to_string()]
+    );
     assert!(programme.plain().contains("950 000,50 kr"));
     assert!(programme.text.contains("Väntar på budgetbeslut"));
     assert!(programme.text.contains("15 april 2025"));
@@ -63,7 +92,11 @@ async fn an_admin_edits_a_years_cap_deadlines_and_budget_state_with_an_audit_rec
 async fn a_year_form_with_bad_input_comes_back_filled_in_and_writes_nothing() {
     let app = TestApp::spawn().await;
     app.login_as(Role::Admin, None).await;
-    for (cap, report, field) in [("-5", "2026-01-31", "cap_per_actor"), ("abc", "2026-01-31", "cap_per_actor"), ("1000000", "2024-01-01", "report_deadline")] {
+    for (cap, report, field) in [
+        ("-5", "2026-01-31", "cap_per_actor"),
+        ("abc", "2026-01-31", "cap_per_actor"),
+        ("1000000", "2024-01-01", "report_deadline"),
+    ] {
         let page = app
             .submit(
                 "/admin/program/ar/2024",
@@ -80,13 +113,24 @@ async fn a_year_form_with_bad_input_comes_back_filled_in_and_writes_nothing() {
                 ],
             )
             .await;
-        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{cap} {report}");
-        assert_eq!(page.select(&format!("#{field}-error")).len(), 1, "{cap} {report}");
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{cap} {report}"
+        );
+        assert_eq!(
+            page.select(&format!("#{field}-error")).len(),
+            1,
+            "{cap} {report}"
+        );
         assert_eq!(page.attr("#cap_per_actor", "value").as_deref(), Some(cap));
     }
     assert_eq!(app.audit_count("year_updated").await, 0);
     let cap: rust_decimal::Decimal =
-        sqlx::query_scalar("SELECT cap_per_actor FROM programme_years WHERE year = 2024").fetch_one(&app.db).await.expect("cap");
+        sqlx::query_scalar("SELECT cap_per_actor FROM programme_years WHERE year = 2024")
+            .fetch_one(&app.db)
+            .await
+            .expect("cap");
     assert_eq!(cap, rust_decimal::Decimal::from(1_000_000));
 }
 
@@ -102,25 +146,69 @@ async fn an_admin_creates_a_period_whose_years_get_the_standard_deadlines() {
         ("first_year", "2026"),
         ("last_year", "2027"),
     ];
-    let created = app.submit("/admin/program/perioder/ny", "/admin/program/perioder/ny", &fields).await;
-    assert!(created.location.as_deref().is_some_and(|l| l.starts_with("/admin/program/perioder/")));
-    let (state, deadline): (String, chrono::NaiveDate) =
-        sqlx::query_as("SELECT budget_state::text, requisition_deadline FROM programme_years WHERE year = 2027").fetch_one(&app.db).await.expect("year");
+    let created = app
+        .submit(
+            "/admin/program/perioder/ny",
+            "/admin/program/perioder/ny",
+            &fields,
+        )
+        .await;
+    assert!(
+        created
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/admin/program/perioder/"))
+    );
+    let (state, deadline): (String, chrono::NaiveDate) = sqlx::query_as(
+        "SELECT budget_state::text, requisition_deadline FROM programme_years WHERE year = 2027",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("year");
     assert_eq!(state, "pending");
-    assert_eq!(deadline, chrono::NaiveDate::from_ymd_opt(2027, 3, 31).expect("date"));
+    assert_eq!(
+        deadline,
+        chrono::NaiveDate::from_ymd_opt(2027, 3, 31).expect("date")
+    );
     // Overlapping an existing period is refused beside the field.
-    let overlap = app.submit("/admin/program/perioder/ny", "/admin/program/perioder/ny", &[("decision_number", "X2025/1"), ("decision_date", "2025-01-01"), ("title", "t"), ("ministry", "m"), ("first_year", "2025"), ("last_year", "2026")]).await;
+    let overlap = app
+        .submit(
+            "/admin/program/perioder/ny",
+            "/admin/program/perioder/ny",
+            &[
+                ("decision_number", "X2025/1"),
+                ("decision_date", "2025-01-01"),
+                ("title", "t"),
+                ("ministry", "m"),
+                ("first_year", "2025"),
+                ("last_year", "2026"),
+            ],
+        )
+        .await;
     assert_eq!(overlap.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(overlap.select("#first_year-error")[0].contains("överlappar"));
 }
 
 #[tokio::test]
 async fn every_administration_route_refuses_every_other_role() {
-    let paths_get = ["/admin/anvandare", "/admin/anvandare/ny", "/admin/program/perioder/ny", "/admin/program/ar/2025", "/admin/organisationer", "/admin/logg"];
+    let paths_get = [
+        "/admin/anvandare",
+        "/admin/anvandare/ny",
+        "/admin/program/perioder/ny",
+        "/admin/program/ar/2025",
+        "/admin/organisationer",
+        "/admin/logg",
+    ];
     let app = TestApp::spawn().await;
     let admin_user = app.create_user(Role::Admin, None).await;
-    let period: uuid::Uuid = sqlx::query_scalar("SELECT id FROM periods LIMIT 1").fetch_one(&app.db).await.expect("period");
-    let org: uuid::Uuid = sqlx::query_scalar("SELECT id FROM organisations LIMIT 1").fetch_one(&app.db).await.expect("org");
+    let period: uuid::Uuid = sqlx::query_scalar("SELECT id FROM periods LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("period");
+    let org: uuid::Uuid = sqlx::query_scalar("SELECT id FROM organisations LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("org");
     let posts = [
         "/admin/anvandare/ny".to_string(),
         format!("/admin/anvandare/{admin_user}"),
@@ -134,24 +222,45 @@ async fn every_administration_route_refuses_every_other_role() {
         "/admin/program/ar/2025".to_string(),
         "/admin/organisationer".to_string(),
     ];
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&app.db).await.expect("count");
-    for (role, org) in [(Role::Coordinator, Some("Region Skåne")), (Role::CaseOfficer, None), (Role::Approver, None)] {
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    for (role, org) in [
+        (Role::Coordinator, Some("Region Skåne")),
+        (Role::CaseOfficer, None),
+        (Role::Approver, None),
+    ] {
         let browser = app.other_browser();
         browser.login_as(role, org).await;
         let csrf = browser.get("/").await.csrf();
         for path in paths_get {
-            assert_eq!(browser.get(path).await.status, StatusCode::FORBIDDEN, "{role:?} GET {path}");
+            assert_eq!(
+                browser.get(path).await.status,
+                StatusCode::FORBIDDEN,
+                "{role:?} GET {path}"
+            );
         }
         for path in &posts {
-            let page = browser.post(path, &[("csrf", csrf.as_str()), ("name", "x")]).await;
+            let page = browser
+                .post(path, &[("csrf", csrf.as_str()), ("name", "x")])
+                .await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} POST {path}");
         }
     }
     let anonymous = app.other_browser();
     for path in paths_get {
-        assert_eq!(anonymous.get(path).await.location.as_deref(), Some("/logga-in"), "anonymous GET {path}");
+        assert_eq!(
+            anonymous.get(path).await.location.as_deref(),
+            Some("/logga-in"),
+            "anonymous GET {path}"
+        );
     }
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT IN ('login')").fetch_one(&app.db).await.expect("count");
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT IN ('login')")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     assert_eq!(before, after, "nothing was changed");
 }
 
@@ -159,9 +268,23 @@ async fn every_administration_route_refuses_every_other_role() {
 async fn pages_escape_what_people_typed() {
     let app = TestApp::spawn().await;
     app.login_as(Role::Admin, None).await;
-    let done = app.submit("/admin/organisationer", "/admin/organisationer", &[("name", "<script>alert(1)</script>"), ("org_number", "")]).await;
+    let done = app
+        .submit(
+            "/admin/organisationer",
+            "/admin/organisationer",
+            &[("name", "<script>alert(1)</script>"), ("org_number", "")],
+        )
+        .await;
     assert_eq!(done.location.as_deref(), Some("/admin/organisationer"));
-    let response = app.client.get(app.url("/admin/organisationer")).send().await.expect("GET").text().await.expect("body");
+    let response = app
+        .client
+        .get(app.url("/admin/organisationer"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
     assert!(!response.contains("<script>alert(1)</script>"));
     assert!(response.contains("&#60;script&#62;") || response.contains("&lt;script&gt;"));
 }
