@@ -86,11 +86,7 @@ async fn staff_see_all_21_actors_of_the_selected_year() {
 async fn a_wrong_password_says_only_that_the_login_failed() {
     let app = TestApp::spawn().await;
     let id = app.create_user(Role::CaseOfficer, None).await;
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .expect("email");
+    let email = app.email_of(id).await;
     let wrong = app.login(&email, "fel lösenord helt och hållet").await;
     let unknown = app
         .login("ingen@test.example", "fel lösenord helt och hållet")
@@ -110,11 +106,7 @@ async fn a_wrong_password_says_only_that_the_login_failed() {
 async fn repeated_failures_for_one_account_are_slowed_down_even_with_the_right_password() {
     let app = TestApp::spawn().await;
     let id = app.create_user(Role::Admin, None).await;
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .expect("email");
+    let email = app.email_of(id).await;
     for _ in 0..5 {
         assert_eq!(
             app.login(&email, "fel lösenord igen och igen").await.status,
@@ -204,11 +196,7 @@ async fn logout_ends_the_session_on_the_server_so_the_old_cookie_no_longer_works
 async fn a_replayed_session_cookie_is_refused_after_logout() {
     let app = TestApp::spawn().await;
     let id = app.create_user(Role::Admin, None).await;
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .expect("email");
+    let email = app.email_of(id).await;
     let csrf = app.get("/logga-in").await.csrf();
     let response = app
         .client

@@ -245,11 +245,7 @@ impl TestApp {
     /// Creates a user straight in the database (with the app's own hashing) and logs in as them.
     pub async fn login_as(&self, role: Role, organisation: Option<&str>) -> Uuid {
         let id = self.create_user(role, organisation).await;
-        let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.db)
-            .await
-            .expect("user");
+        let email = self.email_of(id).await;
         let page = self.login(&email, PASSWORD).await;
         assert_eq!(
             page.location.as_deref(),
@@ -278,6 +274,14 @@ impl TestApp {
         .await
         .expect("insert user");
         id
+    }
+
+    pub async fn email_of(&self, id: Uuid) -> String {
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&self.db)
+            .await
+            .expect("user")
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {

@@ -139,11 +139,7 @@ async fn a_deactivated_user_is_thrown_out_at_once() {
         .await
         .expect("count");
     assert_eq!(sessions, 0);
-    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .expect("email");
+    let email = app.email_of(id).await;
     assert_eq!(
         coordinator.login(&email, crate::PASSWORD).await.status,
         StatusCode::UNAUTHORIZED
