@@ -19,8 +19,6 @@ pub enum AppError {
     Forbidden,
     /// A POST without a valid CSRF token, or from another site.
     Csrf,
-    /// Too many attempts; try later.
-    TooManyRequests(String),
     /// A request the user can correct, said in Swedish.
     BadRequest(String),
     /// Someone else got there first ("already handled").
@@ -73,7 +71,6 @@ impl IntoResponse for AppError {
                 "Formuläret hade gått ut eller kom från en annan webbplats. Gå tillbaka, ladda om sidan och försök igen."
                     .to_string(),
             ),
-            AppError::TooManyRequests(m) => (StatusCode::TOO_MANY_REQUESTS, "För många försök", m),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Felaktig begäran", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "Redan hanterat", m),
             AppError::Internal(detail) => {

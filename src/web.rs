@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::{
     extract::{MatchedPath, Request},
-    http::{HeaderValue, header},
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
 };
@@ -40,7 +40,12 @@ impl Ctx {
 
 /// Renders a template into a response, with errors going through `AppError`.
 pub fn render(template: &impl Template) -> Result<Response> {
-    Ok(Html(template.render()?).into_response())
+    render_status(StatusCode::OK, template)
+}
+
+/// Renders a page with another status: a rejected form (422), a failed login (401)…
+pub fn render_status(status: StatusCode, template: &impl Template) -> Result<Response> {
+    Ok((status, Html(template.render()?)).into_response())
 }
 
 /// Field errors of a form, shown at the top of the form and beside each field.

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::{
     Extension, Form, Router,
     extract::{ConnectInfo, FromRequestParts, Path, State},
-    http::request::Parts,
+    http::{StatusCode, request::Parts},
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -21,7 +21,7 @@ use super::{
 use crate::{
     AppState, audit,
     error::{AppError, Result},
-    web::{Ctx, FormErrors, redirect_with_flash, render},
+    web::{Ctx, FormErrors, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {
@@ -113,12 +113,13 @@ async fn login(
     .fetch_one(&state.db)
     .await?;
     if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        let mut response = render(&page(
-            ctx,
-            "För många misslyckade inloggningsförsök. Vänta en kvart och försök igen.",
-        ))?;
-        *response.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
-        return Ok(response);
+        return render_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            &page(
+                ctx,
+                "För många misslyckade inloggningsförsök. Vänta en kvart och försök igen.",
+            ),
+        );
     }
 
     let credentials: Option<Credentials> =
@@ -149,9 +150,10 @@ async fn login(
         )
         .await?;
         tx.commit().await?;
-        let mut response = render(&page(ctx, "Inloggningen misslyckades."))?;
-        *response.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
-        return Ok(response);
+        return render_status(
+            StatusCode::UNAUTHORIZED,
+            &page(ctx, "Inloggningen misslyckades."),
+        );
     };
     if let Some(Extension(previous)) = active {
         session::end(&mut tx, &previous.id_hash).await?;
@@ -266,14 +268,15 @@ async fn set_password(
     if let Err(message) = password::check_new_password(&form.password, &form.password_repeat) {
         let mut errors = FormErrors::default();
         errors.add("password", message);
-        let mut response = render(&SetPasswordPage {
-            ctx,
-            name: owner.name,
-            email: owner.email,
-            errors,
-        })?;
-        *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(response);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetPasswordPage {
+                ctx,
+                name: owner.name,
+                email: owner.email,
+                errors,
+            },
+        );
     }
     let hash = password::hash(form.password).await?;
     let mut tx = state.db.begin().await?;

@@ -24,7 +24,7 @@ use crate::{
     dates::parse_date,
     error::{AppError, Result, violated_constraint},
     money::{Amount, format_input},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render},
+    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {
@@ -51,11 +51,6 @@ pub fn router() -> Router<AppState> {
             "/admin/organisationer",
             get(organisations_page).post(create_organisation),
         )
-}
-
-fn unprocessable(mut response: Response) -> Response {
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    response
 }
 
 struct PeriodView {
@@ -282,9 +277,10 @@ async fn create_period(
     let valid = match form.validate() {
         Ok(v) => v,
         Err(errors) => {
-            return Ok(unprocessable(render(&PeriodFormPage::new_period(
-                user.ctx, form, errors,
-            ))?));
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PeriodFormPage::new_period(user.ctx, form, errors),
+            );
         }
     };
     let id = Uuid::new_v4();
@@ -304,9 +300,10 @@ async fn create_period(
     .await;
     if let Err(e) = inserted {
         return match period_constraint_error(&e) {
-            Some(errors) => Ok(unprocessable(render(&PeriodFormPage::new_period(
-                user.ctx, form, errors,
-            ))?)),
+            Some(errors) => render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PeriodFormPage::new_period(user.ctx, form, errors),
+            ),
             None => Err(e.into()),
         };
     }
@@ -360,7 +357,7 @@ async fn update_period(
         Err(errors) => {
             let mut page = PeriodFormPage::existing(&state, user.ctx, before, Some(form)).await?;
             page.errors = errors;
-            return Ok(unprocessable(render(&page)?));
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let mut tx = state.db.begin().await?;
@@ -384,7 +381,7 @@ async fn update_period(
                 let mut page =
                     PeriodFormPage::existing(&state, user.ctx, before, Some(form)).await?;
                 page.errors = errors;
-                Ok(unprocessable(render(&page)?))
+                render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
             }
             None => Err(e.into()),
         };
@@ -471,7 +468,7 @@ async fn add_actor(
         page.actor_errors = errors;
         page.actor_org = form.organisation_id;
         page.actor_name = form.actor_name;
-        return Ok(unprocessable(render(&page)?));
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     audit::record(
         &mut tx,
@@ -663,12 +660,15 @@ async fn update_year(
     let (cap, budget, d) = match form.validate() {
         Ok(v) => v,
         Err(errors) => {
-            return Ok(unprocessable(render(&YearFormPage {
-                ctx: user.ctx,
-                year: before,
-                form,
-                errors,
-            })?));
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &YearFormPage {
+                    ctx: user.ctx,
+                    year: before,
+                    form,
+                    errors,
+                },
+            );
         }
     };
     let mut tx = state.db.begin().await?;
@@ -764,33 +764,32 @@ async fn create_organisation(
                 .bind(&org_number)
                 .execute(&mut *tx)
                 .await;
-        match inserted.as_ref().map_err(violated_constraint) {
-            Ok(_) => {}
-            Err(Some("organisations_name_key")) => {
-                errors.add("name", "Det finns redan en organisation med det namnet.")
-            }
-            Err(Some("organisations_org_number_key")) => errors.add(
-                "org_number",
-                "Det finns redan en organisation med det organisationsnumret.",
-            ),
-            Err(_) => {
-                return Err(inserted
-                    .err()
-                    .map(AppError::from)
-                    .unwrap_or(AppError::NotFound));
+        if let Err(e) = inserted {
+            match violated_constraint(&e) {
+                Some("organisations_name_key") => {
+                    errors.add("name", "Det finns redan en organisation med det namnet.")
+                }
+                Some("organisations_org_number_key") => errors.add(
+                    "org_number",
+                    "Det finns redan en organisation med det organisationsnumret.",
+                ),
+                _ => return Err(e.into()),
             }
         }
     }
     if !errors.is_empty() {
         drop(tx);
         let organisations = db::organisations(&state.db).await?;
-        return Ok(unprocessable(render(&OrganisationsPage {
-            ctx: user.ctx,
-            organisations,
-            new_name: form.name,
-            org_number: form.org_number,
-            errors,
-        })?));
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &OrganisationsPage {
+                ctx: user.ctx,
+                organisations,
+                new_name: form.name,
+                org_number: form.org_number,
+                errors,
+            },
+        );
     }
     audit::record(
         &mut tx,

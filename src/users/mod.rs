@@ -19,7 +19,7 @@ use crate::{
     auth::{CurrentUser, Role, session},
     error::{AppError, Result, violated_constraint},
     programme::db::{Organisation, organisations},
-    web::{Ctx, FormErrors, render},
+    web::{Ctx, FormErrors, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {
@@ -241,9 +241,10 @@ async fn create(
     let valid = match form.validate(&organisations) {
         Ok(v) => v,
         Err(errors) => {
-            let mut r = render(&page(admin.ctx, form, errors, organisations))?;
-            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(r);
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(admin.ctx, form, errors, organisations),
+            );
         }
     };
     let id = Uuid::new_v4();
@@ -261,9 +262,10 @@ async fn create(
     if let Err(e) = inserted {
         let errors = email_taken(&e).ok_or(AppError::from(e))?;
         drop(tx);
-        let mut r = render(&page(admin.ctx, form, errors, organisations))?;
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(admin.ctx, form, errors, organisations),
+        );
     }
     let link = create_password_link(&mut tx, &state.config.public_url, id).await?;
     let created = find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -343,7 +345,7 @@ async fn update(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(AppError::NotFound)?;
-    let mut errors = match form.validate(&organisations) {
+    let errors = match form.validate(&organisations) {
         Ok(valid) => {
             if id == admin.id() && valid.role != Role::Admin {
                 let mut e = FormErrors::default();
@@ -368,17 +370,18 @@ async fn update(
     };
     if !errors.is_empty() {
         drop(tx);
-        let mut r = render(&FormPage {
-            ctx: admin.ctx,
-            user: Some(before),
-            form,
-            errors: std::mem::take(&mut errors),
-            organisations,
-            roles: Role::ALL,
-            link: None,
-        })?;
-        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(r);
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &FormPage {
+                ctx: admin.ctx,
+                user: Some(before),
+                form,
+                errors,
+                organisations,
+                roles: Role::ALL,
+                link: None,
+            },
+        );
     }
     let after = find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     audit::record(
