@@ -21,6 +21,8 @@ pub enum AppError {
     Csrf,
     /// A request the user can correct, said in Swedish.
     BadRequest(String),
+    /// The role may act here, but not in this case (four eyes), said in Swedish.
+    Refused(String),
     /// Someone else got there first ("already handled").
     Conflict(String),
     Internal(String),
@@ -71,6 +73,7 @@ impl IntoResponse for AppError {
                 "Formuläret hade gått ut eller kom från en annan webbplats. Gå tillbaka, ladda om sidan och försök igen."
                     .to_string(),
             ),
+            AppError::Refused(m) => (StatusCode::FORBIDDEN, "Inte tillåtet", m),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Felaktig begäran", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "Redan hanterat", m),
             AppError::Internal(detail) => {

@@ -9,8 +9,10 @@ pub mod config;
 pub mod dates;
 pub mod db;
 pub mod error;
+pub mod giro;
 pub mod money;
 pub mod programme;
+pub mod requisitions;
 pub mod seed;
 mod start;
 pub mod telemetry;
@@ -54,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .merge(start::router())
         .merge(auth::router())
         .merge(programme::router())
+        .merge(requisitions::router())
         .merge(users::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(

@@ -12,11 +12,16 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::{PageCtx, Role},
+    auth::{PageCtx, Role, Scope},
     error::Result,
     programme::{
         db::{self, Actor, ProgrammeYear},
         model::{DeadlineStatus, current_year},
+    },
+    requisitions::{
+        self,
+        db::{Extension, Requisition},
+        model::{RequisitionState, check_submission, submission_deadline},
     },
     web::{Ctx, filters, render},
 };
@@ -31,23 +36,47 @@ pub struct Obligation {
     pub deadline: NaiveDate,
     pub status: DeadlineStatus,
     pub state: &'static str,
+    pub link: Option<String>,
 }
 
-fn obligations(year: &ProgrammeYear, today: NaiveDate) -> Vec<Obligation> {
+fn obligations(
+    year: &ProgrammeYear,
+    requisition_deadline: NaiveDate,
+    requisition: Option<&Requisition>,
+    today: NaiveDate,
+) -> Vec<Obligation> {
     let d = year.deadlines();
-    [
-        ("Rekvisition av medel", d.requisition),
-        ("Redovisning av verksamheten", d.report),
-        ("Återbetalning av outnyttjade medel", d.repayment),
-    ]
-    .into_iter()
-    .map(|(title, deadline)| Obligation {
+    let not_started = |title, deadline| Obligation {
         title,
         deadline,
         status: DeadlineStatus::of(deadline, today),
         state: "Ej påbörjad",
-    })
-    .collect()
+        link: None,
+    };
+    vec![
+        Obligation {
+            state: requisition.map_or("Ej påbörjad", |r| r.case_state().label()),
+            link: requisition.map(|r| format!("/rekvisitioner/{}", r.id)),
+            ..not_started("Rekvisition av medel", requisition_deadline)
+        },
+        not_started("Redovisning av verksamheten", d.report),
+        not_started("Återbetalning av outnyttjade medel", d.repayment),
+    ]
+}
+
+/// What the region can do about its requisition for the year, in one sentence or a button.
+pub enum RequisitionCall {
+    /// "Rekvirera medel för 2025".
+    Start,
+    Refused(String),
+    /// Already filed: nothing to start.
+    Filed,
+}
+
+/// An actor and its requisition of the year, for the staff's table.
+pub struct ActorRow {
+    pub actor: Actor,
+    pub requisition: Option<Requisition>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +93,8 @@ struct CoordinatorStart {
     actor: Option<Actor>,
     obligations: Vec<Obligation>,
     decision_number: String,
+    call: RequisitionCall,
+    extension: Option<Extension>,
 }
 
 #[derive(Template)]
@@ -72,7 +103,7 @@ struct StaffStart {
     ctx: Ctx,
     year: Option<ProgrammeYear>,
     years: Vec<i32>,
-    actors: Vec<Actor>,
+    actors: Vec<ActorRow>,
     decision_number: String,
     agency: Vec<(&'static str, NaiveDate, DeadlineStatus)>,
 }
@@ -104,33 +135,64 @@ async fn start_page(
     };
 
     if user.role == Role::Coordinator {
-        let (actor, obligations) = match (&year, user.organisation_id) {
-            (Some(y), Some(org)) => {
-                let actor = db::actors_of_year(&state.db, y.year, Some(org))
-                    .await?
-                    .into_iter()
-                    .next();
-                let obligations = if actor.is_some() {
-                    obligations(y, today)
-                } else {
-                    vec![]
-                };
-                (actor, obligations)
+        let mut actor = None;
+        let mut obligations_of_year = vec![];
+        let mut call = RequisitionCall::Filed;
+        let mut extension = None;
+        if let (Some(y), Some(org)) = (&year, user.organisation_id) {
+            actor = db::actors_of_year(&state.db, y.year, Some(org))
+                .await?
+                .into_iter()
+                .next();
+            if actor.is_some() {
+                let requisition = requisitions::db::active(&state.db, y.year, org).await?;
+                extension = requisitions::db::extension(&state.db, y.year, org).await?;
+                let deadline = submission_deadline(
+                    y.requisition_deadline,
+                    extension.as_ref().map(|x| x.new_deadline),
+                );
+                obligations_of_year = obligations(y, deadline, requisition.as_ref(), today);
+                if requisition.is_none() {
+                    call = match check_submission(y.year, y.budget_state, today, deadline, true) {
+                        Ok(()) => RequisitionCall::Start,
+                        Err(refusal) => RequisitionCall::Refused(refusal.message()),
+                    };
+                }
             }
-            _ => (None, vec![]),
-        };
+        }
         return render(&CoordinatorStart {
             ctx,
             year,
             years,
             actor,
-            obligations,
+            obligations: obligations_of_year,
             decision_number,
+            call,
+            extension,
         });
     }
 
     let actors = match &year {
-        Some(y) => db::actors_of_year(&state.db, y.year, None).await?,
+        Some(y) => {
+            let mut filed = requisitions::db::list(&state.db, y.year, Scope::All).await?;
+            filed.retain(|r| {
+                !matches!(
+                    r.state,
+                    RequisitionState::Withdrawn | RequisitionState::Rejected
+                )
+            });
+            db::actors_of_year(&state.db, y.year, None)
+                .await?
+                .into_iter()
+                .map(|actor| ActorRow {
+                    requisition: filed
+                        .iter()
+                        .position(|r| r.organisation_id == actor.organisation_id)
+                        .map(|i| filed.swap_remove(i)),
+                    actor,
+                })
+                .collect()
+        }
         None => vec![],
     };
     let agency = year

@@ -134,14 +134,50 @@ pub mod filters {
     use chrono::NaiveDate;
     use rust_decimal::Decimal;
 
-    #[askama::filter_fn]
-    pub fn kr(value: &Decimal, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(crate::money::format_kronor(*value))
+    /// A value or any depth of reference to it: askama hands filters either.
+    pub trait Value<T: Copy> {
+        fn get(&self) -> T;
+    }
+
+    macro_rules! plain_value {
+        ($($t:ty),*) => {$(
+            impl Value<$t> for $t {
+                fn get(&self) -> $t {
+                    *self
+                }
+            }
+        )*};
+    }
+    plain_value!(Decimal, NaiveDate, chrono::DateTime<chrono::Utc>);
+
+    impl<T: Copy, V: Value<T>> Value<T> for &V {
+        fn get(&self) -> T {
+            (**self).get()
+        }
     }
 
     #[askama::filter_fn]
-    pub fn date(value: &NaiveDate, _: &dyn askama::Values) -> askama::Result<String> {
-        Ok(crate::dates::format_date(*value))
+    pub fn kr(value: impl Value<Decimal>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(crate::money::format_kronor(value.get()))
+    }
+
+    #[askama::filter_fn]
+    pub fn date(value: impl Value<NaiveDate>, _: &dyn askama::Values) -> askama::Result<String> {
+        Ok(crate::dates::format_date(value.get()))
+    }
+
+    /// `3 mars 2025 kl. 14.05`, in local time.
+    #[askama::filter_fn]
+    pub fn datetime(
+        value: impl Value<chrono::DateTime<chrono::Utc>>,
+        _: &dyn askama::Values,
+    ) -> askama::Result<String> {
+        let local = value.get().with_timezone(&chrono::Local);
+        Ok(format!(
+            "{} kl. {}",
+            crate::dates::format_date(local.date_naive()),
+            local.format("%H.%M")
+        ))
     }
 
     #[askama::filter_fn]

@@ -109,6 +109,23 @@ impl CurrentUser {
         }
     }
 
+    /// Refuses every role but those listed.
+    pub fn require_role(&self, roles: &[Role]) -> Result<()> {
+        if roles.contains(&self.user.role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The coordinator's own organisation; anyone else is refused.
+    pub fn coordinator_organisation(&self) -> Result<Uuid> {
+        match (self.user.role, self.user.organisation_id) {
+            (Role::Coordinator, Some(org)) => Ok(org),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
     pub fn require_staff(&self) -> Result<()> {
         if self.user.role.is_staff() {
             Ok(())

@@ -151,20 +151,7 @@ pub fn parse_org_number(input: &str) -> Result<String, &'static str> {
     if digits.len() != 10 || !digits.chars().all(|c| c.is_ascii_digit()) {
         return Err("Ange organisationsnumret som tio siffror, till exempel 232100-0016.");
     }
-    let sum: u32 = digits
-        .bytes()
-        .map(|b| u32::from(b - b'0'))
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    if !sum.is_multiple_of(10) {
+    if !crate::giro::luhn_valid(&digits) {
         return Err("Organisationsnumret har fel kontrollsiffra.");
     }
     Ok(format!("{}-{}", &digits[..6], &digits[6..]))

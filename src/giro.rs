@@ -1,0 +1,147 @@
+//! Bankgiro and plusgiro numbers, and the Luhn (modulus 10) check digit they
+//! share with organisation numbers.
+
+use serde::Serialize;
+
+/// True when the digits end in a correct Luhn check digit.
+pub fn luhn_valid(digits: &str) -> bool {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .map(|b| u32::from(b - b'0'))
+        .enumerate()
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "payment_method", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentMethod {
+    Bankgiro,
+    Plusgiro,
+}
+
+impl PaymentMethod {
+    pub const ALL: [PaymentMethod; 2] = [PaymentMethod::Bankgiro, PaymentMethod::Plusgiro];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            PaymentMethod::Bankgiro => "bankgiro",
+            PaymentMethod::Plusgiro => "plusgiro",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentMethod::Bankgiro => "Bankgiro",
+            PaymentMethod::Plusgiro => "Plusgiro",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<PaymentMethod> {
+        PaymentMethod::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Reads a giro number as people write it (`5050-1055`, `5050 1055`, `12 34 56-6`)
+    /// and returns it in its usual form: bankgiro `1234-5678`, plusgiro `123456-6`.
+    pub fn parse_account(self, input: &str) -> Result<String, &'static str> {
+        let digits: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if digits.is_empty() {
+            return Err("Ange kontonumret.");
+        }
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("Kontonumret får bara innehålla siffror, mellanslag och bindestreck.");
+        }
+        match self {
+            PaymentMethod::Bankgiro => {
+                if !(7..=8).contains(&digits.len()) {
+                    return Err(
+                        "Ett bankgironummer har sju eller åtta siffror, till exempel 5050-1055.",
+                    );
+                }
+                if !luhn_valid(&digits) {
+                    return Err("Bankgironumret har fel kontrollsiffra. Kontrollera numret.");
+                }
+                let split = digits.len() - 4;
+                Ok(format!("{}-{}", &digits[..split], &digits[split..]))
+            }
+            PaymentMethod::Plusgiro => {
+                if !(2..=8).contains(&digits.len()) {
+                    return Err(
+                        "Ett plusgironummer har två till åtta siffror, till exempel 123456-6.",
+                    );
+                }
+                if !luhn_valid(&digits) {
+                    return Err("Plusgironumret har fel kontrollsiffra. Kontrollera numret.");
+                }
+                let split = digits.len() - 1;
+                Ok(format!("{}-{}", &digits[..split], &digits[split..]))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_accepts_known_numbers_and_refuses_a_changed_digit() {
+        assert!(luhn_valid("50501055"));
+        assert!(luhn_valid("1234566"));
+        assert!(luhn_valid("2321000016"));
+        assert!(!luhn_valid("50501056"));
+        assert!(!luhn_valid("1234567"));
+        assert!(!luhn_valid(""));
+        assert!(!luhn_valid("12a4"));
+    }
+
+    #[test]
+    fn bankgiro_numbers_are_read_as_people_write_them() {
+        let bg = PaymentMethod::Bankgiro;
+        assert_eq!(bg.parse_account("5050-1055"), Ok("5050-1055".into()));
+        assert_eq!(bg.parse_account(" 5050 1055 "), Ok("5050-1055".into()));
+        assert_eq!(bg.parse_account("50501055"), Ok("5050-1055".into()));
+        // Seven digits: 123-4566 (Luhn over 1234566).
+        assert_eq!(bg.parse_account("1234566"), Ok("123-4566".into()));
+    }
+
+    #[test]
+    fn bankgiro_with_a_wrong_check_digit_or_length_is_refused() {
+        let bg = PaymentMethod::Bankgiro;
+        assert_eq!(
+            bg.parse_account("5050-1056"),
+            Err("Bankgironumret har fel kontrollsiffra. Kontrollera numret.")
+        );
+        assert!(bg.parse_account("123").is_err());
+        assert!(bg.parse_account("505010550").is_err());
+        assert!(bg.parse_account("5050-105x").is_err());
+        assert_eq!(bg.parse_account(""), Err("Ange kontonumret."));
+    }
+
+    #[test]
+    fn plusgiro_numbers_have_their_check_digit_after_a_dash() {
+        let pg = PaymentMethod::Plusgiro;
+        assert_eq!(pg.parse_account("12 34 56-6"), Ok("123456-6".into()));
+        assert_eq!(pg.parse_account("1234566"), Ok("123456-6".into()));
+        assert_eq!(pg.parse_account("1-8"), Ok("1-8".into()));
+        assert!(pg.parse_account("123456-7").is_err());
+        assert!(pg.parse_account("1").is_err());
+        assert!(pg.parse_account("123456789").is_err());
+    }
+}

@@ -1,0 +1,451 @@
+//! Reading and writing requisitions, payouts, extensions and messages. Every read
+//! takes the user's scope, so a coordinator's query only ever finds their own.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::model::{
+    CaseState, PayoutState, RequisitionFields, RequisitionState, is_late, submission_deadline,
+};
+use crate::{auth::Scope, giro::PaymentMethod};
+
+/// A requisition with its actor, its live payout (if any) and any extended deadline.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Requisition {
+    pub id: Uuid,
+    pub case_number: String,
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub actor_name: String,
+    pub decision_number: String,
+    pub state: RequisitionState,
+    pub amount: Option<Decimal>,
+    pub payment_method: Option<PaymentMethod>,
+    pub account_number: Option<String>,
+    pub payment_reference: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub signatory_name: Option<String>,
+    pub signatory_title: Option<String>,
+    pub declaration: bool,
+    pub state_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub first_submitted_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub requisition_deadline: NaiveDate,
+    pub extended_deadline: Option<NaiveDate>,
+    pub payout_id: Option<Uuid>,
+    pub payout_state: Option<PayoutState>,
+    pub payout_amount: Option<Decimal>,
+    pub planned_date: Option<NaiveDate>,
+    pub prepared_by: Option<Uuid>,
+    pub prepared_by_name: Option<String>,
+    pub approved_by_name: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub paid_amount: Option<Decimal>,
+    pub paid_date: Option<NaiveDate>,
+    pub voucher_number: Option<String>,
+}
+
+impl Requisition {
+    pub fn case_state(&self) -> CaseState {
+        CaseState::of(self.state, self.payout_state)
+    }
+
+    pub fn fields(&self) -> RequisitionFields {
+        RequisitionFields {
+            amount: self.amount,
+            payment_method: self.payment_method,
+            account_number: self.account_number.clone(),
+            payment_reference: self.payment_reference.clone(),
+            contact_name: self.contact_name.clone(),
+            contact_email: self.contact_email.clone(),
+            contact_phone: self.contact_phone.clone(),
+            signatory_name: self.signatory_name.clone(),
+            signatory_title: self.signatory_title.clone(),
+            declaration: self.declaration,
+        }
+    }
+
+    pub fn deadline(&self) -> NaiveDate {
+        submission_deadline(self.requisition_deadline, self.extended_deadline)
+    }
+
+    pub fn first_submitted_on(&self) -> Option<NaiveDate> {
+        self.first_submitted_at
+            .map(|t| t.with_timezone(&chrono::Local).date_naive())
+    }
+
+    pub fn is_late(&self) -> bool {
+        is_late(self.first_submitted_on(), self.requisition_deadline)
+    }
+
+    pub fn is_draft(&self) -> bool {
+        self.state == RequisitionState::Draft
+    }
+
+    /// The heading of the note the region must read: a return's or a rejection's.
+    pub fn note_heading(&self) -> Option<&'static str> {
+        match self.state {
+            RequisitionState::Returned => Some("Tillväxtverket begär komplettering"),
+            RequisitionState::Rejected => Some("Skäl till avslaget"),
+            _ => None,
+        }
+    }
+
+    pub fn amount_or_zero(&self) -> Decimal {
+        self.amount.unwrap_or_default()
+    }
+}
+
+const SELECT: &str = "
+    SELECT r.*, a.actor_name, y.requisition_deadline, x.new_deadline AS extended_deadline,
+           p.id AS payout_id, p.state AS payout_state, p.amount AS payout_amount, p.planned_date,
+           p.prepared_by, pu.name AS prepared_by_name, au.name AS approved_by_name, p.approved_at,
+           p.paid_amount, p.paid_date, p.voucher_number
+    FROM requisitions r
+    JOIN programme_years y ON y.year = r.year
+    JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
+    LEFT JOIN deadline_extensions x ON x.year = r.year AND x.organisation_id = r.organisation_id
+    LEFT JOIN payouts p ON p.requisition_id = r.id AND p.state <> 'sent_back'
+    LEFT JOIN users pu ON pu.id = p.prepared_by
+    LEFT JOIN users au ON au.id = p.approved_by";
+
+/// Staff never see drafts; a coordinator sees only their organisation's.
+const IN_SCOPE: &str = "($1::uuid IS NULL AND r.state <> 'draft' OR r.organisation_id = $1)";
+
+pub async fn find(db: &PgPool, id: Uuid, scope: Scope) -> sqlx::Result<Option<Requisition>> {
+    sqlx::query_as(&format!("{SELECT} WHERE {IN_SCOPE} AND r.id = $2"))
+        .bind(scope.organisation())
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The requisitions of a year, oldest submission first.
+pub async fn list(db: &PgPool, year: i32, scope: Scope) -> sqlx::Result<Vec<Requisition>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE {IN_SCOPE} AND r.year = $2
+         ORDER BY COALESCE(r.first_submitted_at, r.created_at), r.case_number"
+    ))
+    .bind(scope.organisation())
+    .bind(year)
+    .fetch_all(db)
+    .await
+}
+
+/// The actor's requisition for the year that is not withdrawn or rejected.
+pub async fn active(
+    db: &PgPool,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Option<Requisition>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE r.organisation_id = $1 AND r.year = $2
+         AND r.state NOT IN ('withdrawn', 'rejected')"
+    ))
+    .bind(organisation)
+    .bind(year)
+    .fetch_optional(db)
+    .await
+}
+
+/// Payouts waiting for an approver or for the payment to be registered.
+pub async fn payouts_in_progress(db: &PgPool) -> sqlx::Result<Vec<Requisition>> {
+    sqlx::query_as(&format!(
+        "{SELECT} WHERE p.state IN ('prepared', 'approved') ORDER BY p.prepared_at"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Extension {
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub actor_name: String,
+    pub new_deadline: NaiveDate,
+    pub reason: String,
+    pub granted_by_name: String,
+    pub granted_at: DateTime<Utc>,
+}
+
+const SELECT_EXTENSION: &str = "
+    SELECT x.year, x.organisation_id, a.actor_name, x.new_deadline, x.reason,
+           u.name AS granted_by_name, x.granted_at
+    FROM deadline_extensions x
+    JOIN programme_years y ON y.year = x.year
+    JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = x.organisation_id
+    JOIN users u ON u.id = x.granted_by";
+
+pub async fn extension(
+    db: &PgPool,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Option<Extension>> {
+    sqlx::query_as(&format!(
+        "{SELECT_EXTENSION} WHERE x.year = $1 AND x.organisation_id = $2"
+    ))
+    .bind(year)
+    .bind(organisation)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn extensions(db: &PgPool, year: i32) -> sqlx::Result<Vec<Extension>> {
+    sqlx::query_as(&format!(
+        "{SELECT_EXTENSION} WHERE x.year = $1 ORDER BY a.actor_name"
+    ))
+    .bind(year)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Message {
+    pub author_name: String,
+    pub author_is_staff: bool,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn messages(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<Message>> {
+    sqlx::query_as(
+        "SELECT u.name AS author_name, u.role <> 'coordinator' AS author_is_staff, m.body, m.created_at
+         FROM requisition_messages m JOIN users u ON u.id = m.author_id
+         WHERE m.requisition_id = $1 ORDER BY m.created_at, m.id",
+    )
+    .bind(requisition)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn add_message(
+    conn: &mut PgConnection,
+    requisition: Uuid,
+    author: Uuid,
+    body: &str,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO requisition_messages (id, requisition_id, author_id, body) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(id)
+    .bind(requisition)
+    .bind(author)
+    .bind(body)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// One line of a requisition's history, from the audit trail.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub note: Option<String>,
+}
+
+impl HistoryEntry {
+    pub fn label(&self) -> &str {
+        match self.action.as_str() {
+            "requisition.created" => "Utkast skapat",
+            "requisition.saved" => "Utkast sparat",
+            "requisition.submitted" => "Inskickad",
+            "requisition.resubmitted" => "Kompletterad och inskickad igen",
+            "requisition.withdrawn" => "Återkallad",
+            "requisition.returned" => "Återsänd för komplettering",
+            "requisition.rejected" => "Avslagen",
+            "requisition.approved" => "Godkänd; utbetalning förberedd",
+            "payout.approved" => "Utbetalningen attesterad",
+            "payout.sent_back" => "Utbetalningen skickad tillbaka till handläggaren",
+            "payout.paid" => "Utbetalning registrerad",
+            other => other,
+        }
+    }
+}
+
+pub async fn history(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<HistoryEntry>> {
+    sqlx::query_as(
+        "SELECT a.at, u.name AS actor_name, a.action, a.after->>'message' AS note
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
+         WHERE a.entity = 'requisition' AND a.entity_id = $1
+         ORDER BY a.id",
+    )
+    .bind(requisition.to_string())
+    .fetch_all(db)
+    .await
+}
+
+/// The next case number of a year; the counter only ever grows, so a number is never reused.
+pub async fn next_case_number(conn: &mut PgConnection, year: i32) -> sqlx::Result<String> {
+    let n: i32 = sqlx::query_scalar(
+        "INSERT INTO case_number_counters (year, last) VALUES ($1, 1)
+         ON CONFLICT (year) DO UPDATE SET last = case_number_counters.last + 1
+         RETURNING last",
+    )
+    .bind(year)
+    .fetch_one(conn)
+    .await?;
+    Ok(super::model::case_number(year, n))
+}
+
+pub struct NewRequisition<'a> {
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub decision_number: &'a str,
+    pub created_by: Uuid,
+    pub fields: &'a RequisitionFields,
+    pub submit: bool,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    new: NewRequisition<'_>,
+) -> sqlx::Result<(Uuid, String)> {
+    let id = Uuid::new_v4();
+    let case_number = next_case_number(&mut *conn, new.year).await?;
+    let f = new.fields;
+    sqlx::query(
+        "INSERT INTO requisitions (id, case_number, year, organisation_id, decision_number, state,
+             amount, payment_method, account_number, payment_reference, contact_name, contact_email,
+             contact_phone, signatory_name, signatory_title, declaration, created_by,
+             first_submitted_at, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+             CASE WHEN $18 THEN now() END, CASE WHEN $18 THEN now() END)",
+    )
+    .bind(id)
+    .bind(&case_number)
+    .bind(new.year)
+    .bind(new.organisation_id)
+    .bind(new.decision_number)
+    .bind(if new.submit {
+        RequisitionState::Submitted
+    } else {
+        RequisitionState::Draft
+    })
+    .bind(f.amount)
+    .bind(f.payment_method)
+    .bind(&f.account_number)
+    .bind(&f.payment_reference)
+    .bind(&f.contact_name)
+    .bind(&f.contact_email)
+    .bind(&f.contact_phone)
+    .bind(&f.signatory_name)
+    .bind(&f.signatory_title)
+    .bind(f.declaration)
+    .bind(new.created_by)
+    .bind(new.submit)
+    .execute(conn)
+    .await?;
+    Ok((id, case_number))
+}
+
+/// Saves the region's fields, and submits when `submit`, but only from a state where
+/// the region may still edit. `None` when the state had changed.
+pub async fn update_fields(
+    conn: &mut PgConnection,
+    id: Uuid,
+    fields: &RequisitionFields,
+    submit: bool,
+) -> sqlx::Result<Option<RequisitionState>> {
+    let f = fields;
+    sqlx::query_scalar(
+        "UPDATE requisitions SET
+             amount = $2, payment_method = $3, account_number = $4, payment_reference = $5,
+             contact_name = $6, contact_email = $7, contact_phone = $8, signatory_name = $9,
+             signatory_title = $10, declaration = $11, updated_at = now(),
+             state = CASE WHEN $12 THEN 'submitted'::requisition_state ELSE state END,
+             first_submitted_at = CASE WHEN $12 THEN COALESCE(first_submitted_at, now()) ELSE first_submitted_at END,
+             submitted_at = CASE WHEN $12 THEN now() ELSE submitted_at END
+         WHERE id = $1 AND state IN ('draft', 'returned')
+         RETURNING state",
+    )
+    .bind(id)
+    .bind(f.amount)
+    .bind(f.payment_method)
+    .bind(&f.account_number)
+    .bind(&f.payment_reference)
+    .bind(&f.contact_name)
+    .bind(&f.contact_email)
+    .bind(&f.contact_phone)
+    .bind(&f.signatory_name)
+    .bind(&f.signatory_title)
+    .bind(f.declaration)
+    .bind(submit)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Moves a requisition from one of `from` to `to`, with the note the region will see.
+/// `false` when someone else changed the state first.
+pub async fn transition(
+    conn: &mut PgConnection,
+    id: Uuid,
+    from: &[RequisitionState],
+    to: RequisitionState,
+    note: Option<&str>,
+) -> sqlx::Result<bool> {
+    let decided = matches!(
+        to,
+        RequisitionState::Approved | RequisitionState::Rejected | RequisitionState::Returned
+    );
+    let updated = sqlx::query(
+        "UPDATE requisitions SET state = $3, state_note = COALESCE($4, state_note),
+             updated_at = now(), decided_at = CASE WHEN $5 THEN now() ELSE decided_at END
+         WHERE id = $1 AND state = ANY($2)",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(note)
+    .bind(decided)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub async fn insert_payout(
+    conn: &mut PgConnection,
+    requisition: Uuid,
+    amount: Decimal,
+    planned_date: NaiveDate,
+    prepared_by: Uuid,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO payouts (id, requisition_id, amount, planned_date, prepared_by)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(requisition)
+    .bind(amount)
+    .bind(planned_date)
+    .bind(prepared_by)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Payout {
+    pub id: Uuid,
+    pub requisition_id: Uuid,
+    pub state: PayoutState,
+    pub amount: Decimal,
+    pub prepared_by: Uuid,
+}
+
+pub async fn payout(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Payout>> {
+    sqlx::query_as(
+        "SELECT id, requisition_id, state, amount, prepared_by FROM payouts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}

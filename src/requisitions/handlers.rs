@@ -1,0 +1,553 @@
+//! The region's side: start, edit, submit and withdraw a requisition; the case page
+//! everyone allowed shares; the receipt; and the message thread.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    db::{self, HistoryEntry, Message, NewRequisition, Requisition},
+    model::{
+        Action, RequisitionForm, check_start, check_submission, parse_message, submission_deadline,
+    },
+};
+use crate::{
+    AppState, audit,
+    auth::{CurrentUser, Role},
+    error::{AppError, Result, violated_constraint},
+    giro::PaymentMethod,
+    programme::db::{self as programme, ProgrammeYear},
+    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+pub const ALREADY_HANDLED: &str = "Rekvisitionen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
+
+/// Loads a requisition the user may see; anything else is "not found", whatever the id.
+pub async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Requisition> {
+    db::find(&state.db, id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    ar: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RequisitionPost {
+    #[serde(flatten)]
+    form: RequisitionForm,
+    #[serde(default)]
+    handling: String,
+    #[serde(default)]
+    ar: String,
+}
+
+impl RequisitionPost {
+    fn submit(&self) -> bool {
+        self.handling == "skicka"
+    }
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/form.html")]
+struct FormPage {
+    ctx: Ctx,
+    year: ProgrammeYear,
+    actor_name: String,
+    decision_number: String,
+    deadline: chrono::NaiveDate,
+    /// Set when editing an existing requisition.
+    existing: Option<Requisition>,
+    form: RequisitionForm,
+    errors: FormErrors,
+    methods: [PaymentMethod; 2],
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/refused.html")]
+struct RefusedPage {
+    ctx: Ctx,
+    year: i32,
+    message: String,
+}
+
+/// The year, actor and decision a coordinator's new requisition is for.
+struct Filing {
+    year: ProgrammeYear,
+    actor_name: String,
+    decision_number: String,
+    deadline: chrono::NaiveDate,
+}
+
+async fn filing(state: &AppState, organisation: Uuid, year: &str) -> Result<Filing> {
+    let year: i32 = year.trim().parse().map_err(|_| AppError::NotFound)?;
+    let year = programme::year(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let actor = programme::actors_of_year(&state.db, year.year, Some(organisation))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Er organisation är inte aktör i programmet år {}.",
+                year.year
+            ))
+        })?;
+    let decision_number = programme::period(&state.db, year.period_id)
+        .await?
+        .map(|p| p.decision_number)
+        .ok_or(AppError::NotFound)?;
+    let extension = db::extension(&state.db, year.year, organisation).await?;
+    let deadline =
+        submission_deadline(year.requisition_deadline, extension.map(|x| x.new_deadline));
+    Ok(Filing {
+        year,
+        actor_name: actor.actor_name,
+        decision_number,
+        deadline,
+    })
+}
+
+fn form_page(
+    ctx: Ctx,
+    filing: Filing,
+    existing: Option<Requisition>,
+    form: RequisitionForm,
+    errors: FormErrors,
+) -> FormPage {
+    FormPage {
+        ctx,
+        year: filing.year,
+        actor_name: filing.actor_name,
+        decision_number: filing.decision_number,
+        deadline: filing.deadline,
+        existing,
+        form,
+        errors,
+        methods: PaymentMethod::ALL,
+    }
+}
+
+fn refused(ctx: Ctx, year: i32, message: String) -> Result<Response> {
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &RefusedPage { ctx, year, message },
+    )
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<NewQuery>,
+) -> Result<Response> {
+    let org = user.coordinator_organisation()?;
+    let filing = filing(&state, org, query.ar.as_deref().unwrap_or_default()).await?;
+    if let Some(existing) = db::active(&state.db, filing.year.year, org).await? {
+        return Ok(Redirect::to(&format!("/rekvisitioner/{}", existing.id)).into_response());
+    }
+    if let Err(refusal) = check_start(filing.year.year, filing.year.budget_state) {
+        return refused(user.ctx, filing.year.year, refusal.message());
+    }
+    render(&form_page(
+        user.ctx,
+        filing,
+        None,
+        RequisitionForm::default(),
+        FormErrors::default(),
+    ))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<RequisitionPost>,
+) -> Result<Response> {
+    let org = user.coordinator_organisation()?;
+    let filing = filing(&state, org, &post.ar).await?;
+    let year = filing.year.year;
+    if let Some(existing) = db::active(&state.db, year, org).await? {
+        return Ok(redirect_with_flash(
+            &format!("/rekvisitioner/{}", existing.id),
+            &format!(
+                "Det finns redan en rekvisition för {year} ({}). Ingen ny skapades.",
+                existing.case_number
+            ),
+        ));
+    }
+    if let Err(refusal) = check_start(year, filing.year.budget_state) {
+        return refused(user.ctx, year, refusal.message());
+    }
+    let submit = post.submit();
+    let fields = match post.form.validate(filing.year.cap_per_actor, submit) {
+        Ok(fields) => fields,
+        Err(errors) => return rejected_form(user.ctx, filing, None, post.form, errors),
+    };
+    if submit
+        && let Err(refusal) = check_submission(
+            year,
+            filing.year.budget_state,
+            state.clock.today(),
+            filing.deadline,
+            true,
+        )
+    {
+        let mut errors = FormErrors::default();
+        errors.add("handling", refusal.message());
+        return rejected_form(user.ctx, filing, None, post.form, errors);
+    }
+
+    let mut tx = state.db.begin().await?;
+    let inserted = db::insert(
+        &mut tx,
+        NewRequisition {
+            year,
+            organisation_id: org,
+            decision_number: &filing.decision_number,
+            created_by: user.id(),
+            fields: &fields,
+            submit,
+        },
+    )
+    .await;
+    let (id, case_number) = match inserted {
+        Ok(x) => x,
+        Err(e) => {
+            return match violated_constraint(&e) {
+                Some("requisitions_one_per_actor_and_year") => Ok(redirect_with_flash(
+                    "/",
+                    &format!("Det finns redan en rekvisition för {year}. Ingen ny skapades."),
+                )),
+                Some("requisitions_within_cap") => {
+                    let mut errors = FormErrors::default();
+                    errors.add("amount", "Beloppet är större än årets tak.");
+                    rejected_form(user.ctx, filing, None, post.form, errors)
+                }
+                _ => Err(e.into()),
+            };
+        }
+    };
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: if submit {
+                "requisition.submitted"
+            } else {
+                "requisition.created"
+            },
+            entity: "requisition",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({ "case_number": case_number, "year": year, "fields": fields })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let message = if submit {
+        format!(
+            "Rekvisitionen {case_number} är inskickad till Tillväxtverket. Ni ser här när den har behandlats."
+        )
+    } else {
+        format!("Utkastet {case_number} är sparat. Skicka in det när det är klart.")
+    };
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{id}"),
+        &message,
+    ))
+}
+
+fn rejected_form(
+    ctx: Ctx,
+    filing: Filing,
+    existing: Option<Requisition>,
+    form: RequisitionForm,
+    errors: FormErrors,
+) -> Result<Response> {
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &form_page(ctx, filing, existing, form, errors),
+    )
+}
+
+/// The region may change its requisition only while it is a draft or returned.
+fn editable(user: &CurrentUser, r: &Requisition) -> Result<()> {
+    user.coordinator_organisation()?;
+    if Action::Edit.allowed(r.state) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "Rekvisitionen {} är {} och kan inte ändras.",
+            r.case_number,
+            r.case_state().label().to_lowercase()
+        )))
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    editable(&user, &r)?;
+    let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
+    let form = RequisitionForm::from_fields(&r.fields());
+    render(&form_page(
+        user.ctx,
+        filing,
+        Some(r),
+        form,
+        FormErrors::default(),
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(post): Form<RequisitionPost>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    editable(&user, &r)?;
+    let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
+    let submit = post.submit();
+    let fields = match post.form.validate(filing.year.cap_per_actor, submit) {
+        Ok(fields) => fields,
+        Err(errors) => return rejected_form(user.ctx, filing, Some(r), post.form, errors),
+    };
+    let first_submission = r.first_submitted_at.is_none();
+    if submit
+        && let Err(refusal) = check_submission(
+            r.year,
+            filing.year.budget_state,
+            state.clock.today(),
+            filing.deadline,
+            first_submission,
+        )
+    {
+        let mut errors = FormErrors::default();
+        errors.add("handling", refusal.message());
+        return rejected_form(user.ctx, filing, Some(r), post.form, errors);
+    }
+
+    let mut tx = state.db.begin().await?;
+    let updated = match db::update_fields(&mut tx, id, &fields, submit).await {
+        Ok(updated) => updated,
+        Err(e) if violated_constraint(&e) == Some("requisitions_within_cap") => {
+            let mut errors = FormErrors::default();
+            errors.add("amount", "Beloppet är större än årets tak.");
+            return rejected_form(user.ctx, filing, Some(r), post.form, errors);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if updated.is_none() {
+        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+    }
+    let action = match (submit, first_submission) {
+        (false, _) => "requisition.saved",
+        (true, true) => "requisition.submitted",
+        (true, false) => "requisition.resubmitted",
+    };
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action,
+            entity: "requisition",
+            entity_id: id.to_string(),
+            before: Some(json!({ "state": r.state, "fields": r.fields() })),
+            after: Some(json!({ "state": updated, "fields": fields })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let message = if submit {
+        format!(
+            "Rekvisitionen {} är inskickad till Tillväxtverket.",
+            r.case_number
+        )
+    } else {
+        format!("Ändringarna i {} är sparade.", r.case_number)
+    };
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{id}"),
+        &message,
+    ))
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    user.coordinator_organisation()?;
+    let mut tx = state.db.begin().await?;
+    let to = Action::Withdraw.target(r.state);
+    if !db::transition(&mut tx, id, Action::Withdraw.from_states(), to, None).await? {
+        return Err(AppError::Conflict(format!(
+            "Rekvisitionen {} kan inte återkallas: Tillväxtverket har redan fattat beslut om den, eller så är den redan återkallad.",
+            r.case_number
+        )));
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "requisition.withdrawn",
+            entity: "requisition",
+            entity_id: id.to_string(),
+            before: Some(json!({ "state": r.state })),
+            after: Some(json!({ "state": to })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{id}"),
+        &format!(
+            "Rekvisitionen {} är återkallad. Ni kan göra en ny rekvisition för {}.",
+            r.case_number, r.year
+        ),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/show.html")]
+struct ShowPage {
+    ctx: Ctx,
+    r: Requisition,
+    history: Vec<HistoryEntry>,
+    messages: Vec<Message>,
+    message_form: String,
+    errors: FormErrors,
+    role: Role,
+}
+
+impl ShowPage {
+    fn can_edit(&self) -> bool {
+        self.role == Role::Coordinator && Action::Edit.allowed(self.r.state)
+    }
+
+    fn can_withdraw(&self) -> bool {
+        self.role == Role::Coordinator && Action::Withdraw.allowed(self.r.state)
+    }
+
+    fn can_decide(&self) -> bool {
+        self.role == Role::CaseOfficer && Action::Approve.allowed(self.r.state)
+    }
+
+    fn can_approve_payout(&self) -> bool {
+        self.role == Role::Approver
+            && self.r.payout_state == Some(super::model::PayoutState::Prepared)
+    }
+
+    fn prepared_by_me(&self) -> bool {
+        self.r.prepared_by == self.ctx.user.as_ref().map(|u| u.id)
+    }
+
+    fn can_register_payment(&self) -> bool {
+        matches!(self.role, Role::CaseOfficer | Role::Approver)
+            && self.r.payout_state == Some(super::model::PayoutState::Approved)
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    user: CurrentUser,
+    r: Requisition,
+    message_form: String,
+    errors: FormErrors,
+) -> Result<ShowPage> {
+    let history = db::history(&state.db, r.id).await?;
+    let messages = db::messages(&state.db, r.id).await?;
+    Ok(ShowPage {
+        role: user.user.role,
+        ctx: user.ctx,
+        r,
+        history,
+        messages,
+        message_form,
+        errors,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    render(&show_page(&state, user, r, String::new(), FormErrors::default()).await?)
+}
+
+#[derive(Deserialize)]
+pub struct MessagePost {
+    #[serde(default)]
+    body: String,
+}
+
+pub async fn post_message(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(post): Form<MessagePost>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    let mut errors = FormErrors::default();
+    let Some(body) = parse_message(&mut errors, "body", &post.body, "Skriv ett meddelande.") else {
+        let page = show_page(&state, user, r, post.body, errors).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let mut tx = state.db.begin().await?;
+    let message_id = db::add_message(&mut tx, id, user.id(), &body).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "requisition.message",
+            entity: "requisition_message",
+            entity_id: message_id.to_string(),
+            before: None,
+            after: Some(json!({ "requisition": id, "body": body })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{id}#meddelanden"),
+        "Meddelandet är skickat.",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/receipt.html")]
+struct ReceiptPage {
+    ctx: Ctx,
+    r: Requisition,
+}
+
+/// A clean print view of what was submitted.
+pub async fn receipt(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    if r.first_submitted_at.is_none() {
+        return Err(AppError::BadRequest(
+            "Ett kvitto finns när rekvisitionen är inskickad.".into(),
+        ));
+    }
+    render(&ReceiptPage { ctx: user.ctx, r })
+}

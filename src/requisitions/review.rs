@@ -1,0 +1,797 @@
+//! Tillväxtverket's side: the case officer's list, decisions and extensions; the
+//! approver's queue; registering the payment.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    db::{self, Extension, Payout, Requisition},
+    handlers::{ALREADY_HANDLED, load},
+    model::{
+        Action, ApproveForm, CaseState, ExtensionForm, PaidForm, PayoutAction, PayoutState,
+        parse_message,
+    },
+};
+use crate::{
+    AppState, audit,
+    auth::{CurrentUser, Role},
+    error::{AppError, Result, violated_constraint},
+    money::format_input,
+    programme::{
+        db::{self as programme, Actor, ProgrammeYear},
+        model::current_year,
+    },
+    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    ar: Option<String>,
+    lage: Option<String>,
+}
+
+/// The chosen programme year, or the current one; with all years for the picker.
+async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(ProgrammeYear, Vec<i32>)> {
+    let all = programme::years(&state.db).await?;
+    let years: Vec<i32> = all.iter().map(|y| y.year).collect();
+    let wanted = ar
+        .and_then(|a| a.trim().parse::<i32>().ok())
+        .filter(|y| years.contains(y))
+        .or_else(|| current_year(&years, state.clock.today()));
+    let year = all
+        .into_iter()
+        .find(|y| Some(y.year) == wanted)
+        .ok_or(AppError::NotFound)?;
+    Ok((year, years))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    year: ProgrammeYear,
+    years: Vec<i32>,
+    filter: Option<CaseState>,
+    counts: Vec<(CaseState, usize)>,
+    rows: Vec<Requisition>,
+}
+
+impl ListPage {
+    fn is_filter(&self, state: &CaseState) -> bool {
+        self.filter == Some(*state)
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let all = db::list(&state.db, year.year, user.scope()).await?;
+    let counts = CaseState::ALL
+        .into_iter()
+        .filter(|s| s.visible_to_staff())
+        .map(|s| (s, all.iter().filter(|r| r.case_state() == s).count()))
+        .collect();
+    let filter = query.lage.as_deref().and_then(CaseState::from_key);
+    let rows = all
+        .into_iter()
+        .filter(|r| filter.is_none_or(|f| r.case_state() == f))
+        .collect();
+    render(&ListPage {
+        ctx: user.ctx,
+        year,
+        years,
+        filter,
+        counts,
+        rows,
+    })
+}
+
+/// A case officer's decision needs a submitted requisition.
+async fn submitted(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Requisition> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let r = load(state, user, id).await?;
+    if !Action::Approve.allowed(r.state) {
+        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+    }
+    Ok(r)
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/approve.html")]
+struct ApprovePage {
+    ctx: Ctx,
+    r: Requisition,
+    form: ApproveForm,
+    errors: FormErrors,
+}
+
+pub async fn approve_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = submitted(&state, &user, id).await?;
+    let form = ApproveForm {
+        amount: format_input(r.amount_or_zero()),
+        planned_date: state.clock.today().to_string(),
+    };
+    render(&ApprovePage {
+        ctx: user.ctx,
+        r,
+        form,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn approve(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ApproveForm>,
+) -> Result<Response> {
+    let r = submitted(&state, &user, id).await?;
+    let rejected = |ctx: Ctx, r: Requisition, form: ApproveForm, errors: FormErrors| {
+        render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ApprovePage {
+                ctx,
+                r,
+                form,
+                errors,
+            },
+        )
+    };
+    let (amount, planned_date) = match form.validate(r.amount_or_zero(), state.clock.today()) {
+        Ok(x) => x,
+        Err(errors) => return rejected(user.ctx, r, form, errors),
+    };
+    let mut tx = state.db.begin().await?;
+    let from = Action::Approve.from_states();
+    if !db::transition(&mut tx, id, from, Action::Approve.target(r.state), None).await? {
+        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+    }
+    let payout_id = match db::insert_payout(&mut tx, id, amount, planned_date, user.id()).await {
+        Ok(payout_id) => payout_id,
+        Err(e) => {
+            let message = match violated_constraint(&e) {
+                Some("payouts_within_frame") => {
+                    "Utbetalningen ryms inte i årets ram (antal aktörer × tak)."
+                }
+                Some("payouts_within_requisition") => {
+                    "Utbetalningen kan inte vara större än det rekvirerade beloppet."
+                }
+                _ => return Err(e.into()),
+            };
+            let mut errors = FormErrors::default();
+            errors.add("amount", message);
+            return rejected(user.ctx, r, form, errors);
+        }
+    };
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "requisition.approved",
+            entity: "requisition",
+            entity_id: id.to_string(),
+            before: Some(json!({ "state": r.state })),
+            after: Some(json!({
+                "state": "approved",
+                "payout": payout_id,
+                "amount": amount,
+                "planned_date": planned_date,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{id}"),
+        &format!(
+            "{} är godkänd. Utbetalningen väntar nu på attest av en annan person.",
+            r.case_number
+        ),
+    ))
+}
+
+/// A reason or message the region (or the case officer) will read.
+#[derive(Template)]
+#[template(path = "requisitions/reason.html")]
+struct ReasonPage {
+    ctx: Ctx,
+    r: Requisition,
+    title: &'static str,
+    intro: &'static str,
+    field_label: &'static str,
+    button: &'static str,
+    value: String,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub struct ReasonPost {
+    #[serde(default)]
+    reason: String,
+}
+
+struct Decision {
+    action: Action,
+    audit_action: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    field_label: &'static str,
+    button: &'static str,
+    missing: &'static str,
+    done: &'static str,
+}
+
+const RETURN: Decision = Decision {
+    action: Action::Return,
+    audit_action: "requisition.returned",
+    title: "Skicka tillbaka för komplettering",
+    intro: "Regionen ser meddelandet, kan ändra rekvisitionen och skicka in den igen.",
+    field_label: "Vad behöver kompletteras?",
+    button: "Skicka tillbaka för komplettering",
+    missing: "Skriv vad regionen behöver komplettera.",
+    done: "är skickad tillbaka till regionen för komplettering.",
+};
+
+const REJECT: Decision = Decision {
+    action: Action::Reject,
+    audit_action: "requisition.rejected",
+    title: "Avslå rekvisitionen",
+    intro: "Ett avslag är slutligt för den här rekvisitionen. Regionen ser skälet och kan göra en ny rekvisition.",
+    field_label: "Skäl till avslaget",
+    button: "Avslå rekvisitionen",
+    missing: "Ange skälet till avslaget.",
+    done: "är avslagen.",
+};
+
+fn reason_page(
+    ctx: Ctx,
+    r: Requisition,
+    d: &Decision,
+    value: String,
+    errors: FormErrors,
+) -> ReasonPage {
+    ReasonPage {
+        ctx,
+        r,
+        title: d.title,
+        intro: d.intro,
+        field_label: d.field_label,
+        button: d.button,
+        value,
+        errors,
+    }
+}
+
+async fn decision_form(
+    state: AppState,
+    user: CurrentUser,
+    id: Uuid,
+    d: &Decision,
+) -> Result<Response> {
+    let r = submitted(&state, &user, id).await?;
+    render(&reason_page(
+        user.ctx,
+        r,
+        d,
+        String::new(),
+        FormErrors::default(),
+    ))
+}
+
+async fn decide(
+    state: AppState,
+    user: CurrentUser,
+    id: Uuid,
+    d: &Decision,
+    post: ReasonPost,
+) -> Result<Response> {
+    let r = submitted(&state, &user, id).await?;
+    let mut errors = FormErrors::default();
+    let Some(reason) = parse_message(&mut errors, "reason", &post.reason, d.missing) else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &reason_page(user.ctx, r, d, post.reason, errors),
+        );
+    };
+    let mut tx = state.db.begin().await?;
+    let to = d.action.target(r.state);
+    if !db::transition(&mut tx, id, d.action.from_states(), to, Some(&reason)).await? {
+        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+    }
+    db::add_message(&mut tx, id, user.id(), &reason).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: d.audit_action,
+            entity: "requisition",
+            entity_id: id.to_string(),
+            before: Some(json!({ "state": r.state })),
+            after: Some(json!({ "state": to, "message": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{id}"),
+        &format!("{} {}", r.case_number, d.done),
+    ))
+}
+
+pub async fn return_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    decision_form(state, user, id, &RETURN).await
+}
+
+pub async fn return_for_completion(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(post): Form<ReasonPost>,
+) -> Result<Response> {
+    decide(state, user, id, &RETURN, post).await
+}
+
+pub async fn reject_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    decision_form(state, user, id, &REJECT).await
+}
+
+pub async fn reject(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(post): Form<ReasonPost>,
+) -> Result<Response> {
+    decide(state, user, id, &REJECT, post).await
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/extensions.html")]
+struct ExtensionsPage {
+    ctx: Ctx,
+    year: ProgrammeYear,
+    years: Vec<i32>,
+    actors: Vec<Actor>,
+    extensions: Vec<Extension>,
+    can_grant: bool,
+    form: ExtensionForm,
+    errors: FormErrors,
+}
+
+async fn extensions_view(
+    state: &AppState,
+    user: CurrentUser,
+    year: ProgrammeYear,
+    years: Vec<i32>,
+    form: ExtensionForm,
+    errors: FormErrors,
+) -> Result<ExtensionsPage> {
+    let actors = programme::actors_of_year(&state.db, year.year, None).await?;
+    let extensions = db::extensions(&state.db, year.year).await?;
+    Ok(ExtensionsPage {
+        can_grant: user.user.role == Role::CaseOfficer,
+        ctx: user.ctx,
+        year,
+        years,
+        actors,
+        extensions,
+        form,
+        errors,
+    })
+}
+
+pub async fn extensions_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let page = extensions_view(
+        &state,
+        user,
+        year,
+        years,
+        ExtensionForm::default(),
+        FormErrors::default(),
+    )
+    .await?;
+    render(&page)
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionPost {
+    #[serde(flatten)]
+    form: ExtensionForm,
+    #[serde(default)]
+    ar: String,
+}
+
+pub async fn grant_extension(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<ExtensionPost>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let (year, years) = chosen_year(&state, Some(&post.ar)).await?;
+    let actors = programme::actors_of_year(&state.db, year.year, None).await?;
+    let organisation = Uuid::parse_str(post.form.organisation_id.trim())
+        .ok()
+        .filter(|id| actors.iter().any(|a| a.organisation_id == *id));
+    let validated = post
+        .form
+        .validate(year.requisition_deadline, state.clock.today());
+    let (organisation, (new_deadline, reason)) = match (organisation, validated) {
+        (Some(o), Ok(v)) => (o, v),
+        (o, v) => {
+            let mut errors = v.err().unwrap_or_default();
+            if o.is_none() {
+                errors.add("organisation_id", "Välj en av årets aktörer.");
+            }
+            let page = extensions_view(&state, user, year, years, post.form, errors).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let before: Option<(NaiveDate, String)> = sqlx::query_as(
+        "SELECT new_deadline, reason FROM deadline_extensions
+         WHERE year = $1 AND organisation_id = $2 FOR UPDATE",
+    )
+    .bind(year.year)
+    .bind(organisation)
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deadline_extensions (year, organisation_id, new_deadline, reason, granted_by)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (year, organisation_id) DO UPDATE
+         SET new_deadline = EXCLUDED.new_deadline, reason = EXCLUDED.reason,
+             granted_by = EXCLUDED.granted_by, granted_at = now()",
+    )
+    .bind(year.year)
+    .bind(organisation)
+    .bind(new_deadline)
+    .bind(&reason)
+    .bind(user.id())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "deadline_extension.granted",
+            entity: "deadline_extension",
+            entity_id: format!("{}/{organisation}", year.year),
+            before: before.map(|(d, r)| json!({ "new_deadline": d, "reason": r })),
+            after: Some(json!({ "new_deadline": new_deadline, "reason": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let actor_name = actors
+        .iter()
+        .find(|a| a.organisation_id == organisation)
+        .map(|a| a.actor_name.as_str())
+        .unwrap_or_default();
+    Ok(redirect_with_flash(
+        &format!("/handlaggning/forlangningar?ar={}", year.year),
+        &format!(
+            "{actor_name} har fått förlängd tid för rekvisition {} till {}.",
+            year.year,
+            crate::dates::format_date(new_deadline)
+        ),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/payout_queue.html")]
+struct QueuePage {
+    ctx: Ctx,
+    awaiting_approval: Vec<Requisition>,
+    awaiting_payment: Vec<Requisition>,
+    me: Uuid,
+    role: Role,
+}
+
+pub async fn payout_queue(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_staff()?;
+    let (awaiting_approval, awaiting_payment) = db::payouts_in_progress(&state.db)
+        .await?
+        .into_iter()
+        .partition(|r| r.payout_state == Some(PayoutState::Prepared));
+    render(&QueuePage {
+        me: user.id(),
+        role: user.user.role,
+        ctx: user.ctx,
+        awaiting_approval,
+        awaiting_payment,
+    })
+}
+
+async fn payout_in(
+    state: &AppState,
+    id: Uuid,
+    action: PayoutAction,
+) -> Result<(Payout, Requisition)> {
+    let payout = db::payout(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if payout.state != action.from_state() {
+        return Err(AppError::Conflict(
+            "Utbetalningen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu."
+                .into(),
+        ));
+    }
+    let r = db::find(&state.db, payout.requisition_id, crate::auth::Scope::All)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((payout, r))
+}
+
+const FOUR_EYES: &str = "Du har själv förberett den här utbetalningen. En annan person måste attestera den (principen om fyra ögon).";
+const PAYOUT_HANDLED: &str = "Utbetalningen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";
+
+pub async fn approve_payout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let (payout, r) = payout_in(&state, id, PayoutAction::Approve).await?;
+    if payout.prepared_by == user.id() {
+        return Err(AppError::Refused(FOUR_EYES.into()));
+    }
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE payouts SET state = $3, approved_by = $2, approved_at = now()
+         WHERE id = $1 AND state = $4 AND prepared_by <> $2",
+    )
+    .bind(id)
+    .bind(user.id())
+    .bind(PayoutAction::Approve.target())
+    .bind(PayoutAction::Approve.from_state())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "payout.approved",
+            entity: "requisition",
+            entity_id: r.id.to_string(),
+            before: Some(json!({ "payout": id, "state": payout.state })),
+            after: Some(json!({ "payout": id, "state": PayoutAction::Approve.target(), "amount": payout.amount })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        "/attest",
+        &format!(
+            "Utbetalningen för {} är attesterad och kan betalas ut.",
+            r.case_number
+        ),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/send_back.html")]
+struct SendBackPage {
+    ctx: Ctx,
+    r: Requisition,
+    value: String,
+    errors: FormErrors,
+}
+
+pub async fn send_back_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let (_, r) = payout_in(&state, id, PayoutAction::SendBack).await?;
+    render(&SendBackPage {
+        ctx: user.ctx,
+        r,
+        value: String::new(),
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn send_back(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(post): Form<ReasonPost>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let (payout, r) = payout_in(&state, id, PayoutAction::SendBack).await?;
+    let mut errors = FormErrors::default();
+    let Some(reason) = parse_message(
+        &mut errors,
+        "reason",
+        &post.reason,
+        "Skriv varför utbetalningen skickas tillbaka.",
+    ) else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SendBackPage {
+                ctx: user.ctx,
+                r,
+                value: post.reason,
+                errors,
+            },
+        );
+    };
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE payouts SET state = $3, sent_back_by = $2, sent_back_at = now(), sent_back_reason = $4
+         WHERE id = $1 AND state = $5",
+    )
+    .bind(id)
+    .bind(user.id())
+    .bind(PayoutAction::SendBack.target())
+    .bind(&reason)
+    .bind(PayoutAction::SendBack.from_state())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
+    }
+    let back = Action::PayoutSentBack;
+    if !db::transition(
+        &mut tx,
+        r.id,
+        back.from_states(),
+        back.target(r.state),
+        None,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "payout.sent_back",
+            entity: "requisition",
+            entity_id: r.id.to_string(),
+            before: Some(json!({ "payout": id, "state": payout.state })),
+            after: Some(json!({ "payout": id, "state": PayoutAction::SendBack.target(), "message": reason })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        "/attest",
+        &format!(
+            "Utbetalningen för {} är skickad tillbaka till handläggaren.",
+            r.case_number
+        ),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/paid.html")]
+struct PaidPage {
+    ctx: Ctx,
+    r: Requisition,
+    form: PaidForm,
+    errors: FormErrors,
+}
+
+const PAYERS: [Role; 2] = [Role::CaseOfficer, Role::Approver];
+
+pub async fn paid_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_role(&PAYERS)?;
+    let (payout, r) = payout_in(&state, id, PayoutAction::RegisterPaid).await?;
+    let form = PaidForm {
+        paid_date: state.clock.today().to_string(),
+        amount: format_input(payout.amount),
+        voucher_number: String::new(),
+    };
+    render(&PaidPage {
+        ctx: user.ctx,
+        r,
+        form,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn register_paid(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PaidForm>,
+) -> Result<Response> {
+    user.require_role(&PAYERS)?;
+    let (payout, r) = payout_in(&state, id, PayoutAction::RegisterPaid).await?;
+    let payment = match form.validate(payout.amount, state.clock.today()) {
+        Ok(p) => p,
+        Err(errors) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &PaidPage {
+                    ctx: user.ctx,
+                    r,
+                    form,
+                    errors,
+                },
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE payouts SET state = $2, paid_amount = $3, paid_date = $4, voucher_number = $5,
+             paid_by = $6, paid_at = now()
+         WHERE id = $1 AND state = $7",
+    )
+    .bind(id)
+    .bind(PayoutAction::RegisterPaid.target())
+    .bind(payment.amount)
+    .bind(payment.date)
+    .bind(&payment.voucher_number)
+    .bind(user.id())
+    .bind(PayoutAction::RegisterPaid.from_state())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "payout.paid",
+            entity: "requisition",
+            entity_id: r.id.to_string(),
+            before: Some(json!({ "payout": id, "state": payout.state })),
+            after: Some(json!({
+                "payout": id,
+                "state": PayoutAction::RegisterPaid.target(),
+                "paid_amount": payment.amount,
+                "paid_date": payment.date,
+                "voucher_number": payment.voucher_number,
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/rekvisitioner/{}", r.id),
+        &format!(
+            "Utbetalningen för {} är registrerad som utbetald.",
+            r.case_number
+        ),
+    ))
+}
