@@ -198,3 +198,17 @@ CREATE TABLE requisition_messages (
     created_at      TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX requisition_messages_requisition ON requisition_messages (requisition_id, created_at);
+
+-- An actor with requisitions stays in its period: its requisitions, payouts and the
+-- year's frame (actors × cap) depend on it.
+CREATE FUNCTION period_actor_without_requisitions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM requisitions r JOIN programme_years y ON y.year = r.year
+               WHERE y.period_id = OLD.period_id AND r.organisation_id = OLD.organisation_id) THEN
+        RAISE EXCEPTION 'actor % has requisitions in this period', OLD.actor_name
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'requisitions_actor_of_year';
+    END IF;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER period_actors_keep_requisitions BEFORE DELETE ON period_actors
+    FOR EACH ROW EXECUTE FUNCTION period_actor_without_requisitions();

@@ -42,6 +42,20 @@ impl Clock {
             Clock::Fixed(date) => date,
         }
     }
+
+    /// The moment recorded on a filing: on a fixed day, that day at the current time,
+    /// so dates shown and deadlines checked agree.
+    pub fn now(self) -> chrono::DateTime<chrono::Utc> {
+        let now = chrono::Local::now();
+        match self {
+            Clock::System => now.to_utc(),
+            Clock::Fixed(date) => date
+                .and_time(now.time())
+                .and_local_timezone(chrono::Local)
+                .earliest()
+                .map_or(now.to_utc(), |t| t.to_utc()),
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -502,7 +502,13 @@ async fn remove_actor(
     .bind(id)
     .bind(org)
     .fetch_optional(&mut *tx)
-    .await?;
+    .await
+    .map_err(|e| match violated_constraint(&e) {
+        Some("requisitions_actor_of_year") => AppError::Conflict(
+            "Aktören har rekvisitioner i perioden och kan inte tas bort.".into(),
+        ),
+        _ => e.into(),
+    })?;
     let (name,) = removed.ok_or(AppError::NotFound)?;
     audit::record(
         &mut tx,

@@ -302,6 +302,7 @@ pub struct NewRequisition<'a> {
     pub created_by: Uuid,
     pub fields: &'a RequisitionFields,
     pub submit: bool,
+    pub now: DateTime<Utc>,
 }
 
 pub async fn insert(
@@ -317,7 +318,7 @@ pub async fn insert(
              contact_phone, signatory_name, signatory_title, declaration, created_by,
              first_submitted_at, submitted_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-             CASE WHEN $18 THEN now() END, CASE WHEN $18 THEN now() END)",
+             CASE WHEN $18 THEN $19::timestamptz END, CASE WHEN $18 THEN $19::timestamptz END)",
     )
     .bind(id)
     .bind(&case_number)
@@ -341,6 +342,7 @@ pub async fn insert(
     .bind(f.declaration)
     .bind(new.created_by)
     .bind(new.submit)
+    .bind(new.now)
     .execute(conn)
     .await?;
     Ok((id, case_number))
@@ -353,6 +355,7 @@ pub async fn update_fields(
     id: Uuid,
     fields: &RequisitionFields,
     submit: bool,
+    now: DateTime<Utc>,
 ) -> sqlx::Result<Option<RequisitionState>> {
     let f = fields;
     sqlx::query_scalar(
@@ -361,8 +364,8 @@ pub async fn update_fields(
              contact_name = $6, contact_email = $7, contact_phone = $8, signatory_name = $9,
              signatory_title = $10, declaration = $11, updated_at = now(),
              state = CASE WHEN $12 THEN 'submitted'::requisition_state ELSE state END,
-             first_submitted_at = CASE WHEN $12 THEN COALESCE(first_submitted_at, now()) ELSE first_submitted_at END,
-             submitted_at = CASE WHEN $12 THEN now() ELSE submitted_at END
+             first_submitted_at = CASE WHEN $12 THEN COALESCE(first_submitted_at, $13) ELSE first_submitted_at END,
+             submitted_at = CASE WHEN $12 THEN $13 ELSE submitted_at END
          WHERE id = $1 AND state IN ('draft', 'returned')
          RETURNING state",
     )
@@ -378,6 +381,7 @@ pub async fn update_fields(
     .bind(&f.signatory_title)
     .bind(f.declaration)
     .bind(submit)
+    .bind(now)
     .fetch_optional(conn)
     .await
 }

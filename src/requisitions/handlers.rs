@@ -216,6 +216,7 @@ pub async fn create(
             created_by: user.id(),
             fields: &fields,
             submit,
+            now: state.clock.now(),
         },
     )
     .await;
@@ -341,7 +342,7 @@ pub async fn update(
     }
 
     let mut tx = state.db.begin().await?;
-    let updated = match db::update_fields(&mut tx, id, &fields, submit).await {
+    let updated = match db::update_fields(&mut tx, id, &fields, submit, state.clock.now()).await {
         Ok(updated) => updated,
         Err(e) if violated_constraint(&e) == Some("requisitions_within_cap") => {
             let mut errors = FormErrors::default();

@@ -4,6 +4,7 @@
 
 mod auth;
 mod programme;
+mod requisitions;
 mod users;
 
 use std::{
