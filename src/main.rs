@@ -66,11 +66,13 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
         .await
         .map_err(|e| format!("loading the programme: {e}"))?;
     let demo = if config.demo {
-        Some(
-            seed::demo_users(&pool)
-                .await
-                .map_err(|e| format!("loading demo users: {e:?}"))?,
-        )
+        let logins = seed::demo_users(&pool)
+            .await
+            .map_err(|e| format!("loading demo users: {e:?}"))?;
+        seed::demo_requisitions(&pool)
+            .await
+            .map_err(|e| format!("loading demo requisitions: {e:?}"))?;
+        Some(logins)
     } else {
         None
     };

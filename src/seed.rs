@@ -263,6 +263,133 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
     Ok(logins)
 }
 
+/// Demo cases for 2025, so every role finds something to do: Region Stockholm's
+/// requisition is returned for completion, Region Skåne's awaits a decision, Region
+/// Uppsala's payout awaits approval, Region Örebro län's awaits payment, the rest are paid.
+/// Runs once: nothing is added when 2025 already has requisitions.
+pub async fn demo_requisitions(db: &PgPool) -> Result<(), crate::error::AppError> {
+    use crate::requisitions::{db as cases, model::RequisitionFields, model::RequisitionState};
+    use rust_decimal::Decimal;
+
+    const YEAR: i32 = 2025;
+    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM requisitions WHERE year = $1")
+        .bind(YEAR)
+        .fetch_one(db)
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let user = |email: &'static str| async move {
+        sqlx::query_scalar::<_, Uuid>("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(db)
+            .await
+    };
+    let officer = user("handlaggare@digikoord.example").await?;
+    let approver = user("attestant@digikoord.example").await?;
+    let at = |m: u32, d: u32| {
+        chrono::NaiveDate::from_ymd_opt(YEAR, m, d)
+            .and_then(|date| date.and_hms_opt(10, 0, 0))
+            .map(|t| t.and_utc())
+            .ok_or_else(|| crate::error::AppError::Internal("demo date".into()))
+    };
+    let million = Decimal::from(1_000_000);
+    let mut tx = db.begin().await?;
+    for (i, (name, _)) in ACTORS_2021.iter().enumerate() {
+        let email = format!("koordinator.{}@digikoord.example", slug(name));
+        let (coordinator, organisation): (Uuid, Uuid) =
+            sqlx::query_as("SELECT id, organisation_id FROM users WHERE email = $1")
+                .bind(&email)
+                .fetch_one(&mut *tx)
+                .await?;
+        let fields = RequisitionFields {
+            amount: Some(million),
+            payment_method: Some(crate::giro::PaymentMethod::Bankgiro),
+            account_number: Some("5050-1055".into()),
+            payment_reference: Some(format!("Digikoord {YEAR}")),
+            contact_name: Some(format!("Koordinator {name}")),
+            contact_email: Some(email.clone()),
+            contact_phone: Some("010-123 45 67".into()),
+            signatory_name: Some("Anna Andersson".into()),
+            signatory_title: Some("Regiondirektör".into()),
+            declaration: true,
+        };
+        let day = u32::try_from(i % 20).unwrap_or(0) + 1;
+        let (id, _) = cases::insert(
+            &mut tx,
+            cases::NewRequisition {
+                year: YEAR,
+                organisation_id: organisation,
+                decision_number: "I2021/00795",
+                created_by: coordinator,
+                fields: &fields,
+                submit: true,
+                now: at(3, day)?,
+            },
+        )
+        .await?;
+        let log = |actor: Uuid, action: &'static str, message: Option<&str>| crate::audit::Entry {
+            actor: Some(actor),
+            action,
+            entity: "requisition",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({ "demo": true, "message": message })),
+        };
+        crate::audit::record(&mut tx, log(coordinator, "requisition.submitted", None)).await?;
+        match *name {
+            "Region Skåne" => continue,
+            "Region Stockholm" => {
+                let note = "Komplettera med firmatecknarens fullständiga titel.";
+                let from = [RequisitionState::Submitted];
+                cases::transition(&mut tx, id, &from, RequisitionState::Returned, Some(note))
+                    .await?;
+                cases::add_message(&mut tx, id, officer, note).await?;
+                crate::audit::record(&mut tx, log(officer, "requisition.returned", Some(note)))
+                    .await?;
+                continue;
+            }
+            _ => {}
+        }
+        let from = [RequisitionState::Submitted];
+        cases::transition(&mut tx, id, &from, RequisitionState::Approved, None).await?;
+        let planned = chrono::NaiveDate::from_ymd_opt(YEAR, 4, 15)
+            .ok_or_else(|| crate::error::AppError::Internal("demo date".into()))?;
+        let payout = cases::insert_payout(&mut tx, id, million, planned, officer).await?;
+        crate::audit::record(&mut tx, log(officer, "requisition.approved", None)).await?;
+        if *name == "Region Uppsala" {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE payouts SET state = 'approved', approved_by = $2, approved_at = $3 WHERE id = $1",
+        )
+        .bind(payout)
+        .bind(approver)
+        .bind(at(4, 10)?)
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::record(&mut tx, log(approver, "payout.approved", None)).await?;
+        if *name == "Region Örebro län" {
+            continue;
+        }
+        sqlx::query(
+            "UPDATE payouts SET state = 'paid', paid_amount = amount, paid_date = $2,
+                 voucher_number = $3, paid_by = $4, paid_at = $5
+             WHERE id = $1",
+        )
+        .bind(payout)
+        .bind(planned)
+        .bind(format!("V{YEAR}-{:04}", i + 1))
+        .bind(officer)
+        .bind(at(4, 15)?)
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::record(&mut tx, log(officer, "payout.paid", None)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

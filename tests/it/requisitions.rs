@@ -1227,3 +1227,44 @@ async fn every_requisition_route_refuses_the_roles_it_must() {
     assert_eq!(before, after, "nothing was changed");
     assert_eq!(state_of(&app, id).await, "approved");
 }
+
+#[tokio::test]
+async fn the_demo_gives_every_role_a_2025_case_to_work_on_and_loads_once() {
+    let app = TestApp::spawn().await;
+    digikoord::seed::demo_users(&app.db)
+        .await
+        .expect("demo users");
+    digikoord::seed::demo_requisitions(&app.db)
+        .await
+        .expect("demo cases");
+    digikoord::seed::demo_requisitions(&app.db)
+        .await
+        .expect("demo cases again");
+    let states: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT r.state::text, COALESCE(p.state::text, '-'), count(*) FROM requisitions r
+         LEFT JOIN payouts p ON p.requisition_id = r.id GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("states");
+    assert_eq!(
+        states,
+        vec![
+            ("approved".into(), "approved".into(), 1),
+            ("approved".into(), "paid".into(), 17),
+            ("approved".into(), "prepared".into(), 1),
+            ("returned".into(), "-".into(), 1),
+            ("submitted".into(), "-".into(), 1),
+        ]
+    );
+    // The demo coordinator of Region Stockholm finds the returned requisition and its message.
+    let page = app
+        .login(
+            "koordinator@digikoord.example",
+            digikoord::seed::DEMO_PASSWORD,
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/"));
+    let start = app.get("/?ar=2025").await;
+    assert!(start.select("table.obligations td .state")[0].contains("Återsänd för komplettering"));
+}
