@@ -304,6 +304,31 @@ fn text(
     Some(v.to_string())
 }
 
+/// An amount above zero and at most `max`; `over` tells the person what the limit is.
+fn positive_amount(
+    errors: &mut FormErrors,
+    field: &'static str,
+    input: &str,
+    max: Decimal,
+    over: impl FnOnce() -> String,
+) -> Option<Decimal> {
+    match Amount::parse(input) {
+        Err(e) => {
+            errors.add(field, e);
+            None
+        }
+        Ok(a) if a.value() <= Decimal::ZERO => {
+            errors.add(field, "Beloppet måste vara större än 0 kr.");
+            None
+        }
+        Ok(a) if a.value() > max => {
+            errors.add(field, over());
+            None
+        }
+        Ok(a) => Some(a.value()),
+    }
+}
+
 fn plausible_email(s: &str) -> bool {
     match s.split_once('@') {
         Some((local, domain)) => {
@@ -353,24 +378,9 @@ impl RequisitionForm {
             }
             None
         } else {
-            match Amount::parse(&self.amount) {
-                Err(e) => {
-                    errors.add("amount", e);
-                    None
-                }
-                Ok(a) if a.value() <= Decimal::ZERO => {
-                    errors.add("amount", "Beloppet måste vara större än 0 kr.");
-                    None
-                }
-                Ok(a) if a.value() > cap => {
-                    errors.add(
-                        "amount",
-                        format!("Ni kan rekvirera högst {} för året.", format_kronor(cap)),
-                    );
-                    None
-                }
-                Ok(a) => Some(a.value()),
-            }
+            positive_amount(&mut errors, "amount", &self.amount, cap, || {
+                format!("Ni kan rekvirera högst {} för året.", format_kronor(cap))
+            })
         };
         let payment_method = match self.payment_method.trim() {
             "" => {
@@ -530,27 +540,12 @@ impl ApproveForm {
         today: NaiveDate,
     ) -> Result<(Decimal, NaiveDate), FormErrors> {
         let mut errors = FormErrors::default();
-        let amount = match Amount::parse(&self.amount) {
-            Err(e) => {
-                errors.add("amount", e);
-                None
-            }
-            Ok(a) if a.value() <= Decimal::ZERO => {
-                errors.add("amount", "Beloppet måste vara större än 0 kr.");
-                None
-            }
-            Ok(a) if a.value() > requisitioned => {
-                errors.add(
-                    "amount",
-                    format!(
-                        "Utbetalningen kan vara högst det rekvirerade beloppet, {}.",
-                        format_kronor(requisitioned)
-                    ),
-                );
-                None
-            }
-            Ok(a) => Some(a.value()),
-        };
+        let amount = positive_amount(&mut errors, "amount", &self.amount, requisitioned, || {
+            format!(
+                "Utbetalningen kan vara högst det rekvirerade beloppet, {}.",
+                format_kronor(requisitioned)
+            )
+        });
         let date = match parse_date(&self.planned_date) {
             Err(e) => {
                 errors.add("planned_date", e);
@@ -604,27 +599,12 @@ impl PaidForm {
             }
             Ok(d) => Some(d),
         };
-        let amount = match Amount::parse(&self.amount) {
-            Err(e) => {
-                errors.add("amount", e);
-                None
-            }
-            Ok(a) if a.value() <= Decimal::ZERO => {
-                errors.add("amount", "Beloppet måste vara större än 0 kr.");
-                None
-            }
-            Ok(a) if a.value() > approved => {
-                errors.add(
-                    "amount",
-                    format!(
-                        "Det utbetalda beloppet kan inte vara större än det attesterade, {}.",
-                        format_kronor(approved)
-                    ),
-                );
-                None
-            }
-            Ok(a) => Some(a.value()),
-        };
+        let amount = positive_amount(&mut errors, "amount", &self.amount, approved, || {
+            format!(
+                "Det utbetalda beloppet kan inte vara större än det attesterade, {}.",
+                format_kronor(approved)
+            )
+        });
         let voucher_number = text(
             &mut errors,
             "voucher_number",
