@@ -12,6 +12,7 @@ pub mod error;
 pub mod giro;
 pub mod money;
 pub mod programme;
+pub mod reports;
 pub mod requisitions;
 pub mod seed;
 mod start;
@@ -71,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .merge(auth::router())
         .merge(programme::router())
         .merge(requisitions::router())
+        .merge(reports::router())
         .merge(users::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(

@@ -18,6 +18,7 @@ use crate::{
         db::{self, Actor, ProgrammeYear},
         model::{DeadlineStatus, current_year},
     },
+    reports::{self, db::Report},
     requisitions::{
         self,
         db::{Extension, Requisition},
@@ -43,6 +44,7 @@ fn obligations(
     year: &ProgrammeYear,
     requisition_deadline: NaiveDate,
     requisition: Option<&Requisition>,
+    report: Option<&Report>,
     today: NaiveDate,
 ) -> Vec<Obligation> {
     let d = year.deadlines();
@@ -59,7 +61,11 @@ fn obligations(
             link: requisition.map(|r| format!("/rekvisitioner/{}", r.id)),
             ..not_started("Rekvisition av medel", requisition_deadline)
         },
-        not_started("Redovisning av verksamheten", d.report),
+        Obligation {
+            state: report.map_or("Ej påbörjad", |r| r.state.label()),
+            link: report.map(|r| format!("/redovisningar/{}", r.id)),
+            ..not_started("Redovisning av verksamheten", d.report)
+        },
         not_started("Återbetalning av outnyttjade medel", d.repayment),
     ]
 }
@@ -95,6 +101,8 @@ struct CoordinatorStart {
     decision_number: String,
     call: RequisitionCall,
     extension: Option<Extension>,
+    /// "Redovisa 2025": a paid payout and no report yet.
+    report_call: Option<(NaiveDate, DeadlineStatus)>,
 }
 
 #[derive(Template)]
@@ -139,6 +147,7 @@ async fn start_page(
         let mut obligations_of_year = vec![];
         let mut call = RequisitionCall::Filed;
         let mut extension = None;
+        let mut report_call = None;
         if let (Some(y), Some(org)) = (&year, user.organisation_id) {
             actor = db::actors_of_year(&state.db, y.year, Some(org))
                 .await?
@@ -151,7 +160,19 @@ async fn start_page(
                     y.requisition_deadline,
                     extension.as_ref().map(|x| x.new_deadline),
                 );
-                obligations_of_year = obligations(y, deadline, requisition.as_ref(), today);
+                let report = reports::db::current(&state.db, y.year, org).await?;
+                if report.is_none()
+                    && reports::db::paid_payout(&state.db, y.year, org)
+                        .await?
+                        .is_some()
+                {
+                    report_call = Some((
+                        y.report_deadline,
+                        DeadlineStatus::of(y.report_deadline, today),
+                    ));
+                }
+                obligations_of_year =
+                    obligations(y, deadline, requisition.as_ref(), report.as_ref(), today);
                 if requisition.is_none() {
                     call = match check_submission(y.year, y.budget_state, today, deadline, true) {
                         Ok(()) => RequisitionCall::Start,
@@ -169,6 +190,7 @@ async fn start_page(
             decision_number,
             call,
             extension,
+            report_call,
         });
     }
 
