@@ -4,6 +4,7 @@
 
 mod auth;
 mod programme;
+mod reports;
 mod requisitions;
 mod users;
 
@@ -182,6 +183,10 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn page_of(response: reqwest::Response) -> Page {
+        Self::page(response).await
     }
 
     async fn page(response: reqwest::Response) -> Page {
