@@ -72,6 +72,9 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
         seed::demo_requisitions(&pool)
             .await
             .map_err(|e| format!("loading demo requisitions: {e:?}"))?;
+        seed::demo_reports(&pool)
+            .await
+            .map_err(|e| format!("loading demo reports: {e:?}"))?;
         Some(logins)
     } else {
         None

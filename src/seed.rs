@@ -390,6 +390,154 @@ pub async fn demo_requisitions(db: &PgPool) -> Result<(), crate::error::AppError
     Ok(())
 }
 
+/// Demo reports for 2025 from the actors that were paid: most approved, some submitted,
+/// one returned, one still a draft; varied costs, activities and self-assessments.
+/// Runs once: nothing is added when 2025 already has reports.
+pub async fn demo_reports(db: &PgPool) -> Result<(), crate::error::AppError> {
+    const YEAR: i32 = 2025;
+    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE year = $1")
+        .bind(YEAR)
+        .fetch_one(db)
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let officer: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'handlaggare@digikoord.example'")
+            .fetch_one(db)
+            .await?;
+    let paid: Vec<(Uuid, Uuid, rust_decimal::Decimal, String)> = sqlx::query_as(
+        "SELECT p.id, r.organisation_id, p.paid_amount, o.name
+         FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
+         JOIN organisations o ON o.id = r.organisation_id
+         WHERE p.state = 'paid' AND r.year = $1 ORDER BY o.name",
+    )
+    .bind(YEAR)
+    .fetch_all(db)
+    .await?;
+    let assessments = [
+        "yes", "yes", "partly", "yes", "no", "yes", "cant_say", "yes",
+    ];
+    let goals: [&[&str]; 5] = [
+        &["innovation", "ledning"],
+        &["kompetens"],
+        &["trygghet", "kompetens"],
+        &["infrastruktur"],
+        &["innovation"],
+    ];
+    let kinds = [
+        "network_meeting",
+        "training",
+        "strategy",
+        "analysis",
+        "communication",
+    ];
+    let mut tx = db.begin().await?;
+    for (i, (payout, organisation, received, name)) in paid.iter().enumerate() {
+        let coordinator: Uuid = sqlx::query_scalar(
+            "SELECT id FROM users WHERE organisation_id = $1 AND role = 'coordinator' ORDER BY email LIMIT 1",
+        )
+        .bind(organisation)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (state, submitted) = match i {
+            0..=11 => (
+                "approved",
+                Some(format!("2026-01-{:02} 09:00:00+00", 10 + i)),
+            ),
+            12 => ("submitted", Some("2026-02-03 09:00:00+00".to_string())),
+            13 | 14 => (
+                "submitted",
+                Some(format!("2026-01-{:02} 09:00:00+00", 28 + i - 13)),
+            ),
+            15 => ("returned", Some("2026-01-30 09:00:00+00".to_string())),
+            _ => ("draft", None),
+        };
+        let step = rust_decimal::Decimal::from(i64::try_from(i).unwrap_or(0) * 12_500);
+        let personnel = rust_decimal::Decimal::from(640_000) + step;
+        let services = rust_decimal::Decimal::from(180_000);
+        let travel = rust_decimal::Decimal::from(35_000);
+        let other = rust_decimal::Decimal::from(20_000);
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO reports (id, year, organisation_id, payout_id, state, task_1, task_2, task_3, task_4, task_5,
+                 needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation,
+                 received, cost_personnel, cost_services, cost_travel, cost_other, created_by,
+                 first_submitted_at, submitted_at, approved_at, approved_by, state_note)
+             VALUES ($1, $2, $3, $4, $5::report_state, $6, $7, $8, $9, $10, $11, $12, $13::self_assessment, $14,
+                 $15, $16, $17, $18, $19, $20, $21::timestamptz, $21::timestamptz,
+                 CASE WHEN $5 = 'approved' THEN $21::timestamptz + interval '7 days' END,
+                 CASE WHEN $5 = 'approved' THEN $22::uuid END,
+                 CASE WHEN $5 = 'returned' THEN 'Specificera kostnaderna för köpta tjänster.' END)",
+        )
+        .bind(id)
+        .bind(YEAR)
+        .bind(organisation)
+        .bind(payout)
+        .bind(state)
+        .bind(format!("{name} har fört in digitalisering i den regionala utvecklingsstrategin och dess handlingsplan."))
+        .bind("Koordinatorn leder ett länsnätverk med kommunerna och sprider information via nyhetsbrev och träffar.")
+        .bind("En kartläggning har pekat ut förbättringsområden inom e-hälsa, bredband och kompetensförsörjning.")
+        .bind("Koordinatorn har deltagit i Tillväxtverkets nätverksträffar och i två arbetsgrupper.")
+        .bind("Underlag om verksamheten, behov och utmaningar har lämnats till Tillväxtverkets uppföljning.")
+        .bind(if i % 3 == 0 {
+            "Kommunerna behöver stöd i informationssäkerhet; den digitala tryggheten behöver stärkas."
+        } else {
+            "Små kommuner saknar kompetens för att driva digitaliseringsprojekt; bredband på landsbygden släpar."
+        })
+        .bind("Fler kommuner har antagit en digitaliseringsplan och samverkar om gemensamma e-tjänster.")
+        .bind(if state == "draft" { None } else { Some(assessments[i % assessments.len()]) })
+        .bind(if state == "draft" { "" } else { "Samverkan i länet har ökat tydligt under året." })
+        .bind(received)
+        .bind(personnel.min(*received - services - travel - other))
+        .bind(services)
+        .bind(travel)
+        .bind(other)
+        .bind(coordinator)
+        .bind(submitted.as_deref())
+        .bind(officer)
+        .execute(&mut *tx)
+        .await?;
+        for (n, title) in [
+            "Länsträff om digitalisering",
+            "Utbildning för kommunernas chefer",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let k = (i + n) % 5;
+            sqlx::query(
+                "INSERT INTO report_activities (id, report_id, position, title, description, held, sub_goals, kind, partners, participants)
+                 VALUES ($1, $2, $3, $4, '', $5, $6, $7::activity_kind, 'Kommunerna i länet', $8)",
+            )
+            .bind(Uuid::new_v4())
+            .bind(id)
+            .bind(i32::try_from(n).unwrap_or(0) + 1)
+            .bind(title)
+            .bind(if n == 0 { "mars 2025" } else { "oktober 2025" })
+            .bind(goals[k].iter().map(|g| g.to_string()).collect::<Vec<_>>())
+            .bind(kinds[k])
+            .bind(i32::try_from(20 + 7 * ((i + n) % 9)).unwrap_or(20))
+            .execute(&mut *tx)
+            .await?;
+        }
+        crate::audit::record(
+            &mut tx,
+            crate::audit::Entry {
+                actor: Some(coordinator),
+                action: "report.created",
+                entity: "report",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(serde_json::json!({ "demo": true, "state": state })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

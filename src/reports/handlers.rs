@@ -1230,7 +1230,25 @@ pub struct ListRow {
     pub report: Option<Report>,
 }
 
+/// The states the list filters by, with the two that have no report row.
+const LIST_STATES: [(&str, &str); 6] = [
+    ("ej-paborjad", "Ej påbörjad"),
+    ("utkast", "Utkast"),
+    ("inskickad", "Inskickad"),
+    ("komplettering", "Återsänd för komplettering"),
+    ("godkand", "Godkänd"),
+    ("ingen-utbetalning", "Ingen utbetalning"),
+];
+
 impl ListRow {
+    pub fn state_key(&self) -> &'static str {
+        match (&self.report, self.paid) {
+            (Some(r), _) => r.state.key(),
+            (None, true) => "ej-paborjad",
+            (None, false) => "ingen-utbetalning",
+        }
+    }
+
     pub fn state_label(&self) -> &'static str {
         match (&self.report, self.paid) {
             (Some(r), _) => r.state.label(),
@@ -1249,17 +1267,24 @@ struct ListPage {
     deadline: NaiveDate,
     today: NaiveDate,
     rows: Vec<ListRow>,
+    filter: Option<&'static str>,
+    counts: Vec<(&'static str, &'static str, usize)>,
 }
 
 impl ListPage {
     fn overdue(&self) -> bool {
         self.today > self.deadline
     }
+
+    fn is_filter(&self, key: &&str) -> bool {
+        self.filter == Some(*key)
+    }
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     ar: Option<String>,
+    lage: Option<String>,
 }
 
 pub async fn list(
@@ -1287,7 +1312,7 @@ pub async fn list(
     .bind(year.year)
     .fetch_all(&state.db)
     .await?;
-    let rows = programme::actors_of_year(&state.db, year.year, None)
+    let all_rows: Vec<ListRow> = programme::actors_of_year(&state.db, year.year, None)
         .await?
         .into_iter()
         .map(|a| ListRow {
@@ -1299,6 +1324,25 @@ pub async fn list(
             actor_name: a.actor_name,
         })
         .collect();
+    let counts = LIST_STATES
+        .iter()
+        .map(|(key, label)| {
+            (
+                *key,
+                *label,
+                all_rows.iter().filter(|r| r.state_key() == *key).count(),
+            )
+        })
+        .collect();
+    let filter = query
+        .lage
+        .as_deref()
+        .and_then(|l| LIST_STATES.iter().find(|(k, _)| *k == l))
+        .map(|(k, _)| *k);
+    let rows = all_rows
+        .into_iter()
+        .filter(|r| filter.is_none_or(|f| r.state_key() == f))
+        .collect();
     render(&ListPage {
         ctx: user.ctx,
         year: year.year,
@@ -1306,5 +1350,7 @@ pub async fn list(
         deadline: year.report_deadline,
         today: state.clock.today(),
         rows,
+        filter,
+        counts,
     })
 }

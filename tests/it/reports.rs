@@ -339,6 +339,13 @@ async fn a_case_officer_returns_a_report_the_region_corrects_it_and_it_is_approv
         "{rows:?}"
     );
 
+    let submitted = officer
+        .get("/handlaggning/redovisningar?ar=2025&lage=inskickad")
+        .await;
+    assert_eq!(
+        submitted.select("table.reports tbody th"),
+        vec!["Region Stockholm"]
+    );
     let path = format!("/redovisningar/{id}/komplettering");
     let returned = officer
         .submit(&path, &path, &[("reason", "Specificera köpta tjänster.")])

@@ -1240,6 +1240,26 @@ async fn the_demo_gives_every_role_a_2025_case_to_work_on_and_loads_once() {
     digikoord::seed::demo_requisitions(&app.db)
         .await
         .expect("demo cases again");
+    digikoord::seed::demo_reports(&app.db)
+        .await
+        .expect("demo reports");
+    digikoord::seed::demo_reports(&app.db)
+        .await
+        .expect("demo reports again");
+    let reports: Vec<(String, i64)> =
+        sqlx::query_as("SELECT state::text, count(*) FROM reports GROUP BY 1 ORDER BY 1")
+            .fetch_all(&app.db)
+            .await
+            .expect("reports");
+    assert_eq!(
+        reports,
+        vec![
+            ("approved".into(), 12),
+            ("draft".into(), 1),
+            ("returned".into(), 1),
+            ("submitted".into(), 3),
+        ]
+    );
     let states: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT r.state::text, COALESCE(p.state::text, '-'), count(*) FROM requisitions r
          LEFT JOIN payouts p ON p.requisition_id = r.id GROUP BY 1, 2 ORDER BY 1, 2",
