@@ -18,6 +18,9 @@ pub struct Config {
     pub demo: bool,
     /// `PUBLIC_URL`: the address people use, for links shown on screen.
     pub public_url: String,
+    /// `REPAYMENT_BANKGIRO`: Tillväxtverket's bankgiro that regions repay unused funds to.
+    /// The default is a placeholder (Bankgirot's test number): set the real one in production.
+    pub repayment_bankgiro: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,8 +82,12 @@ impl Config {
                 "PUBLIC_URL must start with http:// or https://".into(),
             ));
         }
+        let repayment_bankgiro = crate::giro::PaymentMethod::Bankgiro
+            .parse_account(&get("REPAYMENT_BANKGIRO").unwrap_or_else(|| "5050-1055".into()))
+            .map_err(|e| ConfigError(format!("REPAYMENT_BANKGIRO: {e}")))?;
         Ok(Config {
             listen_addr,
+            repayment_bankgiro,
             database_url,
             data_dir: get("DATA_DIR")
                 .map(PathBuf::from)

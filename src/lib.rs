@@ -12,6 +12,7 @@ pub mod error;
 pub mod giro;
 pub mod money;
 pub mod programme;
+pub mod repayments;
 pub mod reports;
 pub mod requisitions;
 pub mod seed;
@@ -73,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .merge(programme::router())
         .merge(requisitions::router())
         .merge(reports::router())
+        .merge(repayments::router())
         .merge(users::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(

@@ -18,6 +18,7 @@ use crate::{
         db::{self, Actor, ProgrammeYear},
         model::{DeadlineStatus, current_year},
     },
+    repayments::{self, db::RepaymentRow},
     reports::{self, db::Report},
     requisitions::{
         self,
@@ -45,6 +46,7 @@ fn obligations(
     requisition_deadline: NaiveDate,
     requisition: Option<&Requisition>,
     report: Option<&Report>,
+    repayment: Option<&RepaymentRow>,
     today: NaiveDate,
 ) -> Vec<Obligation> {
     let d = year.deadlines();
@@ -66,7 +68,13 @@ fn obligations(
             link: report.map(|r| format!("/redovisningar/{}", r.id)),
             ..not_started("Redovisning av verksamheten", d.report)
         },
-        not_started("Återbetalning av outnyttjade medel", d.repayment),
+        Obligation {
+            state: repayment.map_or("Ej påbörjad", |r| r.balance().status().label()),
+            link: repayment
+                .filter(|r| r.owed.is_some())
+                .map(|r| format!("/aterbetalningar/{}/{}", year.year, r.organisation_id)),
+            ..not_started("Återbetalning av outnyttjade medel", d.repayment)
+        },
     ]
 }
 
@@ -171,8 +179,18 @@ async fn start_page(
                         DeadlineStatus::of(y.report_deadline, today),
                     ));
                 }
-                obligations_of_year =
-                    obligations(y, deadline, requisition.as_ref(), report.as_ref(), today);
+                let repayment = repayments::db::rows(&state.db, y.year, Some(org))
+                    .await?
+                    .into_iter()
+                    .next();
+                obligations_of_year = obligations(
+                    y,
+                    deadline,
+                    requisition.as_ref(),
+                    report.as_ref(),
+                    repayment.as_ref(),
+                    today,
+                );
                 if requisition.is_none() {
                     call = match check_submission(y.year, y.budget_state, today, deadline, true) {
                         Ok(()) => RequisitionCall::Start,
