@@ -75,6 +75,9 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
         seed::demo_reports(&pool)
             .await
             .map_err(|e| format!("loading demo reports: {e:?}"))?;
+        seed::demo_repayments(&pool)
+            .await
+            .map_err(|e| format!("loading demo repayments: {e:?}"))?;
         Some(logins)
     } else {
         None

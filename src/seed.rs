@@ -538,6 +538,80 @@ pub async fn demo_reports(db: &PgPool) -> Result<(), crate::error::AppError> {
     Ok(())
 }
 
+/// Demo repayments for 2025: most approved reports repaid and confirmed, two registered
+/// and awaiting confirmation, the rest open; and Tillväxtverket's requisition and costs.
+/// Runs once: nothing is added when 2025 already has repayments.
+pub async fn demo_repayments(db: &PgPool) -> Result<(), crate::error::AppError> {
+    const YEAR: i32 = 2025;
+    let existing: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM repayment_payments WHERE year = $1")
+            .bind(YEAR)
+            .fetch_one(db)
+            .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    let user = |email: &'static str| async move {
+        sqlx::query_scalar::<_, Uuid>("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(db)
+            .await
+    };
+    let officer = user("handlaggare@digikoord.example").await?;
+    let admin = user("admin@digikoord.example").await?;
+    let owed: Vec<(Uuid, rust_decimal::Decimal, String, Uuid)> = sqlx::query_as(
+        "SELECT r.organisation_id, r.unused, q.case_number, r.created_by
+         FROM reports r JOIN requisitions q ON q.year = r.year AND q.organisation_id = r.organisation_id
+              AND q.state = 'approved'
+         WHERE r.year = $1 AND r.state = 'approved' AND r.unused > 0 ORDER BY q.case_number",
+    )
+    .bind(YEAR)
+    .fetch_all(db)
+    .await?;
+    let mut tx = db.begin().await?;
+    for (i, (organisation, unused, case_number, coordinator)) in owed.iter().enumerate() {
+        if i >= 10 {
+            break;
+        }
+        let confirmed = i < 8;
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO repayment_payments (id, year, organisation_id, paid_on, amount, reference, registered_by)
+             VALUES ($1, $2, $3, '2026-02-20', $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(YEAR)
+        .bind(organisation)
+        .bind(unused)
+        .bind(crate::repayments::model::payment_reference(case_number))
+        .bind(coordinator)
+        .execute(&mut *tx)
+        .await?;
+        if confirmed {
+            sqlx::query(
+                "UPDATE repayment_payments SET state = 'confirmed', received_on = '2026-02-23',
+                     received_amount = amount, verification_number = $2, confirmed_by = $3, confirmed_at = now()
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(format!("ÅB-{YEAR}-{:03}", i + 1))
+            .bind(officer)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    sqlx::query(
+        "INSERT INTO agency_accounts (year, requisitioned, requisitioned_on, support_costs, updated_by)
+         VALUES ($1, 23000000, '2025-11-25', 1850000, $2) ON CONFLICT (year) DO NOTHING",
+    )
+    .bind(YEAR)
+    .bind(admin)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

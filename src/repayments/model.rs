@@ -283,6 +283,7 @@ pub struct AgencyForm {
     pub repaid_on: String,
 }
 
+#[derive(Debug)]
 pub struct AgencyEntries {
     pub requisitioned: Option<(Decimal, NaiveDate)>,
     pub support_costs: Decimal,

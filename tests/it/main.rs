@@ -4,6 +4,7 @@
 
 mod auth;
 mod programme;
+mod repayments;
 mod reports;
 mod requisitions;
 mod users;

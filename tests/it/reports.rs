@@ -21,7 +21,7 @@ fn on(y: i32, m: u32, d: u32) -> Clock {
 }
 
 /// A requisition for 2025 approved and paid (the requisition flow has its own tests).
-async fn paid(app: &TestApp, organisation: &str, amount: &str) {
+pub(crate) async fn paid(app: &TestApp, organisation: &str, amount: &str) {
     let officer = app.create_user(Role::CaseOfficer, None).await;
     let approver = app.create_user(Role::Approver, None).await;
     let id = Uuid::new_v4();
@@ -56,7 +56,7 @@ async fn paid(app: &TestApp, organisation: &str, amount: &str) {
     .expect("payout");
 }
 
-fn report_id(page: &Page) -> Uuid {
+pub(crate) fn report_id(page: &Page) -> Uuid {
     let location = page.location.as_deref().expect("a redirect");
     let id = location
         .trim_start_matches("/redovisningar/")
@@ -67,7 +67,7 @@ fn report_id(page: &Page) -> Uuid {
 }
 
 /// The region starts its report from the start page's button.
-async fn start_report(region: &TestApp) -> Uuid {
+pub(crate) async fn start_report(region: &TestApp) -> Uuid {
     let page = region
         .submit("/", "/redovisningar/ny", &[("ar", "2025")])
         .await;
@@ -76,14 +76,14 @@ async fn start_report(region: &TestApp) -> Uuid {
 }
 
 /// A POST with the session's CSRF token, for a form the page no longer offers.
-async fn post_anyway(browser: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn post_anyway(browser: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
     let csrf = browser.get("/").await.csrf();
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
     browser.post(path, &all).await
 }
 
-async fn save(region: &TestApp, id: Uuid, part: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn save(region: &TestApp, id: Uuid, part: &str, fields: &[(&str, &str)]) -> Page {
     let path = format!("/redovisningar/{id}/{part}");
     region.submit(&path, &path, fields).await
 }
@@ -102,7 +102,7 @@ const TASKS: [(&str, &str); 5] = [
     ("task_5", "Vi har bidragit med underlag till uppföljningen."),
 ];
 
-async fn fill_in_everything(region: &TestApp, id: Uuid) {
+pub(crate) async fn fill_in_everything(region: &TestApp, id: Uuid) {
     assert_eq!(
         save(region, id, "uppdrag", &TASKS).await.status,
         StatusCode::SEE_OTHER

@@ -1246,6 +1246,22 @@ async fn the_demo_gives_every_role_a_2025_case_to_work_on_and_loads_once() {
     digikoord::seed::demo_reports(&app.db)
         .await
         .expect("demo reports again");
+    digikoord::seed::demo_repayments(&app.db)
+        .await
+        .expect("demo repayments");
+    digikoord::seed::demo_repayments(&app.db)
+        .await
+        .expect("demo repayments again");
+    let payments: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT state::text, count(*) FROM repayment_payments GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("payments");
+    assert_eq!(
+        payments,
+        vec![("confirmed".into(), 8), ("registered".into(), 2)]
+    );
     let reports: Vec<(String, i64)> =
         sqlx::query_as("SELECT state::text, count(*) FROM reports GROUP BY 1 ORDER BY 1")
             .fetch_all(&app.db)

@@ -1,0 +1,557 @@
+//! Repayments and Tillväxtverket's account through HTTP: full use, part use, part payments,
+//! overdue, over-payment, concurrent confirmation, a corrected report, and the account to the öre.
+
+use chrono::NaiveDate;
+use digikoord::{Clock, auth::Role};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use uuid::Uuid;
+
+use crate::{
+    Page, TestApp,
+    reports::{fill_in_everything, paid, post_anyway, save, start_report},
+};
+
+const STOCKHOLM: &str = "Region Stockholm";
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).expect("decimal")
+}
+
+fn on(y: i32, m: u32, d: u32) -> Clock {
+    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
+}
+
+struct Case {
+    region: TestApp,
+    officer: TestApp,
+    org: Uuid,
+    report: Uuid,
+}
+
+impl Case {
+    fn page(&self) -> String {
+        format!("/aterbetalningar/2025/{}", self.org)
+    }
+}
+
+async fn org_id(app: &TestApp, name: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(name)
+        .fetch_one(&app.db)
+        .await
+        .expect("organisation")
+}
+
+/// Submits the report in the browser and has the case officer approve it.
+async fn submit_and_approve(region: &TestApp, officer: &TestApp, report: Uuid) {
+    let check = format!("/redovisningar/{report}/kontrollera");
+    let sent = region
+        .submit(&check, &format!("/redovisningar/{report}/skicka-in"), &[])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.plain());
+    let csrf = officer
+        .get(&format!("/redovisningar/{report}"))
+        .await
+        .csrf();
+    let approved = officer
+        .post(
+            &format!("/redovisningar/{report}/godkann"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+}
+
+/// 2025 paid with `received`, the report approved with `personnel` as its only cost.
+async fn approved_case(app: &TestApp, organisation: &str, received: &str, personnel: &str) -> Case {
+    paid(app, organisation, received).await;
+    let region = app.other_browser();
+    region.login_as(Role::Coordinator, Some(organisation)).await;
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let report = start_report(&region).await;
+    fill_in_everything(&region, report).await;
+    let costs = save(&region, report, "ekonomi", &[("cost_personnel", personnel)]).await;
+    assert_eq!(costs.status, StatusCode::SEE_OTHER, "{}", costs.plain());
+    submit_and_approve(&region, &officer, report).await;
+    Case {
+        region,
+        officer,
+        org: org_id(app, organisation).await,
+        report,
+    }
+}
+
+async fn register(case: &Case, amount: &str, reference: &str) -> Page {
+    let path = case.page();
+    case.region
+        .submit(
+            &path,
+            &format!("{path}/betalningar"),
+            &[
+                ("paid_on", "2026-02-09"),
+                ("amount", amount),
+                ("reference", reference),
+            ],
+        )
+        .await
+}
+
+async fn unconfirmed_payment(app: &TestApp) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM repayment_payments WHERE state = 'registered' ORDER BY registered_at LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("a registered payment")
+}
+
+async fn confirm(officer: &TestApp, payment: Uuid, amount: &str) -> Page {
+    let path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
+    officer
+        .submit(
+            &path,
+            &path,
+            &[
+                ("received_on", "2026-02-10"),
+                ("received_amount", amount),
+                ("verification_number", "V-77"),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn part_use_is_repaid_in_parts_and_only_confirmed_payments_settle_it() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+
+    let page = case.region.get(&case.page()).await;
+    assert_eq!(page.select(".owed"), vec!["190 000 kr"]);
+    assert_eq!(page.select(".repayment-status"), vec!["Att betala"]);
+    assert_eq!(page.select(".bankgiro"), vec!["5050-1055"]);
+    let reference = page.select(".reference")[0].clone();
+    assert!(
+        reference.starts_with("DK-2025-") && reference.ends_with("-AB"),
+        "{reference}"
+    );
+    assert_eq!(page.attr("#amount", "value").as_deref(), Some("190000"));
+    let start = case.region.get("/?ar=2025").await;
+    assert!(start.select("table.obligations td .state")[2].contains("Att betala"));
+
+    let first = register(&case, "100 000", &reference).await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER, "{}", first.plain());
+    let page = case.region.follow(first).await;
+    assert_eq!(page.select(".registered"), vec!["100 000 kr"]);
+    assert_eq!(
+        page.select(".remaining"),
+        vec!["190 000 kr"],
+        "registered is not yet received"
+    );
+
+    let payment = unconfirmed_payment(&app).await;
+    let confirmed = confirm(&case.officer, payment, "100 000").await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+    let page = case.region.get(&case.page()).await;
+    assert_eq!(page.select(".remaining"), vec!["90 000 kr"]);
+
+    register(&case, "90 000", &reference).await;
+    let second = unconfirmed_payment(&app).await;
+    confirm(&case.officer, second, "90 000").await;
+    let page = case.region.get(&case.page()).await;
+    assert_eq!(page.select(".repayment-status"), vec!["Reglerad"]);
+    assert_eq!(page.select(".remaining"), vec!["0 kr"]);
+    assert_eq!(page.select("table.payments tbody tr").len(), 2);
+
+    let list = case
+        .officer
+        .get("/handlaggning/aterbetalningar?ar=2025")
+        .await;
+    assert_eq!(list.select("tfoot .total-owed"), vec!["190 000 kr"]);
+    assert_eq!(list.select("tfoot .total-received"), vec!["190 000 kr"]);
+    assert_eq!(list.select("tfoot .total-remaining"), vec!["0 kr"]);
+    assert_eq!(app.audit_count("repayment.confirmed").await, 2);
+}
+
+#[tokio::test]
+async fn a_region_that_used_everything_owes_nothing_and_is_settled_at_once() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "1 000 000").await;
+    let page = case.region.get(&case.page()).await;
+    assert_eq!(
+        page.select(".repayment-status"),
+        vec!["Inget att återbetala"]
+    );
+    assert!(
+        page.select("form[action$='/betalningar']").is_empty(),
+        "nothing to register"
+    );
+    let start = case.region.get("/?ar=2025").await;
+    assert!(start.select("table.obligations td .state")[2].contains("Inget att återbetala"));
+}
+
+#[tokio::test]
+async fn nothing_can_be_registered_before_the_report_is_approved() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    paid(&app, STOCKHOLM, "1000000").await;
+    let region = app.other_browser();
+    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
+    let org = org_id(&app, STOCKHOLM).await;
+    let page = region.get(&format!("/aterbetalningar/2025/{org}")).await;
+    assert_eq!(
+        page.select(".repayment-status"),
+        vec!["Väntar på godkänd redovisning"]
+    );
+    let refused = post_anyway(
+        &region,
+        &format!("/aterbetalningar/2025/{org}/betalningar"),
+        &[
+            ("paid_on", "2026-02-09"),
+            ("amount", "5"),
+            ("reference", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    let direct = sqlx::query(
+        "INSERT INTO repayment_payments (id, year, organisation_id, paid_on, amount, reference, registered_by)
+         SELECT $1, 2025, $2, '2026-02-09', 5, 'x', id FROM users LIMIT 1",
+    )
+    .bind(Uuid::new_v4())
+    .bind(org)
+    .execute(&app.db)
+    .await
+    .expect_err("the schema needs an open obligation");
+    assert_eq!(
+        direct.as_database_error().and_then(|e| e.constraint()),
+        Some("repayment_payments_obligation_open")
+    );
+}
+
+#[tokio::test]
+async fn an_unpaid_repayment_after_26_february_is_overdue_with_its_days() {
+    let app = TestApp::spawn_on(on(2026, 3, 3)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let list = case
+        .officer
+        .get("/handlaggning/aterbetalningar?ar=2025")
+        .await;
+    assert!(
+        list.select("table.repayments .late")
+            .iter()
+            .any(|m| m == "Förfallen, 5 dagar"),
+        "{:?}",
+        list.select("table.repayments .late")
+    );
+    let page = case.region.get(&case.page()).await;
+    assert_eq!(page.select(".overdue"), vec!["Förfallen sedan 5 dagar"]);
+}
+
+#[tokio::test]
+async fn an_over_payment_is_flagged_for_refund_never_absorbed() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    register(&case, "200 000", "DK").await;
+    let payment = unconfirmed_payment(&app).await;
+    let confirmed = confirm(&case.officer, payment, "200 000").await;
+    let page = case.officer.follow(confirmed).await;
+    assert!(page.select(".flash")[0].contains("mer än den var skyldig"));
+    assert!(page.select(".overpaid")[0].contains("10 000 kr"));
+    let flagged: bool =
+        sqlx::query_scalar("SELECT overpayment FROM repayment_payments WHERE id = $1")
+            .bind(payment)
+            .fetch_one(&app.db)
+            .await
+            .expect("flag");
+    assert!(flagged, "the database flags it");
+    let list = case
+        .officer
+        .get("/handlaggning/aterbetalningar?ar=2025")
+        .await;
+    assert!(
+        list.plain()
+            .contains("Överbetalt 10 000 kr – ska betalas tillbaka")
+    );
+    // The reference differs from the expected one: shown, not hidden.
+    assert!(page.plain().contains("Annan referens än"));
+}
+
+#[tokio::test]
+async fn twenty_confirmations_at_once_confirm_one_payment_once() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    register(&case, "190 000", "DK").await;
+    let payment = unconfirmed_payment(&app).await;
+    let second_officer = app.other_browser();
+    second_officer.login_as(Role::CaseOfficer, None).await;
+    let path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
+    let mut handles = Vec::new();
+    for browser in [&case.officer, &second_officer] {
+        let csrf = browser.get(&path).await.csrf();
+        for _ in 0..10 {
+            let client = browser.client.clone();
+            let url = browser.url(&path);
+            let fields = vec![
+                ("csrf", csrf.clone()),
+                ("received_on", "2026-02-10".to_string()),
+                ("received_amount", "190000".to_string()),
+                ("verification_number", "V1".to_string()),
+            ];
+            handles.push(tokio::spawn(async move {
+                client
+                    .post(url)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .expect("POST")
+                    .status()
+            }));
+        }
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.expect("task"));
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::SEE_OTHER || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(app.audit_count("repayment.confirmed").await, 1);
+    let received: Decimal = sqlx::query_scalar("SELECT COALESCE(sum(received_amount), 0) FROM repayment_payments WHERE state = 'confirmed'")
+        .fetch_one(&app.db)
+        .await
+        .expect("sum");
+    assert_eq!(received, dec("190000"));
+}
+
+#[tokio::test]
+async fn when_an_approved_report_is_corrected_the_amount_owed_follows_with_its_history() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let csrf = case
+        .region
+        .get(&format!("/redovisningar/{}", case.report))
+        .await
+        .csrf();
+    let corrected = case
+        .region
+        .post(
+            &format!("/redovisningar/{}/ny-version", case.report),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    let second = crate::reports::report_id(&corrected);
+    // While the correction is drafted, the approved version still decides what is owed.
+    assert_eq!(
+        case.region.get(&case.page()).await.select(".owed"),
+        vec!["190 000 kr"]
+    );
+    save(
+        &case.region,
+        second,
+        "ekonomi",
+        &[("cost_personnel", "900 000")],
+    )
+    .await;
+    submit_and_approve(&case.region, &case.officer, second).await;
+    let page = case.region.get(&case.page()).await;
+    assert_eq!(page.select(".owed"), vec!["100 000 kr"]);
+    let history = page.select(".owed-history li");
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history[0].contains("version 1") && history[0].contains("190 000 kr"));
+    assert!(history[1].contains("version 2") && history[1].contains("100 000 kr"));
+}
+
+#[tokio::test]
+async fn tillvaxtverkets_account_is_correct_to_the_ore() {
+    let app = TestApp::spawn_on(on(2026, 2, 27)).await;
+    let stockholm = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let skane = approved_case(&app, "Region Skåne", "900000.50", "887 654,83").await;
+    register(&stockholm, "190 000", "DK").await;
+    confirm(
+        &stockholm.officer,
+        unconfirmed_payment(&app).await,
+        "190 000",
+    )
+    .await;
+    register(&skane, "12 345,67", "DK").await;
+    confirm(&skane.officer, unconfirmed_payment(&app).await, "12 345,67").await;
+
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let over = admin
+        .submit(
+            "/konto?ar=2025",
+            "/konto/2025",
+            &[
+                ("requisitioned", "23 000 000,01"),
+                ("requisitioned_on", "2025-11-20"),
+                ("support_costs", "2 000 000,01"),
+            ],
+        )
+        .await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(over.select("#requisitioned-error").len(), 1);
+    assert_eq!(over.select("#support_costs-error").len(), 1);
+    assert_eq!(
+        over.attr("#requisitioned", "value").as_deref(),
+        Some("23 000 000,01")
+    );
+    let saved = admin
+        .submit(
+            "/konto?ar=2025",
+            "/konto/2025",
+            &[
+                ("requisitioned", "23 000 000"),
+                ("requisitioned_on", "2025-11-20"),
+                ("support_costs", "1 234 567,89"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/konto?ar=2025").await;
+    assert_eq!(page.select(".paid-out"), vec!["1 900 000,50 kr"]);
+    assert_eq!(page.select(".received-from-regions"), vec!["202 345,67 kr"]);
+    // 23 000 000 − 1 900 000,50 − 1 234 567,89 + 202 345,67
+    assert_eq!(page.select(".to-repay"), vec!["20 067 777,28 kr"]);
+    assert!(
+        page.select(".warnings li")
+            .iter()
+            .any(|w| w.contains("Återbetalning och ekonomisk redovisning till Kammarkollegiet")),
+        "{:?}",
+        page.select(".warnings li")
+    );
+
+    admin
+        .submit(
+            "/konto?ar=2025",
+            "/konto/2025",
+            &[
+                ("requisitioned", "23 000 000"),
+                ("requisitioned_on", "2025-11-20"),
+                ("support_costs", "1 234 567,89"),
+                ("repaid", "20 067 777"),
+                ("repaid_on", "2026-02-27"),
+            ],
+        )
+        .await;
+    let page = admin.get("/konto?ar=2025").await;
+    assert!(
+        page.select(".warnings li")
+            .iter()
+            .any(|w| w.contains("−0,28 kr")),
+        "{:?}",
+        page.select(".warnings li")
+    );
+    // The page's figure is the model's: the same function as every other page.
+    let account = digikoord::repayments::db::agency_account(&app.db, 2025)
+        .await
+        .expect("account");
+    assert_eq!(account.to_repay(), dec("20067777.28"));
+    assert_eq!(app.audit_count("agency_account.updated").await, 2);
+}
+
+#[tokio::test]
+async fn every_repayment_route_refuses_the_roles_it_must() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    register(&case, "190 000", "DK").await;
+    let payment = unconfirmed_payment(&app).await;
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    let confirm_path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
+    let register_path = format!("{}/betalningar", case.page());
+
+    let other = app.other_browser();
+    other
+        .login_as(Role::Coordinator, Some("Region Skåne"))
+        .await;
+    assert_eq!(other.get(&case.page()).await.status, StatusCode::NOT_FOUND);
+    let fields = [
+        ("paid_on", "2026-02-09"),
+        ("amount", "1"),
+        ("reference", "x"),
+        ("received_on", "2026-02-10"),
+        ("received_amount", "1"),
+        ("verification_number", "v"),
+        ("requisitioned", "1"),
+        ("requisitioned_on", "2025-11-20"),
+    ];
+    assert_eq!(
+        post_anyway(&other, &register_path, &fields).await.status,
+        StatusCode::NOT_FOUND
+    );
+    for (browser, who) in [(&case.region, "coordinator"), (&other, "other coordinator")] {
+        for path in [
+            "/handlaggning/aterbetalningar",
+            "/konto",
+            confirm_path.as_str(),
+        ] {
+            assert_eq!(
+                browser.get(path).await.status,
+                StatusCode::FORBIDDEN,
+                "{who} GET {path}"
+            );
+        }
+        for path in [confirm_path.as_str(), "/konto/2025"] {
+            assert_eq!(
+                post_anyway(browser, path, &fields).await.status,
+                StatusCode::FORBIDDEN,
+                "{who} POST {path}"
+            );
+        }
+    }
+    for role in [Role::Approver, Role::Admin] {
+        let staff = app.other_browser();
+        staff.login_as(role, None).await;
+        assert_eq!(
+            staff.get(&case.page()).await.status,
+            StatusCode::OK,
+            "{role:?} reads"
+        );
+        assert_eq!(
+            post_anyway(&staff, &confirm_path, &fields).await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?} confirms"
+        );
+        assert_eq!(
+            post_anyway(&staff, &register_path, &fields).await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?} registers"
+        );
+    }
+    for role in [Role::CaseOfficer, Role::Approver] {
+        let staff = app.other_browser();
+        staff.login_as(role, None).await;
+        assert_eq!(
+            post_anyway(&staff, "/konto/2025", &fields).await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?} edits the account"
+        );
+    }
+    let anonymous = app.other_browser();
+    for path in [case.page(), "/konto".into(), confirm_path.clone()] {
+        assert_eq!(
+            anonymous.get(&path).await.location.as_deref(),
+            Some("/logga-in"),
+            "anonymous {path}"
+        );
+    }
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(before, after, "nothing was changed");
+}
