@@ -17,6 +17,7 @@ pub mod reports;
 pub mod requisitions;
 pub mod seed;
 mod start;
+pub mod summary;
 pub mod telemetry;
 mod users;
 pub mod web;
@@ -75,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .merge(requisitions::router())
         .merge(reports::router())
         .merge(repayments::router())
+        .merge(summary::router())
         .merge(users::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(

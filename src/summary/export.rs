@@ -1,0 +1,616 @@
+//! The summary's exports: CSV and JSON of the finance table, an XLSX workbook with a sheet
+//! per part, and a DOCX report document. All are written from the same `Year`.
+
+use rust_decimal::{Decimal, prelude::ToPrimitive};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+use serde::Serialize;
+
+use super::model::{FinanceRow, Totals, Year};
+use crate::{
+    dates::format_date,
+    money::format_kronor,
+    reports::model::{SUB_GOALS, TASKS},
+};
+
+/// Tillväxtverket's own sections of the summary.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Sections {
+    pub analysis: String,
+    pub innovation_hubs: String,
+    pub digg_views: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "export_format", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Xlsx,
+    Docx,
+    Csv,
+    Json,
+}
+
+impl ExportFormat {
+    pub const ALL: [ExportFormat; 4] = [
+        ExportFormat::Xlsx,
+        ExportFormat::Docx,
+        ExportFormat::Csv,
+        ExportFormat::Json,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Docx => "docx",
+            ExportFormat::Csv => "csv",
+            ExportFormat::Json => "json",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ExportFormat> {
+        ExportFormat::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => "Excel (XLSX)",
+            ExportFormat::Docx => "Word (DOCX)",
+            ExportFormat::Csv => "CSV, ekonomitabellen",
+            ExportFormat::Json => "JSON, ekonomitabellen",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ExportFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+            ExportFormat::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
+            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Json => "application/json",
+        }
+    }
+
+    pub fn filename(self, year: i32) -> String {
+        match self {
+            ExportFormat::Docx => format!("Redovisning digitaliseringskoordinatorer {year}.docx"),
+            other => format!(
+                "Sammanställning digitaliseringskoordinatorer {year}.{}",
+                other.key()
+            ),
+        }
+    }
+}
+
+pub fn title(year: i32) -> String {
+    format!("Redovisning av de regionala digitaliseringskoordinatorernas verksamhet {year}")
+}
+
+pub fn render(format: ExportFormat, year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
+    match format {
+        ExportFormat::Csv => Ok(csv(year)),
+        ExportFormat::Json => json(year),
+        ExportFormat::Xlsx => xlsx(year, sections).map_err(|e| format!("xlsx: {e}")),
+        ExportFormat::Docx => docx(year, sections),
+    }
+}
+
+const FINANCE_HEADINGS: [&str; 15] = [
+    "Aktör",
+    "Ärende",
+    "Rekvirerat",
+    "Utbetalt",
+    "Personal",
+    "Köpta tjänster",
+    "Resor",
+    "Övrigt",
+    "Använt",
+    "Outnyttjat",
+    "Återbetalt",
+    "Kvar att återbetala",
+    "Redovisning",
+    "Inskickad",
+    "Godkänd",
+];
+
+fn amounts(r: &FinanceRow) -> [Decimal; 10] {
+    [
+        r.requisitioned,
+        r.paid_out,
+        r.personnel,
+        r.services,
+        r.travel,
+        r.other,
+        r.used,
+        r.unused,
+        r.repaid,
+        r.outstanding,
+    ]
+}
+
+fn total_amounts(t: &Totals) -> [Decimal; 10] {
+    [
+        t.requisitioned,
+        t.paid_out,
+        t.personnel,
+        t.services,
+        t.travel,
+        t.other,
+        t.used,
+        t.owed,
+        t.repaid,
+        t.outstanding,
+    ]
+}
+
+/// `1000000,50`: a decimal comma and no grouping, as Swedish Excel reads a number.
+fn csv_amount(d: Decimal) -> String {
+    format!("{:.2}", d.round_dp(2)).replace('.', ",")
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// UTF-8 with a BOM, semicolons and decimal commas: what a Swedish Excel opens as numbers.
+pub fn csv(year: &Year) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&FINANCE_HEADINGS.join(";"));
+    out.push_str("\r\n");
+    let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    for r in year.finance_rows() {
+        let mut fields = vec![
+            csv_field(&r.actor),
+            csv_field(r.case_number.as_deref().unwrap_or("")),
+        ];
+        fields.extend(amounts(&r).iter().map(|a| csv_amount(*a)));
+        fields.extend([
+            csv_field(r.report_state),
+            date(r.report_submitted),
+            date(r.report_approved),
+        ]);
+        out.push_str(&fields.join(";"));
+        out.push_str("\r\n");
+    }
+    let mut fields = vec!["Summa".to_string(), String::new()];
+    fields.extend(total_amounts(&year.totals()).iter().map(|a| csv_amount(*a)));
+    fields.extend([String::new(), String::new(), String::new()]);
+    out.push_str(&fields.join(";"));
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+#[derive(Serialize)]
+struct JsonExport<'a> {
+    year: i32,
+    decision_number: &'a str,
+    actors: Vec<FinanceRow>,
+    totals: Totals,
+    actors_frame: Decimal,
+    agency: JsonAccount,
+}
+
+#[derive(Serialize)]
+struct JsonAccount {
+    requisitioned: Option<Decimal>,
+    paid_out: Decimal,
+    support_costs: Decimal,
+    received_from_regions: Decimal,
+    to_repay: Decimal,
+    repaid: Option<Decimal>,
+}
+
+/// The same finance table as the CSV; amounts as exact decimal strings.
+pub fn json(year: &Year) -> Result<Vec<u8>, String> {
+    let a = &year.account;
+    let export = JsonExport {
+        year: year.year,
+        decision_number: &year.decision_number,
+        actors: year.finance_rows(),
+        totals: year.totals(),
+        actors_frame: year.actors_frame(),
+        agency: JsonAccount {
+            requisitioned: a.requisitioned,
+            paid_out: a.paid_out,
+            support_costs: a.support_costs,
+            received_from_regions: a.received_from_regions,
+            to_repay: a.to_repay(),
+            repaid: a.repaid,
+        },
+    };
+    serde_json::to_vec_pretty(&export).map_err(|e| format!("json: {e}"))
+}
+
+fn money(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or_default()
+}
+
+fn header(sheet: &mut Worksheet, headings: &[&str], bold: &Format) -> Result<(), XlsxError> {
+    for (c, h) in headings.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// One workbook, a sheet per part: figures are numbers in kronor format, not text.
+pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let kr = Format::new().set_num_format("#,##0.00 \"kr\"");
+    let kr_bold = Format::new().set_num_format("#,##0.00 \"kr\"").set_bold();
+    let wrap = Format::new().set_text_wrap();
+
+    let sheet = book.add_worksheet().set_name("Ekonomi")?;
+    header(sheet, &FINANCE_HEADINGS, &bold)?;
+    let rows = year.finance_rows();
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &r.actor)?;
+        sheet.write_string(row, 1, r.case_number.as_deref().unwrap_or(""))?;
+        for (c, a) in amounts(r).iter().enumerate() {
+            sheet.write_number_with_format(row, c as u16 + 2, money(*a), &kr)?;
+        }
+        sheet.write_string(row, 12, r.report_state)?;
+        sheet.write_string(
+            row,
+            13,
+            r.report_submitted.map(format_date).unwrap_or_default(),
+        )?;
+        sheet.write_string(
+            row,
+            14,
+            r.report_approved.map(format_date).unwrap_or_default(),
+        )?;
+    }
+    let total_row = rows.len() as u32 + 1;
+    sheet.write_string_with_format(total_row, 0, "Summa", &bold)?;
+    for (c, a) in total_amounts(&year.totals()).iter().enumerate() {
+        sheet.write_number_with_format(total_row, c as u16 + 2, money(*a), &kr_bold)?;
+    }
+    let a = &year.account;
+    let account_lines = [
+        ("Ram för aktörerna (antal × tak)", year.actors_frame()),
+        (
+            "Rekvirerat från Kammarkollegiet",
+            a.requisitioned.unwrap_or_default(),
+        ),
+        ("Utbetalt till aktörerna", a.paid_out),
+        ("Egna kostnader för stödet", a.support_costs),
+        ("Återbetalt från regionerna", a.received_from_regions),
+        ("Att återbetala till Kammarkollegiet", a.to_repay()),
+    ];
+    for (i, (label, value)) in account_lines.iter().enumerate() {
+        let row = total_row + 2 + i as u32;
+        sheet.write_string_with_format(row, 0, *label, &bold)?;
+        sheet.write_number_with_format(row, 2, money(*value), &kr)?;
+    }
+    sheet.set_column_width(0, 34)?;
+    sheet.set_column_width(1, 14)?;
+    for c in 2..12 {
+        sheet.set_column_width(c, 16)?;
+    }
+    sheet.set_column_width(12, 26)?;
+    sheet.set_column_width(13, 18)?;
+    sheet.set_column_width(14, 18)?;
+
+    let stats = year.activities();
+    let sheet = book.add_worksheet().set_name("Aktiviteter")?;
+    let mut headings = vec!["Aktör", "Aktiviteter"];
+    headings.extend(SUB_GOALS.iter().map(|(_, l)| *l));
+    headings.push("Deltagare");
+    header(sheet, &headings, &bold)?;
+    for (i, a) in stats.per_actor.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &a.actor_name)?;
+        sheet.write_number(row, 1, a.activities as f64)?;
+        for (g, n) in a.by_goal.iter().enumerate() {
+            sheet.write_number(row, g as u16 + 2, *n as f64)?;
+        }
+        sheet.write_number(row, 7, a.participants as f64)?;
+    }
+    let total_row = stats.per_actor.len() as u32 + 1;
+    sheet.write_string_with_format(total_row, 0, "Summa", &bold)?;
+    sheet.write_number(total_row, 1, stats.total as f64)?;
+    for (g, (_, n)) in stats.by_goal.iter().enumerate() {
+        sheet.write_number(total_row, g as u16 + 2, *n as f64)?;
+    }
+    sheet.write_number(total_row, 7, stats.participants as f64)?;
+    let kinds_row = total_row + 2;
+    sheet.write_string_with_format(kinds_row, 0, "Typ av aktivitet", &bold)?;
+    sheet.write_string_with_format(kinds_row, 1, "Antal", &bold)?;
+    for (i, (label, n)) in stats.by_kind.iter().enumerate() {
+        sheet.write_string(kinds_row + 1 + i as u32, 0, *label)?;
+        sheet.write_number(kinds_row + 1 + i as u32, 1, *n as f64)?;
+    }
+    let partners_row = kinds_row + stats.by_kind.len() as u32 + 2;
+    sheet.write_string_with_format(partners_row, 0, "Samarbetspartner", &bold)?;
+    sheet.write_string_with_format(partners_row, 1, stats.partners.join(", "), &wrap)?;
+    sheet.set_column_width(0, 34)?;
+    for c in 1..8 {
+        sheet.set_column_width(c, 18)?;
+    }
+
+    let counts = year.self_assessments();
+    let sheet = book.add_worksheet().set_name("Självskattning")?;
+    header(sheet, &["Svar", "Antal", "Av"], &bold)?;
+    for (i, (label, n)) in [
+        ("Ja, tydligt", counts.yes),
+        ("Delvis", counts.partly),
+        ("Nej", counts.no),
+        ("Kan inte bedöma", counts.cant_say),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(i as u32 + 1, 0, *label)?;
+        sheet.write_number(i as u32 + 1, 1, *n as f64)?;
+        sheet.write_number(i as u32 + 1, 2, counts.reports as f64)?;
+    }
+    sheet.set_column_width(0, 22)?;
+
+    let sheet = book.add_worksheet().set_name("Behov och resultat")?;
+    header(
+        sheet,
+        &[
+            "Aktör",
+            "Behov och utmaningar",
+            "Resultat och effekter",
+            "Självskattning, motivering",
+        ],
+        &bold,
+    )?;
+    for (i, (actor, r)) in year.approved().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &actor.actor_name)?;
+        sheet.write_string_with_format(row, 1, &r.needs_and_challenges, &wrap)?;
+        sheet.write_string_with_format(row, 2, &r.results_and_effects, &wrap)?;
+        sheet.write_string_with_format(row, 3, &r.self_assessment_motivation, &wrap)?;
+    }
+    sheet.set_column_width(0, 30)?;
+    for c in 1..4 {
+        sheet.set_column_width(c, 60)?;
+    }
+
+    let sheet = book.add_worksheet().set_name("Tillväxtverket")?;
+    header(sheet, &["Avsnitt", "Text"], &bold)?;
+    for (i, (label, text)) in [
+        ("Analys och slutsatser", &sections.analysis),
+        (
+            "Arbetet med de digitala innovationsnaven",
+            &sections.innovation_hubs,
+        ),
+        ("DIGG:s synpunkter", &sections.digg_views),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(i as u32 + 1, 0, *label, &bold)?;
+        sheet.write_string_with_format(i as u32 + 1, 1, text.as_str(), &wrap)?;
+    }
+    sheet.set_column_width(0, 40)?;
+    sheet.set_column_width(1, 100)?;
+
+    book.save_to_buffer()
+}
+
+fn heading(text: &str, level: usize) -> docx_rs::Paragraph {
+    let size = match level {
+        1 => 32,
+        2 => 28,
+        _ => 24,
+    };
+    docx_rs::Paragraph::new()
+        .style(&format!("Heading{level}"))
+        .add_run(docx_rs::Run::new().add_text(text).bold().size(size))
+}
+
+fn text(text: &str) -> docx_rs::Paragraph {
+    let mut p = docx_rs::Paragraph::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut run = docx_rs::Run::new();
+        if i > 0 {
+            run = run.add_break(docx_rs::BreakType::TextWrapping);
+        }
+        p = p.add_run(run.add_text(line));
+    }
+    p
+}
+
+fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
+    docx_rs::Table::new(
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, cells)| {
+                docx_rs::TableRow::new(
+                    cells
+                        .into_iter()
+                        .map(|c| {
+                            let run = docx_rs::Run::new().add_text(c).size(18);
+                            let run = if i == 0 { run.bold() } else { run };
+                            docx_rs::TableCell::new()
+                                .add_paragraph(docx_rs::Paragraph::new().add_run(run))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The report document: title page, the five parts, and an appendix per actor.
+pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
+    use docx_rs::{BreakType, Docx, Paragraph, Run, Style, StyleType};
+    let mut doc = Docx::new();
+    for level in 1..=3 {
+        doc = doc.add_style(
+            Style::new(format!("Heading{level}"), StyleType::Paragraph)
+                .name(format!("heading {level}"))
+                .outline_lvl(level - 1)
+                .bold(),
+        );
+    }
+    let y = year.year;
+    let page_break = || Paragraph::new().add_run(Run::new().add_break(BreakType::Page));
+    doc = doc
+        .add_paragraph(Paragraph::new().add_run(Run::new().add_text(title(y)).bold().size(48)))
+        .add_paragraph(text(&format!(
+            "Tillväxtverkets redovisning till Regeringskansliet (Infrastrukturdepartementet) enligt regeringsbeslut {}.",
+            year.decision_number
+        )))
+        .add_paragraph(text(&format!(
+            "{} aktörer · ram {} · rekvirerat från Kammarkollegiet {}",
+            year.actors.len(),
+            format_kronor(year.actors_frame()),
+            format_kronor(year.account.requisitioned.unwrap_or_default())
+        )))
+        .add_paragraph(page_break());
+
+    let t = year.totals();
+    doc = doc.add_paragraph(heading("1. Ekonomi", 1)).add_table(table(
+        std::iter::once(
+            [
+                "Aktör",
+                "Utbetalt",
+                "Använt",
+                "Outnyttjat",
+                "Återbetalt",
+                "Kvar",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+        .chain(year.finance_rows().iter().map(|r| {
+            vec![
+                r.actor.clone(),
+                format_kronor(r.paid_out),
+                format_kronor(r.used),
+                format_kronor(r.unused),
+                format_kronor(r.repaid),
+                format_kronor(r.outstanding),
+            ]
+        }))
+        .chain(std::iter::once(vec![
+            "Summa".into(),
+            format_kronor(t.paid_out),
+            format_kronor(t.used),
+            format_kronor(t.owed),
+            format_kronor(t.repaid),
+            format_kronor(t.outstanding),
+        ]))
+        .collect(),
+    ));
+    let a = &year.account;
+    doc = doc.add_paragraph(text(&format!(
+        "Tillväxtverkets konto med Kammarkollegiet: rekvirerat {}, utbetalt till aktörerna {}, egna kostnader {}, återbetalt från regionerna {}; att återbetala till Kammarkollegiet {}.",
+        format_kronor(a.requisitioned.unwrap_or_default()),
+        format_kronor(a.paid_out),
+        format_kronor(a.support_costs),
+        format_kronor(a.received_from_regions),
+        format_kronor(a.to_repay())
+    )));
+    let missing = year.missing_reports();
+    if !missing.is_empty() {
+        doc = doc.add_paragraph(text(&format!(
+            "Godkänd redovisning saknas för {} aktörer: {}.",
+            missing.len(),
+            missing
+                .iter()
+                .map(|m| m.actor_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+
+    let stats = year.activities();
+    doc = doc
+        .add_paragraph(heading("2. Verksamheten", 1))
+        .add_paragraph(text(&format!(
+            "{} aktiviteter med sammanlagt {} deltagare.",
+            stats.total, stats.participants
+        )))
+        .add_table(table(
+            std::iter::once(vec!["Delmål".to_string(), "Aktiviteter".to_string()])
+                .chain(
+                    stats
+                        .by_goal
+                        .iter()
+                        .map(|(l, n)| vec![l.to_string(), n.to_string()]),
+                )
+                .collect(),
+        ))
+        .add_table(table(
+            std::iter::once(vec!["Typ av aktivitet".to_string(), "Antal".to_string()])
+                .chain(
+                    stats
+                        .by_kind
+                        .iter()
+                        .map(|(l, n)| vec![l.to_string(), n.to_string()]),
+                )
+                .collect(),
+        ));
+    let c = year.self_assessments();
+    doc = doc.add_paragraph(heading("3. Självskattning", 1)).add_paragraph(text(&format!(
+        "{} aktörer ser en tydligt positiv utveckling, {} delvis, {} ingen och {} kan inte bedöma.",
+        c.of(c.yes),
+        c.of(c.partly),
+        c.of(c.no),
+        c.of(c.cant_say)
+    )));
+    doc = doc.add_paragraph(heading("4. Behov och utmaningar", 1));
+    for (actor, r) in year.approved() {
+        doc = doc
+            .add_paragraph(heading(&actor.actor_name, 3))
+            .add_paragraph(text(&r.needs_and_challenges));
+    }
+    doc = doc.add_paragraph(heading("Resultat och effekter", 2));
+    for (actor, r) in year.approved() {
+        doc = doc
+            .add_paragraph(heading(&actor.actor_name, 3))
+            .add_paragraph(text(&r.results_and_effects));
+    }
+    doc = doc
+        .add_paragraph(heading("5. Tillväxtverkets analys och slutsatser", 1))
+        .add_paragraph(text(&sections.analysis))
+        .add_paragraph(heading("Arbetet med de digitala innovationsnaven", 2))
+        .add_paragraph(text(&sections.innovation_hubs))
+        .add_paragraph(heading(
+            "Synpunkter från Myndigheten för digital förvaltning (DIGG)",
+            2,
+        ))
+        .add_paragraph(text(&sections.digg_views));
+
+    for (actor, r) in year.approved() {
+        doc = doc
+            .add_paragraph(page_break())
+            .add_paragraph(heading(&format!("Bilaga: {}", actor.actor_name), 1));
+        for (i, task) in TASKS.iter().enumerate() {
+            let answer = r.tasks.get(i).map(String::as_str).unwrap_or_default();
+            doc = doc
+                .add_paragraph(heading(&format!("{}. {task}", i + 1), 3))
+                .add_paragraph(text(answer));
+        }
+        doc = doc.add_paragraph(text(&format!(
+            "Utbetalt {}, använt {}, outnyttjat {}. Aktiviteter: {}.",
+            format_kronor(actor.paid_out.unwrap_or_default()),
+            format_kronor(r.used),
+            format_kronor(r.unused),
+            r.activities
+                .iter()
+                .map(|a| a.title.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    let mut out = std::io::Cursor::new(Vec::new());
+    doc.build()
+        .pack(&mut out)
+        .map_err(|e| format!("docx: {e}"))?;
+    Ok(out.into_inner())
+}

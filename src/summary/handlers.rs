@@ -1,0 +1,453 @@
+//! The overview, the summary page with Tillväxtverket's sections, and the exports.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    db::load_year,
+    export::{self, ExportFormat, Sections},
+    model::{ActivityStats, ActorYear, AssessmentCounts, Totals, Year},
+};
+use crate::{
+    AppState, audit,
+    auth::CurrentUser,
+    error::{AppError, Result},
+    programme::{db as programme, model::current_year},
+    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+#[derive(Deserialize)]
+pub struct OverviewQuery {
+    ar: Option<String>,
+    sortera: Option<String>,
+    atgard: Option<String>,
+}
+
+async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(Year, Vec<i32>)> {
+    let years: Vec<i32> = programme::years(&state.db)
+        .await?
+        .iter()
+        .map(|y| y.year)
+        .collect();
+    let wanted = ar
+        .and_then(|a| a.trim().parse::<i32>().ok())
+        .filter(|y| years.contains(y))
+        .or_else(|| current_year(&years, state.clock.today()))
+        .ok_or(AppError::NotFound)?;
+    let year = load_year(&state.db, wanted)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((year, years))
+}
+
+#[derive(Template)]
+#[template(path = "summary/overview.html")]
+struct OverviewPage {
+    ctx: Ctx,
+    year: Year,
+    years: Vec<i32>,
+    today: NaiveDate,
+    rows: Vec<ActorYear>,
+    totals: Totals,
+    by_state: bool,
+    only_action: bool,
+}
+
+impl OverviewPage {
+    fn requisition_overdue(&self, a: &ActorYear) -> bool {
+        a.requisition_overdue(self.today, &self.year.deadlines)
+    }
+
+    fn report_overdue(&self, a: &ActorYear) -> bool {
+        a.report_overdue(self.today, &self.year.deadlines)
+    }
+
+    fn repayment_overdue(&self, a: &ActorYear) -> Option<i64> {
+        a.repayment_days_overdue(self.today, &self.year.deadlines)
+    }
+
+    fn query(&self, sort_by_state: bool, only_action: bool) -> String {
+        let mut q = format!("?ar={}", self.year.year);
+        if sort_by_state {
+            q.push_str("&sortera=lage");
+        }
+        if only_action {
+            q.push_str("&atgard=1");
+        }
+        q
+    }
+
+    fn sorted_by(&self, state: bool) -> String {
+        self.query(state, self.only_action)
+    }
+
+    fn filtered(&self, only_action: bool) -> String {
+        self.query(self.by_state, only_action)
+    }
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<OverviewQuery>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let today = state.clock.today();
+    let by_state = query.sortera.as_deref() == Some("lage");
+    let only_action = query.atgard.is_some();
+    let totals = year.totals();
+    let mut rows: Vec<ActorYear> = year
+        .actors
+        .iter()
+        .filter(|a| !only_action || a.needs_action(today, &year.deadlines))
+        .cloned()
+        .collect();
+    if by_state {
+        rows.sort_by(|a, b| {
+            a.stage()
+                .cmp(&b.stage())
+                .then_with(|| a.actor_name.cmp(&b.actor_name))
+        });
+    }
+    render(&OverviewPage {
+        ctx: user.ctx,
+        year,
+        years,
+        today,
+        rows,
+        totals,
+        by_state,
+        only_action,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: Uuid,
+    pub format: ExportFormat,
+    pub filename: String,
+    pub sha256: String,
+    pub size: i32,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+async fn sections_of(state: &AppState, year: i32) -> Result<Sections> {
+    let row: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT analysis, innovation_hubs, digg_views FROM summary_sections WHERE year = $1",
+    )
+    .bind(year)
+    .fetch_optional(&state.db)
+    .await?;
+    Ok(row.map_or_else(
+        Sections::default,
+        |(analysis, innovation_hubs, digg_views)| Sections {
+            analysis,
+            innovation_hubs,
+            digg_views,
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "summary/summary.html")]
+struct SummaryPage {
+    ctx: Ctx,
+    year: Year,
+    years: Vec<i32>,
+    totals: Totals,
+    stats: ActivityStats,
+    counts: AssessmentCounts,
+    sections: Sections,
+    errors: FormErrors,
+    exports: Vec<ExportRow>,
+    formats: [ExportFormat; 4],
+    title: String,
+}
+
+impl SummaryPage {
+    fn missing(&self) -> Vec<&ActorYear> {
+        self.year.missing_reports()
+    }
+
+    fn share(&self, n: &usize) -> String {
+        self.counts.of(*n)
+    }
+
+    fn goal_labels(&self) -> Vec<&'static str> {
+        self.stats.by_goal.iter().map(|(l, _)| *l).collect()
+    }
+}
+
+async fn summary_page(
+    state: &AppState,
+    user: CurrentUser,
+    year: Year,
+    years: Vec<i32>,
+    sections: Sections,
+    errors: FormErrors,
+) -> Result<SummaryPage> {
+    let exports = sqlx::query_as(
+        "SELECT e.id, e.format, e.filename, e.sha256, e.size, u.name AS created_by_name, e.created_at, e.submitted_at
+         FROM summary_exports e JOIN users u ON u.id = e.created_by
+         WHERE e.year = $1 ORDER BY e.created_at DESC",
+    )
+    .bind(year.year)
+    .fetch_all(&state.db)
+    .await?;
+    Ok(SummaryPage {
+        ctx: user.ctx,
+        totals: year.totals(),
+        stats: year.activities(),
+        counts: year.self_assessments(),
+        title: export::title(year.year),
+        year,
+        years,
+        sections,
+        errors,
+        exports,
+        formats: ExportFormat::ALL,
+    })
+}
+
+pub async fn summary(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<OverviewQuery>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let sections = sections_of(&state, year.year).await?;
+    render(&summary_page(&state, user, year, years, sections, FormErrors::default()).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SectionsForm {
+    analysis: String,
+    innovation_hubs: String,
+    digg_views: String,
+}
+
+pub async fn save_sections(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i32>,
+    Form(form): Form<SectionsForm>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (loaded, years) = chosen_year(&state, Some(&year.to_string())).await?;
+    if loaded.year != year {
+        return Err(AppError::NotFound);
+    }
+    let mut errors = FormErrors::default();
+    for (field, value) in [
+        ("analysis", &form.analysis),
+        ("innovation_hubs", &form.innovation_hubs),
+        ("digg_views", &form.digg_views),
+    ] {
+        let n = value.trim().chars().count();
+        if n > 20_000 {
+            errors.add(
+                field,
+                format!("Texten får vara högst 20000 tecken (nu {n})."),
+            );
+        }
+    }
+    let sections = Sections {
+        analysis: form.analysis.trim().to_string(),
+        innovation_hubs: form.innovation_hubs.trim().to_string(),
+        digg_views: form.digg_views.trim().to_string(),
+    };
+    if !errors.is_empty() {
+        let page = summary_page(&state, user, loaded, years, sections, errors).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO summary_sections (year, analysis, innovation_hubs, digg_views, updated_by)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (year) DO UPDATE SET analysis = EXCLUDED.analysis,
+             innovation_hubs = EXCLUDED.innovation_hubs, digg_views = EXCLUDED.digg_views,
+             updated_by = EXCLUDED.updated_by, updated_at = now()",
+    )
+    .bind(year)
+    .bind(&sections.analysis)
+    .bind(&sections.innovation_hubs)
+    .bind(&sections.digg_views)
+    .bind(user.id())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "summary.sections_saved",
+            entity: "summary",
+            entity_id: year.to_string(),
+            before: None,
+            after: Some(json!(sections)),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/sammanstallning?ar={year}#avsnitt"),
+        "Tillväxtverkets avsnitt är sparade.",
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ExportPost {
+    #[serde(default)]
+    format: String,
+}
+
+pub async fn create_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i32>,
+    Form(post): Form<ExportPost>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let format = ExportFormat::from_key(post.format.trim())
+        .ok_or_else(|| AppError::BadRequest("Välj ett av exportformaten.".into()))?;
+    let loaded = load_year(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sections = sections_of(&state, year).await?;
+    let bytes = export::render(format, &loaded, &sections).map_err(AppError::Internal)?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let size =
+        i32::try_from(bytes.len()).map_err(|_| AppError::Internal("export too large".into()))?;
+    let id = Uuid::new_v4();
+    let filename = format.filename(year);
+    let mut tx = state.db.begin().await?;
+    sqlx::query(
+        "INSERT INTO summary_exports (id, year, format, filename, sha256, size, bytes, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(year)
+    .bind(format)
+    .bind(&filename)
+    .bind(&sha256)
+    .bind(size)
+    .bind(&bytes)
+    .bind(user.id())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "summary.exported",
+            entity: "summary_export",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({ "year": year, "format": format, "sha256": sha256, "size": size })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/sammanstallning?ar={year}#exporter"),
+        &format!("Exporten ”{filename}” är skapad och sparad. Ladda ner den i listan nedan."),
+    ))
+}
+
+pub async fn download_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (format, filename, bytes): (ExportFormat, String, Vec<u8>) =
+        sqlx::query_as("SELECT format, filename, bytes FROM summary_exports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::web::url_encode(&filename).replace('+', "%20")
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
+
+pub async fn mark_submitted(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let mut tx = state.db.begin().await?;
+    let marked: Option<(i32, String)> = sqlx::query_as(
+        "UPDATE summary_exports SET submitted_at = now(), submitted_by = $2
+         WHERE id = $1 AND submitted_at IS NULL RETURNING year, filename",
+    )
+    .bind(id)
+    .bind(user.id())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((year, filename)) = marked else {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM summary_exports WHERE id = $1)")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        return Err(if exists {
+            AppError::Conflict("Exporten är redan markerad som inlämnad.".into())
+        } else {
+            AppError::NotFound
+        });
+    };
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "summary.submitted",
+            entity: "summary_export",
+            entity_id: id.to_string(),
+            before: None,
+            after: Some(json!({ "year": year, "filename": filename })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/sammanstallning?ar={year}#exporter"),
+        &format!("”{filename}” är markerad som inlämnad till regeringen och sparas som den är."),
+    ))
+}

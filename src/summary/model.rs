@@ -1,0 +1,509 @@
+//! A programme year gathered per actor, and its totals and counts. The overview, the
+//! summary page and every export are built from `Year` — one source, so they never disagree.
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{
+    repayments::model::{AgencyAccount, Balance, Status as RepaymentStatus},
+    reports::model::{ActivityKind, Costs, ReportState, SUB_GOALS, SelfAssessment},
+    requisitions::model::CaseState,
+};
+
+/// One activity of an approved report.
+#[derive(Clone, Debug, Serialize)]
+pub struct Activity {
+    pub title: String,
+    pub sub_goals: Vec<String>,
+    pub kind: ActivityKind,
+    pub partners: String,
+    pub participants: i32,
+}
+
+/// The figures and texts of an actor's latest approved report: what the summary counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovedReport {
+    pub report_id: Uuid,
+    pub version: i32,
+    pub costs: Costs,
+    pub used: Decimal,
+    pub unused: Decimal,
+    pub self_assessment: Option<SelfAssessment>,
+    pub self_assessment_motivation: String,
+    pub needs_and_challenges: String,
+    pub results_and_effects: String,
+    /// What was done within each of the decision's five tasks.
+    pub tasks: Vec<String>,
+    pub activities: Vec<Activity>,
+}
+
+/// Everything about one actor in one year.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActorYear {
+    pub organisation_id: Uuid,
+    pub actor_name: String,
+    pub requisition_id: Option<Uuid>,
+    pub case_number: Option<String>,
+    #[serde(skip)]
+    pub requisition_state: Option<CaseState>,
+    pub requisitioned: Option<Decimal>,
+    pub requisition_submitted: Option<NaiveDate>,
+    pub payout_id: Option<Uuid>,
+    pub paid_out: Option<Decimal>,
+    pub paid_on: Option<NaiveDate>,
+    pub report_id: Option<Uuid>,
+    #[serde(skip)]
+    pub report_state: Option<ReportState>,
+    pub report_submitted: Option<NaiveDate>,
+    pub report_approved: Option<NaiveDate>,
+    pub approved: Option<ApprovedReport>,
+    #[serde(skip)]
+    pub balance: Balance,
+    pub unconfirmed_repayments: i64,
+}
+
+/// The deadlines that decide what is overdue.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadlines {
+    pub requisition: NaiveDate,
+    pub report: NaiveDate,
+    pub repayment: NaiveDate,
+}
+
+impl ActorYear {
+    pub fn requisition_label(&self) -> &'static str {
+        self.requisition_state
+            .map_or("Ej rekvirerat", CaseState::label)
+    }
+
+    pub fn report_label(&self) -> &'static str {
+        match (self.report_state, self.paid_out) {
+            (Some(s), _) => s.label(),
+            (None, Some(_)) => "Ej påbörjad",
+            (None, None) => "Ingen utbetalning",
+        }
+    }
+
+    pub fn repayment_label(&self) -> &'static str {
+        self.balance.status().label()
+    }
+
+    pub fn requisition_overdue(&self, today: NaiveDate, d: &Deadlines) -> bool {
+        self.requisition_submitted.is_none() && today > d.requisition
+    }
+
+    pub fn report_overdue(&self, today: NaiveDate, d: &Deadlines) -> bool {
+        self.paid_out.is_some() && self.report_submitted.is_none() && today > d.report
+    }
+
+    pub fn repayment_days_overdue(&self, today: NaiveDate, d: &Deadlines) -> Option<i64> {
+        self.balance.days_overdue(today, d.repayment)
+    }
+
+    /// Something for Tillväxtverket or the region to do now.
+    pub fn needs_action(&self, today: NaiveDate, d: &Deadlines) -> bool {
+        matches!(
+            self.requisition_state,
+            Some(
+                CaseState::Submitted
+                    | CaseState::AwaitingApproval
+                    | CaseState::Approved
+                    | CaseState::Returned
+            )
+        ) || matches!(
+            self.report_state,
+            Some(ReportState::Submitted | ReportState::Returned)
+        ) || self.unconfirmed_repayments > 0
+            || self.balance.status() == RepaymentStatus::Overpaid
+            || self.requisition_overdue(today, d)
+            || self.report_overdue(today, d)
+            || self.repayment_days_overdue(today, d).is_some()
+    }
+
+    /// How far the actor has come in the year's cycle, for sorting by state.
+    pub fn stage(&self) -> u8 {
+        match (
+            self.requisition_state,
+            self.report_state,
+            self.balance.status(),
+        ) {
+            (None | Some(CaseState::Draft | CaseState::Withdrawn | CaseState::Rejected), _, _) => 0,
+            (Some(CaseState::Submitted | CaseState::Returned), _, _) => 1,
+            (Some(CaseState::AwaitingApproval | CaseState::Approved), _, _) => 2,
+            (_, None | Some(ReportState::Draft), _) => 3,
+            (_, Some(ReportState::Submitted | ReportState::Returned), _) => 4,
+            (_, Some(ReportState::Approved), RepaymentStatus::Open | RepaymentStatus::Overpaid) => {
+                5
+            }
+            _ => 6,
+        }
+    }
+
+    pub fn used(&self) -> Option<Decimal> {
+        self.approved.as_ref().map(|a| a.used)
+    }
+
+    pub fn unused(&self) -> Option<Decimal> {
+        self.approved.as_ref().map(|a| a.unused)
+    }
+}
+
+/// One actor's line of the finance table, as every export writes it.
+#[derive(Clone, Debug, Serialize)]
+pub struct FinanceRow {
+    pub actor: String,
+    pub case_number: Option<String>,
+    pub requisitioned: Decimal,
+    pub paid_out: Decimal,
+    pub personnel: Decimal,
+    pub services: Decimal,
+    pub travel: Decimal,
+    pub other: Decimal,
+    pub used: Decimal,
+    pub unused: Decimal,
+    pub repaid: Decimal,
+    pub outstanding: Decimal,
+    pub report_state: &'static str,
+    pub report_submitted: Option<NaiveDate>,
+    pub report_approved: Option<NaiveDate>,
+}
+
+impl ActorYear {
+    pub fn finance_row(&self) -> FinanceRow {
+        let costs = self.approved.as_ref().map(|r| r.costs).unwrap_or_default();
+        FinanceRow {
+            actor: self.actor_name.clone(),
+            case_number: self.case_number.clone(),
+            requisitioned: self.requisitioned.unwrap_or_default(),
+            paid_out: self.paid_out.unwrap_or_default(),
+            personnel: costs.personnel,
+            services: costs.services,
+            travel: costs.travel,
+            other: costs.other,
+            used: self.used().unwrap_or_default(),
+            unused: self.unused().unwrap_or_default(),
+            repaid: self.balance.received,
+            outstanding: self.balance.remaining(),
+            report_state: self.report_label(),
+            report_submitted: self.report_submitted,
+            report_approved: self.report_approved,
+        }
+    }
+}
+
+/// The columns' totals.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    pub requisitioned: Decimal,
+    pub paid_out: Decimal,
+    pub personnel: Decimal,
+    pub services: Decimal,
+    pub travel: Decimal,
+    pub other: Decimal,
+    pub used: Decimal,
+    /// Owed: the unused funds of the approved reports.
+    pub owed: Decimal,
+    /// Repaid: confirmed as received.
+    pub repaid: Decimal,
+    /// Still to be repaid.
+    pub outstanding: Decimal,
+}
+
+pub fn totals(actors: &[ActorYear]) -> Totals {
+    let mut t = Totals::default();
+    for a in actors {
+        t.requisitioned += a.requisitioned.unwrap_or_default();
+        t.paid_out += a.paid_out.unwrap_or_default();
+        if let Some(r) = &a.approved {
+            t.personnel += r.costs.personnel;
+            t.services += r.costs.services;
+            t.travel += r.costs.travel;
+            t.other += r.costs.other;
+            t.used += r.used;
+        }
+        t.owed += a.balance.owed_or_zero();
+        t.repaid += a.balance.received;
+        t.outstanding += a.balance.remaining();
+    }
+    t
+}
+
+/// The year as a whole: actors, totals, frames and Tillväxtverket's account.
+#[derive(Clone, Debug)]
+pub struct Year {
+    pub year: i32,
+    pub decision_number: String,
+    pub cap_per_actor: Decimal,
+    pub deadlines: Deadlines,
+    pub actors: Vec<ActorYear>,
+    pub account: AgencyAccount,
+}
+
+/// The most Tillväxtverket may requisition from Kammarkollegiet in a year.
+pub const AGENCY_FRAME: Decimal = crate::repayments::model::AGENCY_REQUISITION_MAX;
+
+impl Year {
+    pub fn totals(&self) -> Totals {
+        totals(&self.actors)
+    }
+
+    /// The actors' frame: number of actors × the cap.
+    pub fn actors_frame(&self) -> Decimal {
+        self.cap_per_actor * Decimal::from(self.actors.len())
+    }
+
+    /// Actors that were paid but have no approved report: the summary says so plainly.
+    pub fn missing_reports(&self) -> Vec<&ActorYear> {
+        self.actors
+            .iter()
+            .filter(|a| a.paid_out.is_some() && a.approved.is_none())
+            .collect()
+    }
+
+    pub fn approved(&self) -> impl Iterator<Item = (&ActorYear, &ApprovedReport)> {
+        self.actors
+            .iter()
+            .filter_map(|a| a.approved.as_ref().map(|r| (a, r)))
+    }
+
+    pub fn activities(&self) -> ActivityStats {
+        activity_stats(
+            self.approved()
+                .map(|(a, r)| (a.actor_name.as_str(), r.activities.as_slice())),
+        )
+    }
+
+    pub fn finance_rows(&self) -> Vec<FinanceRow> {
+        self.actors.iter().map(ActorYear::finance_row).collect()
+    }
+
+    pub fn self_assessments(&self) -> AssessmentCounts {
+        let mut c = AssessmentCounts::default();
+        for (_, r) in self.approved() {
+            c.reports += 1;
+            match r.self_assessment {
+                Some(SelfAssessment::Yes) => c.yes += 1,
+                Some(SelfAssessment::Partly) => c.partly += 1,
+                Some(SelfAssessment::No) => c.no += 1,
+                Some(SelfAssessment::CantSay) | None => c.cant_say += 1,
+            }
+        }
+        c
+    }
+}
+
+/// Activities counted by sub-goal and kind, in total and per actor.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ActivityStats {
+    pub total: usize,
+    pub by_goal: Vec<(&'static str, usize)>,
+    pub by_kind: Vec<(&'static str, usize)>,
+    pub participants: i64,
+    pub partners: Vec<String>,
+    pub per_actor: Vec<ActorActivities>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ActorActivities {
+    pub actor_name: String,
+    pub activities: usize,
+    pub by_goal: Vec<usize>,
+    pub participants: i64,
+}
+
+fn count_goals<'a>(activities: impl Iterator<Item = &'a Activity> + Clone) -> Vec<usize> {
+    SUB_GOALS
+        .iter()
+        .map(|(key, _)| {
+            activities
+                .clone()
+                .filter(|a| a.sub_goals.iter().any(|g| g == key))
+                .count()
+        })
+        .collect()
+}
+
+pub fn activity_stats<'a>(
+    reports: impl Iterator<Item = (&'a str, &'a [Activity])>,
+) -> ActivityStats {
+    let reports: Vec<(&str, &[Activity])> = reports.collect();
+    let all = || reports.iter().flat_map(|(_, a)| a.iter());
+    let goals = count_goals(all());
+    let mut partners: Vec<String> = all()
+        .flat_map(|a| a.partners.split([',', ';']))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    partners.sort();
+    partners.dedup();
+    ActivityStats {
+        total: all().count(),
+        by_goal: SUB_GOALS
+            .iter()
+            .map(|(_, label)| *label)
+            .zip(goals)
+            .collect(),
+        by_kind: ActivityKind::ALL
+            .iter()
+            .map(|k| (k.label(), all().filter(|a| a.kind == *k).count()))
+            .collect(),
+        participants: all().map(|a| i64::from(a.participants)).sum(),
+        partners,
+        per_actor: reports
+            .iter()
+            .map(|(name, activities)| ActorActivities {
+                actor_name: name.to_string(),
+                activities: activities.len(),
+                by_goal: count_goals(activities.iter()),
+                participants: activities.iter().map(|a| i64::from(a.participants)).sum(),
+            })
+            .collect(),
+    }
+}
+
+/// How many actors report a positive change: "17 av 20".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct AssessmentCounts {
+    pub reports: usize,
+    pub yes: usize,
+    pub partly: usize,
+    pub no: usize,
+    pub cant_say: usize,
+}
+
+impl AssessmentCounts {
+    pub fn of(&self, n: usize) -> String {
+        format!("{n} av {}", self.reports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("decimal")
+    }
+
+    fn actor(name: &str, paid: Option<&str>, used: Option<&str>, received: &str) -> ActorYear {
+        let paid_out = paid.map(dec);
+        let approved = used.map(|u| ApprovedReport {
+            report_id: Uuid::nil(),
+            version: 1,
+            costs: Costs {
+                personnel: dec(u),
+                ..Default::default()
+            },
+            used: dec(u),
+            unused: paid_out.unwrap_or_default() - dec(u),
+            self_assessment: Some(SelfAssessment::Yes),
+            self_assessment_motivation: String::new(),
+            needs_and_challenges: String::new(),
+            results_and_effects: String::new(),
+            tasks: vec![],
+            activities: vec![Activity {
+                title: "Träff".into(),
+                sub_goals: vec!["innovation".into(), "ledning".into()],
+                kind: ActivityKind::NetworkMeeting,
+                partners: "RISE, Länsstyrelsen".into(),
+                participants: 40,
+            }],
+        });
+        ActorYear {
+            organisation_id: Uuid::new_v4(),
+            actor_name: name.into(),
+            requisition_id: None,
+            case_number: None,
+            requisition_state: paid.map(|_| CaseState::Paid),
+            requisitioned: paid_out,
+            requisition_submitted: None,
+            payout_id: None,
+            paid_out,
+            paid_on: None,
+            report_id: None,
+            report_state: approved.as_ref().map(|_| ReportState::Approved),
+            report_submitted: None,
+            report_approved: None,
+            balance: Balance {
+                owed: approved.as_ref().map(|a| a.unused),
+                registered: Decimal::ZERO,
+                received: dec(received),
+            },
+            approved,
+            unconfirmed_repayments: 0,
+        }
+    }
+
+    #[test]
+    fn totals_add_up_each_column() {
+        let actors = vec![
+            actor("A", Some("1000000"), Some("810000.50"), "100000"),
+            actor("B", Some("750000"), Some("750000"), "0"),
+            actor("C", Some("500000"), None, "0"),
+            actor("D", None, None, "0"),
+        ];
+        let t = totals(&actors);
+        assert_eq!(t.requisitioned, dec("2250000"));
+        assert_eq!(t.paid_out, dec("2250000"));
+        assert_eq!(t.used, dec("1560000.50"));
+        assert_eq!(t.owed, dec("189999.50"));
+        assert_eq!(t.repaid, dec("100000"));
+        assert_eq!(t.outstanding, dec("89999.50"));
+    }
+
+    #[test]
+    fn activities_are_counted_per_sub_goal_kind_and_actor() {
+        let a = actor("A", Some("1"), Some("1"), "0");
+        let b = actor("B", Some("1"), Some("1"), "0");
+        let stats = activity_stats([&a, &b].into_iter().map(|x| {
+            (
+                x.actor_name.as_str(),
+                x.approved
+                    .as_ref()
+                    .map(|r| r.activities.as_slice())
+                    .unwrap_or_default(),
+            )
+        }));
+        assert_eq!(stats.total, 2);
+        assert_eq!(stats.by_goal[2], ("Digital innovation", 2));
+        assert_eq!(stats.by_goal[0], ("Digital kompetens", 0));
+        assert_eq!(stats.by_kind[0], ("Nätverksträff", 2));
+        assert_eq!(stats.participants, 80);
+        assert_eq!(stats.partners, vec!["Länsstyrelsen", "RISE"]);
+        assert_eq!(stats.per_actor[1].by_goal, vec![0, 0, 1, 1, 0]);
+    }
+
+    #[test]
+    fn missing_reports_are_the_paid_actors_without_an_approved_report() {
+        let year = Year {
+            year: 2025,
+            decision_number: "I2021/00795".into(),
+            cap_per_actor: dec("1000000"),
+            deadlines: Deadlines {
+                requisition: NaiveDate::from_ymd_opt(2025, 3, 31).expect("date"),
+                report: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
+                repayment: NaiveDate::from_ymd_opt(2026, 2, 26).expect("date"),
+            },
+            actors: vec![
+                actor("A", Some("1"), Some("1"), "0"),
+                actor("C", Some("1"), None, "0"),
+                actor("D", None, None, "0"),
+            ],
+            account: AgencyAccount::default(),
+        };
+        let missing: Vec<&str> = year
+            .missing_reports()
+            .iter()
+            .map(|a| a.actor_name.as_str())
+            .collect();
+        assert_eq!(missing, vec!["C"]);
+        assert_eq!(year.actors_frame(), dec("3000000"));
+        assert_eq!(
+            year.self_assessments().of(year.self_assessments().yes),
+            "1 av 1"
+        );
+    }
+}
