@@ -7,6 +7,7 @@ mod programme;
 mod repayments;
 mod reports;
 mod requisitions;
+mod summary;
 mod users;
 
 use std::{

@@ -1,0 +1,552 @@
+//! The overview and the yearly summary with a full year of realistic data (the demo year):
+//! every total checked to the öre against sums computed independently in SQL, and each
+//! export read back.
+
+use std::io::Read;
+
+use calamine::{Data, Reader, Xlsx};
+use chrono::NaiveDate;
+use digikoord::{Clock, auth::Role};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+use uuid::Uuid;
+
+use crate::TestApp;
+
+fn on(y: i32, m: u32, d: u32) -> Clock {
+    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
+}
+
+/// The demo year: 21 actors in every state of the cycle.
+async fn realistic_year() -> TestApp {
+    let app = TestApp::spawn_on(on(2026, 3, 10)).await;
+    digikoord::seed::demo_users(&app.db).await.expect("users");
+    digikoord::seed::demo_requisitions(&app.db)
+        .await
+        .expect("requisitions");
+    digikoord::seed::demo_reports(&app.db)
+        .await
+        .expect("reports");
+    digikoord::seed::demo_repayments(&app.db)
+        .await
+        .expect("repayments");
+    app
+}
+
+/// The year's totals, computed straight from the tables, not by the application.
+struct Expected {
+    requisitioned: Decimal,
+    paid_out: Decimal,
+    used: Decimal,
+    owed: Decimal,
+    repaid: Decimal,
+    outstanding: Decimal,
+}
+
+async fn expected(app: &TestApp) -> Expected {
+    let (requisitioned, paid_out, used, owed, repaid, outstanding): (Decimal, Decimal, Decimal, Decimal, Decimal, Decimal) = sqlx::query_as(
+        "WITH approved AS (
+             SELECT DISTINCT ON (organisation_id) organisation_id, used, unused FROM reports
+             WHERE year = 2025 AND state = 'approved' ORDER BY organisation_id, version DESC),
+         received AS (
+             SELECT organisation_id, sum(received_amount) AS received FROM repayment_payments
+             WHERE year = 2025 AND state = 'confirmed' GROUP BY organisation_id)
+         SELECT
+             (SELECT COALESCE(sum(amount), 0) FROM requisitions WHERE year = 2025 AND state NOT IN ('draft', 'withdrawn', 'rejected')),
+             (SELECT COALESCE(sum(p.paid_amount), 0) FROM payouts p JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = 2025 AND p.state = 'paid'),
+             (SELECT COALESCE(sum(used), 0) FROM approved),
+             (SELECT COALESCE(sum(unused), 0) FROM approved),
+             (SELECT COALESCE(sum(received), 0) FROM received),
+             (SELECT COALESCE(sum(GREATEST(a.unused - COALESCE(r.received, 0), 0)), 0)
+              FROM approved a LEFT JOIN received r USING (organisation_id))",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("expected totals");
+    Expected {
+        requisitioned,
+        paid_out,
+        used,
+        owed,
+        repaid,
+        outstanding,
+    }
+}
+
+/// `1 234 567,89 kr` as the pages show it (after `select` made the spaces plain).
+fn kr(d: Decimal) -> String {
+    digikoord::money::format_kronor(d).replace('\u{a0}', " ")
+}
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).expect("decimal")
+}
+
+#[tokio::test]
+async fn the_overview_shows_each_actors_state_marks_what_is_overdue_and_adds_up() {
+    let app = realistic_year().await;
+    let staff = app.other_browser();
+    staff.login_as(Role::CaseOfficer, None).await;
+    let page = staff.get("/oversikt?ar=2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = page.select("table.overview tbody tr");
+    assert_eq!(rows.len(), 21);
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.starts_with(name))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert!(row("Region Stockholm").contains("Återsänd för komplettering"));
+    assert!(row("Region Skåne").contains("Inskickad"));
+    assert!(row("Region Uppsala").contains("Godkänd – väntar på attest"));
+    assert!(row("Region Örebro län").contains("Attesterad – väntar på utbetalning"));
+    // The demo's draft report is past its deadline; open repayments are past theirs.
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("Utkast") && r.contains("Försenad")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|r| r.contains("Förfallen, 12 dagar")),
+        "{rows:?}"
+    );
+    // Each cell links to its case.
+    assert!(
+        page.attr("table.overview td.requisition a", "href")
+            .is_some_and(|h| h.starts_with("/rekvisitioner/"))
+    );
+    assert!(
+        page.attr("table.overview td.report a", "href")
+            .is_some_and(|h| h.starts_with("/redovisningar/"))
+    );
+
+    let e = expected(&app).await;
+    assert_eq!(
+        page.select(".total-requisitioned"),
+        vec![kr(e.requisitioned)]
+    );
+    assert_eq!(page.select(".total-paid-out"), vec![kr(e.paid_out)]);
+    assert_eq!(page.select(".total-used"), vec![kr(e.used)]);
+    assert_eq!(page.select(".total-owed"), vec![kr(e.owed)]);
+    assert_eq!(page.select(".total-repaid"), vec![kr(e.repaid)]);
+    assert_eq!(page.select(".total-outstanding"), vec![kr(e.outstanding)]);
+    assert!(page.plain().contains("21 000 000 kr (21 × 1 000 000 kr)"));
+
+    let action = staff.get("/oversikt?ar=2025&atgard=1").await;
+    let needing = action.select("table.overview tbody tr");
+    assert!(
+        !needing.is_empty() && needing.len() < 21,
+        "{}",
+        needing.len()
+    );
+    assert!(
+        needing.iter().all(|r| !r.contains("Reglerad")),
+        "settled actors need nothing"
+    );
+    let by_state = staff.get("/oversikt?ar=2025&sortera=lage").await;
+    let first = by_state.select("table.overview tbody tr th");
+    assert!(
+        ["Region Skåne", "Region Stockholm"].contains(&first[0].as_str()),
+        "{first:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_summary_and_every_export_agree_to_the_ore_with_independent_sums() {
+    let app = realistic_year().await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let e = expected(&app).await;
+
+    let page = admin.get("/sammanstallning?ar=2025").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.select(".sum-paid-out"), vec![kr(e.paid_out)]);
+    assert_eq!(page.select(".sum-used"), vec![kr(e.used)]);
+    assert_eq!(page.select(".sum-owed"), vec![kr(e.owed)]);
+    assert_eq!(page.select(".sum-repaid"), vec![kr(e.repaid)]);
+    assert_eq!(page.select(".sum-outstanding"), vec![kr(e.outstanding)]);
+    let (yes, approved, activities, participants): (i64, i64, i64, i64) = sqlx::query_as(
+        "WITH approved AS (SELECT DISTINCT ON (organisation_id) id, self_assessment FROM reports
+                           WHERE year = 2025 AND state = 'approved' ORDER BY organisation_id, version DESC)
+         SELECT (SELECT count(*) FROM approved WHERE self_assessment = 'yes'), (SELECT count(*) FROM approved),
+                (SELECT count(*) FROM report_activities WHERE report_id IN (SELECT id FROM approved)),
+                (SELECT COALESCE(sum(participants), 0) FROM report_activities WHERE report_id IN (SELECT id FROM approved))",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("counts");
+    assert_eq!(
+        page.select(".assessments .yes"),
+        vec![format!("{yes} av {approved}")]
+    );
+    assert_eq!(
+        page.select(".activity-total"),
+        vec![format!(
+            "{activities} aktiviteter, {participants} deltagare."
+        )]
+    );
+    let missing = page.select(".missing-reports")[0].clone();
+    assert!(
+        missing.contains("Godkänd redovisning saknas för 5 aktörer"),
+        "{missing}"
+    );
+
+    // Tillväxtverket's sections are written on the page and saved with the year.
+    let saved = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/avsnitt",
+            &[("analysis", "Verksamheten har stärkt det regionala arbetet; digital trygghet behöver förstärkas."), ("innovation_hubs", "Samverkan med EDIH-naven har ökat."), ("digg_views", "DIGG delar bedömningen.")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/sammanstallning?ar=2025").await;
+    assert_eq!(
+        page.select("#innovation_hubs"),
+        vec!["Samverkan med EDIH-naven har ökat."]
+    );
+
+    let mut files = std::collections::HashMap::new();
+    for format in ["csv", "json", "xlsx", "docx"] {
+        let created = admin
+            .submit(
+                "/sammanstallning?ar=2025",
+                "/sammanstallning/2025/exporter",
+                &[("format", format)],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::SEE_OTHER, "{format}");
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM summary_exports WHERE format::text = $1")
+            .bind(format)
+            .fetch_one(&app.db)
+            .await
+            .expect("recorded");
+        let response = admin
+            .client
+            .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(
+            response.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("attachment;")
+        );
+        let bytes = response.bytes().await.expect("bytes").to_vec();
+        let (sha, size): (String, i32) =
+            sqlx::query_as("SELECT sha256, size FROM summary_exports WHERE id = $1")
+                .bind(id)
+                .fetch_one(&app.db)
+                .await
+                .expect("record");
+        assert_eq!(size as usize, bytes.len());
+        assert_eq!(
+            sha,
+            sha256_hex(&bytes),
+            "{format}: the recorded checksum is the file's"
+        );
+        files.insert(format, bytes);
+    }
+    assert_eq!(app.audit_count("summary.exported").await, 4);
+
+    // CSV: BOM, semicolons, decimal commas; the last line is the totals.
+    let csv = String::from_utf8(files["csv"].clone()).expect("utf-8");
+    assert!(csv.starts_with('\u{feff}'));
+    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 1 + 21 + 1);
+    assert!(
+        lines[0]
+            .trim_start_matches('\u{feff}')
+            .starts_with("Aktör;Ärende;Rekvirerat;Utbetalt")
+    );
+    let total: Vec<&str> = lines[22].split(';').collect();
+    let csv_amount = |d: Decimal| format!("{:.2}", d).replace('.', ",");
+    assert_eq!(total[0], "Summa");
+    assert_eq!(total[3], csv_amount(e.paid_out));
+    assert_eq!(total[8], csv_amount(e.used));
+    assert_eq!(total[9], csv_amount(e.owed));
+    assert_eq!(total[10], csv_amount(e.repaid));
+    assert_eq!(total[11], csv_amount(e.outstanding));
+
+    // JSON: the same table, exact decimals.
+    let json: serde_json::Value = serde_json::from_slice(&files["json"]).expect("json");
+    assert_eq!(json["actors"].as_array().map(Vec::len), Some(21));
+    let total = |k: &str| dec(json["totals"][k].as_str().expect("decimal string"));
+    assert_eq!(total("paid_out"), e.paid_out);
+    assert_eq!(total("used"), e.used);
+    assert_eq!(total("owed"), e.owed);
+    assert_eq!(total("outstanding"), e.outstanding);
+    let account = digikoord::repayments::db::agency_account(&app.db, 2025)
+        .await
+        .expect("account");
+    assert_eq!(
+        dec(json["agency"]["to_repay"].as_str().expect("string")),
+        account.to_repay()
+    );
+
+    // XLSX: a sheet per part, figures as numbers.
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(files["xlsx"].clone()))
+            .expect("xlsx opens");
+    assert_eq!(
+        book.sheet_names(),
+        vec![
+            "Ekonomi",
+            "Aktiviteter",
+            "Självskattning",
+            "Behov och resultat",
+            "Tillväxtverket"
+        ]
+    );
+    let sheet = book.worksheet_range("Ekonomi").expect("Ekonomi");
+    assert_eq!(sheet.get_value((0, 0)), Some(&Data::String("Aktör".into())));
+    assert_eq!(
+        sheet.get_value((22, 0)),
+        Some(&Data::String("Summa".into()))
+    );
+    let number = |row: u32, col: u32| match sheet.get_value((row, col)) {
+        Some(Data::Float(f)) => *f,
+        other => panic!("({row},{col}) should be a number, is {other:?}"),
+    };
+    let close = |f: f64, d: Decimal| (f - d.to_string().parse::<f64>().expect("f64")).abs() < 0.005;
+    assert!(close(number(22, 3), e.paid_out));
+    assert!(close(number(22, 8), e.used));
+    assert!(close(number(22, 11), e.outstanding));
+    let tv = book.worksheet_range("Tillväxtverket").expect("sheet");
+    assert_eq!(
+        tv.get_value((2, 1)),
+        Some(&Data::String("Samverkan med EDIH-naven har ökat.".into()))
+    );
+
+    // DOCX: the report document with its title, decision number, parts and appendices.
+    let mut zip =
+        zip::ZipArchive::new(std::io::Cursor::new(files["docx"].clone())).expect("docx is a zip");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("document.xml")
+        .read_to_string(&mut xml)
+        .expect("utf-8");
+    for expected_text in [
+        "Redovisning av de regionala digitaliseringskoordinatorernas verksamhet 2025",
+        "I2021/00795",
+        "1. Ekonomi",
+        "3. Självskattning",
+        "Bilaga: Region Blekinge",
+        "Samverkan med EDIH-naven har ökat.",
+        &kr(e.used).replace(' ', "\u{a0}"),
+    ] {
+        assert!(
+            xml.contains(expected_text),
+            "the DOCX lacks {expected_text:?}"
+        );
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[tokio::test]
+async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
+    let app = realistic_year().await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/exporter",
+            &[("format", "csv")],
+        )
+        .await;
+    let (id, sha): (Uuid, String) = sqlx::query_as("SELECT id, sha256 FROM summary_exports")
+        .fetch_one(&app.db)
+        .await
+        .expect("export");
+    let marked = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            &format!("/sammanstallning/exporter/{id}/inlamnad"),
+            &[],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    let page = admin.follow(marked).await;
+    assert!(page.select(".exports .submitted")[0].starts_with("Inlämnad"));
+    let again = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            &format!("/sammanstallning/exporter/{id}/inlamnad"),
+            &[],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+
+    // The data changes: a registered repayment is confirmed.
+    let payment: Uuid =
+        sqlx::query_scalar("SELECT id FROM repayment_payments WHERE state = 'registered' LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .expect("payment");
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
+    let confirmed = officer
+        .submit(
+            &path,
+            &path,
+            &[
+                ("received_on", "2026-03-09"),
+                ("received_amount", "1000"),
+                ("verification_number", "V9"),
+            ],
+        )
+        .await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+
+    let kept = admin
+        .client
+        .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
+        .send()
+        .await
+        .expect("GET")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(sha256_hex(&kept), sha, "the submitted file is as it was");
+    admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/exporter",
+            &[("format", "csv")],
+        )
+        .await;
+    let shas: Vec<String> =
+        sqlx::query_scalar("SELECT sha256 FROM summary_exports ORDER BY created_at")
+            .fetch_all(&app.db)
+            .await
+            .expect("shas");
+    assert_eq!(shas.len(), 2);
+    assert_ne!(shas[0], shas[1], "a new export has the new figures");
+    // The schema keeps it too.
+    let changed = sqlx::query(
+        "UPDATE summary_exports SET bytes = 'x', sha256 = repeat('0', 64), size = 1 WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&app.db)
+    .await;
+    assert!(changed.is_err());
+    let unsubmitted = sqlx::query(
+        "UPDATE summary_exports SET submitted_at = NULL, submitted_by = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&app.db)
+    .await;
+    assert!(unsubmitted.is_err());
+    assert!(
+        sqlx::query("DELETE FROM summary_exports WHERE id = $1")
+            .bind(id)
+            .execute(&app.db)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn only_staff_see_the_overview_and_only_administrators_export_and_write() {
+    let app = realistic_year().await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/exporter",
+            &[("format", "json")],
+        )
+        .await;
+    let id: Uuid = sqlx::query_scalar("SELECT id FROM summary_exports")
+        .fetch_one(&app.db)
+        .await
+        .expect("export");
+    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    let admin_posts = [
+        "/sammanstallning/2025/avsnitt".to_string(),
+        "/sammanstallning/2025/exporter".to_string(),
+        format!("/sammanstallning/exporter/{id}/inlamnad"),
+    ];
+    let download = format!("/sammanstallning/exporter/{id}");
+
+    let coordinator = app.other_browser();
+    coordinator
+        .login_as(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    for path in ["/oversikt", "/sammanstallning", download.as_str()] {
+        assert_eq!(
+            coordinator.get(path).await.status,
+            StatusCode::FORBIDDEN,
+            "coordinator GET {path}"
+        );
+    }
+    for role in [Role::CaseOfficer, Role::Approver] {
+        let staff = app.other_browser();
+        staff.login_as(role, None).await;
+        assert_eq!(
+            staff.get("/oversikt").await.status,
+            StatusCode::OK,
+            "{role:?}"
+        );
+        let summary = staff.get("/sammanstallning").await;
+        assert_eq!(summary.status, StatusCode::OK);
+        assert!(
+            summary.select("form[action$='/exporter']").is_empty(),
+            "{role:?} sees no export form"
+        );
+        assert_eq!(
+            staff.get(&download).await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?} download"
+        );
+    }
+    for role in [Role::Coordinator, Role::CaseOfficer, Role::Approver] {
+        let browser = app.other_browser();
+        browser
+            .login_as(
+                role,
+                if role == Role::Coordinator {
+                    Some("Region Skåne")
+                } else {
+                    None
+                },
+            )
+            .await;
+        let csrf = browser.get("/").await.csrf();
+        for path in &admin_posts {
+            let page = browser
+                .post(
+                    path,
+                    &[("csrf", &csrf), ("format", "csv"), ("analysis", "x")],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} POST {path}");
+        }
+    }
+    let anonymous = app.other_browser();
+    for path in ["/oversikt", "/sammanstallning", download.as_str()] {
+        assert_eq!(
+            anonymous.get(path).await.location.as_deref(),
+            Some("/logga-in")
+        );
+    }
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(before, after, "nothing was changed");
+}
