@@ -18,12 +18,12 @@ use crate::{
         db::{self, Actor, ProgrammeYear},
         model::{DeadlineStatus, current_year},
     },
-    repayments::{self, db::RepaymentRow},
-    reports::{self, db::Report},
+    repayments::{self, db::RepaymentRow, model::Status},
+    reports::{self, db::Report, model::ReportState},
     requisitions::{
         self,
         db::{Extension, Requisition},
-        model::{RequisitionState, check_submission, submission_deadline},
+        model::{CaseState, RequisitionState, check_submission, submission_deadline},
     },
     web::{Ctx, filters, render},
 };
@@ -39,6 +39,8 @@ pub struct Obligation {
     pub status: DeadlineStatus,
     pub state: &'static str,
     pub link: Option<String>,
+    /// The step is done: no more counting days.
+    pub done: bool,
 }
 
 fn obligations(
@@ -56,16 +58,19 @@ fn obligations(
         status: DeadlineStatus::of(deadline, today),
         state: "Ej påbörjad",
         link: None,
+        done: false,
     };
     vec![
         Obligation {
             state: requisition.map_or("Ej påbörjad", |r| r.case_state().label()),
             link: requisition.map(|r| format!("/rekvisitioner/{}", r.id)),
+            done: requisition.is_some_and(|r| r.case_state() == CaseState::Paid),
             ..not_started("Rekvisition av medel", requisition_deadline)
         },
         Obligation {
             state: report.map_or("Ej påbörjad", |r| r.state.label()),
             link: report.map(|r| format!("/redovisningar/{}", r.id)),
+            done: report.is_some_and(|r| r.state == ReportState::Approved),
             ..not_started("Redovisning av verksamheten", d.report)
         },
         Obligation {
@@ -73,6 +78,9 @@ fn obligations(
             link: repayment
                 .filter(|r| r.owed.is_some())
                 .map(|r| format!("/aterbetalningar/{}/{}", year.year, r.organisation_id)),
+            done: repayment.is_some_and(|r| {
+                matches!(r.balance().status(), Status::Settled | Status::NothingOwed)
+            }),
             ..not_started("Återbetalning av outnyttjade medel", d.repayment)
         },
     ]
