@@ -39,9 +39,10 @@ CREATE TABLE requisitions (
     submitted_at        TIMESTAMPTZ,
     decided_at          TIMESTAMPTZ,
     CONSTRAINT requisitions_case_number_key UNIQUE (case_number),
-    -- Anything past a draft is complete: every field filled in and the declaration made.
+    -- Anything filed is complete: every field filled in and the declaration made. A draft,
+    -- or a draft withdrawn before it was ever submitted, may be incomplete.
     CONSTRAINT requisitions_complete_when_filed CHECK (
-        state = 'draft' OR (
+        state = 'draft' OR (state = 'withdrawn' AND first_submitted_at IS NULL) OR (
             amount IS NOT NULL AND payment_method IS NOT NULL AND account_number IS NOT NULL
             AND payment_reference IS NOT NULL AND contact_name IS NOT NULL
             AND contact_email IS NOT NULL AND contact_phone IS NOT NULL

@@ -34,6 +34,8 @@ CREATE TABLE reports (
     used                  NUMERIC(14, 2) GENERATED ALWAYS AS (cost_personnel + cost_services + cost_travel + cost_other) STORED,
     unused                NUMERIC(14, 2) GENERATED ALWAYS AS (received - (cost_personnel + cost_services + cost_travel + cost_other)) STORED,
     co_financing          NUMERIC(14, 2) CHECK (co_financing >= 0),
+    -- The region has filled in the finances (zero costs are a real answer, not a default).
+    finances_saved        BOOLEAN NOT NULL DEFAULT false,
     state_note            TEXT CHECK (length(state_note) <= 5000),
     created_by            UUID NOT NULL REFERENCES users (id),
     created_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -46,7 +48,7 @@ CREATE TABLE reports (
         cost_personnel + cost_services + cost_travel + cost_other <= received
     ),
     CONSTRAINT reports_version_key UNIQUE (year, organisation_id, version),
-    CONSTRAINT reports_submitted_when_filed CHECK (state = 'draft' OR submitted_at IS NOT NULL),
+    CONSTRAINT reports_submitted_when_filed CHECK (state = 'draft' OR (submitted_at IS NOT NULL AND finances_saved)),
     CONSTRAINT reports_approved_when_approved CHECK (
         (state = 'approved') = (approved_at IS NOT NULL AND approved_by IS NOT NULL)
     )

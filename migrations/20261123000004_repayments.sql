@@ -65,7 +65,7 @@ CREATE TRIGGER repayment_payments_checks BEFORE INSERT OR UPDATE ON repayment_pa
     FOR EACH ROW EXECUTE FUNCTION repayment_payment_checks();
 
 -- Tillväxtverket's own account for a year, registered by an administrator. What it must
--- repay to Kammarkollegiet is computed, never typed (src/agency/model.rs).
+-- repay to Kammarkollegiet is computed, never typed (src/repayments/model.rs).
 CREATE TABLE agency_accounts (
     year               INTEGER PRIMARY KEY REFERENCES programme_years (year),
     requisitioned      NUMERIC(14, 2) CHECK (requisitioned > 0 AND requisitioned <= 23000000),

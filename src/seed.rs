@@ -462,10 +462,10 @@ pub async fn demo_reports(db: &PgPool) -> Result<(), crate::error::AppError> {
         sqlx::query(
             "INSERT INTO reports (id, year, organisation_id, payout_id, state, task_1, task_2, task_3, task_4, task_5,
                  needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation,
-                 received, cost_personnel, cost_services, cost_travel, cost_other, created_by,
+                 received, cost_personnel, cost_services, cost_travel, cost_other, finances_saved, created_by,
                  first_submitted_at, submitted_at, approved_at, approved_by, state_note)
              VALUES ($1, $2, $3, $4, $5::report_state, $6, $7, $8, $9, $10, $11, $12, $13::self_assessment, $14,
-                 $15, $16, $17, $18, $19, $20, $21::timestamptz, $21::timestamptz,
+                 $15, $16, $17, $18, $19, true, $20, $21::timestamptz, $21::timestamptz,
                  CASE WHEN $5 = 'approved' THEN $21::timestamptz + interval '7 days' END,
                  CASE WHEN $5 = 'approved' THEN $22::uuid END,
                  CASE WHEN $5 = 'returned' THEN 'Specificera kostnaderna för köpta tjänster.' END)",

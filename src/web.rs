@@ -117,7 +117,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         (header::REFERRER_POLICY, "no-referrer"),
     ];
     for (name, value) in set {
-        headers.insert(name, HeaderValue::from_static(value));
+        // A handler may have set a stricter policy (downloads are sandboxed).
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
     }
     if !is_static {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -148,7 +151,7 @@ pub mod filters {
             }
         )*};
     }
-    plain_value!(Decimal, NaiveDate, chrono::DateTime<chrono::Utc>);
+    plain_value!(Decimal, NaiveDate, chrono::DateTime<chrono::Utc>, i64);
 
     impl<T: Copy, V: Value<T>> Value<T> for &V {
         fn get(&self) -> T {
@@ -178,6 +181,17 @@ pub mod filters {
             crate::dates::format_date(local.date_naive()),
             local.format("%H.%M")
         ))
+    }
+
+    /// `1 dag`, `12 dagar`.
+    #[askama::filter_fn]
+    pub fn dagar(value: impl Value<i64>, _: &dyn askama::Values) -> askama::Result<String> {
+        let n = value.get();
+        Ok(if n == 1 {
+            "1 dag".into()
+        } else {
+            format!("{n} dagar")
+        })
     }
 
     #[askama::filter_fn]

@@ -66,7 +66,7 @@ pub async fn periods(db: &PgPool) -> sqlx::Result<Vec<Period>> {
         .await
 }
 
-pub async fn period(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Period>> {
+pub async fn period(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Period>> {
     sqlx::query_as("SELECT * FROM periods WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -79,7 +79,7 @@ pub async fn years(db: &PgPool) -> sqlx::Result<Vec<ProgrammeYear>> {
         .await
 }
 
-pub async fn year(db: &PgPool, year: i32) -> sqlx::Result<Option<ProgrammeYear>> {
+pub async fn year(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Result<Option<ProgrammeYear>> {
     sqlx::query_as("SELECT * FROM programme_years WHERE year = $1")
         .bind(year)
         .fetch_optional(db)
@@ -99,7 +99,7 @@ pub async fn actors_of_period(db: &PgPool, period_id: Uuid) -> sqlx::Result<Vec<
 
 /// The actors of a programme year, limited to one organisation when `only` is set.
 pub async fn actors_of_year(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     year: i32,
     only: Option<Uuid>,
 ) -> sqlx::Result<Vec<Actor>> {

@@ -31,7 +31,11 @@ impl RepaymentRow {
 }
 
 /// Every actor of the year (or one organisation's), in one query.
-pub async fn rows(db: &PgPool, year: i32, only: Option<Uuid>) -> sqlx::Result<Vec<RepaymentRow>> {
+pub async fn rows(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+    only: Option<Uuid>,
+) -> sqlx::Result<Vec<RepaymentRow>> {
     sqlx::query_as(
         "SELECT a.organisation_id, a.actor_name, req.case_number,
                 repayment_owed(y.year, a.organisation_id) AS owed,
@@ -120,34 +124,35 @@ pub async fn owed_history(
     .await
 }
 
-/// Tillväxtverket's account for a year: what an administrator registered, and the sums.
-pub async fn agency_account(db: &PgPool, year: i32) -> sqlx::Result<AgencyAccount> {
-    let (paid_out, received_from_regions): (Decimal, Decimal) = sqlx::query_as(
-        "SELECT
-             (SELECT COALESCE(sum(p.paid_amount), 0) FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
-              WHERE r.year = $1 AND p.state = 'paid'),
-             (SELECT COALESCE(sum(received_amount), 0) FROM repayment_payments
-              WHERE year = $1 AND state = 'confirmed')",
-    )
-    .bind(year)
-    .fetch_one(db)
-    .await?;
-    type Registered = (
+/// Tillväxtverket's account for a year: what an administrator registered, and the sums —
+/// in one query, so the figures are of one moment.
+pub async fn agency_account(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+) -> sqlx::Result<AgencyAccount> {
+    type Row = (
+        Decimal,
+        Decimal,
         Option<Decimal>,
         Option<NaiveDate>,
         Decimal,
         Option<Decimal>,
         Option<NaiveDate>,
     );
-    let registered: Option<Registered> = sqlx::query_as(
-        "SELECT requisitioned, requisitioned_on, support_costs, repaid, repaid_on
-         FROM agency_accounts WHERE year = $1",
-    )
-    .bind(year)
-    .fetch_optional(db)
-    .await?;
-    let (requisitioned, requisitioned_on, support_costs, repaid, repaid_on) =
-        registered.unwrap_or((None, None, Decimal::ZERO, None, None));
+    let (paid_out, received_from_regions, requisitioned, requisitioned_on, support_costs, repaid, repaid_on): Row =
+        sqlx::query_as(
+            "SELECT
+                 (SELECT COALESCE(sum(p.paid_amount), 0) FROM payouts p
+                  JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = y.year AND p.state = 'paid'),
+                 (SELECT COALESCE(sum(received_amount), 0) FROM repayment_payments
+                  WHERE year = y.year AND state = 'confirmed'),
+                 a.requisitioned, a.requisitioned_on, COALESCE(a.support_costs, 0), a.repaid, a.repaid_on
+             FROM (SELECT $1::integer AS year) y
+             LEFT JOIN agency_accounts a ON a.year = y.year",
+        )
+        .bind(year)
+        .fetch_one(db)
+        .await?;
     Ok(AgencyAccount {
         year,
         requisitioned,

@@ -79,7 +79,7 @@ impl ShowPage {
     }
 
     fn can_register(&self) -> bool {
-        self.role == Role::Coordinator && self.row.owed.is_some()
+        self.role == Role::Coordinator && self.status() == Status::Open
     }
 
     fn can_confirm(&self) -> bool {
@@ -111,7 +111,10 @@ async fn show_page(
     let today = state.clock.today();
     let form = form.unwrap_or_else(|| PaymentForm {
         paid_on: today.to_string(),
-        amount: format_input(row.balance().remaining()),
+        // What is left once the payments already registered are confirmed.
+        amount: format_input(
+            (row.balance().remaining() - row.registered).max(rust_decimal::Decimal::ZERO),
+        ),
         reference: reference.clone().unwrap_or_default(),
     });
     Ok(ShowPage {
@@ -148,10 +151,18 @@ pub async fn register_payment(
     let row = actor_row(&state, &user, year, org).await?;
     user.coordinator_organisation()?;
     let programme_year = programme_year(&state, year).await?;
-    if row.owed.is_none() {
-        return Err(AppError::Conflict(
-            "Återbetalningen öppnas när er redovisning är godkänd.".into(),
-        ));
+    match row.balance().status() {
+        Status::Open => {}
+        Status::NotOpen => {
+            return Err(AppError::Conflict(
+                "Återbetalningen öppnas när er redovisning är godkänd.".into(),
+            ));
+        }
+        Status::NothingOwed | Status::Settled | Status::Overpaid => {
+            return Err(AppError::Conflict(
+                "Det finns inget kvar att återbetala för året. Kontakta Tillväxtverket om ni har betalat in för mycket.".into(),
+            ));
+        }
     }
     let payment = match form.validate(state.clock.today()) {
         Ok(p) => p,
@@ -495,7 +506,11 @@ pub async fn update_account(
     Form(form): Form<AgencyForm>,
 ) -> Result<Response> {
     user.require_admin()?;
+    let wanted = year;
     let (year, years) = chosen_year(&state, Some(&year.to_string())).await?;
+    if year.year != wanted {
+        return Err(AppError::NotFound);
+    }
     let before = db::agency_account(&state.db, year.year).await?;
     let entries = match form.validate(state.clock.today()) {
         Ok(e) => e,

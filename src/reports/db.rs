@@ -36,6 +36,7 @@ pub struct Report {
     pub used: Decimal,
     pub unused: Decimal,
     pub co_financing: Option<Decimal>,
+    pub finances_saved: bool,
     pub state_note: Option<String>,
     pub first_submitted_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
@@ -73,6 +74,7 @@ impl Report {
             results_and_effects: &self.results_and_effects,
             self_assessment: self.self_assessment,
             self_assessment_motivation: &self.self_assessment_motivation,
+            finances_saved: self.finances_saved,
         }
     }
 
@@ -98,7 +100,11 @@ const SELECT: &str = "
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
     LEFT JOIN users u ON u.id = r.approved_by";
 
-pub async fn find(db: &PgPool, id: Uuid, scope: Scope) -> sqlx::Result<Option<Report>> {
+pub async fn find(
+    db: impl sqlx::PgExecutor<'_>,
+    id: Uuid,
+    scope: Scope,
+) -> sqlx::Result<Option<Report>> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE ($1::uuid IS NULL OR r.organisation_id = $1) AND r.id = $2"
     ))
@@ -119,7 +125,7 @@ pub async fn current(db: &PgPool, year: i32, organisation: Uuid) -> sqlx::Result
 }
 
 /// The year's current reports.
-pub async fn list(db: &PgPool, year: i32) -> sqlx::Result<Vec<Report>> {
+pub async fn list(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Result<Vec<Report>> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE r.current AND r.year = $1 ORDER BY a.actor_name"
     ))

@@ -74,6 +74,19 @@ async fn record(
     Ok(())
 }
 
+/// Locks an open report (draft or returned) for the rest of the transaction, so a
+/// submission and a change to its parts never interleave.
+async fn lock_open(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<()> {
+    let open: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM reports WHERE id = $1 AND current AND state IN ('draft', 'returned') FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(tx)
+    .await?;
+    open.map(|_| ())
+        .ok_or_else(|| AppError::Conflict(ALREADY_HANDLED.into()))
+}
+
 fn part_url(r: &Report, part: Part) -> String {
     format!("/redovisningar/{}/{}", r.id, part.slug())
 }
@@ -338,16 +351,7 @@ pub async fn add_activity(
     };
     let activity_id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
-    // Lock the report so it can't be submitted halfway through the change.
-    let open: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM reports WHERE id = $1 AND current AND state IN ('draft', 'returned') FOR UPDATE",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if open.is_none() {
-        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
-    }
+    lock_open(&mut tx, id).await?;
     sqlx::query(
         "INSERT INTO report_activities (id, report_id, position, title, description, held, sub_goals, kind, partners, participants)
          VALUES ($1, $2, (SELECT COALESCE(max(position), 0) + 1 FROM report_activities WHERE report_id = $2),
@@ -386,6 +390,7 @@ pub async fn remove_activity(
 ) -> Result<Response> {
     let r = editable(&state, &user, id).await?;
     let mut tx = state.db.begin().await?;
+    lock_open(&mut tx, id).await?;
     let removed: Option<String> = sqlx::query_scalar(
         "DELETE FROM report_activities a USING reports r
          WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
@@ -559,7 +564,7 @@ pub async fn save_finances(
     let mut tx = state.db.begin().await?;
     let updated = sqlx::query(
         "UPDATE reports SET cost_personnel = $2, cost_services = $3, cost_travel = $4, cost_other = $5,
-             co_financing = $6, updated_at = now()
+             co_financing = $6, finances_saved = true, updated_at = now()
          WHERE id = $1 AND current AND state IN ('draft', 'returned')",
     )
     .bind(id)
@@ -690,15 +695,7 @@ pub async fn upload(
     let size = i32::try_from(bytes.len())
         .map_err(|_| AppError::BadRequest("Filen är för stor.".into()))?;
     let mut tx = state.db.begin().await?;
-    let open: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM reports WHERE id = $1 AND current AND state IN ('draft', 'returned') FOR UPDATE",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if open.is_none() {
-        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
-    }
+    lock_open(&mut tx, id).await?;
     sqlx::query(
         "INSERT INTO report_attachments (id, report_id, filename, content_type, size, sha256, bytes, uploaded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -776,6 +773,7 @@ pub async fn remove_attachment(
 ) -> Result<Response> {
     let r = editable(&state, &user, id).await?;
     let mut tx = state.db.begin().await?;
+    lock_open(&mut tx, id).await?;
     let removed: Option<String> = sqlx::query_scalar(
         "DELETE FROM report_attachments a USING reports r
          WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
@@ -807,6 +805,7 @@ pub async fn remove_attachment(
 pub struct HistoryEntry {
     pub at: chrono::DateTime<chrono::Utc>,
     pub actor_name: Option<String>,
+    pub actor_is_staff: Option<bool>,
     pub action: String,
     pub note: Option<String>,
 }
@@ -882,7 +881,8 @@ async fn show_page(
     let messages = db::messages(&state.db, r.id).await?;
     let versions = db::versions(&state.db, r.year, r.organisation_id).await?;
     let history = sqlx::query_as(
-        "SELECT a.at, u.name AS actor_name, a.action, a.after->>'message' AS note
+        "SELECT a.at, u.name AS actor_name, u.role <> 'coordinator' AS actor_is_staff, a.action,
+                a.after->>'message' AS note
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
          WHERE a.entity = 'report' AND a.entity_id = $1 AND a.action <> 'report.saved'
          ORDER BY a.id",
@@ -932,13 +932,19 @@ pub async fn submit(
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
-    let r = editable(&state, &user, id).await?;
+    editable(&state, &user, id).await?;
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    // Lock the report and check it as it is now: a removal in another tab can't slip in.
+    lock_open(&mut tx, id).await?;
+    let r = db::find(&mut *tx, id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !r.completeness().missing().is_empty() {
+        drop(tx);
         let page = show_page(&state, user, r, true, String::new(), FormErrors::default()).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
     let updated = sqlx::query(
         "UPDATE reports SET state = 'submitted', submitted_at = $2,
              first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = now()
@@ -1043,10 +1049,10 @@ pub async fn new_version(
     sqlx::query(
         "INSERT INTO reports (id, year, organisation_id, payout_id, version, task_1, task_2, task_3, task_4, task_5,
              needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation, received,
-             cost_personnel, cost_services, cost_travel, cost_other, co_financing, created_by, first_submitted_at)
+             cost_personnel, cost_services, cost_travel, cost_other, co_financing, finances_saved, created_by, first_submitted_at)
          SELECT $2, year, organisation_id, payout_id, version + 1, task_1, task_2, task_3, task_4, task_5,
              needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation, received,
-             cost_personnel, cost_services, cost_travel, cost_other, co_financing, $3, first_submitted_at
+             cost_personnel, cost_services, cost_travel, cost_other, co_financing, finances_saved, $3, first_submitted_at
          FROM reports WHERE id = $1",
     )
     .bind(id)

@@ -501,6 +501,7 @@ pub struct Completeness<'a> {
     pub results_and_effects: &'a str,
     pub self_assessment: Option<SelfAssessment>,
     pub self_assessment_motivation: &'a str,
+    pub finances_saved: bool,
 }
 
 impl Completeness<'_> {
@@ -531,6 +532,12 @@ impl Completeness<'_> {
             missing.push((
                 Part::Analysis,
                 "Besvara självskattningen och motivera svaret.",
+            ));
+        }
+        if !self.finances_saved {
+            missing.push((
+                Part::Finances,
+                "Fyll i ekonomin: kostnaderna per kategori (skriv 0 där inget har använts).",
             ));
         }
         missing
@@ -664,12 +671,14 @@ mod tests {
             results_and_effects: "r",
             self_assessment: Some(SelfAssessment::Partly),
             self_assessment_motivation: "m",
+            finances_saved: true,
         };
         assert!(c.missing().is_empty());
         c.tasks[4] = " ";
         c.activities = 0;
+        c.finances_saved = false;
         let parts: Vec<Part> = c.missing().into_iter().map(|(p, _)| p).collect();
-        assert_eq!(parts, vec![Part::Tasks, Part::Activities]);
+        assert_eq!(parts, vec![Part::Tasks, Part::Activities, Part::Finances]);
     }
 
     #[test]

@@ -114,8 +114,10 @@ const SELECT: &str = "
     LEFT JOIN users pu ON pu.id = p.prepared_by
     LEFT JOIN users au ON au.id = p.approved_by";
 
-/// Staff never see drafts; a coordinator sees only their organisation's.
-const IN_SCOPE: &str = "($1::uuid IS NULL AND r.state <> 'draft' OR r.organisation_id = $1)";
+/// Staff see only what was submitted at some point (never a draft, nor a draft withdrawn
+/// unsent); a coordinator sees only their organisation's.
+const IN_SCOPE: &str =
+    "($1::uuid IS NULL AND r.first_submitted_at IS NOT NULL OR r.organisation_id = $1)";
 
 pub async fn find(db: &PgPool, id: Uuid, scope: Scope) -> sqlx::Result<Option<Requisition>> {
     sqlx::query_as(&format!("{SELECT} WHERE {IN_SCOPE} AND r.id = $2"))
@@ -126,7 +128,11 @@ pub async fn find(db: &PgPool, id: Uuid, scope: Scope) -> sqlx::Result<Option<Re
 }
 
 /// The requisitions of a year, oldest submission first.
-pub async fn list(db: &PgPool, year: i32, scope: Scope) -> sqlx::Result<Vec<Requisition>> {
+pub async fn list(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+    scope: Scope,
+) -> sqlx::Result<Vec<Requisition>> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE {IN_SCOPE} AND r.year = $2
          ORDER BY COALESCE(r.first_submitted_at, r.created_at), r.case_number"
@@ -195,7 +201,7 @@ pub async fn extension(
     .await
 }
 
-pub async fn extensions(db: &PgPool, year: i32) -> sqlx::Result<Vec<Extension>> {
+pub async fn extensions(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Result<Vec<Extension>> {
     sqlx::query_as(&format!(
         "{SELECT_EXTENSION} WHERE x.year = $1 ORDER BY a.actor_name"
     ))
@@ -247,6 +253,7 @@ pub async fn add_message(
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor_name: Option<String>,
+    pub actor_is_staff: Option<bool>,
     pub action: String,
     pub note: Option<String>,
 }
@@ -272,7 +279,8 @@ impl HistoryEntry {
 
 pub async fn history(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<HistoryEntry>> {
     sqlx::query_as(
-        "SELECT a.at, u.name AS actor_name, a.action, a.after->>'message' AS note
+        "SELECT a.at, u.name AS actor_name, u.role <> 'coordinator' AS actor_is_staff, a.action,
+                a.after->>'message' AS note
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
          WHERE a.entity = 'requisition' AND a.entity_id = $1
          ORDER BY a.id",

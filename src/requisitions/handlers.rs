@@ -15,7 +15,8 @@ use uuid::Uuid;
 use super::{
     db::{self, HistoryEntry, Message, NewRequisition, Requisition},
     model::{
-        Action, RequisitionForm, check_start, check_submission, parse_message, submission_deadline,
+        Action, RequisitionForm, RequisitionState, check_start, check_submission, parse_message,
+        submission_deadline,
     },
 };
 use crate::{
@@ -322,7 +323,9 @@ pub async fn update(
     editable(&user, &r)?;
     let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
     let submit = post.submit();
-    let fields = match post.form.validate(filing.year.cap_per_actor, submit) {
+    // A returned requisition was filed once: even saved, it must stay complete.
+    let complete = submit || r.state == RequisitionState::Returned;
+    let fields = match post.form.validate(filing.year.cap_per_actor, complete) {
         Ok(fields) => fields,
         Err(errors) => return rejected_form(user.ctx, filing, Some(r), post.form, errors),
     };

@@ -245,6 +245,8 @@ const NAME_MAX: usize = 200;
 const REFERENCE_MAX: usize = 50;
 const PHONE_MAX: usize = 40;
 pub const MESSAGE_MAX: usize = 5000;
+/// As `deadline_extensions.reason` allows.
+pub const EXTENSION_REASON_MAX: usize = 2000;
 
 /// The requisition form as typed. Everything is text so a rejected form comes back as it was.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -664,10 +666,12 @@ impl ExtensionForm {
             }
             Ok(d) => Some(d),
         };
-        let reason = parse_message(
+        let reason = text(
             &mut errors,
             "reason",
             &self.reason,
+            EXTENSION_REASON_MAX,
+            true,
             "Ange skälet till förlängningen.",
         );
         match (date, reason) {
@@ -978,6 +982,31 @@ mod tests {
             ..ok
         };
         assert!(past.validate(dec("750000"), today).is_err());
+    }
+
+    #[test]
+    fn an_extension_is_later_than_the_deadline_with_a_reason_of_at_most_2000_characters() {
+        let deadline = date(2025, 3, 31);
+        let today = date(2025, 4, 2);
+        let ok = ExtensionForm {
+            organisation_id: String::new(),
+            new_deadline: "2025-04-15".into(),
+            reason: "Sjukdom".into(),
+        };
+        assert_eq!(
+            ok.validate(deadline, today).ok(),
+            Some((date(2025, 4, 15), "Sjukdom".into()))
+        );
+        let long = ExtensionForm {
+            reason: "x".repeat(2001),
+            ..ok.clone()
+        };
+        let errors = long.validate(deadline, today).expect_err("too long");
+        assert!(
+            errors
+                .get("reason")
+                .is_some_and(|e| e.contains("högst 2000 tecken"))
+        );
     }
 
     #[test]

@@ -52,17 +52,29 @@ struct ActivityRow {
     participants: i32,
 }
 
-pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
-    let Some(programme_year) = programme::year(db, year).await? else {
+/// The year as of one moment: every query runs in one read-only, repeatable-read
+/// transaction, so an export never mixes figures from before and after a change.
+pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let db = &mut *tx;
+    let Some(programme_year) = programme::year(&mut *db, year).await? else {
         return Ok(None);
     };
-    let decision_number = programme::period(db, programme_year.period_id)
+    let decision_number = programme::period(&mut *db, programme_year.period_id)
         .await?
         .map(|p| p.decision_number)
         .unwrap_or_default();
-    let actors = programme::actors_of_year(db, year, None).await?;
+    let actors = programme::actors_of_year(&mut *db, year, None).await?;
+    let extensions: HashMap<Uuid, chrono::NaiveDate> = requisitions::db::extensions(&mut *db, year)
+        .await?
+        .into_iter()
+        .map(|x| (x.organisation_id, x.new_deadline))
+        .collect();
     let mut requisitions: HashMap<Uuid, requisitions::db::Requisition> =
-        requisitions::db::list(db, year, Scope::All)
+        requisitions::db::list(&mut *db, year, Scope::All)
             .await?
             .into_iter()
             .filter(|r| {
@@ -73,7 +85,7 @@ pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
             })
             .map(|r| (r.organisation_id, r))
             .collect();
-    let mut current: HashMap<Uuid, reports::db::Report> = reports::db::list(db, year)
+    let mut current: HashMap<Uuid, reports::db::Report> = reports::db::list(&mut *db, year)
         .await?
         .into_iter()
         .map(|r| (r.organisation_id, r))
@@ -86,7 +98,7 @@ pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
          ORDER BY organisation_id, version DESC",
     )
     .bind(year)
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
     let ids: Vec<Uuid> = approved_rows.iter().map(|r| r.id).collect();
     let mut activities: HashMap<Uuid, Vec<Activity>> = HashMap::new();
@@ -95,7 +107,7 @@ pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
          FROM report_activities WHERE report_id = ANY($1) ORDER BY report_id, position",
     )
     .bind(&ids)
-    .fetch_all(db)
+    .fetch_all(&mut *db)
     .await?;
     for r in rows {
         activities.entry(r.report_id).or_default().push(Activity {
@@ -131,7 +143,7 @@ pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
         })
         .collect();
     let mut repayment_rows: HashMap<Uuid, repayments::db::RepaymentRow> =
-        repayments::db::rows(db, year, None)
+        repayments::db::rows(&mut *db, year, None)
             .await?
             .into_iter()
             .map(|r| (r.organisation_id, r))
@@ -152,6 +164,10 @@ pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
                 .and_then(|r| r.paid_amount.map(|p| (p, r.paid_date)));
             ActorYear {
                 organisation_id: org,
+                requisition_deadline: requisitions::model::submission_deadline(
+                    programme_year.requisition_deadline,
+                    extensions.get(&org).copied(),
+                ),
                 actor_name: a.actor_name,
                 requisition_id: requisition.as_ref().map(|r| r.id),
                 case_number: requisition.as_ref().map(|r| r.case_number.clone()),
@@ -171,13 +187,13 @@ pub async fn load_year(db: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
             }
         })
         .collect();
-    let account = repayments::db::agency_account(db, year).await?;
+    let account = repayments::db::agency_account(&mut *db, year).await?;
+    tx.commit().await?;
     Ok(Some(Year {
         year,
         decision_number,
         cap_per_actor: programme_year.cap_per_actor,
         deadlines: Deadlines {
-            requisition: programme_year.requisition_deadline,
             report: programme_year.report_deadline,
             repayment: programme_year.repayment_deadline,
         },

@@ -518,8 +518,13 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
     let missing = year.missing_reports();
     if !missing.is_empty() {
         doc = doc.add_paragraph(text(&format!(
-            "Godkänd redovisning saknas för {} aktörer: {}.",
+            "Godkänd redovisning saknas för {} {}: {}.",
             missing.len(),
+            if missing.len() == 1 {
+                "aktör"
+            } else {
+                "aktörer"
+            },
             missing
                 .iter()
                 .map(|m| m.actor_name.as_str())
@@ -556,13 +561,15 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
                 .collect(),
         ));
     let c = year.self_assessments();
-    doc = doc.add_paragraph(heading("3. Självskattning", 1)).add_paragraph(text(&format!(
-        "{} aktörer ser en tydligt positiv utveckling, {} delvis, {} ingen och {} kan inte bedöma.",
-        c.of(c.yes),
-        c.of(c.partly),
-        c.of(c.no),
-        c.of(c.cant_say)
-    )));
+    doc = doc
+        .add_paragraph(heading("3. Självskattning", 1))
+        .add_paragraph(text(&format!(
+            "Positiv utveckling: tydligt {}, delvis {}, nej {}, kan inte bedöma {}.",
+            c.of(c.yes),
+            c.of(c.partly),
+            c.of(c.no),
+            c.of(c.cant_say)
+        )));
     doc = doc.add_paragraph(heading("4. Behov och utmaningar", 1));
     for (actor, r) in year.approved() {
         doc = doc

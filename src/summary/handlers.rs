@@ -65,7 +65,7 @@ struct OverviewPage {
 
 impl OverviewPage {
     fn requisition_overdue(&self, a: &ActorYear) -> bool {
-        a.requisition_overdue(self.today, &self.year.deadlines)
+        a.requisition_overdue(self.today)
     }
 
     fn report_overdue(&self, a: &ActorYear) -> bool {
@@ -262,7 +262,7 @@ pub async fn save_sections(
         if n > 20_000 {
             errors.add(
                 field,
-                format!("Texten får vara högst 20000 tecken (nu {n})."),
+                format!("Texten får vara högst 20 000 tecken (nu {n})."),
             );
         }
     }

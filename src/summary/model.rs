@@ -44,6 +44,8 @@ pub struct ApprovedReport {
 pub struct ActorYear {
     pub organisation_id: Uuid,
     pub actor_name: String,
+    /// The year's requisition deadline, or the later one this actor was granted.
+    pub requisition_deadline: NaiveDate,
     pub requisition_id: Option<Uuid>,
     pub case_number: Option<String>,
     #[serde(skip)]
@@ -67,7 +69,6 @@ pub struct ActorYear {
 /// The deadlines that decide what is overdue.
 #[derive(Clone, Copy, Debug)]
 pub struct Deadlines {
-    pub requisition: NaiveDate,
     pub report: NaiveDate,
     pub repayment: NaiveDate,
 }
@@ -90,8 +91,8 @@ impl ActorYear {
         self.balance.status().label()
     }
 
-    pub fn requisition_overdue(&self, today: NaiveDate, d: &Deadlines) -> bool {
-        self.requisition_submitted.is_none() && today > d.requisition
+    pub fn requisition_overdue(&self, today: NaiveDate) -> bool {
+        self.requisition_submitted.is_none() && today > self.requisition_deadline
     }
 
     pub fn report_overdue(&self, today: NaiveDate, d: &Deadlines) -> bool {
@@ -117,7 +118,7 @@ impl ActorYear {
             Some(ReportState::Submitted | ReportState::Returned)
         ) || self.unconfirmed_repayments > 0
             || self.balance.status() == RepaymentStatus::Overpaid
-            || self.requisition_overdue(today, d)
+            || self.requisition_overdue(today)
             || self.report_overdue(today, d)
             || self.repayment_days_overdue(today, d).is_some()
     }
@@ -415,6 +416,7 @@ mod tests {
         ActorYear {
             organisation_id: Uuid::new_v4(),
             actor_name: name.into(),
+            requisition_deadline: NaiveDate::from_ymd_opt(2025, 3, 31).expect("date"),
             requisition_id: None,
             case_number: None,
             requisition_state: paid.map(|_| CaseState::Paid),
@@ -483,7 +485,6 @@ mod tests {
             decision_number: "I2021/00795".into(),
             cap_per_actor: dec("1000000"),
             deadlines: Deadlines {
-                requisition: NaiveDate::from_ymd_opt(2025, 3, 31).expect("date"),
                 report: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
                 repayment: NaiveDate::from_ymd_opt(2026, 2, 26).expect("date"),
             },

@@ -161,6 +161,18 @@ async fn part_use_is_repaid_in_parts_and_only_confirmed_payments_settle_it() {
     let page = case.region.get(&case.page()).await;
     assert_eq!(page.select(".repayment-status"), vec!["Reglerad"]);
     assert_eq!(page.select(".remaining"), vec!["0 kr"]);
+    assert!(page.select("form[action$='/betalningar']").is_empty());
+    let more = post_anyway(
+        &case.region,
+        &format!("{}/betalningar", case.page()),
+        &[
+            ("paid_on", "2026-02-09"),
+            ("amount", "5"),
+            ("reference", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(more.status, StatusCode::CONFLICT, "nothing left to repay");
     assert_eq!(page.select("table.payments tbody tr").len(), 2);
 
     let list = case
@@ -249,7 +261,7 @@ async fn an_unpaid_repayment_after_26_february_is_overdue_with_its_days() {
         list.select("table.repayments .late")
     );
     let page = case.region.get(&case.page()).await;
-    assert_eq!(page.select(".overdue"), vec!["Förfallen sedan 5 dagar"]);
+    assert_eq!(page.select(".overdue"), vec!["Förfallen för 5 dagar sedan"]);
 }
 
 #[tokio::test]
@@ -463,6 +475,10 @@ async fn tillvaxtverkets_account_is_correct_to_the_ore() {
         .await
         .expect("account");
     assert_eq!(account.to_repay(), dec("20067777.28"));
+    assert_eq!(app.audit_count("agency_account.updated").await, 2);
+    // A year that isn't a programme year is not found, not saved into another year.
+    let elsewhere = post_anyway(&admin, "/konto/2031", &[("support_costs", "1")]).await;
+    assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
     assert_eq!(app.audit_count("agency_account.updated").await, 2);
 }
 

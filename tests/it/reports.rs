@@ -301,9 +301,24 @@ async fn a_report_too_early_shows_what_is_missing() {
         .await;
     assert_eq!(early.status, StatusCode::UNPROCESSABLE_ENTITY);
     let missing = early.select(".missing li");
-    assert_eq!(missing.len(), 5, "{missing:?}");
+    assert_eq!(missing.len(), 6, "{missing:?}");
     assert!(missing[1].contains("minst en aktivitet"));
+    assert!(
+        missing[5].contains("Fyll i ekonomin"),
+        "zero costs are not assumed"
+    );
     assert_eq!(report_state(&app, id).await, "draft");
+    // Filling in everything but the finances still leaves the finances missing.
+    crate::reports::save(&region, id, "uppdrag", &TASKS).await;
+    let check = region
+        .get(&format!("/redovisningar/{id}/kontrollera"))
+        .await;
+    assert!(
+        check
+            .select(".missing li")
+            .iter()
+            .any(|m| m.contains("Fyll i ekonomin"))
+    );
 }
 
 #[tokio::test]
@@ -686,6 +701,10 @@ async fn attachments_are_checked_and_served_only_to_those_allowed_as_downloads()
         let response = browser.client.get(&url).send().await.expect("download");
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "application/pdf");
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .expect("ascii");
+        assert!(csp.contains("sandbox"), "{csp}");
         let disposition = response.headers()["content-disposition"]
             .to_str()
             .expect("ascii")

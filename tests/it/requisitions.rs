@@ -280,6 +280,14 @@ async fn a_requisition_goes_from_draft_to_paid_with_two_different_people_at_till
             "Utbetalning registrerad",
         ]
     );
+    let who = page.select("table.history tbody td:nth-child(3)");
+    assert_eq!(
+        who[2..],
+        ["Tillväxtverket", "Tillväxtverket", "Tillväxtverket"],
+        "staff names stay inside Tillväxtverket"
+    );
+    let officer_view = p.officer.get(&format!("/rekvisitioner/{id}")).await;
+    assert!(officer_view.select("table.history tbody td:nth-child(3)")[2].starts_with("Test "));
     let start = p.region.get("/").await;
     assert!(start.select("table.obligations td .state")[0].contains("Utbetald"));
     assert!(start.select("a.start-requisition").is_empty());
@@ -332,6 +340,15 @@ async fn a_returned_requisition_is_completed_and_resubmitted_after_the_deadline(
             .iter()
             .any(|m| m.contains("fullständiga titel"))
     );
+    // Saved without submitting, a returned requisition must stay complete.
+    let cleared = with(complete("900 000"), "contact_phone", "");
+    let mut save_fields = cleared.clone();
+    save_fields.push(("handling", "spara".into()));
+    let path = format!("/rekvisitioner/{id}/andra");
+    let refused = p.region.submit(&path, &path, &borrowed(&save_fields)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.select("#contact_phone-error").len(), 1);
+    assert_eq!(state_of(&app, id).await, "returned");
     let mut fields = with(
         complete("900 000"),
         "signatory_title",
@@ -425,6 +442,45 @@ async fn a_requisition_can_be_withdrawn_until_someone_decides() {
     assert!(again.plain().contains("kan inte återkallas"));
     assert_eq!(state_of(&app, second).await, "approved");
     assert_eq!(app.audit_count("requisition.withdrawn").await, 1);
+}
+
+#[tokio::test]
+async fn an_unsent_draft_can_be_withdrawn_and_staff_never_see_it() {
+    let app = TestApp::spawn().await;
+    let p = people(&app).await;
+    let draft = file(
+        &p.region,
+        &[("ar", "2025".into()), ("contact_name", "Karin".into())],
+        "spara",
+    )
+    .await;
+    let id = requisition_id(&draft);
+    let csrf = p.region.get(&format!("/rekvisitioner/{id}")).await.csrf();
+    let withdrawn = p
+        .region
+        .post(
+            &format!("/rekvisitioner/{id}/aterkalla"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.plain()
+    );
+    assert_eq!(state_of(&app, id).await, "withdrawn");
+    assert_eq!(
+        p.officer.get(&format!("/rekvisitioner/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let list = p.officer.get("/handlaggning/rekvisitioner?ar=2025").await;
+    assert!(list.select("table.requisitions tbody tr").is_empty());
+    assert_eq!(
+        p.region.get("/").await.select("a.start-requisition").len(),
+        1,
+        "a new one may be started"
+    );
 }
 
 #[tokio::test]
