@@ -16,7 +16,7 @@ use crate::{
     error::Result,
     programme::{
         db::{self, Actor, ProgrammeYear},
-        model::{DeadlineStatus, current_year},
+        model::DeadlineStatus,
     },
     repayments::{self, db::RepaymentRow, model::Status},
     reports::{self, db::Report, model::ReportState},
@@ -141,15 +141,10 @@ async fn start_page(
         return Ok(Redirect::to("/logga-in").into_response());
     };
     let today = state.clock.today();
-    let all_years = db::years(&state.db).await?;
-    let years: Vec<i32> = all_years.iter().map(|y| y.year).collect();
-    let chosen = query
-        .ar
-        .and_then(|a| a.trim().parse::<i32>().ok())
-        .filter(|y| years.contains(y));
-    let year = chosen
-        .or_else(|| current_year(&years, today))
-        .and_then(|y| all_years.into_iter().find(|p| p.year == y));
+    let (year, years) = match db::chosen_year(&state.db, query.ar.as_deref(), today).await? {
+        Some((year, years)) => (Some(year), years),
+        None => (None, vec![]),
+    };
     let decision_number = match &year {
         Some(y) => db::period(&state.db, y.period_id)
             .await?

@@ -84,6 +84,40 @@ pub fn redirect_with_flash(to: &str, message: &str) -> Response {
     response
 }
 
+/// A file to save, never to render: `Content-Disposition: attachment` with the name in
+/// UTF-8 (and an ASCII fallback), and a sandboxing CSP in case a browser opens it anyway.
+pub fn download_response(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        url_encode(filename).replace('+', "%20")
+    );
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    response
+}
+
 pub fn url_encode(s: &str) -> String {
     serde_urlencoded::to_string([("v", s)])
         .map(|q| q[2..].to_string())

@@ -109,6 +109,14 @@ pub fn current_year(years: &[i32], today: NaiveDate) -> Option<i32> {
         .or_else(|| years.iter().copied().min())
 }
 
+/// The year a page shows: the one asked for (`?ar=`) if it is a programme year, else the current one.
+pub fn chosen_year(asked: Option<&str>, years: &[i32], today: NaiveDate) -> Option<i32> {
+    asked
+        .and_then(|a| a.trim().parse::<i32>().ok())
+        .filter(|y| years.contains(y))
+        .or_else(|| current_year(years, today))
+}
+
 /// How a deadline stands today, for people.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeadlineStatus {
@@ -244,5 +252,17 @@ mod tests {
         assert!(parse_org_number("232100-0017").is_err());
         assert!(parse_org_number("23210").is_err());
         assert!(parse_org_number("abcdef-ghij").is_err());
+    }
+
+    #[test]
+    fn a_page_shows_the_year_asked_for_if_it_exists_else_the_current_one() {
+        let years = [2021, 2022, 2023, 2024, 2025];
+        let today = date(2026, 11, 23);
+        assert_eq!(chosen_year(Some("2023"), &years, today), Some(2023));
+        assert_eq!(chosen_year(Some(" 2023 "), &years, today), Some(2023));
+        assert_eq!(chosen_year(Some("2031"), &years, today), Some(2025));
+        assert_eq!(chosen_year(Some("abc"), &years, today), Some(2025));
+        assert_eq!(chosen_year(None, &years, date(2022, 5, 1)), Some(2022));
+        assert_eq!(chosen_year(None, &[], today), None);
     }
 }

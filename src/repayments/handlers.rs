@@ -27,7 +27,7 @@ use crate::{
     money::format_input,
     programme::{
         db::{self as programme, ProgrammeYear},
-        model::{DeadlineStatus, current_year},
+        model::DeadlineStatus,
     },
     web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -348,17 +348,9 @@ pub struct YearQuery {
 }
 
 async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(ProgrammeYear, Vec<i32>)> {
-    let all = programme::years(&state.db).await?;
-    let years: Vec<i32> = all.iter().map(|y| y.year).collect();
-    let wanted = ar
-        .and_then(|a| a.trim().parse::<i32>().ok())
-        .filter(|y| years.contains(y))
-        .or_else(|| current_year(&years, state.clock.today()));
-    let year = all
-        .into_iter()
-        .find(|y| Some(y.year) == wanted)
-        .ok_or(AppError::NotFound)?;
-    Ok((year, years))
+    programme::chosen_year(&state.db, ar, state.clock.today())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Template)]

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::{
     Form,
     extract::{Multipart, Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
 };
 use chrono::NaiveDate;
@@ -26,9 +26,11 @@ use crate::{
     auth::{CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     money::format_input,
-    programme::{db as programme, model::current_year},
+    programme::db as programme,
     requisitions::model::parse_message,
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{
+        Ctx, FormErrors, download_response, filters, redirect_with_flash, render, render_status,
+    },
 };
 
 const ALREADY_HANDLED: &str = "Redovisningen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
@@ -735,35 +737,7 @@ pub async fn download(
     let (filename, content_type, bytes) = db::attachment_bytes(&state.db, r.id, attachment)
         .await?
         .ok_or(AppError::NotFound)?;
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        crate::web::url_encode(&filename).replace('+', "%20")
-    );
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    Ok(response)
+    Ok(download_response(bytes, &content_type, &filename))
 }
 
 pub async fn remove_attachment(
@@ -847,6 +821,10 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn messages_action(&self) -> String {
+        format!("/redovisningar/{}/meddelanden", self.r.id)
+    }
+
     fn can_edit(&self) -> bool {
         self.role == Role::Coordinator && self.r.editable()
     }
@@ -1299,16 +1277,8 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let all = programme::years(&state.db).await?;
-    let years: Vec<i32> = all.iter().map(|y| y.year).collect();
-    let wanted = query
-        .ar
-        .and_then(|a| a.trim().parse::<i32>().ok())
-        .filter(|y| years.contains(y))
-        .or_else(|| current_year(&years, state.clock.today()));
-    let year = all
-        .into_iter()
-        .find(|y| Some(y.year) == wanted)
+    let (year, years) = programme::chosen_year(&state.db, query.ar.as_deref(), state.clock.today())
+        .await?
         .ok_or(AppError::NotFound)?;
     let mut reports = db::list(&state.db, year.year).await?;
     let paid: Vec<Uuid> = sqlx::query_scalar(

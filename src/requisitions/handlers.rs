@@ -439,6 +439,10 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn messages_action(&self) -> String {
+        format!("/rekvisitioner/{}/meddelanden", self.r.id)
+    }
+
     fn can_edit(&self) -> bool {
         self.role == Role::Coordinator && Action::Edit.allowed(self.r.state)
     }

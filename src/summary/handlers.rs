@@ -4,8 +4,8 @@ use askama::Template;
 use axum::{
     Form,
     extract::{Path, Query, State},
-    http::{HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::StatusCode,
+    response::Response,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -22,8 +22,10 @@ use crate::{
     AppState, audit,
     auth::CurrentUser,
     error::{AppError, Result},
-    programme::{db as programme, model::current_year},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    programme::db as programme,
+    web::{
+        Ctx, FormErrors, download_response, filters, redirect_with_flash, render, render_status,
+    },
 };
 
 #[derive(Deserialize)]
@@ -34,17 +36,10 @@ pub struct OverviewQuery {
 }
 
 async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(Year, Vec<i32>)> {
-    let years: Vec<i32> = programme::years(&state.db)
+    let (wanted, years) = programme::chosen_year(&state.db, ar, state.clock.today())
         .await?
-        .iter()
-        .map(|y| y.year)
-        .collect();
-    let wanted = ar
-        .and_then(|a| a.trim().parse::<i32>().ok())
-        .filter(|y| years.contains(y))
-        .or_else(|| current_year(&years, state.clock.today()))
         .ok_or(AppError::NotFound)?;
-    let year = load_year(&state.db, wanted)
+    let year = load_year(&state.db, wanted.year)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok((year, years))
@@ -380,30 +375,7 @@ pub async fn download_export(
             .fetch_optional(&state.db)
             .await?
             .ok_or(AppError::NotFound)?;
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        crate::web::url_encode(&filename).replace('+', "%20")
-    );
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    Ok(download_response(bytes, format.content_type(), &filename))
 }
 
 pub async fn mark_submitted(
