@@ -19,6 +19,7 @@ pub mod seed;
 mod start;
 pub mod summary;
 pub mod telemetry;
+pub mod thread;
 mod users;
 pub mod web;
 

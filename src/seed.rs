@@ -344,7 +344,13 @@ pub async fn demo_requisitions(db: &PgPool) -> Result<(), crate::error::AppError
                 let from = [RequisitionState::Submitted];
                 cases::transition(&mut tx, id, &from, RequisitionState::Returned, Some(note))
                     .await?;
-                cases::add_message(&mut tx, id, officer, note).await?;
+                crate::thread::add(
+                    &mut tx,
+                    crate::thread::Thread::Requisition(id),
+                    officer,
+                    note,
+                )
+                .await?;
                 crate::audit::record(&mut tx, log(officer, "requisition.returned", Some(note)))
                     .await?;
                 continue;

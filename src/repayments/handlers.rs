@@ -347,12 +347,6 @@ pub struct YearQuery {
     ar: Option<String>,
 }
 
-async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(ProgrammeYear, Vec<i32>)> {
-    programme::chosen_year(&state.db, ar, state.clock.today())
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
 #[derive(Template)]
 #[template(path = "repayments/list.html")]
 struct ListPage {
@@ -396,7 +390,7 @@ pub async fn list(
     Query(query): Query<YearQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let rows = db::rows(&state.db, year.year, None).await?;
     render(&ListPage {
         ctx: user.ctx,
@@ -478,7 +472,7 @@ pub async fn account(
     Query(query): Query<YearQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let account = db::agency_account(&state.db, year.year).await?;
     render(&AccountPage {
         ctx: user.ctx,
@@ -499,7 +493,7 @@ pub async fn update_account(
 ) -> Result<Response> {
     user.require_admin()?;
     let wanted = year;
-    let (year, years) = chosen_year(&state, Some(&year.to_string())).await?;
+    let (year, years) = crate::programme::page_year(&state, Some(&year.to_string())).await?;
     if year.year != wanted {
         return Err(AppError::NotFound);
     }

@@ -238,44 +238,6 @@ pub async fn attachment_bytes(
     .await
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Message {
-    pub author_name: String,
-    pub author_is_staff: bool,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
-pub async fn messages(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<Message>> {
-    sqlx::query_as(
-        "SELECT u.name AS author_name, u.role <> 'coordinator' AS author_is_staff, m.body, m.created_at
-         FROM report_messages m JOIN users u ON u.id = m.author_id
-         WHERE m.report_id = $1 ORDER BY m.created_at, m.id",
-    )
-    .bind(report)
-    .fetch_all(db)
-    .await
-}
-
-pub async fn add_message(
-    conn: &mut PgConnection,
-    report: Uuid,
-    author: Uuid,
-    body: &str,
-) -> sqlx::Result<Uuid> {
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO report_messages (id, report_id, author_id, body) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(report)
-    .bind(author)
-    .bind(body)
-    .execute(conn)
-    .await?;
-    Ok(id)
-}
-
 /// Moves a report between states; `false` when someone else changed it first.
 pub async fn transition(
     conn: &mut PgConnection,

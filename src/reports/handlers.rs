@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    db::{self, ActivityRow, AttachmentRow, Message, Report},
+    db::{self, ActivityRow, AttachmentRow, Report},
     model::{
         ActivityForm, ActivityKind, AnalysisForm, FinancesForm, Part, ReportState, SUB_GOALS,
         SelfAssessment, TASKS, TasksForm, attachment_type,
@@ -28,6 +28,7 @@ use crate::{
     money::format_input,
     programme::db as programme,
     requisitions::model::parse_message,
+    thread::{self, Thread},
     web::{
         Ctx, FormErrors, download_response, filters, redirect_with_flash, render, render_status,
     },
@@ -811,7 +812,7 @@ struct ShowPage {
     missing: Vec<(Part, &'static str)>,
     activities: Vec<ActivityRow>,
     attachments: Vec<AttachmentRow>,
-    messages: Vec<Message>,
+    messages: Vec<thread::Message>,
     versions: Vec<Report>,
     history: Vec<HistoryEntry>,
     tasks: [&'static str; 5],
@@ -856,7 +857,7 @@ async fn show_page(
 ) -> Result<ShowPage> {
     let activities = db::activities(&state.db, r.id).await?;
     let attachments = db::attachments(&state.db, r.id).await?;
-    let messages = db::messages(&state.db, r.id).await?;
+    let messages = thread::messages(&state.db, Thread::Report(r.id)).await?;
     let versions = db::versions(&state.db, r.year, r.organisation_id).await?;
     let history = sqlx::query_as(
         "SELECT a.at, u.name AS actor_name, u.role <> 'coordinator' AS actor_is_staff, a.action,
@@ -976,30 +977,13 @@ pub async fn post_message(
     Form(post): Form<MessagePost>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
-    let mut errors = FormErrors::default();
-    let Some(body) = parse_message(&mut errors, "body", &post.body, "Skriv ett meddelande.") else {
-        let page = show_page(&state, user, r, false, post.body, errors).await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
-    let mut tx = state.db.begin().await?;
-    let message = db::add_message(&mut tx, id, user.id(), &body).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "report.message",
-            entity: "report_message",
-            entity_id: message.to_string(),
-            before: None,
-            after: Some(json!({ "report": id, "body": body })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(redirect_with_flash(
-        &format!("/redovisningar/{id}#meddelanden"),
-        "Meddelandet är skickat.",
-    ))
+    match thread::post(&state.db, &user, Thread::Report(id), &post.body).await? {
+        Ok(posted) => Ok(posted),
+        Err(errors) => {
+            let page = show_page(&state, user, r, false, post.body, errors).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }
 
 /// A correction after approval: a new draft version, copied from the approved one,
@@ -1188,7 +1172,7 @@ pub async fn return_for_completion(
     {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    db::add_message(&mut tx, id, user.id(), &reason).await?;
+    thread::add(&mut tx, Thread::Report(id), user.id(), &reason).await?;
     record(
         &mut tx,
         &user,
@@ -1277,9 +1261,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let (year, years) = programme::chosen_year(&state.db, query.ar.as_deref(), state.clock.today())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let mut reports = db::list(&state.db, year.year).await?;
     let paid: Vec<Uuid> = sqlx::query_scalar(
         "SELECT r.organisation_id FROM payouts p JOIN requisitions r ON r.id = p.requisition_id

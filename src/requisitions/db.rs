@@ -210,44 +210,6 @@ pub async fn extensions(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Resul
     .await
 }
 
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Message {
-    pub author_name: String,
-    pub author_is_staff: bool,
-    pub body: String,
-    pub created_at: DateTime<Utc>,
-}
-
-pub async fn messages(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<Message>> {
-    sqlx::query_as(
-        "SELECT u.name AS author_name, u.role <> 'coordinator' AS author_is_staff, m.body, m.created_at
-         FROM requisition_messages m JOIN users u ON u.id = m.author_id
-         WHERE m.requisition_id = $1 ORDER BY m.created_at, m.id",
-    )
-    .bind(requisition)
-    .fetch_all(db)
-    .await
-}
-
-pub async fn add_message(
-    conn: &mut PgConnection,
-    requisition: Uuid,
-    author: Uuid,
-    body: &str,
-) -> sqlx::Result<Uuid> {
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO requisition_messages (id, requisition_id, author_id, body) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(requisition)
-    .bind(author)
-    .bind(body)
-    .execute(conn)
-    .await?;
-    Ok(id)
-}
-
 /// One line of a requisition's history, from the audit trail.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct HistoryEntry {

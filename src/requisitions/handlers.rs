@@ -13,9 +13,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    db::{self, HistoryEntry, Message, NewRequisition, Requisition},
+    db::{self, HistoryEntry, NewRequisition, Requisition},
     model::{
-        Action, RequisitionForm, RequisitionState, check_start, check_submission, parse_message,
+        Action, RequisitionForm, RequisitionState, check_start, check_submission,
         submission_deadline,
     },
 };
@@ -25,6 +25,7 @@ use crate::{
     error::{AppError, Result, violated_constraint},
     giro::PaymentMethod,
     programme::db::{self as programme, ProgrammeYear},
+    thread::{self, Thread},
     web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
@@ -432,7 +433,7 @@ struct ShowPage {
     ctx: Ctx,
     r: Requisition,
     history: Vec<HistoryEntry>,
-    messages: Vec<Message>,
+    messages: Vec<thread::Message>,
     message_form: String,
     errors: FormErrors,
     role: Role,
@@ -478,7 +479,7 @@ async fn show_page(
     errors: FormErrors,
 ) -> Result<ShowPage> {
     let history = db::history(&state.db, r.id).await?;
-    let messages = db::messages(&state.db, r.id).await?;
+    let messages = thread::messages(&state.db, Thread::Requisition(r.id)).await?;
     Ok(ShowPage {
         role: user.user.role,
         ctx: user.ctx,
@@ -512,30 +513,13 @@ pub async fn post_message(
     Form(post): Form<MessagePost>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
-    let mut errors = FormErrors::default();
-    let Some(body) = parse_message(&mut errors, "body", &post.body, "Skriv ett meddelande.") else {
-        let page = show_page(&state, user, r, post.body, errors).await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
-    let mut tx = state.db.begin().await?;
-    let message_id = db::add_message(&mut tx, id, user.id(), &body).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "requisition.message",
-            entity: "requisition_message",
-            entity_id: message_id.to_string(),
-            before: None,
-            after: Some(json!({ "requisition": id, "body": body })),
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(redirect_with_flash(
-        &format!("/rekvisitioner/{id}#meddelanden"),
-        "Meddelandet är skickat.",
-    ))
+    match thread::post(&state.db, &user, Thread::Requisition(id), &post.body).await? {
+        Ok(posted) => Ok(posted),
+        Err(errors) => {
+            let page = show_page(&state, user, r, post.body, errors).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
 }
 
 #[derive(Template)]

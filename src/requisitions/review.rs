@@ -27,6 +27,7 @@ use crate::{
     error::{AppError, Result, violated_constraint},
     money::format_input,
     programme::db::{self as programme, Actor, ProgrammeYear},
+    thread::{self, Thread},
     web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
@@ -34,13 +35,6 @@ use crate::{
 pub struct ListQuery {
     ar: Option<String>,
     lage: Option<String>,
-}
-
-/// The chosen programme year, or the current one; with all years for the picker.
-async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(ProgrammeYear, Vec<i32>)> {
-    programme::chosen_year(&state.db, ar, state.clock.today())
-        .await?
-        .ok_or(AppError::NotFound)
 }
 
 #[derive(Template)]
@@ -66,7 +60,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let all = db::list(&state.db, year.year, user.scope()).await?;
     let counts = CaseState::ALL
         .into_iter()
@@ -304,7 +298,7 @@ async fn decide(
     if !db::transition(&mut tx, id, d.action.from_states(), to, Some(&reason)).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    db::add_message(&mut tx, id, user.id(), &reason).await?;
+    thread::add(&mut tx, Thread::Requisition(id), user.id(), &reason).await?;
     audit::record(
         &mut tx,
         audit::Entry {
@@ -399,7 +393,7 @@ pub async fn extensions_page(
     Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let page = extensions_view(
         &state,
         user,
@@ -426,7 +420,7 @@ pub async fn grant_extension(
     Form(post): Form<ExtensionPost>,
 ) -> Result<Response> {
     user.require_role(&[Role::CaseOfficer])?;
-    let (year, years) = chosen_year(&state, Some(&post.ar)).await?;
+    let (year, years) = crate::programme::page_year(&state, Some(&post.ar)).await?;
     let actors = programme::actors_of_year(&state.db, year.year, None).await?;
     let organisation = Uuid::parse_str(post.form.organisation_id.trim())
         .ok()

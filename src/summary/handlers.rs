@@ -22,7 +22,6 @@ use crate::{
     AppState, audit,
     auth::CurrentUser,
     error::{AppError, Result},
-    programme::db as programme,
     web::{
         Ctx, FormErrors, download_response, filters, redirect_with_flash, render, render_status,
     },
@@ -36,9 +35,7 @@ pub struct OverviewQuery {
 }
 
 async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(Year, Vec<i32>)> {
-    let (wanted, years) = programme::chosen_year(&state.db, ar, state.clock.today())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (wanted, years) = crate::programme::page_year(state, ar).await?;
     let year = load_year(&state.db, wanted.year)
         .await?
         .ok_or(AppError::NotFound)?;
