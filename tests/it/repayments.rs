@@ -576,3 +576,60 @@ async fn every_repayment_route_refuses_the_roles_it_must() {
         .expect("count");
     assert_eq!(before, after, "nothing was changed");
 }
+
+#[tokio::test]
+async fn a_rejected_payment_or_confirmation_comes_back_filled_in_and_writes_nothing() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let bad = case
+        .region
+        .submit(
+            &case.page(),
+            &format!("{}/betalningar", case.page()),
+            &[
+                ("paid_on", "2026-03-01"),
+                ("amount", "-5"),
+                ("reference", "DK-x"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        bad.select("#paid_on-error").len(),
+        1,
+        "a payment can't be in the future"
+    );
+    assert_eq!(bad.select("#amount-error").len(), 1);
+    assert_eq!(bad.attr("#amount", "value").as_deref(), Some("-5"));
+    assert_eq!(bad.attr("#reference", "value").as_deref(), Some("DK-x"));
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM repayment_payments")
+            .fetch_one(&app.db)
+            .await
+            .expect("count")
+    };
+    assert_eq!(count().await, 0);
+
+    register(&case, "190 000", "DK").await;
+    let payment = unconfirmed_payment(&app).await;
+    let path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
+    let bad = case
+        .officer
+        .submit(
+            &path,
+            &path,
+            &[
+                ("received_on", "2026-02-10"),
+                ("received_amount", "190 000"),
+                ("verification_number", " "),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.select("#verification_number-error").len(), 1);
+    assert_eq!(
+        bad.attr("#received_amount", "value").as_deref(),
+        Some("190 000")
+    );
+    assert_eq!(app.audit_count("repayment.confirmed").await, 0);
+}

@@ -764,6 +764,17 @@ async fn every_report_route_refuses_the_roles_it_must() {
     region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let id = start_report(&region).await;
     fill_in_everything(&region, id).await;
+    upload(&region, id, "bilaga.pdf", b"%PDF-1.4 x".to_vec()).await;
+    let (activity, attachment): (Uuid, Uuid) = sqlx::query_as(
+        "SELECT (SELECT id FROM report_activities LIMIT 1), (SELECT id FROM report_attachments LIMIT 1)",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("parts");
+    let removals = [
+        format!("/redovisningar/{id}/aktiviteter/{activity}/ta-bort"),
+        format!("/redovisningar/{id}/bilagor/{attachment}/ta-bort"),
+    ];
     region
         .submit(
             &format!("/redovisningar/{id}/kontrollera"),
@@ -787,6 +798,7 @@ async fn every_report_route_refuses_the_roles_it_must() {
     .iter()
     .map(|p| format!("/redovisningar/{id}/{p}"))
     .chain(["/redovisningar/ny".to_string()])
+    .chain(removals.iter().cloned())
     .collect();
     let officer_writes = [
         format!("/redovisningar/{id}/godkann"),
@@ -810,6 +822,29 @@ async fn every_report_route_refuses_the_roles_it_must() {
                 .await;
             assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} POST {path}");
         }
+        for part in [
+            "kontrollera",
+            "uppdrag",
+            "aktiviteter",
+            "analys",
+            "ekonomi",
+            "bilagor",
+        ] {
+            let page = staff.get(&format!("/redovisningar/{id}/{part}")).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} GET {part}");
+        }
+        let form = multipart::Form::new().part(
+            "file",
+            multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("x.pdf"),
+        );
+        let upload = staff
+            .client
+            .post(staff.url(&format!("/redovisningar/{id}/bilagor?csrf={csrf}")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(upload.status(), StatusCode::FORBIDDEN, "{role:?} uploads");
         if role != Role::CaseOfficer {
             for path in &officer_writes {
                 let page = staff.post(path, &[("csrf", &csrf), ("reason", "x")]).await;
@@ -871,6 +906,14 @@ async fn every_report_route_refuses_the_roles_it_must() {
             )
             .await;
         assert_eq!(page.status, StatusCode::NOT_FOUND, "POST {part}");
+    }
+    for path in &removals {
+        let page = other.post(path, &[("csrf", &csrf)]).await;
+        assert_eq!(
+            page.status,
+            StatusCode::NOT_FOUND,
+            "other region POST {path}"
+        );
     }
     let anonymous = app.other_browser();
     assert_eq!(
