@@ -44,8 +44,7 @@ pub struct LoggedEntry {
 
 impl LoggedEntry {
     pub fn at_local(&self) -> String {
-        self.at
-            .with_timezone(&chrono::Local)
+        crate::clock::swedish(self.at)
             .format("%Y-%m-%d %H:%M:%S")
             .to_string()
     }

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod dates;
 pub mod db;
@@ -26,41 +27,11 @@ pub mod web;
 use std::sync::Arc;
 
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
-use chrono::NaiveDate;
 use sqlx::PgPool;
 use tower_http::services::ServeDir;
 
+pub use clock::Clock;
 pub use config::Config;
-
-/// Today's date, from the system clock or fixed (tests of deadlines).
-#[derive(Clone, Copy, Debug)]
-pub enum Clock {
-    System,
-    Fixed(NaiveDate),
-}
-
-impl Clock {
-    pub fn today(self) -> NaiveDate {
-        match self {
-            Clock::System => chrono::Local::now().date_naive(),
-            Clock::Fixed(date) => date,
-        }
-    }
-
-    /// The moment recorded on a filing: on a fixed day, that day at the current time,
-    /// so dates shown and deadlines checked agree.
-    pub fn now(self) -> chrono::DateTime<chrono::Utc> {
-        let now = chrono::Local::now();
-        match self {
-            Clock::System => now.to_utc(),
-            Clock::Fixed(date) => date
-                .and_time(now.time())
-                .and_local_timezone(chrono::Local)
-                .earliest()
-                .map_or(now.to_utc(), |t| t.to_utc()),
-        }
-    }
-}
 
 #[derive(Clone)]
 pub struct AppState {

@@ -203,13 +203,13 @@ pub mod filters {
         Ok(crate::dates::format_date(value.get()))
     }
 
-    /// `3 mars 2025 kl. 14.05`, in local time.
+    /// `3 mars 2025 kl. 14.05`, in Swedish time.
     #[askama::filter_fn]
     pub fn datetime(
         value: impl Value<chrono::DateTime<chrono::Utc>>,
         _: &dyn askama::Values,
     ) -> askama::Result<String> {
-        let local = value.get().with_timezone(&chrono::Local);
+        let local = crate::clock::swedish(value.get());
         Ok(format!(
             "{} kl. {}",
             crate::dates::format_date(local.date_naive()),

@@ -80,7 +80,7 @@ impl Report {
 
     pub fn first_submitted_on(&self) -> Option<NaiveDate> {
         self.first_submitted_at
-            .map(|t| t.with_timezone(&chrono::Local).date_naive())
+            .map(crate::clock::swedish_date)
     }
 
     pub fn is_late(&self) -> bool {

@@ -148,7 +148,7 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
             .into_iter()
             .map(|r| (r.organisation_id, r))
             .collect();
-    let local = |t: DateTime<Utc>| t.with_timezone(&chrono::Local).date_naive();
+    let local = crate::clock::swedish_date;
     let actors = actors
         .into_iter()
         .map(|a| {

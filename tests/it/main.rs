@@ -31,19 +31,37 @@ use uuid::Uuid;
 pub const PASSWORD: &str = "ett långt testlösenord";
 
 struct Cluster {
-    server: PrivatePostgres,
+    server: std::sync::Mutex<PrivatePostgres>,
+    dir: std::path::PathBuf,
 }
+
+impl Cluster {
+    fn url(&self, database: &str) -> String {
+        match self.server.lock() {
+            Ok(server) => server.url(database),
+            Err(poisoned) => poisoned.into_inner().url(database),
+        }
+    }
+}
+
+const CLUSTER_PREFIX: &str = "digikoord-test-";
 
 /// Starts the cluster once per test run, in the system temp dir (reachable by the
 /// `postgres` user when the tests run as root), and builds the template database.
+/// The cluster is stopped and its directory removed when the test binary exits,
+/// whether the run passed or failed.
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+
 fn cluster() -> &'static Cluster {
-    static CLUSTER: OnceLock<Cluster> = OnceLock::new();
     CLUSTER.get_or_init(|| {
         std::thread::spawn(|| {
-            let dir = std::env::temp_dir().join(format!("digikoord-test-{}", std::process::id()));
+            remove_abandoned_clusters();
+            let dir = std::env::temp_dir().join(format!("{CLUSTER_PREFIX}{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
             let server = PrivatePostgres::start(&dir, Durability::Throwaway)
                 .expect("start PostgreSQL for the tests");
+            // SAFETY: registering a plain extern "C" function with no captured state.
+            unsafe { libc::atexit(remove_cluster) };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -62,11 +80,45 @@ fn cluster() -> &'static Cluster {
                     .expect("seed template");
                 pool.close().await;
             });
-            Cluster { server }
+            Cluster {
+                server: std::sync::Mutex::new(server),
+                dir,
+            }
         })
         .join()
         .expect("cluster thread")
     })
+}
+
+/// Runs at exit (libtest exits through `exit` on success and on failure alike).
+extern "C" fn remove_cluster() {
+    if let Some(cluster) = CLUSTER.get() {
+        if let Ok(mut server) = cluster.server.lock() {
+            server.stop();
+        }
+        let _ = std::fs::remove_dir_all(&cluster.dir);
+    }
+}
+
+/// Removes the clusters of earlier runs that were killed before they could clean up
+/// (their process is gone).
+fn remove_abandoned_clusters() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(CLUSTER_PREFIX))
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 pub struct TestApp {
@@ -107,8 +159,14 @@ impl Page {
     }
 
     pub fn csrf(&self) -> String {
-        self.attr("input[name=csrf]", "value")
-            .expect("the page has a form with a CSRF token")
+        self.attr("input[name=csrf]", "value").unwrap_or_else(|| {
+            panic!(
+                "the page has no form with a CSRF token ({}, {:?}): {}",
+                self.status,
+                self.location,
+                self.plain().split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+        })
     }
 
     /// The page's text with non-breaking spaces made plain, for reading amounts.
@@ -128,7 +186,7 @@ impl TestApp {
     pub async fn spawn_on(clock: Clock) -> TestApp {
         let cluster = cluster();
         let name = format!("test_{}", Uuid::new_v4().simple());
-        let admin = db::connect(&cluster.server.url("postgres"), 1)
+        let admin = db::connect(&cluster.url("postgres"), 1)
             .await
             .expect("connect");
         sqlx::query(&format!(
@@ -138,7 +196,7 @@ impl TestApp {
         .await
         .expect("copy the template");
         admin.close().await;
-        let pool = db::connect(&cluster.server.url(&name), 5)
+        let pool = db::connect(&cluster.url(&name), 5)
             .await
             .expect("connect test db");
         let config = Config::from_lookup(|_| None).expect("default config");

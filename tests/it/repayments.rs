@@ -302,9 +302,14 @@ async fn twenty_confirmations_at_once_confirm_one_payment_once() {
     let second_officer = app.other_browser();
     second_officer.login_as(Role::CaseOfficer, None).await;
     let path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
-    let mut handles = Vec::new();
+    // Both officers open the form before anyone sends it: a form fetched after the first
+    // confirmation has landed would rightly say "redan hanterat" and carry no form.
+    let mut forms = Vec::new();
     for browser in [&case.officer, &second_officer] {
-        let csrf = browser.get(&path).await.csrf();
+        forms.push((browser, browser.get(&path).await.csrf()));
+    }
+    let mut handles = Vec::new();
+    for (browser, csrf) in forms {
         for _ in 0..10 {
             let client = browser.client.clone();
             let url = browser.url(&path);

@@ -1360,3 +1360,38 @@ async fn the_demo_gives_every_role_a_2025_case_to_work_on_and_loads_once() {
     let start = app.get("/?ar=2025").await;
     assert!(start.select("table.obligations td .state")[0].contains("Återsänd för komplettering"));
 }
+
+fn at_utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> Clock {
+    use chrono::TimeZone;
+    Clock::At(
+        chrono::Utc
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .expect("moment"),
+    )
+}
+
+#[tokio::test]
+async fn filing_at_half_past_one_on_1_april_swedish_time_is_late_whatever_utc_says() {
+    // 23:30 UTC on 31 March 2025 is 01:30 on 1 April in Sweden (summer time).
+    let app = TestApp::spawn_on(at_utc(2025, 3, 31, 23, 30)).await;
+    let p = people(&app).await;
+    let refused = file(&p.region, &complete("1 000 000"), "skicka").await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.select("#handling-error")[0].contains("31 mars 2025"));
+    assert_eq!(count(&app, "SELECT count(*) FROM requisitions").await, 0);
+}
+
+#[tokio::test]
+async fn filing_at_half_past_eleven_on_31_march_swedish_time_is_in_time() {
+    // 21:30 UTC on 31 March 2025 is 23:30 the same day in Sweden.
+    let app = TestApp::spawn_on(at_utc(2025, 3, 31, 21, 30)).await;
+    let p = people(&app).await;
+    let id = submitted(&p.region, "1 000 000").await;
+    assert_eq!(state_of(&app, id).await, "submitted");
+    let receipt = p.region.get(&format!("/rekvisitioner/{id}")).await;
+    assert!(
+        receipt.plain().contains("31 mars 2025 kl. 23.30"),
+        "the filing time is shown in Swedish time"
+    );
+}
