@@ -8,6 +8,10 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// `DATABASE_URL`; unset means: start a private PostgreSQL under `data_dir`.
     pub database_url: Option<String>,
+    /// `DATABASE_OWNER_URL`: the schema's owner, for migrations, backup and restore.
+    /// Unset: `DATABASE_URL` is used for those too. The server itself always runs as the
+    /// role `digikoord_app`.
+    pub database_owner_url: Option<String>,
     /// `DATA_DIR`, default `./data`: where the private PostgreSQL lives.
     pub data_dir: PathBuf,
     /// `COOKIE_SECURE`: mark cookies `Secure` (required when served over https).
@@ -16,6 +20,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `DEMO`: load demo users. Default: on with the private database, off otherwise.
     pub demo: bool,
+    /// Whether `DEMO=true` was said outright (needed to serve demo accounts publicly).
+    pub demo_explicit: bool,
     /// `PUBLIC_URL`: the address people use, for links shown on screen.
     pub public_url: String,
     /// `REPAYMENT_BANKGIRO`: Tillväxtverket's bankgiro that regions repay unused funds to.
@@ -55,11 +61,20 @@ impl Config {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
         let database_url = get("DATABASE_URL");
-        if let Some(url) = &database_url
-            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
-        {
+        let database_owner_url = get("DATABASE_OWNER_URL");
+        for (key, url) in [
+            ("DATABASE_URL", &database_url),
+            ("DATABASE_OWNER_URL", &database_owner_url),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            {
+                return Err(ConfigError(format!("{key} must start with postgres://")));
+            }
+        }
+        if database_owner_url.is_some() && database_url.is_none() {
             return Err(ConfigError(
-                "DATABASE_URL must start with postgres://".into(),
+                "DATABASE_OWNER_URL needs DATABASE_URL too".into(),
             ));
         }
         let cookie_secure = parse_bool(&get, "COOKIE_SECURE", false)?;
@@ -72,6 +87,7 @@ impl Config {
                 )));
             }
         };
+        let demo_explicit = get("DEMO").is_some() && parse_bool(&get, "DEMO", false)?;
         let demo = parse_bool(&get, "DEMO", database_url.is_none())?;
         let public_url = get("PUBLIC_URL")
             .unwrap_or_else(|| format!("http://localhost:{}", listen_addr.port()))
@@ -89,13 +105,29 @@ impl Config {
             listen_addr,
             repayment_bankgiro,
             database_url,
+            database_owner_url,
             data_dir: get("DATA_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("data")),
             cookie_secure,
             log_format,
             demo,
+            demo_explicit,
             public_url,
+        })
+    }
+
+    /// Why the server must not start: demo accounts, whose password is published, would be
+    /// served to more than this machine (a non-loopback address, or an https address),
+    /// and nobody said `DEMO=true` outright.
+    pub fn demo_refusal(&self) -> Option<String> {
+        let public =
+            !self.listen_addr.ip().is_loopback() || self.public_url.starts_with("https://");
+        (self.demo && public && !self.demo_explicit).then(|| {
+            format!(
+                "demo accounts with a published password would be served on {} ({}): set DEMO=false, or DEMO=true to serve them anyway",
+                self.listen_addr, self.public_url
+            )
         })
     }
 }
@@ -127,6 +159,10 @@ impl fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("cookie_secure", &self.cookie_secure)
             .field("log_format", &self.log_format)
+            .field(
+                "database_owner_url",
+                &self.database_owner_url.as_ref().map(|_| "<hidden>"),
+            )
             .field("demo", &self.demo)
             .field("public_url", &self.public_url)
             .finish()
@@ -167,10 +203,36 @@ mod tests {
     }
 
     #[test]
+    fn demo_accounts_are_served_publicly_only_when_asked_for_outright() {
+        let local = config(&[]).expect("valid");
+        assert_eq!(local.demo_refusal(), None);
+        let public = config(&[("LISTEN_ADDR", "0.0.0.0:3000")]).expect("valid");
+        assert!(
+            public
+                .demo_refusal()
+                .expect("refused")
+                .contains("DEMO=true")
+        );
+        let https = config(&[("PUBLIC_URL", "https://digikoord.example.se")]).expect("valid");
+        assert!(https.demo_refusal().is_some());
+        let asked = config(&[("LISTEN_ADDR", "0.0.0.0:3000"), ("DEMO", "true")]).expect("valid");
+        assert_eq!(asked.demo_refusal(), None);
+        let off = config(&[("LISTEN_ADDR", "[::]:3000"), ("DEMO", "false")]).expect("valid");
+        assert_eq!(off.demo_refusal(), None);
+        let production = config(&[
+            ("LISTEN_ADDR", "0.0.0.0:3000"),
+            ("DATABASE_URL", "postgres://db/x"),
+        ])
+        .expect("valid");
+        assert_eq!(production.demo_refusal(), None);
+    }
+
+    #[test]
     fn bad_values_are_refused_with_the_variable_named() {
         for (key, value) in [
             ("LISTEN_ADDR", "localhost"),
             ("DATABASE_URL", "mysql://x"),
+            ("DATABASE_OWNER_URL", "mysql://x"),
             ("COOKIE_SECURE", "maybe"),
             ("LOG_FORMAT", "xml"),
             ("PUBLIC_URL", "example.org"),

@@ -3,6 +3,7 @@
 //! `main` and by every test.
 #![deny(clippy::unwrap_used)]
 
+mod assets;
 pub mod audit;
 pub mod auth;
 pub mod clock;
@@ -12,11 +13,13 @@ pub mod db;
 pub mod error;
 pub mod giro;
 pub mod money;
+pub mod operator;
 pub mod programme;
 pub mod repayments;
 pub mod reports;
 pub mod requisitions;
 pub mod seed;
+pub mod serve;
 mod start;
 pub mod summary;
 pub mod telemetry;
@@ -28,7 +31,6 @@ use std::sync::Arc;
 
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
 use sqlx::PgPool;
-use tower_http::services::ServeDir;
 
 pub use clock::Clock;
 pub use config::Config;
@@ -57,10 +59,7 @@ pub fn app(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
-        .nest_service(
-            "/static",
-            ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
-        )
+        .route("/static/{*path}", get(assets::serve))
         .merge(pages)
         .layer(middleware::from_fn(web::security_headers))
         .layer(telemetry::trace_layer())

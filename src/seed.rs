@@ -229,6 +229,30 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
             organisation: Some(name.to_string()),
         });
     }
+    let emails: Vec<&str> = logins.iter().map(|l| l.email.as_str()).collect();
+    // Demo users deactivated by an earlier start without demo data come back.
+    let mut tx = db.begin().await?;
+    let reactivated: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE users SET active = true WHERE demo AND NOT active AND email = ANY($1) RETURNING id",
+    )
+    .bind(&emails)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !reactivated.is_empty() {
+        crate::audit::record(
+            &mut tx,
+            crate::audit::Entry {
+                actor: None,
+                action: "demo.users_activated",
+                entity: "user",
+                entity_id: "demo".into(),
+                before: None,
+                after: Some(serde_json::json!({ "users": reactivated.len() })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     let existing: Vec<(String,)> = sqlx::query_as("SELECT email FROM users")
         .fetch_all(db)
         .await?;
@@ -246,8 +270,8 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
             (None, role) => format!("Demo {}", role.label().to_lowercase()),
         };
         sqlx::query(
-            "INSERT INTO users (id, email, name, role, organisation_id, password_hash)
-             VALUES ($1, $2, $3, $4, (SELECT id FROM organisations WHERE name = $5), $6)
+            "INSERT INTO users (id, email, name, role, organisation_id, password_hash, demo)
+             VALUES ($1, $2, $3, $4, (SELECT id FROM organisations WHERE name = $5), $6, true)
              ON CONFLICT (email) DO NOTHING",
         )
         .bind(Uuid::new_v4())
@@ -261,6 +285,45 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
     }
     tx.commit().await?;
     Ok(logins)
+}
+
+/// The whole demo: users and the year's cases. Returns the logins to print.
+pub async fn demo(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::AppError> {
+    let logins = demo_users(db).await?;
+    demo_requisitions(db).await?;
+    demo_reports(db).await?;
+    demo_repayments(db).await?;
+    Ok(logins)
+}
+
+/// A start without demo data deactivates the demo users (their password is published)
+/// and ends their sessions. Returns how many were deactivated.
+pub async fn deactivate_demo_users(db: &PgPool) -> sqlx::Result<usize> {
+    let mut tx = db.begin().await?;
+    let ids: Vec<Uuid> =
+        sqlx::query_scalar("UPDATE users SET active = false WHERE demo AND active RETURNING id")
+            .fetch_all(&mut *tx)
+            .await?;
+    if !ids.is_empty() {
+        sqlx::query("DELETE FROM sessions WHERE user_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        crate::audit::record(
+            &mut tx,
+            crate::audit::Entry {
+                actor: None,
+                action: "demo.users_deactivated",
+                entity: "user",
+                entity_id: "demo".into(),
+                before: None,
+                after: Some(serde_json::json!({ "users": ids.len() })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ids.len())
 }
 
 /// Demo cases for 2025, so every role finds something to do: Region Stockholm's

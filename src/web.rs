@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::{MatchedPath, Request},
+    extract::Request,
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
@@ -135,8 +135,7 @@ pub fn url_decode(s: &str) -> Option<String> {
 /// Security headers on every response; `no-store` on everything but static files,
 /// so a page with personal data is never cached.
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let is_static = request.extensions().get::<MatchedPath>().is_none()
-        && request.uri().path().starts_with("/static/");
+    let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = [

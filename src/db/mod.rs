@@ -11,6 +11,45 @@ use sqlx::{
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// The role the server runs as: no schema changes, no changes to the audit log or kept
+/// exports. Created and granted by `prepare` after every migration.
+pub const SERVER_ROLE: &str = "digikoord_app";
+
+/// How long a request waits for a database connection before it is told the service is
+/// unavailable: short, so `/healthz` and pages answer promptly while the database is away.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Migrates the database and grants the server's role, as the owner.
+pub async fn prepare(owner: &PgPool) -> Result<(), String> {
+    MIGRATOR
+        .run(owner)
+        .await
+        .map_err(|e| format!("migrating the database: {e}"))?;
+    sqlx::raw_sql(include_str!("server_role.sql"))
+        .execute(owner)
+        .await
+        .map_err(|e| format!("granting the server's role {SERVER_ROLE}: {e}"))?;
+    Ok(())
+}
+
+/// The server's pool: every connection runs as `SERVER_ROLE`. It connects lazily and
+/// again after the database comes back, and a request never waits long for it.
+pub fn server_pool(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.parse()?;
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                sqlx::query(&format!("SET ROLE {SERVER_ROLE}"))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .connect_lazy_with(options))
+}
+
 /// Connects, retrying for a while: a database that was just started may not answer yet.
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = url.parse()?;

@@ -28,7 +28,19 @@ pub struct PrivatePostgres {
     password: String,
     log: PathBuf,
     exited: Arc<AtomicBool>,
+    /// The thread that started the server and waits for it; `None` when this process
+    /// found the cluster already running (another `digikoord` owns it) or has stopped it.
     waiter: Option<JoinHandle<()>>,
+    /// How to start the server again after it died.
+    server: Option<ServerCommand>,
+}
+
+#[derive(Clone)]
+struct ServerCommand {
+    bin: PathBuf,
+    user: Option<(u32, u32)>,
+    cluster: PathBuf,
+    durability: Durability,
 }
 
 /// How the cluster is run.
@@ -189,17 +201,119 @@ impl PrivatePostgres {
             .trim()
             .to_string();
 
-        let port = free_port()?;
+        if let Some(port) = running_port(&cluster) {
+            return Ok(PrivatePostgres {
+                pid: 0,
+                port,
+                password,
+                log,
+                exited: Arc::new(AtomicBool::new(false)),
+                waiter: None,
+                server: None,
+            });
+        }
+        let port = chosen_port(&dir.join("postgres.port"))?;
+        let command = ServerCommand {
+            bin,
+            user,
+            cluster,
+            durability,
+        };
+        let (pid, exited, waiter) = command.spawn(port, &log)?;
+        Ok(PrivatePostgres {
+            pid,
+            port,
+            password,
+            log,
+            exited,
+            waiter: Some(waiter),
+            server: Some(command),
+        })
+    }
+
+    /// Whether the server this process started has died.
+    pub fn has_died(&self) -> bool {
+        self.server.is_some() && self.exited.load(Ordering::SeqCst)
+    }
+
+    /// Starts the server again, on the same port, after it died. A server killed a moment
+    /// ago may still have children holding its shared memory: the new one then exits at
+    /// once, and the caller tries again a little later.
+    pub fn restart(&mut self) -> Result<(), String> {
+        let Some(command) = self.server.clone() else {
+            return Ok(());
+        };
+        if let Some(waiter) = self.waiter.take() {
+            let _ = waiter.join();
+        }
+        let (pid, exited, waiter) = command.spawn(self.port, &self.log)?;
+        self.pid = pid;
+        self.exited = exited;
+        self.waiter = Some(waiter);
+        Ok(())
+    }
+
+    /// The URL of database `name` on this cluster.
+    pub fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{name}",
+            self.password, self.port
+        )
+    }
+
+    /// Waits until the server accepts connections, or says why it won't.
+    pub async fn wait_until_ready(&self) -> Result<(), String> {
+        for _ in 0..300 {
+            if self.exited.load(Ordering::SeqCst) {
+                return Err(format!(
+                    "PostgreSQL stopped during start-up:\n{}",
+                    tail(&self.log)
+                ));
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+                && sqlx::PgPool::connect(&self.url("postgres")).await.is_ok()
+            {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        Err(format!(
+            "PostgreSQL did not answer within 30 s:\n{}",
+            tail(&self.log)
+        ))
+    }
+
+    /// Fast shutdown: ends connections, writes a checkpoint, stops.
+    pub fn stop(&mut self) {
+        self.server = None;
+        if let Some(waiter) = self.waiter.take() {
+            if !self.exited.load(Ordering::SeqCst) {
+                // SAFETY: kill with a pid we started; at worst it reports ESRCH.
+                unsafe { libc::kill(self.pid as libc::pid_t, libc::SIGINT) };
+            }
+            let _ = waiter.join();
+        }
+    }
+}
+
+impl ServerCommand {
+    fn spawn(
+        &self,
+        port: u16,
+        log: &Path,
+    ) -> Result<(u32, Arc<AtomicBool>, JoinHandle<()>), String> {
         let log_file = fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(&log)
+            .open(log)
             .map_err(|e| format!("opening {}: {e}", log.display()))?;
         let log_err = log_file.try_clone().map_err(|e| e.to_string())?;
-        let mut server = command(&bin, "postgres", user);
+        let mut server = command(&self.bin, "postgres", self.user);
         server
             .arg("-D")
-            .arg(&cluster)
+            .arg(&self.cluster)
             .args([
                 "-h",
                 "127.0.0.1",
@@ -213,7 +327,7 @@ impl PrivatePostgres {
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(log_err);
-        if durability == Durability::Throwaway {
+        if self.durability == Durability::Throwaway {
             server.args([
                 "-c",
                 "fsync=off",
@@ -253,58 +367,35 @@ impl PrivatePostgres {
             })
             .map_err(|e| e.to_string())?;
         let pid = started_rx.recv().map_err(|e| e.to_string())??;
-        Ok(PrivatePostgres {
-            pid,
-            port,
-            password,
-            log,
-            exited,
-            waiter: Some(waiter),
-        })
+        Ok((pid, exited, waiter))
     }
+}
 
-    /// The URL of database `name` on this cluster.
-    pub fn url(&self, name: &str) -> String {
-        format!(
-            "postgres://{SUPERUSER}:{}@127.0.0.1:{}/{name}",
-            self.password, self.port
-        )
-    }
+/// The port of a server already running on this cluster (its `postmaster.pid` names a
+/// live process), so a second `digikoord` command uses it instead of starting another.
+fn running_port(cluster: &Path) -> Option<u16> {
+    let pidfile = fs::read_to_string(cluster.join("postmaster.pid")).ok()?;
+    let mut lines = pidfile.lines();
+    let pid: i32 = lines.next()?.trim().parse().ok()?;
+    let port = lines.nth(2)?.trim().parse().ok()?;
+    // SAFETY: signal 0 only asks whether the process exists.
+    let alive = pid > 0 && unsafe { libc::kill(pid, 0) } == 0;
+    alive.then_some(port)
+}
 
-    /// Waits until the server accepts connections, or says why it won't.
-    pub async fn wait_until_ready(&self) -> Result<(), String> {
-        for _ in 0..300 {
-            if self.exited.load(Ordering::SeqCst) {
-                return Err(format!(
-                    "PostgreSQL stopped during start-up:\n{}",
-                    tail(&self.log)
-                ));
-            }
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-                && sqlx::PgPool::connect(&self.url("postgres")).await.is_ok()
-            {
-                return Ok(());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        Err(format!(
-            "PostgreSQL did not answer within 30 s:\n{}",
-            tail(&self.log)
-        ))
+/// The port the cluster used last time (kept in `postgres.port`) while it is free, so
+/// URLs stay the same across restarts; otherwise a free one, remembered for next time.
+fn chosen_port(file: &Path) -> Result<u16, String> {
+    if let Some(port) = fs::read_to_string(file)
+        .ok()
+        .and_then(|p| p.trim().parse::<u16>().ok())
+        && TcpListener::bind(("127.0.0.1", port)).is_ok()
+    {
+        return Ok(port);
     }
-
-    /// Fast shutdown: ends connections, writes a checkpoint, stops.
-    pub fn stop(&mut self) {
-        if let Some(waiter) = self.waiter.take() {
-            if !self.exited.load(Ordering::SeqCst) {
-                // SAFETY: kill with a pid we started; at worst it reports ESRCH.
-                unsafe { libc::kill(self.pid as libc::pid_t, libc::SIGINT) };
-            }
-            let _ = waiter.join();
-        }
-    }
+    let port = free_port()?;
+    fs::write(file, port.to_string()).map_err(|e| format!("writing {}: {e}", file.display()))?;
+    Ok(port)
 }
 
 impl Drop for PrivatePostgres {

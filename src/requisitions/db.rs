@@ -75,8 +75,7 @@ impl Requisition {
     }
 
     pub fn first_submitted_on(&self) -> Option<NaiveDate> {
-        self.first_submitted_at
-            .map(crate::clock::swedish_date)
+        self.first_submitted_at.map(crate::clock::swedish_date)
     }
 
     pub fn is_late(&self) -> bool {

@@ -74,7 +74,7 @@ fn cluster() -> &'static Cluster {
                 let pool = db::connect(&server.url("template_digikoord"), 2)
                     .await
                     .expect("connect template");
-                db::MIGRATOR.run(&pool).await.expect("migrate template");
+                db::prepare(&pool).await.expect("migrate template");
                 digikoord::seed::programme(&pool)
                     .await
                     .expect("seed template");
@@ -164,7 +164,10 @@ impl Page {
                 "the page has no form with a CSRF token ({}, {:?}): {}",
                 self.status,
                 self.location,
-                self.plain().split_whitespace().collect::<Vec<_>>().join(" ")
+                self.plain()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
             )
         })
     }
@@ -196,12 +199,14 @@ impl TestApp {
         .await
         .expect("copy the template");
         admin.close().await;
+        // The test's own pool is the owner's, for setting up and checking; the server runs
+        // as the server's role, as in production.
         let pool = db::connect(&cluster.url(&name), 5)
             .await
             .expect("connect test db");
         let config = Config::from_lookup(|_| None).expect("default config");
         let state = AppState {
-            db: pool.clone(),
+            db: db::server_pool(&cluster.url(&name), 5).expect("server pool"),
             config: Arc::new(config),
             clock,
         };

@@ -1,0 +1,23 @@
+-- The server runs as digikoord_app: it reads and writes data but cannot change the
+-- schema, and cannot update, delete or truncate the audit log or kept exports.
+-- Applied by the owner (who runs the migrations) after every migration and restore;
+-- every statement is idempotent. Roles are cluster-wide.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'digikoord_app') THEN
+        CREATE ROLE digikoord_app NOLOGIN;
+    END IF;
+END $$;
+-- The owner may SET ROLE to it (a superuser may anyway).
+GRANT digikoord_app TO CURRENT_USER;
+
+GRANT USAGE ON SCHEMA public TO digikoord_app;
+REVOKE CREATE ON SCHEMA public FROM digikoord_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO digikoord_app;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO digikoord_app;
+
+REVOKE ALL ON _sqlx_migrations FROM digikoord_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM digikoord_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON summary_exports FROM digikoord_app;
+-- Marking an export submitted is the one change allowed (its trigger keeps it so).
+GRANT UPDATE (submitted_at, submitted_by) ON summary_exports TO digikoord_app;

@@ -1,0 +1,317 @@
+//! The operator's commands besides serving: the first administrators, a health check
+//! for container orchestration, and backup and restore with PostgreSQL's own tools.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::Duration,
+};
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use uuid::Uuid;
+
+use crate::{
+    Config, audit,
+    auth::Role,
+    db::{self, private},
+    serve::Database,
+};
+
+/// Creates an administrator at once (no second administrator to confirm the first two)
+/// and returns the one-time link to set a password.
+pub async fn create_administrator(
+    config: &Config,
+    email: &str,
+    name: &str,
+) -> Result<String, String> {
+    let email = email.trim().to_lowercase();
+    let name = name.trim();
+    if email.len() > 254
+        || email.chars().any(char::is_whitespace)
+        || email.split('@').count() != 2
+        || email.starts_with('@')
+        || email.ends_with('@')
+    {
+        return Err(format!("--email: not an e-mail address: {email:?}"));
+    }
+    if name.is_empty() || name.chars().count() > 200 || name.contains('\0') {
+        return Err("--name: give a name of 1 to 200 characters".into());
+    }
+    let database = Database::open(config).await?;
+    let result = async {
+        let owner = database.prepare().await?;
+        let id = Uuid::new_v4();
+        let mut tx = owner.begin().await.map_err(|e| e.to_string())?;
+        sqlx::query("INSERT INTO users (id, email, name, role) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&email)
+            .bind(name)
+            .bind(Role::Admin)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match crate::error::violated_constraint(&e) {
+                Some("users_email_key") => format!("a user with the e-mail {email} exists already"),
+                _ => format!("creating the administrator: {e}"),
+            })?;
+        let link = crate::users::create_password_link(&mut tx, &config.public_url, id)
+            .await
+            .map_err(|e| e.to_string())?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor: None,
+                action: "user_created_by_operator",
+                entity: "user",
+                entity_id: id.to_string(),
+                before: None,
+                after: Some(json!({ "email": email, "name": name, "role": Role::Admin })),
+            },
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        owner.close().await;
+        Ok(link)
+    }
+    .await;
+    database.stop();
+    result
+}
+
+/// Whether the server at `url` answers `/healthz` with 200 within two seconds.
+pub async fn healthy(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("--url must start with http:// (got {url:?})"))?;
+    let host = rest.split('/').next().unwrap_or(rest);
+    let check = async {
+        let mut stream = tokio::net::TcpStream::connect(host)
+            .await
+            .map_err(|e| format!("connecting to {host}: {e}"))?;
+        stream
+            .write_all(
+                format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut head = [0u8; 64];
+        let n = stream.read(&mut head).await.map_err(|e| e.to_string())?;
+        let status_line = String::from_utf8_lossy(&head[..n]);
+        if status_line.starts_with("HTTP/1.1 200 ") {
+            Ok(())
+        } else {
+            Err(format!(
+                "{host} answered {}",
+                status_line.lines().next().unwrap_or("nothing")
+            ))
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(2), check)
+        .await
+        .map_err(|_| format!("{host} did not answer within 2 s"))?
+}
+
+/// The URL the health check asks by default: `LISTEN_ADDR`, with an unspecified address
+/// (0.0.0.0, ::) asked on loopback.
+pub fn default_health_url(listen: std::net::SocketAddr) -> String {
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
+}
+
+/// A complete, consistent dump (pg_dump's custom format: one snapshot) of the database.
+pub async fn backup(config: &Config, file: &Path) -> Result<(), String> {
+    let database = Database::open(config).await?;
+    let result = run_tool("pg_dump", &database.owner_url, |cmd| {
+        cmd.args(["--format=custom", "--file"]).arg(file);
+    });
+    database.stop();
+    result
+}
+
+/// Restores a dump into an empty database, then grants the server's role again.
+pub async fn restore(config: &Config, file: &Path) -> Result<RestoreSummary, String> {
+    if !file.is_file() {
+        return Err(format!("{}: no such file", file.display()));
+    }
+    let database = Database::open(config).await?;
+    let result = async {
+        let owner = db::connect(&database.owner_url, 1)
+            .await
+            .map_err(|e| format!("connecting to the database: {e}"))?;
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+        )
+        .fetch_one(&owner)
+        .await
+        .map_err(|e| e.to_string())?;
+        if tables > 0 {
+            return Err(format!(
+                "the database is not empty ({tables} tables): restore into an empty one (a new DATABASE_URL, or a new DATA_DIR)"
+            ));
+        }
+        run_tool("pg_restore", &database.owner_url, |cmd| {
+            cmd.args([
+                "--no-owner",
+                "--no-acl",
+                "--exit-on-error",
+                "--single-transaction",
+            ])
+            .arg(file);
+        })?;
+        db::prepare(&owner).await?;
+        let summary = RestoreSummary {
+            users: count(&owner, "users").await?,
+            audit_entries: count(&owner, "audit_log").await?,
+            exports: count(&owner, "summary_exports").await?,
+        };
+        owner.close().await;
+        Ok(summary)
+    }
+    .await;
+    database.stop();
+    result
+}
+
+pub struct RestoreSummary {
+    pub users: i64,
+    pub audit_entries: i64,
+    pub exports: i64,
+}
+
+async fn count(db: &sqlx::PgPool, table: &str) -> Result<i64, String> {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(db)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// Runs a PostgreSQL client tool against `url`, the password passed in the environment
+/// rather than on the command line.
+fn run_tool(name: &str, url: &str, args: impl FnOnce(&mut Command)) -> Result<(), String> {
+    let tool = client_tool(name)?;
+    let (url, password) = split_password(url);
+    let mut cmd = Command::new(&tool);
+    cmd.arg("--dbname").arg(url);
+    if let Some(password) = password {
+        cmd.env("PGPASSWORD", password);
+    }
+    args(&mut cmd);
+    let out = cmd
+        .output()
+        .map_err(|e| format!("running {}: {e}", tool.display()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// The client tool of the installed server (beside `postgres`), else the newest installed.
+fn client_tool(name: &str) -> Result<PathBuf, String> {
+    let beside_server = private::find_binaries().ok().map(|dir| dir.join(name));
+    let newest = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            Some((version, e.path().join("bin").join(name)))
+        })
+        .filter(|(_, p)| p.is_file())
+        .max()
+        .map(|(_, p)| p);
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    });
+    beside_server
+        .filter(|p| p.is_file())
+        .or(newest)
+        .or(on_path)
+        .ok_or_else(|| format!("{name} was not found: install PostgreSQL's client tools (apt-get install postgresql-client)"))
+}
+
+/// `postgres://user:secret@host/db` → (`postgres://user@host/db`, `secret`).
+fn split_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return (url.to_string(), None);
+    };
+    match userinfo.split_once(':') {
+        Some((user, password)) => (
+            format!("{scheme}://{user}@{host}"),
+            Some(percent_decode(password)),
+        ),
+        None => (url.to_string(), None),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_leaves_the_url_for_the_environment() {
+        assert_eq!(
+            split_password("postgres://digikoord:s%40cret@127.0.0.1:5432/digikoord"),
+            (
+                "postgres://digikoord@127.0.0.1:5432/digikoord".to_string(),
+                Some("s@cret".to_string())
+            )
+        );
+        assert_eq!(
+            split_password("postgres://db/x"),
+            ("postgres://db/x".to_string(), None)
+        );
+    }
+
+    #[test]
+    fn an_unspecified_listen_address_is_checked_on_loopback() {
+        assert_eq!(
+            default_health_url("0.0.0.0:3000".parse().expect("addr")),
+            "http://127.0.0.1:3000"
+        );
+        assert_eq!(
+            default_health_url("[::]:8080".parse().expect("addr")),
+            "http://[::1]:8080"
+        );
+        assert_eq!(
+            default_health_url("127.0.0.1:3000".parse().expect("addr")),
+            "http://127.0.0.1:3000"
+        );
+    }
+}

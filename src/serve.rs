@@ -1,0 +1,201 @@
+//! Serving: the database (the private cluster or `DATABASE_URL`), migrations, the
+//! programme and the demo, then HTTP until Ctrl-C or SIGTERM. A private PostgreSQL that
+//! dies is started again; a database that goes away is reconnected to when it is back.
+
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use crate::{
+    AppState, Clock, Config, app,
+    db::{
+        self,
+        private::{Durability, PrivatePostgres},
+    },
+    seed,
+};
+
+/// The database the commands work on, and the private cluster if we started one.
+pub struct Database {
+    /// The schema's owner: migrations, seeding, backup and restore.
+    pub owner_url: String,
+    /// What the server connects with (as `db::SERVER_ROLE`).
+    pub server_url: String,
+    pub private: Option<Arc<Mutex<PrivatePostgres>>>,
+}
+
+impl Database {
+    /// `DATABASE_URL` (and `DATABASE_OWNER_URL`) when set; otherwise the private cluster
+    /// under `DATA_DIR`, started now or found running.
+    pub async fn open(config: &Config) -> Result<Database, String> {
+        if let Some(url) = &config.database_url {
+            return Ok(Database {
+                owner_url: config.database_owner_url.clone().unwrap_or(url.clone()),
+                server_url: url.clone(),
+                private: None,
+            });
+        }
+        let dir = config.data_dir.clone();
+        let pg =
+            tokio::task::spawn_blocking(move || PrivatePostgres::start(&dir, Durability::Durable))
+                .await
+                .map_err(|e| e.to_string())??;
+        pg.wait_until_ready().await?;
+        db::ensure_database(&pg.url("postgres"), "digikoord")
+            .await
+            .map_err(|e| e.to_string())?;
+        let database = Database {
+            owner_url: pg.url("digikoord"),
+            server_url: pg.url("digikoord"),
+            private: Some(Arc::new(Mutex::new(pg))),
+        };
+        tracing::info!(dir = %config.data_dir.display(), "private PostgreSQL running");
+        Ok(database)
+    }
+
+    /// Stops the private cluster if this process started it.
+    pub fn stop(&self) {
+        if let Some(pg) = &self.private {
+            let mut pg = match pg.lock() {
+                Ok(pg) => pg,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            tracing::info!("stopping the private PostgreSQL");
+            pg.stop();
+        }
+    }
+
+    /// Connects as the owner, migrates and grants the server's role.
+    pub async fn prepare(&self) -> Result<sqlx::PgPool, String> {
+        let owner = db::connect(&self.owner_url, 2)
+            .await
+            .map_err(|e| format!("connecting to the database: {e}"))?;
+        db::prepare(&owner).await?;
+        Ok(owner)
+    }
+}
+
+pub async fn run(config: Config) -> Result<(), String> {
+    if let Some(reason) = config.demo_refusal() {
+        return Err(format!("refusing to start: {reason}"));
+    }
+    let database = Database::open(&config).await?;
+    let result = serve(config, &database).await;
+    database.stop();
+    result
+}
+
+async fn serve(config: Config, database: &Database) -> Result<(), String> {
+    let owner = database.prepare().await?;
+    seed::programme(&owner)
+        .await
+        .map_err(|e| format!("loading the programme: {e}"))?;
+    let demo = if config.demo {
+        Some(
+            seed::demo(&owner)
+                .await
+                .map_err(|e| format!("loading the demo: {e:?}"))?,
+        )
+    } else {
+        let deactivated = seed::deactivate_demo_users(&owner)
+            .await
+            .map_err(|e| format!("deactivating demo users: {e}"))?;
+        if deactivated > 0 {
+            println!("{deactivated} demoanvändare inaktiverades (DEMO är av).");
+        }
+        None
+    };
+    owner.close().await;
+
+    let pool =
+        db::server_pool(&database.server_url, 10).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    if let Some(pg) = &database.private {
+        tokio::spawn(keep_alive(pg.clone()));
+    }
+    tokio::spawn(sweep(pool.clone()));
+
+    let listener = tokio::net::TcpListener::bind(config.listen_addr)
+        .await
+        .map_err(|e| format!("listening on {}: {e}", config.listen_addr))?;
+    println!("\nDigikoord körs på {}", config.public_url);
+    if let Some(logins) = demo {
+        println!(
+            "\nDemoinloggningar (lösenord för alla: {}):",
+            seed::DEMO_PASSWORD
+        );
+        for l in logins {
+            let org = l.organisation.map(|o| format!(", {o}")).unwrap_or_default();
+            println!("  {:<48} {}{}", l.email, l.role.label(), org);
+        }
+    }
+    println!("\nAvsluta med Ctrl-C.\n");
+    let state = AppState {
+        db: pool,
+        config: Arc::new(config),
+        clock: Clock::System,
+    };
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| format!("serving: {e}"))
+}
+
+/// Starts the private PostgreSQL again whenever it dies, until we stop it ourselves.
+async fn keep_alive(pg: Arc<Mutex<PrivatePostgres>>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Ok(mut pg) = pg.lock() else {
+            return;
+        };
+        if pg.has_died() {
+            tracing::warn!("the private PostgreSQL died; starting it again");
+            if let Err(e) = pg.restart() {
+                tracing::error!(error = %e, "starting the private PostgreSQL again failed");
+            }
+        }
+    }
+}
+
+/// Expired sessions and old failed logins are swept now and then.
+async fn sweep(pool: sqlx::PgPool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let swept = sqlx::query(
+            "WITH s AS (DELETE FROM sessions WHERE expires_at < now()
+                            OR last_seen_at < now() - make_interval(mins => $1))
+             DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'",
+        )
+        .bind(crate::auth::session::IDLE_TIMEOUT_MINUTES as i32)
+        .execute(&pool)
+        .await;
+        if let Err(e) = swept {
+            tracing::warn!(error = %e, "sweeping sessions failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
