@@ -25,6 +25,8 @@ pub enum AppError {
     Refused(String),
     /// Someone else got there first ("already handled").
     Conflict(String),
+    /// The database does not answer (it is restarting, or gone): try again shortly.
+    Unavailable,
     Internal(String),
 }
 
@@ -32,9 +34,13 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        match e {
+        match &e {
             sqlx::Error::RowNotFound => AppError::NotFound,
-            other => AppError::Internal(format!("database: {other}")),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::warn!(error = %e, "the database does not answer");
+                AppError::Unavailable
+            }
+            _ => AppError::Internal(format!("database: {e}")),
         }
     }
 }
@@ -76,6 +82,11 @@ impl IntoResponse for AppError {
             AppError::Refused(m) => (StatusCode::FORBIDDEN, "Inte tillåtet", m),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "Felaktig begäran", m),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "Redan hanterat", m),
+            AppError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Tjänsten är tillfälligt otillgänglig",
+                "Digikoord kan inte nå sin databas just nu. Ingenting har sparats. Försök igen om en stund.".to_string(),
+            ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

@@ -161,6 +161,17 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The timeout layer answers 503 with an empty body: give the person a page that says why.
+pub async fn explain_timeout(response: Response) -> Response {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response.headers().contains_key(header::CONTENT_TYPE)
+    {
+        tracing::warn!("a request took too long and was cut off");
+        return AppError::Unavailable.into_response();
+    }
+    response
+}
+
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }

@@ -3,6 +3,7 @@
 //! spoken to over HTTP by a cookie-keeping client, as a person would.
 
 mod auth;
+mod operations;
 mod programme;
 mod repayments;
 mod reports;
@@ -121,9 +122,38 @@ fn remove_abandoned_clusters() {
     }
 }
 
+/// A new, empty database on the test cluster (no schema): returns its URL.
+pub async fn empty_database() -> String {
+    let cluster = cluster();
+    let name = format!("empty_{}", Uuid::new_v4().simple());
+    let admin = db::connect(&cluster.url("postgres"), 1)
+        .await
+        .expect("connect");
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+        .execute(&admin)
+        .await
+        .expect("create an empty database");
+    admin.close().await;
+    cluster.url(&name)
+}
+
+/// A directory of the test's own, removed with the test cluster at exit (and reachable
+/// by the `postgres` user when the tests run as root).
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = cluster()
+        .dir
+        .join("scratch")
+        .join(format!("{name}-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The owner's pool, for setting up and checking what the server did.
     pub db: PgPool,
+    /// The test database's URL (the owner's), for the `digikoord` binary.
+    pub db_url: String,
     pub client: reqwest::Client,
 }
 
@@ -225,6 +255,7 @@ impl TestApp {
         TestApp {
             addr,
             db: pool,
+            db_url: cluster.url(&name),
             client: Self::new_client(),
         }
     }
@@ -242,6 +273,7 @@ impl TestApp {
         TestApp {
             addr: self.addr,
             db: self.db.clone(),
+            db_url: self.db_url.clone(),
             client: Self::new_client(),
         }
     }

@@ -1,0 +1,533 @@
+//! Operating Digikoord: the `digikoord` binary's commands run for real (serve, admin
+//! create, healthcheck, backup, restore), the demo policy, a server that heals when its
+//! database dies, the server's database role, and the embedded static files.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use digikoord::{
+    auth::Role,
+    db::{
+        self,
+        private::{Durability, PrivatePostgres},
+    },
+};
+use reqwest::StatusCode;
+
+use crate::{PASSWORD, TestApp, empty_database, scratch_dir};
+
+/// The `digikoord` binary, with none of the caller's settings leaking in.
+fn digikoord(envs: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_digikoord"));
+    for key in [
+        "DATABASE_URL",
+        "DATABASE_OWNER_URL",
+        "DEMO",
+        "LISTEN_ADDR",
+        "PUBLIC_URL",
+        "DATA_DIR",
+        "COOKIE_SECURE",
+        "TRUSTED_PROXIES",
+    ] {
+        cmd.env_remove(key);
+    }
+    cmd.env("RUST_LOG", "warn").envs(envs.iter().copied());
+    cmd
+}
+
+/// Runs a command to its end without blocking the runtime, which serves the test's own
+/// in-process server meanwhile.
+async fn run(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null());
+    tokio::process::Command::from(std::mem::replace(cmd, Command::new("true")))
+        .output()
+        .await
+        .expect("run digikoord")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A `digikoord serve` process; stopped with SIGTERM (and waited for) when dropped.
+struct Server {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(dir: &Path, envs: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let log = dir.join("digikoord.log");
+        let out = std::fs::File::create(&log).expect("log file");
+        let mut all = vec![("LISTEN_ADDR", listen.as_str())];
+        all.extend_from_slice(envs);
+        let child = digikoord(&all)
+            .arg("serve")
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log"))
+            .stderr(out)
+            .spawn()
+            .expect("start digikoord serve");
+        Server {
+            child,
+            url: format!("http://{listen}"),
+            log,
+        }
+    }
+
+    /// Asks `/healthz`; every answer must come well within the client's 5 s.
+    async fn health(&self) -> StatusCode {
+        health_of(&self.url).await
+    }
+
+    /// Waits until `/healthz` says `want`, at most `limit`.
+    async fn wait_for(&mut self, want: StatusCode, limit: Duration) {
+        let start = Instant::now();
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "digikoord exited ({status}): {}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            let got = self.health().await;
+            if got == want {
+                return;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "/healthz still {got} after {limit:?}, not {want}: {}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    fn stop(&mut self) {
+        // SAFETY: a signal to the child we started.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn health_of(base: &str) -> StatusCode {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    match client.get(format!("{base}/healthz")).send().await {
+        Ok(r) => r.status(),
+        Err(e) if e.is_connect() => StatusCode::BAD_GATEWAY,
+        Err(e) => panic!("/healthz did not answer: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn the_help_lists_every_operator_command() {
+    let out = run(digikoord(&[]).arg("--help")).await;
+    assert!(out.status.success());
+    let help = stdout(&out);
+    for command in ["serve", "admin", "healthcheck", "backup", "restore"] {
+        assert!(help.contains(command), "{command} missing from:\n{help}");
+    }
+    let admin = stdout(&run(digikoord(&[]).args(["admin", "--help"])).await);
+    assert!(admin.contains("create"), "{admin}");
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_for_a_healthy_server_and_1_otherwise() {
+    let app = TestApp::spawn().await;
+    let ok = run(digikoord(&[]).args(["healthcheck", "--url", &app.url("")])).await;
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    let listen = app.addr.to_string();
+    let by_listen_addr = run(digikoord(&[("LISTEN_ADDR", &listen)]).arg("healthcheck")).await;
+    assert_eq!(by_listen_addr.status.code(), Some(0));
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let down = run(digikoord(&[]).args(["healthcheck", "--url", &closed])).await;
+    assert_eq!(down.status.code(), Some(1));
+    assert!(!stderr(&down).is_empty(), "it says why");
+}
+
+#[tokio::test]
+async fn admin_create_makes_an_administrator_who_sets_a_password_and_logs_in() {
+    let app = TestApp::spawn().await;
+    let out = run(digikoord(&[("DATABASE_URL", &app.db_url)]).args([
+        "admin",
+        "create",
+        "--email",
+        "Forsta.Admin@tillvaxtverket.example",
+        "--name",
+        "Första Administratören",
+    ]))
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let link = printed
+        .split_whitespace()
+        .find(|w| w.contains("/losenord/"))
+        .unwrap_or_else(|| panic!("a set-password link in: {printed}"));
+    let path = &link[link.find("/losenord/").expect("path")..];
+
+    let set = app
+        .submit(
+            path,
+            path,
+            &[("password", PASSWORD), ("password_repeat", PASSWORD)],
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::SEE_OTHER);
+    let login = app
+        .login("forsta.admin@tillvaxtverket.example", PASSWORD)
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER, "{}", login.plain());
+    let role: Role = sqlx::query_scalar(
+        "SELECT role FROM users WHERE email = 'forsta.admin@tillvaxtverket.example'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("user");
+    assert_eq!(role, Role::Admin);
+    assert_eq!(app.audit_count("user_created_by_operator").await, 1);
+
+    let again = run(digikoord(&[("DATABASE_URL", &app.db_url)]).args([
+        "admin",
+        "create",
+        "--email",
+        "forsta.admin@tillvaxtverket.example",
+        "--name",
+        "Någon annan",
+    ]))
+    .await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("exists already"),
+        "{}",
+        stderr(&again)
+    );
+    let bad = run(digikoord(&[("DATABASE_URL", &app.db_url)]).args([
+        "admin",
+        "create",
+        "--email",
+        "inte-en-adress",
+        "--name",
+        "X",
+    ]))
+    .await;
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--email"));
+}
+
+/// Every table's rows, as one digest per table.
+async fn digests(db: &sqlx::PgPool) -> Vec<(String, i64, String)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(db)
+    .await
+    .expect("tables");
+    let mut out = Vec::new();
+    for table in tables {
+        let (rows, digest): (i64, Option<String>) = sqlx::query_as(&format!(
+            "SELECT count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM {table} t"
+        ))
+        .fetch_one(db)
+        .await
+        .expect("digest");
+        out.push((table, rows, digest.unwrap_or_default()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_backup_restored_into_an_empty_database_gives_back_every_row() {
+    let app = TestApp::spawn().await;
+    digikoord::seed::demo(&app.db).await.expect("demo data");
+    let admin: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("an admin");
+    sqlx::query(
+        "INSERT INTO summary_exports (id, year, format, filename, sha256, size, bytes, created_by, submitted_at, submitted_by)
+         VALUES (gen_random_uuid(), 2025, 'csv', 'sammanstallning.csv', encode(sha256('a;b'), 'hex'), 3, 'a;b', $1, now(), $1)",
+    )
+    .bind(admin)
+    .execute(&app.db)
+    .await
+    .expect("a submitted export");
+    let before = digests(&app.db).await;
+    assert!(before.iter().any(|(t, n, _)| t == "audit_log" && *n > 0));
+
+    let dir = scratch_dir("backup");
+    let file = dir.join("digikoord.dump");
+    let file_arg = file.to_str().expect("path");
+    let out = run(digikoord(&[("DATABASE_URL", &app.db_url)]).args(["backup", file_arg])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let target = empty_database().await;
+    let out = run(digikoord(&[("DATABASE_URL", &target)]).args(["restore", file_arg])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let restored = db::connect(&target, 2).await.expect("connect");
+    assert_eq!(digests(&restored).await, before);
+
+    // The restored database is served as before: the server's role is granted again.
+    let server = db::server_pool(&target, 1).expect("pool");
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&server)
+        .await
+        .expect("the server's role reads");
+    assert!(users > 0);
+
+    // A database with something in it is never overwritten.
+    let refused = run(digikoord(&[("DATABASE_URL", &target)]).args(["restore", file_arg])).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("not empty"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(digests(&restored).await, before);
+}
+
+#[tokio::test]
+async fn the_server_role_cannot_change_the_schema_the_audit_log_or_kept_exports() {
+    let app = TestApp::spawn().await;
+    let server = db::server_pool(&app.db_url, 1).expect("pool");
+    for sql in [
+        "UPDATE audit_log SET action = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "UPDATE summary_exports SET filename = 'x'",
+        "DELETE FROM summary_exports",
+        "TRUNCATE summary_exports",
+        "CREATE TABLE intruder (id int)",
+        "ALTER TABLE users ADD COLUMN intruder int",
+        "DROP TABLE sessions",
+        "DELETE FROM _sqlx_migrations",
+    ] {
+        let err = sqlx::query(sql).execute(&server).await.expect_err(sql);
+        let code = err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .map(|c| c.to_string());
+        assert_eq!(code.as_deref(), Some("42501"), "{sql}: {err}");
+    }
+    // What it must do, it can.
+    sqlx::query("INSERT INTO audit_log (action, entity, entity_id) VALUES ('test', 'test', 'x')")
+        .execute(&server)
+        .await
+        .expect("append to the audit log");
+    let role: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&server)
+        .await
+        .expect("role");
+    assert_eq!(role, "digikoord_app");
+}
+
+#[tokio::test]
+async fn demo_accounts_are_not_served_on_a_public_address_unless_asked_for() {
+    let dir = scratch_dir("demo-refused");
+    let data = dir.join("data");
+    let out = run(digikoord(&[
+        ("LISTEN_ADDR", "0.0.0.0:0"),
+        ("DATA_DIR", data.to_str().expect("path")),
+    ])
+    .arg("serve"))
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let message = stderr(&out);
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(message.contains("DEMO"), "{message}");
+    assert!(!data.exists(), "refused before anything was started");
+}
+
+#[tokio::test]
+async fn starting_without_demo_deactivates_the_demo_accounts() {
+    let app = TestApp::spawn().await;
+    digikoord::seed::demo_users(&app.db)
+        .await
+        .expect("demo users");
+    let active = "SELECT count(*) FROM users WHERE demo AND active";
+    let before: i64 = sqlx::query_scalar(active)
+        .fetch_one(&app.db)
+        .await
+        .expect("n");
+    assert!(before > 20);
+
+    let dir = scratch_dir("demo-off");
+    let mut server = Server::start(&dir, &[("DATABASE_URL", &app.db_url)]);
+    server
+        .wait_for(StatusCode::OK, Duration::from_secs(60))
+        .await;
+    server.stop();
+
+    let after: i64 = sqlx::query_scalar(active)
+        .fetch_one(&app.db)
+        .await
+        .expect("n");
+    assert_eq!(after, 0);
+    let login = app
+        .login("admin@digikoord.example", digikoord::seed::DEMO_PASSWORD)
+        .await;
+    assert_eq!(login.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.audit_count("demo.users_deactivated").await, 1);
+}
+
+#[tokio::test]
+async fn the_server_heals_when_its_private_postgresql_is_killed() {
+    let dir = scratch_dir("heal");
+    let data = dir.join("data");
+    let mut server = Server::start(
+        &dir,
+        &[
+            ("DATA_DIR", data.to_str().expect("path")),
+            ("DEMO", "false"),
+        ],
+    );
+    server
+        .wait_for(StatusCode::OK, Duration::from_secs(120))
+        .await;
+
+    // Run from a directory without the sources: the stylesheet is in the binary.
+    let css = reqwest::get(format!("{}/static/style.css", server.url))
+        .await
+        .expect("GET");
+    assert_eq!(css.status(), StatusCode::OK);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
+
+    let pidfile = std::fs::read_to_string(data.join("postgres/postmaster.pid")).expect("pid");
+    let pid: i32 = pidfile
+        .lines()
+        .next()
+        .expect("line")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: the postmaster of the cluster this test made.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+
+    // Every answer meanwhile comes promptly (health_of allows 5 s), and within 30 s the
+    // server serves again on its own.
+    server
+        .wait_for(StatusCode::OK, Duration::from_secs(30))
+        .await;
+    let new_pid = std::fs::read_to_string(data.join("postgres/postmaster.pid")).expect("pid");
+    assert_ne!(new_pid.lines().next(), Some(pid.to_string().as_str()));
+    server.stop();
+    let stopped = std::fs::read_to_string(data.join("postgres/postmaster.pid")).is_err();
+    assert!(stopped, "the private PostgreSQL stops with the server");
+}
+
+#[tokio::test]
+async fn with_database_url_the_server_says_503_while_the_database_is_away_and_reconnects() {
+    let dir = scratch_dir("reconnect");
+    let pg_dir = dir.join("pg");
+    let mut pg = PrivatePostgres::start(&pg_dir, Durability::Throwaway).expect("postgres");
+    pg.wait_until_ready().await.expect("ready");
+    let url = pg.url("postgres");
+    let mut server = Server::start(&dir, &[("DATABASE_URL", &url)]);
+    server
+        .wait_for(StatusCode::OK, Duration::from_secs(60))
+        .await;
+
+    // A logged-in coordinator's browser.
+    let owner = db::connect(&url, 1).await.expect("owner");
+    let browser = TestApp {
+        addr: server
+            .url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("addr"),
+        db: owner.clone(),
+        db_url: url.clone(),
+        client: TestApp::new_client(),
+    };
+    browser
+        .login_as(Role::Coordinator, Some("Region Skåne"))
+        .await;
+    owner.close().await;
+
+    pg.stop();
+    assert_eq!(server.health().await, StatusCode::SERVICE_UNAVAILABLE);
+    let start = browser.get("/").await;
+    assert_eq!(start.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        start.text.contains("tillfälligt otillgänglig"),
+        "{}",
+        start.plain()
+    );
+
+    let mut pg = PrivatePostgres::start(&pg_dir, Durability::Throwaway).expect("postgres again");
+    pg.wait_until_ready().await.expect("ready again");
+    assert_eq!(pg.url("postgres"), url, "the same address as before");
+    server
+        .wait_for(StatusCode::OK, Duration::from_secs(30))
+        .await;
+    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+    server.stop();
+    pg.stop();
+}
+
+#[tokio::test]
+async fn static_files_are_embedded_and_cached_by_their_etag() {
+    let app = TestApp::spawn().await;
+    let css = app
+        .client
+        .get(app.url("/static/style.css"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(css.status(), StatusCode::OK);
+    let headers = css.headers().clone();
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .expect("cc")
+            .contains("max-age")
+    );
+    let etag = headers["etag"].clone();
+    assert!(!css.text().await.expect("css").is_empty());
+    let again = app
+        .client
+        .get(app.url("/static/style.css"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let missing = app
+        .client
+        .get(app.url("/static/nope.css"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
