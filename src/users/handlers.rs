@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     db::{self, LINK_VALID_HOURS, User},
-    model::UserForm,
+    model::{RoleChange, UserForm},
 };
 use crate::{
     AppState, audit,
@@ -27,14 +27,17 @@ use crate::{
 struct ListPage {
     ctx: Ctx,
     users: Vec<User>,
+    pending_grants: i64,
 }
 
 pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require_admin()?;
     let users = db::all(&state.db).await?;
+    let pending_grants = db::count_pending_grants(&state.db).await?;
     render(&ListPage {
         ctx: user.ctx,
         users,
+        pending_grants,
     })
 }
 
@@ -81,7 +84,7 @@ pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Resul
 }
 
 fn email_taken(e: &sqlx::Error) -> Option<FormErrors> {
-    (violated_constraint(e) == Some("users_email_key")).then(|| {
+    db::email_is_taken(e).then(|| {
         let mut errors = FormErrors::default();
         errors.add(
             "email",
@@ -105,7 +108,9 @@ pub async fn create(
         }
     };
     let mut tx = state.db.begin().await?;
-    let id = match db::insert(&mut tx, &valid, true).await {
+    // A staff account stays shut until a second administrator confirms its role.
+    let needs_confirmation = RoleChange::of(None, None, valid.role) == RoleChange::Ask;
+    let id = match db::insert(&mut tx, &valid, !needs_confirmation).await {
         Ok(id) => id,
         Err(e) => {
             let errors = email_taken(&e).ok_or(AppError::from(e))?;
@@ -124,16 +129,58 @@ pub async fn create(
         Some(json!(created)),
     )
     .await?;
+    if needs_confirmation {
+        request_role(&mut tx, &admin, id, valid.role, None).await?;
+    }
+    let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     let mut ctx = admin.ctx;
-    ctx.flash = Some(format!(
-        "Användaren {} är skapad. Ge personen länken nedan så att hen kan välja lösenord. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
-        created.name
-    ));
+    ctx.flash = Some(if needs_confirmation {
+        format!(
+            "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas. Ge personen länken nedan så att hen kan välja lösenord när rollen är bekräftad. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
+            created.name,
+            valid.role.label()
+        )
+    } else {
+        format!(
+            "Användaren {} är skapad. Ge personen länken nedan så att hen kan välja lösenord. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
+            created.name
+        )
+    });
     let mut page = FormPage::new(ctx, None, form_of(&created), organisations);
     page.user = Some(created);
     page.link = Some(link);
     render(&page)
+}
+
+/// Asks a second administrator to confirm a staff role, with its audit record.
+async fn request_role(
+    conn: &mut sqlx::PgConnection,
+    admin: &CurrentUser,
+    user_id: Uuid,
+    role: Role,
+    from_role: Option<Role>,
+) -> Result<()> {
+    let id = db::request_grant(conn, user_id, role, from_role, admin.id())
+        .await
+        .map_err(|e| {
+            if violated_constraint(&e) == Some("role_grants_one_pending") {
+                AppError::Conflict("En annan administratör begärde en roll för användaren samtidigt. Ladda om sidan för att se hur den står nu.".into())
+            } else {
+                e.into()
+            }
+        })?;
+    let grant = db::grant(conn, id).await?.ok_or(AppError::NotFound)?;
+    db::record(
+        conn,
+        Some(admin.id()),
+        "role_grant_requested",
+        user_id,
+        None,
+        Some(json!(grant)),
+    )
+    .await?;
+    Ok(())
 }
 
 fn form_of(u: &User) -> UserForm {
@@ -177,18 +224,31 @@ pub async fn update(
     let before = db::find_for_update(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let mut asked = None;
     let errors = match form.validate(&organisations) {
         Ok(valid) => {
+            let change = RoleChange::of(before.role_in_force(), before.pending_role, valid.role);
+            let mut e = FormErrors::default();
             if id == admin.id() && valid.role != Role::Admin {
-                let mut e = FormErrors::default();
                 e.add("role", "Du kan inte ta bort din egen administratörsroll.");
-                e
+            } else if let RoleChange::OtherPending(waiting) = change {
+                e.add(
+                    "role",
+                    format!(
+                        "Rollen {} väntar redan på bekräftelse. Den måste bekräftas, nekas eller dras tillbaka under Behörigheter innan rollen kan ändras igen.",
+                        waiting.label().to_lowercase()
+                    ),
+                );
             } else {
-                match db::update(&mut tx, id, &valid, true).await {
-                    Ok(()) => FormErrors::default(),
-                    Err(e) => email_taken(&e).ok_or(AppError::from(e))?,
+                // Until a second administrator confirms, the role in force stays.
+                let with_role = change == RoleChange::Now;
+                match db::update(&mut tx, id, &valid, with_role).await {
+                    Ok(()) if change == RoleChange::Ask => asked = Some(valid.role),
+                    Ok(()) => {}
+                    Err(err) => e = email_taken(&err).ok_or(AppError::from(err))?,
                 }
             }
+            e
         }
         Err(e) => e,
     };
@@ -206,12 +266,24 @@ pub async fn update(
         Some(json!(after)),
     )
     .await?;
+    if let Some(role) = asked {
+        request_role(&mut tx, &admin, id, role, before.role_in_force()).await?;
+    }
     tx.commit().await?;
-    Ok(redirect_with_flash(
-        "/admin/anvandare",
-        &format!("Ändringarna för {} är sparade.", after.name),
-    ))
+    let message = match asked {
+        Some(role) => format!(
+            "Ändringarna för {} är sparade. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess har {} kvar sin nuvarande roll.",
+            after.name,
+            role.label().to_lowercase(),
+            after.name
+        ),
+        None => format!("Ändringarna för {} är sparade.", after.name),
+    };
+    Ok(redirect_with_flash("/admin/anvandare", &message))
 }
+
+/// Said when an account whose role is not confirmed would be let in.
+const ROLE_NOT_CONFIRMED: &str = "Kontot kan inte aktiveras förrän en annan administratör har bekräftat rollen under Behörigheter. Är rollen nekad kan du begära den på nytt genom att spara användaren med rollen, eller ge kontot rollen regional koordinator.";
 
 async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: bool) -> Result<User> {
     if id == admin.id() && !active {
@@ -220,8 +292,21 @@ async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: boo
         ));
     }
     let mut tx = state.db.begin().await?;
-    let before = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    db::set_active(&mut tx, id, active).await?;
+    let before = db::find_for_update(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if active && !before.role_confirmed {
+        return Err(AppError::Refused(ROLE_NOT_CONFIRMED.into()));
+    }
+    if let Err(e) = db::set_active(&mut tx, id, active).await {
+        return Err(
+            if violated_constraint(&e) == Some("users_staff_account_confirmed") {
+                AppError::Refused(ROLE_NOT_CONFIRMED.into())
+            } else {
+                e.into()
+            },
+        );
+    }
     if !active {
         // Thrown out at once: every session of the user ends now.
         session::end_all_for_user(&mut tx, id).await?;
@@ -279,6 +364,11 @@ pub async fn new_link(
     let organisations = organisations(&state.db).await?;
     let mut tx = state.db.begin().await?;
     let user = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !user.role_confirmed {
+        return Err(AppError::BadRequest(
+            "Kontot väntar på att en annan administratör bekräftar rollen. Skapa en ny länk när rollen är bekräftad.".into(),
+        ));
+    }
     if !user.active {
         return Err(AppError::BadRequest(
             "Aktivera användaren innan du skapar en lösenordslänk.".into(),

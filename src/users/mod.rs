@@ -1,8 +1,12 @@
 //! The administrator's user management: create (with a one-time link to set a
-//! password), change role and organisation, deactivate and reactivate; and the
-//! audit log page.
+//! password), change role and organisation, deactivate and reactivate; the staff
+//! roles that wait for a second administrator; and the audit log page.
+//!
+//! A staff role (case officer, approver, administrator) takes effect only when a
+//! second administrator confirms it (`role_grants`); a coordinator's at once.
 
 pub mod db;
+mod grants;
 mod handlers;
 pub mod model;
 
@@ -13,7 +17,7 @@ use axum::{
 
 use crate::AppState;
 
-pub use db::create_password_link;
+pub use db::{FirstAdministratorError, create_first_administrator, create_password_link};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,5 +39,8 @@ pub fn router() -> Router<AppState> {
             "/admin/anvandare/{id}/losenordslank",
             post(handlers::new_link),
         )
+        .route("/admin/behorigheter", get(grants::list))
+        .route("/admin/behorigheter/{id}/bekrafta", post(grants::confirm))
+        .route("/admin/behorigheter/{id}/neka", post(grants::refuse))
         .route("/admin/logg", get(handlers::audit_log))
 }
