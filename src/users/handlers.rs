@@ -270,14 +270,19 @@ pub async fn update(
         request_role(&mut tx, &admin, id, role, before.role_in_force()).await?;
     }
     tx.commit().await?;
-    let message = match asked {
-        Some(role) => format!(
+    let message = match (asked, before.role_in_force()) {
+        (Some(role), Some(_)) => format!(
             "Ändringarna för {} är sparade. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess har {} kvar sin nuvarande roll.",
             after.name,
             role.label().to_lowercase(),
             after.name
         ),
-        None => format!("Ändringarna för {} är sparade.", after.name),
+        (Some(role), None) => format!(
+            "Ändringarna för {} är sparade. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas.",
+            after.name,
+            role.label().to_lowercase()
+        ),
+        (None, _) => format!("Ändringarna för {} är sparade.", after.name),
     };
     Ok(redirect_with_flash("/admin/anvandare", &message))
 }
