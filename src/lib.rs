@@ -24,7 +24,7 @@ mod start;
 pub mod summary;
 pub mod telemetry;
 pub mod thread;
-mod users;
+pub mod users;
 pub mod web;
 
 use std::{sync::Arc, time::Duration};

@@ -602,12 +602,23 @@ async fn the_one_who_prepared_a_payout_can_never_approve_it() {
     );
     let payout = live_payout(&app, id).await;
 
-    // The case officer becomes an approver (an administrator changed the role).
+    // The case officer becomes an approver (two administrators changed the role; here the
+    // confirmed grant and the role are written straight, in one transaction, as the schema wants).
+    let mut tx = app.db.begin().await.expect("begin");
+    sqlx::query(
+        "INSERT INTO role_grants (user_id, role, from_role, state, confirmed_at)
+         VALUES ($1, 'approver', 'case_officer', 'confirmed', now())",
+    )
+    .bind(p.officer_id)
+    .execute(&mut *tx)
+    .await
+    .expect("grant");
     sqlx::query("UPDATE users SET role = 'approver' WHERE id = $1")
         .bind(p.officer_id)
-        .execute(&app.db)
+        .execute(&mut *tx)
         .await
         .expect("role change");
+    tx.commit().await.expect("commit");
     let page = p.officer.get(&format!("/rekvisitioner/{id}")).await;
     assert!(page.select(".refusal")[0].contains("en annan person måste attestera"));
     let refused = approve_payout(&p.officer, id, payout).await;

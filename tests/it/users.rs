@@ -1,7 +1,8 @@
 use digikoord::auth::Role;
 use reqwest::StatusCode;
+use uuid::Uuid;
 
-use crate::TestApp;
+use crate::{Page, TestApp};
 
 async fn org_id(app: &TestApp, name: &str) -> String {
     let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
@@ -154,32 +155,682 @@ async fn a_deactivated_user_is_thrown_out_at_once() {
 }
 
 #[tokio::test]
-async fn an_admin_changes_a_users_role_and_organisation() {
+async fn an_admin_moves_a_coordinator_to_another_organisation_at_once() {
     let app = TestApp::spawn().await;
     app.login_as(Role::Admin, None).await;
     let id = app
         .create_user(Role::Coordinator, Some("Region Skåne"))
         .await;
+    let halland = org_id(&app, "Region Halland").await;
     let path = format!("/admin/anvandare/{id}");
     let done = app
         .submit(
             &path,
             &path,
             &[
-                ("name", "Ny handläggare"),
-                ("email", "ny@tillvaxtverket.se"),
-                ("role", "case_officer"),
-                ("organisation_id", ""),
+                ("name", "Ny koordinator"),
+                ("email", "ny@regionhalland.se"),
+                ("role", "coordinator"),
+                ("organisation_id", &halland),
             ],
         )
         .await;
     assert_eq!(done.location.as_deref(), Some("/admin/anvandare"));
-    let (role, org): (Role, Option<uuid::Uuid>) =
+    let (role, org, email): (Role, Option<Uuid>, String) =
+        sqlx::query_as("SELECT role, organisation_id, email FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("user");
+    assert_eq!(role, Role::Coordinator);
+    assert_eq!(org.map(|o| o.to_string()), Some(halland));
+    assert_eq!(email, "ny@regionhalland.se");
+    assert_eq!(pending_grants(&app).await, 0, "nothing to confirm");
+}
+
+// Four eyes on staff roles: one administrator asks, another confirms.
+
+/// The user's id by e-mail address.
+async fn user_id(app: &TestApp, email: &str) -> Uuid {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = lower(btrim($1))")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .expect("user")
+}
+
+/// The request waiting for the user's role.
+async fn pending_grant(app: &TestApp, user: Uuid) -> i64 {
+    sqlx::query_scalar("SELECT id FROM role_grants WHERE user_id = $1 AND state = 'pending'")
+        .bind(user)
+        .fetch_one(&app.db)
+        .await
+        .expect("a pending grant")
+}
+
+async fn pending_grants(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM role_grants WHERE state = 'pending'")
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+async fn role_and_active(app: &TestApp, user: Uuid) -> (Role, bool) {
+    sqlx::query_as("SELECT role, active FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_one(&app.db)
+        .await
+        .expect("user")
+}
+
+/// Creates a staff user on the administrator's form; returns its id and the page shown.
+async fn create_staff(app: &TestApp, name: &str, email: &str, role: Role) -> (Uuid, Page) {
+    let page = app
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("name", name),
+                ("email", email),
+                ("role", role.key()),
+                ("organisation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    (user_id(app, email).await, page)
+}
+
+/// Presses a button on the roles page, as the administrator in this browser.
+async fn decide(admin: &TestApp, grant: i64, action: &str) -> Page {
+    admin
+        .submit(
+            "/admin/behorigheter",
+            &format!("/admin/behorigheter/{grant}/{action}"),
+            &[],
+        )
+        .await
+}
+
+fn link_path(page: &Page) -> String {
+    page.attr("#link", "value")
+        .expect("the link is shown on screen")
+        .strip_prefix("http://localhost:3000")
+        .expect("link on the public URL")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms_the_role() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin, None).await;
+    let (id, created) = create_staff(
+        &app,
+        "Kim Handläggare",
+        "Kim.Handlaggare@Tillvaxtverket.se",
+        Role::CaseOfficer,
+    )
+    .await;
+    assert!(
+        created.select(".flash")[0].contains(
+            "Rollen Handläggare gäller först när en annan administratör har bekräftat den"
+        )
+    );
+    assert_eq!(
+        created.select("strong.status"),
+        vec!["Väntar på bekräftelse"]
+    );
+    let link = link_path(&created);
+
+    // Not yet in force: the account is shut, even with a password, and its link does not open.
+    assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, false));
+    let person = app.other_browser();
+    assert_eq!(person.get(&link).await.status, StatusCode::NOT_FOUND);
+    let hash = digikoord::auth::password::hash(crate::PASSWORD.into())
+        .await
+        .expect("hash");
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id)
+        .bind(hash)
+        .execute(&app.db)
+        .await
+        .expect("password");
+    let refused = person
+        .login("kim.handlaggare@tillvaxtverket.se", crate::PASSWORD)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        person
+            .get("/handlaggning/rekvisitioner")
+            .await
+            .location
+            .as_deref(),
+        Some("/logga-in")
+    );
+    let list = app.get("/admin/anvandare").await;
+    assert!(list.select("#pending-grants")[0].contains("En roll väntar på bekräftelse"));
+    assert!(
+        list.text
+            .contains("Begärd: Handläggare (väntar på bekräftelse)")
+    );
+
+    // The one who asked sees the request waiting, without a button to confirm it…
+    let grant = pending_grant(&app, id).await;
+    let row = format!("#begaran-{grant}");
+    let own = app.get("/admin/behorigheter").await;
+    assert_eq!(
+        own.select(&format!("{row} .waiting")),
+        vec!["Du har begärt rollen. Den väntar på bekräftelse av en annan administratör."]
+    );
+    assert!(own.select(&format!("{row} button.confirm")).is_empty());
+    // …and is refused when confirming it anyway.
+    let self_confirmed = decide(&app, grant, "bekrafta").await;
+    assert_eq!(self_confirmed.status, StatusCode::FORBIDDEN);
+    assert!(
+        self_confirmed
+            .text
+            .contains("En annan administratör måste bekräfta den")
+    );
+    assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, false));
+    assert_eq!(app.audit_count("role_grant_confirmed").await, 0);
+
+    // A second administrator sees who asked, and confirms.
+    let second = app.other_browser();
+    let second_id = second.login_as(Role::Admin, None).await;
+    let theirs = second.get("/admin/behorigheter").await;
+    assert_eq!(
+        theirs.select(&format!("{row} .requested-role")),
+        vec!["Handläggare"]
+    );
+    assert_eq!(
+        theirs.select(&format!("{row} .requested-by")),
+        vec!["Test Administratör"]
+    );
+    assert_eq!(theirs.select(&format!("{row} button.confirm")).len(), 1);
+    let confirmed = decide(&second, grant, "bekrafta").await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+    let after = second.follow(confirmed).await;
+    assert_eq!(
+        after.select(".flash"),
+        vec!["Rollen handläggare för Kim Handläggare är bekräftad och gäller från och med nu."]
+    );
+    assert!(after.select(&row).is_empty(), "no longer waiting");
+    assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, true));
+
+    // Now the link opens and the case officer works as one.
+    assert_eq!(person.get(&link).await.status, StatusCode::OK);
+    let set = person
+        .submit(
+            &link,
+            &link,
+            &[
+                ("password", "handläggarens eget lösenord"),
+                ("password_repeat", "handläggarens eget lösenord"),
+            ],
+        )
+        .await;
+    assert_eq!(set.location.as_deref(), Some("/logga-in"));
+    person
+        .login(
+            "kim.handlaggare@tillvaxtverket.se",
+            "handläggarens eget lösenord",
+        )
+        .await;
+    assert_eq!(
+        person.get("/handlaggning/rekvisitioner").await.status,
+        StatusCode::OK
+    );
+
+    assert_eq!(app.audit_count("user_created").await, 1);
+    assert_eq!(app.audit_count("role_grant_requested").await, 1);
+    let (actor, after): (Uuid, serde_json::Value) = sqlx::query_as(
+        "SELECT actor_user_id, after FROM audit_log WHERE action = 'role_grant_confirmed'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    assert_eq!(actor, second_id);
+    assert_eq!(after["user"]["role"], "case_officer");
+    assert_eq!(after["user"]["active"], true);
+    assert_eq!(after["role_grant"]["state"], "confirmed");
+}
+
+#[tokio::test]
+async fn a_coordinator_made_approver_keeps_the_coordinators_role_until_it_is_confirmed() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin, None).await;
+    let coordinator = app.other_browser();
+    let id = coordinator
+        .login_as(Role::Coordinator, Some("Region Skåne"))
+        .await;
+    let email = app.email_of(id).await;
+    let path = format!("/admin/anvandare/{id}");
+    let approver = [
+        ("name", "Test Regional koordinator"),
+        ("email", email.as_str()),
+        ("role", "approver"),
+        ("organisation_id", ""),
+    ];
+    let asked = app.submit(&path, &path, &approver).await;
+    assert_eq!(asked.location.as_deref(), Some("/admin/anvandare"));
+    assert!(
+        app.follow(asked).await.select(".flash")[0]
+            .contains("Rollen attestant gäller först när en annan administratör har bekräftat den")
+    );
+
+    // The old role holds, in the database and in the coordinator's session.
+    let (role, org): (Role, Option<Uuid>) =
         sqlx::query_as("SELECT role, organisation_id FROM users WHERE id = $1")
             .bind(id)
             .fetch_one(&app.db)
             .await
             .expect("user");
-    assert_eq!(role, Role::CaseOfficer);
-    assert_eq!(org, None);
+    assert_eq!(role, Role::Coordinator);
+    assert!(org.is_some());
+    assert_eq!(
+        coordinator.get("/attest").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        coordinator.get("/").await.select("h1"),
+        vec!["Region Skåne: programår 2025".to_string()]
+    );
+    let form = app.get(&path).await;
+    assert!(
+        form.select("#pending-role")[0].contains("Till dess gäller rollen regional koordinator")
+    );
+
+    // Saving the same request again changes nothing; asking for another role must wait.
+    let again = app.submit(&path, &path, &approver).await;
+    assert_eq!(again.location.as_deref(), Some("/admin/anvandare"));
+    let other = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Test Regional koordinator"),
+                ("email", email.as_str()),
+                ("role", "admin"),
+                ("organisation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        other.select("#role-error")[0].contains("Rollen attestant väntar redan på bekräftelse")
+    );
+    assert_eq!(
+        other.attr("input[name=role][checked]", "value").as_deref(),
+        Some("admin")
+    );
+    assert_eq!(app.audit_count("role_grant_requested").await, 1);
+
+    let second = app.other_browser();
+    second.login_as(Role::Admin, None).await;
+    let grant = pending_grant(&app, id).await;
+    assert_eq!(
+        decide(&second, grant, "bekrafta").await.status,
+        StatusCode::SEE_OTHER
+    );
+    // The coordinator's very next request is an approver's.
+    assert_eq!(coordinator.get("/attest").await.status, StatusCode::OK);
+    let (role, org): (Role, Option<Uuid>) =
+        sqlx::query_as("SELECT role, organisation_id FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("user");
+    assert_eq!((role, org), (Role::Approver, None));
+}
+
+#[tokio::test]
+async fn a_refused_role_is_never_in_force_and_can_be_asked_for_again_or_withdrawn() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin, None).await;
+    let (id, created) = create_staff(
+        &app,
+        "Alex Attest",
+        "alex@tillvaxtverket.se",
+        Role::Approver,
+    )
+    .await;
+    let link = link_path(&created);
+    let grant = pending_grant(&app, id).await;
+
+    let second = app.other_browser();
+    second.login_as(Role::Admin, None).await;
+    let refused = decide(&second, grant, "neka").await;
+    assert_eq!(refused.location.as_deref(), Some("/admin/behorigheter"));
+    let after = second.follow(refused).await;
+    assert!(after.select(".flash")[0].contains("Rollen attestant för Alex Attest är nekad"));
+    assert!(
+        after
+            .select(".grants-decided td")
+            .contains(&"Nekad".to_string())
+    );
+    assert_eq!(role_and_active(&app, id).await, (Role::Approver, false));
+    assert_eq!(app.audit_count("role_grant_refused").await, 1);
+
+    // The account stays shut: no link, no reactivation, shown as refused.
+    assert_eq!(
+        app.other_browser().get(&link).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let path = format!("/admin/anvandare/{id}");
+    let form = app.get(&path).await;
+    assert_eq!(form.select("strong.status"), vec!["Rollen nekad"]);
+    assert!(form.select("form[action$=aktivera]").is_empty());
+    let activated = app.submit(&path, &format!("{path}/aktivera"), &[]).await;
+    assert_eq!(activated.status, StatusCode::FORBIDDEN);
+    assert!(
+        activated.text.contains(
+            "Kontot kan inte aktiveras förrän en annan administratör har bekräftat rollen"
+        )
+    );
+    assert_eq!(role_and_active(&app, id).await, (Role::Approver, false));
+    // A decided request is decided once.
+    assert_eq!(
+        decide(&app, grant, "bekrafta").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        decide(&second, grant, "bekrafta").await.status,
+        StatusCode::CONFLICT
+    );
+
+    // Saving the account with the role asks again; the one who asked may withdraw it.
+    let again = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Alex Attest"),
+                ("email", "alex@tillvaxtverket.se"),
+                ("role", "approver"),
+                ("organisation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(again.location.as_deref(), Some("/admin/anvandare"));
+    let retry = pending_grant(&app, id).await;
+    assert_ne!(retry, grant);
+    let own = app.get("/admin/behorigheter").await;
+    assert_eq!(
+        own.select(&format!("#begaran-{retry} button.refuse")),
+        vec!["Dra tillbaka rollen Attestant för Alex Attest"]
+    );
+    let withdrawn = decide(&app, retry, "neka").await;
+    assert!(app.follow(withdrawn).await.select(".flash")[0].contains("tillbakadragen"));
+    assert_eq!(pending_grants(&app).await, 0);
+    assert_eq!(app.audit_count("role_grant_withdrawn").await, 1);
+    assert_eq!(role_and_active(&app, id).await, (Role::Approver, false));
+}
+
+#[tokio::test]
+async fn lowering_a_staff_member_to_coordinator_takes_effect_at_once() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin, None).await;
+    let approver = app.other_browser();
+    let id = approver.login_as(Role::Approver, None).await;
+    assert_eq!(approver.get("/attest").await.status, StatusCode::OK);
+    let email = app.email_of(id).await;
+    let org = org_id(&app, "Region Gävleborg").await;
+    let path = format!("/admin/anvandare/{id}");
+    let done = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Tidigare attestant"),
+                ("email", email.as_str()),
+                ("role", "coordinator"),
+                ("organisation_id", &org),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/admin/anvandare"));
+    assert_eq!(role_and_active(&app, id).await, (Role::Coordinator, true));
+    assert_eq!(approver.get("/attest").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(pending_grants(&app).await, 0);
+}
+
+#[tokio::test]
+async fn the_database_refuses_a_staff_role_without_a_second_administrators_confirmation() {
+    let app = TestApp::spawn().await;
+    let first = app.login_as(Role::Admin, None).await;
+    let (id, _) = create_staff(&app, "Sam Staff", "sam@tillvaxtverket.se", Role::Approver).await;
+    let grant = pending_grant(&app, id).await;
+    let constraint = |result: Result<sqlx::postgres::PgQueryResult, sqlx::Error>| {
+        result
+            .expect_err("refused by the database")
+            .as_database_error()
+            .and_then(|e| e.constraint().map(str::to_string))
+    };
+    let confirm =
+        "UPDATE role_grants SET state = 'confirmed', confirmed_by = $2, confirmed_at = now()
+                   WHERE id = $1";
+
+    // The one who asked can't confirm, not even straight in SQL.
+    let own = sqlx::query(confirm)
+        .bind(grant)
+        .bind(first)
+        .execute(&app.db)
+        .await;
+    assert_eq!(constraint(own).as_deref(), Some("role_grants_four_eyes"));
+    // Nor can someone who is not an administrator.
+    let case_officer = app.create_user(Role::CaseOfficer, None).await;
+    let by_staff = sqlx::query(confirm)
+        .bind(grant)
+        .bind(case_officer)
+        .execute(&app.db)
+        .await;
+    assert_eq!(
+        constraint(by_staff).as_deref(),
+        Some("role_grants_by_administrators")
+    );
+    // The role is not written, nor the account opened, without a confirmation.
+    let coordinator = app
+        .create_user(Role::Coordinator, Some("Region Uppsala"))
+        .await;
+    let raised =
+        sqlx::query("UPDATE users SET role = 'approver', organisation_id = NULL WHERE id = $1")
+            .bind(coordinator)
+            .execute(&app.db)
+            .await;
+    assert_eq!(
+        constraint(raised).as_deref(),
+        Some("users_staff_role_confirmed")
+    );
+    let opened = sqlx::query("UPDATE users SET active = true WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await;
+    assert_eq!(
+        constraint(opened).as_deref(),
+        Some("users_staff_account_confirmed")
+    );
+
+    // Nobody confirms a role for themself: a second administrator asked to be made case officer.
+    let second = app.other_browser();
+    let second_id = second.login_as(Role::Admin, None).await;
+    let email = app.email_of(second_id).await;
+    let path = format!("/admin/anvandare/{second_id}");
+    let asked = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Test Administratör"),
+                ("email", email.as_str()),
+                ("role", "case_officer"),
+                ("organisation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(asked.location.as_deref(), Some("/admin/anvandare"));
+    let theirs = pending_grant(&app, second_id).await;
+    let page = second.get("/admin/behorigheter").await;
+    assert!(
+        page.select(&format!("#begaran-{theirs} button.confirm"))
+            .is_empty()
+    );
+    assert_eq!(
+        decide(&second, theirs, "bekrafta").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let for_oneself = sqlx::query(confirm)
+        .bind(theirs)
+        .bind(second_id)
+        .execute(&app.db)
+        .await;
+    assert_eq!(
+        constraint(for_oneself).as_deref(),
+        Some("role_grants_not_for_oneself")
+    );
+    // A decided request stays as it was decided.
+    decide(&second, theirs, "neka").await;
+    let changed = sqlx::query("UPDATE role_grants SET state = 'pending', refused_by = NULL, refused_at = NULL WHERE id = $1")
+        .bind(theirs)
+        .execute(&app.db)
+        .await;
+    assert_eq!(
+        constraint(changed).as_deref(),
+        Some("role_grants_decided_once")
+    );
+    let deleted = sqlx::query("DELETE FROM role_grants WHERE id = $1")
+        .bind(theirs)
+        .execute(&app.db)
+        .await;
+    assert_eq!(constraint(deleted).as_deref(), Some("role_grants_kept"));
+    assert_eq!(role_and_active(&app, second_id).await, (Role::Admin, true));
+}
+
+#[tokio::test]
+async fn of_two_confirmations_at_once_one_wins_and_the_other_is_told_it_was_already_handled() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin, None).await;
+    let (id, _) = create_staff(&app, "Robin Roll", "robin@tillvaxtverket.se", Role::Admin).await;
+    let grant = pending_grant(&app, id).await;
+    let b = app.other_browser();
+    b.login_as(Role::Admin, None).await;
+    let c = app.other_browser();
+    c.login_as(Role::Admin, None).await;
+    let action = format!("/admin/behorigheter/{grant}/bekrafta");
+    let b_csrf = b.get("/admin/behorigheter").await.csrf();
+    let c_csrf = c.get("/admin/behorigheter").await.csrf();
+    let b_fields = [("csrf", b_csrf.as_str())];
+    let c_fields = [("csrf", c_csrf.as_str())];
+    let (first, second) = tokio::join!(b.post(&action, &b_fields), c.post(&action, &c_fields));
+    let mut statuses = [first.status, second.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
+    let loser = if first.status == StatusCode::CONFLICT {
+        first
+    } else {
+        second
+    };
+    assert!(loser.text.contains("Begäran har redan hanterats"));
+    assert_eq!(app.audit_count("role_grant_confirmed").await, 1);
+    assert_eq!(role_and_active(&app, id).await, (Role::Admin, true));
+}
+
+#[tokio::test]
+async fn the_roles_page_and_its_buttons_refuse_every_other_role() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Admin, None).await;
+    let (id, _) = create_staff(
+        &app,
+        "Vera Väntar",
+        "vera@tillvaxtverket.se",
+        Role::CaseOfficer,
+    )
+    .await;
+    let grant = pending_grant(&app, id).await;
+    for (role, org) in [
+        (Role::Coordinator, Some("Region Skåne")),
+        (Role::CaseOfficer, None),
+        (Role::Approver, None),
+    ] {
+        let browser = app.other_browser();
+        browser.login_as(role, org).await;
+        let csrf = browser.get("/").await.csrf();
+        assert_eq!(
+            browser.get("/admin/behorigheter").await.status,
+            StatusCode::FORBIDDEN,
+            "{role:?}"
+        );
+        for action in ["bekrafta", "neka"] {
+            let page = browser
+                .post(
+                    &format!("/admin/behorigheter/{grant}/{action}"),
+                    &[("csrf", csrf.as_str())],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} {action}");
+        }
+    }
+    assert_eq!(
+        app.other_browser()
+            .get("/admin/behorigheter")
+            .await
+            .location
+            .as_deref(),
+        Some("/logga-in")
+    );
+    assert_eq!(pending_grant(&app, id).await, grant, "still waiting");
+    assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, false));
+}
+
+#[tokio::test]
+async fn the_operators_first_administrator_needs_no_confirmation_and_gets_a_password_link() {
+    let app = TestApp::spawn().await;
+    let mut tx = app.db.begin().await.expect("begin");
+    let id = digikoord::users::create_first_administrator(
+        &mut tx,
+        " Första.Admin@Tillvaxtverket.se ",
+        "Första Administratören",
+    )
+    .await
+    .expect("created");
+    let link = digikoord::users::create_password_link(&mut tx, "http://localhost:3000", id)
+        .await
+        .expect("link");
+    tx.commit().await.expect("commit");
+    assert_eq!(role_and_active(&app, id).await, (Role::Admin, true));
+    assert_eq!(app.email_of(id).await, "första.admin@tillvaxtverket.se");
+    let (requested_by, state): (Option<Uuid>, String) =
+        sqlx::query_as("SELECT requested_by, state::text FROM role_grants WHERE user_id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("grant");
+    assert_eq!((requested_by, state.as_str()), (None, "confirmed"));
+    let actor: Option<Uuid> =
+        sqlx::query_scalar("SELECT actor_user_id FROM audit_log WHERE action = 'user_created'")
+            .fetch_one(&app.db)
+            .await
+            .expect("audit");
+    assert_eq!(actor, None, "done by the operator");
+    let path = link
+        .strip_prefix("http://localhost:3000")
+        .expect("public URL");
+    assert_eq!(app.get(path).await.status, StatusCode::OK);
+
+    let mut conn = app.db.acquire().await.expect("conn");
+    let invalid =
+        digikoord::users::create_first_administrator(&mut conn, "inte-en-adress", " ").await;
+    assert_eq!(
+        invalid.expect_err("invalid").to_string(),
+        "e-postadress: Ange en giltig e-postadress, till exempel namn@region.se.; namn: Ange namnet."
+    );
+    let taken = digikoord::users::create_first_administrator(
+        &mut conn,
+        "FÖRSTA.admin@tillvaxtverket.se",
+        "Igen",
+    )
+    .await;
+    assert!(matches!(
+        taken,
+        Err(digikoord::users::FirstAdministratorError::EmailTaken)
+    ));
 }

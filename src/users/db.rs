@@ -1,0 +1,424 @@
+//! Reading and writing user accounts, their set-password links and the requests
+//! for staff roles that a second administrator confirms.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::model::{AccountStatus, GrantState, ValidUser, parse_email, parse_name};
+use crate::{
+    audit,
+    auth::{Role, session},
+};
+
+/// How long a set-password link works.
+pub const LINK_VALID_HOURS: i32 = 72;
+
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+    #[sqlx(default)]
+    pub organisation_name: Option<String>,
+    pub active: bool,
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub has_password: bool,
+    /// False for a new staff account whose role waits for confirmation or was refused.
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub role_confirmed: bool,
+    /// The staff role waiting for a second administrator, if any.
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub pending_role: Option<Role>,
+}
+
+impl User {
+    /// The role the user has now; `None` while a new staff account's role is unconfirmed.
+    pub fn role_in_force(&self) -> Option<Role> {
+        self.role_confirmed.then_some(self.role)
+    }
+
+    pub fn status(&self) -> AccountStatus {
+        AccountStatus::of(
+            self.active,
+            self.role_confirmed,
+            self.pending_role,
+            self.has_password,
+        )
+    }
+}
+
+const SELECT_USERS: &str =
+    "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
+        u.active, u.password_hash IS NOT NULL AS has_password,
+        user_role_confirmed(u.id, u.role) AS role_confirmed,
+        (SELECT g.role FROM role_grants g WHERE g.user_id = u.id AND g.state = 'pending') AS pending_role
+    FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id";
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The user, locked until the transaction ends: for a change decided from what it was.
+pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
+    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $1 FOR UPDATE OF u"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn all(db: &PgPool) -> sqlx::Result<Vec<User>> {
+    sqlx::query_as(&format!(
+        "{SELECT_USERS} ORDER BY u.active DESC, u.role, o.name NULLS FIRST, u.name"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// Inserts a new user; `users_email_key` tells that the address is taken.
+pub async fn insert(conn: &mut PgConnection, user: &ValidUser, active: bool) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO users (id, email, name, role, organisation_id, active)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(user.role)
+    .bind(user.organisation_id)
+    .bind(active)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Saves the e-mail address and name, and the role and organisation when given.
+pub async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user: &ValidUser,
+    with_role: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE users SET email = $2, name = $3,
+             role = CASE WHEN $6 THEN $4 ELSE role END,
+             organisation_id = CASE WHEN $6 THEN $5 ELSE organisation_id END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&user.email)
+    .bind(&user.name)
+    .bind(user.role)
+    .bind(user.organisation_id)
+    .bind(with_role)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_active(conn: &mut PgConnection, id: Uuid, active: bool) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET active = $2 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Creates a one-time set-password link for the user; returns the link to show.
+pub async fn create_password_link(
+    conn: &mut PgConnection,
+    public_url: &str,
+    user_id: Uuid,
+) -> sqlx::Result<String> {
+    let token = session::random_token();
+    sqlx::query(
+        "UPDATE password_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO password_tokens (token_hash, user_id, expires_at)
+         VALUES ($1, $2, now() + make_interval(hours => $3))",
+    )
+    .bind(session::hash_token(&token))
+    .bind(user_id)
+    .bind(LINK_VALID_HOURS)
+    .execute(conn)
+    .await?;
+    Ok(format!("{public_url}/losenord/{token}"))
+}
+
+/// Records a change to a user account in the audit log.
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: Option<Uuid>,
+    action: &str,
+    user_id: Uuid,
+    before: Option<&User>,
+    after: Option<Value>,
+) -> sqlx::Result<()> {
+    audit::record(
+        conn,
+        audit::Entry {
+            actor,
+            action,
+            entity: "user",
+            entity_id: user_id.to_string(),
+            before: before.map(|u| json!(u)),
+            after,
+        },
+    )
+    .await
+}
+
+/// A request for a staff role, with the names the pages show.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct Grant {
+    pub id: i64,
+    pub user_id: Uuid,
+    #[serde(skip)]
+    pub user_name: String,
+    #[serde(skip)]
+    pub user_email: String,
+    pub role: Role,
+    pub from_role: Option<Role>,
+    pub state: GrantState,
+    pub requested_by: Option<Uuid>,
+    #[serde(skip)]
+    pub requested_by_name: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    #[serde(skip)]
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl Grant {
+    /// The decision as the pages say it; a refusal by the one who asked is a withdrawal.
+    pub fn decision_label(&self) -> &'static str {
+        match self.state {
+            GrantState::Pending => "Väntar på bekräftelse",
+            GrantState::Confirmed => "Bekräftad",
+            GrantState::Refused if self.decided_by == self.requested_by => "Tillbakadragen",
+            GrantState::Refused => "Nekad",
+        }
+    }
+}
+
+const SELECT_GRANTS: &str = "SELECT g.id, g.user_id, u.name AS user_name, u.email AS user_email,
+        g.role, g.from_role, g.state, g.requested_by, r.name AS requested_by_name, g.requested_at,
+        COALESCE(g.confirmed_by, g.refused_by) AS decided_by, d.name AS decided_by_name,
+        COALESCE(g.confirmed_at, g.refused_at) AS decided_at
+    FROM role_grants g
+    JOIN users u ON u.id = g.user_id
+    LEFT JOIN users r ON r.id = g.requested_by
+    LEFT JOIN users d ON d.id = COALESCE(g.confirmed_by, g.refused_by)";
+
+pub async fn grant(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Grant>> {
+    sqlx::query_as(&format!("{SELECT_GRANTS} WHERE g.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The requests waiting for a second administrator, oldest first.
+pub async fn pending_grants(db: &PgPool) -> sqlx::Result<Vec<Grant>> {
+    sqlx::query_as(&format!(
+        "{SELECT_GRANTS} WHERE g.state = 'pending' ORDER BY g.requested_at, g.id"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// The latest decided requests, newest first.
+pub async fn decided_grants(db: &PgPool, limit: i64) -> sqlx::Result<Vec<Grant>> {
+    sqlx::query_as(&format!(
+        "{SELECT_GRANTS} WHERE g.state <> 'pending'
+         ORDER BY COALESCE(g.confirmed_at, g.refused_at) DESC, g.id DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn count_pending_grants(db: &PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM role_grants WHERE state = 'pending'")
+        .fetch_one(db)
+        .await
+}
+
+/// Asks for a staff role for the user; `role_grants_one_pending` tells that one waits already.
+pub async fn request_grant(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    role: Role,
+    from_role: Option<Role>,
+    requested_by: Uuid,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO role_grants (user_id, role, from_role, requested_by)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(role)
+    .bind(from_role)
+    .bind(requested_by)
+    .fetch_one(conn)
+    .await
+}
+
+/// Confirms a waiting request and gives the user its role: a new account is let in,
+/// a coordinator leaves their organisation. False when it no longer waits (someone
+/// else decided first). The schema refuses a confirmation by the one who asked.
+pub async fn confirm_grant(
+    conn: &mut PgConnection,
+    grant: &Grant,
+    confirmed_by: Uuid,
+) -> sqlx::Result<bool> {
+    let confirmed = sqlx::query(
+        "UPDATE role_grants SET state = 'confirmed', confirmed_by = $2, confirmed_at = now()
+         WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(grant.id)
+    .bind(confirmed_by)
+    .execute(&mut *conn)
+    .await?;
+    if confirmed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE users SET role = $2, organisation_id = NULL, active = active OR $3 WHERE id = $1",
+    )
+    .bind(grant.user_id)
+    .bind(grant.role)
+    .bind(grant.from_role.is_none())
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Refuses (or, by the one who asked, withdraws) a waiting request; the user keeps
+/// the role in force. False when it no longer waits.
+pub async fn refuse_grant(
+    conn: &mut PgConnection,
+    id: i64,
+    refused_by: Uuid,
+) -> sqlx::Result<bool> {
+    let refused = sqlx::query(
+        "UPDATE role_grants SET state = 'refused', refused_by = $2, refused_at = now()
+         WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(refused_by)
+    .execute(conn)
+    .await?;
+    Ok(refused.rows_affected() == 1)
+}
+
+/// Why the operator's command could not create an administrator.
+#[derive(Debug)]
+pub enum FirstAdministratorError {
+    /// What is wrong with the e-mail address or the name: (field, message), in Swedish.
+    Invalid(Vec<(&'static str, &'static str)>),
+    /// There is already a user with that e-mail address.
+    EmailTaken,
+    Database(sqlx::Error),
+}
+
+impl std::fmt::Display for FirstAdministratorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FirstAdministratorError::Invalid(problems) => {
+                let lines: Vec<String> = problems
+                    .iter()
+                    .map(|(field, message)| format!("{field}: {message}"))
+                    .collect();
+                write!(f, "{}", lines.join("; "))
+            }
+            FirstAdministratorError::EmailTaken => {
+                write!(f, "Det finns redan en användare med den e-postadressen.")
+            }
+            FirstAdministratorError::Database(e) => write!(f, "databasen: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for FirstAdministratorError {}
+
+impl From<sqlx::Error> for FirstAdministratorError {
+    fn from(e: sqlx::Error) -> Self {
+        if email_is_taken(&e) {
+            FirstAdministratorError::EmailTaken
+        } else {
+            FirstAdministratorError::Database(e)
+        }
+    }
+}
+
+pub fn email_is_taken(e: &sqlx::Error) -> bool {
+    crate::error::violated_constraint(e) == Some("users_email_key")
+}
+
+/// Creates an active administrator without a second administrator's confirmation:
+/// for the operator's command that creates the first administrators, and for nothing
+/// else. The e-mail address and name are checked as on the administrator's form; the
+/// grant is recorded as given without a request, with its audit record. Run it in a
+/// transaction and then call `create_password_link` for the new user in the same one.
+pub async fn create_first_administrator(
+    conn: &mut PgConnection,
+    email: &str,
+    name: &str,
+) -> Result<Uuid, FirstAdministratorError> {
+    let (email, name) = match (parse_email(email), parse_name(name)) {
+        (Ok(email), Ok(name)) => (email, name),
+        (email, name) => {
+            let problems = [
+                email.err().map(|m| ("e-postadress", m)),
+                name.err().map(|m| ("namn", m)),
+            ];
+            return Err(FirstAdministratorError::Invalid(
+                problems.into_iter().flatten().collect(),
+            ));
+        }
+    };
+    let user = ValidUser {
+        email,
+        name,
+        role: Role::Admin,
+        organisation_id: None,
+    };
+    let id = insert(&mut *conn, &user, true).await?;
+    let grant: i64 = sqlx::query_scalar(
+        "INSERT INTO role_grants (user_id, role, state, confirmed_at)
+         VALUES ($1, 'admin', 'confirmed', now()) RETURNING id",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let created = find(&mut *conn, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    record(
+        conn,
+        None,
+        "user_created",
+        id,
+        None,
+        Some(json!({ "user": created, "role_grant": grant, "by": "operator" })),
+    )
+    .await?;
+    Ok(id)
+}

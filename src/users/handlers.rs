@@ -1,0 +1,418 @@
+//! The administrator's pages for user accounts, and the audit log page.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    db::{self, LINK_VALID_HOURS, User},
+    model::{RoleChange, UserForm},
+};
+use crate::{
+    AppState, audit,
+    auth::{CurrentUser, Role, session},
+    error::{AppError, Result, violated_constraint},
+    programme::db::{Organisation, organisations},
+    web::{Ctx, FormErrors, redirect_with_flash, render, render_status},
+};
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    users: Vec<User>,
+    pending_grants: i64,
+}
+
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_admin()?;
+    let users = db::all(&state.db).await?;
+    let pending_grants = db::count_pending_grants(&state.db).await?;
+    render(&ListPage {
+        ctx: user.ctx,
+        users,
+        pending_grants,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "users/form.html")]
+struct FormPage {
+    ctx: Ctx,
+    user: Option<User>,
+    form: UserForm,
+    errors: FormErrors,
+    organisations: Vec<Organisation>,
+    roles: [Role; 4],
+    link: Option<String>,
+}
+
+impl FormPage {
+    fn new(ctx: Ctx, user: Option<User>, form: UserForm, organisations: Vec<Organisation>) -> Self {
+        FormPage {
+            ctx,
+            user,
+            form,
+            errors: FormErrors::default(),
+            organisations,
+            roles: Role::ALL,
+            link: None,
+        }
+    }
+
+    fn with_errors(mut self, errors: FormErrors) -> Result<Response> {
+        self.errors = errors;
+        render_status(StatusCode::UNPROCESSABLE_ENTITY, &self)
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_admin()?;
+    let organisations = organisations(&state.db).await?;
+    render(&FormPage::new(
+        user.ctx,
+        None,
+        UserForm::default(),
+        organisations,
+    ))
+}
+
+fn email_taken(e: &sqlx::Error) -> Option<FormErrors> {
+    db::email_is_taken(e).then(|| {
+        let mut errors = FormErrors::default();
+        errors.add(
+            "email",
+            "Det finns redan en användare med den e-postadressen.",
+        );
+        errors
+    })
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Form(form): Form<UserForm>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let organisations = organisations(&state.db).await?;
+    let valid = match form.validate(&organisations) {
+        Ok(v) => v,
+        Err(errors) => {
+            return FormPage::new(admin.ctx, None, form, organisations).with_errors(errors);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    // A staff account stays shut until a second administrator confirms its role.
+    let needs_confirmation = RoleChange::of(None, None, valid.role) == RoleChange::Ask;
+    let id = match db::insert(&mut tx, &valid, !needs_confirmation).await {
+        Ok(id) => id,
+        Err(e) => {
+            let errors = email_taken(&e).ok_or(AppError::from(e))?;
+            drop(tx);
+            return FormPage::new(admin.ctx, None, form, organisations).with_errors(errors);
+        }
+    };
+    let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
+    let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    db::record(
+        &mut tx,
+        Some(admin.id()),
+        "user_created",
+        id,
+        None,
+        Some(json!(created)),
+    )
+    .await?;
+    if needs_confirmation {
+        request_role(&mut tx, &admin, id, valid.role, None).await?;
+    }
+    let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    let mut ctx = admin.ctx;
+    ctx.flash = Some(if needs_confirmation {
+        format!(
+            "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas. Ge personen länken nedan så att hen kan välja lösenord när rollen är bekräftad. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
+            created.name,
+            valid.role.label()
+        )
+    } else {
+        format!(
+            "Användaren {} är skapad. Ge personen länken nedan så att hen kan välja lösenord. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
+            created.name
+        )
+    });
+    let mut page = FormPage::new(ctx, None, form_of(&created), organisations);
+    page.user = Some(created);
+    page.link = Some(link);
+    render(&page)
+}
+
+/// Asks a second administrator to confirm a staff role, with its audit record.
+async fn request_role(
+    conn: &mut sqlx::PgConnection,
+    admin: &CurrentUser,
+    user_id: Uuid,
+    role: Role,
+    from_role: Option<Role>,
+) -> Result<()> {
+    let id = db::request_grant(conn, user_id, role, from_role, admin.id())
+        .await
+        .map_err(|e| {
+            if violated_constraint(&e) == Some("role_grants_one_pending") {
+                AppError::Conflict("En annan administratör begärde en roll för användaren samtidigt. Ladda om sidan för att se hur den står nu.".into())
+            } else {
+                e.into()
+            }
+        })?;
+    let grant = db::grant(conn, id).await?.ok_or(AppError::NotFound)?;
+    db::record(
+        conn,
+        Some(admin.id()),
+        "role_grant_requested",
+        user_id,
+        None,
+        Some(json!(grant)),
+    )
+    .await?;
+    Ok(())
+}
+
+fn form_of(u: &User) -> UserForm {
+    UserForm {
+        email: u.email.clone(),
+        name: u.name.clone(),
+        role: u.role.key().to_string(),
+        organisation_id: u
+            .organisation_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let mut conn = state.db.acquire().await?;
+    let user = db::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let organisations = organisations(&state.db).await?;
+    render(&FormPage::new(
+        admin.ctx,
+        Some(user.clone()),
+        form_of(&user),
+        organisations,
+    ))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<UserForm>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let organisations = organisations(&state.db).await?;
+    let mut tx = state.db.begin().await?;
+    let before = db::find_for_update(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut asked = None;
+    let errors = match form.validate(&organisations) {
+        Ok(valid) => {
+            let change = RoleChange::of(before.role_in_force(), before.pending_role, valid.role);
+            let mut e = FormErrors::default();
+            if id == admin.id() && valid.role != Role::Admin {
+                e.add("role", "Du kan inte ta bort din egen administratörsroll.");
+            } else if let RoleChange::OtherPending(waiting) = change {
+                e.add(
+                    "role",
+                    format!(
+                        "Rollen {} väntar redan på bekräftelse. Den måste bekräftas, nekas eller dras tillbaka under Behörigheter innan rollen kan ändras igen.",
+                        waiting.label().to_lowercase()
+                    ),
+                );
+            } else {
+                // Until a second administrator confirms, the role in force stays.
+                let with_role = change == RoleChange::Now;
+                match db::update(&mut tx, id, &valid, with_role).await {
+                    Ok(()) if change == RoleChange::Ask => asked = Some(valid.role),
+                    Ok(()) => {}
+                    Err(err) => e = email_taken(&err).ok_or(AppError::from(err))?,
+                }
+            }
+            e
+        }
+        Err(e) => e,
+    };
+    if !errors.is_empty() {
+        drop(tx);
+        return FormPage::new(admin.ctx, Some(before), form, organisations).with_errors(errors);
+    }
+    let after = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    db::record(
+        &mut tx,
+        Some(admin.id()),
+        "user_updated",
+        id,
+        Some(&before),
+        Some(json!(after)),
+    )
+    .await?;
+    if let Some(role) = asked {
+        request_role(&mut tx, &admin, id, role, before.role_in_force()).await?;
+    }
+    tx.commit().await?;
+    let message = match (asked, before.role_in_force()) {
+        (Some(role), Some(_)) => format!(
+            "Ändringarna för {} är sparade. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess har {} kvar sin nuvarande roll.",
+            after.name,
+            role.label().to_lowercase(),
+            after.name
+        ),
+        (Some(role), None) => format!(
+            "Ändringarna för {} är sparade. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas.",
+            after.name,
+            role.label().to_lowercase()
+        ),
+        (None, _) => format!("Ändringarna för {} är sparade.", after.name),
+    };
+    Ok(redirect_with_flash("/admin/anvandare", &message))
+}
+
+/// Said when an account whose role is not confirmed would be let in.
+const ROLE_NOT_CONFIRMED: &str = "Kontot kan inte aktiveras förrän en annan administratör har bekräftat rollen under Behörigheter. Är rollen nekad kan du begära den på nytt genom att spara användaren med rollen, eller ge kontot rollen regional koordinator.";
+
+async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: bool) -> Result<User> {
+    if id == admin.id() && !active {
+        return Err(AppError::BadRequest(
+            "Du kan inte inaktivera dig själv.".into(),
+        ));
+    }
+    let mut tx = state.db.begin().await?;
+    let before = db::find_for_update(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if active && !before.role_confirmed {
+        return Err(AppError::Refused(ROLE_NOT_CONFIRMED.into()));
+    }
+    if let Err(e) = db::set_active(&mut tx, id, active).await {
+        return Err(
+            if violated_constraint(&e) == Some("users_staff_account_confirmed") {
+                AppError::Refused(ROLE_NOT_CONFIRMED.into())
+            } else {
+                e.into()
+            },
+        );
+    }
+    if !active {
+        // Thrown out at once: every session of the user ends now.
+        session::end_all_for_user(&mut tx, id).await?;
+    }
+    let after = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    db::record(
+        &mut tx,
+        Some(admin.id()),
+        if active {
+            "user_activated"
+        } else {
+            "user_deactivated"
+        },
+        id,
+        Some(&before),
+        Some(json!(after)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+pub async fn deactivate(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let user = set_active(&state, &admin, id, false).await?;
+    Ok(redirect_with_flash(
+        "/admin/anvandare",
+        &format!("{} är inaktiverad och utloggad.", user.name),
+    ))
+}
+
+pub async fn activate(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let user = set_active(&state, &admin, id, true).await?;
+    Ok(redirect_with_flash(
+        "/admin/anvandare",
+        &format!("{} är aktiverad igen.", user.name),
+    ))
+}
+
+pub async fn new_link(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let organisations = organisations(&state.db).await?;
+    let mut tx = state.db.begin().await?;
+    let user = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if !user.role_confirmed {
+        return Err(AppError::BadRequest(
+            "Kontot väntar på att en annan administratör bekräftar rollen. Skapa en ny länk när rollen är bekräftad.".into(),
+        ));
+    }
+    if !user.active {
+        return Err(AppError::BadRequest(
+            "Aktivera användaren innan du skapar en lösenordslänk.".into(),
+        ));
+    }
+    let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
+    db::record(
+        &mut tx,
+        Some(admin.id()),
+        "password_link_created",
+        id,
+        None,
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    let mut ctx = admin.ctx;
+    ctx.flash = Some(format!(
+        "En ny lösenordslänk för {} är skapad. Tidigare länkar slutar gälla. Länken visas bara nu.",
+        user.name
+    ));
+    let mut page = FormPage::new(ctx, None, form_of(&user), organisations);
+    page.user = Some(user);
+    page.link = Some(link);
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "users/audit.html")]
+struct AuditPage {
+    ctx: Ctx,
+    entries: Vec<audit::LoggedEntry>,
+}
+
+pub async fn audit_log(State(state): State<AppState>, admin: CurrentUser) -> Result<Response> {
+    admin.require_admin()?;
+    let entries = audit::latest(&state.db, 200).await?;
+    render(&AuditPage {
+        ctx: admin.ctx,
+        entries,
+    })
+}

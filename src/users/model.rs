@@ -1,0 +1,304 @@
+//! The pure rules of user accounts: what a valid user form is, and which role
+//! changes wait for a second administrator.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{auth::Role, programme::db::Organisation, web::FormErrors};
+
+/// An e-mail address as stored: trimmed and lower-cased. Returns the Swedish message
+/// to show beside the field when it is not an address.
+pub fn parse_email(input: &str) -> Result<String, &'static str> {
+    let email = input.trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email
+            .split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !b.contains('@'))
+        && !email.chars().any(char::is_whitespace);
+    if email.is_empty() {
+        Err("Ange en e-postadress.")
+    } else if !valid {
+        Err("Ange en giltig e-postadress, till exempel namn@region.se.")
+    } else {
+        Ok(email)
+    }
+}
+
+/// A person's name as stored: trimmed, 1–200 characters.
+pub fn parse_name(input: &str) -> Result<String, &'static str> {
+    let name = input.trim().to_string();
+    if name.is_empty() {
+        Err("Ange namnet.")
+    } else if name.chars().count() > 200 {
+        Err("Högst 200 tecken.")
+    } else {
+        Ok(name)
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub struct UserForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub organisation_id: String,
+}
+
+pub struct ValidUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub organisation_id: Option<Uuid>,
+}
+
+impl UserForm {
+    pub fn validate(&self, organisations: &[Organisation]) -> Result<ValidUser, FormErrors> {
+        let mut e = FormErrors::default();
+        let email = parse_email(&self.email).map_err(|m| e.add("email", m)).ok();
+        let name = parse_name(&self.name).map_err(|m| e.add("name", m)).ok();
+        let role = Role::from_key(&self.role);
+        if role.is_none() {
+            e.add("role", "Välj en roll.");
+        }
+        let organisation_id = self
+            .organisation_id
+            .parse::<Uuid>()
+            .ok()
+            .filter(|id| organisations.iter().any(|o| o.id == *id));
+        match (role, organisation_id) {
+            (Some(Role::Coordinator), None) => e.add(
+                "organisation_id",
+                "En regional koordinator måste höra till en organisation.",
+            ),
+            (Some(r), Some(_)) if r.is_staff() => e.add(
+                "organisation_id",
+                "Tillväxtverkets personal hör inte till någon regional organisation.",
+            ),
+            _ => {}
+        }
+        match (email, name, role) {
+            (Some(email), Some(name), Some(role)) if e.is_empty() => Ok(ValidUser {
+                email,
+                name,
+                role,
+                organisation_id,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Where a request for a staff role stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "role_grant_state", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum GrantState {
+    Pending,
+    Confirmed,
+    Refused,
+}
+
+/// What saving a role on the user form does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    /// Write it now: the role in force again, or the coordinator's role, which gives
+    /// no power over other actors' money.
+    Now,
+    /// A staff role the user does not have: ask a second administrator; until then
+    /// the user keeps the role in force.
+    Ask,
+    /// That role is already waiting for confirmation: leave the request as it is.
+    AlreadyAsked,
+    /// Another role is waiting: it must be confirmed or refused first.
+    OtherPending(Role),
+}
+
+impl RoleChange {
+    /// `in_force` is the role the user has now, `None` for an account whose staff role
+    /// was never confirmed; `pending` is the role waiting for confirmation, if any.
+    pub fn of(in_force: Option<Role>, pending: Option<Role>, requested: Role) -> RoleChange {
+        if in_force == Some(requested) {
+            RoleChange::Now
+        } else if pending == Some(requested) {
+            RoleChange::AlreadyAsked
+        } else if let Some(other) = pending {
+            RoleChange::OtherPending(other)
+        } else if requested.is_staff() {
+            RoleChange::Ask
+        } else {
+            RoleChange::Now
+        }
+    }
+}
+
+/// Whether an account can be used, as the administrator's list shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AccountStatus {
+    /// A new staff account whose role waits for a second administrator.
+    AwaitingConfirmation,
+    /// A new staff account whose role was refused (or withdrawn).
+    RoleRefused,
+    Deactivated,
+    NoPassword,
+    Active,
+}
+
+impl AccountStatus {
+    pub fn of(
+        active: bool,
+        role_confirmed: bool,
+        pending: Option<Role>,
+        has_password: bool,
+    ) -> AccountStatus {
+        match (role_confirmed, pending, active, has_password) {
+            (false, Some(_), _, _) => AccountStatus::AwaitingConfirmation,
+            (false, None, _, _) => AccountStatus::RoleRefused,
+            (true, _, false, _) => AccountStatus::Deactivated,
+            (true, _, true, false) => AccountStatus::NoPassword,
+            (true, _, true, true) => AccountStatus::Active,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountStatus::AwaitingConfirmation => "Väntar på bekräftelse",
+            AccountStatus::RoleRefused => "Rollen nekad",
+            AccountStatus::Deactivated => "Inaktiverad",
+            AccountStatus::NoPassword => "Inget lösenord valt",
+            AccountStatus::Active => "Aktiv",
+        }
+    }
+
+    /// Only a deactivated account with its role in force may be let in again.
+    pub fn may_be_activated(self) -> bool {
+        self == AccountStatus::Deactivated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use Role::*;
+
+    #[test]
+    fn any_staff_role_a_user_does_not_have_waits_for_a_second_administrator() {
+        for (from, to) in [
+            (Coordinator, CaseOfficer),
+            (Coordinator, Approver),
+            (Coordinator, Admin),
+            (CaseOfficer, Approver),
+            (Approver, CaseOfficer),
+            (CaseOfficer, Admin),
+            (Admin, CaseOfficer),
+            (Admin, Approver),
+        ] {
+            assert_eq!(
+                RoleChange::of(Some(from), None, to),
+                RoleChange::Ask,
+                "{from:?} → {to:?}"
+            );
+        }
+        for role in [CaseOfficer, Approver, Admin] {
+            assert_eq!(
+                RoleChange::of(None, None, role),
+                RoleChange::Ask,
+                "new {role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn keeping_a_role_or_becoming_a_coordinator_takes_effect_at_once() {
+        for role in Role::ALL {
+            assert_eq!(RoleChange::of(Some(role), None, role), RoleChange::Now);
+            assert_eq!(
+                RoleChange::of(Some(role), None, Coordinator),
+                RoleChange::Now
+            );
+        }
+        assert_eq!(RoleChange::of(None, None, Coordinator), RoleChange::Now);
+    }
+
+    #[test]
+    fn while_a_role_waits_only_that_role_or_the_one_in_force_may_be_saved() {
+        let waiting = Some(Approver);
+        assert_eq!(
+            RoleChange::of(Some(Coordinator), waiting, Coordinator),
+            RoleChange::Now
+        );
+        assert_eq!(
+            RoleChange::of(Some(Coordinator), waiting, Approver),
+            RoleChange::AlreadyAsked
+        );
+        assert_eq!(
+            RoleChange::of(Some(Coordinator), waiting, Admin),
+            RoleChange::OtherPending(Approver)
+        );
+        // A new account waiting for its role may not become a coordinator behind the request's back.
+        assert_eq!(
+            RoleChange::of(None, waiting, Coordinator),
+            RoleChange::OtherPending(Approver)
+        );
+        assert_eq!(
+            RoleChange::of(None, waiting, Approver),
+            RoleChange::AlreadyAsked
+        );
+    }
+
+    #[test]
+    fn an_account_whose_role_is_not_confirmed_is_never_shown_as_usable_or_activatable() {
+        for active in [true, false] {
+            for password in [true, false] {
+                let waiting = AccountStatus::of(active, false, Some(Approver), password);
+                assert_eq!(waiting, AccountStatus::AwaitingConfirmation);
+                let refused = AccountStatus::of(active, false, None, password);
+                assert_eq!(refused, AccountStatus::RoleRefused);
+                assert!(!waiting.may_be_activated() && !refused.may_be_activated());
+            }
+        }
+        assert_eq!(
+            AccountStatus::of(false, true, Some(Admin), true),
+            AccountStatus::Deactivated
+        );
+        assert!(AccountStatus::Deactivated.may_be_activated());
+        assert_eq!(
+            AccountStatus::of(true, true, None, false),
+            AccountStatus::NoPassword
+        );
+        assert_eq!(
+            AccountStatus::of(true, true, None, true),
+            AccountStatus::Active
+        );
+    }
+
+    #[test]
+    fn an_email_address_is_stored_trimmed_and_lower_cased() {
+        assert_eq!(
+            parse_email("  Asa.Oberg@Regionhalland.se "),
+            Ok("asa.oberg@regionhalland.se".to_string())
+        );
+        assert_eq!(parse_email(" "), Err("Ange en e-postadress."));
+        for bad in [
+            "inte-en-adress",
+            "@region.se",
+            "a@b",
+            "a@b@c.se",
+            "a b@c.se",
+        ] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_name_is_between_one_and_two_hundred_characters() {
+        assert_eq!(parse_name(" Åsa Öberg "), Ok("Åsa Öberg".to_string()));
+        assert_eq!(parse_name("  "), Err("Ange namnet."));
+        assert!(parse_name(&"å".repeat(200)).is_ok());
+        assert_eq!(parse_name(&"å".repeat(201)), Err("Högst 200 tecken."));
+    }
+}
