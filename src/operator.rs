@@ -7,13 +7,10 @@ use std::{
     time::Duration,
 };
 
-use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use uuid::Uuid;
 
 use crate::{
-    Config, audit,
-    auth::Role,
+    Config,
     db::{self, private},
     serve::Database,
 };
@@ -25,51 +22,16 @@ pub async fn create_administrator(
     email: &str,
     name: &str,
 ) -> Result<String, String> {
-    let email = email.trim().to_lowercase();
-    let name = name.trim();
-    if email.len() > 254
-        || email.chars().any(char::is_whitespace)
-        || email.split('@').count() != 2
-        || email.starts_with('@')
-        || email.ends_with('@')
-    {
-        return Err(format!("--email: not an e-mail address: {email:?}"));
-    }
-    if name.is_empty() || name.chars().count() > 200 || name.contains('\0') {
-        return Err("--name: give a name of 1 to 200 characters".into());
-    }
     let database = Database::open(config).await?;
     let result = async {
         let owner = database.prepare().await?;
-        let id = Uuid::new_v4();
         let mut tx = owner.begin().await.map_err(|e| e.to_string())?;
-        sqlx::query("INSERT INTO users (id, email, name, role) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(&email)
-            .bind(name)
-            .bind(Role::Admin)
-            .execute(&mut *tx)
+        let id = crate::users::create_first_administrator(&mut tx, email, name)
             .await
-            .map_err(|e| match crate::error::violated_constraint(&e) {
-                Some("users_email_key") => format!("a user with the e-mail {email} exists already"),
-                _ => format!("creating the administrator: {e}"),
-            })?;
+            .map_err(|e| e.to_string())?;
         let link = crate::users::create_password_link(&mut tx, &config.public_url, id)
             .await
             .map_err(|e| e.to_string())?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                actor: None,
-                action: "user_created_by_operator",
-                entity: "user",
-                entity_id: id.to_string(),
-                before: None,
-                after: Some(json!({ "email": email, "name": name, "role": Role::Admin })),
-            },
-        )
-        .await
-        .map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
         owner.close().await;
         Ok(link)

@@ -211,7 +211,7 @@ async fn admin_create_makes_an_administrator_who_sets_a_password_and_logs_in() {
     .await
     .expect("user");
     assert_eq!(role, Role::Admin);
-    assert_eq!(app.audit_count("user_created_by_operator").await, 1);
+    assert_eq!(app.audit_count("user_created").await, 1);
 
     let again = run(digikoord(&[("DATABASE_URL", &app.db_url)]).args([
         "admin",
@@ -224,7 +224,7 @@ async fn admin_create_makes_an_administrator_who_sets_a_password_and_logs_in() {
     .await;
     assert_eq!(again.status.code(), Some(1));
     assert!(
-        stderr(&again).contains("exists already"),
+        stderr(&again).contains("Det finns redan en användare"),
         "{}",
         stderr(&again)
     );
@@ -238,7 +238,7 @@ async fn admin_create_makes_an_administrator_who_sets_a_password_and_logs_in() {
     ]))
     .await;
     assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("--email"));
+    assert!(stderr(&bad).contains("e-postadress"), "{}", stderr(&bad));
 }
 
 /// Every table's rows, as one digest per table.
