@@ -1,5 +1,6 @@
 //! Who is logged in, and what they may do. Every route asks here.
 
+pub mod client_ip;
 mod handlers;
 pub mod password;
 pub mod session;
