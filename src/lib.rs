@@ -91,7 +91,10 @@ pub fn app(state: AppState) -> Router {
             ServeDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/static")),
         )
         .merge(pages)
-        .layer(middleware::from_fn(web::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers,
+        ))
         .layer(telemetry::trace_layer())
         .with_state(state)
 }
