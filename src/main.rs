@@ -92,7 +92,7 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
             let swept = sqlx::query(
                 "WITH s AS (DELETE FROM sessions WHERE expires_at < now()
                                 OR last_seen_at < now() - make_interval(mins => $1))
-                 DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'",
+                 DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day'",
             )
             .bind(digikoord::auth::session::IDLE_TIMEOUT_MINUTES as i32)
             .execute(&sweeper)
@@ -111,6 +111,10 @@ async fn run(config: Config, private: &mut Option<PrivatePostgres>) -> Result<()
         println!(
             "\nDemoinloggningar (lösenord för alla: {}):",
             seed::DEMO_PASSWORD
+        );
+        println!(
+            "Tillväxtverkets konton loggar in i två steg: lägg in demonyckeln {} i en autentiseringsapp\n(tidsbaserad, 6 siffror, 30 sekunder) och ange koden den visar.",
+            seed::DEMO_TOTP_SECRET
         );
         for l in logins {
             let org = l.organisation.map(|o| format!(", {o}")).unwrap_or_default();

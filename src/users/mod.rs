@@ -49,11 +49,15 @@ pub struct User {
     #[serde(skip)]
     #[sqlx(default)]
     pub has_password: bool,
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub has_second_factor: bool,
 }
 
 const SELECT_USERS: &str =
     "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
-        u.active, u.password_hash IS NOT NULL AS has_password
+        u.active, u.password_hash IS NOT NULL AS has_password,
+        EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id) AS has_second_factor
     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id";
 
 async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
