@@ -7,7 +7,18 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{new_recovery_codes, normalise_recovery_code, recovery_code_hash};
-use crate::audit;
+use crate::{audit, auth::Role};
+
+/// The user's name and role, locked for a change of their second factor.
+pub async fn lock_user(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> sqlx::Result<Option<(String, Role)>> {
+    sqlx::query_as("SELECT name, role FROM users WHERE id = $1 FOR UPDATE")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+}
 
 /// The user's authenticator secret, if they have one.
 pub async fn secret_of(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<String>> {

@@ -20,7 +20,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{
-        CurrentUser, PageCtx, Role,
+        CurrentUser, PageCtx,
         client_ip::ClientIp,
         session::{self, ActiveSession, PendingLogin},
         throttle::{self, Outcome, Step, TooSoon},
@@ -450,12 +450,9 @@ async fn reset(
 ) -> Result<Response> {
     admin.require_admin()?;
     let mut tx = state.db.begin().await?;
-    let (name, role): (String, Role) =
-        sqlx::query_as("SELECT name, role FROM users WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let (name, role) = db::lock_user(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let page = format!("/admin/anvandare/{id}");
     let Some(enrolled_at) = db::remove(&mut tx, id).await? else {
         return Ok(redirect_with_flash(
