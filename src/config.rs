@@ -15,6 +15,7 @@ pub struct Config {
     /// `DATA_DIR`, default `./data`: where the private PostgreSQL lives.
     pub data_dir: PathBuf,
     /// `COOKIE_SECURE`: mark cookies `Secure` (required when served over https).
+    /// Default: on when `PUBLIC_URL` is https.
     pub cookie_secure: bool,
     /// `LOG_FORMAT`: `text` (default) or `json`.
     pub log_format: LogFormat,
@@ -27,6 +28,9 @@ pub struct Config {
     /// `REPAYMENT_BANKGIRO`: Tillväxtverket's bankgiro that regions repay unused funds to.
     /// The default is a placeholder (Bankgirot's test number): set the real one in production.
     pub repayment_bankgiro: String,
+    /// `TRUSTED_PROXIES`: our reverse proxies (addresses or CIDR blocks, comma-separated),
+    /// whose `X-Forwarded-For` names the client. Default: none, the peer is the client.
+    pub trusted_proxies: Vec<crate::auth::client_ip::Network>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,7 +81,8 @@ impl Config {
                 "DATABASE_OWNER_URL needs DATABASE_URL too".into(),
             ));
         }
-        let cookie_secure = parse_bool(&get, "COOKIE_SECURE", false)?;
+        let https = get("PUBLIC_URL").is_some_and(|u| u.trim().starts_with("https://"));
+        let cookie_secure = parse_bool(&get, "COOKIE_SECURE", https)?;
         let log_format = match get("LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,
@@ -101,8 +106,12 @@ impl Config {
         let repayment_bankgiro = crate::giro::PaymentMethod::Bankgiro
             .parse_account(&get("REPAYMENT_BANKGIRO").unwrap_or_else(|| "5050-1055".into()))
             .map_err(|e| ConfigError(format!("REPAYMENT_BANKGIRO: {e}")))?;
+        let trusted_proxies =
+            crate::auth::client_ip::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?;
         Ok(Config {
             listen_addr,
+            trusted_proxies,
             repayment_bankgiro,
             database_url,
             database_owner_url,
@@ -165,6 +174,7 @@ impl fmt::Debug for Config {
             )
             .field("demo", &self.demo)
             .field("public_url", &self.public_url)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -239,6 +249,32 @@ mod tests {
         ] {
             let err = config(&[(key, value)]).expect_err(key);
             assert!(err.to_string().contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_when_the_public_url_is_https() {
+        let c = config(&[("PUBLIC_URL", "https://digikoord.example")]).expect("valid");
+        assert!(c.cookie_secure);
+        let c = config(&[
+            ("PUBLIC_URL", "https://digikoord.example"),
+            ("COOKIE_SECURE", "false"),
+        ])
+        .expect("valid");
+        assert!(!c.cookie_secure, "an explicit setting wins");
+        let c = config(&[("PUBLIC_URL", "http://intern.example")]).expect("valid");
+        assert!(!c.cookie_secure);
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_cidr_blocks() {
+        assert!(config(&[]).expect("valid").trusted_proxies.is_empty());
+        let c =
+            config(&[("TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.1,2001:db8::/48")]).expect("valid");
+        assert_eq!(c.trusted_proxies.len(), 3);
+        for bad in ["proxy.example", "10.0.0.0/33", "10.0.0.1,,x"] {
+            let err = config(&[("TRUSTED_PROXIES", bad)]).expect_err(bad);
+            assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
         }
     }
 }

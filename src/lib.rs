@@ -69,7 +69,10 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(RequestBodyTimeoutLayer::new(REQUEST_TIME_LIMIT))
         .layer(middleware::map_response(web::explain_timeout))
-        .layer(middleware::from_fn(web::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers,
+        ))
         .layer(telemetry::trace_layer())
         .with_state(state)
 }

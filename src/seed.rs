@@ -69,6 +69,9 @@ pub const ACTORS_2018: [(&str, &str); 21] = [
 ];
 
 pub const DEMO_PASSWORD: &str = "digikoord-demo-2026";
+/// The demo staff accounts' authenticator secret, published (printed at start-up and in
+/// the README) so that anyone trying the demo can add it to an app. Never for real use.
+pub const DEMO_TOTP_SECRET: &str = "DIGIKOORDDEMOHEMLIGHETATTPROVAPA";
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
@@ -260,6 +263,7 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
         .iter()
         .all(|l| existing.iter().any(|(e,)| *e == l.email))
     {
+        demo_second_factors(db).await?;
         return Ok(logins);
     }
     let hash = crate::auth::password::hash(DEMO_PASSWORD.to_string()).await?;
@@ -284,6 +288,7 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, crate::error::App
         .await?;
     }
     tx.commit().await?;
+    demo_second_factors(db).await?;
     Ok(logins)
 }
 
@@ -324,6 +329,21 @@ pub async fn deactivate_demo_users(db: &PgPool) -> sqlx::Result<usize> {
     }
     tx.commit().await?;
     Ok(ids.len())
+}
+
+/// The demo staff get the published demo secret, unless they enrolled one of their own.
+async fn demo_second_factors(db: &PgPool) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO second_factors (user_id, totp_secret)
+         SELECT id, $1 FROM users
+         WHERE email IN ('admin@digikoord.example', 'handlaggare@digikoord.example',
+                         'attestant@digikoord.example')
+         ON CONFLICT (user_id) DO NOTHING",
+    )
+    .bind(DEMO_TOTP_SECRET)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Demo cases for 2025, so every role finds something to do: Region Stockholm's

@@ -125,6 +125,10 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
             "\nDemoinloggningar (lösenord för alla: {}):",
             seed::DEMO_PASSWORD
         );
+        println!(
+            "Tillväxtverkets konton loggar in i två steg: lägg in demonyckeln {} i en autentiseringsapp\n(tidsbaserad, 6 siffror, 30 sekunder) och ange koden den visar.",
+            seed::DEMO_TOTP_SECRET
+        );
         for l in logins {
             let org = l.organisation.map(|o| format!(", {o}")).unwrap_or_default();
             println!("  {:<48} {}{}", l.email, l.role.label(), org);
@@ -162,7 +166,7 @@ async fn keep_alive(pg: Arc<Mutex<PrivatePostgres>>) {
     }
 }
 
-/// Expired sessions and old failed logins are swept now and then.
+/// Expired sessions and old login attempts are swept now and then.
 async fn sweep(pool: sqlx::PgPool) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -170,7 +174,7 @@ async fn sweep(pool: sqlx::PgPool) {
         let swept = sqlx::query(
             "WITH s AS (DELETE FROM sessions WHERE expires_at < now()
                             OR last_seen_at < now() - make_interval(mins => $1))
-             DELETE FROM login_failures WHERE failed_at < now() - interval '1 day'",
+             DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day'",
         )
         .bind(crate::auth::session::IDLE_TIMEOUT_MINUTES as i32)
         .execute(&pool)

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{Html, IntoResponse, Redirect, Response},
@@ -11,6 +11,7 @@ use axum::{
 use std::collections::BTreeMap;
 
 use crate::{
+    AppState,
     auth::{Role, SessionUser},
     error::{AppError, Result},
 };
@@ -73,6 +74,7 @@ impl FormErrors {
 pub const FLASH_COOKIE: &str = "dk_flash";
 
 /// Redirects after a successful action, carrying its confirmation to the next page.
+/// Over https the session layer renames the cookie and marks it `Secure`.
 pub fn redirect_with_flash(to: &str, message: &str) -> Response {
     let value: String = url_encode(message);
     let mut response = Redirect::to(to).into_response();
@@ -133,8 +135,12 @@ pub fn url_decode(s: &str) -> Option<String> {
 }
 
 /// Security headers on every response; `no-store` on everything but static files,
-/// so a page with personal data is never cached.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// so a page with personal data is never cached; HSTS when served over https.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -157,6 +163,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     }
     if !is_static {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.config.public_url.starts_with("https://") {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
     }
     response
 }

@@ -1,12 +1,11 @@
-//! Logging in and out, and setting a password from a one-time link.
-
-use std::net::SocketAddr;
+//! Logging in and out, and setting a password from a one-time link. The second step
+//! of a login is in `second_factor`.
 
 use askama::Template;
 use axum::{
     Extension, Form, Router,
-    extract::{ConnectInfo, FromRequestParts, Path, State},
-    http::{StatusCode, request::Parts},
+    extract::{Path, State},
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
@@ -15,8 +14,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    PageCtx, password,
+    PageCtx, Role,
+    client_ip::ClientIp,
+    password, second_factor,
     session::{self, ActiveSession},
+    throttle::{self, Outcome, Step, TooSoon},
 };
 use crate::{
     AppState, audit,
@@ -34,34 +36,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Failed logins within this window count…
-const FAILURE_WINDOW_MINUTES: i32 = 15;
-/// …and this many for one account, or this many from one address, stop further tries for a while.
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-
-/// The client's address, when the server was started with connection info.
-pub struct ClientIp(pub String);
-
-impl FromRequestParts<AppState> for ClientIp {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string())
-            .unwrap_or_else(|| "okänd".into());
-        Ok(ClientIp(ip))
-    }
-}
-
 #[derive(Template)]
 #[template(path = "auth/login.html")]
 struct LoginPage {
     ctx: Ctx,
     email: String,
-    failed: Option<&'static str>,
+    failed: Option<String>,
 }
 
 async fn login_form(PageCtx(ctx): PageCtx) -> Result<Response> {
@@ -87,56 +67,54 @@ struct LoginForm {
 struct Credentials {
     id: Uuid,
     password_hash: Option<String>,
+    role: Role,
+    has_second_factor: bool,
 }
 
+/// The password step. The attempt is counted before the password is checked (see
+/// `throttle`); a right password opens a full session only for someone without a
+/// second factor (a coordinator who has not turned it on), and otherwise a pending
+/// one that reaches nothing but the second step.
 async fn login(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
-    ClientIp(ip): ClientIp,
+    client: ClientIp,
     active: Option<Extension<ActiveSession>>,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let email = form.email.trim().to_lowercase();
-    let page = |ctx: Ctx, failed| LoginPage {
+    let page = |ctx: Ctx, failed: String| LoginPage {
         ctx,
         email: form.email.trim().to_string(),
         failed: Some(failed),
     };
 
-    let (by_account, by_address): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip = $2)
-         FROM login_failures WHERE failed_at > now() - make_interval(mins => $3)",
+    let attempt = match throttle::begin(&state.db, &email, &client.bucket(), Step::Password).await?
+    {
+        Ok(id) => id,
+        Err(TooSoon(wait)) => {
+            let mut response = render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &page(ctx, throttle::wait_message(wait)),
+            )?;
+            throttle::retry_after(&mut response, wait);
+            return Ok(response);
+        }
+    };
+
+    let credentials: Option<Credentials> = sqlx::query_as(
+        "SELECT u.id, u.password_hash, u.role,
+                EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id) AS has_second_factor
+         FROM users u WHERE u.email = $1 AND u.active",
     )
     .bind(&email)
-    .bind(&ip)
-    .bind(FAILURE_WINDOW_MINUTES)
-    .fetch_one(&state.db)
+    .fetch_optional(&state.db)
     .await?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return render_status(
-            StatusCode::TOO_MANY_REQUESTS,
-            &page(
-                ctx,
-                "För många misslyckade inloggningsförsök. Vänta en kvart och försök igen.",
-            ),
-        );
-    }
-
-    let credentials: Option<Credentials> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE email = $1 AND active")
-            .bind(&email)
-            .fetch_optional(&state.db)
-            .await?;
     let stored = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let ok = password::verify(form.password.clone(), stored).await?;
 
     let mut tx = state.db.begin().await?;
     let Some(user) = credentials.filter(|_| ok) else {
-        sqlx::query("INSERT INTO login_failures (email, ip) VALUES ($1, $2)")
-            .bind(&email)
-            .bind(&ip)
-            .execute(&mut *tx)
-            .await?;
         audit::record(
             &mut tx,
             audit::Entry {
@@ -145,58 +123,66 @@ async fn login(
                 entity: "login",
                 entity_id: email.chars().take(200).collect(),
                 before: None,
-                after: Some(json!({ "ip": ip })),
+                after: Some(json!({ "ip": client.to_string() })),
             },
         )
         .await?;
         tx.commit().await?;
         return render_status(
             StatusCode::UNAUTHORIZED,
-            &page(ctx, "Inloggningen misslyckades."),
+            &page(ctx, "Inloggningen misslyckades.".into()),
         );
     };
     if let Some(Extension(previous)) = active {
         session::end(&mut tx, &previous.id_hash).await?;
     }
-    let token = session::create(&mut tx, user.id).await?;
-    sqlx::query("DELETE FROM login_failures WHERE email = $1")
-        .bind(&email)
-        .execute(&mut *tx)
+    let needs_second_step = user.has_second_factor || user.role.is_staff();
+    let (new, next) = if needs_second_step {
+        throttle::finish(&mut tx, attempt, Outcome::Passed).await?;
+        let next = if user.has_second_factor {
+            second_factor::CODE_PATH
+        } else {
+            second_factor::ENROL_PATH
+        };
+        (session::create_pending(&mut tx, user.id).await?, next)
+    } else {
+        throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor: Some(user.id),
+                action: "login",
+                entity: "user",
+                entity_id: user.id.to_string(),
+                before: None,
+                after: Some(json!({ "ip": client.to_string() })),
+            },
+        )
         .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id),
-            action: "login",
-            entity: "user",
-            entity_id: user.id.to_string(),
-            before: None,
-            after: Some(json!({ "ip": ip })),
-        },
-    )
-    .await?;
+        (session::create(&mut tx, user.id).await?, "/")
+    };
     tx.commit().await?;
 
-    let mut response = Redirect::to("/").into_response();
-    session::set_session_cookie(&mut response, &token, state.config.cookie_secure);
+    let mut response = Redirect::to(next).into_response();
+    session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
     Ok(response)
 }
 
+/// Ends the session, full or pending.
 async fn logout(
     State(state): State<AppState>,
-    PageCtx(ctx): PageCtx,
     active: Option<Extension<ActiveSession>>,
 ) -> Result<Response> {
-    if let (Some(Extension(active)), Some(user)) = (active, ctx.user) {
+    if let Some(Extension(active)) = active {
         let mut tx = state.db.begin().await?;
         session::end(&mut tx, &active.id_hash).await?;
         audit::record(
             &mut tx,
             audit::Entry {
-                actor: Some(user.id),
+                actor: Some(active.user_id),
                 action: "logout",
                 entity: "user",
-                entity_id: user.id.to_string(),
+                entity_id: active.user_id.to_string(),
                 before: None,
                 after: None,
             },

@@ -1,8 +1,11 @@
 //! Who is logged in, and what they may do. Every route asks here.
 
+pub mod client_ip;
 mod handlers;
 pub mod password;
+pub mod second_factor;
 pub mod session;
+pub mod throttle;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use serde::Serialize;
@@ -14,8 +17,11 @@ use crate::{
     web::Ctx,
 };
 
-pub use handlers::router;
 pub use session::SessionUser;
+
+pub fn router() -> axum::Router<AppState> {
+    handlers::router().merge(second_factor::router())
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
 #[sqlx(type_name = "user_role", rename_all = "snake_case")]

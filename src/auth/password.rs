@@ -1,5 +1,9 @@
 //! Argon2 password hashing (RustCrypto's `password-auth`), off the async threads.
 
+use std::sync::{Arc, OnceLock};
+
+use tokio::sync::Semaphore;
+
 use crate::error::{AppError, Result};
 
 pub const MIN_LENGTH: usize = 12;
@@ -20,16 +24,41 @@ pub fn check_new_password(password: &str, repeated: &str) -> std::result::Result
     Ok(())
 }
 
-pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+/// Argon2 takes memory as well as time: at most one hash per core runs at once, and
+/// further logins wait their turn, so a flood of them can't exhaust the memory.
+fn hashing_permits() -> Arc<Semaphore> {
+    static PERMITS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    PERMITS
+        .get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(2, usize::from);
+            Arc::new(Semaphore::new(cores))
+        })
+        .clone()
+}
+
+async fn off_the_async_threads<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    let permit = hashing_permits()
+        .acquire_owned()
         .await
-        .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+        .map_err(|e| AppError::Internal(format!("hashing permit: {e}")))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
+}
+
+pub async fn hash(password: String) -> Result<String> {
+    off_the_async_threads(move || password_auth::generate_hash(password)).await
 }
 
 /// Verifies against the stored hash; with no hash, still spends the same time,
 /// so a login doesn't reveal which e-mail addresses exist.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
-    tokio::task::spawn_blocking(move || match stored {
+    off_the_async_threads(move || match stored {
         Some(hash) => password_auth::verify_password(password, &hash).is_ok(),
         None => {
             let _ = password_auth::verify_password(password, dummy_hash());
@@ -37,7 +66,6 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
         }
     })
     .await
-    .map_err(|e| AppError::Internal(format!("hashing task: {e}")))
 }
 
 fn dummy_hash() -> &'static str {

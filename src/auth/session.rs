@@ -1,13 +1,14 @@
 //! Server-side sessions in PostgreSQL and CSRF protection, as one middleware:
-//! it finds the user behind the cookie (or none), checks every POST's token,
-//! and hands handlers a `Ctx`.
+//! it finds the user behind the cookie (or none), keeps a half-finished login
+//! (password right, second step pending) to the second step, checks every POST's
+//! token, hands handlers a `Ctx`, and logs every refusal and every download.
 
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{HeaderMap, HeaderValue, Method, header},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
     middleware::Next,
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
 };
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -15,9 +16,11 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::Role;
+use super::{Role, client_ip::ClientIp, second_factor};
 use crate::{AppState, error::AppError, web::Ctx, web::FLASH_COOKIE};
 
+/// Cookie names as written on plain http; over https they carry the `__Host-` prefix
+/// (see `cookie_name`).
 pub const SESSION_COOKIE: &str = "dk_session";
 /// Anonymous visitors' CSRF token (double-submit), used by the login and set-password forms.
 pub const CSRF_COOKIE: &str = "dk_csrf";
@@ -25,6 +28,8 @@ pub const CSRF_COOKIE: &str = "dk_csrf";
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
 /// …and after this long whatever happens.
 pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
+/// A login waiting for its second step lasts this long.
+pub const PENDING_LIFETIME_MINUTES: i64 = 10;
 /// The largest form body read for the CSRF check.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
 
@@ -38,10 +43,28 @@ pub struct SessionUser {
     pub organisation_name: Option<String>,
 }
 
-/// The current session's hashed id, for logout.
+/// The current session, full or pending: its hashed id (for logout) and whose it is.
 #[derive(Clone, Debug)]
 pub struct ActiveSession {
     pub id_hash: Vec<u8>,
+    pub user_id: Uuid,
+    /// A new authenticator secret being set up in this session, not yet confirmed.
+    pub setup_secret: Option<String>,
+}
+
+/// A login whose password was right and whose second step is still to come. Present
+/// (as a request extension) only then; such a request has no `CurrentUser`.
+#[derive(Clone, Debug)]
+pub struct PendingLogin {
+    pub user: SessionUser,
+    /// The user has an authenticator: ask for its code. Otherwise (staff): enrol first.
+    pub enrolled: bool,
+}
+
+/// A session just started: the cookie's value, and the CSRF token its pages carry.
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
 }
 
 pub fn random_token() -> String {
@@ -65,6 +88,17 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The name a cookie goes by: with `Secure`, the `__Host-` prefix makes the browser
+/// refuse it unless it is also `Path=/` without a `Domain`, so no sibling host or plain
+/// http page can plant or overwrite it. On plain http (local use) the bare name.
+pub fn cookie_name(name: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 fn set_cookie(
     response: &mut Response,
     name: &str,
@@ -75,6 +109,7 @@ fn set_cookie(
     let age = max_age
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
+    let name = cookie_name(name, secure);
     let secure = if secure { "; Secure" } else { "" };
     let line = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}{age}");
     if let Ok(v) = HeaderValue::from_str(&line) {
@@ -99,19 +134,35 @@ pub fn clear_session_cookie(response: &mut Response, secure: bool) {
 }
 
 /// Starts a new session for the user: always a fresh id, never the one from before login.
-pub async fn create(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<String> {
+pub async fn create(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<NewSession> {
+    insert(conn, user_id, false, ABSOLUTE_LIFETIME_HOURS * 60).await
+}
+
+/// Starts a session that opens only the second step of the login, for a few minutes.
+pub async fn create_pending(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<NewSession> {
+    insert(conn, user_id, true, PENDING_LIFETIME_MINUTES).await
+}
+
+async fn insert(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    pending: bool,
+    lifetime_minutes: i64,
+) -> sqlx::Result<NewSession> {
     let token = random_token();
+    let csrf = random_token();
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at)
-         VALUES ($1, $2, $3, now() + make_interval(hours => $4::int))",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at, second_factor_pending)
+         VALUES ($1, $2, $3, now() + make_interval(mins => $4::int), $5)",
     )
     .bind(hash_token(&token))
     .bind(user_id)
-    .bind(random_token())
-    .bind(ABSOLUTE_LIFETIME_HOURS as i32)
+    .bind(&csrf)
+    .bind(lifetime_minutes as i32)
+    .bind(pending)
     .execute(conn)
     .await?;
-    Ok(token)
+    Ok(NewSession { token, csrf })
 }
 
 pub async fn end(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<()> {
@@ -120,6 +171,18 @@ pub async fn end(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<()> {
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Ends a pending login, once: false if it was finished (or ended) already.
+pub async fn finish_pending(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<bool> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND second_factor_pending")
+            .bind(id_hash)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }
 
 pub async fn end_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<u64> {
@@ -134,21 +197,30 @@ pub async fn end_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::R
 struct SessionRow {
     csrf_token: String,
     last_seen_at: DateTime<Utc>,
+    second_factor_pending: bool,
+    has_second_factor: bool,
+    totp_setup_secret: Option<String>,
     #[sqlx(flatten)]
     user: SessionUser,
 }
 
+/// A full session of staff without a second factor (reset by an administrator, or a
+/// role changed under a running session) is no session: they log in and enrol.
 async fn load(state: &AppState, id_hash: &[u8]) -> sqlx::Result<Option<SessionRow>> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT s.csrf_token, s.last_seen_at, u.id, u.name, u.email, u.role, u.organisation_id,
+        "SELECT s.csrf_token, s.last_seen_at, s.second_factor_pending, s.totp_setup_secret,
+                f.user_id IS NOT NULL AS has_second_factor,
+                u.id, u.name, u.email, u.role, u.organisation_id,
                 o.name AS organisation_name
          FROM sessions s
          JOIN users u ON u.id = s.user_id
          LEFT JOIN organisations o ON o.id = u.organisation_id
+         LEFT JOIN second_factors f ON f.user_id = u.id
          WHERE s.id_hash = $1
            AND s.expires_at > now()
            AND s.last_seen_at > now() - make_interval(mins => $2::int)
-           AND u.active",
+           AND u.active
+           AND (s.second_factor_pending OR u.role = 'coordinator' OR f.user_id IS NOT NULL)",
     )
     .bind(id_hash)
     .bind(IDLE_TIMEOUT_MINUTES as i32)
@@ -247,26 +319,73 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, AppErro
     }
 }
 
-pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// Who made a request, for the log.
+enum Who {
+    Anonymous,
+    User {
+        id: Uuid,
+        email: String,
+        pending: bool,
+    },
+}
+
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = loggable_path(request.uri().path());
+    let client = ClientIp::of(request.extensions(), request.headers(), &state);
+    let mut who = Who::Anonymous;
+    let response = handle(&state, request, next, &mut who).await;
+    log_refusal_or_download(&who, &method, &path, client, &response);
+    response
+}
+
+/// While the second step is pending, these are all a session may reach.
+fn open_while_pending(path: &str) -> bool {
+    [
+        "/logga-in",
+        "/logga-ut",
+        second_factor::CODE_PATH,
+        second_factor::ENROL_PATH,
+    ]
+    .contains(&path)
+}
+
+async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Who) -> Response {
     let headers = request.headers().clone();
     let secure = state.config.cookie_secure;
 
-    let session_token = cookie(&headers, SESSION_COOKIE).filter(|t| !t.is_empty());
+    let session_token =
+        cookie(&headers, &cookie_name(SESSION_COOKIE, secure)).filter(|t| !t.is_empty());
     let mut clear_session = false;
     let mut session = None;
     if let Some(token) = &session_token {
         let id_hash = hash_token(token);
-        match load(&state, &id_hash).await {
+        match load(state, &id_hash).await {
             Ok(Some(row)) => session = Some((row, id_hash)),
             Ok(None) => clear_session = true,
             Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    if let Some((row, _)) = &session {
+        *who = Who::User {
+            id: row.user.id,
+            email: row.user.email.clone(),
+            pending: row.second_factor_pending,
+        };
+        if row.second_factor_pending && !open_while_pending(request.uri().path()) {
+            return Redirect::to(if row.has_second_factor {
+                second_factor::CODE_PATH
+            } else {
+                second_factor::ENROL_PATH
+            })
+            .into_response();
         }
     }
 
     let mut new_anonymous_token = None;
     let csrf = match &session {
         Some((row, _)) => row.csrf_token.clone(),
-        None => match cookie(&headers, CSRF_COOKIE)
+        None => match cookie(&headers, &cookie_name(CSRF_COOKIE, secure))
             .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             Some(t) => t,
@@ -294,18 +413,27 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         };
     }
 
-    let flash = cookie(&headers, FLASH_COOKIE)
+    let flash = cookie(&headers, &cookie_name(FLASH_COOKIE, secure))
         .filter(|v| !v.is_empty())
         .and_then(|v| crate::web::url_decode(&v));
     let had_flash = flash.is_some();
-    let (user, active) = match session {
-        Some((row, id_hash)) => (Some(row.user), Some(ActiveSession { id_hash })),
-        None => (None, None),
-    };
-    request.extensions_mut().insert(Ctx { user, csrf, flash });
-    if let Some(active) = active {
-        request.extensions_mut().insert(active);
+    let mut user = None;
+    if let Some((row, id_hash)) = session {
+        request.extensions_mut().insert(ActiveSession {
+            id_hash,
+            user_id: row.user.id,
+            setup_secret: row.totp_setup_secret,
+        });
+        if row.second_factor_pending {
+            request.extensions_mut().insert(PendingLogin {
+                user: row.user,
+                enrolled: row.has_second_factor,
+            });
+        } else {
+            user = Some(row.user);
+        }
     }
+    request.extensions_mut().insert(Ctx { user, csrf, flash });
 
     let mut response = next.run(request).await;
 
@@ -321,10 +449,96 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .get_all(header::SET_COOKIE)
         .iter()
         .any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    if secure && sets_flash {
+        secure_flash_cookies(response.headers_mut());
+    }
     if had_flash && !sets_flash && !response.status().is_redirection() {
         set_cookie(&mut response, FLASH_COOKIE, "", Some(0), secure);
     }
     response
+}
+
+/// Handlers set the flash cookie without knowing the configuration
+/// (`web::redirect_with_flash`); over https it is renamed and marked `Secure` here.
+fn secure_flash_cookies(headers: &mut HeaderMap) {
+    let prefix = format!("{FLASH_COOKIE}=");
+    let lines: Vec<HeaderValue> = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .cloned()
+        .collect();
+    headers.remove(header::SET_COOKIE);
+    for line in lines {
+        let rewritten = line
+            .to_str()
+            .ok()
+            .filter(|l| l.starts_with(&prefix))
+            .and_then(|l| HeaderValue::from_str(&format!("__Host-{l}; Secure")).ok());
+        headers.append(header::SET_COOKIE, rewritten.unwrap_or(line));
+    }
+}
+
+/// Set-password links carry their token in the path: it stays out of the log.
+fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/losenord/") {
+        Some(_) => "/losenord/{token}".to_string(),
+        None => path.to_string(),
+    }
+}
+
+/// Every refusal (403: no right, refused, CSRF; 429: too many attempts) is a warning,
+/// and every file handed out as a download a notice, with who, what and from where.
+fn log_refusal_or_download(
+    who: &Who,
+    method: &Method,
+    path: &str,
+    client: ClientIp,
+    response: &Response,
+) {
+    let status = response.status();
+    let refused = status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS;
+    let download = status.is_success()
+        && response
+            .headers()
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("attachment"));
+    if !refused && !download {
+        return;
+    }
+    let (user_id, email, pending) = match who {
+        Who::Anonymous => ("anonym".to_string(), "anonym", false),
+        Who::User { id, email, pending } => (id.to_string(), email.as_str(), *pending),
+    };
+    if refused {
+        tracing::warn!(
+            user_id = %user_id,
+            user_email = %email,
+            second_factor_pending = pending,
+            client = %client,
+            method = %method,
+            path = %path,
+            status = status.as_u16(),
+            "refused"
+        );
+    } else {
+        let filename = response
+            .headers()
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        tracing::info!(
+            user_id = %user_id,
+            user_email = %email,
+            client = %client,
+            method = %method,
+            path = %path,
+            status = status.as_u16(),
+            disposition = %filename,
+            "download"
+        );
+    }
 }
 
 #[cfg(test)]
@@ -350,5 +564,36 @@ mod tests {
         assert!(constant_time_eq(a.as_bytes(), a.as_bytes()));
         assert!(!constant_time_eq(a.as_bytes(), &a.as_bytes()[..63]));
         assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    #[test]
+    fn over_https_cookies_take_the_host_prefix_and_flash_cookies_are_made_secure() {
+        assert_eq!(cookie_name(SESSION_COOKIE, false), "dk_session");
+        assert_eq!(cookie_name(SESSION_COOKIE, true), "__Host-dk_session");
+        let mut response = crate::web::redirect_with_flash("/", "Sparat.");
+        set_session_cookie(&mut response, "abc", true);
+        secure_flash_cookies(response.headers_mut());
+        let lines: Vec<String> = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        for line in &lines {
+            assert!(line.starts_with("__Host-"), "{line}");
+            assert!(
+                line.contains("; Secure") && line.contains("Path=/"),
+                "{line}"
+            );
+            assert!(!line.contains("Domain"), "{line}");
+        }
+        assert!(lines[0].starts_with("__Host-dk_flash=Sparat."), "{lines:?}");
+    }
+
+    #[test]
+    fn set_password_tokens_stay_out_of_the_log() {
+        assert_eq!(loggable_path("/losenord/abc123"), "/losenord/{token}");
+        assert_eq!(loggable_path("/admin/anvandare"), "/admin/anvandare");
     }
 }

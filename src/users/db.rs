@@ -29,6 +29,9 @@ pub struct User {
     #[serde(skip)]
     #[sqlx(default)]
     pub has_password: bool,
+    #[serde(skip)]
+    #[sqlx(default)]
+    pub has_second_factor: bool,
     /// False for a new staff account whose role waits for confirmation or was refused.
     #[serde(skip)]
     #[sqlx(default)]
@@ -58,6 +61,7 @@ impl User {
 const SELECT_USERS: &str =
     "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
         u.active, u.password_hash IS NOT NULL AS has_password,
+        EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id) AS has_second_factor,
         user_role_confirmed(u.id, u.role) AS role_confirmed,
         (SELECT g.role FROM role_grants g WHERE g.user_id = u.id AND g.state = 'pending') AS pending_role
     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id";

@@ -1,4 +1,4 @@
-use digikoord::auth::Role;
+use digikoord::{Clock, auth::Role};
 use reqwest::StatusCode;
 
 use crate::{PASSWORD, TestApp};
@@ -118,9 +118,14 @@ async fn repeated_failures_for_one_account_are_slowed_down_even_with_the_right_p
     assert!(
         throttled
             .text
-            .contains("För många misslyckade inloggningsförsök")
+            .contains("För många misslyckade inloggningsförsök. Vänta")
     );
     assert_eq!(app.get("/").await.location.as_deref(), Some("/logga-in"));
+    assert_eq!(
+        app.audit_count("login_failed").await,
+        5,
+        "the sixth was not checked"
+    );
 }
 
 #[tokio::test]
@@ -197,18 +202,17 @@ async fn a_replayed_session_cookie_is_refused_after_logout() {
     let app = TestApp::spawn().await;
     let id = app.create_user(Role::Admin, None).await;
     let email = app.email_of(id).await;
-    let csrf = app.get("/logga-in").await.csrf();
+    let pending = app.login(&email, PASSWORD).await;
+    assert_eq!(pending.location.as_deref(), Some("/logga-in/kod"));
+    let csrf = app.get("/logga-in/kod").await.csrf();
+    let code = app.fresh_code(id).await;
     let response = app
         .client
-        .post(app.url("/logga-in"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", email.as_str()),
-            ("password", PASSWORD),
-        ])
+        .post(app.url("/logga-in/kod"))
+        .form(&[("csrf", csrf.as_str()), ("code", code.as_str())])
         .send()
         .await
-        .expect("login");
+        .expect("second step");
     let cookie = response
         .headers()
         .get_all("set-cookie")
@@ -264,6 +268,10 @@ async fn every_response_carries_the_security_headers() {
             "{path}"
         );
         assert!(h.get("referrer-policy").is_some(), "{path}");
+        assert!(
+            h.get("strict-transport-security").is_none(),
+            "{path}: no HSTS on plain http"
+        );
     }
     let fresh = app.other_browser();
     let login = fresh
@@ -282,4 +290,225 @@ async fn every_response_carries_the_security_headers() {
         cookie.contains("HttpOnly") && cookie.contains("SameSite"),
         "{cookie}"
     );
+}
+
+fn march_2025() -> Clock {
+    Clock::Fixed(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"))
+}
+
+async fn logged_ip(app: &TestApp) -> String {
+    let after: serde_json::Value = sqlx::query_scalar(
+        "SELECT after FROM audit_log WHERE action = 'login_failed' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("audit");
+    after["ip"].as_str().expect("ip").to_string()
+}
+
+/// A failed login sent with this `X-Forwarded-For`.
+async fn fail_from(app: &TestApp, email: &str, forwarded_for: &str) -> StatusCode {
+    let csrf = app.get("/logga-in").await.csrf();
+    app.client
+        .post(app.url("/logga-in"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", "fel lösenord helt och hållet"),
+        ])
+        .send()
+        .await
+        .expect("POST")
+        .status()
+}
+
+#[tokio::test]
+async fn thirty_wrong_passwords_at_once_reach_the_password_check_only_five_times() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user(Role::Coordinator, Some("Region Kalmar län"))
+        .await;
+    let email = app.email_of(id).await;
+    let csrf = app.get("/logga-in").await.csrf();
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let client = app.client.clone();
+        let url = app.url("/logga-in");
+        let (csrf, email) = (csrf.clone(), email.clone());
+        attempts.spawn(async move {
+            client
+                .post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("email", email.as_str()),
+                    ("password", "fel lösenord helt och hållet"),
+                ])
+                .send()
+                .await
+                .expect("POST")
+                .status()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = attempts.join_next().await {
+        statuses.push(status.expect("task"));
+    }
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let slowed = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, slowed), (5, 25), "{statuses:?}");
+    assert_eq!(app.audit_count("login_failed").await, 5);
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE email = $1")
+        .bind(&email)
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 5);
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    let app = TestApp::spawn().await;
+    fail_from(&app, "ingen@test.example", "203.0.113.7").await;
+    assert_eq!(logged_ip(&app).await, "127.0.0.1");
+
+    let behind_proxy = TestApp::spawn_with(march_2025(), &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    // The left-most entry is whatever the client claimed; the proxy appended the real one.
+    fail_from(&behind_proxy, "ingen@test.example", "1.2.3.4, 203.0.113.7").await;
+    assert_eq!(logged_ip(&behind_proxy).await, "203.0.113.7");
+}
+
+#[tokio::test]
+async fn guessing_from_one_address_does_not_keep_the_right_password_out_from_another() {
+    let app = TestApp::spawn_with(march_2025(), &[("TRUSTED_PROXIES", "127.0.0.0/8")]).await;
+    let id = app
+        .create_user(Role::Coordinator, Some("Region Dalarna"))
+        .await;
+    let email = app.email_of(id).await;
+    for _ in 0..5 {
+        assert_eq!(
+            fail_from(&app, &email, "198.51.100.66").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        fail_from(&app, &email, "198.51.100.66").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the guesser is slowed down"
+    );
+    let csrf = app.get("/logga-in").await.csrf();
+    let real = app
+        .client
+        .post(app.url("/logga-in"))
+        .header("x-forwarded-for", "203.0.113.20")
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(real.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        real.headers().get("location").and_then(|v| v.to_str().ok()),
+        Some("/")
+    );
+}
+
+#[tokio::test]
+async fn ipv6_neighbours_in_one_64_are_counted_together() {
+    let app = TestApp::spawn_with(march_2025(), &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let id = app
+        .create_user(Role::Coordinator, Some("Region Dalarna"))
+        .await;
+    let email = app.email_of(id).await;
+    for host in 1..=5 {
+        let address = format!("2001:db8:1:2::{host}");
+        assert_eq!(
+            fail_from(&app, &email, &address).await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        fail_from(&app, &email, "2001:db8:1:2:ffff::9").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a new address in the same /64 is the same guesser"
+    );
+    assert_eq!(
+        fail_from(&app, &email, "2001:db8:1:3::1").await,
+        StatusCode::UNAUTHORIZED,
+        "another /64 is someone else"
+    );
+}
+
+#[tokio::test]
+async fn over_https_cookies_take_the_host_prefix_are_secure_and_hsts_is_sent() {
+    let app =
+        TestApp::spawn_with(march_2025(), &[("PUBLIC_URL", "https://digikoord.example")]).await;
+    // A client without a cookie jar (the test server speaks plain http): cookies by hand.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = client.get(app.url("/logga-in")).send().await.expect("GET");
+    assert_eq!(
+        login
+            .headers()
+            .get("strict-transport-security")
+            .and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000")
+    );
+    let csrf_cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(csrf_cookie.starts_with("__Host-dk_csrf="), "{csrf_cookie}");
+    assert!(
+        csrf_cookie.contains("; Secure")
+            && csrf_cookie.contains("Path=/")
+            && !csrf_cookie.contains("Domain"),
+        "{csrf_cookie}"
+    );
+    let token = csrf_cookie
+        .split(';')
+        .next()
+        .and_then(|c| c.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .expect("token");
+    // Logging out shows a flash message on the next page: its cookie is secure too.
+    let out = client
+        .post(app.url("/logga-ut"))
+        .header("cookie", format!("__Host-dk_csrf={token}"))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let cookies: Vec<String> = out
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let flash = cookies
+        .iter()
+        .find(|c| c.contains("dk_flash="))
+        .expect("a flash cookie");
+    assert!(flash.starts_with("__Host-dk_flash="), "{flash}");
+    assert!(flash.contains("; Secure"), "{flash}");
+    for cookie in &cookies {
+        assert!(
+            cookie.starts_with("__Host-") && cookie.contains("; Secure"),
+            "{cookie}"
+        );
+    }
 }

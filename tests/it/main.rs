@@ -9,6 +9,7 @@ mod repayments;
 mod reports;
 mod requisitions;
 mod summary;
+mod two_factor;
 mod users;
 
 use std::{
@@ -217,6 +218,11 @@ impl TestApp {
     }
 
     pub async fn spawn_on(clock: Clock) -> TestApp {
+        Self::spawn_with(clock, &[]).await
+    }
+
+    /// A server configured with these settings (as environment variables would give them).
+    pub async fn spawn_with(clock: Clock, settings: &[(&str, &str)]) -> TestApp {
         let cluster = cluster();
         let name = format!("test_{}", Uuid::new_v4().simple());
         let admin = db::connect(&cluster.url("postgres"), 1)
@@ -234,7 +240,13 @@ impl TestApp {
         let pool = db::connect(&cluster.url(&name), 5)
             .await
             .expect("connect test db");
-        let config = Config::from_lookup(|_| None).expect("default config");
+        let config = Config::from_lookup(|key| {
+            settings
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+        .expect("valid config");
         let state = AppState {
             db: db::server_pool(&cluster.url(&name), 5).expect("server pool"),
             config: Arc::new(config),
@@ -350,6 +362,7 @@ impl TestApp {
         let id = self.create_user(role, organisation).await;
         let email = self.email_of(id).await;
         let page = self.login(&email, PASSWORD).await;
+        let page = self.pass_second_step(id, page).await;
         assert_eq!(
             page.location.as_deref(),
             Some("/"),
@@ -376,6 +389,9 @@ impl TestApp {
         .execute(&self.db)
         .await
         .expect("insert user");
+        if role.is_staff() {
+            self.give_second_factor(id).await;
+        }
         id
     }
 

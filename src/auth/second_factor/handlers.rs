@@ -1,0 +1,486 @@
+//! The pages of the second factor: the second step of a login, enrolment (at the first
+//! login of staff, or on one's own page), and the administrator's reset.
+
+use askama::Template;
+use axum::{
+    Extension, Form, Router,
+    extract::{FromRequestParts, Path, State},
+    http::{StatusCode, request::Parts},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    CODE_PATH, ENROL_PATH, Entered, OWN_PAGE_PATH, check_code, db, in_groups, new_secret, qr_image,
+    read_entered, unix_now,
+};
+use crate::{
+    AppState, audit,
+    auth::{
+        CurrentUser, PageCtx,
+        client_ip::ClientIp,
+        session::{self, ActiveSession, PendingLogin},
+        throttle::{self, Outcome, Step, TooSoon},
+    },
+    error::{AppError, Result},
+    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(CODE_PATH, get(code_form).post(enter_code))
+        .route(ENROL_PATH, get(enrol_form).post(enrol_at_login))
+        .route(OWN_PAGE_PATH, get(own_page).post(enrol_own))
+        .route(
+            "/admin/anvandare/{id}/tvastegsverifiering/aterstall",
+            post(reset),
+        )
+}
+
+impl FromRequestParts<AppState> for PendingLogin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
+        parts
+            .extensions
+            .get::<PendingLogin>()
+            .cloned()
+            .ok_or(AppError::Unauthenticated)
+    }
+}
+
+#[derive(Default, Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "auth/second_step.html")]
+struct CodePage {
+    ctx: Ctx,
+    code: String,
+    errors: FormErrors,
+}
+
+fn code_page(ctx: Ctx, code: String, error: Option<String>) -> CodePage {
+    let mut errors = FormErrors::default();
+    if let Some(message) = error {
+        errors.add("code", message);
+    }
+    CodePage { ctx, code, errors }
+}
+
+async fn code_form(PageCtx(ctx): PageCtx, pending: PendingLogin) -> Result<Response> {
+    if !pending.enrolled {
+        return Ok(Redirect::to(ENROL_PATH).into_response());
+    }
+    render(&code_page(ctx, String::new(), None))
+}
+
+enum Passed {
+    Code,
+    RecoveryCode,
+}
+
+async fn enter_code(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    pending: PendingLogin,
+    Extension(active): Extension<ActiveSession>,
+    client: ClientIp,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    if !pending.enrolled {
+        return Ok(Redirect::to(ENROL_PATH).into_response());
+    }
+    let user = pending.user;
+    let entered = read_entered(&form.code);
+    if entered == Entered::Unreadable {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &code_page(
+                ctx,
+                form.code,
+                Some("Ange de sex siffrorna från appen, eller en av dina reservkoder.".into()),
+            ),
+        );
+    }
+    // Guessing codes is slowed down like guessing passwords, and counted with them.
+    let attempt = match throttle::begin(
+        &state.db,
+        &user.email,
+        &client.bucket(),
+        Step::SecondFactor,
+    )
+    .await?
+    {
+        Ok(id) => id,
+        Err(TooSoon(wait)) => {
+            let mut response = render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &code_page(ctx, form.code, Some(throttle::wait_message(wait))),
+            )?;
+            throttle::retry_after(&mut response, wait);
+            return Ok(response);
+        }
+    };
+
+    let mut tx = state.db.begin().await?;
+    let passed = match &entered {
+        Entered::Code(code) => {
+            let secret = db::secret_of(&mut tx, user.id)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            match check_code(&secret, code, unix_now())? {
+                Some(step) if db::use_step(&mut tx, user.id, step).await? => Ok(Passed::Code),
+                Some(_) => Err("Koden har redan använts. Vänta tills appen visar en ny kod."),
+                None => Err(
+                    "Koden stämmer inte. Ange koden som appen visar just nu, och kontrollera att telefonens klocka går rätt.",
+                ),
+            }
+        }
+        Entered::RecoveryCode(code) => {
+            if db::use_recovery_code(&mut tx, user.id, code).await? {
+                Ok(Passed::RecoveryCode)
+            } else {
+                Err("Reservkoden stämmer inte, eller har redan använts.")
+            }
+        }
+        Entered::Unreadable => Err("Ange de sex siffrorna från appen."),
+    };
+    let passed = match passed {
+        Ok(p) => p,
+        Err(message) => {
+            drop(tx);
+            let mut tx = state.db.begin().await?;
+            audit::record(
+                &mut tx,
+                audit::Entry {
+                    actor: Some(user.id),
+                    action: "second_factor_failed",
+                    entity: "user",
+                    entity_id: user.id.to_string(),
+                    before: None,
+                    after: Some(json!({ "ip": client.to_string() })),
+                },
+            )
+            .await?;
+            tx.commit().await?;
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &code_page(ctx, form.code, Some(message.into())),
+            );
+        }
+    };
+
+    if !session::finish_pending(&mut tx, &active.id_hash).await? {
+        return Err(AppError::Conflict(
+            "Inloggningen är redan slutförd i en annan flik.".into(),
+        ));
+    }
+    let new = session::create(&mut tx, user.id).await?;
+    throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
+    let mut flash = None;
+    if let Passed::RecoveryCode = passed {
+        let left = db::recovery_codes_left(&mut tx, user.id).await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor: Some(user.id),
+                action: "recovery_code_used",
+                entity: "user",
+                entity_id: user.id.to_string(),
+                before: None,
+                after: Some(json!({ "ip": client.to_string(), "recovery_codes_left": left })),
+            },
+        )
+        .await?;
+        flash = Some(match left {
+            0 => "Du loggade in med din sista reservkod. Be en administratör återställa tvåstegsverifieringen så att du får nya.".to_string(),
+            1 => "Du loggade in med en reservkod. Du har 1 reservkod kvar.".to_string(),
+            n => format!("Du loggade in med en reservkod. Du har {n} reservkoder kvar."),
+        });
+    }
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id),
+            action: "login",
+            entity: "user",
+            entity_id: user.id.to_string(),
+            before: None,
+            after: Some(json!({
+                "ip": client.to_string(),
+                "second_factor": match passed { Passed::Code => "totp", Passed::RecoveryCode => "recovery_code" },
+            })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    let mut response = match flash {
+        Some(message) => redirect_with_flash("/", &message),
+        None => Redirect::to("/").into_response(),
+    };
+    session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "auth/enrol.html")]
+struct EnrolPage {
+    ctx: Ctx,
+    /// At the first login of staff (required), or on one's own page (chosen).
+    at_login: bool,
+    action: &'static str,
+    qr: String,
+    secret: String,
+    email: String,
+    code: String,
+    errors: FormErrors,
+}
+
+impl EnrolPage {
+    fn new(
+        ctx: Ctx,
+        at_login: bool,
+        secret: &str,
+        email: &str,
+        code: String,
+        error: Option<&str>,
+    ) -> Result<Self> {
+        let mut errors = FormErrors::default();
+        if let Some(message) = error {
+            errors.add("code", message);
+        }
+        Ok(EnrolPage {
+            ctx,
+            at_login,
+            action: if at_login { ENROL_PATH } else { OWN_PAGE_PATH },
+            qr: qr_image(secret, email)?,
+            secret: in_groups(secret),
+            email: email.to_string(),
+            code,
+            errors,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "auth/recovery_codes.html")]
+struct RecoveryCodesPage {
+    ctx: Ctx,
+    codes: Vec<String>,
+}
+
+const WRONG_FIRST_CODE: &str = "Koden stämmer inte. Ange koden som appen visar just nu, och kontrollera att telefonens klocka går rätt.";
+
+/// Checks the first code from the app against the secret being set up.
+fn first_code(secret: &str, code: &str) -> Result<std::result::Result<i64, &'static str>> {
+    Ok(match read_entered(code) {
+        Entered::Code(code) => check_code(secret, &code, unix_now())?.ok_or(WRONG_FIRST_CODE),
+        _ => Err("Ange de sex siffrorna som appen visar."),
+    })
+}
+
+async fn enrol_form(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    pending: PendingLogin,
+    Extension(active): Extension<ActiveSession>,
+) -> Result<Response> {
+    if pending.enrolled {
+        return Ok(Redirect::to(CODE_PATH).into_response());
+    }
+    let mut conn = state.db.acquire().await?;
+    let secret = db::setup_secret(&mut conn, &active.id_hash, &new_secret()).await?;
+    render(&EnrolPage::new(
+        ctx,
+        true,
+        &secret,
+        &pending.user.email,
+        String::new(),
+        None,
+    )?)
+}
+
+async fn enrol_at_login(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    pending: PendingLogin,
+    Extension(active): Extension<ActiveSession>,
+    client: ClientIp,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    if pending.enrolled {
+        return Ok(Redirect::to(CODE_PATH).into_response());
+    }
+    let Some(secret) = active.setup_secret else {
+        return Ok(Redirect::to(ENROL_PATH).into_response());
+    };
+    let user = pending.user;
+    let step = match first_code(&secret, &form.code)? {
+        Ok(step) => step,
+        Err(message) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EnrolPage::new(ctx, true, &secret, &user.email, form.code, Some(message))?,
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    if !session::finish_pending(&mut tx, &active.id_hash).await? {
+        return Err(AppError::Conflict(
+            "Inloggningen är redan slutförd i en annan flik.".into(),
+        ));
+    }
+    let codes = db::enrol(&mut tx, user.id, &secret, step)
+        .await?
+        .ok_or_else(|| AppError::Conflict("Tvåstegsverifiering är redan aktiverad.".into()))?;
+    let new = session::create(&mut tx, user.id).await?;
+    throttle::record_success(&mut tx, &user.email, &client.bucket(), Step::SecondFactor).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id),
+            action: "login",
+            entity: "user",
+            entity_id: user.id.to_string(),
+            before: None,
+            after: Some(json!({ "ip": client.to_string(), "second_factor": "enrolled" })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    let mut response = render(&RecoveryCodesPage {
+        ctx: Ctx {
+            user: Some(user),
+            csrf: new.csrf,
+            flash: None,
+        },
+        codes,
+    })?;
+    session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "auth/second_factor.html")]
+struct OwnPage {
+    ctx: Ctx,
+    status: db::Status,
+    staff: bool,
+}
+
+async fn own_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Extension(active): Extension<ActiveSession>,
+) -> Result<Response> {
+    let mut conn = state.db.acquire().await?;
+    if let Some(status) = db::status(&mut conn, user.id()).await? {
+        return render(&OwnPage {
+            staff: user.user.role.is_staff(),
+            ctx: user.ctx,
+            status,
+        });
+    }
+    let secret = db::setup_secret(&mut conn, &active.id_hash, &new_secret()).await?;
+    render(&EnrolPage::new(
+        user.ctx,
+        false,
+        &secret,
+        &user.user.email,
+        String::new(),
+        None,
+    )?)
+}
+
+async fn enrol_own(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Extension(active): Extension<ActiveSession>,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    let Some(secret) = active.setup_secret else {
+        return Ok(Redirect::to(OWN_PAGE_PATH).into_response());
+    };
+    let step = match first_code(&secret, &form.code)? {
+        Ok(step) => step,
+        Err(message) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EnrolPage::new(
+                    user.ctx,
+                    false,
+                    &secret,
+                    &user.user.email,
+                    form.code,
+                    Some(message),
+                )?,
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let Some(codes) = db::enrol(&mut tx, user.id(), &secret, step).await? else {
+        return Ok(redirect_with_flash(
+            OWN_PAGE_PATH,
+            "Tvåstegsverifiering är redan aktiverad.",
+        ));
+    };
+    tx.commit().await?;
+    render(&RecoveryCodesPage {
+        ctx: user.ctx,
+        codes,
+    })
+}
+
+/// The administrator's reset, for someone who lost their phone and their recovery codes:
+/// the factor and the codes are removed and every session of the user ends. Staff then
+/// enrol again at their next login; a coordinator logs in with the password alone.
+async fn reset(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let mut tx = state.db.begin().await?;
+    let (name, role) = db::lock_user(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = format!("/admin/anvandare/{id}");
+    let Some(enrolled_at) = db::remove(&mut tx, id).await? else {
+        return Ok(redirect_with_flash(
+            &page,
+            &format!("{name} har ingen tvåstegsverifiering att återställa."),
+        ));
+    };
+    let sessions = session::end_all_for_user(&mut tx, id).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(admin.id()),
+            action: "second_factor_reset",
+            entity: "user",
+            entity_id: id.to_string(),
+            before: Some(json!({ "method": "totp", "enrolled_at": enrolled_at })),
+            after: Some(json!({ "sessions_ended": sessions })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let next = if role.is_staff() {
+        "Vid nästa inloggning kopplar hen en app på nytt."
+    } else {
+        "Hen kan logga in med bara lösenordet och slå på tvåstegsverifiering igen."
+    };
+    Ok(redirect_with_flash(
+        &page,
+        &format!("Tvåstegsverifieringen för {name} är återställd och hen är utloggad. {next}"),
+    ))
+}
