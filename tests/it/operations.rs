@@ -531,3 +531,112 @@ async fn static_files_are_embedded_and_cached_by_their_etag() {
         .expect("GET");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+/// The path of a set-password link printed by `admin create` or shown on screen.
+fn password_path(text: &str) -> String {
+    let at = text.find("/losenord/").expect("a set-password link");
+    text[at..]
+        .split(|c: char| c.is_whitespace() || c == '"')
+        .next()
+        .expect("path")
+        .to_string()
+}
+
+/// Sets the password through the link, logs in and enrols the second factor.
+async fn first_login(browser: &TestApp, link: &str, email: &str) {
+    let set = browser
+        .submit(
+            link,
+            link,
+            &[("password", PASSWORD), ("password_repeat", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        set.location.as_deref(),
+        Some("/logga-in"),
+        "{}",
+        set.plain()
+    );
+    let login = browser.login(email, PASSWORD).await;
+    assert_eq!(
+        login.location.as_deref(),
+        Some(crate::two_factor::ENROL_PATH),
+        "staff enrol a second factor at their first login"
+    );
+    let codes = crate::two_factor::enrol(browser, crate::two_factor::ENROL_PATH).await;
+    assert_eq!(codes.len(), 10, "recovery codes are shown once");
+    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn from_an_empty_database_to_a_confirmed_case_officer() {
+    let url = empty_database().await;
+    let mut links = Vec::new();
+    for (email, name) in [
+        ("anna.admin@tillvaxtverket.example", "Anna Admin"),
+        ("bo.admin@tillvaxtverket.example", "Bo Admin"),
+    ] {
+        let out = run(digikoord(&[("DATABASE_URL", &url)])
+            .args(["admin", "create", "--email", email, "--name", name]))
+        .await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        links.push((email, password_path(&stdout(&out))));
+    }
+
+    let dir = scratch_dir("first-admins");
+    let mut server = Server::start(&dir, &[("DATABASE_URL", &url)]);
+    server
+        .wait_for(StatusCode::OK, Duration::from_secs(60))
+        .await;
+    let owner = db::connect(&url, 1).await.expect("owner");
+    let browser = || TestApp {
+        addr: server
+            .url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("addr"),
+        db: owner.clone(),
+        db_url: url.clone(),
+        client: TestApp::new_client(),
+    };
+
+    let anna = browser();
+    first_login(&anna, &links[0].1, links[0].0).await;
+    let bo = browser();
+    first_login(&bo, &links[1].1, links[1].0).await;
+
+    // Anna creates a case officer: not in force until Bo confirms.
+    let created = anna
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("name", "Kim Handläggare"),
+                ("email", "kim@tillvaxtverket.example"),
+                ("role", "case_officer"),
+                ("organisation_id", ""),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.plain());
+    let kim_link = password_path(&created.attr("#link", "value").expect("the link"));
+    let kim = browser();
+    assert_eq!(kim.get(&kim_link).await.status, StatusCode::NOT_FOUND);
+    let grant: i64 = sqlx::query_scalar("SELECT id FROM role_grants WHERE state = 'pending'")
+        .fetch_one(&owner)
+        .await
+        .expect("a pending grant");
+    let path = format!("/admin/behorigheter/{grant}/bekrafta");
+    let own = anna.submit("/admin/behorigheter", &path, &[]).await;
+    assert_eq!(own.status, StatusCode::FORBIDDEN);
+    let confirmed = bo.submit("/admin/behorigheter", &path, &[]).await;
+    assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
+
+    first_login(&kim, &kim_link, "kim@tillvaxtverket.example").await;
+    assert_eq!(
+        kim.get("/handlaggning/rekvisitioner").await.status,
+        StatusCode::OK
+    );
+    server.stop();
+    owner.close().await;
+}

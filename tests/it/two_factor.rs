@@ -12,7 +12,7 @@ use crate::{PASSWORD, Page, TestApp};
 /// The secret `create_user` gives every staff user.
 pub const TEST_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 const CODE_PATH: &str = "/logga-in/kod";
-const ENROL_PATH: &str = "/logga-in/aktivera-tvastegsverifiering";
+pub const ENROL_PATH: &str = "/logga-in/aktivera-tvastegsverifiering";
 
 fn unix_now() -> u64 {
     std::time::SystemTime::now()
@@ -103,7 +103,7 @@ async fn password_only(app: &TestApp, user: Uuid) -> Page {
 }
 
 /// Enrols on the page shown (at login or one's own), returning the recovery codes.
-async fn enrol(app: &TestApp, path: &str) -> Vec<String> {
+pub async fn enrol(app: &TestApp, path: &str) -> Vec<String> {
     let page = app.get(path).await;
     let secret = page.select("#secret")[0].replace(' ', "");
     let code = code_at(&secret, unix_now() / 30);

@@ -370,12 +370,23 @@ async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms
         )
         .await;
     assert_eq!(set.location.as_deref(), Some("/logga-in"));
-    person
+    let login = person
         .login(
             "kim.handlaggare@tillvaxtverket.se",
             "handläggarens eget lösenord",
         )
         .await;
+    // Staff enrol a second factor at their first login.
+    assert_eq!(
+        login.location.as_deref(),
+        Some(crate::two_factor::ENROL_PATH)
+    );
+    assert_eq!(
+        crate::two_factor::enrol(&person, crate::two_factor::ENROL_PATH)
+            .await
+            .len(),
+        10
+    );
     assert_eq!(
         person.get("/handlaggning/rekvisitioner").await.status,
         StatusCode::OK
@@ -472,7 +483,18 @@ async fn a_coordinator_made_approver_keeps_the_coordinators_role_until_it_is_con
         decide(&second, grant, "bekrafta").await.status,
         StatusCode::SEE_OTHER
     );
-    // The coordinator's very next request is an approver's.
+    // The coordinator's very next request is an approver's, who must first enrol a second
+    // factor: the session without one ends, and the next login asks for it.
+    assert_eq!(
+        coordinator.get("/attest").await.location.as_deref(),
+        Some("/logga-in")
+    );
+    let login = coordinator.login(&email, crate::PASSWORD).await;
+    assert_eq!(
+        login.location.as_deref(),
+        Some(crate::two_factor::ENROL_PATH)
+    );
+    crate::two_factor::enrol(&coordinator, crate::two_factor::ENROL_PATH).await;
     assert_eq!(coordinator.get("/attest").await.status, StatusCode::OK);
     let (role, org): (Role, Option<Uuid>) =
         sqlx::query_as("SELECT role, organisation_id FROM users WHERE id = $1")
