@@ -32,8 +32,12 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, &'static str> {
     if s.is_empty() {
         return Err("Ange ett datum.");
     }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-31.")
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-31.")?;
+    if !(1900..=2100).contains(&date.year()) {
+        return Err("Ange ett datum mellan år 1900 och 2100.");
+    }
+    Ok(date)
 }
 
 #[cfg(test)]
@@ -58,5 +62,9 @@ mod tests {
         assert!(parse_date("").is_err());
         assert!(parse_date("31 mars 2026").is_err());
         assert!(parse_date("2026-02-30").is_err());
+        assert!(parse_date("1899-12-31").is_err());
+        assert!(parse_date("2101-01-01").is_err());
+        assert!(parse_date("+99999-01-01").is_err());
+        assert_eq!(parse_date("1900-01-01"), Ok(date(1900, 1, 1)));
     }
 }

@@ -68,7 +68,7 @@ pub fn app(state: AppState) -> Router {
             REQUEST_TIME_LIMIT,
         ))
         .layer(RequestBodyTimeoutLayer::new(REQUEST_TIME_LIMIT))
-        .layer(middleware::map_response(web::explain_timeout))
+        .layer(middleware::map_response(web::explain_plain_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::security_headers,

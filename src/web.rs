@@ -173,15 +173,63 @@ pub async fn security_headers(
     response
 }
 
-/// The timeout layer answers 503 with an empty body: give the person a page that says why.
-pub async fn explain_timeout(response: Response) -> Response {
-    if response.status() == StatusCode::SERVICE_UNAVAILABLE
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-    {
-        tracing::warn!("a request took too long and was cut off");
-        return AppError::Unavailable.into_response();
+/// No form field may be longer than this; every form's own limits are lower, so only
+/// pathological input meets it.
+pub const MAX_FIELD_CHARS: usize = 20_000;
+
+/// What no form field or query parameter may hold, whatever the route: a NUL character
+/// (PostgreSQL's text can't store it) or more than `MAX_FIELD_CHARS` characters.
+pub fn check_plain_input<'a>(
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> std::result::Result<(), AppError> {
+    for (key, value) in pairs {
+        if key.contains('\0') || value.contains('\0') {
+            return Err(AppError::BadRequest(
+                "Formuläret eller adressen innehåller ett otillåtet tecken (NUL). Ingenting har sparats."
+                    .into(),
+            ));
+        }
+        if key.chars().count() > 100 || value.chars().count() > MAX_FIELD_CHARS {
+            return Err(AppError::BadRequest(
+                "Ett fält är längre än 20\u{a0}000 tecken. Ingenting har sparats.".into(),
+            ));
+        }
     }
-    response
+    Ok(())
+}
+
+/// Answers the framework gives in plain English text — a timeout (503), a form, query or
+/// path it could not read (400, 422), a body too large (413) or of the wrong type (415) —
+/// become the Swedish error page, with the same status.
+pub async fn explain_plain_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !is_plain {
+        return response;
+    }
+    let error = match status {
+        StatusCode::SERVICE_UNAVAILABLE if !response.headers().contains_key(header::CONTENT_TYPE) => {
+            tracing::warn!("a request took too long and was cut off");
+            AppError::Unavailable
+        }
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => AppError::BadRequest(
+            "Formuläret eller adressen innehöll något som inte kunde läsas, till exempel ett fält med fel sorts värde. Ingenting har sparats."
+                .into(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::BadRequest(
+            "Det som skickades är för stort. Ingenting har sparats.".into(),
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::BadRequest(
+            "Formuläret skickades i ett format som inte stöds. Ingenting har sparats.".into(),
+        ),
+        _ => return response,
+    };
+    let mut explained = error.into_response();
+    *explained.status_mut() = status;
+    explained
 }
 
 pub async fn not_found() -> AppError {
@@ -259,6 +307,17 @@ pub mod filters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nul_characters_and_endless_fields_are_refused_everywhere() {
+        assert!(check_plain_input([("namn", "Åsa Öberg"), ("ar", "2025")]).is_ok());
+        assert!(check_plain_input([("namn", "Åsa\0")]).is_err());
+        assert!(check_plain_input([("na\0mn", "x")]).is_err());
+        let long = "å".repeat(MAX_FIELD_CHARS);
+        assert!(check_plain_input([("text", long.as_str())]).is_ok());
+        let longer = format!("{long}x");
+        assert!(check_plain_input([("text", longer.as_str())]).is_err());
+    }
 
     #[test]
     fn flash_messages_survive_the_cookie_round_trip() {

@@ -89,6 +89,13 @@ async fn login(
         failed: Some(failed),
     };
 
+    // No account has a longer address; such an attempt is refused before it is recorded.
+    if email.chars().count() > 254 {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(ctx, "Ange en giltig e-postadress.".to_string()),
+        );
+    }
     let attempt = match throttle::begin(&state.db, &email, &client.bucket(), Step::Password).await?
     {
         Ok(id) => id,

@@ -305,18 +305,24 @@ async fn check_csrf(request: Request, expected: &str) -> Result<Request, AppErro
     let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
         .await
         .map_err(|_| AppError::BadRequest("Formuläret är för stort.".into()))?;
+    let pairs = if is_form(&parts.headers) {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let sent = if is_form(&parts.headers) {
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .ok()
-            .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v))
+        pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.clone())
     } else {
         header_token
     };
-    if tokens_match(sent.as_deref(), expected) {
-        Ok(Request::from_parts(parts, Body::from(bytes)))
-    } else {
-        Err(AppError::Csrf)
+    if !tokens_match(sent.as_deref(), expected) {
+        return Err(AppError::Csrf);
     }
+    crate::web::check_plain_input(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// Who made a request, for the log.
@@ -435,6 +441,16 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
     }
     request.extensions_mut().insert(Ctx { user, csrf, flash });
 
+    let query: Vec<(String, String)> = request
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    if let Err(e) =
+        crate::web::check_plain_input(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    {
+        return e.into_response();
+    }
     let mut response = next.run(request).await;
 
     if clear_session {

@@ -91,10 +91,11 @@ pub async fn chosen_year(
     db: &PgPool,
     asked: Option<&str>,
     today: chrono::NaiveDate,
-) -> sqlx::Result<Option<(ProgrammeYear, Vec<i32>)>> {
+) -> crate::error::Result<Option<(ProgrammeYear, Vec<i32>)>> {
     let all = years(db).await?;
     let list: Vec<i32> = all.iter().map(|y| y.year).collect();
-    let wanted = super::model::chosen_year(asked, &list, today);
+    let wanted = super::model::chosen_year(asked, &list, today)
+        .map_err(crate::error::AppError::BadRequest)?;
     Ok(all
         .into_iter()
         .find(|y| Some(y.year) == wanted)

@@ -109,12 +109,21 @@ pub fn current_year(years: &[i32], today: NaiveDate) -> Option<i32> {
         .or_else(|| years.iter().copied().min())
 }
 
-/// The year a page shows: the one asked for (`?ar=`) if it is a programme year, else the current one.
-pub fn chosen_year(asked: Option<&str>, years: &[i32], today: NaiveDate) -> Option<i32> {
-    asked
-        .and_then(|a| a.trim().parse::<i32>().ok())
-        .filter(|y| years.contains(y))
-        .or_else(|| current_year(years, today))
+/// The year a page shows: the one asked for (`?ar=`), or the current one when none is
+/// asked for. A year that isn't a number or isn't a programme year is refused, in Swedish.
+pub fn chosen_year(
+    asked: Option<&str>,
+    years: &[i32],
+    today: NaiveDate,
+) -> Result<Option<i32>, String> {
+    match asked.map(str::trim).filter(|a| !a.is_empty()) {
+        None => Ok(current_year(years, today)),
+        Some(a) => match a.parse::<i32>() {
+            Ok(y) if years.contains(&y) => Ok(Some(y)),
+            Ok(y) => Err(format!("Det finns inget programår {y}.")),
+            Err(_) => Err("Ange året med fyra siffror, till exempel 2025.".into()),
+        },
+    }
 }
 
 /// How a deadline stands today, for people.
@@ -258,11 +267,13 @@ mod tests {
     fn a_page_shows_the_year_asked_for_if_it_exists_else_the_current_one() {
         let years = [2021, 2022, 2023, 2024, 2025];
         let today = date(2026, 11, 23);
-        assert_eq!(chosen_year(Some("2023"), &years, today), Some(2023));
-        assert_eq!(chosen_year(Some(" 2023 "), &years, today), Some(2023));
-        assert_eq!(chosen_year(Some("2031"), &years, today), Some(2025));
-        assert_eq!(chosen_year(Some("abc"), &years, today), Some(2025));
-        assert_eq!(chosen_year(None, &years, date(2022, 5, 1)), Some(2022));
-        assert_eq!(chosen_year(None, &[], today), None);
+        assert_eq!(chosen_year(Some("2023"), &years, today), Ok(Some(2023)));
+        assert_eq!(chosen_year(Some(" 2023 "), &years, today), Ok(Some(2023)));
+        assert_eq!(chosen_year(Some(""), &years, today), Ok(Some(2025)));
+        for bad in ["2031", "abc", "-5", "99999999999", "2025\0"] {
+            assert!(chosen_year(Some(bad), &years, today).is_err(), "{bad}");
+        }
+        assert_eq!(chosen_year(None, &years, date(2022, 5, 1)), Ok(Some(2022)));
+        assert_eq!(chosen_year(None, &[], today), Ok(None));
     }
 }

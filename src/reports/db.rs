@@ -223,6 +223,19 @@ pub async fn attachments(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<Attachme
     .await
 }
 
+/// How many attachments a report has, and their bytes together.
+pub async fn attachment_totals(
+    conn: &mut sqlx::PgConnection,
+    report: Uuid,
+) -> sqlx::Result<(i64, i64)> {
+    sqlx::query_as(
+        "SELECT count(*), COALESCE(sum(size), 0)::bigint FROM report_attachments WHERE report_id = $1",
+    )
+    .bind(report)
+    .fetch_one(conn)
+    .await
+}
+
 pub async fn attachment_bytes(
     db: &PgPool,
     report: Uuid,

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use super::{
     db::{self, ActivityRow, AttachmentRow, Report},
     model::{
-        ActivityForm, ActivityKind, AnalysisForm, FinancesForm, Part, ReportState, SUB_GOALS,
-        SelfAssessment, TASKS, TasksForm, attachment_type,
+        ActivityForm, ActivityKind, AnalysisForm, FinancesForm, MAX_ATTACHMENT_BYTES, Part,
+        ReportState, SUB_GOALS, SelfAssessment, TASKS, TasksForm, attachment_type, attachments_fit,
     },
 };
 use crate::{
@@ -646,14 +646,41 @@ pub async fn upload(
     let mut errors = FormErrors::default();
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => {
+            Ok(Some(mut field)) if field.name() == Some("file") => {
                 let name = field.file_name().unwrap_or_default().trim().to_string();
-                match field.bytes().await {
-                    Ok(bytes) => file = Some((name, bytes.to_vec())),
-                    Err(_) => errors.add(
-                        "file",
-                        "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).",
-                    ),
+                if name.contains('\0') {
+                    errors.add("file", "Filnamnet innehåller ett otillåtet tecken.");
+                    break;
+                }
+                // Read as it streams in, and stop as soon as it passes the limit.
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ATTACHMENT_BYTES => {
+                            bytes.extend_from_slice(&chunk);
+                        }
+                        Ok(Some(_)) => {
+                            errors.add(
+                                "file",
+                                "Filen är större än 10 MB. Dela upp den eller komprimera den.",
+                            );
+                            break;
+                        }
+                        Ok(None) => {
+                            file = Some((name, bytes));
+                            break;
+                        }
+                        Err(_) => {
+                            errors.add(
+                                "file",
+                                "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).",
+                            );
+                            break;
+                        }
+                    }
+                }
+                if !errors.is_empty() {
+                    break;
                 }
             }
             Ok(Some(_)) => {}
@@ -699,6 +726,13 @@ pub async fn upload(
         .map_err(|_| AppError::BadRequest("Filen är för stor.".into()))?;
     let mut tx = state.db.begin().await?;
     lock_open(&mut tx, id).await?;
+    let (count, total) = db::attachment_totals(&mut tx, id).await?;
+    if let Err(message) = attachments_fit(count, total, bytes.len()) {
+        drop(tx);
+        errors.add("file", message);
+        let page = attachments_view(&state, user, r, errors).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     sqlx::query(
         "INSERT INTO report_attachments (id, report_id, filename, content_type, size, sha256, bytes, uploaded_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

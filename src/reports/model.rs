@@ -551,6 +551,26 @@ pub fn is_late(submitted: Option<NaiveDate>, deadline: NaiveDate) -> bool {
 
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 
+/// A report holds at most this many attachments…
+pub const MAX_ATTACHMENTS: i64 = 20;
+/// …of at most this many bytes together (also held by the schema).
+pub const MAX_ATTACHMENTS_TOTAL_BYTES: i64 = 50 * 1024 * 1024;
+
+/// Whether one more file of `size` bytes fits beside the `count` files of `total` bytes.
+pub fn attachments_fit(count: i64, total: i64, size: usize) -> Result<(), &'static str> {
+    if count >= MAX_ATTACHMENTS {
+        return Err(
+            "Redovisningen har redan 20 bilagor, det högsta antalet. Ta bort en bilaga först.",
+        );
+    }
+    if total.saturating_add(size as i64) > MAX_ATTACHMENTS_TOTAL_BYTES {
+        return Err(
+            "Bilagorna får vara högst 50 MB tillsammans. Ta bort en bilaga eller komprimera filen.",
+        );
+    }
+    Ok(())
+}
+
 /// The content type of an allowed attachment, checked against the file's first bytes —
 /// not the name or what the browser claims: an .exe renamed .pdf is refused.
 pub fn attachment_type(filename: &str, bytes: &[u8]) -> Result<&'static str, &'static str> {
@@ -705,5 +725,13 @@ mod tests {
         let deadline = NaiveDate::from_ymd_opt(2026, 1, 31).expect("date");
         assert!(!is_late(NaiveDate::from_ymd_opt(2026, 1, 31), deadline));
         assert!(is_late(NaiveDate::from_ymd_opt(2026, 2, 1), deadline));
+    }
+
+    #[test]
+    fn a_report_holds_twenty_attachments_of_fifty_megabytes_at_most() {
+        assert!(attachments_fit(0, 0, 10 * 1024 * 1024).is_ok());
+        assert!(attachments_fit(19, 40 * 1024 * 1024, 10 * 1024 * 1024).is_ok());
+        assert!(attachments_fit(20, 0, 1).is_err());
+        assert!(attachments_fit(5, 45 * 1024 * 1024, 5 * 1024 * 1024 + 1).is_err());
     }
 }
