@@ -493,7 +493,7 @@ pub async fn update_account(
 ) -> Result<Response> {
     user.require_admin()?;
     let wanted = year;
-    let (year, years) = crate::programme::page_year(&state, Some(&year.to_string())).await?;
+    let (year, years) = crate::programme::path_year(&state, year).await?;
     if year.year != wanted {
         return Err(AppError::NotFound);
     }

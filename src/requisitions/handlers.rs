@@ -322,6 +322,13 @@ pub async fn update(
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
     editable(&user, &r)?;
+    // The form names its year; a form for another year (or none that can be) is not this one.
+    if !post.ar.is_empty() && post.ar.trim() != r.year.to_string() {
+        return Err(AppError::BadRequest(format!(
+            "Formuläret gäller inte rekvisitionen för {}. Ladda om sidan och försök igen.",
+            r.year
+        )));
+    }
     let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
     let submit = post.submit();
     // A returned requisition was filed once: even saved, it must stay complete.

@@ -240,7 +240,13 @@ pub async fn save_sections(
     Form(form): Form<SectionsForm>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let (loaded, years) = chosen_year(&state, Some(&year.to_string())).await?;
+    let (loaded, years) =
+        chosen_year(&state, Some(&year.to_string()))
+            .await
+            .map_err(|e| match e {
+                AppError::BadRequest(_) => AppError::NotFound,
+                other => other,
+            })?;
     if loaded.year != year {
         return Err(AppError::NotFound);
     }

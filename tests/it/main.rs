@@ -3,6 +3,7 @@
 //! spoken to over HTTP by a cookie-keeping client, as a person would.
 
 mod auth;
+mod bad_input;
 mod operations;
 mod programme;
 mod repayments;
@@ -121,6 +122,27 @@ fn remove_abandoned_clusters() {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
+}
+
+/// Every table's rows as one digest per table, but for the tables named in `except`.
+pub async fn digests(db: &PgPool, except: &[&str]) -> Vec<(String, i64, String)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(db)
+    .await
+    .expect("tables");
+    let mut out = Vec::new();
+    for table in tables.into_iter().filter(|t| !except.contains(&t.as_str())) {
+        let (rows, digest): (i64, Option<String>) = sqlx::query_as(&format!(
+            "SELECT count(*), md5(string_agg(t::text, '|' ORDER BY t::text)) FROM {table} t"
+        ))
+        .fetch_one(db)
+        .await
+        .expect("digest");
+        out.push((table, rows, digest.unwrap_or_default()));
+    }
+    out
 }
 
 /// A new, empty database on the test cluster (no schema): returns its URL.
