@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use crate::{
     AppState,
-    auth::{Role, SessionUser},
+    auth::SessionUser,
     error::{AppError, Result},
 };
 
@@ -31,11 +31,11 @@ impl Ctx {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+        self.user.as_ref().is_some_and(SessionUser::is_staff)
     }
 
     pub fn is_admin(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+        self.user.as_ref().is_some_and(SessionUser::is_admin)
     }
 }
 

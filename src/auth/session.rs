@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{Role, client_ip::ClientIp, second_factor};
+use super::{SessionUser, client_ip::ClientIp, second_factor};
 use crate::{AppState, error::AppError, web::Ctx, web::FLASH_COOKIE};
 
 /// Cookie names as written on plain http; over https they carry the `__Host-` prefix
@@ -32,16 +32,6 @@ pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
 pub const PENDING_LIFETIME_MINUTES: i64 = 10;
 /// The largest form body read for the CSRF check.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct SessionUser {
-    pub id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub organisation_id: Option<Uuid>,
-    pub organisation_name: Option<String>,
-}
 
 /// The current session, full or pending: its hashed id (for logout) and whose it is.
 #[derive(Clone, Debug)]

@@ -118,7 +118,7 @@ async fn show_page(
         reference: reference.clone().unwrap_or_default(),
     });
     Ok(ShowPage {
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         year,
         row,

@@ -905,7 +905,7 @@ async fn show_page(
     .await?;
     let missing = r.completeness().missing();
     Ok(ShowPage {
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         r,
         checking,

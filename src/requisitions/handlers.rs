@@ -481,7 +481,7 @@ async fn show_page(
     let history = db::history(&state.db, r.id).await?;
     let messages = thread::messages(&state.db, Thread::Requisition(r.id)).await?;
     Ok(ShowPage {
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         r,
         history,

@@ -385,7 +385,7 @@ async fn own_page(
     let mut conn = state.db.acquire().await?;
     if let Some(status) = db::status(&mut conn, user.id()).await? {
         return render(&OwnPage {
-            staff: user.user.role.is_staff(),
+            staff: user.user.is_staff(),
             ctx: user.ctx,
             status,
         });
