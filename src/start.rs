@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::{PageCtx, Scope, UserKind},
+    auth::{Ctx, PageCtx, Scope, UserKind},
     error::Result,
     programme::{
         db::{self, Actor, ProgrammeYear},
@@ -25,7 +25,7 @@ use crate::{
         db::{Extension, Requisition},
         model::{CaseState, RequisitionState, check_submission, submission_deadline},
     },
-    web::{Ctx, filters, render},
+    web::{filters, render},
 };
 
 pub fn router() -> Router<AppState> {

@@ -2,6 +2,7 @@
 
 pub mod client_ip;
 mod handlers;
+pub mod page;
 pub mod password;
 pub mod second_factor;
 pub mod session;
@@ -14,9 +15,9 @@ use uuid::Uuid;
 use crate::{
     AppState,
     error::{AppError, Result},
-    web::Ctx,
 };
 
+pub use page::{Ctx, PageCtx};
 pub use user::{Role, SessionUser, StaffRole, UserKind};
 
 pub fn router() -> axum::Router<AppState> {
@@ -106,24 +107,6 @@ impl FromRequestParts<AppState> for CurrentUser {
             .ok_or(AppError::Unauthenticated)?;
         let user = ctx.user.clone().ok_or(AppError::Unauthenticated)?;
         Ok(CurrentUser { user, ctx })
-    }
-}
-
-/// The page context of any request, logged in or not.
-pub struct PageCtx(pub Ctx);
-
-impl FromRequestParts<AppState> for PageCtx {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .map(PageCtx)
-            .ok_or_else(|| {
-                AppError::Internal("page context missing: session layer not installed".into())
-            })
     }
 }
 

@@ -23,12 +23,12 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, Role},
+    auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     money::format_input,
     programme::db::{self as programme, Actor, ProgrammeYear},
     thread::{self, Thread},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 #[derive(Deserialize)]

@@ -20,13 +20,13 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{
-        CurrentUser, PageCtx,
+        Ctx, CurrentUser, PageCtx,
         client_ip::ClientIp,
         session::{self, ActiveSession, PendingLogin},
         throttle::{self, Outcome, Step, TooSoon},
     },
     error::{AppError, Result},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {
