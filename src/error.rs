@@ -1,13 +1,11 @@
 //! One error type for every handler. What a person may see is said in Swedish;
-//! internal errors are logged once and shown as a plain apology.
+//! internal errors are logged once and shown as a plain apology. The page itself is
+//! rendered by the session layer, which knows who is asking (`auth::page`).
 
-use askama::Template;
 use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
-
-use crate::web::Ctx;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -51,12 +49,12 @@ impl From<askama::Error> for AppError {
     }
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    ctx: Ctx,
-    title: &'static str,
-    message: String,
+/// What the error page says, carried by an error's response until a layer that knows the
+/// request's context renders it (`auth::page::render_error_page`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorPage {
+    pub title: &'static str,
+    pub message: String,
 }
 
 impl IntoResponse for AppError {
@@ -96,27 +94,53 @@ impl IntoResponse for AppError {
                 )
             }
         };
-        let page = ErrorPage {
-            ctx: Ctx::plain(),
-            title,
-            message,
-        };
-        match page.render() {
-            Ok(html) => (
-                status,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html,
-            )
-                .into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "error page failed to render");
-                (status, title).into_response()
-            }
-        }
+        // Plain text until rendered: what is said even if no layer renders the page.
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{title}\n\n{message}\n"),
+        )
+            .into_response();
+        response
+            .extensions_mut()
+            .insert(ErrorPage { title, message });
+        response
     }
 }
 
 /// The name of the constraint a database error violated, to turn it into a form error.
 pub fn violated_constraint(e: &sqlx::Error) -> Option<&str> {
     e.as_database_error().and_then(|d| d.constraint())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_carries_its_status_and_what_its_page_says() {
+        let response = AppError::Conflict("Redan attesterad.".into()).into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert_eq!(
+            response.extensions().get::<ErrorPage>(),
+            Some(&ErrorPage {
+                title: "Redan hanterat",
+                message: "Redan attesterad.".into()
+            })
+        );
+        let internal = AppError::Internal("database: secret detail".into()).into_response();
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let page = internal.extensions().get::<ErrorPage>();
+        assert!(
+            page.is_some_and(|p| !p.message.contains("secret")),
+            "{page:?}"
+        );
+    }
+
+    #[test]
+    fn not_logged_in_is_a_redirect_to_the_login_page_not_an_error_page() {
+        let response = AppError::Unauthenticated.into_response();
+        assert!(response.status().is_redirection());
+        assert!(response.extensions().get::<ErrorPage>().is_none());
+    }
 }

@@ -68,7 +68,10 @@ pub fn app(state: AppState) -> Router {
             REQUEST_TIME_LIMIT,
         ))
         .layer(RequestBodyTimeoutLayer::new(REQUEST_TIME_LIMIT))
+        // What is refused out here (a request cut off by the time limit) is explained, and
+        // shown with no one logged in; inside, the session layer renders errors itself.
         .layer(middleware::map_response(web::explain_plain_errors))
+        .layer(middleware::map_response(auth::page::plain_error_pages))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             web::security_headers,

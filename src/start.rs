@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::{
     AppState,
-    auth::{PageCtx, Role, Scope},
+    auth::{Ctx, PageCtx, Scope, UserKind},
     error::Result,
     programme::{
         db::{self, Actor, ProgrammeYear},
@@ -25,7 +25,7 @@ use crate::{
         db::{Extension, Requisition},
         model::{CaseState, RequisitionState, check_submission, submission_deadline},
     },
-    web::{Ctx, filters, render},
+    web::{filters, render},
 };
 
 pub fn router() -> Router<AppState> {
@@ -153,13 +153,16 @@ async fn start_page(
         None => String::new(),
     };
 
-    if user.role == Role::Coordinator {
+    if let UserKind::Coordinator {
+        organisation: org, ..
+    } = user.kind
+    {
         let mut actor = None;
         let mut obligations_of_year = vec![];
         let mut call = RequisitionCall::Filed;
         let mut extension = None;
         let mut report_call = None;
-        if let (Some(y), Some(org)) = (&year, user.organisation_id) {
+        if let Some(y) = &year {
             actor = db::actors_of_year(&state.db, y.year, Some(org))
                 .await?
                 .into_iter()

@@ -1,5 +1,6 @@
-//! What every page shares: the context the layout needs, the askama filters,
-//! flash messages, rendering and the security headers.
+//! What every page shares, whoever is logged in: rendering, form errors, the askama
+//! filters, flash messages, downloads, input limits and the security headers. The page
+//! context (who is logged in) is the session's: `auth::Ctx`.
 
 use askama::Template;
 use axum::{
@@ -12,32 +13,8 @@ use std::collections::BTreeMap;
 
 use crate::{
     AppState,
-    auth::{Role, SessionUser},
-    error::{AppError, Result},
+    error::{AppError, ErrorPage, Result},
 };
-
-/// What the base layout needs on every page.
-#[derive(Clone, Debug, Default)]
-pub struct Ctx {
-    pub user: Option<SessionUser>,
-    pub csrf: String,
-    pub flash: Option<String>,
-}
-
-impl Ctx {
-    /// For pages rendered outside a request's context (the error page).
-    pub fn plain() -> Ctx {
-        Ctx::default()
-    }
-
-    pub fn is_staff(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role.is_staff())
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
-    }
-}
 
 /// Renders a template into a response, with errors going through `AppError`.
 pub fn render(template: &impl Template) -> Result<Response> {
@@ -200,14 +177,16 @@ pub fn check_plain_input<'a>(
 
 /// Answers the framework gives in plain English text — a timeout (503), a form, query or
 /// path it could not read (400, 422), a body too large (413) or of the wrong type (415) —
-/// become the Swedish error page, with the same status.
+/// become the Swedish error, with the same status, for the page to be rendered.
 pub async fn explain_plain_errors(response: Response) -> Response {
     let status = response.status();
+    // Our own errors (`AppError`) are plain text too until rendered, but already Swedish.
+    let ours = response.extensions().get::<ErrorPage>().is_some();
     let is_plain = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
-    if !is_plain {
+    if ours || !is_plain {
         return response;
     }
     let error = match status {
@@ -317,6 +296,30 @@ mod tests {
         assert!(check_plain_input([("text", long.as_str())]).is_ok());
         let longer = format!("{long}x");
         assert!(check_plain_input([("text", longer.as_str())]).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_frameworks_plain_rejections_become_swedish_errors_and_ours_stay_as_they_are() {
+        let rejection = (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Failed to deserialize form",
+        )
+            .into_response();
+        let explained = explain_plain_errors(rejection).await;
+        assert_eq!(explained.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            explained.extensions().get::<ErrorPage>().map(|p| p.title),
+            Some("Felaktig begäran")
+        );
+
+        let ours = AppError::BadRequest("Året finns inte i programmet.".into()).into_response();
+        let kept = explain_plain_errors(ours).await;
+        assert_eq!(
+            kept.extensions()
+                .get::<ErrorPage>()
+                .map(|p| p.message.as_str()),
+            Some("Året finns inte i programmet.")
+        );
     }
 
     #[test]

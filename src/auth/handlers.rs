@@ -14,7 +14,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    PageCtx, Role,
+    Ctx, PageCtx, Role,
     client_ip::ClientIp,
     password, second_factor,
     session::{self, ActiveSession},
@@ -23,7 +23,7 @@ use super::{
 use crate::{
     AppState, audit,
     error::{AppError, Result},
-    web::{Ctx, FormErrors, redirect_with_flash, render, render_status},
+    web::{FormErrors, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {

@@ -2,71 +2,26 @@
 
 pub mod client_ip;
 mod handlers;
+pub mod page;
 pub mod password;
 pub mod second_factor;
 pub mod session;
 pub mod throttle;
+mod user;
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use serde::Serialize;
 use uuid::Uuid;
 
 use crate::{
     AppState,
     error::{AppError, Result},
-    web::Ctx,
 };
 
-pub use session::SessionUser;
+pub use page::{Ctx, PageCtx};
+pub use user::{Role, SessionUser, StaffRole, UserKind};
 
 pub fn router() -> axum::Router<AppState> {
     handlers::router().merge(second_factor::router())
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
-#[sqlx(type_name = "user_role", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Coordinator,
-    CaseOfficer,
-    Approver,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Coordinator,
-        Role::CaseOfficer,
-        Role::Approver,
-        Role::Admin,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Coordinator => "Regional koordinator",
-            Role::CaseOfficer => "Handläggare",
-            Role::Approver => "Attestant",
-            Role::Admin => "Administratör",
-        }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Role::Coordinator => "coordinator",
-            Role::CaseOfficer => "case_officer",
-            Role::Approver => "approver",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.key() == key)
-    }
-
-    /// Tillväxtverket's people: they see every actor.
-    pub fn is_staff(self) -> bool {
-        !matches!(self, Role::Coordinator)
-    }
 }
 
 /// Which organisations' data a user may reach. Queries take this, so the
@@ -99,16 +54,19 @@ impl CurrentUser {
         self.user.id
     }
 
+    pub fn role(&self) -> Role {
+        self.user.role()
+    }
+
     pub fn scope(&self) -> Scope {
-        match (self.user.role, self.user.organisation_id) {
-            (Role::Coordinator, Some(org)) => Scope::Organisation(org),
-            (Role::Coordinator, None) => Scope::Organisation(Uuid::nil()),
-            _ => Scope::All,
+        match self.user.organisation() {
+            Some(org) => Scope::Organisation(org),
+            None => Scope::All,
         }
     }
 
     pub fn require_admin(&self) -> Result<()> {
-        if self.user.role == Role::Admin {
+        if self.user.is_admin() {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -117,7 +75,7 @@ impl CurrentUser {
 
     /// Refuses every role but those listed.
     pub fn require_role(&self, roles: &[Role]) -> Result<()> {
-        if roles.contains(&self.user.role) {
+        if roles.contains(&self.user.role()) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -126,14 +84,11 @@ impl CurrentUser {
 
     /// The coordinator's own organisation; anyone else is refused.
     pub fn coordinator_organisation(&self) -> Result<Uuid> {
-        match (self.user.role, self.user.organisation_id) {
-            (Role::Coordinator, Some(org)) => Ok(org),
-            _ => Err(AppError::Forbidden),
-        }
+        self.user.organisation().ok_or(AppError::Forbidden)
     }
 
     pub fn require_staff(&self) -> Result<()> {
-        if self.user.role.is_staff() {
+        if self.user.is_staff() {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -155,41 +110,54 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
-/// The page context of any request, logged in or not.
-pub struct PageCtx(pub Ctx);
-
-impl FromRequestParts<AppState> for PageCtx {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .map(PageCtx)
-            .ok_or_else(|| {
-                AppError::Internal("page context missing: session layer not installed".into())
-            })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn only_coordinators_are_outside_tillvaxtverket() {
-        assert!(!Role::Coordinator.is_staff());
-        assert!(Role::CaseOfficer.is_staff());
-        assert!(Role::Approver.is_staff());
-        assert!(Role::Admin.is_staff());
+    fn current(kind: UserKind) -> CurrentUser {
+        let user = SessionUser {
+            id: Uuid::new_v4(),
+            name: "Test".into(),
+            email: "test@example.se".into(),
+            kind,
+        };
+        CurrentUser {
+            ctx: Ctx {
+                user: Some(user.clone()),
+                ..Ctx::default()
+            },
+            user,
+        }
     }
 
     #[test]
-    fn role_keys_round_trip() {
-        for role in Role::ALL {
-            assert_eq!(Role::from_key(role.key()), Some(role));
+    fn a_coordinator_reaches_their_own_organisation_and_staff_reach_every_actor() {
+        let org = Uuid::new_v4();
+        let coordinator = current(UserKind::Coordinator {
+            organisation: org,
+            organisation_name: "Region Skåne".into(),
+        });
+        assert_eq!(coordinator.scope(), Scope::Organisation(org));
+        assert_eq!(coordinator.scope().organisation(), Some(org));
+        assert!(matches!(coordinator.coordinator_organisation(), Ok(o) if o == org));
+        assert!(coordinator.require_staff().is_err());
+        assert!(coordinator.require_role(&[Role::CaseOfficer]).is_err());
+
+        for staff in [
+            StaffRole::CaseOfficer,
+            StaffRole::Approver,
+            StaffRole::Admin,
+        ] {
+            let user = current(UserKind::Staff(staff));
+            assert_eq!(user.scope(), Scope::All);
+            assert_eq!(user.scope().organisation(), None);
+            assert!(matches!(
+                user.coordinator_organisation(),
+                Err(AppError::Forbidden)
+            ));
+            assert!(user.require_staff().is_ok());
+            assert!(user.require_role(&[Role::from(staff)]).is_ok());
+            assert_eq!(user.require_admin().is_ok(), staff == StaffRole::Admin);
         }
-        assert_eq!(Role::from_key("root"), None);
     }
 }

@@ -1,7 +1,8 @@
 //! Server-side sessions in PostgreSQL and CSRF protection, as one middleware:
 //! it finds the user behind the cookie (or none), keeps a half-finished login
 //! (password right, second step pending) to the second step, checks every POST's
-//! token, hands handlers a `Ctx`, and logs every refusal and every download.
+//! token, hands handlers a `Ctx`, renders every error page with that `Ctx`, and logs
+//! every refusal and every download.
 
 use axum::{
     body::Body,
@@ -16,8 +17,8 @@ use sha2::{Digest, Sha256};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{Role, client_ip::ClientIp, second_factor};
-use crate::{AppState, error::AppError, web::Ctx, web::FLASH_COOKIE};
+use super::{Ctx, SessionUser, client_ip::ClientIp, page::render_error_page, second_factor};
+use crate::{AppState, error::AppError, web::FLASH_COOKIE};
 
 /// Cookie names as written on plain http; over https they carry the `__Host-` prefix
 /// (see `cookie_name`).
@@ -32,16 +33,6 @@ pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
 pub const PENDING_LIFETIME_MINUTES: i64 = 10;
 /// The largest form body read for the CSRF check.
 const MAX_FORM_BYTES: usize = 1024 * 1024;
-
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct SessionUser {
-    pub id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub organisation_id: Option<Uuid>,
-    pub organisation_name: Option<String>,
-}
 
 /// The current session, full or pending: its hashed id (for logout) and whose it is.
 #[derive(Clone, Debug)]
@@ -369,7 +360,8 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
         match load(state, &id_hash).await {
             Ok(Some(row)) => session = Some((row, id_hash)),
             Ok(None) => clear_session = true,
-            Err(e) => return AppError::from(e).into_response(),
+            // Who is asking is unknown: the error page shows no one logged in.
+            Err(e) => return render_error_page(AppError::from(e).into_response(), &Ctx::default()),
         }
     }
     if let Some((row, _)) = &session {
@@ -403,27 +395,52 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
         },
     };
 
+    let flash = cookie(&headers, &cookie_name(FLASH_COOKIE, secure))
+        .filter(|v| !v.is_empty())
+        .and_then(|v| crate::web::url_decode(&v));
+    let had_flash = flash.is_some();
+    // A pending login is no one yet: its pages show no user.
+    let user = session
+        .as_ref()
+        .filter(|(row, _)| !row.second_factor_pending)
+        .map(|(row, _)| row.user.clone());
+    let ctx = Ctx { user, csrf, flash };
+    // Refused before the handler: the error page shows who asked, and leaves the
+    // confirmation (whose cookie stays) for the next page.
+    let refused = |e: AppError| {
+        let ctx = Ctx {
+            flash: None,
+            ..ctx.clone()
+        };
+        render_error_page(e.into_response(), &ctx)
+    };
+
     if request.method() != Method::GET && request.method() != Method::HEAD {
         request = match check_csrf(
             request,
             if new_anonymous_token.is_some() {
                 ""
             } else {
-                &csrf
+                &ctx.csrf
             },
         )
         .await
         {
             Ok(r) => r,
-            Err(e) => return e.into_response(),
+            Err(e) => return refused(e),
         };
     }
+    let query: Vec<(String, String)> = request
+        .uri()
+        .query()
+        .and_then(|q| serde_urlencoded::from_str(q).ok())
+        .unwrap_or_default();
+    if let Err(e) =
+        crate::web::check_plain_input(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    {
+        return refused(e);
+    }
 
-    let flash = cookie(&headers, &cookie_name(FLASH_COOKIE, secure))
-        .filter(|v| !v.is_empty())
-        .and_then(|v| crate::web::url_decode(&v));
-    let had_flash = flash.is_some();
-    let mut user = None;
     if let Some((row, id_hash)) = session {
         request.extensions_mut().insert(ActiveSession {
             id_hash,
@@ -435,23 +452,13 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
                 user: row.user,
                 enrolled: row.has_second_factor,
             });
-        } else {
-            user = Some(row.user);
         }
     }
-    request.extensions_mut().insert(Ctx { user, csrf, flash });
-
-    let query: Vec<(String, String)> = request
-        .uri()
-        .query()
-        .and_then(|q| serde_urlencoded::from_str(q).ok())
-        .unwrap_or_default();
-    if let Err(e) =
-        crate::web::check_plain_input(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    {
-        return e.into_response();
-    }
-    let mut response = next.run(request).await;
+    request.extensions_mut().insert(ctx.clone());
+    // Errors from handlers, and the framework's own rejections of what they were sent,
+    // become the error page with this request's context.
+    let response = crate::web::explain_plain_errors(next.run(request).await).await;
+    let mut response = render_error_page(response, &ctx);
 
     if clear_session {
         clear_session_cookie(&mut response, secure);

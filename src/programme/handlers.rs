@@ -20,11 +20,11 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, PageCtx},
+    auth::{Ctx, CurrentUser, PageCtx},
     dates::parse_date,
     error::{AppError, Result, violated_constraint},
     money::{Amount, format_input},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {

@@ -22,14 +22,14 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, Role, Scope},
+    auth::{Ctx, CurrentUser, Role, Scope},
     error::{AppError, Result, violated_constraint},
     money::format_input,
     programme::{
         db::{self as programme, ProgrammeYear},
         model::DeadlineStatus,
     },
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 async fn programme_year(state: &AppState, year: i32) -> Result<ProgrammeYear> {
@@ -118,7 +118,7 @@ async fn show_page(
         reference: reference.clone().unwrap_or_default(),
     });
     Ok(ShowPage {
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         year,
         row,

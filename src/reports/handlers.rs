@@ -23,15 +23,13 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, Role},
+    auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     money::format_input,
     programme::db as programme,
     requisitions::model::parse_message,
     thread::{self, Thread},
-    web::{
-        Ctx, FormErrors, download_response, filters, redirect_with_flash, render, render_status,
-    },
+    web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
 };
 
 const ALREADY_HANDLED: &str = "Redovisningen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
@@ -905,7 +903,7 @@ async fn show_page(
     .await?;
     let missing = r.completeness().missing();
     Ok(ShowPage {
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         r,
         checking,

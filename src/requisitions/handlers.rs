@@ -21,12 +21,12 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, Role},
+    auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     giro::PaymentMethod,
     programme::db::{self as programme, ProgrammeYear},
     thread::{self, Thread},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub const ALREADY_HANDLED: &str = "Rekvisitionen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
@@ -488,7 +488,7 @@ async fn show_page(
     let history = db::history(&state.db, r.id).await?;
     let messages = thread::messages(&state.db, Thread::Requisition(r.id)).await?;
     Ok(ShowPage {
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         r,
         history,

@@ -23,12 +23,12 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, Role},
+    auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     money::format_input,
     programme::db::{self as programme, Actor, ProgrammeYear},
     thread::{self, Thread},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 #[derive(Deserialize)]
@@ -376,7 +376,7 @@ async fn extensions_view(
     let actors = programme::actors_of_year(&state.db, year.year, None).await?;
     let extensions = db::extensions(&state.db, year.year).await?;
     Ok(ExtensionsPage {
-        can_grant: user.user.role == Role::CaseOfficer,
+        can_grant: user.role() == Role::CaseOfficer,
         ctx: user.ctx,
         year,
         years,
@@ -508,7 +508,7 @@ pub async fn payout_queue(State(state): State<AppState>, user: CurrentUser) -> R
         .partition(|r| r.payout_state == Some(PayoutState::Prepared));
     render(&QueuePage {
         me: user.id(),
-        role: user.user.role,
+        role: user.role(),
         ctx: user.ctx,
         awaiting_approval,
         awaiting_payment,

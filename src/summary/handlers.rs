@@ -20,11 +20,9 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::CurrentUser,
+    auth::{Ctx, CurrentUser},
     error::{AppError, Result},
-    web::{
-        Ctx, FormErrors, download_response, filters, redirect_with_flash, render, render_status,
-    },
+    web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
 };
 
 #[derive(Deserialize)]

@@ -13,9 +13,9 @@ use super::{
 };
 use crate::{
     AppState,
-    auth::CurrentUser,
+    auth::{Ctx, CurrentUser},
     error::{AppError, Result, violated_constraint},
-    web::{Ctx, filters, redirect_with_flash, render},
+    web::{filters, redirect_with_flash, render},
 };
 
 const OWN_REQUEST: &str = "Du har själv begärt den här rollen. En annan administratör måste bekräfta den (principen om fyra ögon).";

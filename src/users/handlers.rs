@@ -16,10 +16,10 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{CurrentUser, Role, session},
+    auth::{Ctx, CurrentUser, Role, session},
     error::{AppError, Result, violated_constraint},
     programme::db::{Organisation, organisations},
-    web::{Ctx, FormErrors, redirect_with_flash, render, render_status},
+    web::{FormErrors, redirect_with_flash, render, render_status},
 };
 
 #[derive(Template)]

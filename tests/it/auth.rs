@@ -512,3 +512,136 @@ async fn over_https_cookies_take_the_host_prefix_are_secure_and_hsts_is_sent() {
         );
     }
 }
+
+/// The header of an error page: who it says is logged in, and how to log out or in.
+struct Header {
+    who: Vec<String>,
+    logout_buttons: Vec<String>,
+    login_links: Vec<String>,
+    staff_menu: bool,
+}
+
+fn header_of(page: &crate::Page) -> Header {
+    Header {
+        who: page.select(".who span"),
+        logout_buttons: page.select(".who form[action=\"/logga-ut\"] button"),
+        login_links: page.select(".who a[href=\"/logga-in\"]"),
+        staff_menu: !page.select("nav a[href=\"/oversikt\"]").is_empty(),
+    }
+}
+
+fn assert_logged_in_as(page: &crate::Page, who: &str, staff_menu: bool) {
+    let header = header_of(page);
+    assert_eq!(header.who, vec![who.to_string()], "{}", page.text);
+    assert_eq!(header.logout_buttons, vec!["Logga ut".to_string()]);
+    assert!(header.login_links.is_empty(), "{:?}", header.login_links);
+    assert_eq!(header.staff_menu, staff_menu);
+}
+
+#[tokio::test]
+async fn a_logged_in_users_404_page_still_shows_them_logged_in_with_their_menu() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::CaseOfficer, None).await;
+    let unknown = app
+        .get(&format!("/rekvisitioner/{}", uuid::Uuid::new_v4()))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.select("h1"), vec!["Sidan finns inte".to_string()]);
+    assert_logged_in_as(&unknown, "Test Handläggare · Handläggare", true);
+
+    let coordinator = app.other_browser();
+    coordinator
+        .login_as(Role::Coordinator, Some("Region Skåne"))
+        .await;
+    let nowhere = coordinator.get("/finns-inte").await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    assert_logged_in_as(
+        &nowhere,
+        "Test Regional koordinator · Regional koordinator · Region Skåne",
+        false,
+    );
+}
+
+#[tokio::test]
+async fn a_logged_in_users_403_page_still_shows_them_logged_in() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Coordinator, Some("Region Gävleborg"))
+        .await;
+    let staff_only = app.get("/handlaggning/rekvisitioner").await;
+    assert_eq!(staff_only.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        staff_only.select("h1"),
+        vec!["Ingen behörighet".to_string()]
+    );
+    assert_logged_in_as(
+        &staff_only,
+        "Test Regional koordinator · Regional koordinator · Region Gävleborg",
+        false,
+    );
+
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let admin_only = officer.get("/admin/anvandare").await;
+    assert_eq!(admin_only.status, StatusCode::FORBIDDEN);
+    assert_logged_in_as(&admin_only, "Test Handläggare · Handläggare", true);
+}
+
+#[tokio::test]
+async fn an_anonymous_visitors_404_page_offers_the_login_link() {
+    let app = TestApp::spawn().await;
+    let nowhere = app.get("/finns-inte").await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    assert_eq!(nowhere.select("h1"), vec!["Sidan finns inte".to_string()]);
+    let header = header_of(&nowhere);
+    assert_eq!(header.login_links, vec!["Logga in".to_string()]);
+    assert!(header.who.is_empty() && header.logout_buttons.is_empty());
+    assert!(!header.staff_menu);
+}
+
+#[tokio::test]
+async fn refusals_before_the_handler_and_the_frameworks_own_show_who_is_logged_in_too() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Approver, None).await;
+    let who = "Test Attestant · Attestant";
+
+    let nul = app.get("/?ar=%00").await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST);
+    assert_eq!(nul.select("h1"), vec!["Felaktig begäran".to_string()]);
+    assert_logged_in_as(&nul, who, true);
+
+    // Not an id: the framework's own rejection, said in Swedish.
+    let not_an_id = app.get("/rekvisitioner/inte-ett-id").await;
+    assert_eq!(not_an_id.status, StatusCode::BAD_REQUEST);
+    assert_eq!(not_an_id.select("h1"), vec!["Felaktig begäran".to_string()]);
+    assert_logged_in_as(&not_an_id, who, true);
+
+    let wrong_token = app
+        .post("/logga-ut", &[("csrf", "0".repeat(64).as_str())])
+        .await;
+    assert_eq!(wrong_token.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        wrong_token.select("h1"),
+        vec!["Formuläret kunde inte skickas".to_string()]
+    );
+    assert_logged_in_as(&wrong_token, who, true);
+}
+
+#[tokio::test]
+async fn a_login_waiting_for_its_second_step_shows_no_one_logged_in_on_its_error_page() {
+    let app = TestApp::spawn().await;
+    let id = app.create_user(Role::Admin, None).await;
+    let email = app.email_of(id).await;
+    let pending = app.login(&email, PASSWORD).await;
+    assert_eq!(pending.location.as_deref(), Some("/logga-in/kod"));
+    let refused = app
+        .post(
+            "/logga-in/kod",
+            &[("csrf", "0".repeat(64).as_str()), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let header = header_of(&refused);
+    assert_eq!(header.login_links, vec!["Logga in".to_string()]);
+    assert!(header.who.is_empty() && header.logout_buttons.is_empty());
+    assert!(!header.staff_menu);
+}

@@ -20,13 +20,13 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{
-        CurrentUser, PageCtx,
+        Ctx, CurrentUser, PageCtx,
         client_ip::ClientIp,
         session::{self, ActiveSession, PendingLogin},
         throttle::{self, Outcome, Step, TooSoon},
     },
     error::{AppError, Result},
-    web::{Ctx, FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {
@@ -385,7 +385,7 @@ async fn own_page(
     let mut conn = state.db.acquire().await?;
     if let Some(status) = db::status(&mut conn, user.id()).await? {
         return render(&OwnPage {
-            staff: user.user.role.is_staff(),
+            staff: user.user.is_staff(),
             ctx: user.ctx,
             status,
         });
