@@ -3,6 +3,7 @@
 //! spoken to over HTTP by a cookie-keeping client, as a person would.
 
 mod auth;
+mod demo;
 mod operations;
 mod programme;
 mod repayments;
