@@ -18,11 +18,15 @@ use crate::{
     clock::SWEDEN,
     error::AppError,
     programme::db::{ProgrammeYear, add_missing_years},
-    repayments::model::{AGENCY_REQUISITION_MAX, SUPPORT_COSTS_MAX, payment_reference},
+    repayments::model::{
+        AGENCY_REQUISITION_MAX, PaymentState, SUPPORT_COSTS_MAX, payment_reference,
+    },
+    reports::model::{ActivityKind, ReportState, SelfAssessment},
     requisitions::{
         db as cases,
-        model::{RequisitionFields, RequisitionState},
+        model::{PayoutState, RequisitionFields, RequisitionState},
     },
+    thread::Thread,
 };
 
 pub const DEMO_PASSWORD: &str = "digikoord-demo-2026";
@@ -204,7 +208,7 @@ pub async fn demo(db: &PgPool, today: NaiveDate) -> Result<Vec<DemoLogin>, AppEr
 /// `model::story` says, and Tillväxtverket's account as far as `model::agency` says. A
 /// year outside the real programme first gets a demo period. Runs once per year: nothing
 /// is added when the year already has requisitions. Returns the year.
-pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> Result<i32, AppError> {
+pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> sqlx::Result<i32> {
     let year = model::living_year(today);
     let mut tx = db.begin().await?;
     // Two starts at once load the demo once.
@@ -436,18 +440,17 @@ async fn record_at(
     Ok(())
 }
 
-/// A message in a case's thread, dated when it was written.
+/// A message in a case's thread, dated when it was written (`thread::add` dates it now).
 async fn message_at(
     conn: &mut PgConnection,
-    table: &str,
-    case: Uuid,
+    thread: Thread,
     author: Uuid,
     body: &str,
     when: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let key = match table {
-        "report_messages" => "report_id",
-        _ => "requisition_id",
+    let (table, key, case) = match thread {
+        Thread::Requisition(id) => ("requisition_messages", "requisition_id", id),
+        Thread::Report(id) => ("report_messages", "report_id", id),
     };
     sqlx::query(&format!(
         "INSERT INTO {table} (id, {key}, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)"
@@ -557,8 +560,7 @@ async fn write_requisition(
     if let Some(day) = returned {
         message_at(
             tx,
-            "requisition_messages",
-            id,
+            Thread::Requisition(id),
             staff.officer,
             REQUISITION_NOTE,
             at(day, 14),
@@ -614,14 +616,14 @@ async fn write_requisition(
         let approved_on = story.on(Step::PayoutApproved);
         let paid_on = story.on(Step::PayoutPaid);
         let payout_state = match (approved_on, paid_on) {
-            (_, Some(_)) => "paid",
-            (Some(_), None) => "approved",
-            (None, None) => "prepared",
+            (_, Some(_)) => PayoutState::Paid,
+            (Some(_), None) => PayoutState::Approved,
+            (None, None) => PayoutState::Prepared,
         };
         sqlx::query(
             "INSERT INTO payouts (id, requisition_id, state, amount, planned_date, prepared_by, prepared_at,
                  approved_by, approved_at, paid_amount, paid_date, voucher_number, paid_by, paid_at)
-             VALUES ($1, $2, $3::payout_state, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(payout)
         .bind(id)
@@ -678,11 +680,10 @@ async fn write_report(
     let resubmitted = story.on(Step::ReportResubmitted);
     let approved = story.on(Step::ReportApproved);
     let state = match (approved, resubmitted, returned, submitted) {
-        (Some(_), ..) => "approved",
-        (None, Some(_), ..) => "submitted",
-        (None, None, Some(_), _) => "returned",
-        (None, None, None, Some(_)) => "submitted",
-        (None, None, None, None) => "draft",
+        (Some(_), ..) => ReportState::Approved,
+        (None, Some(_), ..) | (None, None, None, Some(_)) => ReportState::Submitted,
+        (None, None, Some(_), _) => ReportState::Returned,
+        (None, None, None, None) => ReportState::Draft,
     };
     let share = |basis: u32| {
         (received * Decimal::from(basis) / Decimal::from(model::Costs::WHOLE)).round_dp(2)
@@ -691,9 +692,8 @@ async fn write_report(
     let (services, travel, other) = (share(c.services), share(c.travel), share(c.other));
     let personnel = share(c.personnel).min(received - services - travel - other);
     let i = case.index;
-    let assessments = [
-        "yes", "yes", "partly", "yes", "no", "yes", "cant_say", "yes",
-    ];
+    use SelfAssessment::{CantSay, No, Partly, Yes};
+    let assessments = [Yes, Yes, Partly, Yes, No, Yes, CantSay, Yes];
     let last = [approved, resubmitted, returned, submitted]
         .into_iter()
         .flatten()
@@ -705,7 +705,7 @@ async fn write_report(
              needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation,
              received, cost_personnel, cost_services, cost_travel, cost_other, finances_saved, created_by,
              created_at, updated_at, first_submitted_at, submitted_at, approved_at, approved_by, state_note)
-         VALUES ($1, $2, $3, $4, $5::report_state, $6, $7, $8, $9, $10, $11, $12, $13::self_assessment, $14,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
              $15, $16, $17, $18, $19, true, $20, $21, $22, $23, $24, $25, $26, $27)
          RETURNING unused",
     )
@@ -719,7 +719,7 @@ async fn write_report(
     .bind("En kartläggning har pekat ut förbättringsområden inom e-hälsa, bredband och kompetensförsörjning.")
     .bind("Koordinatorn har deltagit i Tillväxtverkets nätverksträffar och i två arbetsgrupper.")
     .bind("Underlag om verksamheten, behov och utmaningar har lämnats till Tillväxtverkets uppföljning.")
-    .bind(if i % 3 == 0 {
+    .bind(if i.is_multiple_of(3) {
         "Kommunerna behöver stöd i informationssäkerhet; den digitala tryggheten behöver stärkas."
     } else {
         "Små kommuner saknar kompetens för att driva digitaliseringsprojekt; bredband på landsbygden släpar."
@@ -739,7 +739,7 @@ async fn write_report(
     .bind(resubmitted.or(submitted).map(|d| at(d, 10)))
     .bind(approved.map(|d| at(d, 14)))
     .bind(approved.map(|_| staff.officer))
-    .bind((state == "returned").then_some(REPORT_NOTE))
+    .bind((state == ReportState::Returned).then_some(REPORT_NOTE))
     .fetch_one(&mut *tx)
     .await?;
     let goals: [&[&str]; 5] = [
@@ -750,11 +750,11 @@ async fn write_report(
         &["innovation"],
     ];
     let kinds = [
-        "network_meeting",
-        "training",
-        "strategy",
-        "analysis",
-        "communication",
+        ActivityKind::NetworkMeeting,
+        ActivityKind::Training,
+        ActivityKind::Strategy,
+        ActivityKind::Analysis,
+        ActivityKind::Communication,
     ];
     for (n, (title, held)) in [
         ("Länsträff om digitalisering", "maj"),
@@ -766,7 +766,7 @@ async fn write_report(
         let k = (i + n) % 5;
         sqlx::query(
             "INSERT INTO report_activities (id, report_id, position, title, description, held, sub_goals, kind, partners, participants)
-             VALUES ($1, $2, $3, $4, '', $5, $6, $7::activity_kind, 'Kommunerna i länet', $8)",
+             VALUES ($1, $2, $3, $4, '', $5, $6, $7, 'Kommunerna i länet', $8)",
         )
         .bind(Uuid::new_v4())
         .bind(id)
@@ -792,8 +792,7 @@ async fn write_report(
     if let Some(day) = returned {
         message_at(
             tx,
-            "report_messages",
-            id,
+            Thread::Report(id),
             staff.officer,
             REPORT_NOTE,
             at(day, 14),
@@ -841,12 +840,16 @@ async fn write_repayment(
         "INSERT INTO repayment_payments (id, year, organisation_id, state, paid_on, amount, reference,
              registered_by, registered_at, received_on, received_amount, verification_number, confirmed_by,
              confirmed_at)
-         VALUES ($1, $2, $3, $4::repayment_state, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(id)
     .bind(case.year)
     .bind(case.organisation)
-    .bind(if confirmed.is_some() { "confirmed" } else { "registered" })
+    .bind(if confirmed.is_some() {
+        PaymentState::Confirmed
+    } else {
+        PaymentState::Registered
+    })
     .bind(registered)
     .bind(unused)
     .bind(payment_reference(case_number))

@@ -401,7 +401,7 @@ mod tests {
     }
 
     #[test]
-    fn on_15_march_2026_the_year_2025_is_reported_and_nearly_repaid() {
+    fn on_15_march_2026_the_year_2025_is_reported_and_repaid() {
         let s = stories(date(2026, 3, 15));
         assert!(s.iter().all(|s| report(s) == Some(Step::ReportApproved)));
         let owing = count(&s, |s| s.costs.leaves_unused());
