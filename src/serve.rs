@@ -94,7 +94,7 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         .map_err(|e| format!("loading the programme: {e}"))?;
     let demo = if config.demo {
         Some(
-            seed::demo(&owner)
+            seed::demo(&owner, Clock::System.today())
                 .await
                 .map_err(|e| format!("loading the demo: {e:?}"))?,
         )

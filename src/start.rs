@@ -129,7 +129,16 @@ struct StaffStart {
     years: Vec<i32>,
     actors: Vec<ActorRow>,
     decision_number: String,
-    agency: Vec<(&'static str, NaiveDate, DeadlineStatus)>,
+    agency: Vec<AgencyDeadline>,
+}
+
+/// One of Tillväxtverket's own deadlines of the year, and whether it is met.
+pub struct AgencyDeadline {
+    pub title: &'static str,
+    pub deadline: NaiveDate,
+    pub status: DeadlineStatus,
+    /// Registered (or the summary marked submitted): no more counting days.
+    pub done: bool,
 }
 
 async fn start_page(
@@ -241,23 +250,36 @@ async fn start_page(
         }
         None => vec![],
     };
-    let agency = year
-        .as_ref()
-        .map(|y| {
-            let d = y.deadlines();
-            vec![
-                ("Rekvisition från Kammarkollegiet", d.agency_requisition),
-                (
-                    "Återbetalning och ekonomisk redovisning till Kammarkollegiet",
-                    d.agency_repayment,
-                ),
-                ("Sammanställning till Regeringskansliet", d.summary),
-            ]
-            .into_iter()
-            .map(|(t, d)| (t, d, DeadlineStatus::of(d, today)))
-            .collect()
-        })
-        .unwrap_or_default();
+    let mut agency = vec![];
+    if let Some(y) = &year {
+        let d = y.deadlines();
+        let account = repayments::db::agency_account(&state.db, y.year).await?;
+        let summary_submitted = crate::summary::db::submitted(&state.db, y.year).await?;
+        for (title, deadline, done) in [
+            (
+                "Rekvisition från Kammarkollegiet",
+                d.agency_requisition,
+                account.requisitioned.is_some(),
+            ),
+            (
+                "Återbetalning och ekonomisk redovisning till Kammarkollegiet",
+                d.agency_repayment,
+                account.repaid.is_some(),
+            ),
+            (
+                "Sammanställning till Regeringskansliet",
+                d.summary,
+                summary_submitted,
+            ),
+        ] {
+            agency.push(AgencyDeadline {
+                title,
+                deadline,
+                status: DeadlineStatus::of(deadline, today),
+                done,
+            });
+        }
+    }
     render(&StaffStart {
         ctx,
         year,

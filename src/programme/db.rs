@@ -17,6 +17,8 @@ pub struct Period {
     pub ministry: String,
     pub first_year: i32,
     pub last_year: i32,
+    /// Made by the demo for a year outside the real programme: fictitious test data.
+    pub demo: bool,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]

@@ -201,3 +201,13 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
         account,
     }))
 }
+
+/// Whether a summary of the year has been marked as submitted to the Government.
+pub async fn submitted(db: &PgPool, year: i32) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM summary_exports WHERE year = $1 AND submitted_at IS NOT NULL)",
+    )
+    .bind(year)
+    .fetch_one(db)
+    .await
+}

@@ -283,13 +283,16 @@ async fn try_queries(browser: &TestApp, pages: &BTreeSet<String>) {
 
 #[tokio::test]
 async fn every_form_field_and_year_refuses_bad_values_in_swedish_and_changes_nothing() {
-    let app = TestApp::spawn_on(digikoord::Clock::Fixed(
-        chrono::NaiveDate::from_ymd_opt(2026, 2, 10).expect("date"),
-    ))
-    .await;
-    digikoord::seed::demo(&app.db)
-        .await
-        .expect("a year of demo cases");
+    // Two demo years side by side: 2025 as it stood in mid-February 2026 (reports in every
+    // state, repayments owed) and 2026 as it stands in late April (requisitions waiting
+    // for each step), so every kind of form is on some page.
+    let date = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+    let app = TestApp::spawn_on(digikoord::Clock::Fixed(date(4, 20))).await;
+    for day in [date(2, 10), date(4, 20)] {
+        digikoord::seed::demo(&app.db, day)
+            .await
+            .expect("a year of demo cases");
+    }
 
     // Before login: the login form itself.
     let anonymous = app.other_browser();
@@ -325,7 +328,7 @@ async fn every_form_field_and_year_refuses_bad_values_in_swedish_and_changes_not
     for (role, organisation) in people {
         let browser = app.other_browser();
         browser.login_as(role, organisation).await;
-        let (pages, forms) = crawl(&browser, &["/"]).await;
+        let (pages, forms) = crawl(&browser, &["/", "/?ar=2025"]).await;
         assert!(!forms.is_empty(), "{role:?} finds forms");
         all_forms.extend(forms.iter().map(|f| shape(&f.action)));
         tried += try_forms(&app, &browser, &forms).await;

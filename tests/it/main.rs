@@ -4,6 +4,7 @@
 
 mod auth;
 mod bad_input;
+mod demo;
 mod operations;
 mod programme;
 mod repayments;

@@ -244,7 +244,10 @@ async fn admin_create_makes_an_administrator_who_sets_a_password_and_logs_in() {
 #[tokio::test]
 async fn a_backup_restored_into_an_empty_database_gives_back_every_row() {
     let app = TestApp::spawn().await;
-    digikoord::seed::demo(&app.db).await.expect("demo data");
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+    digikoord::seed::demo(&app.db, today)
+        .await
+        .expect("demo data");
     let admin: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' LIMIT 1")
         .fetch_one(&app.db)
         .await

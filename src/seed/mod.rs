@@ -1,0 +1,202 @@
+//! The real programme from DOMAIN.md, loaded at every start (idempotent); the demo that
+//! `cargo run` adds on its private database is in `demo.rs`, its calendar in `model.rs`.
+
+mod demo;
+pub mod model;
+
+use chrono::NaiveDate;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::programme::db::add_missing_years;
+
+pub use demo::{
+    DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoLogin, deactivate_demo_users, demo, demo_cases, demo_users,
+};
+
+/// The 20 regions and Gotlands kommun of I2021/00795, with their organisation numbers.
+pub const ACTORS_2021: [(&str, &str); 21] = [
+    ("Region Blekinge", "232100-0081"),
+    ("Region Dalarna", "232100-0180"),
+    ("Region Gävleborg", "232100-0198"),
+    ("Region Halland", "232100-0115"),
+    ("Region Jämtland Härjedalen", "232100-0214"),
+    ("Region Jönköpings län", "232100-0057"),
+    ("Region Kalmar län", "232100-0073"),
+    ("Region Kronoberg", "232100-0065"),
+    ("Region Norrbotten", "232100-0230"),
+    ("Region Skåne", "232100-0255"),
+    ("Region Stockholm", "232100-0016"),
+    ("Region Sörmland", "232100-0032"),
+    ("Region Uppsala", "232100-0024"),
+    ("Region Värmland", "232100-0156"),
+    ("Region Västernorrland", "232100-0206"),
+    ("Region Västerbotten", "232100-0222"),
+    ("Region Västmanland", "232100-0172"),
+    ("Västra Götalandsregionen", "232100-0131"),
+    ("Region Örebro län", "232100-0164"),
+    ("Region Östergötland", "232100-0040"),
+    ("Gotlands kommun", "212000-0803"),
+];
+
+/// The 21 actors of N2018/04129 under the names the decision used, and the organisation
+/// that carries the task on (a landsting became its region; a samverkansorgan's task
+/// passed to the region). Stockholm's actor was the county administrative board.
+pub const ACTORS_2018: [(&str, &str); 21] = [
+    (
+        "Länsstyrelsen i Stockholms län",
+        "Länsstyrelsen i Stockholms län",
+    ),
+    ("Gotlands kommun", "Gotlands kommun"),
+    ("Landstinget i Gävleborgs län", "Region Gävleborg"),
+    ("Landstinget i Hallands län", "Region Halland"),
+    ("Landstinget i Jämtlands län", "Region Jämtland Härjedalen"),
+    ("Landstinget i Jönköpings län", "Region Jönköpings län"),
+    ("Landstinget i Kronobergs län", "Region Kronoberg"),
+    ("Landstinget i Norrbottens län", "Region Norrbotten"),
+    ("Landstinget i Skåne län", "Region Skåne"),
+    ("Landstinget i Uppsala län", "Region Uppsala"),
+    ("Landstinget i Västernorrlands län", "Region Västernorrland"),
+    (
+        "Landstinget i Västra Götalands län",
+        "Västra Götalandsregionen",
+    ),
+    ("Landstinget i Västmanlands län", "Region Västmanland"),
+    ("Landstinget i Örebro län", "Region Örebro län"),
+    ("Landstinget i Östergötlands län", "Region Östergötland"),
+    ("Samverkansorganet i Blekinge län", "Region Blekinge"),
+    ("Samverkansorganet i Dalarnas län", "Region Dalarna"),
+    ("Samverkansorganet i Kalmar län", "Region Kalmar län"),
+    ("Samverkansorganet i Södermanlands län", "Region Sörmland"),
+    ("Samverkansorganet i Värmlands län", "Region Värmland"),
+    (
+        "Samverkansorganet i Västerbottens län",
+        "Region Västerbotten",
+    ),
+];
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
+}
+
+/// Loads organisations, both periods, their actors and all years. Safe to run again:
+/// it adds what is missing and never overwrites what an administrator changed.
+pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
+    for (name, number) in ACTORS_2021 {
+        sqlx::query("INSERT INTO organisations (id, name, org_number) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(Uuid::new_v4())
+            .bind(name)
+            .bind(number)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("INSERT INTO organisations (id, name) VALUES ($1, 'Länsstyrelsen i Stockholms län') ON CONFLICT DO NOTHING")
+        .bind(Uuid::new_v4())
+        .execute(&mut *tx)
+        .await?;
+
+    let periods = [
+        (
+            "N2018/04129",
+            date(2018, 7, 12),
+            "Uppdrag och erbjudande att inrätta och upprätthålla en funktion som regional digitaliseringskoordinator",
+            "Näringsdepartementet",
+            2018,
+            2020,
+        ),
+        (
+            "I2021/00795",
+            date(2021, 3, 4),
+            "Erbjudande att upprätthålla en funktion som regional digitaliseringskoordinator",
+            "Infrastrukturdepartementet",
+            2021,
+            2025,
+        ),
+    ];
+    for (number, decided, title, ministry, first, last) in periods {
+        let inserted: Option<(Uuid,)> = sqlx::query_as(
+            "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(Uuid::new_v4())
+        .bind(number)
+        .bind(decided)
+        .bind(title)
+        .bind(ministry)
+        .bind(first)
+        .bind(last)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Only a period created now gets its actors and years; later edits are the administrator's.
+        let Some((period_id,)) = inserted else {
+            continue;
+        };
+        let actors: Vec<(&str, &str)> = if first == 2018 {
+            ACTORS_2018.to_vec()
+        } else {
+            ACTORS_2021.iter().map(|(name, _)| (*name, *name)).collect()
+        };
+        for (actor_name, organisation) in actors {
+            sqlx::query(
+                "INSERT INTO period_actors (period_id, organisation_id, actor_name)
+                 SELECT $1, id, $2 FROM organisations WHERE name = $3",
+            )
+            .bind(period_id)
+            .bind(actor_name)
+            .bind(organisation)
+            .execute(&mut *tx)
+            .await?;
+        }
+        add_missing_years(&mut tx, period_id, first, last).await?;
+        // The years are history: every budget was decided.
+        sqlx::query("UPDATE programme_years SET budget_state = 'decided' WHERE period_id = $1")
+            .bind(period_id)
+            .execute(&mut *tx)
+            .await?;
+        if first == 2018 {
+            // N2018/04129: at most 500 000 kr per actor in 2018. The decision came in July, so
+            // the standard 31 March requisition deadline can't apply; 15 November is our
+            // assumption (as for 2021) until Tillväxtverket confirms the real date.
+            sqlx::query(
+                "UPDATE programme_years SET cap_per_actor = 500000, requisition_deadline = $2 WHERE year = 2018 AND period_id = $1",
+            )
+            .bind(period_id)
+            .bind(date(2018, 11, 15))
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            // I2021/00795: the funds for 2021 are requisitioned by 15 November 2021.
+            sqlx::query("UPDATE programme_years SET requisition_deadline = $2 WHERE year = 2021 AND period_id = $1")
+                .bind(period_id)
+                .bind(date(2021, 11, 15))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::programme::model::parse_org_number;
+
+    #[test]
+    fn every_organisation_number_in_the_seed_is_luhn_valid() {
+        for (name, number) in ACTORS_2021 {
+            assert_eq!(parse_org_number(number).as_deref(), Ok(number), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_2018_actor_maps_to_a_known_organisation() {
+        for (actor, organisation) in ACTORS_2018 {
+            assert!(
+                organisation == "Länsstyrelsen i Stockholms län"
+                    || ACTORS_2021.iter().any(|(n, _)| *n == organisation),
+                "{actor} → {organisation}"
+            );
+        }
+    }
+}
