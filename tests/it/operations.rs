@@ -317,6 +317,19 @@ async fn the_server_role_cannot_change_the_schema_the_audit_log_or_kept_exports(
             .map(|c| c.to_string());
         assert_eq!(code.as_deref(), Some("42501"), "{sql}: {err}");
     }
+    // Nor can it create a staff account in force: only inactive, to be confirmed.
+    let err = sqlx::query(
+        "INSERT INTO users (id, email, name, role, active)
+         VALUES (gen_random_uuid(), 'smuggled@test.example', 'Smuggled', 'admin', true)",
+    )
+    .execute(&server)
+    .await
+    .expect_err("an active administrator inserted by the server");
+    assert_eq!(
+        err.as_database_error().and_then(|e| e.constraint()),
+        Some("users_staff_inserted_pending"),
+        "{err}"
+    );
     // What it must do, it can.
     sqlx::query("INSERT INTO audit_log (action, entity, entity_id) VALUES ('test', 'test', 'x')")
         .execute(&server)
