@@ -1,11 +1,7 @@
 //! The operator's commands besides serving: the first administrators, a health check
 //! for container orchestration, and backup and restore with PostgreSQL's own tools.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::Duration,
-};
+use std::{path::Path, process::Command, time::Duration};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -158,7 +154,11 @@ async fn count(db: &sqlx::PgPool, table: &str) -> Result<i64, String> {
 /// Runs a PostgreSQL client tool against `url`, the password passed in the environment
 /// rather than on the command line.
 fn run_tool(name: &str, url: &str, args: impl FnOnce(&mut Command)) -> Result<(), String> {
-    let tool = client_tool(name)?;
+    let tool = private::find_client_tool(name).ok_or_else(|| {
+        format!(
+            "{name} was not found: install PostgreSQL's client tools (apt-get install postgresql-client)"
+        )
+    })?;
     let (url, password) = split_password(url);
     let mut cmd = Command::new(&tool);
     cmd.arg("--dbname").arg(url);
@@ -177,32 +177,6 @@ fn run_tool(name: &str, url: &str, args: impl FnOnce(&mut Command)) -> Result<()
             String::from_utf8_lossy(&out.stderr).trim()
         ))
     }
-}
-
-/// The client tool of the installed server (beside `postgres`), else the newest installed.
-fn client_tool(name: &str) -> Result<PathBuf, String> {
-    let beside_server = private::find_binaries().ok().map(|dir| dir.join(name));
-    let newest = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
-            Some((version, e.path().join("bin").join(name)))
-        })
-        .filter(|(_, p)| p.is_file())
-        .max()
-        .map(|(_, p)| p);
-    let on_path = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join(name))
-            .find(|p| p.is_file())
-    });
-    beside_server
-        .filter(|p| p.is_file())
-        .or(newest)
-        .or(on_path)
-        .ok_or_else(|| format!("{name} was not found: install PostgreSQL's client tools (apt-get install postgresql-client)"))
 }
 
 /// `postgres://user:secret@host/db` → (`postgres://user@host/db`, `secret`).

@@ -55,12 +55,34 @@ pub enum Durability {
 /// The directory with `initdb` and `postgres`: on PATH, or the newest under /usr/lib/postgresql.
 pub fn find_binaries() -> Result<PathBuf, String> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
-    if let Some(path) = std::env::var_os("PATH")
-        && let Some(dir) = std::env::split_paths(&path).find(|d| has_both(d))
-    {
-        return Ok(dir);
-    }
-    let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    dir_on_path(has_both).or_else(|| newest_installed(has_both)).ok_or_else(|| {
+        "PostgreSQL's server binaries (initdb, postgres) were not found on PATH or under /usr/lib/postgresql/*/bin: \
+         install them with `apt-get install postgresql`, or set DATABASE_URL to use an existing database."
+            .to_string()
+    })
+}
+
+/// A PostgreSQL client tool (`pg_dump`, `pg_restore`): the one beside the server binaries,
+/// else the newest installed version's, else the first on PATH.
+pub fn find_client_tool(name: &str) -> Option<PathBuf> {
+    let has = |dir: &Path| dir.join(name).is_file();
+    find_binaries()
+        .ok()
+        .filter(|dir| has(dir))
+        .or_else(|| newest_installed(has))
+        .or_else(|| dir_on_path(has))
+        .map(|dir| dir.join(name))
+}
+
+/// The first directory on PATH that `has` accepts.
+fn dir_on_path(has: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).find(|d| has(d))
+}
+
+/// The newest `/usr/lib/postgresql/<version>/bin` that `has` accepts.
+fn newest_installed(has: impl Fn(&Path) -> bool) -> Option<PathBuf> {
+    fs::read_dir("/usr/lib/postgresql")
         .into_iter()
         .flatten()
         .flatten()
@@ -70,14 +92,9 @@ pub fn find_binaries() -> Result<PathBuf, String> {
                 e.path().join("bin"),
             ))
         })
-        .filter(|(_, bin)| has_both(bin))
-        .collect();
-    versions.sort();
-    versions.pop().map(|(_, bin)| bin).ok_or_else(|| {
-        "PostgreSQL's server binaries (initdb, postgres) were not found on PATH or under /usr/lib/postgresql/*/bin: \
-         install them with `apt-get install postgresql`, or set DATABASE_URL to use an existing database."
-            .to_string()
-    })
+        .filter(|(_, bin)| has(bin))
+        .max()
+        .map(|(_, bin)| bin)
 }
 
 /// The uid and gid to run the server as: ours, or the `postgres` user's when we are root,

@@ -12,9 +12,8 @@ use crate::{
     error::{AppError, Result},
 };
 
-/// The programme year a page shows (`?ar=`, or the current year), with every year for
-/// the picker; an unknown setup (no years at all) is "not found".
-/// A programme year named in a path (`/konto/2025`): one that isn't is not found.
+/// A programme year named in a path (`/konto/2025`), with every year for the picker:
+/// exactly that year, or "not found".
 pub async fn path_year(state: &AppState, year: i32) -> Result<(db::ProgrammeYear, Vec<i32>)> {
     page_year(state, Some(&year.to_string()))
         .await
@@ -24,6 +23,8 @@ pub async fn path_year(state: &AppState, year: i32) -> Result<(db::ProgrammeYear
         })
 }
 
+/// The programme year a page shows (`?ar=`, or the current year), with every year for
+/// the picker; an unknown setup (no years at all) is "not found".
 pub async fn page_year(
     state: &AppState,
     ar: Option<&str>,

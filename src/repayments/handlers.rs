@@ -492,11 +492,7 @@ pub async fn update_account(
     Form(form): Form<AgencyForm>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let wanted = year;
     let (year, years) = crate::programme::path_year(&state, year).await?;
-    if year.year != wanted {
-        return Err(AppError::NotFound);
-    }
     let before = db::agency_account(&state.db, year.year).await?;
     let entries = match form.validate(state.clock.today()) {
         Ok(e) => e,

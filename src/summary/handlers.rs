@@ -33,7 +33,14 @@ pub struct OverviewQuery {
 }
 
 async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(Year, Vec<i32>)> {
-    let (wanted, years) = crate::programme::page_year(state, ar).await?;
+    whole_year(state, crate::programme::page_year(state, ar).await?).await
+}
+
+/// The whole year of a programme year, with every year for the picker.
+async fn whole_year(
+    state: &AppState,
+    (wanted, years): (crate::programme::db::ProgrammeYear, Vec<i32>),
+) -> Result<(Year, Vec<i32>)> {
     let year = load_year(&state.db, wanted.year)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -239,15 +246,7 @@ pub async fn save_sections(
 ) -> Result<Response> {
     user.require_admin()?;
     let (loaded, years) =
-        chosen_year(&state, Some(&year.to_string()))
-            .await
-            .map_err(|e| match e {
-                AppError::BadRequest(_) => AppError::NotFound,
-                other => other,
-            })?;
-    if loaded.year != year {
-        return Err(AppError::NotFound);
-    }
+        whole_year(&state, crate::programme::path_year(&state, year).await?).await?;
     let mut errors = FormErrors::default();
     for (field, value) in [
         ("analysis", &form.analysis),

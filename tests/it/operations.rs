@@ -121,6 +121,20 @@ impl Server {
         }
     }
 
+    /// A new browser for this server; `db` (the owner's, at `db_url`) for checking.
+    fn browser(&self, db: &sqlx::PgPool, db_url: &str) -> TestApp {
+        TestApp {
+            addr: self
+                .url
+                .trim_start_matches("http://")
+                .parse()
+                .expect("addr"),
+            db: db.clone(),
+            db_url: db_url.to_string(),
+            client: TestApp::new_client(),
+        }
+    }
+
     fn stop(&mut self) {
         // SAFETY: a signal to the child we started.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
@@ -470,16 +484,7 @@ async fn with_database_url_the_server_says_503_while_the_database_is_away_and_re
 
     // A logged-in coordinator's browser.
     let owner = db::connect(&url, 1).await.expect("owner");
-    let browser = TestApp {
-        addr: server
-            .url
-            .trim_start_matches("http://")
-            .parse()
-            .expect("addr"),
-        db: owner.clone(),
-        db_url: url.clone(),
-        client: TestApp::new_client(),
-    };
+    let browser = server.browser(&owner, &url);
     browser
         .login_as(Role::Coordinator, Some("Region Skåne"))
         .await;
@@ -599,16 +604,7 @@ async fn from_an_empty_database_to_a_confirmed_case_officer() {
         .wait_for(StatusCode::OK, Duration::from_secs(60))
         .await;
     let owner = db::connect(&url, 1).await.expect("owner");
-    let browser = || TestApp {
-        addr: server
-            .url
-            .trim_start_matches("http://")
-            .parse()
-            .expect("addr"),
-        db: owner.clone(),
-        db_url: url.clone(),
-        client: TestApp::new_client(),
-    };
+    let browser = || server.browser(&owner, &url);
 
     let anna = browser();
     first_login(&anna, &links[0].1, links[0].0).await;
