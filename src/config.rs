@@ -31,6 +31,12 @@ pub struct Config {
     /// `TRUSTED_PROXIES`: our reverse proxies (addresses or CIDR blocks, comma-separated),
     /// whose `X-Forwarded-For` names the client. Default: none, the peer is the client.
     pub trusted_proxies: Vec<crate::auth::client_ip::Network>,
+    /// `SMTP_URL`, e.g. `smtps://user:pass@host:465` or `smtp://host:25`: where mail is
+    /// delivered. Unset: mail is still queued and shown in the app, and written to the log.
+    pub smtp_url: Option<String>,
+    /// `MAIL_FROM`, e.g. `Digikoord <digikoord@tillvaxtverket.se>`: the sender of every mail.
+    /// Required with `SMTP_URL`.
+    pub mail_from: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,7 +115,21 @@ impl Config {
         let trusted_proxies =
             crate::auth::client_ip::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?;
+        let smtp_url = get("SMTP_URL").map(|u| u.trim().to_string());
+        if let Some(url) = &smtp_url {
+            crate::mail::sender::check_smtp_url(url)
+                .map_err(|e| ConfigError(format!("SMTP_URL: {e}")))?;
+        }
+        let mail_from = match (get("MAIL_FROM"), &smtp_url) {
+            (Some(from), _) => from.trim().to_string(),
+            (None, None) => "Digikoord <digikoord@localhost>".to_string(),
+            (None, Some(_)) => return Err(ConfigError("SMTP_URL needs MAIL_FROM too".into())),
+        };
+        crate::mail::sender::check_mailbox(&mail_from)
+            .map_err(|e| ConfigError(format!("MAIL_FROM: {e}")))?;
         Ok(Config {
+            smtp_url,
+            mail_from,
             listen_addr,
             trusted_proxies,
             repayment_bankgiro,
@@ -124,6 +144,12 @@ impl Config {
             demo_explicit,
             public_url,
         })
+    }
+
+    /// Whether mail leaves the machine (`SMTP_URL` is set). Without it, links that would be
+    /// mailed are shown on screen instead.
+    pub fn mail_configured(&self) -> bool {
+        self.smtp_url.is_some()
     }
 
     /// Why the server must not start: demo accounts, whose password is published, would be
@@ -166,6 +192,8 @@ impl fmt::Debug for Config {
                 &self.database_url.as_ref().map(|_| "<hidden>"),
             )
             .field("data_dir", &self.data_dir)
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<hidden>"))
+            .field("mail_from", &self.mail_from)
             .field("cookie_secure", &self.cookie_secure)
             .field("log_format", &self.log_format)
             .field(

@@ -12,6 +12,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod giro;
+pub mod mail;
 pub mod money;
 pub mod operator;
 pub mod programme;
@@ -53,6 +54,7 @@ pub fn app(state: AppState) -> Router {
         .merge(repayments::router())
         .merge(summary::router())
         .merge(users::router())
+        .merge(mail::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

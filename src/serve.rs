@@ -140,6 +140,8 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         config: Arc::new(config),
         clock: Clock::System,
     };
+    let mailer = crate::mail::Mailer::from_config(&state.config)?;
+    crate::mail::spawn_workers(&state, mailer);
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

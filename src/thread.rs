@@ -90,6 +90,7 @@ pub async fn add(
 /// message comes back as form errors, for the case page to show with the text kept.
 pub async fn post(
     db: &PgPool,
+    public_url: &str,
     user: &CurrentUser,
     thread: Thread,
     body: &str,
@@ -111,6 +112,15 @@ pub async fn post(
             entity_id: id.to_string(),
             before: None,
             after: Some(json!({ key: case, "body": body })),
+        },
+    )
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        public_url,
+        crate::mail::Notice::Message {
+            thread,
+            by_staff: user.user.is_staff(),
         },
     )
     .await?;

@@ -4,6 +4,7 @@ pub mod client_ip;
 mod handlers;
 pub mod page;
 pub mod password;
+mod reset;
 pub mod second_factor;
 pub mod session;
 pub mod throttle;
@@ -21,7 +22,9 @@ pub use page::{Ctx, PageCtx};
 pub use user::{Role, SessionUser, StaffRole, UserKind};
 
 pub fn router() -> axum::Router<AppState> {
-    handlers::router().merge(second_factor::router())
+    handlers::router()
+        .merge(reset::router())
+        .merge(second_factor::router())
 }
 
 /// Which organisations' data a user may reach. Queries take this, so the

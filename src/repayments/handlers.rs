@@ -206,6 +206,12 @@ pub async fn register_payment(
         },
     )
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RepaymentRegistered(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/aterbetalningar/{year}/{org}"),
@@ -322,6 +328,12 @@ pub async fn confirm(
                 "overpayment": overpayment,
             })),
         },
+    )
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RepaymentConfirmed(id),
     )
     .await?;
     tx.commit().await?;

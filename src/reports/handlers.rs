@@ -976,6 +976,12 @@ pub async fn submit(
         json!({ "version": r.version, "received": r.received, "used": r.used, "unused": r.unused }),
     )
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::ReportSubmitted(id),
+    )
+    .await?;
     tx.commit().await?;
     let today = state.clock.today();
     let late = if r.first_submitted_at.is_none() && today > r.report_deadline {
@@ -1009,7 +1015,15 @@ pub async fn post_message(
     Form(post): Form<MessagePost>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
-    match thread::post(&state.db, &user, Thread::Report(id), &post.body).await? {
+    match thread::post(
+        &state.db,
+        &state.config.public_url,
+        &user,
+        Thread::Report(id),
+        &post.body,
+    )
+    .await?
+    {
         Ok(posted) => Ok(posted),
         Err(errors) => {
             let page = show_page(&state, user, r, false, post.body, errors).await?;
@@ -1118,6 +1132,12 @@ pub async fn approve(
         json!({ "version": r.version, "received": r.received, "used": r.used, "unused": r.unused }),
     )
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::ReportApproved(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/redovisningar/{id}"),
@@ -1211,6 +1231,12 @@ pub async fn return_for_completion(
         "report.returned",
         id,
         json!({ "message": reason }),
+    )
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::ReportReturned(id),
     )
     .await?;
     tx.commit().await?;

@@ -255,6 +255,14 @@ pub async fn create(
         },
     )
     .await?;
+    if submit {
+        crate::mail::notify(
+            &mut tx,
+            &state.config.public_url,
+            crate::mail::Notice::RequisitionSubmitted(id),
+        )
+        .await?;
+    }
     tx.commit().await?;
     let message = if submit {
         format!(
@@ -382,6 +390,14 @@ pub async fn update(
         },
     )
     .await?;
+    if submit {
+        crate::mail::notify(
+            &mut tx,
+            &state.config.public_url,
+            crate::mail::Notice::RequisitionSubmitted(id),
+        )
+        .await?;
+    }
     tx.commit().await?;
     let message = if submit {
         format!(
@@ -520,7 +536,15 @@ pub async fn post_message(
     Form(post): Form<MessagePost>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
-    match thread::post(&state.db, &user, Thread::Requisition(id), &post.body).await? {
+    match thread::post(
+        &state.db,
+        &state.config.public_url,
+        &user,
+        Thread::Requisition(id),
+        &post.body,
+    )
+    .await?
+    {
         Ok(posted) => Ok(posted),
         Err(errors) => {
             let page = show_page(&state, user, r, post.body, errors).await?;

@@ -180,6 +180,12 @@ pub async fn approve(
         },
     )
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RequisitionApproved(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/rekvisitioner/{id}"),
@@ -213,6 +219,8 @@ pub struct ReasonPost {
 struct Decision {
     action: Action,
     audit_action: &'static str,
+    /// Who hears of it, by mail.
+    notice: fn(Uuid) -> crate::mail::Notice,
     title: &'static str,
     intro: &'static str,
     field_label: &'static str,
@@ -224,6 +232,7 @@ struct Decision {
 const RETURN: Decision = Decision {
     action: Action::Return,
     audit_action: "requisition.returned",
+    notice: crate::mail::Notice::RequisitionReturned,
     title: "Skicka tillbaka för komplettering",
     intro: "Regionen ser meddelandet, kan ändra rekvisitionen och skicka in den igen.",
     field_label: "Vad behöver kompletteras?",
@@ -235,6 +244,7 @@ const RETURN: Decision = Decision {
 const REJECT: Decision = Decision {
     action: Action::Reject,
     audit_action: "requisition.rejected",
+    notice: crate::mail::Notice::RequisitionRejected,
     title: "Avslå rekvisitionen",
     intro: "Ett avslag är slutligt för den här rekvisitionen. Regionen ser skälet och kan göra en ny rekvisition.",
     field_label: "Skäl till avslaget",
@@ -311,6 +321,7 @@ async fn decide(
         },
     )
     .await?;
+    crate::mail::notify(&mut tx, &state.config.public_url, (d.notice)(id)).await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/rekvisitioner/{id}"),
@@ -471,6 +482,15 @@ pub async fn grant_extension(
             entity_id: format!("{}/{organisation}", year.year),
             before: before.map(|(d, r)| json!({ "new_deadline": d, "reason": r })),
             after: Some(json!({ "new_deadline": new_deadline, "reason": reason })),
+        },
+    )
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::ExtensionGranted {
+            year: year.year,
+            organisation,
         },
     )
     .await?;
@@ -670,6 +690,12 @@ pub async fn send_back(
         },
     )
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::PayoutSentBack(r.id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/attest",
@@ -767,6 +793,12 @@ pub async fn register_paid(
                 "voucher_number": payment.voucher_number,
             })),
         },
+    )
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::PayoutPaid(r.id),
     )
     .await?;
     tx.commit().await?;

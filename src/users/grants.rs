@@ -102,15 +102,33 @@ pub async fn confirm(
         Some(json!({ "user": after, "role_grant": decided })),
     )
     .await?;
+    // A new account that has never had a password gets its link now, by e-mail, when
+    // mail is configured (without it, the creating administrator was shown the link).
+    let mailed = state.config.mail_configured() && after.active && !after.has_password;
+    if mailed {
+        let link = db::create_password_link(&mut tx, &state.config.public_url, after.id).await?;
+        crate::mail::password_link(
+            &mut tx,
+            &state.config.public_url,
+            &super::handlers::recipient(&after),
+            &link,
+            crate::mail::PasswordLink::NewAccount,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(redirect_with_flash(
-        "/admin/behorigheter",
-        &format!(
-            "Rollen {} för {} är bekräftad och gäller från och med nu.",
-            grant.role.label().to_lowercase(),
-            grant.user_name
-        ),
-    ))
+    let mut message = format!(
+        "Rollen {} för {} är bekräftad och gäller från och med nu.",
+        grant.role.label().to_lowercase(),
+        grant.user_name
+    );
+    if mailed {
+        message.push_str(&format!(
+            " En länk för att välja lösenord är skickad med e-post till {}.",
+            after.email
+        ));
+    }
+    Ok(redirect_with_flash("/admin/behorigheter", &message))
 }
 
 pub async fn refuse(

@@ -18,6 +18,7 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role, session},
     error::{AppError, Result, violated_constraint},
+    mail,
     programme::db::{Organisation, organisations},
     web::{FormErrors, redirect_with_flash, render, render_status},
 };
@@ -118,8 +119,25 @@ pub async fn create(
             return FormPage::new(admin.ctx, None, form, organisations).with_errors(errors);
         }
     };
-    let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
     let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let mailed = state.config.mail_configured();
+    // With e-mail, the link goes to the person's own address, and for a staff account
+    // only once its role is confirmed (the account is shut until then); without e-mail
+    // the administrator is shown it (and it is queued and logged all the same).
+    let link = if needs_confirmation && mailed {
+        None
+    } else {
+        let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
+        mail::password_link(
+            &mut tx,
+            &state.config.public_url,
+            &recipient(&created),
+            &link,
+            mail::PasswordLink::NewAccount,
+        )
+        .await?;
+        Some(link)
+    };
     db::record(
         &mut tx,
         Some(admin.id()),
@@ -135,22 +153,41 @@ pub async fn create(
     let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
     let mut ctx = admin.ctx;
-    ctx.flash = Some(if needs_confirmation {
-        format!(
+    ctx.flash = Some(match (needs_confirmation, mailed) {
+        (true, true) => format!(
+            "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; då får {} en länk med e-post för att välja lösenord.",
+            created.name,
+            valid.role.label(),
+            created.email
+        ),
+        (false, true) => format!(
+            "Användaren {} är skapad. En länk för att välja lösenord är skickad med e-post till {}. Den gäller i {LINK_VALID_HOURS} timmar.",
+            created.name, created.email
+        ),
+        (true, false) => format!(
             "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas. Ge personen länken nedan så att hen kan välja lösenord när rollen är bekräftad. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
             created.name,
             valid.role.label()
-        )
-    } else {
-        format!(
+        ),
+        (false, false) => format!(
             "Användaren {} är skapad. Ge personen länken nedan så att hen kan välja lösenord. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
             created.name
-        )
+        ),
     });
     let mut page = FormPage::new(ctx, None, form_of(&created), organisations);
     page.user = Some(created);
-    page.link = Some(link);
+    page.link = link.filter(|_| !mailed);
     render(&page)
+}
+
+/// A user as the recipient of a mail that is always sent.
+pub(super) fn recipient(user: &User) -> mail::db::Recipient {
+    mail::db::Recipient {
+        user_id: Some(user.id),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        reminders: true,
+    }
 }
 
 /// Asks a second administrator to confirm a staff role, with its audit record.
@@ -380,6 +417,14 @@ pub async fn new_link(
         ));
     }
     let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
+    mail::password_link(
+        &mut tx,
+        &state.config.public_url,
+        &recipient(&user),
+        &link,
+        mail::PasswordLink::NewLink,
+    )
+    .await?;
     db::record(
         &mut tx,
         Some(admin.id()),
@@ -390,14 +435,22 @@ pub async fn new_link(
     )
     .await?;
     tx.commit().await?;
+    let mailed = state.config.mail_configured();
     let mut ctx = admin.ctx;
-    ctx.flash = Some(format!(
-        "En ny lösenordslänk för {} är skapad. Tidigare länkar slutar gälla. Länken visas bara nu.",
-        user.name
-    ));
+    ctx.flash = Some(if mailed {
+        format!(
+            "En ny lösenordslänk för {} är skickad med e-post till {}. Tidigare länkar slutar gälla.",
+            user.name, user.email
+        )
+    } else {
+        format!(
+            "En ny lösenordslänk för {} är skapad. Tidigare länkar slutar gälla. Länken visas bara nu.",
+            user.name
+        )
+    });
     let mut page = FormPage::new(ctx, None, form_of(&user), organisations);
     page.user = Some(user);
-    page.link = Some(link);
+    page.link = (!mailed).then_some(link);
     render(&page)
 }
 

@@ -5,6 +5,7 @@
 mod auth;
 mod bad_input;
 mod demo;
+mod mail;
 mod operations;
 mod programme;
 mod repayments;

@@ -23,15 +23,15 @@ fn on(y: i32, m: u32, d: u32) -> Clock {
     Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
 }
 
-struct Case {
-    region: TestApp,
-    officer: TestApp,
-    org: Uuid,
-    report: Uuid,
+pub(crate) struct Case {
+    pub(crate) region: TestApp,
+    pub(crate) officer: TestApp,
+    pub(crate) org: Uuid,
+    pub(crate) report: Uuid,
 }
 
 impl Case {
-    fn page(&self) -> String {
+    pub(crate) fn page(&self) -> String {
         format!("/aterbetalningar/2025/{}", self.org)
     }
 }
@@ -65,7 +65,12 @@ async fn submit_and_approve(region: &TestApp, officer: &TestApp, report: Uuid) {
 }
 
 /// 2025 paid with `received`, the report approved with `personnel` as its only cost.
-async fn approved_case(app: &TestApp, organisation: &str, received: &str, personnel: &str) -> Case {
+pub(crate) async fn approved_case(
+    app: &TestApp,
+    organisation: &str,
+    received: &str,
+    personnel: &str,
+) -> Case {
     paid(app, organisation, received).await;
     let region = app.other_browser();
     region.login_as(Role::Coordinator, Some(organisation)).await;
@@ -84,7 +89,7 @@ async fn approved_case(app: &TestApp, organisation: &str, received: &str, person
     }
 }
 
-async fn register(case: &Case, amount: &str, reference: &str) -> Page {
+pub(crate) async fn register(case: &Case, amount: &str, reference: &str) -> Page {
     let path = case.page();
     case.region
         .submit(
@@ -99,14 +104,14 @@ async fn register(case: &Case, amount: &str, reference: &str) -> Page {
         .await
 }
 
-async fn unconfirmed_payment(app: &TestApp) -> Uuid {
+pub(crate) async fn unconfirmed_payment(app: &TestApp) -> Uuid {
     sqlx::query_scalar("SELECT id FROM repayment_payments WHERE state = 'registered' ORDER BY registered_at LIMIT 1")
         .fetch_one(&app.db)
         .await
         .expect("a registered payment")
 }
 
-async fn confirm(officer: &TestApp, payment: Uuid, amount: &str) -> Page {
+pub(crate) async fn confirm(officer: &TestApp, payment: Uuid, amount: &str) -> Page {
     let path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
     officer
         .submit(

@@ -21,7 +21,7 @@ fn on(y: i32, m: u32, d: u32) -> Clock {
 }
 
 /// Everything a complete requisition needs, with the amount given.
-fn complete(amount: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn complete(amount: &str) -> Vec<(&'static str, String)> {
     vec![
         ("ar", "2025".into()),
         ("amount", amount.into()),
@@ -47,12 +47,12 @@ fn with(
     fields
 }
 
-fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn borrowed<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 /// The id at the end of a redirect to `/rekvisitioner/{id}`.
-fn requisition_id(page: &Page) -> Uuid {
+pub(crate) fn requisition_id(page: &Page) -> Uuid {
     let location = page.location.as_deref().expect("a redirect");
     let id = location
         .trim_start_matches("/rekvisitioner/")
@@ -85,7 +85,11 @@ async fn people(app: &TestApp) -> People {
     }
 }
 
-async fn file(region: &TestApp, fields: &[(&'static str, String)], handling: &str) -> Page {
+pub(crate) async fn file(
+    region: &TestApp,
+    fields: &[(&'static str, String)],
+    handling: &str,
+) -> Page {
     let mut all = fields.to_vec();
     all.push(("handling", handling.to_string()));
     region
@@ -97,7 +101,7 @@ async fn file(region: &TestApp, fields: &[(&'static str, String)], handling: &st
         .await
 }
 
-async fn submitted(region: &TestApp, amount: &str) -> Uuid {
+pub(crate) async fn submitted(region: &TestApp, amount: &str) -> Uuid {
     let page = file(region, &complete(amount), "skicka").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.plain());
     requisition_id(&page)
@@ -118,7 +122,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .expect("count")
 }
 
-async fn live_payout(app: &TestApp, id: Uuid) -> Uuid {
+pub(crate) async fn live_payout(app: &TestApp, id: Uuid) -> Uuid {
     sqlx::query_scalar("SELECT id FROM payouts WHERE requisition_id = $1 AND state <> 'sent_back'")
         .bind(id)
         .fetch_one(&app.db)
@@ -126,7 +130,7 @@ async fn live_payout(app: &TestApp, id: Uuid) -> Uuid {
         .expect("a live payout")
 }
 
-async fn approve(officer: &TestApp, id: Uuid, amount: &str) -> Page {
+pub(crate) async fn approve(officer: &TestApp, id: Uuid, amount: &str) -> Page {
     let path = format!("/rekvisitioner/{id}/godkann");
     officer
         .submit(
@@ -137,7 +141,7 @@ async fn approve(officer: &TestApp, id: Uuid, amount: &str) -> Page {
         .await
 }
 
-async fn approve_payout(approver: &TestApp, id: Uuid, payout: Uuid) -> Page {
+pub(crate) async fn approve_payout(approver: &TestApp, id: Uuid, payout: Uuid) -> Page {
     let csrf = approver.get(&format!("/rekvisitioner/{id}")).await.csrf();
     approver
         .post(

@@ -1,0 +1,171 @@
+//! "Glömt lösenord?": a person asks for a link to set a new password. The answer is the
+//! same whether or not the address has an account, and requests are throttled per
+//! typed address and per client address alike, so neither reveals anything.
+
+use askama::Template;
+use axum::{Form, Router, extract::State, http::StatusCode, response::Response, routing::get};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Ctx, PageCtx, client_ip::ClientIp};
+use crate::{
+    AppState, audit,
+    error::Result,
+    mail,
+    web::{FormErrors, render, render_status},
+};
+
+/// Requests for one typed address within an hour…
+const PER_ADDRESS_PER_HOUR: i64 = 3;
+/// …and from one client address (an IPv4 address or IPv6 /64).
+const PER_CLIENT_PER_HOUR: i64 = 10;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/glomt-losenord", get(form).post(request))
+}
+
+#[derive(Template)]
+#[template(path = "auth/forgot.html")]
+struct ForgotPage {
+    ctx: Ctx,
+    email: String,
+    errors: FormErrors,
+    sent: bool,
+}
+
+async fn form(PageCtx(ctx): PageCtx) -> Result<Response> {
+    render(&ForgotPage {
+        ctx,
+        email: String::new(),
+        errors: FormErrors::default(),
+        sent: false,
+    })
+}
+
+#[derive(Deserialize)]
+struct ForgotForm {
+    #[serde(default)]
+    email: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Account {
+    id: uuid::Uuid,
+    name: String,
+    email: String,
+}
+
+async fn request(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    client: ClientIp,
+    Form(form): Form<ForgotForm>,
+) -> Result<Response> {
+    let email = form.email.trim().to_lowercase();
+    let refused = |ctx: Ctx, status: StatusCode, message: &str| {
+        let mut errors = FormErrors::default();
+        errors.add("email", message);
+        render_status(
+            status,
+            &ForgotPage {
+                ctx,
+                email: form.email.trim().to_string(),
+                errors,
+                sent: false,
+            },
+        )
+    };
+    if email.chars().count() > 254
+        || email.split('@').count() != 2
+        || email.split('@').any(str::is_empty)
+        || email.contains(char::is_whitespace)
+    {
+        return refused(
+            ctx,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Ange en e-postadress, till exempel namn@region.se.",
+        );
+    }
+    let bucket = client.bucket();
+    let mut tx = state.db.begin().await?;
+    // Racing requests for one address or client wait for each other while they count.
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('password-reset:' || $1))")
+        .bind(&email)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('password-reset-ip:' || $1))")
+        .bind(&bucket)
+        .execute(&mut *tx)
+        .await?;
+    let (for_address, for_client): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip_bucket = $2)
+         FROM password_reset_requests
+         WHERE requested_at > now() - interval '1 hour' AND (email = $1 OR ip_bucket = $2)",
+    )
+    .bind(&email)
+    .bind(&bucket)
+    .fetch_one(&mut *tx)
+    .await?;
+    if for_address >= PER_ADDRESS_PER_HOUR || for_client >= PER_CLIENT_PER_HOUR {
+        drop(tx);
+        let mut response = refused(
+            ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Det har kommit många förfrågningar om nytt lösenord på kort tid. Vänta en timme och försök igen, eller kontakta en administratör.",
+        )?;
+        response
+            .headers_mut()
+            .insert("retry-after", axum::http::HeaderValue::from_static("3600"));
+        return Ok(response);
+    }
+    sqlx::query("INSERT INTO password_reset_requests (email, ip_bucket) VALUES ($1, $2)")
+        .bind(&email)
+        .bind(&bucket)
+        .execute(&mut *tx)
+        .await?;
+    let account: Option<Account> = sqlx::query_as(
+        "SELECT u.id, u.name, u.email FROM users u
+         WHERE u.email = $1 AND u.active AND user_role_confirmed(u.id, u.role)",
+    )
+    .bind(&email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(account) = account {
+        let link =
+            crate::users::create_password_link(&mut tx, &state.config.public_url, account.id)
+                .await?;
+        let to = mail::db::Recipient {
+            user_id: Some(account.id),
+            name: account.name,
+            email: account.email,
+            reminders: true,
+        };
+        mail::password_link(
+            &mut tx,
+            &state.config.public_url,
+            &to,
+            &link,
+            mail::PasswordLink::Reset,
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            audit::Entry {
+                actor: None,
+                action: "password_reset_requested",
+                entity: "user",
+                entity_id: account.id.to_string(),
+                before: None,
+                after: Some(json!({ "client": bucket })),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    render(&ForgotPage {
+        ctx,
+        email: String::new(),
+        errors: FormErrors::default(),
+        sent: true,
+    })
+}

@@ -1,0 +1,268 @@
+//! "Meddelanden": the mails sent to me and my reminders setting; for an administrator
+//! every mail with its state, resending, and the days reminders go.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{
+    db::{self, Listed},
+    model::{State as MailState, parse_reminder_days},
+};
+use crate::{
+    AppState, audit,
+    auth::{Ctx, CurrentUser},
+    error::{AppError, Result},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+/// How many mails a page lists.
+const PAGE_SIZE: i64 = 200;
+
+#[derive(Template)]
+#[template(path = "mail/own.html")]
+struct OwnPage {
+    ctx: Ctx,
+    mails: Vec<Listed>,
+    reminders: bool,
+}
+
+pub async fn own(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    let mails = db::to_user(&state.db, user.id(), PAGE_SIZE).await?;
+    let mut conn = state.db.acquire().await?;
+    let reminders = db::reminders_on(&mut conn, user.id()).await?;
+    render(&OwnPage {
+        ctx: user.ctx,
+        mails,
+        reminders,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RemindersForm {
+    #[serde(default)]
+    reminders: String,
+}
+
+pub async fn set_reminders(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<RemindersForm>,
+) -> Result<Response> {
+    let on = match form.reminders.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Välj om du vill ha påminnelser.".into(),
+            ));
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let before = db::reminders_on(&mut tx, user.id()).await?;
+    db::set_reminders(&mut tx, user.id(), on).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(user.id()),
+            action: "user.reminders_set",
+            entity: "user",
+            entity_id: user.id().to_string(),
+            before: Some(json!({ "reminders": before })),
+            after: Some(json!({ "reminders": on })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        "/meddelanden",
+        if on {
+            "Påminnelser är påslagna."
+        } else {
+            "Påminnelser är avstängda. Besked om beslut och betalningar får du fortfarande."
+        },
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "mail/all.html")]
+struct AllPage {
+    ctx: Ctx,
+    mails: Vec<Listed>,
+    counts: Vec<(MailState, i64)>,
+    shown: Option<MailState>,
+    days: String,
+    errors: FormErrors,
+    mail_configured: bool,
+}
+
+impl AllPage {
+    fn count(&self, state: &MailState) -> i64 {
+        self.counts
+            .iter()
+            .find(|(s, _)| s == state)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    fn states(&self) -> [MailState; 4] {
+        [
+            MailState::Queued,
+            MailState::Sent,
+            MailState::Failed,
+            MailState::Logged,
+        ]
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AllQuery {
+    #[serde(default)]
+    tillstand: String,
+}
+
+async fn all_page(
+    state: &AppState,
+    ctx: Ctx,
+    shown: &str,
+    days: Option<String>,
+    errors: FormErrors,
+) -> Result<AllPage> {
+    let shown = match shown {
+        "" => None,
+        key => Some(
+            [
+                MailState::Queued,
+                MailState::Sent,
+                MailState::Failed,
+                MailState::Logged,
+            ]
+            .into_iter()
+            .find(|s| s.key() == key)
+            .ok_or_else(|| AppError::BadRequest("Okänt tillstånd.".into()))?,
+        ),
+    };
+    let mails = db::all(&state.db, shown, PAGE_SIZE).await?;
+    let counts = db::counts(&state.db).await?;
+    let days = match days {
+        Some(d) => d,
+        None => {
+            let mut conn = state.db.acquire().await?;
+            db::reminder_days(&mut conn)
+                .await?
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    Ok(AllPage {
+        ctx,
+        mails,
+        counts,
+        shown,
+        days,
+        errors,
+        mail_configured: state.config.mail_configured(),
+    })
+}
+
+pub async fn all(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Query(q): Query<AllQuery>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let page = all_page(&state, admin.ctx, &q.tillstand, None, FormErrors::default()).await?;
+    render(&page)
+}
+
+pub async fn resend(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let mut tx = state.db.begin().await?;
+    let original = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    let copy = db::resend(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(admin.id()),
+            action: "mail.resent",
+            entity: "mail",
+            entity_id: copy.to_string(),
+            before: Some(json!({ "mail": id, "state": original.state })),
+            after: Some(
+                json!({ "mail": copy, "to": original.to_address, "subject": original.subject }),
+            ),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        "/admin/meddelanden",
+        &format!(
+            "Meddelandet ”{}” till {} är lagt i kön igen.",
+            original.subject, original.to_address
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct DaysForm {
+    #[serde(default)]
+    days: String,
+}
+
+pub async fn set_reminder_days(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Form(form): Form<DaysForm>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let days = match parse_reminder_days(&form.days) {
+        Ok(days) => days,
+        Err(message) => {
+            let mut errors = FormErrors::default();
+            errors.add("days", message);
+            let page = all_page(&state, admin.ctx, "", Some(form.days), errors).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let before = db::reminder_days(&mut tx).await?;
+    let after = db::set_reminder_days(&mut tx, &days, admin.id()).await?;
+    audit::record(
+        &mut tx,
+        audit::Entry {
+            actor: Some(admin.id()),
+            action: "mail_settings.updated",
+            entity: "mail_settings",
+            entity_id: "reminder_days".into(),
+            before: Some(json!({ "reminder_days": before })),
+            after: Some(json!({ "reminder_days": after })),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let said = if after.is_empty() {
+        "Påminnelser går nu bara på sista dagen och varje vecka efter den.".to_string()
+    } else {
+        format!(
+            "Påminnelser går nu {} dagar före sista dagen, på dagen och varje vecka efter den.",
+            after
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(" och ")
+        )
+    };
+    Ok(redirect_with_flash("/admin/meddelanden", &said))
+}

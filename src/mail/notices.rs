@@ -1,0 +1,347 @@
+//! Telling people when something happens that they must act on or would want to know.
+//! Each notice is queued in the transaction of the event that causes it.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{
+    db::{self, Recipient, add_unique, enqueue_all},
+    model::Content,
+};
+use crate::{auth::Role, dates::format_date, money::format_kronor, thread::Thread};
+
+/// An event that someone hears of by mail.
+#[derive(Clone, Copy, Debug)]
+pub enum Notice {
+    /// To the case officers.
+    RequisitionSubmitted(Uuid),
+    /// To the region's coordinators and the requisition's contact person.
+    RequisitionReturned(Uuid),
+    RequisitionRejected(Uuid),
+    /// To the region; and the payout it prepares, to the approvers.
+    RequisitionApproved(Uuid),
+    /// To the case officer who prepared the payout.
+    PayoutSentBack(Uuid),
+    /// To the region.
+    PayoutPaid(Uuid),
+    /// To the case officers.
+    ReportSubmitted(Uuid),
+    /// To the region.
+    ReportReturned(Uuid),
+    /// To the region, with what it owes when anything is unused.
+    ReportApproved(Uuid),
+    /// A payment the region registered, to the case officers to confirm.
+    RepaymentRegistered(Uuid),
+    /// To the region; an over-payment also to the case officers.
+    RepaymentConfirmed(Uuid),
+    /// To the other side of the thread.
+    Message {
+        thread: Thread,
+        by_staff: bool,
+    },
+    /// To the region.
+    ExtensionGranted {
+        year: i32,
+        organisation: Uuid,
+    },
+}
+
+/// Queues the mails of `notice` in the caller's transaction.
+pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -> sqlx::Result<()> {
+    let url = |path: &str| format!("{public_url}{path}");
+    match notice {
+        Notice::RequisitionSubmitted(id) => {
+            let r = db::requisition(conn, id).await?;
+            let content = Content::new(format!(
+                "Ny rekvisition att granska: {} ({})",
+                r.organisation, r.case_number
+            ))
+            .paragraph(format!(
+                "{} har skickat in rekvisitionen {} för {} på {}.",
+                r.organisation,
+                r.case_number,
+                r.year,
+                r.amount.map(format_kronor).unwrap_or_default()
+            ))
+            .link(
+                "Granska rekvisitionen",
+                url(&format!("/rekvisitioner/{id}")),
+            );
+            let to = db::staff(conn, &[Role::CaseOfficer]).await?;
+            enqueue_all(conn, public_url, &to, "requisition.submitted", &content).await
+        }
+        Notice::RequisitionReturned(id) | Notice::RequisitionRejected(id) => {
+            let returned = matches!(notice, Notice::RequisitionReturned(_));
+            let r = db::requisition(conn, id).await?;
+            let (subject, what, event) = if returned {
+                (
+                    format!(
+                        "Rekvisitionen {} är återsänd för komplettering",
+                        r.case_number
+                    ),
+                    "Tillväxtverket har återsänt rekvisitionen för komplettering. Rätta det som efterfrågas och skicka in den igen.",
+                    "requisition.returned",
+                )
+            } else {
+                (
+                    format!("Rekvisitionen {} är avslagen", r.case_number),
+                    "Tillväxtverket har avslagit rekvisitionen.",
+                    "requisition.rejected",
+                )
+            };
+            let content = Content::new(subject)
+                .paragraph(what)
+                .paragraph(format!(
+                    "Meddelande från Tillväxtverket: {}",
+                    r.state_note.as_deref().unwrap_or("")
+                ))
+                .link("Öppna rekvisitionen", url(&format!("/rekvisitioner/{id}")));
+            let to = region(conn, &r).await?;
+            enqueue_all(conn, public_url, &to, event, &content).await
+        }
+        Notice::RequisitionApproved(id) => {
+            let r = db::requisition(conn, id).await?;
+            let amount = r.payout_amount.map(format_kronor).unwrap_or_default();
+            let planned = r.planned_date.map(format_date).unwrap_or_default();
+            let content = Content::new(format!("Rekvisitionen {} är godkänd", r.case_number))
+                .paragraph(format!(
+                    "Tillväxtverket har godkänt rekvisitionen {} för {}. {} betalas ut, planerat {}, när utbetalningen har attesterats.",
+                    r.case_number, r.year, amount, planned
+                ))
+                .link("Öppna rekvisitionen", url(&format!("/rekvisitioner/{id}")));
+            let to = region(conn, &r).await?;
+            enqueue_all(conn, public_url, &to, "requisition.approved", &content).await?;
+            let content = Content::new(format!(
+                "Utbetalning att attestera: {} ({})",
+                r.organisation, r.case_number
+            ))
+            .paragraph(format!(
+                "En utbetalning på {amount} till {} ({}) väntar på attest av en annan person än den som förberedde den.",
+                r.organisation, r.case_number
+            ))
+            .link("Öppna attestkön", url("/attest"));
+            let to = db::staff(conn, &[Role::Approver]).await?;
+            enqueue_all(conn, public_url, &to, "payout.awaiting_approval", &content).await
+        }
+        Notice::PayoutSentBack(id) => {
+            let r = db::requisition(conn, id).await?;
+            let Some(preparer) = r.prepared_by else {
+                return Ok(());
+            };
+            let content = Content::new(format!(
+                "Utbetalningen för {} är skickad tillbaka",
+                r.case_number
+            ))
+            .paragraph(format!(
+                "Attestanten har skickat tillbaka utbetalningen till {} ({}). Skäl: {}",
+                r.organisation,
+                r.case_number,
+                r.sent_back_reason.as_deref().unwrap_or("")
+            ))
+            .link("Öppna rekvisitionen", url(&format!("/rekvisitioner/{id}")));
+            let to: Vec<Recipient> = db::user(conn, preparer).await?.into_iter().collect();
+            enqueue_all(conn, public_url, &to, "payout.sent_back", &content).await
+        }
+        Notice::PayoutPaid(id) => {
+            let r = db::requisition(conn, id).await?;
+            let content = Content::new(format!("Medlen för {} är utbetalda", r.year))
+                .paragraph(format!(
+                    "Tillväxtverket har betalat ut {} till {} den {} (rekvisition {}).",
+                    r.paid_amount.map(format_kronor).unwrap_or_default(),
+                    r.organisation,
+                    r.paid_date.map(format_date).unwrap_or_default(),
+                    r.case_number
+                ))
+                .paragraph(
+                    "Verksamheten och hur medlen använts redovisas senast 31 januari året efter.",
+                )
+                .link("Öppna rekvisitionen", url(&format!("/rekvisitioner/{id}")));
+            let to = region(conn, &r).await?;
+            enqueue_all(conn, public_url, &to, "payout.paid", &content).await
+        }
+        Notice::ReportSubmitted(id) => {
+            let r = db::report(conn, id).await?;
+            let content = Content::new(format!(
+                "Ny redovisning att granska: {} ({})",
+                r.organisation, r.year
+            ))
+            .paragraph(format!(
+                "{} har skickat in sin redovisning för {}{}.",
+                r.organisation,
+                r.year,
+                version_note(r.version)
+            ))
+            .link(
+                "Granska redovisningen",
+                url(&format!("/redovisningar/{id}")),
+            );
+            let to = db::staff(conn, &[Role::CaseOfficer]).await?;
+            enqueue_all(conn, public_url, &to, "report.submitted", &content).await
+        }
+        Notice::ReportReturned(id) => {
+            let r = db::report(conn, id).await?;
+            let content = Content::new(format!(
+                "Redovisningen för {} är återsänd för komplettering",
+                r.year
+            ))
+            .paragraph(
+                "Tillväxtverket har återsänt redovisningen för komplettering. Rätta det som efterfrågas och skicka in den igen.",
+            )
+            .paragraph(format!(
+                "Meddelande från Tillväxtverket: {}",
+                r.state_note.as_deref().unwrap_or("")
+            ))
+            .link("Öppna redovisningen", url(&format!("/redovisningar/{id}")));
+            let to = db::coordinators(conn, r.organisation_id).await?;
+            enqueue_all(conn, public_url, &to, "report.returned", &content).await
+        }
+        Notice::ReportApproved(id) => {
+            let r = db::report(conn, id).await?;
+            let content = Content::new(format!("Redovisningen för {} är godkänd", r.year))
+                .paragraph(format!(
+                    "Tillväxtverket har godkänt {}s redovisning för {}.",
+                    r.organisation, r.year
+                ))
+                .link("Öppna redovisningen", url(&format!("/redovisningar/{id}")));
+            let to = db::coordinators(conn, r.organisation_id).await?;
+            enqueue_all(conn, public_url, &to, "report.approved", &content).await?;
+            if r.unused > rust_decimal::Decimal::ZERO {
+                let content = Content::new(format!(
+                    "Återbetalning för {}: {}",
+                    r.year,
+                    format_kronor(r.unused)
+                ))
+                .paragraph(format!(
+                    "Enligt den godkända redovisningen har {} inte använts. Beloppet ska betalas tillbaka till Tillväxtverket senast {}.",
+                    format_kronor(r.unused),
+                    format_date(r.repayment_deadline)
+                ))
+                .link(
+                    "Öppna återbetalningen",
+                    url(&format!("/aterbetalningar/{}/{}", r.year, r.organisation_id)),
+                );
+                enqueue_all(conn, public_url, &to, "repayment.owed", &content).await?;
+            }
+            Ok(())
+        }
+        Notice::RepaymentRegistered(id) => {
+            let p = db::repayment(conn, id).await?;
+            let content = Content::new(format!(
+                "Återbetalning att bekräfta: {} ({})",
+                p.organisation, p.year
+            ))
+            .paragraph(format!(
+                "{} har registrerat en återbetalning på {}, betald {}. Bekräfta den när den syns på kontot.",
+                p.organisation,
+                format_kronor(p.amount),
+                format_date(p.paid_on)
+            ))
+            .link(
+                "Öppna återbetalningen",
+                url(&format!("/aterbetalningar/{}/{}", p.year, p.organisation_id)),
+            );
+            let to = db::staff(conn, &[Role::CaseOfficer]).await?;
+            enqueue_all(conn, public_url, &to, "repayment.registered", &content).await
+        }
+        Notice::RepaymentConfirmed(id) => {
+            let p = db::repayment(conn, id).await?;
+            let page = url(&format!(
+                "/aterbetalningar/{}/{}",
+                p.year, p.organisation_id
+            ));
+            let received = p.received_amount.unwrap_or(p.amount);
+            let content = Content::new(format!("Återbetalningen för {} är mottagen", p.year))
+                .paragraph(format!(
+                    "Tillväxtverket har tagit emot {} den {}.",
+                    format_kronor(received),
+                    p.received_on.map(format_date).unwrap_or_default()
+                ))
+                .link("Öppna återbetalningen", page.clone());
+            let to = db::coordinators(conn, p.organisation_id).await?;
+            enqueue_all(conn, public_url, &to, "repayment.confirmed", &content).await?;
+            if p.overpayment {
+                let over = p.received_total - p.owed.unwrap_or_default();
+                let content = Content::new(format!(
+                    "Överbetalning för {}: {} att betala tillbaka till {}",
+                    p.year,
+                    format_kronor(over),
+                    p.organisation
+                ))
+                .paragraph(format!(
+                    "{} har betalat {} mer än det som skulle återbetalas för {}. Överbetalningen är regionens pengar och ska betalas tillbaka till den.",
+                    p.organisation,
+                    format_kronor(over),
+                    p.year
+                ))
+                .link("Öppna återbetalningen", page);
+                let mut to = db::coordinators(conn, p.organisation_id).await?;
+                add_unique(&mut to, db::staff(conn, &[Role::CaseOfficer]).await?);
+                enqueue_all(conn, public_url, &to, "repayment.overpaid", &content).await?;
+            }
+            Ok(())
+        }
+        Notice::Message { thread, by_staff } => {
+            let (organisation, name, case) = db::thread_case(conn, thread).await?;
+            let (to, subject) = if by_staff {
+                (
+                    db::coordinators(conn, organisation).await?,
+                    format!("Nytt meddelande från Tillväxtverket om {case}"),
+                )
+            } else {
+                (
+                    db::staff(conn, &[Role::CaseOfficer]).await?,
+                    format!("Nytt meddelande från {name} om {case}"),
+                )
+            };
+            let content = Content::new(subject)
+                .paragraph(format!(
+                    "Det finns ett nytt meddelande om {case} ({name}). Läs och svara i Digikoord."
+                ))
+                .link("Läs meddelandet", url(&thread.page()));
+            enqueue_all(conn, public_url, &to, "message", &content).await
+        }
+        Notice::ExtensionGranted { year, organisation } => {
+            let (date, reason, name) = db::extension(conn, year, organisation).await?;
+            let content = Content::new(format!("Ny sista dag för rekvisitionen {year}"))
+                .paragraph(format!(
+                    "Tillväxtverket har gett {name} förlängd tid att rekvirera medlen för {year}: ny sista dag är {}.",
+                    format_date(date)
+                ))
+                .paragraph(format!("Skäl: {reason}"))
+                .link("Öppna Digikoord", url("/"));
+            let to = db::coordinators(conn, organisation).await?;
+            enqueue_all(
+                conn,
+                public_url,
+                &to,
+                "deadline_extension.granted",
+                &content,
+            )
+            .await
+        }
+    }
+}
+
+/// The region's coordinators and the requisition's contact person (once, even when the
+/// contact person is one of them).
+async fn region(conn: &mut PgConnection, r: &db::RequisitionFacts) -> sqlx::Result<Vec<Recipient>> {
+    let mut to = db::coordinators(conn, r.organisation_id).await?;
+    if let Some(email) = r.contact_email.as_deref().filter(|e| e.contains('@')) {
+        add_unique(
+            &mut to,
+            [Recipient::address(
+                r.contact_name.as_deref().unwrap_or(""),
+                email,
+            )],
+        );
+    }
+    Ok(to)
+}
+
+fn version_note(version: i32) -> String {
+    if version > 1 {
+        format!(" (version {version}, en rättelse)")
+    } else {
+        String::new()
+    }
+}
