@@ -48,6 +48,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(start::router())
         .merge(auth::router())
+        .merge(calendar::router())
         .merge(programme::router())
         .merge(requisitions::router())
         .merge(reports::router())
