@@ -4,6 +4,7 @@
 
 mod auth;
 mod bad_input;
+mod calendar;
 mod demo;
 mod operations;
 mod programme;
