@@ -6,6 +6,7 @@
 mod assets;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod dates;
@@ -48,6 +49,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(start::router())
         .merge(auth::router())
+        .merge(calendar::router())
         .merge(programme::router())
         .merge(requisitions::router())
         .merge(reports::router())

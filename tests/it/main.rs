@@ -4,6 +4,7 @@
 
 mod auth;
 mod bad_input;
+mod calendar;
 mod demo;
 mod mail;
 mod operations;

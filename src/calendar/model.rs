@@ -1,0 +1,531 @@
+//! What a calendar feed holds: the deadlines of its owner's organisation (or, for
+//! Tillväxtverket, of every actor and its own) as all-day events, written as RFC 5545.
+//! Pure: the dates come from `db.rs`; the rule for an extended date is the requisition's.
+
+use chrono::NaiveDate;
+use icalendar::{Alarm, Calendar, Component, Event, EventLike, Property, Trigger};
+use uuid::Uuid;
+
+use crate::{
+    auth::{Scope, UserKind},
+    dates::format_date,
+    programme::model::Deadlines,
+    requisitions::model::submission_deadline,
+};
+
+/// Whose deadlines a feed shows: one organisation's, to its coordinators; or every
+/// actor's and Tillväxtverket's own, to Tillväxtverket's staff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Feed {
+    Organisation { id: Uuid, name: String },
+    Agency,
+}
+
+impl Feed {
+    /// The feed a user gets: their organisation's, or Tillväxtverket's for any staff role.
+    pub fn of(kind: &UserKind) -> Feed {
+        match kind {
+            UserKind::Coordinator {
+                organisation,
+                organisation_name,
+            } => Feed::Organisation {
+                id: *organisation,
+                name: organisation_name.clone(),
+            },
+            UserKind::Staff(_) => Feed::Agency,
+        }
+    }
+
+    /// Whose actor deadlines the feed reads.
+    pub fn scope(&self) -> Scope {
+        match self {
+            Feed::Organisation { id, .. } => Scope::Organisation(*id),
+            Feed::Agency => Scope::All,
+        }
+    }
+
+    /// The name the calendar goes by in Outlook or Google Calendar.
+    pub fn name(&self) -> String {
+        match self {
+            Feed::Organisation { name, .. } => format!("Digikoord – {name}"),
+            Feed::Agency => "Digikoord – Tillväxtverket".into(),
+        }
+    }
+
+    /// What the feed holds, in a sentence (the page says it, and so does the feed).
+    pub fn contents(&self) -> &'static str {
+        match self {
+            Feed::Organisation { .. } => {
+                "Sista dag för rekvisition, redovisning och återbetalning för varje programår där er organisation är aktör, med förlängd tid när ni har fått det."
+            }
+            Feed::Agency => {
+                "Sista dag för varje aktörs rekvisition, redovisning och återbetalning, och för Tillväxtverkets egen rekvisition från och återbetalning till Kammarkollegiet och redovisning till Regeringskansliet."
+            }
+        }
+    }
+}
+
+/// The step of the programme's cycle a deadline closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Requisition,
+    Report,
+    Repayment,
+    AgencyRequisition,
+    AgencyRepayment,
+    Summary,
+}
+
+impl Step {
+    /// The start of the event's UID. A UID never changes, so a calendar app moves the
+    /// event when an extension is granted instead of adding a second one.
+    fn key(self) -> &'static str {
+        match self {
+            Step::Requisition => "requisition",
+            Step::Report => "report",
+            Step::Repayment => "repayment",
+            Step::AgencyRequisition => "agency-requisition",
+            Step::AgencyRepayment => "agency-repayment",
+            Step::Summary => "summary",
+        }
+    }
+
+    /// The event's title, short as a calendar shows it.
+    fn title(self) -> &'static str {
+        match self {
+            Step::Requisition => "Rekvisition",
+            Step::Report => "Redovisning",
+            Step::Repayment => "Återbetalning",
+            Step::AgencyRequisition => "Rekvisition från Kammarkollegiet",
+            Step::AgencyRepayment => "Återbetalning och ekonomisk redovisning till Kammarkollegiet",
+            Step::Summary => "Redovisning till Regeringskansliet",
+        }
+    }
+
+    /// What is due, for the event's description.
+    fn what(self) -> &'static str {
+        match self {
+            Step::Requisition => "Rekvisition av medel",
+            Step::Report => "Redovisning av verksamheten",
+            Step::Repayment => "Återbetalning av outnyttjade medel",
+            Step::AgencyRequisition => "Tillväxtverkets rekvisition av medel från Kammarkollegiet",
+            Step::AgencyRepayment => {
+                "Tillväxtverkets återbetalning och ekonomiska redovisning till Kammarkollegiet"
+            }
+            Step::Summary => {
+                "Tillväxtverkets redovisning till Regeringskansliet (Infrastrukturdepartementet)"
+            }
+        }
+    }
+}
+
+/// The organisation that must act, under the name it had as an actor that year.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub organisation_id: Uuid,
+    pub name: String,
+}
+
+/// One deadline in a feed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadline {
+    pub step: Step,
+    /// The programme year it belongs to: the report of 2025 falls due in 2026.
+    pub year: i32,
+    pub date: NaiveDate,
+    /// The actor who must act; `None` for Tillväxtverket's own.
+    pub actor: Option<Actor>,
+    /// The year's own date, when an extension moved this one later.
+    pub extended_from: Option<NaiveDate>,
+}
+
+impl Deadline {
+    /// An actor's deadline: the year's date, or a later one granted to the actor.
+    fn of_actor(
+        step: Step,
+        year: i32,
+        actor: &Actor,
+        ordinary: NaiveDate,
+        extension: Option<NaiveDate>,
+    ) -> Deadline {
+        let date = submission_deadline(ordinary, extension);
+        Deadline {
+            step,
+            year,
+            date,
+            actor: Some(actor.clone()),
+            extended_from: (date != ordinary).then_some(ordinary),
+        }
+    }
+
+    fn uid(&self) -> String {
+        match &self.actor {
+            Some(a) => format!(
+                "{}-{}-{}@digikoord",
+                self.step.key(),
+                self.year,
+                a.organisation_id
+            ),
+            None => format!("{}-{}@digikoord", self.step.key(), self.year),
+        }
+    }
+
+    /// The feed's owner must meet this deadline themselves (Tillväxtverket's staff see
+    /// the actors' deadlines too, but meet only their own).
+    fn is_owners(&self, feed: &Feed) -> bool {
+        matches!(feed, Feed::Organisation { .. }) || self.actor.is_none()
+    }
+
+    fn summary(&self, feed: &Feed) -> String {
+        let extended = if self.extended_from.is_some() {
+            " (förlängd)"
+        } else {
+            ""
+        };
+        match &self.actor {
+            Some(actor) if !self.is_owners(feed) => format!(
+                "{} {}: {}{extended}",
+                self.step.title(),
+                self.year,
+                actor.name
+            ),
+            _ => format!("{} {} – sista dag{extended}", self.step.title(), self.year),
+        }
+    }
+
+    fn description(&self, link: &str) -> String {
+        let actor = self
+            .actor
+            .as_ref()
+            .map(|a| format!(", {}", a.name))
+            .unwrap_or_default();
+        let extended = self
+            .extended_from
+            .map(|d| format!(" (förlängd från {})", format_date(d)))
+            .unwrap_or_default();
+        format!(
+            "{} för programår {}{actor}.\nSista dag: {}{extended}.\n{link}",
+            self.step.what(),
+            self.year,
+            format_date(self.date),
+        )
+    }
+
+    /// The page in Digikoord where the step is done or followed.
+    fn path(&self, feed: &Feed) -> String {
+        let year = self.year;
+        match (feed, self.step) {
+            (Feed::Organisation { .. }, _) => format!("/?ar={year}"),
+            (Feed::Agency, Step::Requisition) => format!("/handlaggning/rekvisitioner?ar={year}"),
+            (Feed::Agency, Step::Report) => format!("/handlaggning/redovisningar?ar={year}"),
+            (Feed::Agency, Step::Repayment) => format!("/handlaggning/aterbetalningar?ar={year}"),
+            (Feed::Agency, Step::AgencyRequisition | Step::AgencyRepayment) => {
+                format!("/konto?ar={year}")
+            }
+            (Feed::Agency, Step::Summary) => format!("/sammanstallning?ar={year}"),
+        }
+    }
+}
+
+/// An actor's deadlines of one programme year as stored: the year's dates and any
+/// extension granted to the actor. A report or repayment extension, when there is one,
+/// is one more field here (one more join in `db::actor_years`), passed to `of_actor`.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ActorYear {
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub actor_name: String,
+    pub requisition_deadline: NaiveDate,
+    pub requisition_extension: Option<NaiveDate>,
+    pub report_deadline: NaiveDate,
+    pub repayment_deadline: NaiveDate,
+}
+
+impl ActorYear {
+    pub fn deadlines(&self) -> [Deadline; 3] {
+        let actor = Actor {
+            organisation_id: self.organisation_id,
+            name: self.actor_name.clone(),
+        };
+        let y = self.year;
+        [
+            Deadline::of_actor(
+                Step::Requisition,
+                y,
+                &actor,
+                self.requisition_deadline,
+                self.requisition_extension,
+            ),
+            Deadline::of_actor(Step::Report, y, &actor, self.report_deadline, None),
+            Deadline::of_actor(Step::Repayment, y, &actor, self.repayment_deadline, None),
+        ]
+    }
+}
+
+/// Tillväxtverket's own deadlines of a programme year.
+pub fn agency_deadlines(year: i32, d: &Deadlines) -> [Deadline; 3] {
+    let own = |step, date| Deadline {
+        step,
+        year,
+        date,
+        actor: None,
+        extended_from: None,
+    };
+    [
+        own(Step::AgencyRequisition, d.agency_requisition),
+        own(Step::AgencyRepayment, d.agency_repayment),
+        own(Step::Summary, d.summary),
+    ]
+}
+
+/// A reminder at 09:00 a week before (an all-day event starts at midnight). The trigger
+/// is written out: a `chrono::Duration` prints as seconds (`-PT572400S`). The UID
+/// (RFC 9074) is the event's, so the feed reads the same on every fetch.
+fn reminder(deadline: &Deadline, summary: &str) -> Alarm {
+    let mut alarm = Alarm::display(summary, Trigger::before_start(chrono::Duration::days(7)));
+    alarm
+        .append_property(Property::new("TRIGGER", "-P6DT15H"))
+        .add_property("UID", format!("reminder-{}", deadline.uid()));
+    alarm
+}
+
+fn event(feed: &Feed, deadline: &Deadline, public_url: &str) -> Event {
+    let link = format!("{public_url}{}", deadline.path(feed));
+    let summary = deadline.summary(feed);
+    let mut event = Event::new();
+    event
+        .uid(&deadline.uid())
+        .summary(&summary)
+        .description(&deadline.description(&link))
+        .url(&link)
+        .starts(deadline.date)
+        .ends(deadline.date.succ_opt().unwrap_or(NaiveDate::MAX))
+        // A deadline is not a meeting: the day stays free.
+        .add_property("TRANSP", "TRANSPARENT");
+    // Only for what the owner must do: staff would otherwise hear of 21 regions' dates.
+    if deadline.is_owners(feed) {
+        event.alarm(reminder(deadline, &summary));
+    }
+    event.done()
+}
+
+/// The feed as an iCalendar: one all-day event per deadline, links to `public_url`.
+pub fn calendar(feed: &Feed, deadlines: &[Deadline], public_url: &str) -> Calendar {
+    let mut calendar = Calendar::empty();
+    for (key, value) in [
+        ("VERSION", "2.0"),
+        ("PRODID", "-//Tillväxtverket//Digikoord//SV"),
+        ("CALSCALE", "GREGORIAN"),
+        ("METHOD", "PUBLISH"),
+        // Deadlines change seldom: apps that honour these look twice a day.
+        ("X-PUBLISHED-TTL", "PT12H"),
+    ] {
+        calendar.append_property(Property::new(key, value));
+    }
+    calendar.append_property(
+        Property::new("REFRESH-INTERVAL", "PT12H")
+            .add_parameter("VALUE", "DURATION")
+            .done(),
+    );
+    calendar.name(&feed.name()).description(feed.contents());
+    calendar.extend(deadlines.iter().map(|d| event(feed, d, public_url)));
+    calendar.done()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{auth::StaffRole, programme::model::standard_deadlines};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    fn stockholm() -> Feed {
+        Feed::Organisation {
+            id: Uuid::from_u128(1),
+            name: "Region Stockholm".into(),
+        }
+    }
+
+    fn year_2025(extension: Option<NaiveDate>) -> ActorYear {
+        ActorYear {
+            year: 2025,
+            organisation_id: Uuid::from_u128(1),
+            actor_name: "Region Stockholm".into(),
+            requisition_deadline: date(2025, 3, 31),
+            requisition_extension: extension,
+            report_deadline: date(2026, 1, 31),
+            repayment_deadline: date(2026, 2, 26),
+        }
+    }
+
+    /// The feed written and read back, as a calendar app would.
+    fn parsed(feed: &Feed, deadlines: &[Deadline]) -> Calendar {
+        calendar(feed, deadlines, "https://digikoord.example")
+            .to_string()
+            .parse()
+            .expect("the feed parses back")
+    }
+
+    fn start(event: &Event) -> Option<NaiveDate> {
+        match event.get_start()? {
+            icalendar::DatePerhapsTime::Date(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_coordinator_gets_the_organisations_feed_and_staff_tillvaxtverkets() {
+        let org = Uuid::from_u128(7);
+        let coordinator = Feed::of(&UserKind::Coordinator {
+            organisation: org,
+            organisation_name: "Region Skåne".into(),
+        });
+        assert_eq!(coordinator.scope(), Scope::Organisation(org));
+        assert_eq!(coordinator.name(), "Digikoord – Region Skåne");
+        for role in [
+            StaffRole::CaseOfficer,
+            StaffRole::Approver,
+            StaffRole::Admin,
+        ] {
+            let feed = Feed::of(&UserKind::Staff(role));
+            assert_eq!(feed, Feed::Agency);
+            assert_eq!(feed.scope(), Scope::All);
+        }
+    }
+
+    #[test]
+    fn an_actors_year_has_three_deadlines_and_an_extension_moves_only_the_requisition() {
+        let [requisition, report, repayment] = year_2025(None).deadlines();
+        assert_eq!(requisition.date, date(2025, 3, 31));
+        assert_eq!(requisition.extended_from, None);
+        assert_eq!(report.date, date(2026, 1, 31));
+        assert_eq!(repayment.date, date(2026, 2, 26));
+
+        let [requisition, report, _] = year_2025(Some(date(2025, 4, 15))).deadlines();
+        assert_eq!(requisition.date, date(2025, 4, 15));
+        assert_eq!(requisition.extended_from, Some(date(2025, 3, 31)));
+        assert_eq!(report.date, date(2026, 1, 31));
+        assert_eq!(report.extended_from, None);
+
+        // An "extension" before the year's own date never shortens it.
+        let [requisition, ..] = year_2025(Some(date(2025, 3, 1))).deadlines();
+        assert_eq!(requisition.date, date(2025, 3, 31));
+        assert_eq!(requisition.extended_from, None);
+    }
+
+    #[test]
+    fn tillvaxtverkets_own_deadlines_are_1_december_15_march_and_26_march() {
+        let dates: Vec<_> = agency_deadlines(2025, &standard_deadlines(2025))
+            .iter()
+            .map(|d| (d.step, d.date, d.actor.clone()))
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                (Step::AgencyRequisition, date(2025, 12, 1), None),
+                (Step::AgencyRepayment, date(2026, 3, 15), None),
+                (Step::Summary, date(2026, 3, 26), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_feed_is_all_day_events_with_stable_uids_in_swedish_and_parses_back() {
+        let feed = stockholm();
+        let deadlines = year_2025(Some(date(2025, 4, 15))).deadlines();
+        let text = calendar(&feed, &deadlines, "https://digikoord.example").to_string();
+        assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
+        assert!(text.contains("\r\nVERSION:2.0\r\n"), "{text}");
+        assert!(text.contains("\r\nPRODID:"), "{text}");
+        assert!(text.contains("DTSTART;VALUE=DATE:20250415\r\n"), "{text}");
+        assert!(text.contains("DTEND;VALUE=DATE:20250416\r\n"), "{text}");
+        assert!(text.contains("\r\nTRIGGER:-P6DT15H\r\n"), "{text}");
+        assert!(
+            text.lines().all(|l| l.len() <= 75),
+            "content lines are folded at 75 octets"
+        );
+
+        let parsed = parsed(&feed, &deadlines);
+        assert_eq!(parsed.get_name(), Some("Digikoord – Region Stockholm"));
+        assert_eq!(
+            parsed.property_value("X-WR-CALNAME"),
+            Some("Digikoord – Region Stockholm")
+        );
+        let events: Vec<&Event> = parsed.events().collect();
+        assert_eq!(events.len(), 3);
+        let org = Uuid::from_u128(1);
+        assert_eq!(
+            events.iter().map(|e| e.get_uid()).collect::<Vec<_>>(),
+            [
+                Some(format!("requisition-2025-{org}@digikoord").as_str()),
+                Some(format!("report-2025-{org}@digikoord").as_str()),
+                Some(format!("repayment-2025-{org}@digikoord").as_str()),
+            ]
+        );
+        let requisition = events[0];
+        assert_eq!(start(requisition), Some(date(2025, 4, 15)));
+        assert_eq!(
+            requisition.get_summary(),
+            Some("Rekvisition 2025 – sista dag (förlängd)")
+        );
+        let description = requisition.get_description().expect("a description");
+        assert!(
+            description.contains("Sista dag: 15 april 2025 (förlängd från 31 mars 2025)."),
+            "{description}"
+        );
+        assert!(
+            description.ends_with("https://digikoord.example/?ar=2025"),
+            "{description}"
+        );
+        assert_eq!(
+            requisition.get_url(),
+            Some("https://digikoord.example/?ar=2025")
+        );
+        assert_eq!(
+            events[1].get_summary(),
+            Some("Redovisning 2025 – sista dag")
+        );
+        assert_eq!(start(events[2]), Some(date(2026, 2, 26)));
+        assert!(
+            events.iter().all(|e| e.components().len() == 1),
+            "the region is reminded of each of its own deadlines"
+        );
+    }
+
+    #[test]
+    fn tillvaxtverkets_feed_names_the_actor_and_reminds_only_of_its_own_deadlines() {
+        let mut deadlines = year_2025(None).deadlines().to_vec();
+        deadlines.extend(agency_deadlines(2025, &standard_deadlines(2025)));
+        let parsed = parsed(&Feed::Agency, &deadlines);
+        assert_eq!(parsed.get_name(), Some("Digikoord – Tillväxtverket"));
+        let events: Vec<&Event> = parsed.events().collect();
+        let summaries: Vec<_> = events.iter().filter_map(|e| e.get_summary()).collect();
+        assert_eq!(
+            summaries,
+            [
+                "Rekvisition 2025: Region Stockholm",
+                "Redovisning 2025: Region Stockholm",
+                "Återbetalning 2025: Region Stockholm",
+                "Rekvisition från Kammarkollegiet 2025 – sista dag",
+                "Återbetalning och ekonomisk redovisning till Kammarkollegiet 2025 – sista dag",
+                "Redovisning till Regeringskansliet 2025 – sista dag",
+            ]
+        );
+        assert_eq!(
+            events[0].get_url(),
+            Some("https://digikoord.example/handlaggning/rekvisitioner?ar=2025")
+        );
+        assert_eq!(
+            events[3].get_uid(),
+            Some("agency-requisition-2025@digikoord")
+        );
+        assert_eq!(
+            events[5].get_url(),
+            Some("https://digikoord.example/sammanstallning?ar=2025")
+        );
+        let reminded: Vec<usize> = events.iter().map(|e| e.components().len()).collect();
+        assert_eq!(reminded, [0, 0, 0, 1, 1, 1]);
+    }
+}
