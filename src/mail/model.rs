@@ -424,7 +424,10 @@ mod tests {
         assert!(text.contains("Rekvisitionen <DK-2026-001> är återsänd"));
         assert!(text.contains("Öppna rekvisitionen:\nhttp://localhost:3000/rekvisitioner/x"));
         let html = c.html("Åsa Öberg", "Sidfot");
-        assert!(!html.contains("<DK-2026-001>") && html.contains("DK-2026-001"), "{html}");
+        assert!(
+            !html.contains("<DK-2026-001>") && html.contains("DK-2026-001"),
+            "{html}"
+        );
         assert!(html.contains("href=\"http://localhost:3000/rekvisitioner/x\""));
         assert!(html.contains("<html lang=\"sv\">"));
     }
