@@ -134,12 +134,7 @@ async fn request(
         let link =
             crate::users::create_password_link(&mut tx, &state.config.public_url, account.id)
                 .await?;
-        let to = mail::db::Recipient {
-            user_id: Some(account.id),
-            name: account.name,
-            email: account.email,
-            reminders: true,
-        };
+        let to = mail::db::Recipient::account(account.id, &account.name, &account.email);
         mail::password_link(
             &mut tx,
             &state.config.public_url,

@@ -18,6 +18,16 @@ pub struct Recipient {
 }
 
 impl Recipient {
+    /// An account, for a mail that always goes (a notice, a password link).
+    pub fn account(id: Uuid, name: &str, email: &str) -> Recipient {
+        Recipient {
+            user_id: Some(id),
+            name: name.to_string(),
+            email: email.to_string(),
+            reminders: true,
+        }
+    }
+
     pub fn address(name: &str, email: &str) -> Recipient {
         Recipient {
             user_id: None,

@@ -111,12 +111,7 @@ impl AllPage {
     }
 
     fn states(&self) -> [MailState; 4] {
-        [
-            MailState::Queued,
-            MailState::Sent,
-            MailState::Failed,
-            MailState::Logged,
-        ]
+        MailState::ALL
     }
 }
 
@@ -136,15 +131,10 @@ async fn all_page(
     let shown = match shown {
         "" => None,
         key => Some(
-            [
-                MailState::Queued,
-                MailState::Sent,
-                MailState::Failed,
-                MailState::Logged,
-            ]
-            .into_iter()
-            .find(|s| s.key() == key)
-            .ok_or_else(|| AppError::BadRequest("Okänt tillstånd.".into()))?,
+            MailState::ALL
+                .into_iter()
+                .find(|s| s.key() == key)
+                .ok_or_else(|| AppError::BadRequest("Okänt tillstånd.".into()))?,
         ),
     };
     let mails = db::all(&state.db, shown, PAGE_SIZE).await?;

@@ -50,6 +50,8 @@ pub enum State {
 }
 
 impl State {
+    pub const ALL: [State; 4] = [State::Queued, State::Sent, State::Failed, State::Logged];
+
     pub fn label(self) -> &'static str {
         match self {
             State::Queued => "I kö",

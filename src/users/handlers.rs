@@ -182,12 +182,7 @@ pub async fn create(
 
 /// A user as the recipient of a mail that is always sent.
 pub(super) fn recipient(user: &User) -> mail::db::Recipient {
-    mail::db::Recipient {
-        user_id: Some(user.id),
-        name: user.name.clone(),
-        email: user.email.clone(),
-        reminders: true,
-    }
+    mail::db::Recipient::account(user.id, &user.name, &user.email)
 }
 
 /// Asks a second administrator to confirm a staff role, with its audit record.

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::{
     PASSWORD, TestApp,
-    repayments::{approved_case, confirm, register, unconfirmed_payment},
+    repayments::{approved_case, confirm, org_id, register, unconfirmed_payment},
     requisitions::{approve, approve_payout, live_payout, submitted},
 };
 
@@ -161,6 +161,49 @@ async fn deliver(app: &TestApp, sink: &Sink) -> Round {
     mail::deliver_due(&app.db, &sink.mailer(), Utc::now())
         .await
         .expect("deliver")
+}
+
+/// A mailer to a port nothing listens on: every attempt fails.
+fn unreachable_smtp() -> Mailer {
+    let down = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr")
+    };
+    Mailer::smtp(&format!("smtp://{down}"), FROM).expect("mailer")
+}
+
+/// The set-password page a mail's link leads to (`/losenord/<token>`).
+fn password_path(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| l.contains("/losenord/"))
+        .expect("a link");
+    line.trim()
+        .split_once("/losenord/")
+        .map(|(_, t)| format!("/losenord/{t}"))
+        .expect("path")
+}
+
+/// An administrator creates a coordinator of Region Stockholm on the user form.
+async fn create_coordinator(
+    app: &TestApp,
+    admin: &TestApp,
+    name: &str,
+    email: &str,
+) -> crate::Page {
+    let org = org_id(app, STOCKHOLM).await.to_string();
+    admin
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("name", name),
+                ("email", email),
+                ("role", "coordinator"),
+                ("organisation_id", &org),
+            ],
+        )
+        .await
 }
 
 async fn queued(app: &TestApp, event: &str) -> Vec<String> {
@@ -498,12 +541,7 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
         .await;
     submitted(&region, "500 000").await;
 
-    // Nothing listens on this port: every attempt fails.
-    let down = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr")
-    };
-    let broken = Mailer::smtp(&format!("smtp://{down}"), FROM).expect("mailer");
+    let broken = unreachable_smtp();
     let now = Utc::now();
     let round = mail::deliver_due(&app.db, &broken, now)
         .await
@@ -580,11 +618,7 @@ async fn a_mail_given_up_after_its_attempts_is_shown_as_failed_with_the_reason()
     region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     app.create_user(Role::CaseOfficer, None).await;
     submitted(&region, "500 000").await;
-    let down = {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr")
-    };
-    let broken = Mailer::smtp(&format!("smtp://{down}"), FROM).expect("mailer");
+    let broken = unreachable_smtp();
     let mut at = Utc::now();
     for _ in 0..mail::model::MAX_ATTEMPTS {
         mail::deliver_due(&app.db, &broken, at)
@@ -740,11 +774,7 @@ async fn reminders_go_before_on_and_after_the_deadline_to_those_who_still_must_a
     );
 
     // Stockholm gets a later deadline; Uppsala, past its deadline, turns reminders on again.
-    let stockholm_org: Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-        .bind(STOCKHOLM)
-        .fetch_one(&app.db)
-        .await
-        .expect("org");
+    let stockholm_org = org_id(&app, STOCKHOLM).await;
     let granted = officer
         .submit(
             "/handlaggning/forlangningar?ar=2025",
@@ -865,6 +895,29 @@ async fn an_administrator_sets_the_reminder_days_and_a_bad_value_changes_nothing
         )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let mail_id: i64 = sqlx::query_scalar("SELECT id FROM outbox ORDER BY id LIMIT 1")
+        .fetch_one(&app.db)
+        .await
+        .expect("a mail");
+    let resend = region
+        .post(
+            &format!("/admin/meddelanden/{mail_id}/skicka-igen"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(resend.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.audit_count("mail.resent").await, 0);
+    // Nobody reaches the mail pages without logging in.
+    let anonymous = app.other_browser();
+    for path in ["/meddelanden", "/admin/meddelanden"] {
+        let page = anonymous.get(path).await;
+        assert!(page.status.is_redirection(), "{path}: {}", page.status);
+        assert!(
+            page.location
+                .as_deref()
+                .is_some_and(|l| l.starts_with("/logga-in"))
+        );
+    }
 }
 
 #[tokio::test]
@@ -967,17 +1020,7 @@ async fn a_forgotten_password_is_reset_by_mail_and_an_unknown_address_gets_the_s
     let mails = sink.to(&email);
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].subject, "Välj ett nytt lösenord i Digikoord");
-    let link = mails[0]
-        .text
-        .lines()
-        .find(|l| l.contains("/losenord/"))
-        .expect("a link")
-        .trim()
-        .to_string();
-    let path = link
-        .split_once("/losenord/")
-        .map(|(_, t)| format!("/losenord/{t}"))
-        .expect("path");
+    let path = password_path(&mails[0].text);
     let set = app
         .submit(
             &path,
@@ -1045,23 +1088,8 @@ async fn with_mail_configured_a_new_users_link_goes_by_mail_and_is_not_shown() {
     let app = with_mail(on(2025, 3, 1), &sink).await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
-    let org: Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-        .bind(STOCKHOLM)
-        .fetch_one(&app.db)
-        .await
-        .expect("org");
-    let created = admin
-        .submit(
-            "/admin/anvandare/ny",
-            "/admin/anvandare/ny",
-            &[
-                ("name", "Åsa Öberg"),
-                ("email", "asa.oberg@regionstockholm.se"),
-                ("role", "coordinator"),
-                ("organisation_id", &org.to_string()),
-            ],
-        )
-        .await;
+    let created =
+        create_coordinator(&app, &admin, "Åsa Öberg", "asa.oberg@regionstockholm.se").await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.plain());
     assert!(created.select("#link").is_empty(), "the link is not shown");
     assert!(
@@ -1085,16 +1113,7 @@ async fn with_mail_configured_a_new_users_link_goes_by_mail_and_is_not_shown() {
             .fetch_one(&app.db)
             .await
             .expect("user");
-    let link = mails[0]
-        .text
-        .lines()
-        .find(|l| l.contains("/losenord/"))
-        .expect("link")
-        .to_string();
-    let path = link
-        .split_once("/losenord/")
-        .map(|(_, t)| format!("/losenord/{t}"))
-        .expect("path");
+    let path = password_path(&mails[0].text);
     let person = app.other_browser();
     person
         .submit(
@@ -1150,23 +1169,7 @@ async fn without_smtp_mail_is_queued_shown_and_logged_and_links_stay_on_screen()
     admin.login_as(Role::Admin, None).await;
     let page = admin.get("/admin/meddelanden").await;
     assert!(page.plain().contains("E-post är inte konfigurerad"));
-    let org: Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-        .bind(STOCKHOLM)
-        .fetch_one(&app.db)
-        .await
-        .expect("org");
-    let created = admin
-        .submit(
-            "/admin/anvandare/ny",
-            "/admin/anvandare/ny",
-            &[
-                ("name", "Bo Ek"),
-                ("email", "bo.ek@regionstockholm.se"),
-                ("role", "coordinator"),
-                ("organisation_id", &org.to_string()),
-            ],
-        )
-        .await;
+    let created = create_coordinator(&app, &admin, "Bo Ek", "bo.ek@regionstockholm.se").await;
     let shown = created.attr("#link", "value").expect("the link on screen");
     let queued: String = sqlx::query_scalar(
         "SELECT body_text FROM outbox WHERE to_address = 'bo.ek@regionstockholm.se'",

@@ -36,7 +36,7 @@ impl Case {
     }
 }
 
-async fn org_id(app: &TestApp, name: &str) -> Uuid {
+pub(crate) async fn org_id(app: &TestApp, name: &str) -> Uuid {
     sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
         .bind(name)
         .fetch_one(&app.db)
