@@ -15,6 +15,41 @@ pub struct Entry<'a> {
     pub after: Option<Value>,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry for `action` ("entity.verb", e.g. "refund.approved") on one record, by a
+    /// user (`Some`) or by the system (`None`).
+    pub fn new(
+        actor: Option<Uuid>,
+        action: &'a str,
+        entity: &'a str,
+        entity_id: impl ToString,
+    ) -> Self {
+        Entry {
+            actor,
+            action,
+            entity,
+            entity_id: entity_id.to_string(),
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn before(mut self, before: impl Into<Option<Value>>) -> Self {
+        self.before = before.into();
+        self
+    }
+
+    pub fn after(mut self, after: impl Into<Option<Value>>) -> Self {
+        self.after = after.into();
+        self
+    }
+
+    /// Writes the entry in the caller's transaction.
+    pub async fn record(self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        record(conn, self).await
+    }
+}
+
 pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, before, after)
