@@ -16,7 +16,7 @@ use crate::{
     error::Result,
     programme::{
         db::{self, Actor, ProgrammeYear},
-        model::DeadlineStatus,
+        model::{DeadlineStatus, ExtendedDeadline},
     },
     repayments::{self, db::RepaymentRow, model::Status},
     reports::{self, db::Report, model::ReportState},
@@ -46,6 +46,7 @@ pub struct Obligation {
 fn obligations(
     year: &ProgrammeYear,
     requisition_deadline: NaiveDate,
+    report_deadline: NaiveDate,
     requisition: Option<&Requisition>,
     report: Option<&Report>,
     repayment: Option<&RepaymentRow>,
@@ -71,7 +72,7 @@ fn obligations(
             state: report.map_or("Ej påbörjad", |r| r.state.label()),
             link: report.map(|r| format!("/redovisningar/{}", r.id)),
             done: report.is_some_and(|r| r.state == ReportState::Approved),
-            ..not_started("Redovisning av verksamheten", d.report)
+            ..not_started("Redovisning av verksamheten", report_deadline)
         },
         Obligation {
             state: repayment.map_or("Ej påbörjad", |r| r.balance().status().label()),
@@ -81,7 +82,10 @@ fn obligations(
             done: repayment.is_some_and(|r| {
                 matches!(r.balance().status(), Status::Settled | Status::NothingOwed)
             }),
-            ..not_started("Återbetalning av outnyttjade medel", d.repayment)
+            ..not_started(
+                "Återbetalning av outnyttjade medel",
+                repayment.map_or(d.repayment, |r| r.deadline),
+            )
         },
     ]
 }
@@ -178,21 +182,31 @@ async fn start_page(
                 .next();
             if actor.is_some() {
                 let requisition = requisitions::db::active(&state.db, y.year, org).await?;
-                extension = requisitions::db::extension(&state.db, y.year, org).await?;
+                extension = requisitions::db::extension(
+                    &state.db,
+                    y.year,
+                    org,
+                    ExtendedDeadline::Requisition,
+                )
+                .await?;
                 let deadline = submission_deadline(
                     y.requisition_deadline,
                     extension.as_ref().map(|x| x.new_deadline),
                 );
                 let report = reports::db::current(&state.db, y.year, org).await?;
+                let report_deadline = submission_deadline(
+                    y.report_deadline,
+                    requisitions::db::extension(&state.db, y.year, org, ExtendedDeadline::Report)
+                        .await?
+                        .map(|x| x.new_deadline),
+                );
                 if report.is_none()
                     && reports::db::paid_payout(&state.db, y.year, org)
                         .await?
                         .is_some()
                 {
-                    report_call = Some((
-                        y.report_deadline,
-                        DeadlineStatus::of(y.report_deadline, today),
-                    ));
+                    report_call =
+                        Some((report_deadline, DeadlineStatus::of(report_deadline, today)));
                 }
                 let repayment = repayments::db::rows(&state.db, y.year, Some(org))
                     .await?
@@ -201,6 +215,7 @@ async fn start_page(
                 obligations_of_year = obligations(
                     y,
                     deadline,
+                    report_deadline,
                     requisition.as_ref(),
                     report.as_ref(),
                     repayment.as_ref(),

@@ -70,17 +70,21 @@ pub async fn renew_link(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<
 }
 
 /// Every actor's deadlines of every programme year, or one organisation's: the years'
-/// dates with the extensions granted. A report or repayment extension is one more
-/// LEFT JOIN here and one more field of `ActorYear`.
+/// dates with the extensions granted.
 async fn actor_years(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<ActorYear>> {
     sqlx::query_as(
         "SELECT y.year, a.organisation_id, a.actor_name,
                 y.requisition_deadline, rx.new_deadline AS requisition_extension,
-                y.report_deadline, y.repayment_deadline
+                y.report_deadline, px.new_deadline AS report_extension,
+                y.repayment_deadline, bx.new_deadline AS repayment_extension
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
-         LEFT JOIN deadline_extensions rx
-                ON rx.year = y.year AND rx.organisation_id = a.organisation_id
+         LEFT JOIN deadline_extensions rx ON rx.year = y.year
+                AND rx.organisation_id = a.organisation_id AND rx.deadline = 'requisition'
+         LEFT JOIN deadline_extensions px ON px.year = y.year
+                AND px.organisation_id = a.organisation_id AND px.deadline = 'report'
+         LEFT JOIN deadline_extensions bx ON bx.year = y.year
+                AND bx.organisation_id = a.organisation_id AND bx.deadline = 'repayment'
          WHERE $1::uuid IS NULL OR a.organisation_id = $1
          ORDER BY y.year, a.actor_name",
     )

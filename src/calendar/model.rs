@@ -238,7 +238,9 @@ pub struct ActorYear {
     pub requisition_deadline: NaiveDate,
     pub requisition_extension: Option<NaiveDate>,
     pub report_deadline: NaiveDate,
+    pub report_extension: Option<NaiveDate>,
     pub repayment_deadline: NaiveDate,
+    pub repayment_extension: Option<NaiveDate>,
 }
 
 impl ActorYear {
@@ -256,8 +258,20 @@ impl ActorYear {
                 self.requisition_deadline,
                 self.requisition_extension,
             ),
-            Deadline::of_actor(Step::Report, y, &actor, self.report_deadline, None),
-            Deadline::of_actor(Step::Repayment, y, &actor, self.repayment_deadline, None),
+            Deadline::of_actor(
+                Step::Report,
+                y,
+                &actor,
+                self.report_deadline,
+                self.report_extension,
+            ),
+            Deadline::of_actor(
+                Step::Repayment,
+                y,
+                &actor,
+                self.repayment_deadline,
+                self.repayment_extension,
+            ),
         ]
     }
 }
@@ -356,7 +370,9 @@ mod tests {
             requisition_deadline: date(2025, 3, 31),
             requisition_extension: extension,
             report_deadline: date(2026, 1, 31),
+            report_extension: None,
             repayment_deadline: date(2026, 2, 26),
+            repayment_extension: None,
         }
     }
 

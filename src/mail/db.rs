@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Content, Kind, State, footer};
-use crate::auth::Role;
+use crate::{auth::Role, programme::model::ExtendedDeadline};
 
 /// Someone to write to: an account, or a bare address (a requisition's contact person).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -433,14 +433,16 @@ pub async fn extension(
     conn: &mut PgConnection,
     year: i32,
     organisation: Uuid,
+    deadline: ExtendedDeadline,
 ) -> sqlx::Result<(chrono::NaiveDate, String, String)> {
     sqlx::query_as(
         "SELECT e.new_deadline, e.reason, o.name FROM deadline_extensions e
          JOIN organisations o ON o.id = e.organisation_id
-         WHERE e.year = $1 AND e.organisation_id = $2",
+         WHERE e.year = $1 AND e.organisation_id = $2 AND e.deadline = $3",
     )
     .bind(year)
     .bind(organisation)
+    .bind(deadline)
     .fetch_one(conn)
     .await
 }
@@ -505,17 +507,17 @@ pub async fn open_obligations(
     sqlx::query_as(
         "WITH o AS (
             SELECT 'requisition' AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
-                   COALESCE(e.new_deadline, y.requisition_deadline) AS deadline,
+                   actor_deadline(y.year, a.organisation_id, 'requisition') AS deadline,
                    NULL::numeric AS amount
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
-            LEFT JOIN deadline_extensions e ON e.year = y.year AND e.organisation_id = a.organisation_id
             WHERE $1 <= make_date(y.year, 12, 31)
               AND NOT EXISTS (SELECT 1 FROM requisitions r
                               WHERE r.year = y.year AND r.organisation_id = a.organisation_id
                                 AND r.state IN ('submitted', 'approved', 'rejected'))
           UNION ALL
-            SELECT 'report', y.year, a.organisation_id, a.actor_name, y.report_deadline, NULL
+            SELECT 'report', y.year, a.organisation_id, a.actor_name,
+                   actor_deadline(y.year, a.organisation_id, 'report'), NULL
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
             WHERE EXISTS (SELECT 1 FROM requisitions r JOIN payouts p ON p.requisition_id = r.id
@@ -525,11 +527,15 @@ pub async fn open_obligations(
                               WHERE rep.year = y.year AND rep.organisation_id = a.organisation_id
                                 AND rep.state IN ('submitted', 'approved'))
           UNION ALL
-            SELECT 'repayment', y.year, a.organisation_id, a.actor_name, y.repayment_deadline,
+            SELECT 'repayment', y.year, a.organisation_id, a.actor_name,
+                   actor_deadline(y.year, a.organisation_id, 'repayment'),
                    repayment_owed(y.year, a.organisation_id)
                    - (SELECT COALESCE(sum(COALESCE(q.received_amount, q.amount)), 0)
                       FROM repayment_payments q
                       WHERE q.year = y.year AND q.organisation_id = a.organisation_id)
+                   + (SELECT COALESCE(sum(f.amount), 0) FROM refunds f
+                      WHERE f.year = y.year AND f.organisation_id = a.organisation_id
+                        AND f.state = 'paid')
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
           UNION ALL
@@ -544,7 +550,8 @@ pub async fn open_obligations(
             SELECT 'summary', y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
             FROM programme_years y
             WHERE NOT EXISTS (SELECT 1 FROM summary_exports s
-                              WHERE s.year = y.year AND s.submitted_at IS NOT NULL)
+                              WHERE s.year = y.year AND s.document = 'summary'
+                                AND s.submitted_at IS NOT NULL)
          )
          SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
          WHERE deadline >= $1 - 365 AND (kind <> 'repayment' OR amount > 0)

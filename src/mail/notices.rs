@@ -8,7 +8,10 @@ use super::{
     db::{self, Recipient, add_unique, enqueue_all},
     model::Content,
 };
-use crate::{auth::Role, dates::format_date, money::format_kronor, thread::Thread};
+use crate::{
+    auth::Role, dates::format_date, money::format_kronor, programme::model::ExtendedDeadline,
+    thread::Thread,
+};
 
 /// An event that someone hears of by mail.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +46,7 @@ pub enum Notice {
     ExtensionGranted {
         year: i32,
         organisation: Uuid,
+        deadline: ExtendedDeadline,
     },
 }
 
@@ -300,11 +304,16 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                 .link("Läs meddelandet", url(&thread.page()));
             enqueue_all(conn, public_url, &to, "message", &content).await
         }
-        Notice::ExtensionGranted { year, organisation } => {
-            let (date, reason, name) = db::extension(conn, year, organisation).await?;
-            let content = Content::new(format!("Ny sista dag för rekvisitionen {year}"))
+        Notice::ExtensionGranted {
+            year,
+            organisation,
+            deadline,
+        } => {
+            let (date, reason, name) = db::extension(conn, year, organisation, deadline).await?;
+            let what = deadline.label();
+            let content = Content::new(format!("Ny sista dag för {what} {year}"))
                 .paragraph(format!(
-                    "Tillväxtverket har gett {name} förlängd tid att rekvirera medlen för {year}: ny sista dag är {}.",
+                    "Tillväxtverket har gett {name} förlängd tid för {what} {year}: ny sista dag är {}.",
                     format_date(date)
                 ))
                 .paragraph(format!("Skäl: {reason}"))

@@ -11,6 +11,54 @@ pub enum BudgetState {
     Decided,
 }
 
+/// The regional deadlines a case officer can extend for one actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sqlx::Type, Serialize, serde::Deserialize)]
+#[sqlx(type_name = "extended_deadline", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum ExtendedDeadline {
+    Requisition,
+    Report,
+    Repayment,
+}
+
+impl ExtendedDeadline {
+    pub const ALL: [ExtendedDeadline; 3] = [
+        ExtendedDeadline::Requisition,
+        ExtendedDeadline::Report,
+        ExtendedDeadline::Repayment,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ExtendedDeadline::Requisition => "requisition",
+            ExtendedDeadline::Report => "report",
+            ExtendedDeadline::Repayment => "repayment",
+        }
+    }
+
+    /// "förlängd tid för …"
+    pub fn label(self) -> &'static str {
+        match self {
+            ExtendedDeadline::Requisition => "rekvisitionen",
+            ExtendedDeadline::Report => "redovisningen",
+            ExtendedDeadline::Repayment => "återbetalningen",
+        }
+    }
+
+    pub fn parse(input: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.key() == input.trim())
+    }
+
+    /// The year's own date for this deadline.
+    pub fn of(self, d: &Deadlines) -> NaiveDate {
+        match self {
+            ExtendedDeadline::Requisition => d.requisition,
+            ExtendedDeadline::Report => d.report,
+            ExtendedDeadline::Repayment => d.repayment,
+        }
+    }
+}
+
 impl BudgetState {
     pub fn label(self) -> &'static str {
         match self {

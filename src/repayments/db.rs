@@ -3,10 +3,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{AgencyAccount, Balance};
+use super::documents::Document;
+use super::model::{
+    AgencyAccount, AgencyEntries, Balance, Confirmation, Payment, PaymentState, RefundAction,
+    RefundState,
+};
+use crate::{reports::model::ReportState, summary::export::ExportFormat};
 
 /// An actor's repayment for a year, with the sums of its payments.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -15,18 +20,33 @@ pub struct RepaymentRow {
     pub actor_name: String,
     pub case_number: Option<String>,
     pub owed: Option<Decimal>,
+    pub approved: bool,
     pub registered: Decimal,
     pub received: Decimal,
+    pub refunded: Decimal,
+    pub refunding: Decimal,
     pub unconfirmed: i64,
+    pub opened_on: Option<NaiveDate>,
+    /// The actor's repayment deadline: the year's, or its extension.
+    pub deadline: NaiveDate,
+    pub extended: bool,
 }
 
 impl RepaymentRow {
     pub fn balance(&self) -> Balance {
         Balance {
             owed: self.owed,
+            approved: self.approved,
             registered: self.registered,
             received: self.received,
+            refunded: self.refunded,
+            refunding: self.refunding,
+            opened_on: self.opened_on,
         }
+    }
+
+    pub fn days_overdue(&self, today: NaiveDate) -> Option<i64> {
+        self.balance().days_overdue(today, self.deadline)
     }
 }
 
@@ -39,20 +59,37 @@ pub async fn rows(
     sqlx::query_as(
         "SELECT a.organisation_id, a.actor_name, req.case_number,
                 repayment_owed(y.year, a.organisation_id) AS owed,
-                COALESCE(sum(p.amount) FILTER (WHERE p.state = 'registered'), 0) AS registered,
-                COALESCE(sum(p.received_amount) FILTER (WHERE p.state = 'confirmed'), 0) AS received,
-                count(p.id) FILTER (WHERE p.state = 'registered') AS unconfirmed
+                EXISTS (SELECT 1 FROM reports rep WHERE rep.year = y.year
+                        AND rep.organisation_id = a.organisation_id AND rep.state = $3) AS approved,
+                COALESCE(p.registered, 0) AS registered, COALESCE(p.received, 0) AS received,
+                COALESCE(f.refunded, 0) AS refunded, COALESCE(f.refunding, 0) AS refunding,
+                COALESCE(p.unconfirmed, 0) AS unconfirmed,
+                repayment_opened_on(y.year, a.organisation_id) AS opened_on,
+                actor_deadline(y.year, a.organisation_id, 'repayment') AS deadline,
+                x.new_deadline IS NOT NULL AS extended
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
          LEFT JOIN requisitions req ON req.year = y.year AND req.organisation_id = a.organisation_id
               AND req.state = 'approved'
-         LEFT JOIN repayment_payments p ON p.year = y.year AND p.organisation_id = a.organisation_id
+         LEFT JOIN deadline_extensions x ON x.year = y.year AND x.organisation_id = a.organisation_id
+              AND x.deadline = 'repayment' AND x.new_deadline > y.repayment_deadline
+         LEFT JOIN LATERAL (
+              SELECT sum(amount) FILTER (WHERE state = 'registered') AS registered,
+                     sum(received_amount) FILTER (WHERE state = 'confirmed') AS received,
+                     count(*) FILTER (WHERE state = 'registered') AS unconfirmed
+              FROM repayment_payments WHERE year = y.year AND organisation_id = a.organisation_id
+         ) p ON true
+         LEFT JOIN LATERAL (
+              SELECT sum(amount) FILTER (WHERE state = 'paid') AS refunded,
+                     sum(amount) FILTER (WHERE state IN ('prepared', 'approved')) AS refunding
+              FROM refunds WHERE year = y.year AND organisation_id = a.organisation_id
+         ) f ON true
          WHERE y.year = $1 AND ($2::uuid IS NULL OR a.organisation_id = $2)
-         GROUP BY a.organisation_id, a.actor_name, req.case_number, y.year
          ORDER BY a.actor_name",
     )
     .bind(year)
     .bind(only)
+    .bind(ReportState::Approved)
     .fetch_all(db)
     .await
 }
@@ -100,11 +137,13 @@ pub async fn payment(db: &PgPool, id: Uuid) -> sqlx::Result<Option<PaymentRow>> 
         .await
 }
 
-/// How the amount owed has moved: one line per approved report version.
+/// How the amount owed has moved: one line per submitted report version.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OwedVersion {
     pub report_id: Uuid,
     pub version: i32,
+    pub state: ReportState,
+    pub submitted_at: Option<DateTime<Utc>>,
     pub approved_at: Option<DateTime<Utc>>,
     pub unused: Decimal,
 }
@@ -115,11 +154,12 @@ pub async fn owed_history(
     organisation: Uuid,
 ) -> sqlx::Result<Vec<OwedVersion>> {
     sqlx::query_as(
-        "SELECT id AS report_id, version, approved_at, unused FROM reports
-         WHERE year = $1 AND organisation_id = $2 AND state = 'approved' ORDER BY version",
+        "SELECT id AS report_id, version, state, submitted_at, approved_at, unused FROM reports
+         WHERE year = $1 AND organisation_id = $2 AND state <> $3 ORDER BY version",
     )
     .bind(year)
     .bind(organisation)
+    .bind(ReportState::Draft)
     .fetch_all(db)
     .await
 }
@@ -130,37 +170,388 @@ pub async fn agency_account(
     db: impl sqlx::PgExecutor<'_>,
     year: i32,
 ) -> sqlx::Result<AgencyAccount> {
-    type Row = (
-        Decimal,
-        Decimal,
-        Option<Decimal>,
-        Option<NaiveDate>,
-        Decimal,
-        Option<Decimal>,
-        Option<NaiveDate>,
-    );
-    let (paid_out, received_from_regions, requisitioned, requisitioned_on, support_costs, repaid, repaid_on): Row =
-        sqlx::query_as(
-            "SELECT
-                 (SELECT COALESCE(sum(p.paid_amount), 0) FROM payouts p
-                  JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = y.year AND p.state = 'paid'),
-                 (SELECT COALESCE(sum(received_amount), 0) FROM repayment_payments
-                  WHERE year = y.year AND state = 'confirmed'),
-                 a.requisitioned, a.requisitioned_on, COALESCE(a.support_costs, 0), a.repaid, a.repaid_on
-             FROM (SELECT $1::integer AS year) y
-             LEFT JOIN agency_accounts a ON a.year = y.year",
-        )
-        .bind(year)
-        .fetch_one(db)
-        .await?;
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        paid_out: Decimal,
+        received: Decimal,
+        refunded: Decimal,
+        owed_to_regions: Decimal,
+        counted: Decimal,
+        requisitioned: Option<Decimal>,
+        requisitioned_on: Option<NaiveDate>,
+        support_costs: Decimal,
+        repaid: Option<Decimal>,
+        repaid_on: Option<NaiveDate>,
+    }
+    // Per region as `Balance`: net = received − refunded; owed to it = max(net − owed, 0);
+    // counted towards Kammarkollegiet = min(net, owed).
+    let r: Row = sqlx::query_as(
+        "WITH region AS (
+             SELECT COALESCE(repayment_owed(y.year, a.organisation_id), 0) AS owed,
+                    (SELECT COALESCE(sum(received_amount), 0) FROM repayment_payments
+                     WHERE year = y.year AND organisation_id = a.organisation_id
+                       AND state = 'confirmed') AS received,
+                    (SELECT COALESCE(sum(amount), 0) FROM refunds
+                     WHERE year = y.year AND organisation_id = a.organisation_id
+                       AND state = 'paid') AS refunded
+             FROM programme_years y JOIN period_actors a ON a.period_id = y.period_id
+             WHERE y.year = $1
+         )
+         SELECT
+             (SELECT COALESCE(sum(p.paid_amount), 0) FROM payouts p
+              JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = $1 AND p.state = 'paid') AS paid_out,
+             (SELECT COALESCE(sum(received), 0) FROM region) AS received,
+             (SELECT COALESCE(sum(refunded), 0) FROM region) AS refunded,
+             (SELECT COALESCE(sum(GREATEST(received - refunded - owed, 0)), 0) FROM region) AS owed_to_regions,
+             (SELECT COALESCE(sum(LEAST(received - refunded, owed)), 0) FROM region) AS counted,
+             a.requisitioned, a.requisitioned_on, COALESCE(a.support_costs, 0) AS support_costs,
+             a.repaid, a.repaid_on
+         FROM (SELECT $1::integer AS year) y
+         LEFT JOIN agency_accounts a ON a.year = y.year",
+    )
+    .bind(year)
+    .fetch_one(db)
+    .await?;
     Ok(AgencyAccount {
         year,
-        requisitioned,
-        requisitioned_on,
-        support_costs,
-        repaid,
-        repaid_on,
-        paid_out,
-        received_from_regions,
+        requisitioned: r.requisitioned,
+        requisitioned_on: r.requisitioned_on,
+        support_costs: r.support_costs,
+        repaid: r.repaid,
+        repaid_on: r.repaid_on,
+        paid_out: r.paid_out,
+        received_from_regions: r.received,
+        refunded_to_regions: r.refunded,
+        owed_to_regions: r.owed_to_regions,
+        counted_from_regions: r.counted,
     })
+}
+
+/// Registers the region's payment. The schema refuses it while no report is submitted.
+pub async fn insert_payment(
+    conn: &mut PgConnection,
+    id: Uuid,
+    year: i32,
+    organisation: Uuid,
+    payment: &Payment,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO repayment_payments (id, year, organisation_id, paid_on, amount, reference, registered_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id)
+    .bind(year)
+    .bind(organisation)
+    .bind(payment.paid_on)
+    .bind(payment.amount)
+    .bind(&payment.reference)
+    .bind(by)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Confirms a registered payment as received; `None` if someone else got there first.
+/// Returns whether it took the received total past what is owed.
+pub async fn confirm_payment(
+    conn: &mut PgConnection,
+    id: Uuid,
+    c: &Confirmation,
+    by: Uuid,
+) -> sqlx::Result<Option<bool>> {
+    sqlx::query_scalar(
+        "UPDATE repayment_payments SET state = $6, received_on = $2, received_amount = $3,
+             verification_number = $4, confirmed_by = $5, confirmed_at = now()
+         WHERE id = $1 AND state = $7
+         RETURNING overpayment",
+    )
+    .bind(id)
+    .bind(c.received_on)
+    .bind(c.received_amount)
+    .bind(&c.verification_number)
+    .bind(by)
+    .bind(PaymentState::Confirmed)
+    .bind(PaymentState::Registered)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Saves Tillväxtverket's account for a year.
+pub async fn save_agency_account(
+    conn: &mut PgConnection,
+    year: i32,
+    e: &AgencyEntries,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO agency_accounts (year, requisitioned, requisitioned_on, support_costs, repaid, repaid_on, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (year) DO UPDATE SET requisitioned = EXCLUDED.requisitioned,
+             requisitioned_on = EXCLUDED.requisitioned_on, support_costs = EXCLUDED.support_costs,
+             repaid = EXCLUDED.repaid, repaid_on = EXCLUDED.repaid_on,
+             updated_by = EXCLUDED.updated_by, updated_at = now()",
+    )
+    .bind(year)
+    .bind(e.requisitioned.map(|(a, _)| a))
+    .bind(e.requisitioned.map(|(_, d)| d))
+    .bind(e.support_costs)
+    .bind(e.repaid.map(|(a, _)| a))
+    .bind(e.repaid.map(|(_, d)| d))
+    .bind(by)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A refund of an over-payment, with the names of the people on it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Refund {
+    pub id: Uuid,
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub actor_name: String,
+    pub state: RefundState,
+    pub amount: Decimal,
+    pub planned_date: NaiveDate,
+    pub prepared_by: Uuid,
+    pub prepared_by_name: String,
+    pub prepared_at: DateTime<Utc>,
+    pub approved_by_name: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub sent_back_reason: Option<String>,
+    pub paid_date: Option<NaiveDate>,
+    pub voucher_number: Option<String>,
+}
+
+const SELECT_REFUND: &str = "
+    SELECT f.id, f.year, f.organisation_id, a.actor_name, f.state, f.amount, f.planned_date,
+           f.prepared_by, pu.name AS prepared_by_name, f.prepared_at,
+           au.name AS approved_by_name, f.approved_at, f.sent_back_reason, f.paid_date, f.voucher_number
+    FROM refunds f
+    JOIN programme_years y ON y.year = f.year
+    JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = f.organisation_id
+    JOIN users pu ON pu.id = f.prepared_by
+    LEFT JOIN users au ON au.id = f.approved_by";
+
+pub async fn refunds(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Vec<Refund>> {
+    sqlx::query_as(&format!(
+        "{SELECT_REFUND} WHERE f.year = $1 AND f.organisation_id = $2 ORDER BY f.prepared_at"
+    ))
+    .bind(year)
+    .bind(organisation)
+    .fetch_all(db)
+    .await
+}
+
+pub async fn refund(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Refund>> {
+    sqlx::query_as(&format!("{SELECT_REFUND} WHERE f.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Refunds waiting for an approver or for the payment to be registered, oldest first.
+pub async fn refunds_in_progress(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec<Refund>> {
+    sqlx::query_as(&format!(
+        "{SELECT_REFUND} WHERE f.state IN ($1, $2) ORDER BY f.prepared_at"
+    ))
+    .bind(RefundState::Prepared)
+    .bind(RefundState::Approved)
+    .fetch_all(db)
+    .await
+}
+
+/// Prepares a refund. The schema refuses one that passes the over-payment.
+pub async fn insert_refund(
+    conn: &mut PgConnection,
+    id: Uuid,
+    year: i32,
+    organisation: Uuid,
+    amount: Decimal,
+    planned_date: NaiveDate,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO refunds (id, year, organisation_id, amount, planned_date, prepared_by)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(year)
+    .bind(organisation)
+    .bind(amount)
+    .bind(planned_date)
+    .bind(by)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// What a step of a refund writes besides its state.
+pub enum RefundStep<'a> {
+    Approve,
+    SendBack {
+        reason: &'a str,
+    },
+    RegisterPaid {
+        paid_date: NaiveDate,
+        voucher: &'a str,
+    },
+}
+
+impl RefundStep<'_> {
+    pub fn action(&self) -> RefundAction {
+        match self {
+            RefundStep::Approve => RefundAction::Approve,
+            RefundStep::SendBack { .. } => RefundAction::SendBack,
+            RefundStep::RegisterPaid { .. } => RefundAction::RegisterPaid,
+        }
+    }
+}
+
+/// Moves a refund one step, if it is still where the step starts and (for approving and
+/// sending back) the user is not the one who prepared it. `false`: someone else got there
+/// first, or it was the preparer.
+pub async fn step_refund(
+    conn: &mut PgConnection,
+    id: Uuid,
+    step: &RefundStep<'_>,
+    by: Uuid,
+) -> sqlx::Result<bool> {
+    let action = step.action();
+    let (reason, paid_date, voucher) = match step {
+        RefundStep::Approve => (None, None, None),
+        RefundStep::SendBack { reason } => (Some(*reason), None, None),
+        RefundStep::RegisterPaid { paid_date, voucher } => (None, Some(*paid_date), Some(*voucher)),
+    };
+    let updated = sqlx::query(
+        "UPDATE refunds SET state = $3,
+             approved_by = CASE WHEN $3 = 'approved' THEN $2 ELSE approved_by END,
+             approved_at = CASE WHEN $3 = 'approved' THEN now() ELSE approved_at END,
+             sent_back_by = CASE WHEN $3 = 'sent_back' THEN $2 ELSE sent_back_by END,
+             sent_back_at = CASE WHEN $3 = 'sent_back' THEN now() ELSE sent_back_at END,
+             sent_back_reason = COALESCE($5, sent_back_reason),
+             paid_date = COALESCE($6, paid_date),
+             voucher_number = COALESCE($7, voucher_number),
+             paid_by = CASE WHEN $3 = 'paid' THEN $2 ELSE paid_by END,
+             paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE paid_at END
+         WHERE id = $1 AND state = $4 AND ($3 = 'paid' OR prepared_by <> $2)",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(action.target())
+    .bind(action.from_state())
+    .bind(reason)
+    .bind(paid_date)
+    .bind(voucher)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// What each actor was paid for the year: (organisation, amount, day).
+pub async fn paid_out_per_actor(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+) -> sqlx::Result<Vec<(Uuid, Decimal, Option<NaiveDate>)>> {
+    sqlx::query_as(
+        "SELECT r.organisation_id, sum(p.paid_amount), max(p.paid_date)
+         FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
+         WHERE r.year = $1 AND p.state = 'paid'
+         GROUP BY r.organisation_id",
+    )
+    .bind(year)
+    .fetch_all(db)
+    .await
+}
+
+/// A kept document to Kammarkollegiet.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExportRow {
+    pub id: Uuid,
+    pub document: Document,
+    pub format: ExportFormat,
+    pub filename: String,
+    pub sha256: String,
+    pub size: i32,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+pub async fn agency_documents(db: &PgPool, year: i32) -> sqlx::Result<Vec<ExportRow>> {
+    sqlx::query_as(
+        "SELECT e.id, e.document, e.format, e.filename, e.sha256, e.size, u.name AS created_by_name,
+                e.created_at, e.submitted_at
+         FROM summary_exports e JOIN users u ON u.id = e.created_by
+         WHERE e.year = $1 AND e.document = ANY($2)
+         ORDER BY e.created_at DESC",
+    )
+    .bind(year)
+    .bind(Document::AGENCY.to_vec())
+    .fetch_all(db)
+    .await
+}
+
+/// Keeps a document's file; returns its size.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_document(
+    conn: &mut PgConnection,
+    id: Uuid,
+    year: i32,
+    document: Document,
+    format: ExportFormat,
+    filename: &str,
+    sha256: &str,
+    bytes: &[u8],
+    by: Uuid,
+) -> sqlx::Result<i32> {
+    let size = i32::try_from(bytes.len()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO summary_exports (id, year, document, format, filename, sha256, size, bytes, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(year)
+    .bind(document)
+    .bind(format)
+    .bind(filename)
+    .bind(sha256)
+    .bind(size)
+    .bind(bytes)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(size)
+}
+
+/// Marks an agency document submitted; `None` if it is not one, or already submitted.
+pub async fn mark_document_submitted(
+    conn: &mut PgConnection,
+    id: Uuid,
+    by: Uuid,
+) -> sqlx::Result<Option<(i32, String)>> {
+    sqlx::query_as(
+        "UPDATE summary_exports SET submitted_at = now(), submitted_by = $2
+         WHERE id = $1 AND submitted_at IS NULL AND document = ANY($3) RETURNING year, filename",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(Document::AGENCY.to_vec())
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn document_exists(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM summary_exports WHERE id = $1 AND document = ANY($2))",
+    )
+    .bind(id)
+    .bind(Document::AGENCY.to_vec())
+    .fetch_one(db)
+    .await
 }

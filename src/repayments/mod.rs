@@ -1,9 +1,14 @@
-//! Repayment of unused funds (26 February Y+1), and Tillväxtverket's own account with
-//! Kammarkollegiet (requisition by 1 December Y, repayment by 15 March Y+1).
+//! Repayment of unused funds (26 February Y+1) as soon as the report is submitted,
+//! refunds of over-payments with four eyes, and Tillväxtverket's own account with
+//! Kammarkollegiet (requisition by 1 December Y, repayment and financial report by
+//! 15 March Y+1) with its two documents.
 
+mod account;
 pub mod db;
+pub mod documents;
 mod handlers;
 pub mod model;
+mod review;
 
 use axum::{
     Router,
@@ -14,6 +19,7 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     use handlers as h;
+    use review as r;
     Router::new()
         .route("/aterbetalningar/{year}/{org}", get(h::show))
         .route(
@@ -22,9 +28,30 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/aterbetalningar/betalningar/{id}/bekrafta",
-            get(h::confirm_form).post(h::confirm),
+            get(r::confirm_form).post(r::confirm),
         )
-        .route("/handlaggning/aterbetalningar", get(h::list))
-        .route("/konto", get(h::account))
-        .route("/konto/{year}", post(h::update_account))
+        .route(
+            "/aterbetalningar/{year}/{org}/tillbakabetalningar",
+            post(r::prepare_refund),
+        )
+        .route(
+            "/aterbetalningar/tillbakabetalningar/{id}/attestera",
+            post(r::approve_refund),
+        )
+        .route(
+            "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka",
+            post(r::send_back_refund),
+        )
+        .route(
+            "/aterbetalningar/tillbakabetalningar/{id}/betald",
+            post(r::register_refund_paid),
+        )
+        .route("/handlaggning/aterbetalningar", get(r::list))
+        .route("/konto", get(account::account))
+        .route("/konto/{year}", post(account::update_account))
+        .route("/konto/{year}/dokument", post(account::create_document))
+        .route(
+            "/konto/dokument/{id}/inlamnad",
+            post(account::mark_document_submitted),
+        )
 }

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::model::{
     CaseState, PayoutState, RequisitionFields, RequisitionState, is_late, submission_deadline,
 };
-use crate::{auth::Scope, giro::PaymentMethod};
+use crate::{auth::Scope, giro::PaymentMethod, programme::model::ExtendedDeadline};
 
 /// A requisition with its actor, its live payout (if any) and any extended deadline.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -109,6 +109,7 @@ const SELECT: &str = "
     JOIN programme_years y ON y.year = r.year
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
     LEFT JOIN deadline_extensions x ON x.year = r.year AND x.organisation_id = r.organisation_id
+         AND x.deadline = 'requisition'
     LEFT JOIN payouts p ON p.requisition_id = r.id AND p.state <> 'sent_back'
     LEFT JOIN users pu ON pu.id = p.prepared_by
     LEFT JOIN users au ON au.id = p.approved_by";
@@ -171,6 +172,7 @@ pub async fn payouts_in_progress(db: &PgPool) -> sqlx::Result<Vec<Requisition>> 
 pub struct Extension {
     pub year: i32,
     pub organisation_id: Uuid,
+    pub deadline: ExtendedDeadline,
     pub actor_name: String,
     pub new_deadline: NaiveDate,
     pub reason: String,
@@ -179,7 +181,7 @@ pub struct Extension {
 }
 
 const SELECT_EXTENSION: &str = "
-    SELECT x.year, x.organisation_id, a.actor_name, x.new_deadline, x.reason,
+    SELECT x.year, x.organisation_id, x.deadline, a.actor_name, x.new_deadline, x.reason,
            u.name AS granted_by_name, x.granted_at
     FROM deadline_extensions x
     JOIN programme_years y ON y.year = x.year
@@ -187,26 +189,81 @@ const SELECT_EXTENSION: &str = "
     JOIN users u ON u.id = x.granted_by";
 
 pub async fn extension(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     year: i32,
     organisation: Uuid,
+    deadline: ExtendedDeadline,
 ) -> sqlx::Result<Option<Extension>> {
     sqlx::query_as(&format!(
-        "{SELECT_EXTENSION} WHERE x.year = $1 AND x.organisation_id = $2"
+        "{SELECT_EXTENSION} WHERE x.year = $1 AND x.organisation_id = $2 AND x.deadline = $3"
     ))
     .bind(year)
     .bind(organisation)
+    .bind(deadline)
     .fetch_optional(db)
     .await
 }
 
+/// An actor's extensions for a year, one per deadline at most.
+pub async fn extensions_of(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Vec<Extension>> {
+    sqlx::query_as(&format!(
+        "{SELECT_EXTENSION} WHERE x.year = $1 AND x.organisation_id = $2 ORDER BY x.deadline"
+    ))
+    .bind(year)
+    .bind(organisation)
+    .fetch_all(db)
+    .await
+}
+
+/// Every extension of the year, by actor and deadline.
 pub async fn extensions(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Result<Vec<Extension>> {
     sqlx::query_as(&format!(
-        "{SELECT_EXTENSION} WHERE x.year = $1 ORDER BY a.actor_name"
+        "{SELECT_EXTENSION} WHERE x.year = $1 ORDER BY a.actor_name, x.deadline"
     ))
     .bind(year)
     .fetch_all(db)
     .await
+}
+
+/// Grants (or moves) an extension; returns the one it replaced.
+pub async fn grant_extension(
+    conn: &mut sqlx::PgConnection,
+    year: i32,
+    organisation: Uuid,
+    deadline: ExtendedDeadline,
+    new_deadline: NaiveDate,
+    reason: &str,
+    granted_by: Uuid,
+) -> sqlx::Result<Option<(NaiveDate, String)>> {
+    let before: Option<(NaiveDate, String)> = sqlx::query_as(
+        "SELECT new_deadline, reason FROM deadline_extensions
+         WHERE year = $1 AND organisation_id = $2 AND deadline = $3 FOR UPDATE",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(deadline)
+    .fetch_optional(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, granted_by)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (year, organisation_id, deadline) DO UPDATE
+         SET new_deadline = EXCLUDED.new_deadline, reason = EXCLUDED.reason,
+             granted_by = EXCLUDED.granted_by, granted_at = now()",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(deadline)
+    .bind(new_deadline)
+    .bind(reason)
+    .bind(granted_by)
+    .execute(conn)
+    .await?;
+    Ok(before)
 }
 
 /// One line of a requisition's history, from the audit trail.

@@ -24,7 +24,10 @@ use crate::{
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     giro::PaymentMethod,
-    programme::db::{self as programme, ProgrammeYear},
+    programme::{
+        db::{self as programme, ProgrammeYear},
+        model::ExtendedDeadline,
+    },
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -109,7 +112,13 @@ async fn filing(state: &AppState, organisation: Uuid, year: &str) -> Result<Fili
         .await?
         .map(|p| p.decision_number)
         .ok_or(AppError::NotFound)?;
-    let extension = db::extension(&state.db, year.year, organisation).await?;
+    let extension = db::extension(
+        &state.db,
+        year.year,
+        organisation,
+        ExtendedDeadline::Requisition,
+    )
+    .await?;
     let deadline =
         submission_deadline(year.requisition_deadline, extension.map(|x| x.new_deadline));
     Ok(Filing {

@@ -9,7 +9,7 @@ use crate::{
     dates::{format_date, parse_date},
     giro::PaymentMethod,
     money::{Amount, format_kronor},
-    programme::model::BudgetState,
+    programme::model::{BudgetState, Deadlines, ExtendedDeadline},
     web::FormErrors,
 };
 
@@ -631,6 +631,8 @@ impl PaidForm {
 #[serde(default)]
 pub struct ExtensionForm {
     pub organisation_id: String,
+    /// Which deadline: "requisition", "report" or "repayment".
+    pub deadline: String,
     pub new_deadline: String,
     pub reason: String,
 }
@@ -638,10 +640,15 @@ pub struct ExtensionForm {
 impl ExtensionForm {
     pub fn validate(
         &self,
-        year_deadline: NaiveDate,
+        deadlines: &Deadlines,
         today: NaiveDate,
-    ) -> Result<(NaiveDate, String), FormErrors> {
+    ) -> Result<(ExtendedDeadline, NaiveDate, String), FormErrors> {
         let mut errors = FormErrors::default();
+        let Some(which) = ExtendedDeadline::parse(&self.deadline) else {
+            errors.add("deadline", "Välj vilken sista dag som ska förlängas.");
+            return Err(errors);
+        };
+        let year_deadline = which.of(deadlines);
         let date = match parse_date(&self.new_deadline) {
             Err(e) => {
                 errors.add("new_deadline", e);
@@ -675,7 +682,7 @@ impl ExtensionForm {
             "Ange skälet till förlängningen.",
         );
         match (date, reason) {
-            (Some(d), Some(r)) if errors.is_empty() => Ok((d, r)),
+            (Some(d), Some(r)) if errors.is_empty() => Ok((which, d, r)),
             _ => Err(errors),
         }
     }
@@ -986,26 +993,74 @@ mod tests {
 
     #[test]
     fn an_extension_is_later_than_the_deadline_with_a_reason_of_at_most_2000_characters() {
-        let deadline = date(2025, 3, 31);
+        let deadlines = crate::programme::model::standard_deadlines(2025);
         let today = date(2025, 4, 2);
         let ok = ExtensionForm {
             organisation_id: String::new(),
+            deadline: "requisition".into(),
             new_deadline: "2025-04-15".into(),
             reason: "Sjukdom".into(),
         };
         assert_eq!(
-            ok.validate(deadline, today).ok(),
-            Some((date(2025, 4, 15), "Sjukdom".into()))
+            ok.validate(&deadlines, today).ok(),
+            Some((
+                ExtendedDeadline::Requisition,
+                date(2025, 4, 15),
+                "Sjukdom".into()
+            ))
         );
         let long = ExtensionForm {
             reason: "x".repeat(2001),
             ..ok.clone()
         };
-        let errors = long.validate(deadline, today).expect_err("too long");
+        let errors = long.validate(&deadlines, today).expect_err("too long");
         assert!(
             errors
                 .get("reason")
                 .is_some_and(|e| e.contains("högst 2000 tecken"))
+        );
+    }
+
+    #[test]
+    fn a_report_or_repayment_extension_is_measured_against_its_own_deadline() {
+        let deadlines = crate::programme::model::standard_deadlines(2025);
+        let today = date(2026, 1, 20);
+        let report = ExtensionForm {
+            organisation_id: String::new(),
+            deadline: "report".into(),
+            new_deadline: "2026-01-31".into(),
+            reason: "Sjukdom".into(),
+        };
+        let errors = report.validate(&deadlines, today).expect_err("not later");
+        assert!(
+            errors
+                .get("new_deadline")
+                .is_some_and(|e| e.contains("31 januari 2026"))
+        );
+        let later = ExtensionForm {
+            new_deadline: "2026-02-15".into(),
+            ..report.clone()
+        };
+        assert_eq!(
+            later.validate(&deadlines, today).ok().map(|(d, _, _)| d),
+            Some(ExtendedDeadline::Report)
+        );
+        let repayment = ExtensionForm {
+            deadline: "repayment".into(),
+            new_deadline: "2026-03-15".into(),
+            ..report.clone()
+        };
+        assert!(repayment.validate(&deadlines, today).is_ok());
+        let unknown = ExtensionForm {
+            deadline: "summary".into(),
+            ..report
+        };
+        assert!(
+            unknown
+                .validate(&deadlines, today)
+                .expect_err("not a regional deadline")
+                .get("deadline")
+                .is_some()
         );
     }
 

@@ -8,7 +8,6 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -26,7 +25,10 @@ use crate::{
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     money::format_input,
-    programme::db::{self as programme, Actor, ProgrammeYear},
+    programme::{
+        db::{self as programme, Actor, ProgrammeYear},
+        model::ExtendedDeadline,
+    },
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -376,6 +378,12 @@ struct ExtensionsPage {
     errors: FormErrors,
 }
 
+impl ExtensionsPage {
+    fn deadline_kinds(&self) -> [ExtendedDeadline; 3] {
+        ExtendedDeadline::ALL
+    }
+}
+
 async fn extensions_view(
     state: &AppState,
     user: CurrentUser,
@@ -436,10 +444,8 @@ pub async fn grant_extension(
     let organisation = Uuid::parse_str(post.form.organisation_id.trim())
         .ok()
         .filter(|id| actors.iter().any(|a| a.organisation_id == *id));
-    let validated = post
-        .form
-        .validate(year.requisition_deadline, state.clock.today());
-    let (organisation, (new_deadline, reason)) = match (organisation, validated) {
+    let validated = post.form.validate(&year.deadlines(), state.clock.today());
+    let (organisation, (deadline, new_deadline, reason)) = match (organisation, validated) {
         (Some(o), Ok(v)) => (o, v),
         (o, v) => {
             let mut errors = v.err().unwrap_or_default();
@@ -451,39 +457,25 @@ pub async fn grant_extension(
         }
     };
     let mut tx = state.db.begin().await?;
-    let before: Option<(NaiveDate, String)> = sqlx::query_as(
-        "SELECT new_deadline, reason FROM deadline_extensions
-         WHERE year = $1 AND organisation_id = $2 FOR UPDATE",
-    )
-    .bind(year.year)
-    .bind(organisation)
-    .fetch_optional(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO deadline_extensions (year, organisation_id, new_deadline, reason, granted_by)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (year, organisation_id) DO UPDATE
-         SET new_deadline = EXCLUDED.new_deadline, reason = EXCLUDED.reason,
-             granted_by = EXCLUDED.granted_by, granted_at = now()",
-    )
-    .bind(year.year)
-    .bind(organisation)
-    .bind(new_deadline)
-    .bind(&reason)
-    .bind(user.id())
-    .execute(&mut *tx)
-    .await?;
-    audit::record(
+    let before = db::grant_extension(
         &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "deadline_extension.granted",
-            entity: "deadline_extension",
-            entity_id: format!("{}/{organisation}", year.year),
-            before: before.map(|(d, r)| json!({ "new_deadline": d, "reason": r })),
-            after: Some(json!({ "new_deadline": new_deadline, "reason": reason })),
-        },
+        year.year,
+        organisation,
+        deadline,
+        new_deadline,
+        &reason,
+        user.id(),
     )
+    .await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "deadline_extension.granted",
+        "deadline_extension",
+        format!("{}/{organisation}/{}", year.year, deadline.key()),
+    )
+    .before(before.map(|(d, r)| json!({ "deadline": deadline, "new_deadline": d, "reason": r })))
+    .after(json!({ "deadline": deadline, "new_deadline": new_deadline, "reason": reason }))
+    .record(&mut tx)
     .await?;
     crate::mail::notify(
         &mut tx,
@@ -491,6 +483,7 @@ pub async fn grant_extension(
         crate::mail::Notice::ExtensionGranted {
             year: year.year,
             organisation,
+            deadline,
         },
     )
     .await?;
@@ -503,7 +496,8 @@ pub async fn grant_extension(
     Ok(redirect_with_flash(
         &format!("/handlaggning/forlangningar?ar={}", year.year),
         &format!(
-            "{actor_name} har fått förlängd tid för rekvisition {} till {}.",
+            "{actor_name} har fått förlängd tid för {} {} till {}.",
+            deadline.label(),
             year.year,
             crate::dates::format_date(new_deadline)
         ),

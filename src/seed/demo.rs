@@ -18,9 +18,7 @@ use crate::{
     clock::SWEDEN,
     error::AppError,
     programme::db::{ProgrammeYear, add_missing_years},
-    repayments::model::{
-        AGENCY_REQUISITION_MAX, PaymentState, SUPPORT_COSTS_MAX, payment_reference,
-    },
+    repayments::model::{AGENCY_REQUISITION_MAX, PaymentState, payment_reference, support_cap},
     reports::model::{ActivityKind, ReportState, SelfAssessment},
     requisitions::{
         db as cases,
@@ -477,8 +475,8 @@ async fn write_story(
 ) -> sqlx::Result<()> {
     if let (Some(granted), Some(until)) = (story.on(Step::ExtensionGranted), story.extended_to) {
         sqlx::query(
-            "INSERT INTO deadline_extensions (year, organisation_id, new_deadline, reason, granted_by, granted_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, granted_by, granted_at)
+             VALUES ($1, $2, 'requisition', $3, $4, $5, $6)",
         )
         .bind(case.year)
         .bind(case.organisation)
@@ -901,10 +899,12 @@ async fn write_agency(
     let Some(requisitioned_on) = steps.requisitioned else {
         return Ok(());
     };
-    let requisitioned = (year.cap_per_actor * Decimal::from(actors) + SUPPORT_COSTS_MAX)
-        .min(AGENCY_REQUISITION_MAX);
+    // The demo's years outside the real programme follow I2021/00795's terms.
+    let cap = support_cap(year.year).unwrap_or(Decimal::from(2_000_000));
+    let requisitioned =
+        (year.cap_per_actor * Decimal::from(actors) + cap).min(AGENCY_REQUISITION_MAX);
     let support_costs = match steps.costs_registered {
-        Some(_) => Decimal::from(1_850_000).min(SUPPORT_COSTS_MAX),
+        Some(_) => Decimal::from(1_850_000).min(cap),
         None => Decimal::ZERO,
     };
     let last = [steps.repaid, steps.costs_registered, steps.requisitioned]

@@ -157,7 +157,13 @@ pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
         if first == 2018 {
             // N2018/04129: at most 500 000 kr per actor in 2018. The decision came in July, so
             // the standard 31 March requisition deadline can't apply; 15 November is our
-            // assumption (as for 2021) until Tillväxtverket confirms the real date.
+            // assumption (as for 2021) until Tillväxtverket confirms the real date. The
+            // decision gives no regional deadlines for any of its years: they are marked
+            // assumed until an administrator confirms them.
+            sqlx::query("UPDATE programme_years SET deadlines_assumed = true WHERE period_id = $1")
+                .bind(period_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query(
                 "UPDATE programme_years SET cap_per_actor = 500000, requisition_deadline = $2 WHERE year = 2018 AND period_id = $1",
             )

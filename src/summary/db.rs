@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Year};
 use crate::{
     auth::Scope,
-    programme::db as programme,
+    programme::{db as programme, model::ExtendedDeadline},
     repayments,
     reports::{
         self,
@@ -68,11 +68,18 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
         .map(|p| p.decision_number)
         .unwrap_or_default();
     let actors = programme::actors_of_year(&mut *db, year, None).await?;
-    let extensions: HashMap<Uuid, chrono::NaiveDate> = requisitions::db::extensions(&mut *db, year)
-        .await?
-        .into_iter()
-        .map(|x| (x.organisation_id, x.new_deadline))
-        .collect();
+    let extensions: HashMap<(Uuid, ExtendedDeadline), chrono::NaiveDate> =
+        requisitions::db::extensions(&mut *db, year)
+            .await?
+            .into_iter()
+            .map(|x| ((x.organisation_id, x.deadline), x.new_deadline))
+            .collect();
+    let deadline = |org: Uuid, which: ExtendedDeadline| {
+        requisitions::model::submission_deadline(
+            which.of(&programme_year.deadlines()),
+            extensions.get(&(org, which)).copied(),
+        )
+    };
     let mut requisitions: HashMap<Uuid, requisitions::db::Requisition> =
         requisitions::db::list(&mut *db, year, Scope::All)
             .await?
@@ -164,10 +171,9 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
                 .and_then(|r| r.paid_amount.map(|p| (p, r.paid_date)));
             ActorYear {
                 organisation_id: org,
-                requisition_deadline: requisitions::model::submission_deadline(
-                    programme_year.requisition_deadline,
-                    extensions.get(&org).copied(),
-                ),
+                requisition_deadline: deadline(org, ExtendedDeadline::Requisition),
+                report_deadline: deadline(org, ExtendedDeadline::Report),
+                repayment_deadline: deadline(org, ExtendedDeadline::Repayment),
                 actor_name: a.actor_name,
                 requisition_id: requisition.as_ref().map(|r| r.id),
                 case_number: requisition.as_ref().map(|r| r.case_number.clone()),
@@ -205,7 +211,8 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
 /// Whether a summary of the year has been marked as submitted to the Government.
 pub async fn submitted(db: &PgPool, year: i32) -> sqlx::Result<bool> {
     sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM summary_exports WHERE year = $1 AND submitted_at IS NOT NULL)",
+        "SELECT EXISTS (SELECT 1 FROM summary_exports
+         WHERE year = $1 AND document = 'summary' AND submitted_at IS NOT NULL)",
     )
     .bind(year)
     .fetch_one(db)

@@ -97,7 +97,7 @@ pub fn render(format: ExportFormat, year: &Year, sections: &Sections) -> Result<
     }
 }
 
-const FINANCE_HEADINGS: [&str; 15] = [
+const FINANCE_HEADINGS: [&str; 16] = [
     "Aktör",
     "Ärende",
     "Rekvirerat",
@@ -110,12 +110,13 @@ const FINANCE_HEADINGS: [&str; 15] = [
     "Outnyttjat",
     "Återbetalt",
     "Kvar att återbetala",
+    "Skyldigt regionen",
     "Redovisning",
     "Inskickad",
     "Godkänd",
 ];
 
-fn amounts(r: &FinanceRow) -> [Decimal; 10] {
+fn amounts(r: &FinanceRow) -> [Decimal; 11] {
     [
         r.requisitioned,
         r.paid_out,
@@ -127,10 +128,11 @@ fn amounts(r: &FinanceRow) -> [Decimal; 10] {
         r.unused,
         r.repaid,
         r.outstanding,
+        r.owed_to_region,
     ]
 }
 
-fn total_amounts(t: &Totals) -> [Decimal; 10] {
+fn total_amounts(t: &Totals) -> [Decimal; 11] {
     [
         t.requisitioned,
         t.paid_out,
@@ -142,6 +144,7 @@ fn total_amounts(t: &Totals) -> [Decimal; 10] {
         t.owed,
         t.repaid,
         t.outstanding,
+        t.owed_to_regions,
     ]
 }
 
@@ -202,6 +205,9 @@ struct JsonAccount {
     paid_out: Decimal,
     support_costs: Decimal,
     received_from_regions: Decimal,
+    refunded_to_regions: Decimal,
+    owed_to_regions: Decimal,
+    counted_from_regions: Decimal,
     to_repay: Decimal,
     repaid: Option<Decimal>,
 }
@@ -220,6 +226,9 @@ pub fn json(year: &Year) -> Result<Vec<u8>, String> {
             paid_out: a.paid_out,
             support_costs: a.support_costs,
             received_from_regions: a.received_from_regions,
+            refunded_to_regions: a.refunded_to_regions,
+            owed_to_regions: a.owed_to_regions,
+            counted_from_regions: a.counted_from_regions,
             to_repay: a.to_repay(),
             repaid: a.repaid,
         },
@@ -227,11 +236,15 @@ pub fn json(year: &Year) -> Result<Vec<u8>, String> {
     serde_json::to_vec_pretty(&export).map_err(|e| format!("json: {e}"))
 }
 
-fn money(d: Decimal) -> f64 {
+pub(crate) fn money(d: Decimal) -> f64 {
     d.to_f64().unwrap_or_default()
 }
 
-fn header(sheet: &mut Worksheet, headings: &[&str], bold: &Format) -> Result<(), XlsxError> {
+pub(crate) fn header(
+    sheet: &mut Worksheet,
+    headings: &[&str],
+    bold: &Format,
+) -> Result<(), XlsxError> {
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, bold)?;
     }
@@ -257,15 +270,15 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         for (c, a) in amounts(r).iter().enumerate() {
             sheet.write_number_with_format(row, c as u16 + 2, money(*a), &kr)?;
         }
-        sheet.write_string(row, 12, r.report_state)?;
+        sheet.write_string(row, 13, r.report_state)?;
         sheet.write_string(
             row,
-            13,
+            14,
             r.report_submitted.map(format_date).unwrap_or_default(),
         )?;
         sheet.write_string(
             row,
-            14,
+            15,
             r.report_approved.map(format_date).unwrap_or_default(),
         )?;
     }
@@ -283,7 +296,13 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         ),
         ("Utbetalt till aktörerna", a.paid_out),
         ("Egna kostnader för stödet", a.support_costs),
-        ("Återbetalt från regionerna", a.received_from_regions),
+        ("Mottaget från regionerna", a.received_from_regions),
+        ("Återbetalt till regionerna", a.refunded_to_regions),
+        ("Skyldigt regionerna, ej återbetalt", a.owed_to_regions),
+        (
+            "Från regionerna, högst vad var och en var skyldig",
+            a.counted_from_regions,
+        ),
         ("Att återbetala till Kammarkollegiet", a.to_repay()),
     ];
     for (i, (label, value)) in account_lines.iter().enumerate() {
@@ -293,11 +312,11 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
     }
     sheet.set_column_width(0, 34)?;
     sheet.set_column_width(1, 14)?;
-    for c in 2..12 {
+    for c in 2..13 {
         sheet.set_column_width(c, 16)?;
     }
-    sheet.set_column_width(12, 26)?;
-    sheet.set_column_width(13, 18)?;
+    sheet.set_column_width(13, 26)?;
+    sheet.set_column_width(14, 18)?;
     sheet.set_column_width(14, 18)?;
 
     let stats = year.activities();
@@ -400,7 +419,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
     book.save_to_buffer()
 }
 
-fn heading(text: &str, level: usize) -> docx_rs::Paragraph {
+pub(crate) fn heading(text: &str, level: usize) -> docx_rs::Paragraph {
     let size = match level {
         1 => 32,
         2 => 28,
@@ -411,7 +430,7 @@ fn heading(text: &str, level: usize) -> docx_rs::Paragraph {
         .add_run(docx_rs::Run::new().add_text(text).bold().size(size))
 }
 
-fn text(text: &str) -> docx_rs::Paragraph {
+pub(crate) fn text(text: &str) -> docx_rs::Paragraph {
     let mut p = docx_rs::Paragraph::new();
     for (i, line) in text.lines().enumerate() {
         let mut run = docx_rs::Run::new();
@@ -423,7 +442,7 @@ fn text(text: &str) -> docx_rs::Paragraph {
     p
 }
 
-fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
+pub(crate) fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
     docx_rs::Table::new(
         rows.into_iter()
             .enumerate()
@@ -508,11 +527,14 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
     ));
     let a = &year.account;
     doc = doc.add_paragraph(text(&format!(
-        "Tillväxtverkets konto med Kammarkollegiet: rekvirerat {}, utbetalt till aktörerna {}, egna kostnader {}, återbetalt från regionerna {}; att återbetala till Kammarkollegiet {}.",
+        "Tillväxtverkets konto med Kammarkollegiet: rekvirerat {}, utbetalt till aktörerna {}, egna kostnader {}, mottaget från regionerna {}, återbetalt till regionerna {}, skyldigt regionerna {}; från regionerna räknas högst vad var och en var skyldig, {}; att återbetala till Kammarkollegiet {}.",
         format_kronor(a.requisitioned.unwrap_or_default()),
         format_kronor(a.paid_out),
         format_kronor(a.support_costs),
         format_kronor(a.received_from_regions),
+        format_kronor(a.refunded_to_regions),
+        format_kronor(a.owed_to_regions),
+        format_kronor(a.counted_from_regions),
         format_kronor(a.to_repay())
     )));
     let missing = year.missing_reports();

@@ -65,12 +65,16 @@ impl OverviewPage {
         a.requisition_overdue(self.today)
     }
 
+    fn frame(&self) -> Option<rust_decimal::Decimal> {
+        crate::repayments::model::agency_frame(self.year.year)
+    }
+
     fn report_overdue(&self, a: &ActorYear) -> bool {
-        a.report_overdue(self.today, &self.year.deadlines)
+        a.report_overdue(self.today)
     }
 
     fn repayment_overdue(&self, a: &ActorYear) -> Option<i64> {
-        a.repayment_days_overdue(self.today, &self.year.deadlines)
+        a.repayment_days_overdue(self.today)
     }
 
     fn query(&self, sort_by_state: bool, only_action: bool) -> String {
@@ -107,7 +111,7 @@ pub async fn overview(
     let mut rows: Vec<ActorYear> = year
         .actors
         .iter()
-        .filter(|a| !only_action || a.needs_action(today, &year.deadlines))
+        .filter(|a| !only_action || a.needs_action(today))
         .cloned()
         .collect();
     if by_state {
@@ -199,7 +203,7 @@ async fn summary_page(
     let exports = sqlx::query_as(
         "SELECT e.id, e.format, e.filename, e.sha256, e.size, u.name AS created_by_name, e.created_at, e.submitted_at
          FROM summary_exports e JOIN users u ON u.id = e.created_by
-         WHERE e.year = $1 ORDER BY e.created_at DESC",
+         WHERE e.year = $1 AND e.document = 'summary' ORDER BY e.created_at DESC",
     )
     .bind(year.year)
     .fetch_all(&state.db)
@@ -387,7 +391,8 @@ pub async fn mark_submitted(
     let mut tx = state.db.begin().await?;
     let marked: Option<(i32, String)> = sqlx::query_as(
         "UPDATE summary_exports SET submitted_at = now(), submitted_by = $2
-         WHERE id = $1 AND submitted_at IS NULL RETURNING year, filename",
+         WHERE id = $1 AND submitted_at IS NULL AND document = 'summary'
+         RETURNING year, filename",
     )
     .bind(id)
     .bind(user.id())

@@ -46,6 +46,9 @@ pub struct ActorYear {
     pub actor_name: String,
     /// The year's requisition deadline, or the later one this actor was granted.
     pub requisition_deadline: NaiveDate,
+    /// The actor's report and repayment deadlines, extensions included.
+    pub report_deadline: NaiveDate,
+    pub repayment_deadline: NaiveDate,
     pub requisition_id: Option<Uuid>,
     pub case_number: Option<String>,
     #[serde(skip)]
@@ -95,16 +98,16 @@ impl ActorYear {
         self.requisition_submitted.is_none() && today > self.requisition_deadline
     }
 
-    pub fn report_overdue(&self, today: NaiveDate, d: &Deadlines) -> bool {
-        self.paid_out.is_some() && self.report_submitted.is_none() && today > d.report
+    pub fn report_overdue(&self, today: NaiveDate) -> bool {
+        self.paid_out.is_some() && self.report_submitted.is_none() && today > self.report_deadline
     }
 
-    pub fn repayment_days_overdue(&self, today: NaiveDate, d: &Deadlines) -> Option<i64> {
-        self.balance.days_overdue(today, d.repayment)
+    pub fn repayment_days_overdue(&self, today: NaiveDate) -> Option<i64> {
+        self.balance.days_overdue(today, self.repayment_deadline)
     }
 
     /// Something for Tillväxtverket or the region to do now.
-    pub fn needs_action(&self, today: NaiveDate, d: &Deadlines) -> bool {
+    pub fn needs_action(&self, today: NaiveDate) -> bool {
         matches!(
             self.requisition_state,
             Some(
@@ -119,8 +122,8 @@ impl ActorYear {
         ) || self.unconfirmed_repayments > 0
             || self.balance.status() == RepaymentStatus::Overpaid
             || self.requisition_overdue(today)
-            || self.report_overdue(today, d)
-            || self.repayment_days_overdue(today, d).is_some()
+            || self.report_overdue(today)
+            || self.repayment_days_overdue(today).is_some()
     }
 
     /// How far the actor has come in the year's cycle, for sorting by state.
@@ -164,8 +167,11 @@ pub struct FinanceRow {
     pub other: Decimal,
     pub used: Decimal,
     pub unused: Decimal,
+    /// Repaid and kept: received less what was refunded to the region.
     pub repaid: Decimal,
     pub outstanding: Decimal,
+    /// Paid in too much and not yet refunded: owed to the region.
+    pub owed_to_region: Decimal,
     pub report_state: &'static str,
     pub report_submitted: Option<NaiveDate>,
     pub report_approved: Option<NaiveDate>,
@@ -185,8 +191,9 @@ impl ActorYear {
             other: costs.other,
             used: self.used().unwrap_or_default(),
             unused: self.unused().unwrap_or_default(),
-            repaid: self.balance.received,
+            repaid: self.balance.net(),
             outstanding: self.balance.remaining(),
+            owed_to_region: self.balance.overpaid(),
             report_state: self.report_label(),
             report_submitted: self.report_submitted,
             report_approved: self.report_approved,
@@ -204,12 +211,15 @@ pub struct Totals {
     pub travel: Decimal,
     pub other: Decimal,
     pub used: Decimal,
-    /// Owed: the unused funds of the approved reports.
+    /// The unused funds of the approved reports (the "Outnyttjat" column).
     pub owed: Decimal,
-    /// Repaid: confirmed as received.
+    /// Repaid: confirmed as received, less refunds to the regions.
     pub repaid: Decimal,
     /// Still to be repaid.
     pub outstanding: Decimal,
+    /// Over-payments not yet refunded: owed to the regions. `repaid − owed_to_regions` is
+    /// what goes on to Kammarkollegiet.
+    pub owed_to_regions: Decimal,
 }
 
 pub fn totals(actors: &[ActorYear]) -> Totals {
@@ -224,9 +234,10 @@ pub fn totals(actors: &[ActorYear]) -> Totals {
             t.other += r.costs.other;
             t.used += r.used;
         }
-        t.owed += a.balance.owed_or_zero();
-        t.repaid += a.balance.received;
+        t.owed += a.unused().unwrap_or_default();
+        t.repaid += a.balance.net();
         t.outstanding += a.balance.remaining();
+        t.owed_to_regions += a.balance.overpaid();
     }
     t
 }
@@ -241,9 +252,6 @@ pub struct Year {
     pub actors: Vec<ActorYear>,
     pub account: AgencyAccount,
 }
-
-/// The most Tillväxtverket may requisition from Kammarkollegiet in a year.
-pub const AGENCY_FRAME: Decimal = crate::repayments::model::AGENCY_REQUISITION_MAX;
 
 impl Year {
     pub fn totals(&self) -> Totals {
@@ -417,6 +425,8 @@ mod tests {
             organisation_id: Uuid::new_v4(),
             actor_name: name.into(),
             requisition_deadline: NaiveDate::from_ymd_opt(2025, 3, 31).expect("date"),
+            report_deadline: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),
+            repayment_deadline: NaiveDate::from_ymd_opt(2026, 2, 26).expect("date"),
             requisition_id: None,
             case_number: None,
             requisition_state: paid.map(|_| CaseState::Paid),
@@ -431,8 +441,8 @@ mod tests {
             report_approved: None,
             balance: Balance {
                 owed: approved.as_ref().map(|a| a.unused),
-                registered: Decimal::ZERO,
                 received: dec(received),
+                ..Balance::default()
             },
             approved,
             unconfirmed_repayments: 0,

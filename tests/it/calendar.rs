@@ -98,10 +98,16 @@ fn event<'a>(calendar: &'a Calendar, uid: &str) -> &'a Event {
 async fn expected_for(app: &TestApp, organisation: Uuid) -> BTreeSet<(String, NaiveDate)> {
     let rows: Vec<(i32, NaiveDate, NaiveDate, NaiveDate)> = sqlx::query_as(
         "SELECT y.year, GREATEST(x.new_deadline, y.requisition_deadline),
-                y.report_deadline, y.repayment_deadline
+                GREATEST(p.new_deadline, y.report_deadline),
+                GREATEST(b.new_deadline, y.repayment_deadline)
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = $1
-         LEFT JOIN deadline_extensions x ON x.year = y.year AND x.organisation_id = $1",
+         LEFT JOIN deadline_extensions x ON x.year = y.year AND x.organisation_id = $1
+              AND x.deadline = 'requisition'
+         LEFT JOIN deadline_extensions p ON p.year = y.year AND p.organisation_id = $1
+              AND p.deadline = 'report'
+         LEFT JOIN deadline_extensions b ON b.year = y.year AND b.organisation_id = $1
+              AND b.deadline = 'repayment'",
     )
     .bind(organisation)
     .fetch_all(&app.db)
@@ -227,6 +233,7 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
             &[
                 ("ar", "2025"),
                 ("organisation_id", &stockholm.to_string()),
+                ("deadline", "requisition"),
                 ("new_deadline", "2025-04-15"),
                 ("reason", "Koordinatorn har varit sjukskriven."),
             ],

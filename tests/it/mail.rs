@@ -782,6 +782,7 @@ async fn reminders_go_before_on_and_after_the_deadline_to_those_who_still_must_a
             &[
                 ("ar", "2025"),
                 ("organisation_id", &stockholm_org.to_string()),
+                ("deadline", "requisition"),
                 ("new_deadline", "2025-04-15"),
                 ("reason", "Koordinatorn har varit sjukskriven."),
             ],

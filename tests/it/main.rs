@@ -7,6 +7,7 @@ mod bad_input;
 mod calendar;
 mod demo;
 mod mail;
+mod money_chain;
 mod operations;
 mod programme;
 mod repayments;
@@ -265,6 +266,36 @@ impl TestApp {
         let pool = db::connect(&cluster.url(&name), 5)
             .await
             .expect("connect test db");
+        Self::serve(
+            pool,
+            cluster.url(&name),
+            clock,
+            settings,
+            Self::new_client(),
+        )
+        .await
+    }
+
+    /// The same database served by another server whose clock reads `clock`: time has
+    /// passed. The browser (its cookies, so its session) comes along.
+    pub async fn later(&self, clock: Clock) -> TestApp {
+        Self::serve(
+            self.db.clone(),
+            self.db_url.clone(),
+            clock,
+            &[],
+            self.client.clone(),
+        )
+        .await
+    }
+
+    async fn serve(
+        pool: PgPool,
+        db_url: String,
+        clock: Clock,
+        settings: &[(&str, &str)],
+        client: reqwest::Client,
+    ) -> TestApp {
         let config = Config::from_lookup(|key| {
             settings
                 .iter()
@@ -273,7 +304,7 @@ impl TestApp {
         })
         .expect("valid config");
         let state = AppState {
-            db: db::server_pool(&cluster.url(&name), 5).expect("server pool"),
+            db: db::server_pool(&db_url, 5).expect("server pool"),
             config: Arc::new(config),
             clock,
         };
@@ -292,8 +323,8 @@ impl TestApp {
         TestApp {
             addr,
             db: pool,
-            db_url: cluster.url(&name),
-            client: Self::new_client(),
+            db_url,
+            client,
         }
     }
 

@@ -46,11 +46,19 @@ pub(crate) async fn org_id(app: &TestApp, name: &str) -> Uuid {
 
 /// Submits the report in the browser and has the case officer approve it.
 async fn submit_and_approve(region: &TestApp, officer: &TestApp, report: Uuid) {
+    submit_report(region, report).await;
+    approve_report(officer, report).await;
+}
+
+pub(crate) async fn submit_report(region: &TestApp, report: Uuid) {
     let check = format!("/redovisningar/{report}/kontrollera");
     let sent = region
         .submit(&check, &format!("/redovisningar/{report}/skicka-in"), &[])
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.plain());
+}
+
+pub(crate) async fn approve_report(officer: &TestApp, report: Uuid) {
     let csrf = officer
         .get(&format!("/redovisningar/{report}"))
         .await
@@ -213,7 +221,7 @@ async fn a_region_that_used_everything_owes_nothing_and_is_settled_at_once() {
 }
 
 #[tokio::test]
-async fn nothing_can_be_registered_before_the_report_is_approved() {
+async fn nothing_can_be_registered_before_the_report_is_submitted() {
     let app = TestApp::spawn_on(on(2026, 2, 10)).await;
     paid(&app, STOCKHOLM, "1000000").await;
     let region = app.other_browser();
@@ -222,7 +230,7 @@ async fn nothing_can_be_registered_before_the_report_is_approved() {
     let page = region.get(&format!("/aterbetalningar/2025/{org}")).await;
     assert_eq!(
         page.select(".repayment-status"),
-        vec!["Väntar på godkänd redovisning"]
+        vec!["Öppnas när redovisningen är inlämnad"]
     );
     let refused = post_anyway(
         &region,
@@ -252,12 +260,11 @@ async fn nothing_can_be_registered_before_the_report_is_approved() {
 
 #[tokio::test]
 async fn an_unpaid_repayment_after_26_february_is_overdue_with_its_days() {
-    let app = TestApp::spawn_on(on(2026, 3, 3)).await;
+    // Region Stockholm's report is in on 20 January; on 3 March it is five days late.
+    let app = TestApp::spawn_on(on(2026, 1, 20)).await;
     let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
-    let list = case
-        .officer
-        .get("/handlaggning/aterbetalningar?ar=2025")
-        .await;
+    let officer = case.officer.later(on(2026, 3, 3)).await;
+    let list = officer.get("/handlaggning/aterbetalningar?ar=2025").await;
     assert!(
         list.select("table.repayments .late")
             .iter()
@@ -265,8 +272,20 @@ async fn an_unpaid_repayment_after_26_february_is_overdue_with_its_days() {
         "{:?}",
         list.select("table.repayments .late")
     );
-    let page = case.region.get(&case.page()).await;
+    let region = case.region.later(on(2026, 3, 3)).await;
+    let page = region.get(&case.page()).await;
     assert_eq!(page.select(".overdue"), vec!["Förfallen för 5 dagar sedan"]);
+}
+
+#[tokio::test]
+async fn overdue_counts_only_the_days_on_which_the_region_could_pay() {
+    // Region Stockholm's report comes in on 2 March, after the repayment deadline: it could
+    // not pay before, so on 3 March it is two days late, not five.
+    let app = TestApp::spawn_on(on(2026, 3, 2)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let region = case.region.later(on(2026, 3, 3)).await;
+    let page = region.get(&case.page()).await;
+    assert_eq!(page.select(".overdue"), vec!["Förfallen för 2 dagar sedan"]);
 }
 
 #[tokio::test]
@@ -277,7 +296,7 @@ async fn an_over_payment_is_flagged_for_refund_never_absorbed() {
     let payment = unconfirmed_payment(&app).await;
     let confirmed = confirm(&case.officer, payment, "200 000").await;
     let page = case.officer.follow(confirmed).await;
-    assert!(page.select(".flash")[0].contains("mer än den var skyldig"));
+    assert!(page.select(".flash")[0].contains("mer än den är skyldig"));
     assert!(page.select(".overpaid")[0].contains("10 000 kr"));
     let flagged: bool =
         sqlx::query_scalar("SELECT overpayment FROM repayment_payments WHERE id = $1")

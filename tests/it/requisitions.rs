@@ -520,6 +520,7 @@ async fn after_the_deadline_a_submission_is_refused_unless_the_actor_has_an_exte
             &[
                 ("ar", "2025"),
                 ("organisation_id", &org.to_string()),
+                ("deadline", "requisition"),
                 ("new_deadline", "2025-03-15"),
                 ("reason", "Sjukdom"),
             ],
@@ -535,6 +536,7 @@ async fn after_the_deadline_a_submission_is_refused_unless_the_actor_has_an_exte
             &[
                 ("ar", "2025"),
                 ("organisation_id", &org.to_string()),
+                ("deadline", "requisition"),
                 ("new_deadline", "2025-04-15"),
                 ("reason", "Koordinatorn har varit sjukskriven."),
             ],

@@ -39,6 +39,12 @@ async fn expected(app: &TestApp) -> Expected {
         "WITH approved AS (
              SELECT DISTINCT ON (organisation_id) organisation_id, used, unused FROM reports
              WHERE year = 2025 AND state = 'approved' ORDER BY organisation_id, version DESC),
+         -- What a region owes: its approved report's unused funds or, until one is
+         -- approved, its submitted report's.
+         basis AS (
+             SELECT DISTINCT ON (organisation_id) organisation_id, unused FROM reports
+             WHERE year = 2025 AND state <> 'draft'
+             ORDER BY organisation_id, state = 'approved' DESC, version DESC),
          received AS (
              SELECT organisation_id, sum(received_amount) AS received FROM repayment_payments
              WHERE year = 2025 AND state = 'confirmed' GROUP BY organisation_id)
@@ -48,8 +54,8 @@ async fn expected(app: &TestApp) -> Expected {
              (SELECT COALESCE(sum(used), 0) FROM approved),
              (SELECT COALESCE(sum(unused), 0) FROM approved),
              (SELECT COALESCE(sum(received), 0) FROM received),
-             (SELECT COALESCE(sum(GREATEST(a.unused - COALESCE(r.received, 0), 0)), 0)
-              FROM approved a LEFT JOIN received r USING (organisation_id))",
+             (SELECT COALESCE(sum(GREATEST(b.unused - COALESCE(r.received, 0), 0)), 0)
+              FROM basis b LEFT JOIN received r USING (organisation_id))",
     )
     .fetch_one(&app.db)
     .await
@@ -91,15 +97,17 @@ async fn the_overview_shows_each_actors_state_marks_what_is_overdue_and_adds_up(
     // Region Värmland's report, returned for completion, is in again.
     assert!(row("Region Värmland").contains("Inskickad"), "{rows:?}");
     assert!(row("Gotlands kommun").contains("Inget att återbetala"));
-    // Three repayments are past their deadline: two not paid, and Region Stockholm's,
-    // registered but not yet confirmed as received.
+    // Four repayments are past their deadline: two not paid, Region Stockholm's,
+    // registered but not yet confirmed as received, and Region Värmland's, owed by its
+    // submitted report (in since 24 January) though not yet approved.
     assert_eq!(
         rows.iter()
             .filter(|r| r.contains("Förfallen, 3 dagar"))
             .count(),
-        3,
+        4,
         "{rows:?}"
     );
+    assert!(row("Region Värmland").contains("Att betala"));
     assert!(row("Region Stockholm").contains("Förfallen, 3 dagar"));
     // Each cell links to its case.
     assert!(

@@ -1,0 +1,335 @@
+//! Tillväxtverket's own account with Kammarkollegiet for a year: what it requisitioned,
+//! paid out, spent itself and must repay; and its two documents to Kammarkollegiet, kept
+//! and frozen as the 26 March exports are.
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    db::{self, ExportRow},
+    documents::{ActorLine, Contents, Document},
+    model::{AgencyAccount, AgencyForm, agency_frame, support_cap},
+    review::YearQuery,
+};
+use crate::{
+    AppState, audit,
+    auth::{Ctx, CurrentUser},
+    error::{AppError, Result},
+    money::{format_input, format_kronor},
+    programme::{db::ProgrammeYear, model::DeadlineStatus},
+    summary::export::ExportFormat,
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+#[derive(Template)]
+#[template(path = "repayments/account.html")]
+struct AccountPage {
+    ctx: Ctx,
+    year: ProgrammeYear,
+    years: Vec<i32>,
+    account: AgencyAccount,
+    warnings: Vec<String>,
+    documents: Vec<ExportRow>,
+    form: AgencyForm,
+    errors: FormErrors,
+}
+
+impl AccountPage {
+    fn frame(&self) -> Option<Decimal> {
+        agency_frame(self.year.year)
+    }
+
+    fn frame_hint(&self) -> String {
+        match self.frame() {
+            Some(f) => format!("Högst {} för {}.", format_kronor(f), self.year.year),
+            None => String::new(),
+        }
+    }
+
+    fn cap_hint(&self) -> String {
+        match support_cap(self.year.year) {
+            Some(c) => format!("Högst {} för {}.", format_kronor(c), self.year.year),
+            None => String::new(),
+        }
+    }
+
+    /// (key, title) of the documents an administrator can create.
+    fn document_choices(&self) -> Vec<(&'static str, String)> {
+        Document::AGENCY
+            .iter()
+            .map(|d| (d.key(), d.title(self.year.year)))
+            .collect()
+    }
+}
+
+/// Warnings before (and after) Tillväxtverket's own deadlines, while the step is undone.
+fn account_warnings(
+    account: &AgencyAccount,
+    year: &ProgrammeYear,
+    today: NaiveDate,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let mut warn = |done: bool, deadline: NaiveDate, what: &str| {
+        if done {
+            return;
+        }
+        let status = DeadlineStatus::of(deadline, today);
+        let soon = matches!(status, DeadlineStatus::DaysLeft(d) if d <= 30);
+        if soon || matches!(status, DeadlineStatus::Today | DeadlineStatus::Passed(_)) {
+            warnings.push(format!(
+                "{what} senast {}: {}.",
+                crate::dates::format_date(deadline),
+                status.label().to_lowercase()
+            ));
+        }
+    };
+    warn(
+        account.requisitioned.is_some(),
+        year.agency_requisition_deadline,
+        "Rekvisition från Kammarkollegiet",
+    );
+    warn(
+        account.repaid.is_some(),
+        year.agency_repayment_deadline,
+        "Återbetalning och ekonomisk redovisning till Kammarkollegiet",
+    );
+    warnings.extend(account.checks(year.agency_requisition_deadline));
+    if let Some(diff) = account.repayment_difference() {
+        warnings.push(format!(
+            "Den registrerade återbetalningen skiljer sig från det beräknade beloppet med {}.",
+            format_kronor(diff)
+        ));
+    }
+    warnings
+}
+
+fn account_form(account: &AgencyAccount) -> AgencyForm {
+    AgencyForm {
+        requisitioned: account.requisitioned.map(format_input).unwrap_or_default(),
+        requisitioned_on: account
+            .requisitioned_on
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        support_costs: format_input(account.support_costs),
+        repaid: account.repaid.map(format_input).unwrap_or_default(),
+        repaid_on: account.repaid_on.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+pub async fn account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<YearQuery>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
+    let account = db::agency_account(&state.db, year.year).await?;
+    let documents = db::agency_documents(&state.db, year.year).await?;
+    render(&AccountPage {
+        ctx: user.ctx,
+        warnings: account_warnings(&account, &year, state.clock.today()),
+        documents,
+        form: account_form(&account),
+        year,
+        years,
+        account,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn update_account(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i32>,
+    Form(form): Form<AgencyForm>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (year, years) = crate::programme::path_year(&state, year).await?;
+    let before = db::agency_account(&state.db, year.year).await?;
+    let documents = db::agency_documents(&state.db, year.year).await?;
+    let entries = match form.validate(year.year, state.clock.today()) {
+        Ok(e) => e,
+        Err(errors) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &AccountPage {
+                    ctx: user.ctx,
+                    warnings: account_warnings(&before, &year, state.clock.today()),
+                    documents,
+                    year,
+                    years,
+                    account: before,
+                    form,
+                    errors,
+                },
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    db::save_agency_account(&mut tx, year.year, &entries, user.id()).await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "agency_account.updated",
+        "agency_account",
+        year.year,
+    )
+    .before(json!({
+        "requisitioned": before.requisitioned, "requisitioned_on": before.requisitioned_on,
+        "support_costs": before.support_costs, "repaid": before.repaid, "repaid_on": before.repaid_on,
+    }))
+    .after(json!({
+        "requisitioned": entries.requisitioned, "support_costs": entries.support_costs,
+        "repaid": entries.repaid,
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/konto?ar={}", year.year),
+        &format!("Tillväxtverkets konto för {} är sparat.", year.year),
+    ))
+}
+
+/// Everything a document says, read in one transaction so the figures are of one moment.
+async fn contents(state: &AppState, year: &ProgrammeYear, document: Document) -> Result<Contents> {
+    let mut tx = state.db.begin().await?;
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let account = db::agency_account(&mut *tx, year.year).await?;
+    let paid = db::paid_out_per_actor(&mut *tx, year.year).await?;
+    let rows = db::rows(&mut *tx, year.year, None).await?;
+    let decision = crate::programme::db::period(&mut *tx, year.period_id)
+        .await?
+        .map(|p| p.decision_number)
+        .unwrap_or_default();
+    tx.commit().await?;
+    let actors = rows
+        .into_iter()
+        .map(|r| {
+            let (paid_out, paid_on) = paid
+                .iter()
+                .find(|p| p.0 == r.organisation_id)
+                .map_or((Decimal::ZERO, None), |p| (p.1, p.2));
+            ActorLine {
+                balance: r.balance(),
+                actor_name: r.actor_name,
+                case_number: r.case_number,
+                paid_out,
+                paid_on,
+            }
+        })
+        .collect();
+    Ok(Contents {
+        document,
+        year: year.year,
+        decision,
+        agency_requisition_deadline: year.agency_requisition_deadline,
+        agency_repayment_deadline: year.agency_repayment_deadline,
+        account,
+        actors,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DocumentPost {
+    #[serde(default)]
+    document: String,
+    #[serde(default)]
+    format: String,
+}
+
+/// Writes a document to Kammarkollegiet and keeps it, with its checksum.
+pub async fn create_document(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i32>,
+    Form(post): Form<DocumentPost>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (year, _) = crate::programme::path_year(&state, year).await?;
+    let document = Document::from_key(post.document.trim()).ok_or_else(|| {
+        AppError::BadRequest("Välj rekvisition eller ekonomisk redovisning.".into())
+    })?;
+    let format = ExportFormat::from_key(post.format.trim())
+        .filter(|f| matches!(f, ExportFormat::Xlsx | ExportFormat::Docx))
+        .ok_or_else(|| AppError::BadRequest("Välj Excel (XLSX) eller Word (DOCX).".into()))?;
+    let contents = contents(&state, &year, document).await?;
+    let bytes = contents.render(format).map_err(AppError::Internal)?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let filename = document.filename(year.year, format);
+    let id = Uuid::new_v4();
+    let mut tx = state.db.begin().await?;
+    let size = db::insert_document(
+        &mut tx,
+        id,
+        year.year,
+        document,
+        format,
+        &filename,
+        &sha256,
+        &bytes,
+        user.id(),
+    )
+    .await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "agency_document.exported",
+        "summary_export",
+        id,
+    )
+    .after(json!({
+        "year": year.year, "document": document, "format": format, "sha256": sha256,
+        "size": size, "to_repay": contents.account.to_repay(),
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/konto?ar={}#dokument", year.year),
+        &format!("”{filename}” är skapad och sparad. Ladda ner den i listan nedan."),
+    ))
+}
+
+/// Marks a document as submitted to Kammarkollegiet: from then on it is kept as it is.
+pub async fn mark_document_submitted(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let mut tx = state.db.begin().await?;
+    let Some((year, filename)) = db::mark_document_submitted(&mut tx, id, user.id()).await? else {
+        return Err(match db::document_exists(&mut *tx, id).await? {
+            true => AppError::Conflict("Dokumentet är redan markerat som inlämnat.".into()),
+            false => AppError::NotFound,
+        });
+    };
+    audit::Entry::new(
+        Some(user.id()),
+        "agency_document.submitted",
+        "summary_export",
+        id,
+    )
+    .after(json!({ "year": year, "filename": filename }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/konto?ar={year}#dokument"),
+        &format!(
+            "”{filename}” är markerat som inlämnat till Kammarkollegiet och sparas som det är."
+        ),
+    ))
+}

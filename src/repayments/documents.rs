@@ -1,0 +1,431 @@
+//! Tillväxtverket's two documents to Kammarkollegiet for a year, as XLSX and DOCX from the
+//! same figures: the requisition (by 1 December) and the financial report (ekonomisk
+//! redovisning) that goes with the repayment (by 15 March).
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use serde::Serialize;
+
+use super::model::{AgencyAccount, Balance};
+use crate::{
+    dates::format_date,
+    money::format_kronor,
+    summary::export::{ExportFormat, heading, money, table, text},
+};
+
+/// Which document, as `export_document` in the schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "export_document", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum Document {
+    Summary,
+    AgencyRequisition,
+    AgencyFinancialReport,
+}
+
+impl Document {
+    pub const AGENCY: [Document; 2] =
+        [Document::AgencyRequisition, Document::AgencyFinancialReport];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Document::Summary => "sammanstallning",
+            Document::AgencyRequisition => "rekvisition",
+            Document::AgencyFinancialReport => "ekonomisk-redovisning",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Document> {
+        Document::AGENCY.into_iter().find(|d| d.key() == key)
+    }
+
+    pub fn title(self, year: i32) -> String {
+        match self {
+            Document::Summary => crate::summary::export::title(year),
+            Document::AgencyRequisition => {
+                format!("Rekvisition av medel {year} – regionala digitaliseringskoordinatorer")
+            }
+            Document::AgencyFinancialReport => {
+                format!("Ekonomisk redovisning {year} – regionala digitaliseringskoordinatorer")
+            }
+        }
+    }
+
+    pub fn filename(self, year: i32, format: ExportFormat) -> String {
+        let name = match self {
+            Document::Summary => return format.filename(year),
+            Document::AgencyRequisition => "Rekvisition Kammarkollegiet",
+            Document::AgencyFinancialReport => "Ekonomisk redovisning Kammarkollegiet",
+        };
+        format!("{name} {year}.{}", format.key())
+    }
+}
+
+/// The appropriation the programme is charged to (DOMAIN.md, both decisions).
+pub const APPROPRIATION: [(&str, &str); 3] = [
+    ("Utgiftsområde", "22 Kommunikationer"),
+    ("Anslag", "2:4 Informationsteknik och telekommunikation"),
+    ("Anslagspost", "4"),
+];
+
+/// One actor's line: what it was paid and what came back.
+#[derive(Clone, Debug)]
+pub struct ActorLine {
+    pub actor_name: String,
+    pub case_number: Option<String>,
+    pub paid_out: Decimal,
+    pub paid_on: Option<NaiveDate>,
+    pub balance: Balance,
+}
+
+/// Everything a document says, read at one moment.
+#[derive(Clone, Debug)]
+pub struct Contents {
+    pub document: Document,
+    pub year: i32,
+    pub decision: String,
+    pub agency_requisition_deadline: NaiveDate,
+    pub agency_repayment_deadline: NaiveDate,
+    pub account: AgencyAccount,
+    pub actors: Vec<ActorLine>,
+}
+
+impl Contents {
+    pub fn checks(&self) -> Vec<String> {
+        self.account.checks(self.agency_requisition_deadline)
+    }
+
+    fn account_lines(&self) -> Vec<(&'static str, Decimal)> {
+        let a = &self.account;
+        let mut lines = vec![
+            (
+                "Rekvirerat från Kammarkollegiet",
+                a.requisitioned.unwrap_or_default(),
+            ),
+            ("Utbetalt till aktörerna", a.paid_out),
+            ("Tillväxtverkets egna kostnader", a.support_costs),
+        ];
+        if self.document == Document::AgencyFinancialReport {
+            lines.extend([
+                ("Mottaget från regionerna", a.received_from_regions),
+                ("Återbetalt till regionerna", a.refunded_to_regions),
+                (
+                    "Kvar att betala tillbaka till regionerna",
+                    a.owed_to_regions,
+                ),
+                (
+                    "Från regionerna, högst vad var och en var skyldig",
+                    a.counted_from_regions,
+                ),
+                ("Att återbetala till Kammarkollegiet", a.to_repay()),
+            ]);
+        }
+        lines
+    }
+
+    fn headings(&self) -> Vec<&'static str> {
+        let mut h = vec!["Aktör", "Diarienummer", "Utbetalt", "Utbetalningsdag"];
+        if self.document == Document::AgencyFinancialReport {
+            h.extend([
+                "Att återbetala",
+                "Mottaget",
+                "Återbetalt till regionen",
+                "Räknas mot Kammarkollegiet",
+            ]);
+        }
+        h
+    }
+
+    fn amounts(&self, l: &ActorLine) -> Vec<Decimal> {
+        let mut v = vec![l.paid_out];
+        if self.document == Document::AgencyFinancialReport {
+            v.extend([
+                l.balance.owed_or_zero(),
+                l.balance.received,
+                l.balance.refunded,
+                l.balance.counted(),
+            ]);
+        }
+        v
+    }
+
+    fn intro(&self) -> String {
+        let a = &self.account;
+        match self.document {
+            Document::AgencyRequisition => format!(
+                "Tillväxtverket rekvirerar {} för {} enligt regeringsbeslut {}. Sista dag för rekvisitionen är {}.{}",
+                format_kronor(a.requisitioned.unwrap_or_default()),
+                self.year,
+                self.decision,
+                format_date(self.agency_requisition_deadline),
+                a.requisitioned_on
+                    .map(|d| format!(" Rekvisitionen är daterad {}.", format_date(d)))
+                    .unwrap_or_default()
+            ),
+            Document::AgencyFinancialReport | Document::Summary => format!(
+                "Tillväxtverkets ekonomiska redovisning av använda medel {} enligt regeringsbeslut {}, med återbetalning av medel som inte använts. Sista dag är {}.",
+                self.year,
+                self.decision,
+                format_date(self.agency_repayment_deadline)
+            ),
+        }
+    }
+
+    pub fn render(&self, format: ExportFormat) -> Result<Vec<u8>, String> {
+        match format {
+            ExportFormat::Xlsx => self.xlsx().map_err(|e| format!("xlsx: {e}")),
+            ExportFormat::Docx => self.docx(),
+            other => Err(format!("{} is not offered for this document", other.key())),
+        }
+    }
+
+    fn xlsx(&self) -> Result<Vec<u8>, XlsxError> {
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold();
+        let kr = Format::new().set_num_format("#,##0.00 \"kr\"");
+        let kr_bold = Format::new().set_num_format("#,##0.00 \"kr\"").set_bold();
+        let sheet = book.add_worksheet().set_name("Redovisning")?;
+        sheet.write_string_with_format(0, 0, self.document.title(self.year), &bold)?;
+        sheet.write_string(1, 0, self.intro())?;
+        let mut row = 3;
+        for (label, value) in APPROPRIATION {
+            sheet.write_string_with_format(row, 0, label, &bold)?;
+            sheet.write_string(row, 1, value)?;
+            row += 1;
+        }
+        row += 1;
+        for (label, value) in self.account_lines() {
+            sheet.write_string_with_format(row, 0, label, &bold)?;
+            sheet.write_number_with_format(row, 1, money(value), &kr)?;
+            row += 1;
+        }
+        if let Some(on) = self.account.requisitioned_on {
+            sheet.write_string_with_format(row, 0, "Rekvisitionens datum", &bold)?;
+            sheet.write_string(row, 1, format_date(on))?;
+            row += 1;
+        }
+        row += 1;
+        let first = row;
+        for (c, h) in self.headings().iter().enumerate() {
+            sheet.write_string_with_format(row, c as u16, *h, &bold)?;
+        }
+        for l in &self.actors {
+            row += 1;
+            sheet.write_string(row, 0, &l.actor_name)?;
+            sheet.write_string(row, 1, l.case_number.as_deref().unwrap_or(""))?;
+            let amounts = self.amounts(l);
+            sheet.write_number_with_format(row, 2, money(amounts[0]), &kr)?;
+            sheet.write_string(row, 3, l.paid_on.map(format_date).unwrap_or_default())?;
+            for (i, a) in amounts.iter().enumerate().skip(1) {
+                sheet.write_number_with_format(row, 3 + i as u16, money(*a), &kr)?;
+            }
+        }
+        row += 1;
+        sheet.write_string_with_format(row, 0, "Summa", &bold)?;
+        let columns = self.amounts(&self.actors_total());
+        sheet.write_number_with_format(row, 2, money(columns[0]), &kr_bold)?;
+        for (i, a) in columns.iter().enumerate().skip(1) {
+            sheet.write_number_with_format(row, 3 + i as u16, money(*a), &kr_bold)?;
+        }
+        sheet.set_freeze_panes(first + 1, 0)?;
+        sheet.set_column_width(0, 44)?;
+        for c in 1..8 {
+            sheet.set_column_width(c, 20)?;
+        }
+        let checks = self.checks();
+        if !checks.is_empty() {
+            let sheet = book.add_worksheet().set_name("Kontroller")?;
+            sheet.write_string_with_format(0, 0, "Kontroll", &bold)?;
+            for (i, c) in checks.iter().enumerate() {
+                sheet.write_string(i as u32 + 1, 0, c)?;
+            }
+            sheet.set_column_width(0, 120)?;
+        }
+        book.save_to_buffer()
+    }
+
+    /// The actors' column sums, as one line.
+    fn actors_total(&self) -> ActorLine {
+        let mut total = ActorLine {
+            actor_name: "Summa".into(),
+            case_number: None,
+            paid_out: Decimal::ZERO,
+            paid_on: None,
+            balance: Balance {
+                owed: Some(Decimal::ZERO),
+                ..Balance::default()
+            },
+        };
+        for l in &self.actors {
+            total.paid_out += l.paid_out;
+            total.balance.owed = Some(total.balance.owed_or_zero() + l.balance.owed_or_zero());
+            total.balance.received += l.balance.received;
+            total.balance.refunded += l.balance.refunded;
+        }
+        total
+    }
+
+    fn docx(&self) -> Result<Vec<u8>, String> {
+        use docx_rs::{Docx, Paragraph, Run, Style, StyleType};
+        let mut doc = Docx::new();
+        for level in 1..=2 {
+            doc = doc.add_style(
+                Style::new(format!("Heading{level}"), StyleType::Paragraph)
+                    .name(format!("heading {level}"))
+                    .outline_lvl(level - 1)
+                    .bold(),
+            );
+        }
+        doc = doc
+            .add_paragraph(Paragraph::new().add_run(Run::new().add_text("Tillväxtverket")))
+            .add_paragraph(Paragraph::new().add_run(Run::new().add_text("Till: Kammarkollegiet")))
+            .add_paragraph(heading(&self.document.title(self.year), 1))
+            .add_paragraph(text(&self.intro()))
+            .add_paragraph(heading("Anslag", 2))
+            .add_table(table(
+                APPROPRIATION
+                    .iter()
+                    .map(|(k, v)| vec![(*k).to_string(), (*v).to_string()])
+                    .collect(),
+            ))
+            .add_paragraph(heading("Belopp", 2));
+        let mut lines: Vec<Vec<String>> = vec![vec!["Post".into(), "Belopp".into()]];
+        lines.extend(
+            self.account_lines()
+                .into_iter()
+                .map(|(k, v)| vec![k.to_string(), format_kronor(v)]),
+        );
+        if let Some(on) = self.account.requisitioned_on {
+            lines.push(vec!["Rekvisitionens datum".into(), format_date(on)]);
+        }
+        doc = doc
+            .add_table(table(lines))
+            .add_paragraph(heading("Per aktör", 2));
+        let mut rows: Vec<Vec<String>> =
+            vec![self.headings().iter().map(|h| h.to_string()).collect()];
+        let line = |l: &ActorLine| {
+            let amounts = self.amounts(l);
+            let mut cells = vec![
+                l.actor_name.clone(),
+                l.case_number.clone().unwrap_or_default(),
+                format_kronor(amounts[0]),
+                l.paid_on.map(format_date).unwrap_or_default(),
+            ];
+            cells.extend(amounts.iter().skip(1).map(|a| format_kronor(*a)));
+            cells
+        };
+        rows.extend(self.actors.iter().map(line));
+        rows.push(line(&self.actors_total()));
+        doc = doc.add_table(table(rows));
+        let checks = self.checks();
+        if !checks.is_empty() {
+            doc = doc.add_paragraph(heading("Kontroller", 2));
+            for c in checks {
+                doc = doc.add_paragraph(text(&c));
+            }
+        }
+        let mut buf = std::io::Cursor::new(Vec::new());
+        doc.build()
+            .pack(&mut buf)
+            .map_err(|e| format!("docx: {e}"))?;
+        Ok(buf.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("decimal")
+    }
+
+    fn contents(document: Document) -> Contents {
+        let line = |name: &str, paid: &str, owed: &str, received: &str, refunded: &str| ActorLine {
+            actor_name: name.into(),
+            case_number: Some(format!("DK-2025-{name}")),
+            paid_out: dec(paid),
+            paid_on: NaiveDate::from_ymd_opt(2025, 4, 10),
+            balance: Balance {
+                owed: Some(dec(owed)),
+                approved: true,
+                received: dec(received),
+                refunded: dec(refunded),
+                ..Balance::default()
+            },
+        };
+        Contents {
+            document,
+            year: 2025,
+            decision: "I2021/00795".into(),
+            agency_requisition_deadline: NaiveDate::from_ymd_opt(2025, 12, 1).expect("date"),
+            agency_repayment_deadline: NaiveDate::from_ymd_opt(2026, 3, 15).expect("date"),
+            account: AgencyAccount {
+                year: 2025,
+                requisitioned: Some(dec("2500000")),
+                requisitioned_on: NaiveDate::from_ymd_opt(2025, 11, 20),
+                support_costs: dec("400000"),
+                paid_out: dec("2000000"),
+                received_from_regions: dec("150000"),
+                refunded_to_regions: dec("50000"),
+                owed_to_regions: Decimal::ZERO,
+                counted_from_regions: dec("100000"),
+                ..AgencyAccount::default()
+            },
+            actors: vec![
+                line("A", "1000000", "100000", "150000", "50000"),
+                line("B", "1000000", "0", "0", "0"),
+            ],
+        }
+    }
+
+    #[test]
+    fn the_financial_report_has_the_appropriation_every_actor_and_the_amount_to_repay() {
+        let c = contents(Document::AgencyFinancialReport);
+        let lines = c.account_lines();
+        assert_eq!(
+            lines.last(),
+            Some(&("Att återbetala till Kammarkollegiet", dec("200000")))
+        );
+        let total = c.actors_total();
+        assert_eq!(
+            c.amounts(&total),
+            vec![
+                dec("2000000"),
+                dec("100000"),
+                dec("150000"),
+                dec("50000"),
+                dec("100000"),
+            ]
+        );
+        assert!(c.checks().is_empty(), "{:?}", c.checks());
+        for format in [ExportFormat::Xlsx, ExportFormat::Docx] {
+            let bytes = c.render(format).expect("renders");
+            assert!(bytes.starts_with(b"PK"), "{format:?} is a zip");
+        }
+        assert!(c.render(ExportFormat::Csv).is_err());
+    }
+
+    #[test]
+    fn the_requisition_names_its_date_and_the_amount() {
+        let c = contents(Document::AgencyRequisition);
+        assert!(
+            c.intro().contains(&format_kronor(dec("2500000"))),
+            "{}",
+            c.intro()
+        );
+        assert!(c.intro().contains("20 november 2025"));
+        assert_eq!(c.headings().len(), 4);
+        assert_eq!(
+            Document::from_key("ekonomisk-redovisning"),
+            Some(Document::AgencyFinancialReport)
+        );
+        assert_eq!(Document::from_key("sammanstallning"), None);
+        assert_eq!(
+            Document::AgencyRequisition.filename(2025, ExportFormat::Docx),
+            "Rekvisition Kammarkollegiet 2025.docx"
+        );
+    }
+}

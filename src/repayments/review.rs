@@ -1,0 +1,427 @@
+//! Tillväxtverket's side of repayments: confirming the region's payments as received,
+//! the year's list, and refunding over-payments with four eyes (a case officer prepares,
+//! an approver approves or sends back, the payment is registered with its voucher).
+
+use askama::Template;
+use axum::{
+    Form,
+    extract::{Path, Query, State},
+    http::StatusCode,
+    response::Response,
+};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    db::{self, PaymentRow, Refund, RefundStep, RepaymentRow},
+    handlers::{Forms, actor_row, programme_year, show_page},
+    model::{
+        ConfirmForm, PaymentState, RefundAction, RefundForm, RefundPaidForm, payment_reference,
+    },
+};
+use crate::{
+    AppState, audit,
+    auth::{Ctx, CurrentUser, Role},
+    error::{AppError, Result, violated_constraint},
+    money::{format_input, format_kronor},
+    programme::db::ProgrammeYear,
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
+};
+
+#[derive(Template)]
+#[template(path = "repayments/confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    payment: PaymentRow,
+    row: RepaymentRow,
+    expected_reference: Option<String>,
+    form: ConfirmForm,
+    errors: FormErrors,
+}
+
+const ALREADY_CONFIRMED: &str = "Betalningen är redan bekräftad – någon annan hann före. Ladda om sidan för att se hur den står nu.";
+
+async fn unconfirmed(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(PaymentRow, RepaymentRow)> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let payment = db::payment(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if payment.state != PaymentState::Registered {
+        return Err(AppError::Conflict(ALREADY_CONFIRMED.into()));
+    }
+    let row = actor_row(state, user, payment.year, payment.organisation_id).await?;
+    Ok((payment, row))
+}
+
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (payment, row) = unconfirmed(&state, &user, id).await?;
+    let form = ConfirmForm {
+        received_on: payment.paid_on.to_string(),
+        received_amount: format_input(payment.amount),
+        verification_number: String::new(),
+    };
+    render(&ConfirmPage {
+        ctx: user.ctx,
+        expected_reference: row.case_number.as_deref().map(payment_reference),
+        payment,
+        row,
+        form,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response> {
+    let (payment, row) = unconfirmed(&state, &user, id).await?;
+    let confirmation = match form.validate(state.clock.today()) {
+        Ok(c) => c,
+        Err(errors) => {
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &ConfirmPage {
+                    ctx: user.ctx,
+                    expected_reference: row.case_number.as_deref().map(payment_reference),
+                    payment,
+                    row,
+                    form,
+                    errors,
+                },
+            );
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let overpayment = db::confirm_payment(&mut tx, id, &confirmation, user.id()).await?;
+    let Some(overpayment) = overpayment else {
+        return Err(AppError::Conflict(ALREADY_CONFIRMED.into()));
+    };
+    audit::Entry::new(
+        Some(user.id()),
+        "repayment.confirmed",
+        "repayment_payment",
+        id,
+    )
+    .before(json!({ "state": "registered", "amount": payment.amount }))
+    .after(json!({
+        "state": "confirmed",
+        "received_on": confirmation.received_on,
+        "received_amount": confirmation.received_amount,
+        "verification_number": confirmation.verification_number,
+        "overpayment": overpayment,
+    }))
+    .record(&mut tx)
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RepaymentConfirmed(id),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut message = format!(
+        "{} från {} är bekräftad som mottagen.",
+        format_kronor(confirmation.received_amount),
+        row.actor_name
+    );
+    if overpayment {
+        message.push_str(" Obs: regionen har nu betalat in mer än den är skyldig – förbered en återbetalning av överskottet till regionen.");
+    }
+    Ok(redirect_with_flash(
+        &format!(
+            "/aterbetalningar/{}/{}",
+            payment.year, payment.organisation_id
+        ),
+        &message,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    pub ar: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "repayments/list.html")]
+struct ListPage {
+    ctx: Ctx,
+    year: ProgrammeYear,
+    years: Vec<i32>,
+    today: NaiveDate,
+    rows: Vec<RepaymentRow>,
+    refunds: Vec<Refund>,
+}
+
+impl ListPage {
+    fn days_overdue(&self, row: &RepaymentRow) -> Option<i64> {
+        row.days_overdue(self.today)
+    }
+
+    fn total(&self, f: fn(&RepaymentRow) -> rust_decimal::Decimal) -> rust_decimal::Decimal {
+        self.rows.iter().map(f).sum()
+    }
+
+    fn total_owed(&self) -> rust_decimal::Decimal {
+        self.total(|r| r.balance().owed_or_zero())
+    }
+
+    fn total_registered(&self) -> rust_decimal::Decimal {
+        self.total(|r| r.registered)
+    }
+
+    fn total_received(&self) -> rust_decimal::Decimal {
+        self.total(|r| r.received)
+    }
+
+    fn total_refunded(&self) -> rust_decimal::Decimal {
+        self.total(|r| r.refunded)
+    }
+
+    fn total_overpaid(&self) -> rust_decimal::Decimal {
+        self.total(|r| r.balance().overpaid())
+    }
+
+    fn total_remaining(&self) -> rust_decimal::Decimal {
+        self.total(|r| r.balance().remaining())
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<YearQuery>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
+    let rows = db::rows(&state.db, year.year, None).await?;
+    let refunds = db::refunds_in_progress(&state.db).await?;
+    render(&ListPage {
+        ctx: user.ctx,
+        year,
+        years,
+        today: state.clock.today(),
+        rows,
+        refunds,
+    })
+}
+
+const REFUND_HANDLED: &str = "Återbetalningen till regionen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";
+const REFUND_FOUR_EYES: &str = "Du har själv förberett den här återbetalningen. En annan person måste attestera den (principen om fyra ögon).";
+const REFUND_TOO_MUCH: &str = "Beloppet är mer än det regionen har betalat in för mycket och som inte redan ska betalas tillbaka. Ladda om sidan och försök igen.";
+
+fn page_of(year: i32, org: Uuid) -> String {
+    format!("/aterbetalningar/{year}/{org}")
+}
+
+/// A case officer prepares the refund of (part of) an over-payment.
+pub async fn prepare_refund(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((year, org)): Path<(i32, Uuid)>,
+    Form(form): Form<RefundForm>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let row = actor_row(&state, &user, year, org).await?;
+    let programme_year = programme_year(&state, year).await?;
+    let (amount, planned_date) =
+        match form.validate(row.balance().to_prepare(), state.clock.today()) {
+            Ok(v) => v,
+            Err(errors) => {
+                let forms = Forms {
+                    refund: Some(form),
+                    errors,
+                    ..Forms::default()
+                };
+                let page = show_page(&state, user, programme_year, row, forms).await?;
+                return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+        };
+    let id = Uuid::new_v4();
+    let mut tx = state.db.begin().await?;
+    if let Err(e) = db::insert_refund(&mut tx, id, year, org, amount, planned_date, user.id()).await
+    {
+        return match violated_constraint(&e) {
+            Some("refunds_within_overpayment") => Err(AppError::Conflict(REFUND_TOO_MUCH.into())),
+            _ => Err(e.into()),
+        };
+    }
+    audit::Entry::new(Some(user.id()), "refund.prepared", "refund", id)
+        .after(json!({
+            "year": year, "organisation": org, "amount": amount, "planned_date": planned_date,
+            "overpaid": row.balance().overpaid(),
+        }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &page_of(year, org),
+        &format!(
+            "Återbetalningen på {} till {} är förberedd. En attestant ska nu attestera den.",
+            format_kronor(amount),
+            row.actor_name
+        ),
+    ))
+}
+
+async fn refund_in(state: &AppState, id: Uuid, action: RefundAction) -> Result<Refund> {
+    let refund = db::refund(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if !action.allowed(refund.state) {
+        return Err(AppError::Conflict(REFUND_HANDLED.into()));
+    }
+    Ok(refund)
+}
+
+/// One step of a refund, in one transaction with its audit record.
+async fn step(
+    state: &AppState,
+    user: &CurrentUser,
+    refund: &Refund,
+    step: RefundStep<'_>,
+) -> Result<()> {
+    let action = step.action();
+    let mut tx = state.db.begin().await?;
+    let moved = match db::step_refund(&mut tx, refund.id, &step, user.id()).await {
+        Ok(moved) => moved,
+        Err(e) if violated_constraint(&e) == Some("refunds_within_overpayment") => {
+            return Err(AppError::Conflict(REFUND_TOO_MUCH.into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !moved {
+        return Err(AppError::Conflict(REFUND_HANDLED.into()));
+    }
+    let after = match step {
+        RefundStep::Approve => json!({ "state": action.target() }),
+        RefundStep::SendBack { reason } => json!({ "state": action.target(), "reason": reason }),
+        RefundStep::RegisterPaid { paid_date, voucher } => json!({
+            "state": action.target(), "paid_date": paid_date, "voucher_number": voucher,
+            "amount": refund.amount,
+        }),
+    };
+    audit::Entry::new(Some(user.id()), action.audit(), "refund", refund.id)
+        .before(json!({ "state": refund.state, "amount": refund.amount }))
+        .after(after)
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn approve_refund(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let refund = refund_in(&state, id, RefundAction::Approve).await?;
+    if refund.prepared_by == user.id() {
+        return Err(AppError::Refused(REFUND_FOUR_EYES.into()));
+    }
+    step(&state, &user, &refund, RefundStep::Approve).await?;
+    Ok(redirect_with_flash(
+        &page_of(refund.year, refund.organisation_id),
+        &format!(
+            "Återbetalningen på {} till {} är attesterad. Registrera betalningen när den är gjord.",
+            format_kronor(refund.amount),
+            refund.actor_name
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SendBackForm {
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn send_back_refund(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<SendBackForm>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let refund = refund_in(&state, id, RefundAction::SendBack).await?;
+    if refund.prepared_by == user.id() {
+        return Err(AppError::Refused(REFUND_FOUR_EYES.into()));
+    }
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 5000 {
+        let row = actor_row(&state, &user, refund.year, refund.organisation_id).await?;
+        let programme_year = programme_year(&state, refund.year).await?;
+        let mut errors = FormErrors::default();
+        errors.add(
+            "reason",
+            "Skriv varför återbetalningen skickas tillbaka (högst 5000 tecken).",
+        );
+        let forms = Forms {
+            errors,
+            ..Forms::default()
+        };
+        let page = show_page(&state, user, programme_year, row, forms).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    step(&state, &user, &refund, RefundStep::SendBack { reason }).await?;
+    Ok(redirect_with_flash(
+        &page_of(refund.year, refund.organisation_id),
+        &format!(
+            "Återbetalningen på {} till {} är skickad tillbaka till handläggaren.",
+            format_kronor(refund.amount),
+            refund.actor_name
+        ),
+    ))
+}
+
+pub async fn register_refund_paid(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<RefundPaidForm>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer, Role::Approver])?;
+    let refund = refund_in(&state, id, RefundAction::RegisterPaid).await?;
+    let (paid_date, voucher) = match form.validate(state.clock.today()) {
+        Ok(v) => v,
+        Err(errors) => {
+            let row = actor_row(&state, &user, refund.year, refund.organisation_id).await?;
+            let programme_year = programme_year(&state, refund.year).await?;
+            let forms = Forms {
+                refund_paid: Some(form),
+                errors,
+                ..Forms::default()
+            };
+            let page = show_page(&state, user, programme_year, row, forms).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    step(
+        &state,
+        &user,
+        &refund,
+        RefundStep::RegisterPaid {
+            paid_date,
+            voucher: &voucher,
+        },
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &page_of(refund.year, refund.organisation_id),
+        &format!(
+            "Återbetalningen på {} till {} är registrerad som betald.",
+            format_kronor(refund.amount),
+            refund.actor_name
+        ),
+    ))
+}
