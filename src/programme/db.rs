@@ -19,6 +19,9 @@ pub struct Period {
     pub last_year: i32,
     /// Made by the demo for a year outside the real programme: fictitious test data.
     pub demo: bool,
+    /// The registration number of Tillväxtverket's own assignment, entered by an
+    /// administrator (the sources don't give it).
+    pub agency_assignment: Option<String>,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -47,6 +50,9 @@ pub struct ProgrammeYear {
     pub agency_requisition_deadline: NaiveDate,
     pub agency_repayment_deadline: NaiveDate,
     pub summary_deadline: NaiveDate,
+    /// The regional deadlines are not in the year's decision (2018–2020): assumed until an
+    /// administrator confirms them by saving the year.
+    pub deadlines_assumed: bool,
 }
 
 impl ProgrammeYear {

@@ -98,6 +98,8 @@ struct PeriodForm {
     #[serde(default)]
     ministry: String,
     #[serde(default)]
+    agency_assignment: String,
+    #[serde(default)]
     first_year: String,
     #[serde(default)]
     last_year: String,
@@ -108,6 +110,7 @@ struct ValidPeriod {
     decision_date: NaiveDate,
     title: String,
     ministry: String,
+    agency_assignment: Option<String>,
     first_year: i32,
     last_year: i32,
 }
@@ -153,6 +156,15 @@ impl PeriodForm {
             .ok();
         let title = required(&mut e, "title", &self.title, 300, "beslutets rubrik");
         let ministry = required(&mut e, "ministry", &self.ministry, 200, "departementet");
+        let agency_assignment = Some(self.agency_assignment.trim())
+            .filter(|a| !a.is_empty())
+            .map(String::from);
+        if agency_assignment
+            .as_ref()
+            .is_some_and(|a| a.chars().count() > 50)
+        {
+            e.add("agency_assignment", "Högst 50 tecken.");
+        }
         let first_year = parse_year(&mut e, "first_year", &self.first_year);
         let last_year = parse_year(&mut e, "last_year", &self.last_year);
         if e.get("first_year").is_none() && e.get("last_year").is_none() && first_year > last_year {
@@ -164,6 +176,7 @@ impl PeriodForm {
                 decision_date,
                 title,
                 ministry,
+                agency_assignment,
                 first_year,
                 last_year,
             }),
@@ -177,6 +190,7 @@ impl PeriodForm {
             decision_date: p.decision_date.to_string(),
             title: p.title.clone(),
             ministry: p.ministry.clone(),
+            agency_assignment: p.agency_assignment.clone().unwrap_or_default(),
             first_year: p.first_year.to_string(),
             last_year: p.last_year.to_string(),
         }
@@ -286,8 +300,8 @@ async fn create_period(
     let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year, agency_assignment)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
     .bind(&valid.decision_number)
@@ -296,6 +310,7 @@ async fn create_period(
     .bind(&valid.ministry)
     .bind(valid.first_year)
     .bind(valid.last_year)
+    .bind(&valid.agency_assignment)
     .execute(&mut *tx)
     .await;
     if let Err(e) = inserted {
@@ -363,7 +378,7 @@ async fn update_period(
     let mut tx = state.db.begin().await?;
     let updated = sqlx::query(
         "UPDATE periods SET decision_number = $2, decision_date = $3, title = $4, ministry = $5,
-             first_year = $6, last_year = $7 WHERE id = $1",
+             first_year = $6, last_year = $7, agency_assignment = $8 WHERE id = $1",
     )
     .bind(id)
     .bind(&valid.decision_number)
@@ -372,6 +387,7 @@ async fn update_period(
     .bind(&valid.ministry)
     .bind(valid.first_year)
     .bind(valid.last_year)
+    .bind(&valid.agency_assignment)
     .execute(&mut *tx)
     .await;
     if let Err(e) = updated {
@@ -681,7 +697,7 @@ async fn update_year(
     let after: ProgrammeYear = sqlx::query_as(
         "UPDATE programme_years SET cap_per_actor = $2, budget_state = $3, requisition_deadline = $4,
              report_deadline = $5, repayment_deadline = $6, agency_requisition_deadline = $7,
-             agency_repayment_deadline = $8, summary_deadline = $9
+             agency_repayment_deadline = $8, summary_deadline = $9, deadlines_assumed = false
          WHERE year = $1 RETURNING *",
     )
     .bind(year)

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Year};
+use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Decisions, Year};
 use crate::{
     auth::Scope,
     programme::{db as programme, model::ExtendedDeadline},
@@ -63,10 +63,16 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
     let Some(programme_year) = programme::year(&mut *db, year).await? else {
         return Ok(None);
     };
-    let decision_number = programme::period(&mut *db, programme_year.period_id)
-        .await?
-        .map(|p| p.decision_number)
+    let period = programme::period(&mut *db, programme_year.period_id).await?;
+    let decisions = period
+        .map(|p| Decisions {
+            number: p.decision_number,
+            date: Some(p.decision_date),
+            ministry: p.ministry,
+            agency_assignment: p.agency_assignment,
+        })
         .unwrap_or_default();
+    let decision_number = decisions.number.clone();
     let actors = programme::actors_of_year(&mut *db, year, None).await?;
     let extensions: HashMap<(Uuid, ExtendedDeadline), chrono::NaiveDate> =
         requisitions::db::extensions(&mut *db, year)
@@ -198,6 +204,7 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
     Ok(Some(Year {
         year,
         decision_number,
+        decisions,
         cap_per_actor: programme_year.cap_per_actor,
         deadlines: Deadlines {
             report: programme_year.report_deadline,

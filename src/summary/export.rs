@@ -480,9 +480,10 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
     doc = doc
         .add_paragraph(Paragraph::new().add_run(Run::new().add_text(title(y)).bold().size(48)))
         .add_paragraph(text(&format!(
-            "Tillväxtverkets redovisning till Regeringskansliet (Infrastrukturdepartementet) enligt regeringsbeslut {}.",
-            year.decision_number
+            "Från Tillväxtverket till {}.",
+            year.decisions.recipient()
         )))
+        .add_paragraph(text(&year.decisions.citations().join("\n")))
         .add_paragraph(text(&format!(
             "{} aktörer · ram {} · rekvirerat från Kammarkollegiet {}",
             year.actors.len(),

@@ -243,10 +243,70 @@ pub fn totals(actors: &[ActorYear]) -> Totals {
 }
 
 /// The year as a whole: actors, totals, frames and Tillväxtverket's account.
+/// The Government's decisions a year answers to, as its period records them.
+#[derive(Clone, Debug, Default)]
+pub struct Decisions {
+    /// The decision of the period (N2018/04129, I2021/00795).
+    pub number: String,
+    pub date: Option<NaiveDate>,
+    pub ministry: String,
+    /// Tillväxtverket's own assignment, as an administrator entered it (not in the sources).
+    pub agency_assignment: Option<String>,
+}
+
+impl Decisions {
+    /// N2018/04129 assigned and offered in one decision; from 2021 the offer to the regions
+    /// (I2021/00795) and Tillväxtverket's assignment are separate decisions.
+    fn is_2018_decision(&self) -> bool {
+        self.number.starts_with("N2018/")
+    }
+
+    /// "Regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet)".
+    fn cite(&self, number: &str, date: Option<NaiveDate>) -> String {
+        match date {
+            Some(d) => format!(
+                "regeringsbeslut {number} den {} ({})",
+                crate::dates::format_date(d),
+                self.ministry
+            ),
+            None => format!("regeringsbeslut {number} ({})", self.ministry),
+        }
+    }
+
+    /// Each decision the report answers, as what it is.
+    pub fn citations(&self) -> Vec<String> {
+        if self.is_2018_decision() {
+            return vec![format!(
+                "Uppdraget och erbjudandet om medel till regionala digitaliseringskoordinatorer 2018–2020: {}.",
+                self.cite(&self.number, self.date)
+            )];
+        }
+        vec![
+            match &self.agency_assignment {
+                Some(a) => format!(
+                    "Tillväxtverkets uppdrag att administrera medlen och samordna koordinatorerna: {}.",
+                    self.cite(a, None)
+                ),
+                None => "Tillväxtverkets uppdrag att administrera medlen och samordna koordinatorerna: diarienumret är inte registrerat i Digikoord.".to_string(),
+            },
+            format!(
+                "Regeringens erbjudande till regionerna om medel för regionala digitaliseringskoordinatorer: {}.",
+                self.cite(&self.number, self.date)
+            ),
+        ]
+    }
+
+    /// "Regeringskansliet (Näringsdepartementet)".
+    pub fn recipient(&self) -> String {
+        format!("Regeringskansliet ({})", self.ministry)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Year {
     pub year: i32,
     pub decision_number: String,
+    pub decisions: Decisions,
     pub cap_per_actor: Decimal,
     pub deadlines: Deadlines,
     pub actors: Vec<ActorYear>,
@@ -389,6 +449,46 @@ impl AssessmentCounts {
 }
 
 #[cfg(test)]
+mod decision_tests {
+    use super::*;
+
+    fn decisions(number: &str, ministry: &str, assignment: Option<&str>) -> Decisions {
+        Decisions {
+            number: number.into(),
+            date: NaiveDate::from_ymd_opt(2021, 3, 4),
+            ministry: ministry.into(),
+            agency_assignment: assignment.map(String::from),
+        }
+    }
+
+    #[test]
+    fn the_2018_years_cite_n2018_and_naringsdepartementet_once() {
+        let d = decisions("N2018/04129", "Näringsdepartementet", None);
+        let c = d.citations();
+        assert_eq!(c.len(), 1);
+        assert!(c[0].contains("N2018/04129") && c[0].contains("Näringsdepartementet"));
+        assert!(!c[0].contains("I2021"));
+        assert_eq!(d.recipient(), "Regeringskansliet (Näringsdepartementet)");
+    }
+
+    #[test]
+    fn from_2021_the_assignment_and_the_offer_are_cited_each_as_what_it_is() {
+        let d = decisions(
+            "I2021/00795",
+            "Infrastrukturdepartementet",
+            Some("I2021/01234"),
+        );
+        let c = d.citations();
+        assert_eq!(c.len(), 2);
+        assert!(c[0].starts_with("Tillväxtverkets uppdrag") && c[0].contains("I2021/01234"));
+        assert!(c[1].starts_with("Regeringens erbjudande") && c[1].contains("I2021/00795"));
+        assert!(c[1].contains("4 mars 2021"));
+        let unknown = decisions("I2021/00795", "Infrastrukturdepartementet", None);
+        assert!(unknown.citations()[0].contains("inte registrerat"));
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use std::str::FromStr;
@@ -493,6 +593,7 @@ mod tests {
         let year = Year {
             year: 2025,
             decision_number: "I2021/00795".into(),
+            decisions: Decisions::default(),
             cap_per_actor: dec("1000000"),
             deadlines: Deadlines {
                 report: NaiveDate::from_ymd_opt(2026, 1, 31).expect("date"),

@@ -607,3 +607,118 @@ async fn the_documents_to_kammarkollegiet_equal_an_independent_computation_and_a
     let summary = admin.get("/sammanstallning?ar=2025").await;
     assert!(!summary.plain().contains("Kammarkollegiet 2025.docx"));
 }
+
+/// The DOCX of the 26 March summary for `year`, as `document.xml`.
+async fn summary_docx(admin: &TestApp, app: &TestApp, year: i32) -> String {
+    let created = admin
+        .submit(
+            &format!("/sammanstallning?ar={year}"),
+            &format!("/sammanstallning/{year}/exporter"),
+            &[("format", "docx")],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.plain());
+    let id: Uuid = sqlx::query_scalar(
+        "SELECT id FROM summary_exports WHERE year = $1 ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(year)
+    .fetch_one(&app.db)
+    .await
+    .expect("export");
+    let bytes = admin
+        .client
+        .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("docx");
+    let mut xml = String::new();
+    zip.by_name("word/document.xml")
+        .expect("document")
+        .read_to_string(&mut xml)
+        .expect("xml");
+    xml
+}
+
+#[tokio::test]
+async fn the_2018_and_2021_documents_cite_their_own_decisions() {
+    let app = TestApp::spawn_on(on(2026, 3, 1)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    // Tillväxtverket's own assignment is entered by an administrator on the 2021 period.
+    let period: Uuid =
+        sqlx::query_scalar("SELECT id FROM periods WHERE decision_number = 'I2021/00795'")
+            .fetch_one(&app.db)
+            .await
+            .expect("period");
+    let path = format!("/admin/program/perioder/{period}");
+    let form = admin.get(&path).await;
+    let mut fields: Vec<(&str, String)> = [
+        "decision_number",
+        "decision_date",
+        "title",
+        "ministry",
+        "first_year",
+        "last_year",
+    ]
+    .into_iter()
+    .map(|f| (f, form.attr(&format!("#{f}"), "value").unwrap_or_default()))
+    .collect();
+    fields.push(("agency_assignment", "I2021/00796".into()));
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = admin.submit(&path, &path, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+
+    let y2021 = summary_docx(&admin, &app, 2021).await;
+    assert!(y2021.contains("Tillväxtverkets uppdrag") && y2021.contains("I2021/00796"));
+    assert!(y2021.contains("Regeringens erbjudande") && y2021.contains("I2021/00795"));
+    assert!(y2021.contains("Infrastrukturdepartementet"));
+    assert!(!y2021.contains("N2018/04129"));
+    let y2018 = summary_docx(&admin, &app, 2018).await;
+    assert!(y2018.contains("N2018/04129") && y2018.contains("Näringsdepartementet"));
+    assert!(!y2018.contains("I2021/00795") && !y2018.contains("Infrastrukturdepartementet"));
+
+    // The footer names the year's decision.
+    let page = admin.get("/sammanstallning?ar=2019").await;
+    assert!(
+        page.select("footer")[0].contains("N2018/04129"),
+        "{:?}",
+        page.select("footer")
+    );
+    let page = admin.get("/sammanstallning?ar=2022").await;
+    assert!(page.select("footer")[0].contains("I2021/00795"));
+
+    // 2018–2020's regional deadlines are not in the decision: assumed until confirmed.
+    let programme = admin.get("/program").await;
+    let assumed = programme.select(".assumed");
+    assert_eq!(assumed.len(), 9, "three deadlines × three years");
+    assert!(assumed[0].contains("antaget – ej angivet i beslutet"));
+    let form = admin.get("/admin/program/ar/2019").await;
+    let fields: Vec<(&str, String)> = [
+        "cap_per_actor",
+        "requisition_deadline",
+        "report_deadline",
+        "repayment_deadline",
+        "agency_requisition_deadline",
+        "agency_repayment_deadline",
+        "summary_deadline",
+    ]
+    .into_iter()
+    .map(|f| (f, form.attr(&format!("#{f}"), "value").unwrap_or_default()))
+    .chain([("budget_state", "decided".to_string())])
+    .collect();
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let confirmed = admin
+        .submit("/admin/program/ar/2019", "/admin/program/ar/2019", &fields)
+        .await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.plain()
+    );
+    assert_eq!(admin.get("/program").await.select(".assumed").len(), 6);
+}
