@@ -13,12 +13,12 @@ use uuid::Uuid;
 
 use super::{
     db::{self, AttachmentRow, NewAttachment, Report},
-    handlers::{editable, load, lock_open, record},
+    handlers::{editable, load, lock_open},
     model::{MAX_ATTACHMENT_BYTES, Part, attachment_type, attachments_fit},
     parts::{Step, part_url, steps},
 };
 use crate::{
-    AppState,
+    AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
     web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
@@ -169,14 +169,12 @@ pub async fn upload(
         },
     )
     .await?;
-    record(
-        &mut tx,
-        &user,
-        "report.attachment_added",
-        id,
-        json!({ "attachment": attachment, "filename": name, "size": size, "sha256": sha256 }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.attachment_added", "report", id)
+        .after(
+            json!({ "attachment": attachment, "filename": name, "size": size, "sha256": sha256 }),
+        )
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &part_url(&r, Part::Attachments),
@@ -207,14 +205,10 @@ pub async fn remove_attachment(
     lock_open(&mut tx, id).await?;
     let removed = db::delete_attachment(&mut tx, id, attachment).await?;
     let name = removed.ok_or(AppError::NotFound)?;
-    record(
-        &mut tx,
-        &user,
-        "report.attachment_removed",
-        id,
-        json!({ "attachment": attachment, "filename": name }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.attachment_removed", "report", id)
+        .after(json!({ "attachment": attachment, "filename": name }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &part_url(&r, Part::Attachments),

@@ -48,28 +48,6 @@ pub(super) async fn editable(state: &AppState, user: &CurrentUser, id: Uuid) -> 
     Ok(r)
 }
 
-pub(super) async fn record(
-    conn: &mut sqlx::PgConnection,
-    user: &CurrentUser,
-    action: &str,
-    id: Uuid,
-    after: serde_json::Value,
-) -> Result<()> {
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: Some(user.id()),
-            action,
-            entity: "report",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(after),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
 /// Locks an open report (draft or returned) for the rest of the transaction, so a
 /// submission and a change to its parts never interleave.
 pub(super) async fn lock_open(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<()> {
@@ -121,14 +99,10 @@ pub async fn create(
             };
         }
     };
-    record(
-        &mut tx,
-        &user,
-        "report.created",
-        id,
-        json!({ "year": year, "received": paid }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.created", "report", id)
+        .after(json!({ "year": year, "received": paid }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/redovisningar/{id}/{}", Part::Tasks.slug()),
@@ -253,14 +227,15 @@ pub async fn submit(
     if !db::submit(&mut tx, id, now).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    record(
-        &mut tx,
-        &user,
-        "report.submitted",
-        id,
-        json!({ "version": r.version, "received": r.received, "used": r.used, "unused": r.unused }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.submitted", "report", id)
+        .after(json!({
+            "version": r.version,
+            "received": r.received,
+            "used": r.used,
+            "unused": r.unused,
+        }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
@@ -332,14 +307,10 @@ pub async fn new_version(
             "Bara den senaste godkända redovisningen kan rättas.".into(),
         ));
     };
-    record(
-        &mut tx,
-        &user,
-        "report.new_version",
-        new_id,
-        json!({ "from": id, "version": r.version + 1 }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.new_version", "report", new_id)
+        .after(json!({ "from": id, "version": r.version + 1 }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/redovisningar/{new_id}"),

@@ -13,14 +13,14 @@ use uuid::Uuid;
 
 use super::{
     db::{self, ActivityRow, Report},
-    handlers::{ALREADY_HANDLED, editable, lock_open, record},
+    handlers::{ALREADY_HANDLED, editable, lock_open},
     model::{
         ActivityForm, ActivityKind, AnalysisForm, FinancesForm, Part, SUB_GOALS, SelfAssessment,
         TASKS, TasksForm,
     },
 };
 use crate::{
-    AppState,
+    AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
     money::format_input,
@@ -137,14 +137,10 @@ pub async fn save_tasks(
     if !db::save_tasks(&mut tx, id, &values).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    record(
-        &mut tx,
-        &user,
-        "report.saved",
-        id,
-        json!({ "part": "tasks", "tasks": values }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.saved", "report", id)
+        .after(json!({ "part": "tasks", "tasks": values }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &next_url(&r, Part::Tasks),
@@ -219,14 +215,16 @@ pub async fn add_activity(
     let mut tx = state.db.begin().await?;
     lock_open(&mut tx, id).await?;
     let activity_id = db::insert_activity(&mut tx, id, &activity).await?;
-    record(
-        &mut tx,
-        &user,
-        "report.activity_added",
-        id,
-        json!({ "activity": activity_id, "title": activity.title, "sub_goals": activity.sub_goals, "kind": activity.kind, "participants": activity.participants }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.activity_added", "report", id)
+        .after(json!({
+            "activity": activity_id,
+            "title": activity.title,
+            "sub_goals": activity.sub_goals,
+            "kind": activity.kind,
+            "participants": activity.participants,
+        }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &part_url(&r, Part::Activities),
@@ -244,14 +242,10 @@ pub async fn remove_activity(
     lock_open(&mut tx, id).await?;
     let removed = db::delete_activity(&mut tx, id, activity).await?;
     let title = removed.ok_or(AppError::NotFound)?;
-    record(
-        &mut tx,
-        &user,
-        "report.activity_removed",
-        id,
-        json!({ "activity": activity, "title": title }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.activity_removed", "report", id)
+        .after(json!({ "activity": activity, "title": title }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &part_url(&r, Part::Activities),
@@ -322,14 +316,10 @@ pub async fn save_analysis(
     if !db::save_analysis(&mut tx, id, &a).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    record(
-        &mut tx,
-        &user,
-        "report.saved",
-        id,
-        json!({ "part": "analysis", "self_assessment": a.self_assessment }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.saved", "report", id)
+        .after(json!({ "part": "analysis", "self_assessment": a.self_assessment }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &next_url(&r, Part::Analysis),
@@ -395,14 +385,16 @@ pub async fn save_finances(
     if !db::save_finances(&mut tx, id, &costs, co_financing).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    record(
-        &mut tx,
-        &user,
-        "report.saved",
-        id,
-        json!({ "part": "finances", "costs": costs, "used": costs.used(), "unused": costs.unused(r.received), "co_financing": co_financing }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.saved", "report", id)
+        .after(json!({
+            "part": "finances",
+            "costs": costs,
+            "used": costs.used(),
+            "unused": costs.unused(r.received),
+            "co_financing": co_financing,
+        }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &next_url(&r, Part::Finances),

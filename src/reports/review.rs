@@ -15,11 +15,11 @@ use uuid::Uuid;
 
 use super::{
     db::{self, Report},
-    handlers::{ALREADY_HANDLED, load, record},
+    handlers::{ALREADY_HANDLED, load},
     model::Action,
 };
 use crate::{
-    AppState,
+    AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result},
     programme::db as programme,
@@ -39,14 +39,15 @@ pub async fn approve(
     if !db::approve(&mut tx, id, user.id()).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    record(
-        &mut tx,
-        &user,
-        "report.approved",
-        id,
-        json!({ "version": r.version, "received": r.received, "used": r.used, "unused": r.unused }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.approved", "report", id)
+        .after(json!({
+            "version": r.version,
+            "received": r.received,
+            "used": r.used,
+            "unused": r.unused,
+        }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
@@ -142,14 +143,10 @@ pub async fn return_for_completion(
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
     thread::add(&mut tx, Thread::Report(id), user.id(), &reason).await?;
-    record(
-        &mut tx,
-        &user,
-        "report.returned",
-        id,
-        json!({ "message": reason }),
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "report.returned", "report", id)
+        .after(json!({ "message": reason }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
