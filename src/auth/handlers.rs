@@ -124,7 +124,7 @@ async fn login(
     let Some(user) = credentials.filter(|_| ok) else {
         audit::Entry::new(
             None,
-            "login_failed",
+            "auth.login_failed",
             "login",
             email.chars().take(200).collect::<String>(),
         )
@@ -151,7 +151,7 @@ async fn login(
         (session::create_pending(&mut tx, user.id).await?, next)
     } else {
         throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
-        audit::Entry::new(Some(user.id), "login", "user", user.id)
+        audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
             .after(json!({ "ip": client.to_string() }))
             .record(&mut tx)
             .await?;
@@ -172,7 +172,7 @@ async fn logout(
     if let Some(Extension(active)) = active {
         let mut tx = state.db.begin().await?;
         session::end(&mut tx, &active.id_hash).await?;
-        audit::Entry::new(Some(active.user_id), "logout", "user", active.user_id)
+        audit::Entry::new(Some(active.user_id), "auth.logout", "user", active.user_id)
             .record(&mut tx)
             .await?;
         tx.commit().await?;
@@ -269,7 +269,7 @@ async fn set_password(
         .await?;
     // A new password ends every session started with the old one.
     session::end_all_for_user(&mut tx, owner.user_id).await?;
-    audit::Entry::new(Some(owner.user_id), "password_set", "user", owner.user_id)
+    audit::Entry::new(Some(owner.user_id), "password.set", "user", owner.user_id)
         .record(&mut tx)
         .await?;
     tx.commit().await?;

@@ -143,7 +143,7 @@ async fn request(
             mail::PasswordLink::Reset,
         )
         .await?;
-        audit::Entry::new(None, "password_reset_requested", "user", account.id)
+        audit::Entry::new(None, "password.reset_requested", "user", account.id)
             .after(json!({ "client": bucket }))
             .record(&mut tx)
             .await?;

@@ -312,7 +312,7 @@ async fn create_period(
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    audit::Entry::new(Some(user.id()), "period_created", "period", id)
+    audit::Entry::new(Some(user.id()), "period.created", "period", id)
         .after(json!(after))
         .record(&mut tx)
         .await?;
@@ -383,7 +383,7 @@ async fn update_period(
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    audit::Entry::new(Some(user.id()), "period_updated", "period", id)
+    audit::Entry::new(Some(user.id()), "period.updated", "period", id)
         .before(json!(before))
         .after(json!(after))
         .record(&mut tx)
@@ -455,7 +455,7 @@ async fn add_actor(
         page.actor_name = form.actor_name;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    audit::Entry::new(Some(user.id()), "actor_added", "period", id)
+    audit::Entry::new(Some(user.id()), "actor.added", "period", id)
         .after(json!({ "organisation_id": form.organisation_id, "actor_name": name }))
         .record(&mut tx)
         .await?;
@@ -487,7 +487,7 @@ async fn remove_actor(
         _ => e.into(),
     })?;
     let (name,) = removed.ok_or(AppError::NotFound)?;
-    audit::Entry::new(Some(user.id()), "actor_removed", "period", id)
+    audit::Entry::new(Some(user.id()), "actor.removed", "period", id)
         .before(json!({ "organisation_id": org, "actor_name": name }))
         .record(&mut tx)
         .await?;
@@ -664,11 +664,16 @@ async fn update_year(
     .bind(d.summary)
     .fetch_one(&mut *tx)
     .await?;
-    audit::Entry::new(Some(user.id()), "year_updated", "programme_year", year)
-        .before(json!(before))
-        .after(json!(after))
-        .record(&mut tx)
-        .await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "programme_year.updated",
+        "programme_year",
+        year,
+    )
+    .before(json!(before))
+    .after(json!(after))
+    .record(&mut tx)
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/program",
@@ -759,7 +764,7 @@ async fn create_organisation(
             },
         );
     }
-    audit::Entry::new(Some(user.id()), "organisation_created", "organisation", id)
+    audit::Entry::new(Some(user.id()), "organisation.created", "organisation", id)
         .after(json!({ "name": name, "org_number": org_number }))
         .record(&mut tx)
         .await?;

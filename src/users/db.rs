@@ -411,7 +411,7 @@ pub async fn create_first_administrator(
     record(
         conn,
         None,
-        "user_created",
+        "user.created",
         id,
         None,
         Some(json!({ "user": created, "role_grant": grant, "by": "operator" })),

@@ -132,7 +132,7 @@ pub async fn enrol(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    audit::Entry::new(Some(user_id), "second_factor_enrolled", "user", user_id)
+    audit::Entry::new(Some(user_id), "second_factor.enrolled", "user", user_id)
         .after(json!({ "method": "totp", "recovery_codes": hashes.len() }))
         .record(conn)
         .await?;

@@ -157,7 +157,7 @@ async fn enter_code(
         Err(message) => {
             drop(tx);
             let mut tx = state.db.begin().await?;
-            audit::Entry::new(Some(user.id), "second_factor_failed", "user", user.id)
+            audit::Entry::new(Some(user.id), "auth.second_factor_failed", "user", user.id)
                 .after(json!({ "ip": client.to_string() }))
                 .record(&mut tx)
                 .await?;
@@ -179,7 +179,7 @@ async fn enter_code(
     let mut flash = None;
     if let Passed::RecoveryCode = passed {
         let left = db::recovery_codes_left(&mut tx, user.id).await?;
-        audit::Entry::new(Some(user.id), "recovery_code_used", "user", user.id)
+        audit::Entry::new(Some(user.id), "auth.recovery_code_used", "user", user.id)
             .after(json!({ "ip": client.to_string(), "recovery_codes_left": left }))
             .record(&mut tx)
             .await?;
@@ -193,7 +193,7 @@ async fn enter_code(
         Passed::Code => "totp",
         Passed::RecoveryCode => "recovery_code",
     };
-    audit::Entry::new(Some(user.id), "login", "user", user.id)
+    audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
         .after(json!({ "ip": client.to_string(), "second_factor": second_factor }))
         .record(&mut tx)
         .await?;
@@ -320,7 +320,7 @@ async fn enrol_at_login(
         .ok_or_else(|| AppError::Conflict("Tvåstegsverifiering är redan aktiverad.".into()))?;
     let new = session::create(&mut tx, user.id).await?;
     throttle::record_success(&mut tx, &user.email, &client.bucket(), Step::SecondFactor).await?;
-    audit::Entry::new(Some(user.id), "login", "user", user.id)
+    audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
         .after(json!({ "ip": client.to_string(), "second_factor": "enrolled" }))
         .record(&mut tx)
         .await?;
@@ -430,7 +430,7 @@ async fn reset(
         ));
     };
     let sessions = session::end_all_for_user(&mut tx, id).await?;
-    audit::Entry::new(Some(admin.id()), "second_factor_reset", "user", id)
+    audit::Entry::new(Some(admin.id()), "second_factor.reset", "user", id)
         .before(json!({ "method": "totp", "enrolled_at": enrolled_at }))
         .after(json!({ "sessions_ended": sessions }))
         .record(&mut tx)
