@@ -103,18 +103,10 @@ pub async fn post(
     let (_, _, case) = thread.table();
     let mut tx = db.begin().await?;
     let id = add(&mut tx, thread, user.id(), &body).await?;
-    crate::audit::record(
-        &mut tx,
-        crate::audit::Entry {
-            actor: Some(user.id()),
-            action,
-            entity,
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ key: case, "body": body })),
-        },
-    )
-    .await?;
+    crate::audit::Entry::new(Some(user.id()), action, entity, id)
+        .after(json!({ key: case, "body": body }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         public_url,

@@ -122,17 +122,14 @@ async fn login(
 
     let mut tx = state.db.begin().await?;
     let Some(user) = credentials.filter(|_| ok) else {
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                actor: None,
-                action: "login_failed",
-                entity: "login",
-                entity_id: email.chars().take(200).collect(),
-                before: None,
-                after: Some(json!({ "ip": client.to_string() })),
-            },
+        audit::Entry::new(
+            None,
+            "auth.login_failed",
+            "login",
+            email.chars().take(200).collect::<String>(),
         )
+        .after(json!({ "ip": client.to_string() }))
+        .record(&mut tx)
         .await?;
         tx.commit().await?;
         return render_status(
@@ -154,18 +151,10 @@ async fn login(
         (session::create_pending(&mut tx, user.id).await?, next)
     } else {
         throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                actor: Some(user.id),
-                action: "login",
-                entity: "user",
-                entity_id: user.id.to_string(),
-                before: None,
-                after: Some(json!({ "ip": client.to_string() })),
-            },
-        )
-        .await?;
+        audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
+            .after(json!({ "ip": client.to_string() }))
+            .record(&mut tx)
+            .await?;
         (session::create(&mut tx, user.id).await?, "/")
     };
     tx.commit().await?;
@@ -183,18 +172,9 @@ async fn logout(
     if let Some(Extension(active)) = active {
         let mut tx = state.db.begin().await?;
         session::end(&mut tx, &active.id_hash).await?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                actor: Some(active.user_id),
-                action: "logout",
-                entity: "user",
-                entity_id: active.user_id.to_string(),
-                before: None,
-                after: None,
-            },
-        )
-        .await?;
+        audit::Entry::new(Some(active.user_id), "auth.logout", "user", active.user_id)
+            .record(&mut tx)
+            .await?;
         tx.commit().await?;
     }
     let mut response = redirect_with_flash("/logga-in", "Du är utloggad.");
@@ -289,18 +269,9 @@ async fn set_password(
         .await?;
     // A new password ends every session started with the old one.
     session::end_all_for_user(&mut tx, owner.user_id).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(owner.user_id),
-            action: "password_set",
-            entity: "user",
-            entity_id: owner.user_id.to_string(),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(owner.user_id), "password.set", "user", owner.user_id)
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/logga-in",

@@ -143,18 +143,10 @@ async fn request(
             mail::PasswordLink::Reset,
         )
         .await?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                actor: None,
-                action: "password_reset_requested",
-                entity: "user",
-                entity_id: account.id.to_string(),
-                before: None,
-                after: Some(json!({ "client": bucket })),
-            },
-        )
-        .await?;
+        audit::Entry::new(None, "password.reset_requested", "user", account.id)
+            .after(json!({ "client": bucket }))
+            .record(&mut tx)
+            .await?;
     }
     tx.commit().await?;
     render(&ForgotPage {

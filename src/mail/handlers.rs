@@ -67,18 +67,11 @@ pub async fn set_reminders(
     let mut tx = state.db.begin().await?;
     let before = db::reminders_on(&mut tx, user.id()).await?;
     db::set_reminders(&mut tx, user.id(), on).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "user.reminders_set",
-            entity: "user",
-            entity_id: user.id().to_string(),
-            before: Some(json!({ "reminders": before })),
-            after: Some(json!({ "reminders": on })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "user.reminders_set", "user", user.id())
+        .before(json!({ "reminders": before }))
+        .after(json!({ "reminders": on }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/meddelanden",
@@ -181,20 +174,11 @@ pub async fn resend(
     let mut tx = state.db.begin().await?;
     let original = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let copy = db::resend(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(admin.id()),
-            action: "mail.resent",
-            entity: "mail",
-            entity_id: copy.to_string(),
-            before: Some(json!({ "mail": id, "state": original.state })),
-            after: Some(
-                json!({ "mail": copy, "to": original.to_address, "subject": original.subject }),
-            ),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(admin.id()), "mail.resent", "mail", copy)
+        .before(json!({ "mail": id, "state": original.state }))
+        .after(json!({ "mail": copy, "to": original.to_address, "subject": original.subject }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/admin/meddelanden",
@@ -229,17 +213,15 @@ pub async fn set_reminder_days(
     let mut tx = state.db.begin().await?;
     let before = db::reminder_days(&mut tx).await?;
     let after = db::set_reminder_days(&mut tx, &days, admin.id()).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(admin.id()),
-            action: "mail_settings.updated",
-            entity: "mail_settings",
-            entity_id: "reminder_days".into(),
-            before: Some(json!({ "reminder_days": before })),
-            after: Some(json!({ "reminder_days": after })),
-        },
+    audit::Entry::new(
+        Some(admin.id()),
+        "mail_settings.updated",
+        "mail_settings",
+        "reminder_days",
     )
+    .before(json!({ "reminder_days": before }))
+    .after(json!({ "reminder_days": after }))
+    .record(&mut tx)
     .await?;
     tx.commit().await?;
     let said = if after.is_empty() {

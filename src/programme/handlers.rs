@@ -327,18 +327,10 @@ async fn create_period(
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "period_created",
-            entity: "period",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!(after)),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "period.created", "period", id)
+        .after(json!(after))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
@@ -407,18 +399,11 @@ async fn update_period(
         .bind(id)
         .fetch_one(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "period_updated",
-            entity: "period",
-            entity_id: id.to_string(),
-            before: Some(json!(before)),
-            after: Some(json!(after)),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "period.updated", "period", id)
+        .before(json!(before))
+        .after(json!(after))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
@@ -486,18 +471,10 @@ async fn add_actor(
         page.actor_name = form.actor_name;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "actor_added",
-            entity: "period",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ "organisation_id": form.organisation_id, "actor_name": name })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "actor.added", "period", id)
+        .after(json!({ "organisation_id": form.organisation_id, "actor_name": name }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
@@ -526,18 +503,10 @@ async fn remove_actor(
         _ => e.into(),
     })?;
     let (name,) = removed.ok_or(AppError::NotFound)?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "actor_removed",
-            entity: "period",
-            entity_id: id.to_string(),
-            before: Some(json!({ "organisation_id": org, "actor_name": name })),
-            after: None,
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "actor.removed", "period", id)
+        .before(json!({ "organisation_id": org, "actor_name": name }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
@@ -711,17 +680,15 @@ async fn update_year(
     .bind(d.summary)
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "year_updated",
-            entity: "programme_year",
-            entity_id: year.to_string(),
-            before: Some(json!(before)),
-            after: Some(json!(after)),
-        },
+    audit::Entry::new(
+        Some(user.id()),
+        "programme_year.updated",
+        "programme_year",
+        year,
     )
+    .before(json!(before))
+    .after(json!(after))
+    .record(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
@@ -813,18 +780,10 @@ async fn create_organisation(
             },
         );
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "organisation_created",
-            entity: "organisation",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ "name": name, "org_number": org_number })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "organisation.created", "organisation", id)
+        .after(json!({ "name": name, "org_number": org_number }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/admin/organisationer",

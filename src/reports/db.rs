@@ -6,8 +6,11 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{ActivityKind, Completeness, Costs, ReportState, SelfAssessment, is_late};
-use crate::auth::Scope;
+use super::model::{
+    Action, Activity, ActivityKind, Analysis, Completeness, Costs, ReportState, SelfAssessment,
+    is_late,
+};
+use crate::{auth::Scope, requisitions::model::PayoutState};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Report {
@@ -152,12 +155,129 @@ pub async fn paid_payout(
 ) -> sqlx::Result<Option<(Uuid, Decimal)>> {
     sqlx::query_as(
         "SELECT p.id, p.paid_amount FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
-         WHERE p.state = 'paid' AND r.year = $1 AND r.organisation_id = $2",
+         WHERE p.state = $3 AND r.year = $1 AND r.organisation_id = $2",
     )
     .bind(year)
     .bind(organisation)
+    .bind(PayoutState::Paid)
     .fetch_optional(db)
     .await
+}
+
+/// The organisations whose payout for the year is paid: those that owe a report.
+pub async fn paid_organisations(db: &PgPool, year: i32) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT r.organisation_id FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
+         WHERE p.state = $2 AND r.year = $1",
+    )
+    .bind(year)
+    .bind(PayoutState::Paid)
+    .fetch_all(db)
+    .await
+}
+
+pub struct NewReport {
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub payout_id: Uuid,
+    pub received: Decimal,
+    pub created_by: Uuid,
+}
+
+/// A new draft. Fails on `reports_one_per_actor_and_year` when the actor already has one.
+pub async fn insert(conn: &mut PgConnection, new: NewReport) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO reports (id, year, organisation_id, payout_id, received, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id)
+    .bind(new.year)
+    .bind(new.organisation_id)
+    .bind(new.payout_id)
+    .bind(new.received)
+    .bind(new.created_by)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Locks a report the region may still edit for the rest of the transaction, so a
+/// submission and a change to its parts never interleave. `false` when it may not.
+pub async fn lock_editable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let open: Option<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM reports WHERE id = $1 AND current AND state = ANY($2) FOR UPDATE",
+    )
+    .bind(id)
+    .bind(Action::Edit.from_states())
+    .fetch_optional(conn)
+    .await?;
+    Ok(open.is_some())
+}
+
+/// The answers to the five tasks; `false` when the report may no longer be edited.
+pub async fn save_tasks(
+    conn: &mut PgConnection,
+    id: Uuid,
+    tasks: &[String; 5],
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET task_1 = $2, task_2 = $3, task_3 = $4, task_4 = $5, task_5 = $6, updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($7)",
+    )
+    .bind(id)
+    .bind(&tasks[0])
+    .bind(&tasks[1])
+    .bind(&tasks[2])
+    .bind(&tasks[3])
+    .bind(&tasks[4])
+    .bind(Action::Edit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Needs, results and the self-assessment; `false` when the report may no longer be edited.
+pub async fn save_analysis(conn: &mut PgConnection, id: Uuid, a: &Analysis) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET needs_and_challenges = $2, results_and_effects = $3, self_assessment = $4,
+             self_assessment_motivation = $5, updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($6)",
+    )
+    .bind(id)
+    .bind(&a.needs_and_challenges)
+    .bind(&a.results_and_effects)
+    .bind(a.self_assessment)
+    .bind(&a.self_assessment_motivation)
+    .bind(Action::Edit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The costs (used and unused follow in the database); `false` when the report may no
+/// longer be edited.
+pub async fn save_finances(
+    conn: &mut PgConnection,
+    id: Uuid,
+    costs: &Costs,
+    co_financing: Option<Decimal>,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET cost_personnel = $2, cost_services = $3, cost_travel = $4, cost_other = $5,
+             co_financing = $6, finances_saved = true, updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($7)",
+    )
+    .bind(id)
+    .bind(costs.personnel)
+    .bind(costs.services)
+    .bind(costs.travel)
+    .bind(costs.other)
+    .bind(co_financing)
+    .bind(Action::Edit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -189,6 +309,51 @@ pub async fn activities(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<ActivityR
     )
     .bind(report)
     .fetch_all(db)
+    .await
+}
+
+/// Adds an activity after the report's others.
+pub async fn insert_activity(
+    conn: &mut PgConnection,
+    report: Uuid,
+    activity: &Activity,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO report_activities (id, report_id, position, title, description, held, sub_goals, kind, partners, participants)
+         VALUES ($1, $2, (SELECT COALESCE(max(position), 0) + 1 FROM report_activities WHERE report_id = $2),
+                 $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(id)
+    .bind(report)
+    .bind(&activity.title)
+    .bind(&activity.description)
+    .bind(&activity.held)
+    .bind(&activity.sub_goals)
+    .bind(activity.kind)
+    .bind(&activity.partners)
+    .bind(activity.participants)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Removes an activity of a report the region may still edit; its title, or `None`.
+pub async fn delete_activity(
+    conn: &mut PgConnection,
+    report: Uuid,
+    activity: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "DELETE FROM report_activities a USING reports r
+         WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
+           AND r.state = ANY($3)
+         RETURNING a.title",
+    )
+    .bind(report)
+    .bind(activity)
+    .bind(Action::Edit.from_states())
+    .fetch_optional(conn)
     .await
 }
 
@@ -248,6 +413,186 @@ pub async fn attachment_bytes(
     .bind(id)
     .fetch_optional(db)
     .await
+}
+
+pub struct NewAttachment<'a> {
+    pub report_id: Uuid,
+    pub filename: &'a str,
+    pub content_type: &'a str,
+    pub size: i32,
+    pub sha256: &'a str,
+    pub bytes: &'a [u8],
+    pub uploaded_by: Uuid,
+}
+
+pub async fn insert_attachment(
+    conn: &mut PgConnection,
+    new: NewAttachment<'_>,
+) -> sqlx::Result<Uuid> {
+    let id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO report_attachments (id, report_id, filename, content_type, size, sha256, bytes, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(new.report_id)
+    .bind(new.filename)
+    .bind(new.content_type)
+    .bind(new.size)
+    .bind(new.sha256)
+    .bind(new.bytes)
+    .bind(new.uploaded_by)
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Removes an attachment of a report the region may still edit; its file name, or `None`.
+pub async fn delete_attachment(
+    conn: &mut PgConnection,
+    report: Uuid,
+    attachment: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "DELETE FROM report_attachments a USING reports r
+         WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
+           AND r.state = ANY($3)
+         RETURNING a.filename",
+    )
+    .bind(report)
+    .bind(attachment)
+    .bind(Action::Edit.from_states())
+    .fetch_optional(conn)
+    .await
+}
+
+/// One line of a report's history, from the audit trail.
+#[derive(sqlx::FromRow)]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub actor_is_staff: Option<bool>,
+    pub action: String,
+    pub note: Option<String>,
+}
+
+impl HistoryEntry {
+    pub fn label(&self) -> &str {
+        match self.action.as_str() {
+            "report.created" => "Påbörjad",
+            "report.saved" => "Sparad",
+            "report.activity_added" => "Aktivitet tillagd",
+            "report.activity_removed" => "Aktivitet borttagen",
+            "report.attachment_added" => "Bilaga tillagd",
+            "report.attachment_removed" => "Bilaga borttagen",
+            "report.submitted" => "Inskickad",
+            "report.returned" => "Återsänd för komplettering",
+            "report.approved" => "Godkänd",
+            "report.new_version" => "Ny version påbörjad för rättelse",
+            other => other,
+        }
+    }
+}
+
+/// What happened to a report, oldest first; the many saves of its parts left out.
+pub async fn history(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<HistoryEntry>> {
+    sqlx::query_as(
+        "SELECT a.at, u.name AS actor_name, u.role <> 'coordinator' AS actor_is_staff, a.action,
+                a.after->>'message' AS note
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
+         WHERE a.entity = 'report' AND a.entity_id = $1 AND a.action <> 'report.saved'
+         ORDER BY a.id",
+    )
+    .bind(report.to_string())
+    .fetch_all(db)
+    .await
+}
+
+/// Sends the report to Tillväxtverket; the first submission's time is kept for lateness.
+/// `false` when the report may no longer be submitted.
+pub async fn submit(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET state = $3, submitted_at = $2,
+             first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($4)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(Action::Submit.target(ReportState::Draft))
+    .bind(Action::Submit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The case officer's approval, which locks the report; `false` when it was not submitted.
+pub async fn approve(conn: &mut PgConnection, id: Uuid, by: Uuid) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET state = $3, approved_by = $2, approved_at = now(), updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($4)",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(Action::Approve.target(ReportState::Submitted))
+    .bind(Action::Approve.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// A correction: the approved current version steps aside and a new draft version, with
+/// copies of its activities and attachments, takes its place. `None` when `id` was not
+/// the current approved version.
+pub async fn new_version(
+    conn: &mut PgConnection,
+    id: Uuid,
+    created_by: Uuid,
+) -> sqlx::Result<Option<Uuid>> {
+    let superseded = sqlx::query(
+        "UPDATE reports SET current = false WHERE id = $1 AND current AND state = ANY($2)",
+    )
+    .bind(id)
+    .bind(Action::Correct.from_states())
+    .execute(&mut *conn)
+    .await?;
+    if superseded.rows_affected() != 1 {
+        return Ok(None);
+    }
+    let new_id = Uuid::new_v4();
+    sqlx::query(
+        "INSERT INTO reports (id, year, organisation_id, payout_id, version, state, task_1, task_2, task_3, task_4, task_5,
+             needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation, received,
+             cost_personnel, cost_services, cost_travel, cost_other, co_financing, finances_saved, created_by, first_submitted_at)
+         SELECT $2, year, organisation_id, payout_id, version + 1, $4, task_1, task_2, task_3, task_4, task_5,
+             needs_and_challenges, results_and_effects, self_assessment, self_assessment_motivation, received,
+             cost_personnel, cost_services, cost_travel, cost_other, co_financing, finances_saved, $3, first_submitted_at
+         FROM reports WHERE id = $1",
+    )
+    .bind(id)
+    .bind(new_id)
+    .bind(created_by)
+    .bind(Action::Correct.target(ReportState::Approved))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO report_activities (id, report_id, position, title, description, held, sub_goals, kind, partners, participants)
+         SELECT gen_random_uuid(), $2, position, title, description, held, sub_goals, kind, partners, participants
+         FROM report_activities WHERE report_id = $1",
+    )
+    .bind(id)
+    .bind(new_id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO report_attachments (id, report_id, filename, content_type, size, sha256, bytes, uploaded_by, uploaded_at)
+         SELECT gen_random_uuid(), $2, filename, content_type, size, sha256, bytes, uploaded_by, uploaded_at
+         FROM report_attachments WHERE report_id = $1",
+    )
+    .bind(id)
+    .bind(new_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(Some(new_id))
 }
 
 /// Moves a report between states; `false` when someone else changed it first.

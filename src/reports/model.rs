@@ -41,7 +41,50 @@ impl ReportState {
 
     /// The region writes only while the report is a draft or returned.
     pub fn editable(self) -> bool {
-        matches!(self, ReportState::Draft | ReportState::Returned)
+        Action::Edit.allowed(self)
+    }
+}
+
+/// What a region may do to its report, and what a case officer may decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Save a part, add or remove an activity or an attachment.
+    Edit,
+    Submit,
+    /// Return for completion.
+    Return,
+    Approve,
+    /// A correction after approval: the approved version is kept and a new draft
+    /// version, copied from it, becomes the current one.
+    Correct,
+}
+
+impl Action {
+    /// The states the action may be taken from. The SQL updates use this list,
+    /// so a second click finds the state changed and does nothing.
+    pub fn from_states(self) -> &'static [ReportState] {
+        use ReportState::*;
+        match self {
+            Action::Edit | Action::Submit => &[Draft, Returned],
+            Action::Return | Action::Approve => &[Submitted],
+            Action::Correct => &[Approved],
+        }
+    }
+
+    /// The state the action leaves the report in; for `Correct`, the new version's.
+    pub fn target(self, from: ReportState) -> ReportState {
+        use ReportState::*;
+        match self {
+            Action::Edit => from,
+            Action::Submit => Submitted,
+            Action::Return => Returned,
+            Action::Approve => Approved,
+            Action::Correct => Draft,
+        }
+    }
+
+    pub fn allowed(self, from: ReportState) -> bool {
+        self.from_states().contains(&from)
     }
 }
 
@@ -610,6 +653,39 @@ mod tests {
 
     fn dec(s: &str) -> Decimal {
         Decimal::from_str(s).expect("decimal")
+    }
+
+    #[test]
+    fn the_region_writes_a_draft_or_returned_report_and_only_staff_decide_a_submitted_one() {
+        use ReportState::*;
+        for action in [Action::Edit, Action::Submit] {
+            assert!(action.allowed(Draft), "{action:?}");
+            assert!(action.allowed(Returned), "{action:?}");
+            assert!(!action.allowed(Submitted), "{action:?}");
+            assert!(!action.allowed(Approved), "{action:?}");
+        }
+        for decision in [Action::Approve, Action::Return] {
+            assert!(decision.allowed(Submitted), "{decision:?}");
+            for other in [Draft, Returned, Approved] {
+                assert!(!decision.allowed(other), "{decision:?} from {other:?}");
+            }
+        }
+        assert_eq!(Action::Submit.target(Returned), Submitted);
+        assert_eq!(Action::Approve.target(Submitted), Approved);
+        assert_eq!(Action::Return.target(Submitted), Returned);
+        assert_eq!(Action::Edit.target(Returned), Returned);
+        assert!(Draft.editable() && Returned.editable());
+        assert!(!Submitted.editable() && !Approved.editable());
+    }
+
+    #[test]
+    fn only_an_approved_report_is_corrected_and_the_correction_starts_as_a_draft() {
+        use ReportState::*;
+        assert!(Action::Correct.allowed(Approved));
+        for other in [Draft, Submitted, Returned] {
+            assert!(!Action::Correct.allowed(other), "{other:?}");
+        }
+        assert_eq!(Action::Correct.target(Approved), Draft);
     }
 
     #[test]

@@ -248,21 +248,18 @@ pub async fn create(
             };
         }
     };
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: if submit {
-                "requisition.submitted"
-            } else {
-                "requisition.created"
-            },
-            entity: "requisition",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ "case_number": case_number, "year": year, "fields": fields })),
+    audit::Entry::new(
+        Some(user.id()),
+        if submit {
+            "requisition.submitted"
+        } else {
+            "requisition.created"
         },
+        "requisition",
+        id,
     )
+    .after(json!({ "case_number": case_number, "year": year, "fields": fields }))
+    .record(&mut tx)
     .await?;
     if submit {
         crate::mail::notify(
@@ -387,18 +384,11 @@ pub async fn update(
         (true, true) => "requisition.submitted",
         (true, false) => "requisition.resubmitted",
     };
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action,
-            entity: "requisition",
-            entity_id: id.to_string(),
-            before: Some(json!({ "state": r.state, "fields": r.fields() })),
-            after: Some(json!({ "state": updated, "fields": fields })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), action, "requisition", id)
+        .before(json!({ "state": r.state, "fields": r.fields() }))
+        .after(json!({ "state": updated, "fields": fields }))
+        .record(&mut tx)
+        .await?;
     if submit {
         crate::mail::notify(
             &mut tx,
@@ -437,18 +427,11 @@ pub async fn withdraw(
             r.case_number
         )));
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "requisition.withdrawn",
-            entity: "requisition",
-            entity_id: id.to_string(),
-            before: Some(json!({ "state": r.state })),
-            after: Some(json!({ "state": to })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "requisition.withdrawn", "requisition", id)
+        .before(json!({ "state": r.state }))
+        .after(json!({ "state": to }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/rekvisitioner/{id}"),

@@ -165,23 +165,16 @@ pub async fn approve(
             return rejected(user.ctx, r, form, errors);
         }
     };
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "requisition.approved",
-            entity: "requisition",
-            entity_id: id.to_string(),
-            before: Some(json!({ "state": r.state })),
-            after: Some(json!({
-                "state": "approved",
-                "payout": payout_id,
-                "amount": amount,
-                "planned_date": planned_date,
-            })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "requisition.approved", "requisition", id)
+        .before(json!({ "state": r.state }))
+        .after(json!({
+            "state": "approved",
+            "payout": payout_id,
+            "amount": amount,
+            "planned_date": planned_date,
+        }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
@@ -311,18 +304,11 @@ async fn decide(
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
     thread::add(&mut tx, Thread::Requisition(id), user.id(), &reason).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: d.audit_action,
-            entity: "requisition",
-            entity_id: id.to_string(),
-            before: Some(json!({ "state": r.state })),
-            after: Some(json!({ "state": to, "message": reason })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), d.audit_action, "requisition", id)
+        .before(json!({ "state": r.state }))
+        .after(json!({ "state": to, "message": reason }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(&mut tx, &state.config.public_url, (d.notice)(id)).await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
@@ -574,18 +560,15 @@ pub async fn approve_payout(
     if updated.rows_affected() != 1 {
         return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "payout.approved",
-            entity: "requisition",
-            entity_id: r.id.to_string(),
-            before: Some(json!({ "payout": id, "state": payout.state })),
-            after: Some(json!({ "payout": id, "state": PayoutAction::Approve.target(), "amount": payout.amount })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "payout.approved", "requisition", r.id)
+        .before(json!({ "payout": id, "state": payout.state }))
+        .after(json!({
+            "payout": id,
+            "state": PayoutAction::Approve.target(),
+            "amount": payout.amount,
+        }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/attest",
@@ -672,18 +655,11 @@ pub async fn send_back(
     {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "payout.sent_back",
-            entity: "requisition",
-            entity_id: r.id.to_string(),
-            before: Some(json!({ "payout": id, "state": payout.state })),
-            after: Some(json!({ "payout": id, "state": PayoutAction::SendBack.target(), "message": reason })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "payout.sent_back", "requisition", r.id)
+        .before(json!({ "payout": id, "state": payout.state }))
+        .after(json!({ "payout": id, "state": PayoutAction::SendBack.target(), "message": reason }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
@@ -771,24 +747,17 @@ pub async fn register_paid(
     if updated.rows_affected() != 1 {
         return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "payout.paid",
-            entity: "requisition",
-            entity_id: r.id.to_string(),
-            before: Some(json!({ "payout": id, "state": payout.state })),
-            after: Some(json!({
-                "payout": id,
-                "state": PayoutAction::RegisterPaid.target(),
-                "paid_amount": payment.amount,
-                "paid_date": payment.date,
-                "voucher_number": payment.voucher_number,
-            })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "payout.paid", "requisition", r.id)
+        .before(json!({ "payout": id, "state": payout.state }))
+        .after(json!({
+            "payout": id,
+            "state": PayoutAction::RegisterPaid.target(),
+            "paid_amount": payment.amount,
+            "paid_date": payment.date,
+            "voucher_number": payment.voucher_number,
+        }))
+        .record(&mut tx)
+        .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,

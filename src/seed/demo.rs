@@ -99,18 +99,10 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
     .fetch_all(&mut *tx)
     .await?;
     if !reactivated.is_empty() {
-        crate::audit::record(
-            &mut tx,
-            crate::audit::Entry {
-                actor: None,
-                action: "demo.users_activated",
-                entity: "user",
-                entity_id: "demo".into(),
-                before: None,
-                after: Some(serde_json::json!({ "users": reactivated.len() })),
-            },
-        )
-        .await?;
+        crate::audit::Entry::new(None, "demo.users_activated", "user", "demo")
+            .after(serde_json::json!({ "users": reactivated.len() }))
+            .record(&mut tx)
+            .await?;
     }
     tx.commit().await?;
     let existing: Vec<(String,)> = sqlx::query_as("SELECT email FROM users")
@@ -162,18 +154,10 @@ pub async fn deactivate_demo_users(db: &PgPool) -> sqlx::Result<usize> {
             .bind(&ids)
             .execute(&mut *tx)
             .await?;
-        crate::audit::record(
-            &mut tx,
-            crate::audit::Entry {
-                actor: None,
-                action: "demo.users_deactivated",
-                entity: "user",
-                entity_id: "demo".into(),
-                before: None,
-                after: Some(serde_json::json!({ "users": ids.len() })),
-            },
-        )
-        .await?;
+        crate::audit::Entry::new(None, "demo.users_deactivated", "user", "demo")
+            .after(serde_json::json!({ "users": ids.len() }))
+            .record(&mut tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(ids.len())
@@ -343,18 +327,10 @@ async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<ProgrammeYe
     .bind(&before)
     .execute(&mut *tx)
     .await?;
-    crate::audit::record(
-        &mut *tx,
-        crate::audit::Entry {
-            actor: None,
-            action,
-            entity: "period",
-            entity_id: period_id.to_string(),
-            before: None,
-            after: Some(json!({ "demo": true, "first_year": first, "last_year": year })),
-        },
-    )
-    .await?;
+    crate::audit::Entry::new(None, action, "period", period_id)
+        .after(json!({ "demo": true, "first_year": first, "last_year": year }))
+        .record(&mut *tx)
+        .await?;
     sqlx::query_as("SELECT * FROM programme_years WHERE year = $1")
         .bind(year)
         .fetch_one(&mut *tx)

@@ -289,18 +289,10 @@ pub async fn save_sections(
     .bind(user.id())
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "summary.sections_saved",
-            entity: "summary",
-            entity_id: year.to_string(),
-            before: None,
-            after: Some(json!(sections)),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "summary.sections_saved", "summary", year)
+        .after(json!(sections))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/sammanstallning?ar={year}#avsnitt"),
@@ -348,18 +340,10 @@ pub async fn create_export(
     .bind(user.id())
     .execute(&mut *tx)
     .await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "summary.exported",
-            entity: "summary_export",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ "year": year, "format": format, "sha256": sha256, "size": size })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "summary.exported", "summary_export", id)
+        .after(json!({ "year": year, "format": format, "sha256": sha256, "size": size }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/sammanstallning?ar={year}#exporter"),
@@ -410,18 +394,10 @@ pub async fn mark_submitted(
             AppError::NotFound
         });
     };
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: "summary.submitted",
-            entity: "summary_export",
-            entity_id: id.to_string(),
-            before: None,
-            after: Some(json!({ "year": year, "filename": filename })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id()), "summary.submitted", "summary_export", id)
+        .after(json!({ "year": year, "filename": filename }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/sammanstallning?ar={year}#exporter"),

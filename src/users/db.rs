@@ -174,18 +174,11 @@ pub async fn record(
     before: Option<&User>,
     after: Option<Value>,
 ) -> sqlx::Result<()> {
-    audit::record(
-        conn,
-        audit::Entry {
-            actor,
-            action,
-            entity: "user",
-            entity_id: user_id.to_string(),
-            before: before.map(|u| json!(u)),
-            after,
-        },
-    )
-    .await
+    audit::Entry::new(actor, action, "user", user_id)
+        .before(before.map(|u| json!(u)))
+        .after(after)
+        .record(conn)
+        .await
 }
 
 /// A request for a staff role, with the names the pages show.
@@ -418,7 +411,7 @@ pub async fn create_first_administrator(
     record(
         conn,
         None,
-        "user_created",
+        "user.created",
         id,
         None,
         Some(json!({ "user": created, "role_grant": grant, "by": "operator" })),

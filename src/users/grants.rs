@@ -96,7 +96,7 @@ pub async fn confirm(
     db::record(
         &mut tx,
         Some(admin.id()),
-        "role_grant_confirmed",
+        "role_grant.confirmed",
         grant.user_id,
         Some(&before),
         Some(json!({ "user": after, "role_grant": decided })),
@@ -148,9 +148,9 @@ pub async fn refuse(
         &mut tx,
         Some(admin.id()),
         if withdrawn {
-            "role_grant_withdrawn"
+            "role_grant.withdrawn"
         } else {
-            "role_grant_refused"
+            "role_grant.refused"
         },
         grant.user_id,
         None,

@@ -141,7 +141,7 @@ pub async fn create(
     db::record(
         &mut tx,
         Some(admin.id()),
-        "user_created",
+        "user.created",
         id,
         None,
         Some(json!(created)),
@@ -206,7 +206,7 @@ async fn request_role(
     db::record(
         conn,
         Some(admin.id()),
-        "role_grant_requested",
+        "role_grant.requested",
         user_id,
         None,
         Some(json!(grant)),
@@ -292,7 +292,7 @@ pub async fn update(
     db::record(
         &mut tx,
         Some(admin.id()),
-        "user_updated",
+        "user.updated",
         id,
         Some(&before),
         Some(json!(after)),
@@ -353,9 +353,9 @@ async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: boo
         &mut tx,
         Some(admin.id()),
         if active {
-            "user_activated"
+            "user.activated"
         } else {
-            "user_deactivated"
+            "user.deactivated"
         },
         id,
         Some(&before),
@@ -423,7 +423,7 @@ pub async fn new_link(
     db::record(
         &mut tx,
         Some(admin.id()),
-        "password_link_created",
+        "password.link_created",
         id,
         None,
         None,

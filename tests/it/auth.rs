@@ -99,7 +99,7 @@ async fn a_wrong_password_says_only_that_the_login_failed() {
         );
     }
     assert_eq!(app.get("/").await.location.as_deref(), Some("/logga-in"));
-    assert_eq!(app.audit_count("login_failed").await, 2);
+    assert_eq!(app.audit_count("auth.login_failed").await, 2);
 }
 
 #[tokio::test]
@@ -122,7 +122,7 @@ async fn repeated_failures_for_one_account_are_slowed_down_even_with_the_right_p
     );
     assert_eq!(app.get("/").await.location.as_deref(), Some("/logga-in"));
     assert_eq!(
-        app.audit_count("login_failed").await,
+        app.audit_count("auth.login_failed").await,
         5,
         "the sixth was not checked"
     );
@@ -191,8 +191,8 @@ async fn logout_ends_the_session_on_the_server_so_the_old_cookie_no_longer_works
         "the session is gone from the database, whatever the browser keeps"
     );
     assert_eq!(app.get("/").await.location.as_deref(), Some("/logga-in"));
-    assert_eq!(app.audit_count("logout").await, 1);
-    assert_eq!(app.audit_count("login").await, 1);
+    assert_eq!(app.audit_count("auth.logout").await, 1);
+    assert_eq!(app.audit_count("auth.login").await, 1);
     let flash = app.get("/logga-in").await;
     assert_eq!(flash.select(".flash"), vec!["Du är utloggad.".to_string()]);
 }
@@ -298,7 +298,7 @@ fn march_2025() -> Clock {
 
 async fn logged_ip(app: &TestApp) -> String {
     let after: serde_json::Value = sqlx::query_scalar(
-        "SELECT after FROM audit_log WHERE action = 'login_failed' ORDER BY id DESC LIMIT 1",
+        "SELECT after FROM audit_log WHERE action = 'auth.login_failed' ORDER BY id DESC LIMIT 1",
     )
     .fetch_one(&app.db)
     .await
@@ -363,7 +363,7 @@ async fn thirty_wrong_passwords_at_once_reach_the_password_check_only_five_times
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!((checked, slowed), (5, 25), "{statuses:?}");
-    assert_eq!(app.audit_count("login_failed").await, 5);
+    assert_eq!(app.audit_count("auth.login_failed").await, 5);
     let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE email = $1")
         .bind(&email)
         .fetch_one(&app.db)

@@ -1048,7 +1048,7 @@ async fn a_forgotten_password_is_reset_by_mail_and_an_unknown_address_gets_the_s
     );
     // The link worked once.
     assert_eq!(app.get(&path).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.audit_count("password_reset_requested").await, 1);
+    assert_eq!(app.audit_count("password.reset_requested").await, 1);
 
     // Throttled per address: known and unknown alike, after three in an hour.
     for address in [email.as_str(), "ingen@example.se"] {

@@ -225,7 +225,7 @@ async fn admin_create_makes_an_administrator_who_sets_a_password_and_logs_in() {
     .await
     .expect("user");
     assert_eq!(role, Role::Admin);
-    assert_eq!(app.audit_count("user_created").await, 1);
+    assert_eq!(app.audit_count("user.created").await, 1);
 
     let again = run(digikoord(&[("DATABASE_URL", &app.db_url)]).args([
         "admin",

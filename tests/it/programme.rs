@@ -85,7 +85,7 @@ async fn an_admin_edits_a_years_cap_deadlines_and_budget_state_with_an_audit_rec
     assert!(programme.plain().contains("950 000,50 kr"));
     assert!(programme.text.contains("Väntar på budgetbeslut"));
     assert!(programme.text.contains("15 april 2025"));
-    assert_eq!(app.audit_count("year_updated").await, 1);
+    assert_eq!(app.audit_count("programme_year.updated").await, 1);
 }
 
 #[tokio::test]
@@ -125,7 +125,7 @@ async fn a_year_form_with_bad_input_comes_back_filled_in_and_writes_nothing() {
         );
         assert_eq!(page.attr("#cap_per_actor", "value").as_deref(), Some(cap));
     }
-    assert_eq!(app.audit_count("year_updated").await, 0);
+    assert_eq!(app.audit_count("programme_year.updated").await, 0);
     let cap: rust_decimal::Decimal =
         sqlx::query_scalar("SELECT cap_per_actor FROM programme_years WHERE year = 2024")
             .fetch_one(&app.db)
@@ -257,7 +257,7 @@ async fn every_administration_route_refuses_every_other_role() {
         );
     }
     let after: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT IN ('login')")
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action NOT IN ('auth.login')")
             .fetch_one(&app.db)
             .await
             .expect("count");

@@ -517,10 +517,11 @@ async fn every_repayment_route_refuses_the_roles_it_must() {
     let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
     register(&case, "190 000", "DK").await;
     let payment = unconfirmed_payment(&app).await;
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     let confirm_path = format!("/aterbetalningar/betalningar/{payment}/bekrafta");
     let register_path = format!("{}/betalningar", case.page());
 
@@ -599,10 +600,11 @@ async fn every_repayment_route_refuses_the_roles_it_must() {
             "anonymous {path}"
         );
     }
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     assert_eq!(before, after, "nothing was changed");
 }
 

@@ -782,10 +782,11 @@ async fn every_report_route_refuses_the_roles_it_must() {
             &[],
         )
         .await;
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
 
     let region_writes: Vec<String> = [
         "uppdrag",
@@ -924,10 +925,11 @@ async fn every_report_route_refuses_the_roles_it_must() {
             .as_deref(),
         Some("/logga-in")
     );
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     assert_eq!(before, after, "nothing was changed");
     assert_eq!(report_state(&app, id).await, "submitted");
 }

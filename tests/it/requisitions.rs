@@ -1167,7 +1167,7 @@ async fn every_requisition_route_refuses_the_roles_it_must() {
     let payout = live_payout(&app, id).await;
     let before = count(
         &app,
-        "SELECT count(*) FROM audit_log WHERE action <> 'login'",
+        "SELECT count(*) FROM audit_log WHERE action <> 'auth.login'",
     )
     .await;
 
@@ -1294,7 +1294,7 @@ async fn every_requisition_route_refuses_the_roles_it_must() {
     }
     let after = count(
         &app,
-        "SELECT count(*) FROM audit_log WHERE action <> 'login'",
+        "SELECT count(*) FROM audit_log WHERE action <> 'auth.login'",
     )
     .await;
     assert_eq!(before, after, "nothing was changed");

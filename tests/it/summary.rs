@@ -466,10 +466,11 @@ async fn only_staff_see_the_overview_and_only_administrators_export_and_write() 
         .fetch_one(&app.db)
         .await
         .expect("export");
-    let before: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     let admin_posts = [
         "/sammanstallning/2025/avsnitt".to_string(),
         "/sammanstallning/2025/exporter".to_string(),
@@ -538,9 +539,10 @@ async fn only_staff_see_the_overview_and_only_administrators_export_and_write() 
             Some("/logga-in")
         );
     }
-    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'login'")
-        .fetch_one(&app.db)
-        .await
-        .expect("count");
+    let after: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
+            .fetch_one(&app.db)
+            .await
+            .expect("count");
     assert_eq!(before, after, "nothing was changed");
 }

@@ -153,7 +153,7 @@ async fn staff_without_an_authenticator_must_enrol_before_reaching_any_page() {
         .await
         .expect("count");
     assert_eq!(before, after, "a pending login changes nothing");
-    assert_eq!(app.audit_count("login").await, 0, "not logged in yet");
+    assert_eq!(app.audit_count("auth.login").await, 0, "not logged in yet");
 }
 
 #[tokio::test]
@@ -186,12 +186,12 @@ async fn enrolment_refuses_a_wrong_code_beside_the_field_and_with_the_right_one_
         refused.attr("#code", "aria-describedby").as_deref(),
         Some("code-hint code-error")
     );
-    assert_eq!(app.audit_count("second_factor_enrolled").await, 0);
+    assert_eq!(app.audit_count("second_factor.enrolled").await, 0);
 
     let codes = enrol(&app, ENROL_PATH).await;
     assert_eq!(codes.len(), 10);
-    assert_eq!(app.audit_count("second_factor_enrolled").await, 1);
-    assert_eq!(app.audit_count("login").await, 1);
+    assert_eq!(app.audit_count("second_factor.enrolled").await, 1);
+    assert_eq!(app.audit_count("auth.login").await, 1);
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM recovery_codes WHERE user_id = $1")
         .bind(officer)
         .fetch_one(&app.db)
@@ -247,7 +247,7 @@ async fn the_same_code_is_never_accepted_twice() {
         Some(CODE_PATH),
         "still pending"
     );
-    assert_eq!(second.audit_count("second_factor_failed").await, 1);
+    assert_eq!(second.audit_count("auth.second_factor_failed").await, 1);
 }
 
 #[tokio::test]
@@ -293,7 +293,7 @@ async fn guessing_codes_is_slowed_down_like_guessing_passwords() {
         error.contains("Vänta") && error.contains("sekunder"),
         "{error}"
     );
-    assert_eq!(app.audit_count("second_factor_failed").await, 5);
+    assert_eq!(app.audit_count("auth.second_factor_failed").await, 5);
 }
 
 #[tokio::test]
@@ -330,7 +330,7 @@ async fn a_coordinator_logs_in_without_a_factor_turns_one_on_and_a_recovery_code
     assert_eq!(in_with_code.location.as_deref(), Some("/"));
     let start = phone_lost.get("/").await;
     assert!(start.select(".flash")[0].contains("9 reservkoder kvar"));
-    assert_eq!(phone_lost.audit_count("recovery_code_used").await, 1);
+    assert_eq!(phone_lost.audit_count("auth.recovery_code_used").await, 1);
 
     let again = app.other_browser();
     password_only(&again, coordinator).await;
@@ -379,9 +379,9 @@ async fn the_administrators_reset_ends_the_sessions_forces_enrolment_and_is_audi
     );
     let after_password = password_only(&officer_browser, officer).await;
     assert_eq!(after_password.location.as_deref(), Some(ENROL_PATH));
-    assert_eq!(app.audit_count("second_factor_reset").await, 1);
+    assert_eq!(app.audit_count("second_factor.reset").await, 1);
     assert_eq!(
-        app.last_audit_actor("second_factor_reset").await,
+        app.last_audit_actor("second_factor.reset").await,
         Some(admin)
     );
 

@@ -39,7 +39,7 @@ async fn an_admin_creates_a_coordinator_who_sets_a_password_with_the_one_time_li
         .strip_prefix("http://localhost:3000")
         .expect("link on the public URL")
         .to_string();
-    assert_eq!(app.audit_count("user_created").await, 1);
+    assert_eq!(app.audit_count("user.created").await, 1);
 
     let person = app.other_browser();
     let short = person
@@ -146,7 +146,7 @@ async fn a_deactivated_user_is_thrown_out_at_once() {
         StatusCode::UNAUTHORIZED
     );
     let (before, after): (serde_json::Value, serde_json::Value) =
-        sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'user_deactivated'")
+        sqlx::query_as("SELECT before, after FROM audit_log WHERE action = 'user.deactivated'")
             .fetch_one(&app.db)
             .await
             .expect("audit");
@@ -332,7 +332,7 @@ async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms
             .contains("En annan administratör måste bekräfta den")
     );
     assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, false));
-    assert_eq!(app.audit_count("role_grant_confirmed").await, 0);
+    assert_eq!(app.audit_count("role_grant.confirmed").await, 0);
 
     // A second administrator sees who asked, and confirms.
     let second = app.other_browser();
@@ -392,10 +392,10 @@ async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms
         StatusCode::OK
     );
 
-    assert_eq!(app.audit_count("user_created").await, 1);
-    assert_eq!(app.audit_count("role_grant_requested").await, 1);
+    assert_eq!(app.audit_count("user.created").await, 1);
+    assert_eq!(app.audit_count("role_grant.requested").await, 1);
     let (actor, after): (Uuid, serde_json::Value) = sqlx::query_as(
-        "SELECT actor_user_id, after FROM audit_log WHERE action = 'role_grant_confirmed'",
+        "SELECT actor_user_id, after FROM audit_log WHERE action = 'role_grant.confirmed'",
     )
     .fetch_one(&app.db)
     .await
@@ -474,7 +474,7 @@ async fn a_coordinator_made_approver_keeps_the_coordinators_role_until_it_is_con
         other.attr("input[name=role][checked]", "value").as_deref(),
         Some("admin")
     );
-    assert_eq!(app.audit_count("role_grant_requested").await, 1);
+    assert_eq!(app.audit_count("role_grant.requested").await, 1);
 
     let second = app.other_browser();
     second.login_as(Role::Admin, None).await;
@@ -531,7 +531,7 @@ async fn a_refused_role_is_never_in_force_and_can_be_asked_for_again_or_withdraw
             .contains(&"Nekad".to_string())
     );
     assert_eq!(role_and_active(&app, id).await, (Role::Approver, false));
-    assert_eq!(app.audit_count("role_grant_refused").await, 1);
+    assert_eq!(app.audit_count("role_grant.refused").await, 1);
 
     // The account stays shut: no link, no reactivation, shown as refused.
     assert_eq!(
@@ -584,7 +584,7 @@ async fn a_refused_role_is_never_in_force_and_can_be_asked_for_again_or_withdraw
     let withdrawn = decide(&app, retry, "neka").await;
     assert!(app.follow(withdrawn).await.select(".flash")[0].contains("tillbakadragen"));
     assert_eq!(pending_grants(&app).await, 0);
-    assert_eq!(app.audit_count("role_grant_withdrawn").await, 1);
+    assert_eq!(app.audit_count("role_grant.withdrawn").await, 1);
     assert_eq!(role_and_active(&app, id).await, (Role::Approver, false));
 }
 
@@ -752,7 +752,7 @@ async fn of_two_confirmations_at_once_one_wins_and_the_other_is_told_it_was_alre
         second
     };
     assert!(loser.text.contains("Begäran har redan hanterats"));
-    assert_eq!(app.audit_count("role_grant_confirmed").await, 1);
+    assert_eq!(app.audit_count("role_grant.confirmed").await, 1);
     assert_eq!(role_and_active(&app, id).await, (Role::Admin, true));
 }
 
@@ -828,7 +828,7 @@ async fn the_operators_first_administrator_needs_no_confirmation_and_gets_a_pass
             .expect("grant");
     assert_eq!((requested_by, state.as_str()), (None, "confirmed"));
     let actor: Option<Uuid> =
-        sqlx::query_scalar("SELECT actor_user_id FROM audit_log WHERE action = 'user_created'")
+        sqlx::query_scalar("SELECT actor_user_id FROM audit_log WHERE action = 'user.created'")
             .fetch_one(&app.db)
             .await
             .expect("audit");

@@ -132,18 +132,10 @@ pub async fn enrol(
         .bind(user_id)
         .execute(&mut *conn)
         .await?;
-    audit::record(
-        conn,
-        audit::Entry {
-            actor: Some(user_id),
-            action: "second_factor_enrolled",
-            entity: "user",
-            entity_id: user_id.to_string(),
-            before: None,
-            after: Some(json!({ "method": "totp", "recovery_codes": hashes.len() })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user_id), "second_factor.enrolled", "user", user_id)
+        .after(json!({ "method": "totp", "recovery_codes": hashes.len() }))
+        .record(conn)
+        .await?;
     Ok(Some(codes))
 }
 

@@ -157,18 +157,10 @@ async fn enter_code(
         Err(message) => {
             drop(tx);
             let mut tx = state.db.begin().await?;
-            audit::record(
-                &mut tx,
-                audit::Entry {
-                    actor: Some(user.id),
-                    action: "second_factor_failed",
-                    entity: "user",
-                    entity_id: user.id.to_string(),
-                    before: None,
-                    after: Some(json!({ "ip": client.to_string() })),
-                },
-            )
-            .await?;
+            audit::Entry::new(Some(user.id), "auth.second_factor_failed", "user", user.id)
+                .after(json!({ "ip": client.to_string() }))
+                .record(&mut tx)
+                .await?;
             tx.commit().await?;
             return render_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -187,39 +179,24 @@ async fn enter_code(
     let mut flash = None;
     if let Passed::RecoveryCode = passed {
         let left = db::recovery_codes_left(&mut tx, user.id).await?;
-        audit::record(
-            &mut tx,
-            audit::Entry {
-                actor: Some(user.id),
-                action: "recovery_code_used",
-                entity: "user",
-                entity_id: user.id.to_string(),
-                before: None,
-                after: Some(json!({ "ip": client.to_string(), "recovery_codes_left": left })),
-            },
-        )
-        .await?;
+        audit::Entry::new(Some(user.id), "auth.recovery_code_used", "user", user.id)
+            .after(json!({ "ip": client.to_string(), "recovery_codes_left": left }))
+            .record(&mut tx)
+            .await?;
         flash = Some(match left {
             0 => "Du loggade in med din sista reservkod. Be en administratör återställa tvåstegsverifieringen så att du får nya.".to_string(),
             1 => "Du loggade in med en reservkod. Du har 1 reservkod kvar.".to_string(),
             n => format!("Du loggade in med en reservkod. Du har {n} reservkoder kvar."),
         });
     }
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id),
-            action: "login",
-            entity: "user",
-            entity_id: user.id.to_string(),
-            before: None,
-            after: Some(json!({
-                "ip": client.to_string(),
-                "second_factor": match passed { Passed::Code => "totp", Passed::RecoveryCode => "recovery_code" },
-            })),
-        },
-    )
-    .await?;
+    let second_factor = match passed {
+        Passed::Code => "totp",
+        Passed::RecoveryCode => "recovery_code",
+    };
+    audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
+        .after(json!({ "ip": client.to_string(), "second_factor": second_factor }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
 
     let mut response = match flash {
@@ -343,18 +320,10 @@ async fn enrol_at_login(
         .ok_or_else(|| AppError::Conflict("Tvåstegsverifiering är redan aktiverad.".into()))?;
     let new = session::create(&mut tx, user.id).await?;
     throttle::record_success(&mut tx, &user.email, &client.bucket(), Step::SecondFactor).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id),
-            action: "login",
-            entity: "user",
-            entity_id: user.id.to_string(),
-            before: None,
-            after: Some(json!({ "ip": client.to_string(), "second_factor": "enrolled" })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
+        .after(json!({ "ip": client.to_string(), "second_factor": "enrolled" }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
 
     let mut response = render(&RecoveryCodesPage {
@@ -461,18 +430,11 @@ async fn reset(
         ));
     };
     let sessions = session::end_all_for_user(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(admin.id()),
-            action: "second_factor_reset",
-            entity: "user",
-            entity_id: id.to_string(),
-            before: Some(json!({ "method": "totp", "enrolled_at": enrolled_at })),
-            after: Some(json!({ "sessions_ended": sessions })),
-        },
-    )
-    .await?;
+    audit::Entry::new(Some(admin.id()), "second_factor.reset", "user", id)
+        .before(json!({ "method": "totp", "enrolled_at": enrolled_at }))
+        .after(json!({ "sessions_ended": sessions }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     let next = if role.is_staff() {
         "Vid nästa inloggning kopplar hen en app på nytt."
