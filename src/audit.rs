@@ -46,24 +46,21 @@ impl<'a> Entry<'a> {
 
     /// Writes the entry in the caller's transaction.
     pub async fn record(self, conn: &mut PgConnection) -> sqlx::Result<()> {
-        record(conn, self).await
-    }
-}
-
-pub async fn record(conn: &mut PgConnection, entry: Entry<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, before, after)
+        let entry = self;
+        sqlx::query(
+            "INSERT INTO audit_log (actor_user_id, action, entity, entity_id, before, after)
          VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(entry.actor)
-    .bind(entry.action)
-    .bind(entry.entity)
-    .bind(entry.entity_id)
-    .bind(entry.before)
-    .bind(entry.after)
-    .execute(conn)
-    .await?;
-    Ok(())
+        )
+        .bind(entry.actor)
+        .bind(entry.action)
+        .bind(entry.entity)
+        .bind(entry.entity_id)
+        .bind(entry.before)
+        .bind(entry.after)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
 }
 
 #[derive(sqlx::FromRow)]

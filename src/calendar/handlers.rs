@@ -47,22 +47,16 @@ pub async fn renew_link(State(state): State<AppState>, user: CurrentUser) -> Res
     let mut tx = state.db.begin().await?;
     let new = db::renew_link(&mut tx, user.id()).await?;
     // The token is never recorded: only when the link was made, and what it replaced.
-    audit::record(
-        &mut tx,
-        audit::Entry {
-            actor: Some(user.id()),
-            action: if new.replaced.is_some() {
-                "calendar_link.renewed"
-            } else {
-                "calendar_link.created"
-            },
-            entity: "calendar_feed",
-            entity_id: user.id().to_string(),
-            before: new.replaced.map(|at| json!({ "created_at": at })),
-            after: Some(json!({ "created_at": new.created_at })),
-        },
-    )
-    .await?;
+    let action = if new.replaced.is_some() {
+        "calendar_link.renewed"
+    } else {
+        "calendar_link.created"
+    };
+    audit::Entry::new(Some(user.id()), action, "calendar_feed", user.id())
+        .before(new.replaced.map(|at| json!({ "created_at": at })))
+        .after(json!({ "created_at": new.created_at }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     let mut ctx = user.ctx;
     ctx.flash = Some(if new.replaced.is_some() {

@@ -50,7 +50,8 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn tasks(&self) -> [&str; 5] {
+    /// The answers to the year's tasks: one for 2018–2020, five from 2021.
+    pub fn tasks(&self) -> Vec<&str> {
         [
             &self.task_1,
             &self.task_2,
@@ -58,6 +59,10 @@ impl Report {
             &self.task_4,
             &self.task_5,
         ]
+        .into_iter()
+        .take(super::model::tasks_for(self.year).len())
+        .map(String::as_str)
+        .collect()
     }
 
     pub fn costs(&self) -> Costs {
@@ -95,7 +100,8 @@ impl Report {
 }
 
 const SELECT: &str = "
-    SELECT r.*, a.actor_name, y.report_deadline, u.name AS approved_by_name,
+    SELECT r.*, a.actor_name, actor_deadline(r.year, r.organisation_id, 'report') AS report_deadline,
+           u.name AS approved_by_name,
            (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count
     FROM reports r
     JOIN programme_years y ON y.year = r.year
@@ -172,6 +178,18 @@ pub async fn paid_organisations(db: &PgPool, year: i32) -> sqlx::Result<Vec<Uuid
     )
     .bind(year)
     .bind(PayoutState::Paid)
+    .fetch_all(db)
+    .await
+}
+
+/// Every actor's report deadline for the year, extensions included.
+pub async fn report_deadlines(db: &PgPool, year: i32) -> sqlx::Result<Vec<(Uuid, NaiveDate)>> {
+    sqlx::query_as(
+        "SELECT a.organisation_id, actor_deadline(y.year, a.organisation_id, 'report')
+         FROM programme_years y JOIN period_actors a ON a.period_id = y.period_id
+         WHERE y.year = $1",
+    )
+    .bind(year)
     .fetch_all(db)
     .await
 }

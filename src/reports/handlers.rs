@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     db::{self, ActivityRow, AttachmentRow, HistoryEntry, NewReport, Report},
-    model::{Action, Part, TASKS},
+    model::{Action, Part, tasks_for, tasks_title},
     parts::part_url,
 };
 use crate::{
@@ -124,7 +124,7 @@ struct ShowPage {
     messages: Vec<thread::Message>,
     versions: Vec<Report>,
     history: Vec<HistoryEntry>,
-    tasks: [&'static str; 5],
+    tasks: &'static [&'static str],
     role: Role,
     message_form: String,
     errors: FormErrors,
@@ -154,6 +154,10 @@ impl ShowPage {
     fn task(&self, i: &usize) -> &str {
         self.r.tasks()[*i]
     }
+
+    fn tasks_title(&self) -> &'static str {
+        tasks_title(self.r.year)
+    }
 }
 
 async fn show_page(
@@ -173,6 +177,7 @@ async fn show_page(
     Ok(ShowPage {
         role: user.role(),
         ctx: user.ctx,
+        tasks: tasks_for(r.year),
         r,
         checking,
         missing,
@@ -181,7 +186,6 @@ async fn show_page(
         messages,
         versions,
         history,
-        tasks: TASKS,
         message_form,
         errors,
     })

@@ -203,6 +203,26 @@ pub const TASKS: [&str; 5] = [
     "Bidra till Tillväxtverkets uppföljning och analys av hur verksamheten har bedrivits och vilka behov och utmaningar som har identifierats",
 ];
 
+/// The coordinator's single task in decision N2018/04129 (2018–2020).
+pub const TASKS_2018: [&str; 1] = [
+    "Bidra till en övergripande och strategisk samordning av länets digitaliseringsarbete inom ramen för det regionala tillväxtarbetet",
+];
+
+/// The tasks a report for `year` answers to: N2018/04129's one for 2018–2020, I2021/00795's
+/// five from 2021.
+pub fn tasks_for(year: i32) -> &'static [&'static str] {
+    if year <= 2020 { &TASKS_2018 } else { &TASKS }
+}
+
+/// "Uppdragets fem delar" or, for 2018–2020, "Uppdraget".
+pub fn tasks_title(year: i32) -> &'static str {
+    if tasks_for(year).len() == 1 {
+        "Uppdraget"
+    } else {
+        "Uppdragets fem delar"
+    }
+}
+
 pub const TASK_MAX: usize = 5000;
 pub const ANALYSIS_MAX: usize = 10000;
 pub const MOTIVATION_MAX: usize = 2000;
@@ -538,7 +558,8 @@ impl ActivityForm {
 
 /// What a report still lacks before it can be submitted, part by part.
 pub struct Completeness<'a> {
-    pub tasks: [&'a str; 5],
+    /// The answers to the year's tasks (one for 2018–2020, five from 2021).
+    pub tasks: Vec<&'a str>,
     pub activities: usize,
     pub needs_and_challenges: &'a str,
     pub results_and_effects: &'a str,
@@ -553,7 +574,11 @@ impl Completeness<'_> {
         if self.tasks.iter().any(|t| t.trim().is_empty()) {
             missing.push((
                 Part::Tasks,
-                "Beskriv vad ni har gjort inom var och en av uppdragets fem delar.",
+                if self.tasks.len() == 1 {
+                    "Beskriv vad ni har gjort inom uppdraget."
+                } else {
+                    "Beskriv vad ni har gjort inom var och en av uppdragets fem delar."
+                },
             ));
         }
         if self.activities == 0 {
@@ -761,7 +786,7 @@ mod tests {
     fn a_report_is_complete_with_five_tasks_an_activity_the_analysis_and_a_motivated_self_assessment()
      {
         let mut c = Completeness {
-            tasks: ["a", "b", "c", "d", "e"],
+            tasks: vec!["a", "b", "c", "d", "e"],
             activities: 1,
             needs_and_challenges: "n",
             results_and_effects: "r",

@@ -16,7 +16,7 @@ use super::{
     handlers::{ALREADY_HANDLED, editable, lock_open},
     model::{
         ActivityForm, ActivityKind, AnalysisForm, FinancesForm, Part, SUB_GOALS, SelfAssessment,
-        TASKS, TasksForm,
+        TasksForm, tasks_for, tasks_title,
     },
 };
 use crate::{
@@ -70,7 +70,7 @@ struct TasksPage {
     steps: Vec<Step>,
     form: TasksForm,
     errors: FormErrors,
-    tasks: [&'static str; 5],
+    tasks: &'static [&'static str],
 }
 
 impl TasksPage {
@@ -83,7 +83,14 @@ impl TasksPage {
     }
 
     fn heading(&self, i: &usize) -> String {
-        format!("{}. {}", i + 1, self.tasks[*i])
+        match self.tasks.len() {
+            1 => self.tasks[*i].to_string(),
+            _ => format!("{}. {}", i + 1, self.tasks[*i]),
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        tasks_title(self.r.year)
     }
 }
 
@@ -103,10 +110,10 @@ pub async fn tasks_form(
     render(&TasksPage {
         ctx: user.ctx,
         steps: steps(&r, Part::Tasks),
+        tasks: tasks_for(r.year),
         r,
         form,
         errors: FormErrors::default(),
-        tasks: TASKS,
     })
 }
 
@@ -125,10 +132,10 @@ pub async fn save_tasks(
                 &TasksPage {
                     ctx: user.ctx,
                     steps: steps(&r, Part::Tasks),
+                    tasks: tasks_for(r.year),
                     r,
                     form,
                     errors,
-                    tasks: TASKS,
                 },
             );
         }
@@ -144,7 +151,11 @@ pub async fn save_tasks(
     tx.commit().await?;
     Ok(redirect_with_flash(
         &next_url(&r, Part::Tasks),
-        "Uppdragets fem delar är sparade.",
+        if tasks_for(r.year).len() == 1 {
+            "Uppdraget är sparat."
+        } else {
+            "Uppdragets fem delar är sparade."
+        },
     ))
 }
 

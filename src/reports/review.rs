@@ -166,6 +166,8 @@ pub async fn return_for_completion(
 /// A row of the case officer's list: every actor of the year, with or without a report.
 pub struct ListRow {
     pub actor_name: String,
+    /// The actor's report deadline, extension included.
+    pub deadline: NaiveDate,
     pub paid: bool,
     pub report: Option<Report>,
 }
@@ -212,8 +214,8 @@ struct ListPage {
 }
 
 impl ListPage {
-    fn overdue(&self) -> bool {
-        self.today > self.deadline
+    fn overdue(&self, row: &ListRow) -> bool {
+        self.today > row.deadline
     }
 
     fn is_filter(&self, key: &&str) -> bool {
@@ -236,10 +238,15 @@ pub async fn list(
     let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let mut reports = db::list(&state.db, year.year).await?;
     let paid = db::paid_organisations(&state.db, year.year).await?;
+    let deadlines = db::report_deadlines(&state.db, year.year).await?;
     let all_rows: Vec<ListRow> = programme::actors_of_year(&state.db, year.year, None)
         .await?
         .into_iter()
         .map(|a| ListRow {
+            deadline: deadlines
+                .iter()
+                .find(|(o, _)| *o == a.organisation_id)
+                .map_or(year.report_deadline, |(_, d)| *d),
             paid: paid.contains(&a.organisation_id),
             report: reports
                 .iter()

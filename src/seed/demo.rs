@@ -387,7 +387,7 @@ fn at(day: NaiveDate, hour: u32) -> DateTime<Utc> {
         .map_or_else(|| day.and_time(NaiveTime::MIN).and_utc(), |t| t.to_utc())
 }
 
-/// An audit record dated when the demo's step happened (`audit::record` dates it now),
+/// An audit record dated when the demo's step happened (`audit::Entry::record` dates it now),
 /// marked as demo.
 async fn record_at(
     conn: &mut PgConnection,

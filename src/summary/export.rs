@@ -9,7 +9,7 @@ use super::model::{FinanceRow, Totals, Year};
 use crate::{
     dates::format_date,
     money::format_kronor,
-    reports::model::{SUB_GOALS, TASKS},
+    reports::model::{SUB_GOALS, tasks_for},
 };
 
 /// Tillväxtverket's own sections of the summary.
@@ -620,7 +620,7 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
         doc = doc
             .add_paragraph(page_break())
             .add_paragraph(heading(&format!("Bilaga: {}", actor.actor_name), 1));
-        for (i, task) in TASKS.iter().enumerate() {
+        for (i, task) in tasks_for(year.year).iter().enumerate() {
             let answer = r.tasks.get(i).map(String::as_str).unwrap_or_default();
             doc = doc
                 .add_paragraph(heading(&format!("{}. {task}", i + 1), 3))

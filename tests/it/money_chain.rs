@@ -722,3 +722,56 @@ async fn the_2018_and_2021_documents_cite_their_own_decisions() {
     );
     assert_eq!(admin.get("/program").await.select(".assumed").len(), 6);
 }
+
+#[tokio::test]
+async fn a_2018_report_asks_about_the_single_task_of_n2018() {
+    let app = TestApp::spawn_on(on(2019, 1, 15)).await;
+    crate::reports::paid_in(&app, 2018, SKANE, "500000").await;
+    let region = app.other_browser();
+    region.login_as(Role::Coordinator, Some(SKANE)).await;
+    let started = region
+        .submit("/?ar=2018", "/redovisningar/ny", &[("ar", "2018")])
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.plain());
+    let report = report_id(&started);
+    let path = format!("/redovisningar/{report}/uppdrag");
+    let form = region.get(&path).await;
+    assert_eq!(form.select("h1"), vec!["Uppdraget"]);
+    assert_eq!(form.select("form textarea").len(), 1);
+    assert!(
+        form.plain()
+            .contains("övergripande och strategisk samordning")
+    );
+    assert!(
+        !form.plain().contains("Tillväxtverkets nätverk"),
+        "2021's tasks"
+    );
+    let saved = region
+        .submit(
+            &path,
+            &path,
+            &[("task_1", "Samordnat länets digitaliseringsråd.")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        region.follow(saved).await.select(".flash"),
+        vec!["Uppdraget är sparat."]
+    );
+    let check = region
+        .get(&format!("/redovisningar/{report}/kontrollera"))
+        .await;
+    assert!(
+        !check
+            .plain()
+            .contains("Beskriv vad ni har gjort inom uppdraget"),
+        "the one task is answered"
+    );
+    assert!(
+        check
+            .select("h2")
+            .iter()
+            .any(|h| h.starts_with("1. Uppdraget"))
+    );
+    assert_eq!(check.select("ol.tasks li").len(), 1);
+}

@@ -22,6 +22,11 @@ fn on(y: i32, m: u32, d: u32) -> Clock {
 
 /// A requisition for 2025 approved and paid (the requisition flow has its own tests).
 pub(crate) async fn paid(app: &TestApp, organisation: &str, amount: &str) {
+    paid_in(app, 2025, organisation, amount).await;
+}
+
+/// A requisition for `year` approved and paid under the year's decision.
+pub(crate) async fn paid_in(app: &TestApp, year: i32, organisation: &str, amount: &str) {
     let officer = app.create_user(Role::CaseOfficer, None).await;
     let approver = app.create_user(Role::Approver, None).await;
     let id = Uuid::new_v4();
@@ -29,28 +34,31 @@ pub(crate) async fn paid(app: &TestApp, organisation: &str, amount: &str) {
         "INSERT INTO requisitions (id, case_number, year, organisation_id, decision_number, state, amount,
              payment_method, account_number, payment_reference, contact_name, contact_email, contact_phone,
              signatory_name, signatory_title, declaration, created_by, first_submitted_at, submitted_at)
-         SELECT $1, 'DK-2025-' || lpad((SELECT count(*) + 1 FROM requisitions)::text, 3, '0'), 2025, o.id,
-             'I2021/00795', 'approved', $3, 'bankgiro', '5050-1055', 'r', 'n', 'e@x.se', '081234567', 's', 't',
-             true, $4, '2025-03-01', '2025-03-01'
-         FROM organisations o WHERE o.name = $2",
+         SELECT $1, 'DK-' || $5 || '-' || lpad((SELECT count(*) + 1 FROM requisitions)::text, 3, '0'), $5, o.id,
+             p.decision_number, 'approved', $3, 'bankgiro', '5050-1055', 'r', 'n', 'e@x.se', '081234567', 's', 't',
+             true, $4, make_date($5, 3, 1), make_date($5, 3, 1)
+         FROM organisations o, programme_years y JOIN periods p ON p.id = y.period_id
+         WHERE o.name = $2 AND y.year = $5",
     )
     .bind(id)
     .bind(organisation)
     .bind(dec(amount))
     .bind(officer)
+    .bind(year)
     .execute(&app.db)
     .await
     .expect("requisition");
     sqlx::query(
         "INSERT INTO payouts (id, requisition_id, state, amount, planned_date, prepared_by, approved_by, approved_at,
              paid_amount, paid_date, voucher_number, paid_by, paid_at)
-         VALUES ($1, $2, 'paid', $3, '2025-04-01', $4, $5, now(), $3, '2025-04-01', 'V1', $4, now())",
+         VALUES ($1, $2, 'paid', $3, make_date($6, 4, 1), $4, $5, now(), $3, make_date($6, 4, 1), 'V1', $4, now())",
     )
     .bind(Uuid::new_v4())
     .bind(id)
     .bind(dec(amount))
     .bind(officer)
     .bind(approver)
+    .bind(year)
     .execute(&app.db)
     .await
     .expect("payout");
