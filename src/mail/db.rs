@@ -381,15 +381,22 @@ pub struct ReportFacts {
     pub organisation: String,
     pub unused: rust_decimal::Decimal,
     pub state_note: Option<String>,
+    /// The actor's repayment deadline, extension included.
     pub repayment_deadline: chrono::NaiveDate,
+    /// What the region has paid so far (registered or received, less refunds to it).
+    pub paid: rust_decimal::Decimal,
 }
 
 pub async fn report(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<ReportFacts> {
     sqlx::query_as(
         "SELECT r.id, r.year, r.version, r.organisation_id, o.name AS organisation, r.unused,
-                r.state_note, y.repayment_deadline
+                r.state_note, actor_deadline(r.year, r.organisation_id, 'repayment') AS repayment_deadline,
+                (SELECT COALESCE(sum(COALESCE(p.received_amount, p.amount)), 0) FROM repayment_payments p
+                 WHERE p.year = r.year AND p.organisation_id = r.organisation_id)
+                - (SELECT COALESCE(sum(f.amount), 0) FROM refunds f
+                   WHERE f.year = r.year AND f.organisation_id = r.organisation_id AND f.state = 'paid')
+                AS paid
          FROM reports r JOIN organisations o ON o.id = r.organisation_id
-         JOIN programme_years y ON y.year = r.year
          WHERE r.id = $1",
     )
     .bind(id)
@@ -422,6 +429,26 @@ pub async fn repayment(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Repaym
                    AND q.state = 'confirmed') AS received_total
          FROM repayment_payments p JOIN organisations o ON o.id = p.organisation_id
          WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}
+
+/// A refund as its notices tell it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RefundFacts {
+    pub year: i32,
+    pub organisation_id: Uuid,
+    pub organisation: String,
+    pub amount: rust_decimal::Decimal,
+    pub paid_date: Option<chrono::NaiveDate>,
+}
+
+pub async fn refund(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<RefundFacts> {
+    sqlx::query_as(
+        "SELECT f.year, f.organisation_id, o.name AS organisation, f.amount, f.paid_date
+         FROM refunds f JOIN organisations o ON o.id = f.organisation_id WHERE f.id = $1",
     )
     .bind(id)
     .fetch_one(conn)

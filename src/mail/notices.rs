@@ -42,6 +42,10 @@ pub enum Notice {
         thread: Thread,
         by_staff: bool,
     },
+    /// A refund prepared, to the approvers.
+    RefundPrepared(Uuid),
+    /// A refund paid, to the region.
+    RefundPaid(Uuid),
     /// To the region.
     ExtensionGranted {
         year: i32,
@@ -209,22 +213,48 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                 .link("Öppna redovisningen", url(&format!("/redovisningar/{id}")));
             let to = db::coordinators(conn, r.organisation_id).await?;
             enqueue_all(conn, public_url, &to, "report.approved", &content).await?;
-            if r.unused > rust_decimal::Decimal::ZERO {
+            let page = url(&format!(
+                "/aterbetalningar/{}/{}",
+                r.year, r.organisation_id
+            ));
+            let left = r.unused - r.paid;
+            if left > rust_decimal::Decimal::ZERO {
+                let already = if r.paid > rust_decimal::Decimal::ZERO {
+                    format!(
+                        " Ni har redan betalat {}; det som återstår är {}.",
+                        format_kronor(r.paid),
+                        format_kronor(left)
+                    )
+                } else {
+                    String::new()
+                };
+                let content =
+                    Content::new(format!("Återbetalning för {}: {}", r.year, format_kronor(left)))
+                        .paragraph(format!(
+                            "Enligt den godkända redovisningen har {} inte använts.{already} Beloppet ska betalas tillbaka till Tillväxtverket senast {}.",
+                            format_kronor(r.unused),
+                            format_date(r.repayment_deadline)
+                        ))
+                        .link("Öppna återbetalningen", page);
+                enqueue_all(conn, public_url, &to, "repayment.owed", &content).await?;
+            } else if left < rust_decimal::Decimal::ZERO {
                 let content = Content::new(format!(
-                    "Återbetalning för {}: {}",
+                    "För mycket återbetalt för {}: {}",
                     r.year,
-                    format_kronor(r.unused)
+                    format_kronor(-left)
                 ))
                 .paragraph(format!(
-                    "Enligt den godkända redovisningen har {} inte använts. Beloppet ska betalas tillbaka till Tillväxtverket senast {}.",
+                    "Enligt den godkända redovisningen har {} inte använts, och {} har betalat {}. Tillväxtverket betalar tillbaka {} till {}.",
                     format_kronor(r.unused),
-                    format_date(r.repayment_deadline)
+                    r.organisation,
+                    format_kronor(r.paid),
+                    format_kronor(-left),
+                    r.organisation
                 ))
-                .link(
-                    "Öppna återbetalningen",
-                    url(&format!("/aterbetalningar/{}/{}", r.year, r.organisation_id)),
-                );
-                enqueue_all(conn, public_url, &to, "repayment.owed", &content).await?;
+                .link("Öppna återbetalningen", page);
+                let mut to = to;
+                add_unique(&mut to, db::staff(conn, &[Role::CaseOfficer]).await?);
+                enqueue_all(conn, public_url, &to, "repayment.overpaid", &content).await?;
             }
             Ok(())
         }
@@ -303,6 +333,47 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                 ))
                 .link("Läs meddelandet", url(&thread.page()));
             enqueue_all(conn, public_url, &to, "message", &content).await
+        }
+        Notice::RefundPrepared(id) | Notice::RefundPaid(id) => {
+            let f = db::refund(conn, id).await?;
+            let page = url(&format!(
+                "/aterbetalningar/{}/{}#tillbaka",
+                f.year, f.organisation_id
+            ));
+            if matches!(notice, Notice::RefundPrepared(_)) {
+                let content = Content::new(format!(
+                    "Återbetalning till {} att attestera: {}",
+                    f.organisation,
+                    format_kronor(f.amount)
+                ))
+                .paragraph(format!(
+                    "{} har betalat in för mycket för {}. En handläggare har förberett en återbetalning på {} till regionen; den betalas när en annan person har attesterat den.",
+                    f.organisation,
+                    f.year,
+                    format_kronor(f.amount)
+                ))
+                .link("Attestera återbetalningen", page);
+                let to = db::staff(conn, &[Role::Approver]).await?;
+                enqueue_all(conn, public_url, &to, "refund.prepared", &content).await
+            } else {
+                let content = Content::new(format!(
+                    "Tillväxtverket har betalat tillbaka {} för {}",
+                    format_kronor(f.amount),
+                    f.year
+                ))
+                .paragraph(format!(
+                    "{} som {} betalade in för mycket för {} är utbetalt till er{}.",
+                    format_kronor(f.amount),
+                    f.organisation,
+                    f.year,
+                    f.paid_date
+                        .map(|d| format!(" den {}", format_date(d)))
+                        .unwrap_or_default()
+                ))
+                .link("Öppna återbetalningen", page);
+                let to = db::coordinators(conn, f.organisation_id).await?;
+                enqueue_all(conn, public_url, &to, "refund.paid", &content).await
+            }
         }
         Notice::ExtensionGranted {
             year,

@@ -264,6 +264,12 @@ pub async fn prepare_refund(
         }))
         .record(&mut tx)
         .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RefundPrepared(id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &page_of(year, org),
@@ -315,6 +321,14 @@ async fn step(
         .after(after)
         .record(&mut tx)
         .await?;
+    if action == RefundAction::RegisterPaid {
+        crate::mail::notify(
+            &mut tx,
+            &state.config.public_url,
+            crate::mail::Notice::RefundPaid(refund.id),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

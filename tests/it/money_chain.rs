@@ -144,6 +144,23 @@ async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount
     );
     let history = page.select(".owed-history li");
     assert_eq!(history.len(), 2, "{history:?}");
+    // The approval's mail says what changed: the resubmitted version left 50 000 kr to pay,
+    // the corrected one 50 000 kr to refund.
+    let subjects: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT subject FROM outbox WHERE event IN ('repayment.owed', 'repayment.overpaid')
+         ORDER BY subject",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("outbox");
+    let subjects: Vec<String> = subjects.iter().map(|s| s.replace('\u{a0}', " ")).collect();
+    assert_eq!(
+        subjects,
+        vec![
+            "För mycket återbetalt för 2025: 50 000 kr",
+            "Återbetalning för 2025: 50 000 kr"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -272,6 +289,30 @@ async fn an_over_payment_is_refunded_with_four_eyes_and_kammarkollegiet_gets_onl
     for action in ["refund.prepared", "refund.approved", "refund.paid"] {
         assert_eq!(app.audit_count(action).await, 1, "{action}");
     }
+    // The approvers were asked to approve, and the region told it was paid.
+    let told = |event: &'static str| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT o.subject, u.role::text FROM outbox o JOIN users u ON u.id = o.user_id
+                 WHERE o.event = $1",
+            )
+            .bind(event)
+            .fetch_all(&db)
+            .await
+            .expect("outbox")
+        }
+    };
+    let prepared = told("refund.prepared").await;
+    assert!(!prepared.is_empty() && prepared.iter().all(|(_, role)| role == "approver"));
+    assert!(
+        prepared[0]
+            .0
+            .replace('\u{a0}', " ")
+            .contains("att attestera: 50 000")
+    );
+    let paid = told("refund.paid").await;
+    assert!(!paid.is_empty() && paid.iter().all(|(_, role)| role == "coordinator"));
     // A second refund would pass the over-payment: the schema refuses it.
     let more = sqlx::query(
         "INSERT INTO refunds (id, year, organisation_id, amount, planned_date, prepared_by)
