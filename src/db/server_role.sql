@@ -21,3 +21,5 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM digikoord_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON summary_exports FROM digikoord_app;
 -- Marking an export submitted is the one change allowed (its trigger keeps it so).
 GRANT UPDATE (submitted_at, submitted_by) ON summary_exports TO digikoord_app;
+-- A refund, once prepared, is a record of money: it moves forward, never away.
+REVOKE DELETE, TRUNCATE ON refunds FROM digikoord_app;

@@ -63,6 +63,12 @@ async fn account(app: &TestApp) -> crate::Page {
     admin.get("/konto?ar=2025").await
 }
 
+async fn summary(app: &TestApp) -> crate::Page {
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    admin.get("/sammanstallning?ar=2025").await
+}
+
 #[tokio::test]
 async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount_moves() {
     let app = TestApp::spawn_on(on(2026, 2, 10)).await;
@@ -174,6 +180,9 @@ async fn an_over_payment_is_refunded_with_four_eyes_and_kammarkollegiet_gets_onl
     assert_eq!(before.select(".owed-to-regions"), vec!["50 000 kr"]);
     assert_eq!(before.select(".counted-from-regions"), vec!["190 000 kr"]);
     let to_repay = before.select(".to-repay");
+    let year = summary(&app).await;
+    assert_eq!(year.select(".sum-owed-to-regions"), vec!["50 000 kr"]);
+    assert_eq!(year.select(".to-repay"), to_repay, "the summary agrees");
 
     // The case officer prepares it; more than the over-payment is refused beside the field.
     let page = case.officer.get(&case.page()).await;
@@ -286,6 +295,14 @@ async fn an_over_payment_is_refunded_with_four_eyes_and_kammarkollegiet_gets_onl
     assert_eq!(after.select(".refunded-to-regions"), vec!["50 000 kr"]);
     assert_eq!(after.select(".owed-to-regions"), vec!["0 kr"]);
     assert_eq!(after.select(".counted-from-regions"), vec!["190 000 kr"]);
+    let year = summary(&app).await;
+    assert_eq!(year.select(".sum-owed-to-regions"), vec!["0 kr"]);
+    assert_eq!(
+        year.select(".sum-repaid"),
+        vec!["190 000 kr"],
+        "received − refunded"
+    );
+    assert_eq!(year.select(".to-repay"), to_repay);
     for action in ["refund.prepared", "refund.approved", "refund.paid"] {
         assert_eq!(app.audit_count(action).await, 1, "{action}");
     }

@@ -319,6 +319,8 @@ async fn the_server_role_cannot_change_the_schema_the_audit_log_or_kept_exports(
         "UPDATE summary_exports SET filename = 'x'",
         "DELETE FROM summary_exports",
         "TRUNCATE summary_exports",
+        "DELETE FROM refunds",
+        "TRUNCATE refunds",
         "CREATE TABLE intruder (id int)",
         "ALTER TABLE users ADD COLUMN intruder int",
         "DROP TABLE sessions",
