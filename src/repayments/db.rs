@@ -154,7 +154,9 @@ pub async fn owed_history(
     organisation: Uuid,
 ) -> sqlx::Result<Vec<OwedVersion>> {
     sqlx::query_as(
-        "SELECT id AS report_id, version, state, submitted_at, approved_at, unused FROM reports
+        "SELECT id AS report_id, version, state, submitted_at, approved_at,
+                CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS unused
+         FROM reports
          WHERE year = $1 AND organisation_id = $2 AND state <> $3 ORDER BY version",
     )
     .bind(year)

@@ -106,6 +106,10 @@ async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount
         &[("cost_personnel", "750 000")],
     )
     .await;
+    assert!(
+        case.region.get(&case.page()).await.select(".owed")[0].starts_with("200 000 kr"),
+        "an edit moves nothing until the report is submitted again"
+    );
     submit_report(&case.region, case.report).await;
     let page = case.region.get(&case.page()).await;
     assert_eq!(page.select(".more-to-pay"), vec!["50 000 kr"]);
