@@ -90,6 +90,62 @@ fn obligations(
     ]
 }
 
+/// One open obligation of any year, for the list across years.
+pub struct OpenItem {
+    pub title: String,
+    pub deadline: NaiveDate,
+    pub status: DeadlineStatus,
+    pub link: String,
+}
+
+/// Every open obligation of every year, soonest deadline first: an organisation's, or
+/// (`None`) Tillväxtverket's own. From January to March last year's report and repayment
+/// and this year's requisition are open together.
+async fn open_across_years(
+    state: &AppState,
+    organisation: Option<uuid::Uuid>,
+    today: NaiveDate,
+) -> Result<Vec<OpenItem>> {
+    let mut conn = state.db.acquire().await?;
+    let all = crate::mail::db::open_obligations(&mut conn, today).await?;
+    Ok(all
+        .into_iter()
+        .filter(|o| o.organisation_id == organisation)
+        .map(|o| {
+            let y = o.year;
+            let (title, link) = match (o.kind.as_str(), o.organisation_id) {
+                ("requisition", _) => (format!("Rekvisition {y}"), format!("/?ar={y}")),
+                ("report", _) => (format!("Redovisning {y}"), format!("/?ar={y}")),
+                ("repayment", Some(org)) => (
+                    format!(
+                        "Återbetalning {y}: {}",
+                        crate::money::format_kronor(o.amount.unwrap_or_default())
+                    ),
+                    format!("/aterbetalningar/{y}/{org}"),
+                ),
+                ("agency_requisition", _) => (
+                    format!("Rekvisition från Kammarkollegiet {y}"),
+                    format!("/konto?ar={y}"),
+                ),
+                ("agency_repayment", _) => (
+                    format!("Återbetalning och ekonomisk redovisning till Kammarkollegiet {y}"),
+                    format!("/konto?ar={y}"),
+                ),
+                _ => (
+                    format!("Sammanställning {y} till Regeringskansliet"),
+                    format!("/sammanstallning?ar={y}"),
+                ),
+            };
+            OpenItem {
+                title,
+                status: DeadlineStatus::of(o.deadline, today),
+                deadline: o.deadline,
+                link,
+            }
+        })
+        .collect())
+}
+
 /// What the region can do about its requisition for the year, in one sentence or a button.
 pub enum RequisitionCall {
     /// "Rekvirera medel för 2025".
@@ -123,6 +179,8 @@ struct CoordinatorStart {
     extension: Option<Extension>,
     /// "Redovisa 2025": a paid payout and no report yet.
     report_call: Option<(NaiveDate, DeadlineStatus)>,
+    /// Open obligations of every year.
+    open: Vec<OpenItem>,
 }
 
 #[derive(Template)]
@@ -134,6 +192,10 @@ struct StaffStart {
     actors: Vec<ActorRow>,
     decision_number: String,
     agency: Vec<AgencyDeadline>,
+    /// What waits for Tillväxtverket, every year together.
+    waiting: Vec<crate::mail::db::Waiting>,
+    /// Tillväxtverket's own open deadlines of every year.
+    open: Vec<OpenItem>,
 }
 
 /// One of Tillväxtverket's own deadlines of the year, and whether it is met.
@@ -229,6 +291,7 @@ async fn start_page(
                 }
             }
         }
+        let open = open_across_years(&state, Some(org), today).await?;
         return render(&CoordinatorStart {
             ctx,
             year,
@@ -239,6 +302,7 @@ async fn start_page(
             call,
             extension,
             report_call,
+            open,
         });
     }
 
@@ -295,6 +359,11 @@ async fn start_page(
             });
         }
     }
+    let waiting = {
+        let mut conn = state.db.acquire().await?;
+        crate::mail::db::waiting_for_staff(&mut conn).await?
+    };
+    let open = open_across_years(&state, None, today).await?;
     render(&StaffStart {
         ctx,
         year,
@@ -302,5 +371,7 @@ async fn start_page(
         actors,
         decision_number,
         agency,
+        waiting,
+        open,
     })
 }

@@ -589,20 +589,36 @@ pub async fn open_obligations(
     .await
 }
 
-/// What waits for Tillväxtverket, for the weekly digest: (what, how many).
-pub async fn waiting_for_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<(String, i64)>> {
+/// Something waiting for Tillväxtverket, every year together.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Waiting {
+    pub what: String,
+    pub n: i64,
+    /// The page where it is done.
+    pub link: String,
+}
+
+/// What waits for Tillväxtverket across years, for the staff's start page and the weekly
+/// digest.
+pub async fn waiting_for_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<Waiting>> {
     sqlx::query_as(
-        "SELECT what, n FROM (
+        "SELECT what, n, link FROM (
             SELECT 1 AS o, 'Rekvisitioner att granska' AS what,
-                   (SELECT count(*) FROM requisitions WHERE state = 'submitted') AS n
+                   (SELECT count(*) FROM requisitions WHERE state = 'submitted') AS n,
+                   '/handlaggning/rekvisitioner' AS link
             UNION ALL SELECT 2, 'Utbetalningar att attestera',
-                   (SELECT count(*) FROM payouts WHERE state = 'prepared')
+                   (SELECT count(*) FROM payouts WHERE state = 'prepared'), '/attest'
             UNION ALL SELECT 3, 'Attesterade utbetalningar att registrera som betalda',
-                   (SELECT count(*) FROM payouts WHERE state = 'approved')
+                   (SELECT count(*) FROM payouts WHERE state = 'approved'), '/attest'
             UNION ALL SELECT 4, 'Redovisningar att granska',
-                   (SELECT count(*) FROM reports WHERE state = 'submitted')
+                   (SELECT count(*) FROM reports WHERE state = 'submitted'), '/handlaggning/redovisningar'
             UNION ALL SELECT 5, 'Återbetalningar att bekräfta',
-                   (SELECT count(*) FROM repayment_payments WHERE state = 'registered')
+                   (SELECT count(*) FROM repayment_payments WHERE state = 'registered'),
+                   '/handlaggning/aterbetalningar'
+            UNION ALL SELECT 6, 'Återbetalningar till regioner att attestera',
+                   (SELECT count(*) FROM refunds WHERE state = 'prepared'), '/handlaggning/aterbetalningar'
+            UNION ALL SELECT 7, 'Attesterade återbetalningar till regioner att betala',
+                   (SELECT count(*) FROM refunds WHERE state = 'approved'), '/handlaggning/aterbetalningar'
          ) w WHERE n > 0 ORDER BY o",
     )
     .fetch_all(conn)

@@ -199,7 +199,7 @@ async fn digest(
     }
     let mut items: Vec<String> = waiting
         .iter()
-        .map(|(what, n)| format!("{what}: {n}"))
+        .map(|w| format!("{}: {}", w.what, w.n))
         .collect();
     items.extend(late.iter().map(|l| format!("Försenad: {l}")));
     let content = Content::new(format!(
@@ -208,7 +208,7 @@ async fn digest(
     ))
     .paragraph(format!(
         "{} väntar på Tillväxtverket och {} är försenade hos regionerna.",
-        match waiting.iter().map(|(_, n)| n).sum::<i64>() {
+        match waiting.iter().map(|w| w.n).sum::<i64>() {
             1 => "1 ärende".to_string(),
             n => format!("{n} ärenden"),
         },

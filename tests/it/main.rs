@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod calendar;
 mod demo;
+mod history;
 mod mail;
 mod money_chain;
 mod operations;
