@@ -13,6 +13,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod giro;
+pub mod history;
 pub mod mail;
 pub mod money;
 pub mod operator;
@@ -55,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .merge(reports::router())
         .merge(repayments::router())
         .merge(summary::router())
+        .merge(history::router())
         .merge(users::router())
         .merge(mail::router())
         .fallback(web::not_found)

@@ -161,6 +161,7 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
             .into_iter()
             .map(|r| (r.organisation_id, r))
             .collect();
+    let imported = crate::history::db::imported(&mut *db, year).await?;
     let local = crate::clock::swedish_date;
     let actors = actors
         .into_iter()
@@ -175,7 +176,7 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
             let paid = requisition
                 .as_ref()
                 .and_then(|r| r.paid_amount.map(|p| (p, r.paid_date)));
-            ActorYear {
+            let live = ActorYear {
                 organisation_id: org,
                 requisition_deadline: deadline(org, ExtendedDeadline::Requisition),
                 report_deadline: deadline(org, ExtendedDeadline::Report),
@@ -196,6 +197,11 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
                 approved,
                 balance: repayment.as_ref().map(|r| r.balance()).unwrap_or_default(),
                 unconfirmed_repayments: repayment.map_or(0, |r| r.unconfirmed),
+                imported: false,
+            };
+            match imported.iter().find(|i| i.organisation_id == org) {
+                Some(i) => live.with_import(i),
+                None => live,
             }
         })
         .collect();

@@ -67,6 +67,8 @@ pub struct ActorYear {
     #[serde(skip)]
     pub balance: Balance,
     pub unconfirmed_repayments: i64,
+    /// The figures were imported from a spreadsheet of earlier years, not kept in Digikoord.
+    pub imported: bool,
 }
 
 /// The deadlines that decide what is overdue.
@@ -77,12 +79,55 @@ pub struct Deadlines {
 }
 
 impl ActorYear {
+    /// Takes an imported year's figures: marked imported, no texts, no case to link to.
+    pub fn with_import(mut self, i: &crate::history::db::Imported) -> ActorYear {
+        self.imported = true;
+        self.requisitioned = Some(i.requisitioned);
+        self.paid_out = i.paid_out;
+        self.paid_on = i.paid_on;
+        self.report_submitted = i.report_approved_on;
+        self.report_approved = i.report_approved_on;
+        self.approved = match (i.used, i.unused, i.report_approved_on) {
+            (Some(used), Some(unused), Some(_)) => Some(ApprovedReport {
+                report_id: Uuid::nil(),
+                version: 0,
+                costs: Costs::default(),
+                used,
+                unused,
+                self_assessment: None,
+                self_assessment_motivation: String::new(),
+                needs_and_challenges: String::new(),
+                results_and_effects: String::new(),
+                tasks: vec![],
+                activities: vec![],
+            }),
+            _ => None,
+        };
+        self.balance = Balance {
+            owed: i.unused.filter(|_| i.report_approved_on.is_some()),
+            approved: true,
+            received: i.repaid.unwrap_or_default(),
+            opened_on: i.report_approved_on,
+            ..Balance::default()
+        };
+        self
+    }
+
     pub fn requisition_label(&self) -> &'static str {
+        if self.imported {
+            return "Importerad";
+        }
         self.requisition_state
             .map_or("Ej rekvirerat", CaseState::label)
     }
 
     pub fn report_label(&self) -> &'static str {
+        if self.imported {
+            return match self.report_approved {
+                Some(_) => "Godkänd (importerad)",
+                None => "Importerad, ej godkänd",
+            };
+        }
         match (self.report_state, self.paid_out) {
             (Some(s), _) => s.label(),
             (None, Some(_)) => "Ej påbörjad",
@@ -331,9 +376,11 @@ impl Year {
             .collect()
     }
 
+    /// The reports approved in Digikoord, with their texts (imported years have figures only).
     pub fn approved(&self) -> impl Iterator<Item = (&ActorYear, &ApprovedReport)> {
         self.actors
             .iter()
+            .filter(|a| !a.imported)
             .filter_map(|a| a.approved.as_ref().map(|r| (a, r)))
     }
 
@@ -546,6 +593,7 @@ mod tests {
             },
             approved,
             unconfirmed_repayments: 0,
+            imported: false,
         }
     }
 

@@ -53,3 +53,182 @@ async fn in_february_the_start_page_shows_last_years_report_and_this_years_requi
         "{waiting:?}"
     );
 }
+
+/// Uploads `bytes` as `name` through the import page's form, as a browser does.
+async fn upload(admin: &TestApp, name: &str, bytes: Vec<u8>) -> crate::Page {
+    let page = admin.get("/admin/historik").await;
+    let action = page
+        .attr("form[enctype='multipart/form-data']", "action")
+        .expect("an upload form");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    );
+    let response = admin
+        .client
+        .post(admin.url(&action))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    TestApp::page_of(response).await
+}
+
+fn sheet(rows: &[&str]) -> Vec<u8> {
+    let mut text = format!(
+        "\u{feff}{}\r\n",
+        digikoord::history::model::COLUMNS.join(";")
+    );
+    for r in rows {
+        text.push_str(r);
+        text.push_str("\r\n");
+    }
+    text.into_bytes()
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
+}
+
+const GOOD: [&str; 3] = [
+    "2019;Region Skåne;;1 000 000;1 000 000;2019-04-01;850 000;150 000;150 000;2020-02-20;2020-01-15",
+    "2019;;232100-0115;1 000 000;900 000,50;2019-04-03;900 000,50;0;;;2020-01-20",
+    "2020;Region Halland;;1 000 000;1 000 000;2020-04-02;;;;;",
+];
+
+#[tokio::test]
+async fn a_history_sheet_with_one_bad_row_is_refused_with_the_row_named_and_nothing_written() {
+    let app = TestApp::spawn_on(on(2025, 5, 1)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let mut rows = GOOD.to_vec();
+    rows.insert(
+        1,
+        "2019;Region Kronoberg;;1 000 000;1 200 000;2019-04-01;;;;;",
+    );
+    let refused = upload(&admin, "historik.csv", sheet(&rows)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems = refused.select("table.import-problems tbody tr");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("3Utbetalt") && problems[0].contains("mer än rekvirerat"),
+        "{problems:?}"
+    );
+    // An actor not in the year, and a year that is not a programme year, named too.
+    let refused = upload(
+        &admin,
+        "historik.csv",
+        sheet(&[
+            "2019;Region Atlantis;;1 000 000;;;;;;;",
+            "2030;Region Skåne;;1;;;;;;;",
+        ]),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems = refused.select("table.import-problems tbody tr");
+    assert!(
+        problems[0].contains("finns inte bland aktörerna 2019"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("2030 är inte ett programår"),
+        "{problems:?}"
+    );
+    assert_eq!(count(&app, "history_uploads").await, 0);
+    assert_eq!(count(&app, "imported_actor_years").await, 0);
+}
+
+#[tokio::test]
+async fn a_good_history_sheet_loads_all_at_once_and_its_years_appear_everywhere_marked_imported() {
+    let app = TestApp::spawn_on(on(2025, 5, 1)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    for file in ["mall.xlsx", "mall.csv"] {
+        let template = admin.get(&format!("/admin/historik/filer/{file}")).await;
+        assert_eq!(template.status, StatusCode::OK, "{file}");
+    }
+    let uploaded = upload(&admin, "historik.csv", sheet(&GOOD)).await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.plain()
+    );
+    let preview = admin.follow(uploaded).await;
+    assert_eq!(preview.select("table.import-preview tbody tr").len(), 3);
+    assert_eq!(preview.select(".preview-paid-out"), vec!["2 900 000,50 kr"]);
+    assert_eq!(
+        count(&app, "imported_actor_years").await,
+        0,
+        "not before it is loaded"
+    );
+    let action = preview
+        .attr("form[action$='/las-in']", "action")
+        .expect("load button");
+    let csrf = preview.csrf();
+    let loaded = admin.post(&action, &[("csrf", &csrf)]).await;
+    assert_eq!(loaded.status, StatusCode::SEE_OTHER, "{}", loaded.plain());
+    assert_eq!(
+        admin.post(&action, &[("csrf", &csrf)]).await.status,
+        StatusCode::CONFLICT,
+        "loaded once"
+    );
+    assert_eq!(count(&app, "imported_actor_years").await, 3);
+    assert_eq!(app.audit_count("history.loaded").await, 1);
+
+    let years = admin.follow(loaded).await;
+    let row = |y: &str| {
+        years
+            .select("table.years tbody tr")
+            .into_iter()
+            .find(|r| r.starts_with(y))
+            .unwrap_or_else(|| panic!("{y}"))
+    };
+    assert!(row("2019").contains("1 900 000,50 kr"), "{}", row("2019"));
+    assert!(
+        row("2019").contains("2 av 21 importerade"),
+        "{}",
+        row("2019")
+    );
+    assert!(row("2018").contains("Digikoord"));
+
+    let overview = admin.get("/oversikt?ar=2019").await;
+    let skane = overview
+        .select("table.overview tbody tr")
+        .into_iter()
+        .find(|r| r.starts_with("Landstinget i Skåne län"))
+        .expect("Skåne under its 2019 name");
+    assert!(skane.contains("Godkänd (importerad)"), "{skane}");
+    assert_eq!(overview.select(".total-paid-out"), vec!["1 900 000,50 kr"]);
+    let summary = admin.get("/sammanstallning?ar=2019").await;
+    assert_eq!(summary.select(".sum-used"), vec!["1 750 000,50 kr"]);
+    assert_eq!(summary.select(".sum-repaid"), vec!["150 000 kr"]);
+    // A year's requisition in Digikoord can't be overwritten by an import.
+    crate::reports::paid_in(&app, 2021, "Region Skåne", "1000000").await;
+    let refused = upload(
+        &admin,
+        "2021.csv",
+        sheet(&["2021;Region Skåne;;1 000 000;;;;;;;"]),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .plain()
+            .contains("har en rekvisition för 2021 i Digikoord")
+    );
+    // Only administrators import; staff read the years.
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    assert_eq!(
+        officer.get("/admin/historik").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        officer.get("/oversikt/alla-ar").await.status,
+        StatusCode::OK
+    );
+}

@@ -1,0 +1,336 @@
+//! The administrator's import of earlier years: template, upload, preview, load; and the
+//! multi-year view for staff.
+
+use askama::Template;
+use axum::{
+    extract::{Multipart, Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use rust_decimal::Decimal;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{
+    db::{self, Upload},
+    model::{self, Problem, Row, template_csv, template_xlsx},
+};
+use crate::{
+    AppState, audit,
+    auth::{Ctx, CurrentUser},
+    error::{AppError, Result},
+    summary::model::Totals,
+    web::{download_response, filters, redirect_with_flash, render, render_status},
+};
+
+const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+#[derive(Template)]
+#[template(path = "history/import.html")]
+struct ImportPage {
+    ctx: Ctx,
+    uploads: Vec<Upload>,
+    problems: Vec<Problem>,
+    filename: String,
+}
+
+async fn import_page(
+    state: &AppState,
+    ctx: Ctx,
+    problems: Vec<Problem>,
+    filename: String,
+) -> Result<ImportPage> {
+    Ok(ImportPage {
+        ctx,
+        uploads: db::uploads(&state.db).await?,
+        problems,
+        filename,
+    })
+}
+
+pub async fn page(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_admin()?;
+    render(&import_page(&state, user.ctx, vec![], String::new()).await?)
+}
+
+pub async fn template(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(format): Path<String>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let rows = db::template_rows(&state.db, chrono::Datelike::year(&state.clock.today())).await?;
+    match format.as_str() {
+        "mall.xlsx" => Ok(download_response(
+            template_xlsx(&rows).map_err(|e| AppError::Internal(format!("xlsx: {e}")))?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Digikoord historik mall.xlsx",
+        )),
+        "mall.csv" => Ok(download_response(
+            template_csv(&rows),
+            "text/csv; charset=utf-8",
+            "Digikoord historik mall.csv",
+        )),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Reads the uploaded file: (filename, bytes), or a problem to show.
+async fn received_file(mut multipart: Multipart) -> std::result::Result<(String, Vec<u8>), String> {
+    const UNREAD: &str = "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).";
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| UNREAD.to_string())?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().trim().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| UNREAD.to_string())? {
+            if bytes.len() + chunk.len() > MAX_BYTES {
+                return Err("Filen är större än 10 MB.".into());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name.is_empty() || bytes.is_empty() {
+            return Err("Välj en fil att läsa in.".into());
+        }
+        if name.contains('\0') || name.chars().count() > 255 {
+            return Err("Filnamnet är ogiltigt.".into());
+        }
+        return Ok((name, bytes));
+    }
+    Err("Välj en fil att läsa in.".into())
+}
+
+/// Every row checked, first on its own and then against the programme.
+async fn checked(
+    state: &AppState,
+    bytes: &[u8],
+) -> Result<std::result::Result<Vec<db::Resolved>, Vec<Problem>>> {
+    let grid = match model::grid_of(bytes) {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(vec![Problem::new(1, model::COLUMNS[0], e)])),
+    };
+    let rows: Vec<Row> = match model::parse(&grid) {
+        Ok(rows) => rows,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let mut conn = state.db.acquire().await?;
+    Ok(db::resolve(&mut conn, rows).await?)
+}
+
+/// Checks an upload; a file with any problem is refused with each problem named and
+/// nothing kept. A good one is kept for the preview.
+pub async fn upload(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    multipart: Multipart,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (filename, bytes) = match received_file(multipart).await {
+        Ok(f) => f,
+        Err(message) => {
+            let problems = vec![Problem::new(1, "Fil", message)];
+            let page = import_page(&state, user.ctx, problems, String::new()).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let resolved = match checked(&state, &bytes).await? {
+        Ok(r) => r,
+        Err(problems) => {
+            let page = import_page(&state, user.ctx, problems, filename).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let id = Uuid::new_v4();
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let mut tx = state.db.begin().await?;
+    db::insert_upload(
+        &mut tx,
+        id,
+        &filename,
+        &sha256,
+        &bytes,
+        resolved.len(),
+        user.id(),
+    )
+    .await?;
+    audit::Entry::new(Some(user.id()), "history.uploaded", "history_upload", id)
+        .after(json!({ "filename": filename, "sha256": sha256, "rows": resolved.len() }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/admin/historik/{id}"),
+        &format!(
+            "”{filename}” är kontrollerad: {} rader utan fel. Granska dem och läs in.",
+            resolved.len()
+        ),
+    ))
+}
+
+/// One previewed row.
+pub struct PreviewRow {
+    pub actor_name: String,
+    pub row: Row,
+}
+
+#[derive(Template)]
+#[template(path = "history/preview.html")]
+struct PreviewPage {
+    ctx: Ctx,
+    upload: Upload,
+    rows: Vec<PreviewRow>,
+    problems: Vec<Problem>,
+}
+
+impl PreviewPage {
+    fn total(&self, f: fn(&Row) -> Option<Decimal>) -> Decimal {
+        self.rows.iter().filter_map(|r| f(&r.row)).sum()
+    }
+
+    fn total_paid_out(&self) -> Decimal {
+        self.total(|r| r.paid_out)
+    }
+
+    fn total_used(&self) -> Decimal {
+        self.total(|r| r.used)
+    }
+
+    fn total_repaid(&self) -> Decimal {
+        self.total(|r| r.repaid)
+    }
+}
+
+async fn preview_page(state: &AppState, ctx: Ctx, upload: Upload) -> Result<PreviewPage> {
+    let (rows, problems) = if upload.loaded_at.is_some() {
+        (vec![], vec![])
+    } else {
+        match checked(state, &upload.bytes).await? {
+            Ok(resolved) => (
+                resolved
+                    .into_iter()
+                    .map(|r| PreviewRow {
+                        actor_name: r.actor_name,
+                        row: r.row,
+                    })
+                    .collect(),
+                vec![],
+            ),
+            Err(problems) => (vec![], problems),
+        }
+    };
+    Ok(PreviewPage {
+        ctx,
+        upload,
+        rows,
+        problems,
+    })
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let upload = db::upload(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    render(&preview_page(&state, user.ctx, upload).await?)
+}
+
+/// Loads every row of the upload in one transaction, or none.
+pub async fn load(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let upload = db::upload(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    const LOADED: &str = "Filen är redan inläst.";
+    if upload.loaded_at.is_some() {
+        return Err(AppError::Conflict(LOADED.into()));
+    }
+    let mut tx = state.db.begin().await?;
+    // Two administrators loading at once: the first marks it, the second is told.
+    if !db::mark_loaded(&mut tx, id, user.id()).await? {
+        return Err(AppError::Conflict(LOADED.into()));
+    }
+    let grid = model::grid_of(&upload.bytes).map_err(|e| AppError::BadRequest(e.into()))?;
+    let rows = model::parse(&grid).map_err(|_| AppError::BadRequest("Filen har fel.".into()))?;
+    let resolved = match db::resolve(&mut tx, rows).await? {
+        Ok(r) => r,
+        Err(problems) => {
+            drop(tx);
+            let page = PreviewPage {
+                ctx: user.ctx,
+                upload,
+                rows: vec![],
+                problems,
+            };
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    for r in &resolved {
+        db::insert_row(&mut tx, id, r).await?;
+    }
+    let years: std::collections::BTreeSet<i32> = resolved.iter().map(|r| r.row.year).collect();
+    audit::Entry::new(Some(user.id()), "history.loaded", "history_upload", id)
+        .after(json!({
+            "filename": upload.filename, "sha256": upload.sha256, "rows": resolved.len(),
+            "years": years, "imported": true,
+        }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        "/oversikt/alla-ar",
+        &format!(
+            "{} rader för {} är inlästa och markerade som importerade.",
+            resolved.len(),
+            years
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    ))
+}
+
+/// One programme year in the multi-year view.
+pub struct YearLine {
+    pub year: i32,
+    pub actors: usize,
+    pub imported: usize,
+    pub totals: Totals,
+}
+
+#[derive(Template)]
+#[template(path = "history/years.html")]
+struct YearsPage {
+    ctx: Ctx,
+    lines: Vec<YearLine>,
+}
+
+/// Every year since 2018 side by side, imported figures marked.
+pub async fn years(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_staff()?;
+    let mut lines = Vec::new();
+    for y in crate::programme::db::years(&state.db).await? {
+        if let Some(year) = crate::summary::db::load_year(&state.db, y.year).await? {
+            lines.push(YearLine {
+                year: y.year,
+                actors: year.actors.len(),
+                imported: year.actors.iter().filter(|a| a.imported).count(),
+                totals: year.totals(),
+            });
+        }
+    }
+    render(&YearsPage {
+        ctx: user.ctx,
+        lines,
+    })
+}

@@ -1,0 +1,459 @@
+//! The pure rules of importing earlier years: the template's columns, reading a CSV, and
+//! checking every row and column with a Swedish message naming both.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::{dates::parse_date, money::Amount};
+
+/// The template's columns, in order.
+pub const COLUMNS: [&str; 11] = [
+    "År",
+    "Aktör",
+    "Organisationsnummer",
+    "Rekvirerat",
+    "Utbetalt",
+    "Utbetalningsdag",
+    "Använt",
+    "Outnyttjat",
+    "Återbetalt",
+    "Återbetalningsdag",
+    "Redovisning godkänd",
+];
+
+/// One actor's year as the spreadsheet gives it. `line` is the spreadsheet's row number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub line: usize,
+    pub year: i32,
+    pub actor: String,
+    pub org_number: Option<String>,
+    pub requisitioned: Decimal,
+    pub paid_out: Option<Decimal>,
+    pub paid_on: Option<NaiveDate>,
+    pub used: Option<Decimal>,
+    pub unused: Option<Decimal>,
+    pub repaid: Option<Decimal>,
+    pub repaid_on: Option<NaiveDate>,
+    pub report_approved_on: Option<NaiveDate>,
+}
+
+/// What is wrong, where: "Rad 4, kolumn Utbetalt: …".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub line: usize,
+    pub column: &'static str,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(line: usize, column: &'static str, message: impl Into<String>) -> Problem {
+        Problem {
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+/// Reads semicolon-separated text as Swedish Excel writes it (a BOM, quotes doubled inside
+/// quoted fields); a comma-separated file without semicolons is read too.
+pub fn csv_grid(text: &str) -> Vec<Vec<String>> {
+    let text = text.trim_start_matches('\u{feff}');
+    let separator = if text.lines().next().is_some_and(|l| l.contains(';')) {
+        ';'
+    } else {
+        ','
+    };
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            '"' => quoted = !quoted,
+            c if c == separator && !quoted => row.push(std::mem::take(&mut field)),
+            '\r' if !quoted => {}
+            '\n' if !quoted => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            c => field.push(c),
+        }
+    }
+    if !field.is_empty() || !row.is_empty() {
+        row.push(field);
+        rows.push(row);
+    }
+    rows
+}
+
+fn cell(row: &[String], i: usize) -> &str {
+    row.get(i).map_or("", |s| s.trim())
+}
+
+fn amount(problems: &mut Vec<Problem>, line: usize, col: usize, value: &str) -> Option<Decimal> {
+    if value.is_empty() {
+        return None;
+    }
+    match Amount::parse(value) {
+        Ok(a) => Some(a.value()),
+        Err(e) => {
+            problems.push(Problem::new(line, COLUMNS[col], e));
+            None
+        }
+    }
+}
+
+fn date(problems: &mut Vec<Problem>, line: usize, col: usize, value: &str) -> Option<NaiveDate> {
+    if value.is_empty() {
+        return None;
+    }
+    match parse_date(value) {
+        Ok(d) => Some(d),
+        Err(e) => {
+            problems.push(Problem::new(line, COLUMNS[col], e));
+            None
+        }
+    }
+}
+
+/// Checks the sheet: the header, then every row (blank rows are skipped). Either every row
+/// is right, or every problem is named.
+pub fn parse(grid: &[Vec<String>]) -> Result<Vec<Row>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let Some(header) = grid.first() else {
+        return Err(vec![Problem::new(1, COLUMNS[0], "Filen är tom.")]);
+    };
+    for (i, expected) in COLUMNS.iter().enumerate() {
+        if !cell(header, i).eq_ignore_ascii_case(expected) && cell(header, i) != *expected {
+            problems.push(Problem::new(
+                1,
+                COLUMNS[i],
+                format!(
+                    "Rubriken ska vara ”{expected}”, inte ”{}”. Utgå från mallen.",
+                    cell(header, i)
+                ),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut rows = Vec::new();
+    let mut seen = HashSet::new();
+    for (index, raw) in grid.iter().enumerate().skip(1) {
+        let line = index + 1;
+        if raw.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let before = problems.len();
+        let year = match cell(raw, 0).parse::<i32>() {
+            Ok(y) if (2000..=2100).contains(&y) => Some(y),
+            _ => {
+                problems.push(Problem::new(
+                    line,
+                    COLUMNS[0],
+                    "Ange året, till exempel 2019.",
+                ));
+                None
+            }
+        };
+        let actor = cell(raw, 1).to_string();
+        let org_number = Some(cell(raw, 2).to_string()).filter(|n| !n.is_empty());
+        if actor.is_empty() && org_number.is_none() {
+            problems.push(Problem::new(
+                line,
+                COLUMNS[1],
+                "Ange aktörens namn eller organisationsnummer.",
+            ));
+        }
+        let requisitioned = amount(&mut problems, line, 3, cell(raw, 3));
+        if cell(raw, 3).is_empty() {
+            problems.push(Problem::new(
+                line,
+                COLUMNS[3],
+                "Ange det rekvirerade beloppet (0 om aktören inte rekvirerade).",
+            ));
+        }
+        let paid_out = amount(&mut problems, line, 4, cell(raw, 4));
+        let paid_on = date(&mut problems, line, 5, cell(raw, 5));
+        let used = amount(&mut problems, line, 6, cell(raw, 6));
+        let unused = amount(&mut problems, line, 7, cell(raw, 7));
+        let repaid = amount(&mut problems, line, 8, cell(raw, 8));
+        let repaid_on = date(&mut problems, line, 9, cell(raw, 9));
+        let report_approved_on = date(&mut problems, line, 10, cell(raw, 10));
+        if problems.len() > before {
+            continue;
+        }
+        let mut check = |ok: bool, col: usize, message: &str| {
+            if !ok {
+                problems.push(Problem::new(line, COLUMNS[col], message));
+            }
+        };
+        check(
+            paid_out.is_some() == paid_on.is_some(),
+            5,
+            "Ange både utbetalt belopp och utbetalningsdag, eller inget av dem.",
+        );
+        check(
+            repaid.is_some() == repaid_on.is_some(),
+            9,
+            "Ange både återbetalt belopp och återbetalningsdag, eller inget av dem.",
+        );
+        check(
+            used.is_some() == unused.is_some(),
+            7,
+            "Ange både använt och outnyttjat, eller inget av dem.",
+        );
+        if let (Some(p), Some(r)) = (paid_out, requisitioned) {
+            check(p <= r, 4, "Utbetalt kan inte vara mer än rekvirerat.");
+        }
+        if let (Some(u), Some(n)) = (used, unused) {
+            check(
+                paid_out == Some(u + n),
+                7,
+                "Använt och outnyttjat ska tillsammans vara det utbetalda beloppet.",
+            );
+        }
+        check(
+            report_approved_on.is_none() || used.is_some(),
+            10,
+            "En godkänd redovisning behöver använt och outnyttjat belopp.",
+        );
+        if let (Some(r), Some(n)) = (repaid, unused) {
+            check(r <= n, 8, "Återbetalt kan inte vara mer än outnyttjat.");
+        }
+        if let Some(year) = year {
+            let key = (year, org_number.clone().unwrap_or_else(|| actor.clone()));
+            check(
+                seen.insert(key),
+                1,
+                "Aktören finns redan på en tidigare rad för samma år.",
+            );
+        }
+        if problems.len() > before {
+            continue;
+        }
+        if let (Some(year), Some(requisitioned)) = (year, requisitioned) {
+            rows.push(Row {
+                line,
+                year,
+                actor,
+                org_number,
+                requisitioned,
+                paid_out,
+                paid_on,
+                used,
+                unused,
+                repaid,
+                repaid_on,
+                report_approved_on,
+            });
+        }
+    }
+    if rows.is_empty() && problems.is_empty() {
+        problems.push(Problem::new(
+            2,
+            COLUMNS[0],
+            "Filen har inga rader att läsa in.",
+        ));
+    }
+    if problems.is_empty() {
+        Ok(rows)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn grid(lines: &[&str]) -> Vec<Vec<String>> {
+        csv_grid(&lines.join("\r\n"))
+    }
+
+    fn header() -> String {
+        COLUMNS.join(";")
+    }
+
+    #[test]
+    fn a_good_sheet_gives_every_row_with_swedish_amounts_and_dates() {
+        let h = header();
+        let rows = parse(&grid(&[
+            &h,
+            "2019;Region Skåne;232100-0255;1 000 000;1000000;2019-04-01;850 000,50;149 999,50;149 999,50;2020-02-20;2020-01-15",
+            ";;;;;;;;;;",
+            "2019;\"Region Halland\";;1000000;;;;;;;",
+        ]))
+        .expect("valid");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].line, 2);
+        assert_eq!(
+            rows[0].unused,
+            Some(Decimal::from_str("149999.50").expect("dec"))
+        );
+        assert_eq!(
+            rows[1].line, 4,
+            "the blank row is skipped, lines still count"
+        );
+        assert_eq!(rows[1].paid_out, None);
+    }
+
+    #[test]
+    fn every_bad_cell_is_named_by_row_and_column() {
+        let h = header();
+        let problems = parse(&grid(&[
+            &h,
+            "2019;Region Skåne;;1000000;1000000;2019-04-01;900000;100000;;;",
+            "2019;Region Halland;;1000000;1200000;2019-04-01;;;;;",
+            "20x9;Region Kronoberg;;abc;;;;;;;",
+            "2019;Region Skåne;;1000000;;;;;;;",
+            "2019;Region Uppsala;;1000000;1000000;2019-04-01;900000;50000;;;",
+        ]))
+        .expect_err("problems");
+        let at = |line: usize, column: &str| {
+            problems
+                .iter()
+                .any(|p| p.line == line && p.column == column)
+        };
+        assert!(at(3, "Utbetalt"), "{problems:?}");
+        assert!(at(4, "År") && at(4, "Rekvirerat"), "{problems:?}");
+        assert!(at(5, "Aktör"), "a duplicate: {problems:?}");
+        assert!(at(6, "Outnyttjat"), "used + unused ≠ paid: {problems:?}");
+        assert!(!problems.iter().any(|p| p.line == 2), "{problems:?}");
+    }
+
+    #[test]
+    fn a_sheet_not_made_from_the_template_is_refused_at_its_header() {
+        let problems = parse(&grid(&["Year;Actor", "2019;X"])).expect_err("header");
+        assert_eq!(problems[0].line, 1);
+        assert!(problems[0].message.contains("Utgå från mallen"));
+        assert!(parse(&grid(&[&header()])).is_err(), "no rows");
+    }
+
+    #[test]
+    fn quoted_fields_keep_their_semicolons_and_quotes() {
+        let g = csv_grid("\u{feff}a;\"b;c\";\"d \"\"e\"\"\"\r\nf;g;h\n");
+        assert_eq!(g, vec![vec!["a", "b;c", "d \"e\""], vec!["f", "g", "h"]]);
+    }
+}
+
+/// The sheet of an uploaded file: XLSX (its first sheet) or CSV (UTF-8).
+pub fn grid_of(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
+    if bytes.starts_with(b"PK") {
+        return xlsx_grid(bytes);
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "Filen är varken en Excel-fil (XLSX) eller en CSV-fil i UTF-8.")?;
+    Ok(csv_grid(text))
+}
+
+fn xlsx_grid(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
+    use calamine::{Data, Reader, Xlsx};
+    const UNREADABLE: &str = "Excel-filen kunde inte läsas. Spara den som XLSX och försök igen.";
+    let mut book: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| UNREADABLE)?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or(UNREADABLE)?
+        .map_err(|_| UNREADABLE)?;
+    Ok(range
+        .rows()
+        .map(|row| {
+            row.iter()
+                .map(|c| match c {
+                    Data::String(s) => s.clone(),
+                    Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
+                    Data::Float(f) => format!("{f:.2}"),
+                    Data::Int(i) => i.to_string(),
+                    // Excel counts days from 30 December 1899.
+                    Data::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)
+                        .and_then(|epoch| {
+                            epoch.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64))
+                        })
+                        .map(|day| day.to_string())
+                        .unwrap_or_default(),
+                    Data::DateTimeIso(s) => s.chars().take(10).collect(),
+                    Data::Bool(b) => b.to_string(),
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// The template as CSV: the header and a row per (year, actor, organisation number).
+pub fn template_csv(rows: &[(i32, String, Option<String>)]) -> Vec<u8> {
+    let quote = |s: &str| {
+        if s.contains([';', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = String::from("\u{feff}");
+    out.push_str(&COLUMNS.join(";"));
+    out.push_str("\r\n");
+    for (year, actor, number) in rows {
+        out.push_str(&format!(
+            "{year};{};{}{}\r\n",
+            quote(actor),
+            quote(number.as_deref().unwrap_or("")),
+            ";".repeat(COLUMNS.len() - 3)
+        ));
+    }
+    out.into_bytes()
+}
+
+/// The template as XLSX: the same, with the columns wide enough and the header frozen.
+pub fn template_xlsx(
+    rows: &[(i32, String, Option<String>)],
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let sheet = book.add_worksheet().set_name("Historik")?;
+    for (c, h) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+        sheet.set_column_width(c as u16, if c == 1 { 34 } else { 18 })?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    for (i, (year, actor, number)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        sheet.write_number(r, 0, f64::from(*year))?;
+        sheet.write_string(r, 1, actor)?;
+        sheet.write_string(r, 2, number.as_deref().unwrap_or(""))?;
+    }
+    book.save_to_buffer()
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_read_back_as_a_sheet_with_the_header_and_the_rows() {
+        let rows = vec![(
+            2019,
+            "Region Skåne".to_string(),
+            Some("232100-0255".to_string()),
+        )];
+        for bytes in [template_csv(&rows), template_xlsx(&rows).expect("xlsx")] {
+            let grid = grid_of(&bytes).expect("readable");
+            assert_eq!(grid[0], COLUMNS.map(String::from).to_vec());
+            assert_eq!(grid[1][0], "2019");
+            assert_eq!(grid[1][1], "Region Skåne");
+            assert_eq!(grid[1][2], "232100-0255");
+        }
+        assert!(grid_of(&[0xff, 0xfe, 0x00]).is_err());
+    }
+}
