@@ -7,6 +7,7 @@ mod assets;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
+pub mod charts;
 pub mod clock;
 pub mod config;
 pub mod dates;

@@ -108,9 +108,13 @@ async fn open_across_years(
 ) -> Result<Vec<OpenItem>> {
     let mut conn = state.db.acquire().await?;
     let all = crate::mail::db::open_obligations(&mut conn, today).await?;
+    // Tillväxtverket's own steps count for the years run in Digikoord, not for years
+    // before it (kept elsewhere, or imported).
+    let run_here = crate::requisitions::db::years_with_cases(&mut *conn).await?;
     Ok(all
         .into_iter()
         .filter(|o| o.organisation_id == organisation)
+        .filter(|o| o.organisation_id.is_some() || run_here.contains(&o.year))
         .map(|o| {
             let y = o.year;
             let (title, link) = match (o.kind.as_str(), o.organisation_id) {

@@ -318,17 +318,16 @@ struct YearsPage {
 /// Every year since 2018 side by side, imported figures marked.
 pub async fn years(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require_staff()?;
-    let mut lines = Vec::new();
-    for y in crate::programme::db::years(&state.db).await? {
-        if let Some(year) = crate::summary::db::load_year(&state.db, y.year).await? {
-            lines.push(YearLine {
-                year: y.year,
-                actors: year.actors.len(),
-                imported: year.actors.iter().filter(|a| a.imported).count(),
-                totals: year.totals(),
-            });
-        }
-    }
+    let lines = crate::summary::db::trend(&state.db)
+        .await?
+        .into_iter()
+        .map(|(year, totals)| YearLine {
+            year: year.year,
+            actors: year.actors.len(),
+            imported: year.actors.iter().filter(|a| a.imported).count(),
+            totals,
+        })
+        .collect();
     render(&YearsPage {
         ctx: user.ctx,
         lines,

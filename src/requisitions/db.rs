@@ -159,6 +159,13 @@ pub async fn active(
     .await
 }
 
+/// The programme years with at least one requisition in Digikoord.
+pub async fn years_with_cases(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec<i32>> {
+    sqlx::query_scalar("SELECT DISTINCT year FROM requisitions ORDER BY year")
+        .fetch_all(db)
+        .await
+}
+
 /// Payouts waiting for an approver or for the payment to be registered.
 pub async fn payouts_in_progress(db: &PgPool) -> sqlx::Result<Vec<Requisition>> {
     sqlx::query_as(&format!(

@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Decisions, Year};
+use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Decisions, Totals, Year};
 use crate::{
     auth::Scope,
     programme::{db as programme, model::ExtendedDeadline},
@@ -219,6 +219,19 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
         actors,
         account,
     }))
+}
+
+/// Every programme year's totals and how many of its actors were imported, oldest first:
+/// the multi-year view and trend.
+pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<(Year, Totals)>> {
+    let mut out = Vec::new();
+    for y in programme::years(pool).await? {
+        if let Some(year) = load_year(pool, y.year).await? {
+            let totals = year.totals();
+            out.push((year, totals));
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a summary of the year has been marked as submitted to the Government.

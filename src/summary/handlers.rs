@@ -61,6 +61,19 @@ struct OverviewPage {
 }
 
 impl OverviewPage {
+    fn progress(&self) -> Vec<(String, usize)> {
+        self.year.progress()
+    }
+
+    fn progress_chart(&self) -> String {
+        crate::charts::progress(
+            "framsteg",
+            &format!("Hur långt aktörerna har kommit {}", self.year.year),
+            &self.year.progress(),
+            self.year.actors.len(),
+        )
+    }
+
     fn requisition_overdue(&self, a: &ActorYear) -> bool {
         a.requisition_overdue(self.today)
     }
@@ -176,9 +189,61 @@ struct SummaryPage {
     exports: Vec<ExportRow>,
     formats: [ExportFormat; 4],
     title: String,
+    /// Every year's totals, oldest first, for the trend.
+    trend: Vec<(i32, Totals)>,
 }
 
 impl SummaryPage {
+    fn used_chart(&self) -> String {
+        let rows = self.year.used_and_unused();
+        crate::charts::stacked(
+            "anvant",
+            &format!("Använt och outnyttjat per aktör {}", self.year.year),
+            &rows.iter().map(|(a, _, _)| a.clone()).collect::<Vec<_>>(),
+            &[
+                crate::charts::Series {
+                    name: "Använt",
+                    fill: crate::charts::SOLID,
+                    values: rows.iter().map(|(_, u, _)| *u).collect(),
+                },
+                crate::charts::Series {
+                    name: "Outnyttjat",
+                    fill: crate::charts::HATCH,
+                    values: rows.iter().map(|(_, _, n)| *n).collect(),
+                },
+            ],
+        )
+    }
+
+    fn trend_chart(&self) -> String {
+        crate::charts::grouped(
+            "trend",
+            "Utbetalt, använt och återbetalt år för år",
+            &self
+                .trend
+                .iter()
+                .map(|(y, _)| y.to_string())
+                .collect::<Vec<_>>(),
+            &[
+                crate::charts::Series {
+                    name: "Utbetalt",
+                    fill: crate::charts::SOLID,
+                    values: self.trend.iter().map(|(_, t)| t.paid_out).collect(),
+                },
+                crate::charts::Series {
+                    name: "Använt",
+                    fill: crate::charts::HATCH,
+                    values: self.trend.iter().map(|(_, t)| t.used).collect(),
+                },
+                crate::charts::Series {
+                    name: "Återbetalt",
+                    fill: crate::charts::DOTS,
+                    values: self.trend.iter().map(|(_, t)| t.repaid).collect(),
+                },
+            ],
+        )
+    }
+
     fn missing(&self) -> Vec<&ActorYear> {
         self.year.missing_reports()
     }
@@ -208,8 +273,14 @@ async fn summary_page(
     .bind(year.year)
     .fetch_all(&state.db)
     .await?;
+    let trend = crate::summary::db::trend(&state.db)
+        .await?
+        .into_iter()
+        .map(|(y, t)| (y.year, t))
+        .collect();
     Ok(SummaryPage {
         ctx: user.ctx,
+        trend,
         totals: year.totals(),
         stats: year.activities(),
         counts: year.self_assessments(),

@@ -376,6 +376,47 @@ impl Year {
             .collect()
     }
 
+    /// How many actors have come through each step of the year's cycle.
+    pub fn progress(&self) -> Vec<(String, usize)> {
+        let count = |f: &dyn Fn(&ActorYear) -> bool| self.actors.iter().filter(|a| f(a)).count();
+        vec![
+            (
+                "Rekvisition inskickad".to_string(),
+                count(&|a| a.requisition_submitted.is_some() || a.imported),
+            ),
+            ("Utbetald".to_string(), count(&|a| a.paid_out.is_some())),
+            (
+                "Redovisning inskickad".to_string(),
+                count(&|a| a.report_submitted.is_some()),
+            ),
+            (
+                "Redovisning godkänd".to_string(),
+                count(&|a| a.report_approved.is_some()),
+            ),
+            (
+                "Återbetalning reglerad".to_string(),
+                count(&|a| {
+                    matches!(
+                        a.balance.status(),
+                        RepaymentStatus::Settled | RepaymentStatus::NothingOwed
+                    )
+                }),
+            ),
+        ]
+    }
+
+    /// Used against unused per actor with an approved report: (actor, used, unused).
+    pub fn used_and_unused(&self) -> Vec<(String, Decimal, Decimal)> {
+        self.actors
+            .iter()
+            .filter_map(|a| {
+                a.approved
+                    .as_ref()
+                    .map(|r| (a.actor_name.clone(), r.used, r.unused))
+            })
+            .collect()
+    }
+
     /// The reports approved in Digikoord, with their texts (imported years have figures only).
     pub fn approved(&self) -> impl Iterator<Item = (&ActorYear, &ApprovedReport)> {
         self.actors

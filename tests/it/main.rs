@@ -216,6 +216,16 @@ impl Page {
             .map(str::to_string)
     }
 
+    /// The attribute of every element the selector finds.
+    pub fn attrs(&self, css: &str, attr: &str) -> Vec<String> {
+        let selector = Selector::parse(css).expect("valid selector");
+        self.html
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attr))
+            .map(str::to_string)
+            .collect()
+    }
+
     pub fn csrf(&self) -> String {
         self.attr("input[name=csrf]", "value").unwrap_or_else(|| {
             panic!(

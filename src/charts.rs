@@ -1,0 +1,264 @@
+//! Charts drawn on the server as SVG, no JavaScript. Each carries its figures as text (a
+//! title and a description for screen readers, each bar's value written beside it, and
+//! `data-value` for checking), and tells series apart by pattern as well as colour.
+
+use rust_decimal::{Decimal, prelude::ToPrimitive};
+
+use crate::money::format_kronor;
+
+/// One bar: its label, its value, and how it is shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bar {
+    pub label: String,
+    pub value: Decimal,
+}
+
+/// A series of a grouped or stacked chart.
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub name: &'static str,
+    /// A fill pattern id from `DEFS`, so the series differ by more than colour.
+    pub fill: &'static str,
+    pub values: Vec<Decimal>,
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn f(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or_default()
+}
+
+/// Solid dark, diagonal hatch, and dots: three fills that differ in print and in grey.
+const DEFS: &str = r##"<defs>
+<pattern id="p-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#cfe0f3"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1d4f91" stroke-width="2"/></pattern>
+<pattern id="p-dots" width="6" height="6" patternUnits="userSpaceOnUse"><rect width="6" height="6" fill="#f6e7c8"/><circle cx="3" cy="3" r="1.5" fill="#7a4b00"/></pattern>
+</defs>"##;
+
+/// The fills: `url(#p-…)` for patterns, or a solid colour.
+pub const SOLID: &str = "#1d4f91";
+pub const HATCH: &str = "url(#p-hatch)";
+pub const DOTS: &str = "url(#p-dots)";
+
+fn open(id: &str, title: &str, desc: &str, width: u32, height: u32) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" aria-labelledby="{id}-title {id}-desc"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>{DEFS}"#,
+        escape(title),
+        escape(desc)
+    )
+}
+
+/// Horizontal bars of counts out of `of` (how many actors have come this far).
+pub fn progress(id: &str, title: &str, bars: &[(String, usize)], of: usize) -> String {
+    let row = 30;
+    let label_w = 230.0;
+    let bar_w = 420.0;
+    let height = (bars.len() as u32) * row + 10;
+    let desc = bars
+        .iter()
+        .map(|(l, n)| format!("{l}: {n} av {of}"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut svg = open(id, title, &desc, 760, height);
+    for (i, (label, n)) in bars.iter().enumerate() {
+        let y = i as u32 * row + 5;
+        let w = if of == 0 {
+            0.0
+        } else {
+            bar_w * (*n as f64) / (of as f64)
+        };
+        svg.push_str(&format!(
+            r##"<g class="bar" data-label="{l}" data-value="{n}"><text x="0" y="{ty}" font-size="14">{l}</text><rect x="{label_w}" y="{y}" width="{bar_w}" height="20" fill="#eef2f7" stroke="#8a9bb0"/><rect x="{label_w}" y="{y}" width="{w:.1}" height="20" fill="{SOLID}"/><text x="{tx:.1}" y="{ty}" font-size="14">{n} av {of}</text></g>"##,
+            l = escape(label),
+            ty = y + 15,
+            tx = label_w + bar_w + 8.0,
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Stacked horizontal bars, one per label, of the series (e.g. used and unused per actor).
+pub fn stacked(id: &str, title: &str, labels: &[String], series: &[Series]) -> String {
+    let row = 26;
+    let label_w = 230.0;
+    let bar_w = 380.0;
+    let legend = 26;
+    let height = (labels.len() as u32) * row + legend + 10;
+    let max = (0..labels.len())
+        .map(|i| series.iter().map(|s| f(s.values[i])).sum::<f64>())
+        .fold(0.0, f64::max);
+    let desc = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let parts = series
+                .iter()
+                .map(|s| format!("{} {}", s.name.to_lowercase(), format_kronor(s.values[i])))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{l}: {parts}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut svg = open(id, title, &desc, 900, height);
+    svg.push_str(&legend_row(series, label_w));
+    for (i, label) in labels.iter().enumerate() {
+        let y = legend + i as u32 * row + 5;
+        svg.push_str(&format!(
+            r#"<text x="0" y="{}" font-size="13">{}</text>"#,
+            y + 14,
+            escape(label)
+        ));
+        let mut x = label_w;
+        for s in series {
+            let v = s.values[i];
+            let w = if max > 0.0 { bar_w * f(v) / max } else { 0.0 };
+            svg.push_str(&format!(
+                r#"<rect class="bar" data-label="{}" data-series="{}" data-value="{}" x="{x:.1}" y="{y}" width="{w:.1}" height="18" fill="{}" stroke="{SOLID}" stroke-width="0.5"/>"#,
+                escape(label),
+                s.name,
+                v.round_dp(2),
+                s.fill
+            ));
+            x += w;
+        }
+        let figures = series
+            .iter()
+            .map(|s| format_kronor(s.values[i]))
+            .collect::<Vec<_>>()
+            .join(" / ");
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{}" font-size="12">{}</text>"#,
+            label_w + bar_w + 8.0,
+            y + 14,
+            escape(&figures)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Grouped vertical bars: for each label (a year) one bar per series.
+pub fn grouped(id: &str, title: &str, labels: &[String], series: &[Series]) -> String {
+    let legend: f64 = 26.0;
+    let plot_h: f64 = 220.0;
+    let group_w = 34.0 * series.len() as f64 + 30.0;
+    let width = (60.0 + group_w * labels.len() as f64).max(420.0);
+    let height = legend + plot_h + 50.0;
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().map(|v| f(*v)))
+        .fold(0.0, f64::max);
+    let desc = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let parts = series
+                .iter()
+                .map(|s| format!("{} {}", s.name.to_lowercase(), format_kronor(s.values[i])))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{l}: {parts}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut svg = open(id, title, &desc, width.ceil() as u32, height.ceil() as u32);
+    svg.push_str(&legend_row(series, 60.0));
+    let base = legend + plot_h + 10.0;
+    svg.push_str(&format!(
+        r##"<line x1="50" y1="{base}" x2="{:.1}" y2="{base}" stroke="#333"/>"##,
+        width - 5.0
+    ));
+    for (i, label) in labels.iter().enumerate() {
+        let gx = 60.0 + group_w * i as f64;
+        for (k, s) in series.iter().enumerate() {
+            let v = s.values[i];
+            let h = if max > 0.0 { plot_h * f(v) / max } else { 0.0 };
+            svg.push_str(&format!(
+                r#"<rect class="bar" data-label="{}" data-series="{}" data-value="{}" x="{:.1}" y="{:.1}" width="30" height="{h:.1}" fill="{}" stroke="{SOLID}" stroke-width="0.5"><title>{} {}: {}</title></rect>"#,
+                escape(label),
+                s.name,
+                v.round_dp(2),
+                gx + 34.0 * k as f64,
+                base - h,
+                s.fill,
+                s.name,
+                escape(label),
+                format_kronor(v)
+            ));
+        }
+        svg.push_str(&format!(
+            r#"<text x="{:.1}" y="{:.1}" font-size="13">{}</text>"#,
+            gx,
+            base + 18.0,
+            escape(label)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn legend_row(series: &[Series], x0: f64) -> String {
+    let mut out = String::new();
+    let mut x = x0;
+    for s in series {
+        out.push_str(&format!(
+            r#"<rect x="{x:.1}" y="4" width="16" height="14" fill="{}" stroke="{SOLID}" stroke-width="0.5"/><text x="{:.1}" y="16" font-size="13">{}</text>"#,
+            s.fill,
+            x + 22.0,
+            s.name
+        ));
+        x += 30.0 + 8.0 * s.name.chars().count() as f64;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_progress_chart_says_each_step_in_words_and_escapes_labels() {
+        let svg = progress(
+            "p",
+            "Året i steg",
+            &[("Rekvirerat".into(), 21), ("<Utbetalt>".into(), 20)],
+            21,
+        );
+        assert!(svg.contains(r#"role="img""#));
+        assert!(svg.contains("Rekvirerat: 21 av 21; &lt;Utbetalt&gt;: 20 av 21"));
+        assert!(svg.contains(r#"data-value="20""#));
+        assert!(!svg.contains("<Utbetalt>"));
+    }
+
+    #[test]
+    fn stacked_and_grouped_bars_carry_their_values_and_a_legend_of_patterns() {
+        let series = vec![
+            Series {
+                name: "Använt",
+                fill: SOLID,
+                values: vec![Decimal::from(900), Decimal::from(1000)],
+            },
+            Series {
+                name: "Outnyttjat",
+                fill: HATCH,
+                values: vec![Decimal::from(100), Decimal::ZERO],
+            },
+        ];
+        let labels = vec!["A".to_string(), "B & C".to_string()];
+        for svg in [
+            stacked("s", "Använt och outnyttjat", &labels, &series),
+            grouped("g", "År för år", &labels, &series),
+        ] {
+            assert!(svg.contains(r#"data-series="Outnyttjat" data-value="100""#));
+            assert!(svg.contains("url(#p-hatch)"));
+            assert!(svg.contains("B &amp; C"));
+            assert!(svg.ends_with("</svg>"));
+        }
+    }
+}
