@@ -15,6 +15,7 @@ pub mod error;
 pub mod giro;
 pub mod mail;
 pub mod money;
+pub mod network;
 pub mod operator;
 pub mod programme;
 pub mod repayments;
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .merge(summary::router())
         .merge(users::router())
         .merge(mail::router())
+        .merge(network::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -123,6 +123,8 @@ struct CoordinatorStart {
     extension: Option<Extension>,
     /// "Redovisa 2025": a paid payout and no report yet.
     report_call: Option<(NaiveDate, DeadlineStatus)>,
+    /// Tillväxtverket's contact person, kept by an administrator.
+    agency_contact: Option<crate::network::model::AgencyContact>,
 }
 
 #[derive(Template)]
@@ -239,6 +241,7 @@ async fn start_page(
             call,
             extension,
             report_call,
+            agency_contact: crate::network::db::agency_contact(&state.db).await?,
         });
     }
 
