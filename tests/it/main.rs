@@ -8,6 +8,7 @@ mod calendar;
 mod demo;
 mod mail;
 mod money_chain;
+mod network;
 mod operations;
 mod programme;
 mod repayments;
