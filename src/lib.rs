@@ -17,6 +17,7 @@ pub mod giro;
 pub mod history;
 pub mod mail;
 pub mod money;
+pub mod network;
 pub mod operator;
 pub mod programme;
 pub mod repayments;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(history::router())
         .merge(users::router())
         .merge(mail::router())
+        .merge(network::router())
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -185,6 +185,8 @@ struct CoordinatorStart {
     report_call: Option<(NaiveDate, DeadlineStatus)>,
     /// Open obligations of every year.
     open: Vec<OpenItem>,
+    /// Tillväxtverket's contact person, kept by an administrator.
+    agency_contact: Option<crate::network::model::AgencyContact>,
 }
 
 #[derive(Template)]
@@ -307,6 +309,7 @@ async fn start_page(
             extension,
             report_call,
             open,
+            agency_contact: crate::network::db::agency_contact(&state.db).await?,
         });
     }
 

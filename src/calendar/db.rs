@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{ActorYear, Deadline, Feed, agency_deadlines};
+use super::model::{ActorYear, Deadline, Feed, Meeting, agency_deadlines};
 use crate::{
     auth::{
         Scope, SessionUser,
         session::{hash_token, random_token},
     },
+    network::{self, model::NetworkEvent},
     programme,
 };
 
@@ -106,4 +107,13 @@ pub async fn deadlines(db: &PgPool, feed: &Feed) -> sqlx::Result<Vec<Deadline>> 
         }
     }
     Ok(deadlines)
+}
+
+/// Every network meeting and competence-development event: the same in every feed.
+pub async fn meetings(db: &PgPool) -> sqlx::Result<Vec<Meeting>> {
+    Ok(network::db::events(db)
+        .await?
+        .iter()
+        .map(NetworkEvent::meeting)
+        .collect())
 }

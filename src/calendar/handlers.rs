@@ -84,7 +84,8 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
         .ok_or(AppError::NotFound)?;
     let feed = Feed::of(&owner.kind);
     let deadlines = db::deadlines(&state.db, &feed).await?;
-    let calendar = model::calendar(&feed, &deadlines, &state.config.public_url);
+    let meetings = db::meetings(&state.db).await?;
+    let calendar = model::calendar(&feed, &deadlines, &meetings, &state.config.public_url);
     Ok((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         calendar.to_string(),

@@ -2,7 +2,7 @@
 //! Tillväxtverket, of every actor and its own) as all-day events, written as RFC 5545.
 //! Pure: the dates come from `db.rs`; the rule for an extended date is the requisition's.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use icalendar::{Alarm, Calendar, Component, Event, EventLike, Property, Trigger};
 use uuid::Uuid;
 
@@ -56,10 +56,10 @@ impl Feed {
     pub fn contents(&self) -> &'static str {
         match self {
             Feed::Organisation { .. } => {
-                "Sista dag för rekvisition, redovisning och återbetalning för varje programår där er organisation är aktör, med förlängd tid när ni har fått det."
+                "Sista dag för rekvisition, redovisning och återbetalning för varje programår där er organisation är aktör, med förlängd tid när ni har fått det, och koordinatornätverkets träffar."
             }
             Feed::Agency => {
-                "Sista dag för varje aktörs rekvisition, redovisning och återbetalning, och för Tillväxtverkets egen rekvisition från och återbetalning till Kammarkollegiet och redovisning till Regeringskansliet."
+                "Sista dag för varje aktörs rekvisition, redovisning och återbetalning, och för Tillväxtverkets egen rekvisition från och återbetalning till Kammarkollegiet och redovisning till Regeringskansliet, och koordinatornätverkets träffar."
             }
         }
     }
@@ -323,8 +323,46 @@ fn event(feed: &Feed, deadline: &Deadline, public_url: &str) -> Event {
     event.done()
 }
 
-/// The feed as an iCalendar: one all-day event per deadline, links to `public_url`.
-pub fn calendar(feed: &Feed, deadlines: &[Deadline], public_url: &str) -> Calendar {
+/// A network meeting or competence-development event (`network`): in every feed, at its
+/// own time, since every region may attend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meeting {
+    pub id: Uuid,
+    pub title: String,
+    pub starts: DateTime<Utc>,
+    pub ends: DateTime<Utc>,
+    pub location: String,
+    pub agenda: String,
+    /// Its page in Digikoord.
+    pub path: String,
+}
+
+fn meeting_event(meeting: &Meeting, public_url: &str) -> Event {
+    let link = format!("{public_url}{}", meeting.path);
+    let description = if meeting.agenda.is_empty() {
+        link.clone()
+    } else {
+        format!("{}\n{link}", meeting.agenda)
+    };
+    Event::new()
+        .uid(&format!("network-event-{}@digikoord", meeting.id))
+        .summary(&meeting.title)
+        .description(&description)
+        .location(&meeting.location)
+        .url(&link)
+        .starts(meeting.starts)
+        .ends(meeting.ends)
+        .done()
+}
+
+/// The feed as an iCalendar: one all-day event per deadline and one timed event per
+/// network meeting, links to `public_url`.
+pub fn calendar(
+    feed: &Feed,
+    deadlines: &[Deadline],
+    meetings: &[Meeting],
+    public_url: &str,
+) -> Calendar {
     let mut calendar = Calendar::empty();
     for (key, value) in [
         ("VERSION", "2.0"),
@@ -343,6 +381,7 @@ pub fn calendar(feed: &Feed, deadlines: &[Deadline], public_url: &str) -> Calend
     );
     calendar.name(&feed.name()).description(feed.contents());
     calendar.extend(deadlines.iter().map(|d| event(feed, d, public_url)));
+    calendar.extend(meetings.iter().map(|m| meeting_event(m, public_url)));
     calendar.done()
 }
 
@@ -378,7 +417,7 @@ mod tests {
 
     /// The feed written and read back, as a calendar app would.
     fn parsed(feed: &Feed, deadlines: &[Deadline]) -> Calendar {
-        calendar(feed, deadlines, "https://digikoord.example")
+        calendar(feed, deadlines, &[], "https://digikoord.example")
             .to_string()
             .parse()
             .expect("the feed parses back")
@@ -451,7 +490,7 @@ mod tests {
     fn a_feed_is_all_day_events_with_stable_uids_in_swedish_and_parses_back() {
         let feed = stockholm();
         let deadlines = year_2025(Some(date(2025, 4, 15))).deadlines();
-        let text = calendar(&feed, &deadlines, "https://digikoord.example").to_string();
+        let text = calendar(&feed, &deadlines, &[], "https://digikoord.example").to_string();
         assert!(text.starts_with("BEGIN:VCALENDAR\r\n"), "{text}");
         assert!(text.contains("\r\nVERSION:2.0\r\n"), "{text}");
         assert!(text.contains("\r\nPRODID:"), "{text}");
@@ -543,5 +582,40 @@ mod tests {
         );
         let reminded: Vec<usize> = events.iter().map(|e| e.components().len()).collect();
         assert_eq!(reminded, [0, 0, 0, 1, 1, 1]);
+    }
+
+    #[test]
+    fn a_network_meeting_is_a_timed_event_in_utc_with_its_place_and_agenda() {
+        let meeting = Meeting {
+            id: Uuid::from_u128(3),
+            title: "Nätverksträff: Vårträffen".into(),
+            starts: "2026-03-04T09:00:00Z".parse().expect("time"),
+            ends: "2026-03-04T14:30:00Z".parse().expect("time"),
+            location: "Tillväxtverket, Stockholm".into(),
+            agenda: "1. Välkommen".into(),
+            path: "/natverk/traffar/x".into(),
+        };
+        let text = calendar(
+            &stockholm(),
+            &[],
+            std::slice::from_ref(&meeting),
+            "https://digikoord.example",
+        )
+        .to_string();
+        assert!(text.contains("DTSTART:20260304T090000Z\r\n"), "{text}");
+        assert!(text.contains("DTEND:20260304T143000Z\r\n"), "{text}");
+        let parsed: Calendar = text.parse().expect("parses back");
+        let events: Vec<&Event> = parsed.events().collect();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            events[0].get_uid(),
+            Some(format!("network-event-{}@digikoord", meeting.id).as_str())
+        );
+        assert_eq!(events[0].get_summary(), Some("Nätverksträff: Vårträffen"));
+        assert_eq!(events[0].get_location(), Some("Tillväxtverket, Stockholm"));
+        assert_eq!(
+            events[0].get_description(),
+            Some("1. Välkommen\nhttps://digikoord.example/natverk/traffar/x")
+        );
     }
 }

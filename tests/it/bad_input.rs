@@ -294,6 +294,22 @@ async fn every_form_field_and_year_refuses_bad_values_in_swedish_and_changes_not
             .expect("a year of demo cases");
     }
 
+    // A network meeting on the day, with a region's registration: open for registering
+    // and for recording attendance.
+    sqlx::query(
+        "WITH event AS (
+             INSERT INTO network_events (id, kind, title, day, starts, ends, place, created_by)
+             VALUES (gen_random_uuid(), 'meeting', 'Nätverksträff', '2026-04-20', '10:00',
+                     '12:00', 'Stockholm', (SELECT id FROM users WHERE role = 'admin' LIMIT 1))
+             RETURNING id)
+         INSERT INTO network_registrations (id, event_id, organisation_id, name, email, registered_by)
+         SELECT gen_random_uuid(), event.id, u.organisation_id, u.name, u.email, u.id
+         FROM event, (SELECT * FROM users WHERE role = 'coordinator' LIMIT 1) u",
+    )
+    .execute(&app.db)
+    .await
+    .expect("a network meeting");
+
     // Before login: the login form itself.
     let anonymous = app.other_browser();
     let (pages, forms) = crawl(&anonymous, &["/logga-in", "/program"]).await;
@@ -343,6 +359,10 @@ async fn every_form_field_and_year_refuses_bad_values_in_swedish_and_changes_not
         "/redovisningar/{id}",
         "/aterbetalningar/{id}",
         "/utbetalningar/{id}/attestera",
+        "/natverk/kontakter/{id}",
+        "/natverk/traffar/ny",
+        "/natverk/traffar/{id}/anmalan",
+        "/natverk/traffar/{id}/narvaro",
     ] {
         assert!(
             all_forms.iter().any(|f| f.starts_with(expected)),

@@ -9,6 +9,7 @@ mod demo;
 mod history;
 mod mail;
 mod money_chain;
+mod network;
 mod operations;
 mod programme;
 mod repayments;
