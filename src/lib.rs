@@ -18,6 +18,7 @@ pub mod history;
 pub mod mail;
 pub mod money;
 pub mod network;
+pub mod open_data;
 pub mod operator;
 pub mod programme;
 pub mod repayments;
@@ -59,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(repayments::router())
         .merge(summary::router())
         .merge(history::router())
+        .merge(open_data::router())
         .merge(users::router())
         .merge(mail::router())
         .merge(network::router())

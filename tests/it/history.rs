@@ -255,6 +255,20 @@ async fn the_charts_figures_equal_those_in_their_tables() {
     );
 
     let summary = admin.get("/sammanstallning?ar=2025").await;
+    // Every table has a caption, and every scrolling region can be reached by keyboard.
+    for page in [&overview, &summary] {
+        assert_eq!(
+            page.select("table").len(),
+            page.select("table > caption").len()
+        );
+        let wraps = page.attrs(".table-wrap", "tabindex");
+        assert!(!wraps.is_empty() && wraps.iter().all(|t| t == "0"));
+        assert_eq!(
+            page.attrs(".table-wrap", "aria-label").len(),
+            wraps.len(),
+            "each region is named"
+        );
+    }
     let used: Vec<rust_decimal::Decimal> = summary
         .attrs(
             "svg[aria-labelledby^='anvant'] rect[data-series='Använt']",
@@ -282,5 +296,67 @@ async fn the_charts_figures_equal_those_in_their_tables() {
             .map(|v| digikoord::money::format_kronor(v.parse().expect("n")).replace('\u{a0}', " "))
             .collect::<Vec<_>>(),
         summary.select(".sum-paid-out")
+    );
+}
+
+#[tokio::test]
+async fn open_data_shows_paid_out_and_settled_repayments_and_no_personal_data() {
+    let today = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+    let app = TestApp::spawn_on(Clock::Fixed(today)).await;
+    digikoord::seed::demo(&app.db, today).await.expect("demo");
+    // Nobody logged in.
+    let index = app.get("/oppna-data").await;
+    assert_eq!(index.status, StatusCode::OK);
+    let json = app.get("/oppna-data/2025.json").await;
+    assert_eq!(json.status, StatusCode::OK);
+    let data: serde_json::Value = serde_json::from_str(&json.text).expect("json");
+    assert_eq!(data["actors"].as_array().map(Vec::len), Some(21));
+    let paid: rust_decimal::Decimal = sqlx::query_scalar(
+        "SELECT sum(p.paid_amount) FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
+         WHERE r.year = 2025 AND p.state = 'paid'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("paid");
+    assert_eq!(
+        data["total_paid_out"]
+            .as_str()
+            .map(|s| s.parse::<rust_decimal::Decimal>().expect("n")),
+        Some(paid)
+    );
+    // What is not settled is not published.
+    assert!(
+        data["actors"]
+            .as_array()
+            .expect("actors")
+            .iter()
+            .any(|a| a["repaid"].is_null())
+    );
+    let people: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT name, email, COALESCE(contact_phone, '') FROM users
+         LEFT JOIN requisitions r ON r.created_by = users.id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("people");
+    let csv = app.get("/oppna-data/2025.csv").await;
+    for (name, email, phone) in &people {
+        for text in [&json.text, &csv.text] {
+            assert!(!text.contains(email.as_str()), "{email}");
+            assert!(!text.contains(name.as_str()), "{name}");
+            assert!(
+                phone.is_empty() || !text.contains(phone.as_str()),
+                "{phone}"
+            );
+        }
+    }
+    assert!(
+        csv.text
+            .trim_start_matches('\u{feff}')
+            .starts_with("År;Aktör;Utbetalt;Återbetalt")
+    );
+    assert_eq!(
+        app.get("/oppna-data/1999.json").await.status,
+        StatusCode::NOT_FOUND
     );
 }
