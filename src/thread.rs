@@ -1,5 +1,5 @@
-//! The message thread between a region and Tillväxtverket on one case: a requisition or
-//! a report. One table per case kind, one piece of code for both.
+//! The message thread between a region and Tillväxtverket on one case: a requisition, a
+//! report, or a year's repayment. One table per case kind, one piece of code for all.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -17,14 +17,17 @@ use crate::{
 pub enum Thread {
     Requisition(Uuid),
     Report(Uuid),
+    /// A year's repayment, by the year's approved requisition.
+    Repayment(Uuid),
 }
 
 impl Thread {
     /// The table and its case column. Fixed strings, never input.
-    fn table(self) -> (&'static str, &'static str, Uuid) {
+    pub fn table(self) -> (&'static str, &'static str, Uuid) {
         match self {
             Thread::Requisition(id) => ("requisition_messages", "requisition_id", id),
             Thread::Report(id) => ("report_messages", "report_id", id),
+            Thread::Repayment(id) => ("repayment_messages", "requisition_id", id),
         }
     }
 
@@ -33,6 +36,7 @@ impl Thread {
         match self {
             Thread::Requisition(_) => ("requisition.message", "requisition_message", "requisition"),
             Thread::Report(_) => ("report.message", "report_message", "report"),
+            Thread::Repayment(_) => ("repayment.message", "repayment_message", "requisition"),
         }
     }
 
@@ -41,6 +45,7 @@ impl Thread {
         match self {
             Thread::Requisition(id) => format!("/rekvisitioner/{id}#meddelanden"),
             Thread::Report(id) => format!("/redovisningar/{id}#meddelanden"),
+            Thread::Repayment(id) => format!("/aterbetalningar/arende/{id}"),
         }
     }
 }

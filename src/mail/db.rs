@@ -500,6 +500,16 @@ pub async fn thread_case(
             .fetch_one(conn)
             .await
         }
+        crate::thread::Thread::Repayment(id) => {
+            sqlx::query_as(
+                "SELECT r.organisation_id, o.name, 'återbetalningen för ' || r.year
+                 FROM requisitions r JOIN organisations o ON o.id = r.organisation_id
+                 WHERE r.id = $1",
+            )
+            .bind(id)
+            .fetch_one(conn)
+            .await
+        }
     }
 }
 

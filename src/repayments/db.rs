@@ -19,6 +19,8 @@ pub struct RepaymentRow {
     pub organisation_id: Uuid,
     pub actor_name: String,
     pub case_number: Option<String>,
+    /// The year's approved requisition: the case the repayment and its thread belong to.
+    pub requisition_id: Option<Uuid>,
     pub owed: Option<Decimal>,
     pub approved: bool,
     pub registered: Decimal,
@@ -57,7 +59,7 @@ pub async fn rows(
     only: Option<Uuid>,
 ) -> sqlx::Result<Vec<RepaymentRow>> {
     sqlx::query_as(
-        "SELECT a.organisation_id, a.actor_name, req.case_number,
+        "SELECT a.organisation_id, a.actor_name, req.case_number, req.id AS requisition_id,
                 repayment_owed(y.year, a.organisation_id) AS owed,
                 EXISTS (SELECT 1 FROM reports rep WHERE rep.year = y.year
                         AND rep.organisation_id = a.organisation_id AND rep.state = $3) AS approved,
@@ -227,6 +229,14 @@ pub async fn agency_account(
         owed_to_regions: r.owed_to_regions,
         counted_from_regions: r.counted,
     })
+}
+
+/// The year and organisation of a repayment, by its requisition.
+pub async fn repayment_of(db: &PgPool, requisition: Uuid) -> sqlx::Result<Option<(i32, Uuid)>> {
+    sqlx::query_as("SELECT year, organisation_id FROM requisitions WHERE id = $1")
+        .bind(requisition)
+        .fetch_optional(db)
+        .await
 }
 
 /// Registers the region's payment. The schema refuses it while no report is submitted.

@@ -7,7 +7,7 @@ use axum::{
     Form,
     extract::{Path, State},
     http::StatusCode,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -31,6 +31,7 @@ use crate::{
         model::DeadlineStatus,
     },
     reports::model::ReportState,
+    thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
@@ -65,6 +66,7 @@ pub(super) struct Forms {
     pub payment: Option<PaymentForm>,
     pub refund: Option<RefundForm>,
     pub refund_paid: Option<RefundPaidForm>,
+    pub message: Option<String>,
     pub errors: FormErrors,
 }
 
@@ -83,12 +85,22 @@ pub(super) struct ShowPage {
     form: PaymentForm,
     refund_form: RefundForm,
     refund_paid_form: RefundPaidForm,
+    /// The thread on the year's repayment, when there is a case to hang it on.
+    messages: Vec<thread::Message>,
+    message_form: String,
     errors: FormErrors,
     role: Role,
     me: Uuid,
 }
 
 impl ShowPage {
+    fn messages_action(&self) -> String {
+        format!(
+            "/aterbetalningar/{}/{}/meddelanden",
+            self.year.year, self.row.organisation_id
+        )
+    }
+
     fn status(&self) -> Status {
         self.row.balance().status()
     }
@@ -163,6 +175,10 @@ pub(super) async fn show_page(
     let payments = db::payments(&state.db, year.year, row.organisation_id).await?;
     let history = db::owed_history(&state.db, year.year, row.organisation_id).await?;
     let refunds = db::refunds(&state.db, year.year, row.organisation_id).await?;
+    let messages = match row.requisition_id {
+        Some(case) => thread::messages(&state.db, Thread::Repayment(case)).await?,
+        None => vec![],
+    };
     let reference = row.case_number.as_deref().map(payment_reference);
     let today = state.clock.today();
     let balance = row.balance();
@@ -194,6 +210,8 @@ pub(super) async fn show_page(
         form,
         refund_form,
         refund_paid_form,
+        messages,
+        message_form: forms.message.unwrap_or_default(),
         errors: forms.errors,
     })
 }
@@ -275,4 +293,58 @@ pub async fn register_payment(
             format_kronor(payment.amount)
         ),
     ))
+}
+
+#[derive(serde::Deserialize)]
+pub struct MessagePost {
+    #[serde(default)]
+    body: String,
+}
+
+/// A message on the year's repayment, from the region or from Tillväxtverket.
+pub async fn post_message(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((year, org)): Path<(i32, Uuid)>,
+    Form(post): Form<MessagePost>,
+) -> Result<Response> {
+    let row = actor_row(&state, &user, year, org).await?;
+    let case = row.requisition_id.ok_or(AppError::NotFound)?;
+    match thread::post(
+        &state.db,
+        &state.config.public_url,
+        &user,
+        Thread::Repayment(case),
+        &post.body,
+    )
+    .await?
+    {
+        Ok(posted) => Ok(posted),
+        Err(errors) => {
+            let programme_year = programme_year(&state, year).await?;
+            let forms = Forms {
+                message: Some(post.body),
+                errors,
+                ..Forms::default()
+            };
+            let page = show_page(&state, user, programme_year, row, forms).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}
+
+/// A thread's link (in a notice) leads to the repayment page it belongs to.
+pub async fn thread_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(case): Path<Uuid>,
+) -> Result<Response> {
+    let (year, org) = db::repayment_of(&state.db, case)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    actor_row(&state, &user, year, org).await?;
+    Ok(
+        axum::response::Redirect::to(&format!("/aterbetalningar/{year}/{org}#meddelanden"))
+            .into_response(),
+    )
 }

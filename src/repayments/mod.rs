@@ -27,6 +27,11 @@ pub fn router() -> Router<AppState> {
             post(h::register_payment),
         )
         .route(
+            "/aterbetalningar/{year}/{org}/meddelanden",
+            post(h::post_message),
+        )
+        .route("/aterbetalningar/arende/{case}", get(h::thread_page))
+        .route(
             "/aterbetalningar/betalningar/{id}/bekrafta",
             get(r::confirm_form).post(r::confirm),
         )

@@ -422,10 +422,7 @@ async fn message_at(
     body: &str,
     when: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    let (table, key, case) = match thread {
-        Thread::Requisition(id) => ("requisition_messages", "requisition_id", id),
-        Thread::Report(id) => ("report_messages", "report_id", id),
-    };
+    let (table, key, case) = thread.table();
     sqlx::query(&format!(
         "INSERT INTO {table} (id, {key}, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5)"
     ))

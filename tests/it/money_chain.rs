@@ -837,3 +837,64 @@ async fn a_2018_report_asks_about_the_single_task_of_n2018() {
     );
     assert_eq!(check.select("ol.tasks li").len(), 1);
 }
+
+#[tokio::test]
+async fn region_and_tillvaxtverket_write_to_each_other_on_a_repayment() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let action = format!("{}/meddelanden", case.page());
+    let empty = case
+        .region
+        .submit(&case.page(), &action, &[("body", " ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.select("#body-error").len(), 1);
+    let sent = case
+        .region
+        .submit(
+            &case.page(),
+            &action,
+            &[("body", "Vi betalar i två delar, går det bra?")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    // The notice's link leads to the page, for the right people only.
+    let link = sent.location.clone().expect("redirect");
+    assert!(link.starts_with("/aterbetalningar/arende/"), "{link}");
+    let to_page = case.officer.get(&link).await;
+    assert_eq!(
+        to_page.location.as_deref(),
+        Some(format!("{}#meddelanden", case.page()).as_str())
+    );
+    let page = case.officer.get(&case.page()).await;
+    assert_eq!(
+        page.select("ol.messages .pre"),
+        vec!["Vi betalar i två delar, går det bra?"]
+    );
+    let reply = case
+        .officer
+        .submit(&case.page(), &action, &[("body", "Ja, registrera båda.")])
+        .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        case.region
+            .get(&case.page())
+            .await
+            .select("ol.messages li")
+            .len(),
+        2
+    );
+    let other = app.other_browser();
+    other.login_as(Role::Coordinator, Some(SKANE)).await;
+    assert_eq!(other.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        post_anyway(&other, &action, &[("body", "x")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.audit_count("repayment.message").await, 2);
+    let told: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE event = 'message'")
+        .fetch_one(&app.db)
+        .await
+        .expect("outbox");
+    assert!(told >= 2, "each side is told");
+}
