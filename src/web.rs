@@ -283,6 +283,40 @@ pub mod filters {
     }
 }
 
+/// Receives the one file of a multipart form (the field `file`), read as it streams in and
+/// refused as soon as it passes `max` bytes. `Err` is the Swedish message for the field.
+pub async fn receive_file(
+    mut multipart: axum::extract::Multipart,
+    max: usize,
+) -> std::result::Result<(String, Vec<u8>), String> {
+    const UNREAD: &str = "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).";
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| UNREAD.to_string())?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().trim().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| UNREAD.to_string())? {
+            if bytes.len() + chunk.len() > max {
+                return Err(format!("Filen är större än {} MB.", max / (1024 * 1024)));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name.is_empty() || bytes.is_empty() {
+            return Err("Välj en fil.".into());
+        }
+        if name.contains('\0') || name.chars().count() > 255 {
+            return Err("Filnamnet är ogiltigt (högst 255 tecken).".into());
+        }
+        return Ok((name, bytes));
+    }
+    Err("Välj en fil.".into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,36 +76,6 @@ pub async fn template(
     }
 }
 
-/// Reads the uploaded file: (filename, bytes), or a problem to show.
-async fn received_file(mut multipart: Multipart) -> std::result::Result<(String, Vec<u8>), String> {
-    const UNREAD: &str = "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).";
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| UNREAD.to_string())?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or_default().trim().to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| UNREAD.to_string())? {
-            if bytes.len() + chunk.len() > MAX_BYTES {
-                return Err("Filen är större än 10 MB.".into());
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if name.is_empty() || bytes.is_empty() {
-            return Err("Välj en fil att läsa in.".into());
-        }
-        if name.contains('\0') || name.chars().count() > 255 {
-            return Err("Filnamnet är ogiltigt.".into());
-        }
-        return Ok((name, bytes));
-    }
-    Err("Välj en fil att läsa in.".into())
-}
-
 /// Every row checked, first on its own and then against the programme.
 async fn checked(
     state: &AppState,
@@ -131,7 +101,7 @@ pub async fn upload(
     multipart: Multipart,
 ) -> Result<Response> {
     user.require_admin()?;
-    let (filename, bytes) = match received_file(multipart).await {
+    let (filename, bytes) = match crate::web::receive_file(multipart, MAX_BYTES).await {
         Ok(f) => f,
         Err(message) => {
             let problems = vec![Problem::new(1, "Fil", message)];

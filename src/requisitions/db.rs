@@ -486,3 +486,86 @@ pub async fn payout(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Payout>> {
     .fetch_optional(db)
     .await
 }
+
+/// A document on a requisition (without its bytes).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Attachment {
+    pub id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i32,
+    pub sha256: String,
+    pub uploaded_by_name: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+pub async fn attachments(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<Attachment>> {
+    sqlx::query_as(
+        "SELECT a.id, a.filename, a.content_type, a.size, a.sha256, u.name AS uploaded_by_name,
+                a.uploaded_at
+         FROM requisition_attachments a JOIN users u ON u.id = a.uploaded_by
+         WHERE a.requisition_id = $1 ORDER BY a.uploaded_at, a.id",
+    )
+    .bind(requisition)
+    .fetch_all(db)
+    .await
+}
+
+/// (filename, content type, bytes) of one document of the requisition.
+pub async fn attachment_file(
+    db: &PgPool,
+    requisition: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<(String, String, Vec<u8>)>> {
+    sqlx::query_as(
+        "SELECT filename, content_type, bytes FROM requisition_attachments
+         WHERE requisition_id = $1 AND id = $2",
+    )
+    .bind(requisition)
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_attachment(
+    conn: &mut PgConnection,
+    id: Uuid,
+    requisition: Uuid,
+    filename: &str,
+    content_type: &str,
+    sha256: &str,
+    bytes: &[u8],
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO requisition_attachments (id, requisition_id, filename, content_type, size, sha256, bytes, uploaded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(requisition)
+    .bind(filename)
+    .bind(content_type)
+    .bind(i32::try_from(bytes.len()).unwrap_or(i32::MAX))
+    .bind(sha256)
+    .bind(bytes)
+    .bind(by)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// Removes a document; its filename, or `None` if it was not there.
+pub async fn remove_attachment(
+    conn: &mut PgConnection,
+    requisition: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "DELETE FROM requisition_attachments WHERE requisition_id = $1 AND id = $2 RETURNING filename",
+    )
+    .bind(requisition)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}

@@ -297,7 +297,7 @@ fn rejected_form(
 }
 
 /// The region may change its requisition only while it is a draft or returned.
-fn editable(user: &CurrentUser, r: &Requisition) -> Result<()> {
+pub(super) fn editable(user: &CurrentUser, r: &Requisition) -> Result<()> {
     user.coordinator_organisation()?;
     if Action::Edit.allowed(r.state) {
         Ok(())
@@ -444,9 +444,10 @@ pub async fn withdraw(
 
 #[derive(Template)]
 #[template(path = "requisitions/show.html")]
-struct ShowPage {
+pub(super) struct ShowPage {
     ctx: Ctx,
     r: Requisition,
+    attachments: Vec<db::Attachment>,
     history: Vec<HistoryEntry>,
     messages: Vec<thread::Message>,
     message_form: String,
@@ -486,7 +487,7 @@ impl ShowPage {
     }
 }
 
-async fn show_page(
+pub(super) async fn show_page(
     state: &AppState,
     user: CurrentUser,
     r: Requisition,
@@ -495,9 +496,11 @@ async fn show_page(
 ) -> Result<ShowPage> {
     let history = db::history(&state.db, r.id).await?;
     let messages = thread::messages(&state.db, Thread::Requisition(r.id)).await?;
+    let attachments = db::attachments(&state.db, r.id).await?;
     Ok(ShowPage {
         role: user.role(),
         ctx: user.ctx,
+        attachments,
         r,
         history,
         messages,

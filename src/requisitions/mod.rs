@@ -2,6 +2,7 @@
 //! approves and prepares the payout, a second person approves the payout, and the
 //! payment is registered.
 
+mod attachments;
 pub mod db;
 mod handlers;
 pub mod model;
@@ -9,6 +10,7 @@ mod review;
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     routing::{get, post},
 };
 
@@ -27,6 +29,19 @@ pub fn router() -> Router<AppState> {
         )
         .route("/rekvisitioner/{id}/aterkalla", post(handlers::withdraw))
         .route("/rekvisitioner/{id}/kvitto", get(handlers::receipt))
+        .route(
+            "/rekvisitioner/{id}/bilagor",
+            // Room for a too-large file to arrive and be refused with a clear message.
+            post(attachments::upload).layer(DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
+        .route(
+            "/rekvisitioner/{id}/bilagor/{attachment}",
+            get(attachments::download),
+        )
+        .route(
+            "/rekvisitioner/{id}/bilagor/{attachment}/ta-bort",
+            post(attachments::remove),
+        )
         .route(
             "/rekvisitioner/{id}/meddelanden",
             post(handlers::post_message),

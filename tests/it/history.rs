@@ -360,3 +360,92 @@ async fn open_data_shows_paid_out_and_settled_repayments_and_no_personal_data() 
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn a_region_attaches_its_signed_requisition_and_staff_download_it() {
+    let app = TestApp::spawn().await;
+    let region = app.other_browser();
+    region
+        .login_as(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    let draft = crate::requisitions::file(
+        &region,
+        &crate::requisitions::complete("1 000 000"),
+        "spara",
+    )
+    .await;
+    let id = crate::requisitions::requisition_id(&draft);
+    let page = format!("/rekvisitioner/{id}");
+    let send = |name: &'static str, bytes: Vec<u8>| {
+        let region = &region;
+        let page = page.clone();
+        async move {
+            let action = region
+                .get(&page)
+                .await
+                .attr("form[enctype='multipart/form-data']", "action")
+                .expect("an upload form");
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+            let response = region
+                .client
+                .post(region.url(&action))
+                .multipart(form)
+                .send()
+                .await
+                .expect("upload");
+            TestApp::page_of(response).await
+        }
+    };
+    let refused = send("virus.exe", b"MZ\x90\x00".to_vec()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.select("#file-error").len(), 1);
+    let ok = send(
+        "Underskriven rekvisition.pdf",
+        b"%PDF-1.7\nsignerad".to_vec(),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.plain());
+    let link = region
+        .get(&page)
+        .await
+        .attr("ul.attachments a", "href")
+        .expect("listed");
+    // Sent in, the requisition is read by Tillväxtverket, with its document.
+    let mut fields = crate::requisitions::complete("1 000 000");
+    fields.push(("handling", "skicka".to_string()));
+    let edit = format!("/rekvisitioner/{id}/andra");
+    let sent = region
+        .submit(&edit, &edit, &crate::requisitions::borrowed(&fields))
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.plain());
+    assert!(
+        region
+            .get(&page)
+            .await
+            .select("form[enctype='multipart/form-data']")
+            .is_empty(),
+        "no more changes once it is sent in"
+    );
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let file = officer
+        .client
+        .get(officer.url(&link))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(
+        file.bytes().await.expect("bytes").as_ref(),
+        b"%PDF-1.7\nsignerad"
+    );
+    let other = app.other_browser();
+    other
+        .login_as(Role::Coordinator, Some("Region Skåne"))
+        .await;
+    assert_eq!(other.get(&link).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.audit_count("requisition.attachment_added").await, 1);
+}
