@@ -285,36 +285,48 @@ pub mod filters {
 
 /// Receives the one file of a multipart form (the field `file`), read as it streams in and
 /// refused as soon as it passes `max` bytes. `Err` is the Swedish message for the field.
+/// Reports, requisitions, network events and the history import all upload through it.
 pub async fn receive_file(
     mut multipart: axum::extract::Multipart,
     max: usize,
 ) -> std::result::Result<(String, Vec<u8>), String> {
-    const UNREAD: &str = "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).";
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| UNREAD.to_string())?
-    {
-        if field.name() != Some("file") {
-            continue;
-        }
+    let megabytes = max / (1024 * 1024);
+    let unreadable =
+        format!("Filen kunde inte tas emot. Den kan vara för stor (högst {megabytes} MB).");
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => field,
+            Ok(Some(_)) => continue,
+            Ok(None) => return Err("Välj en fil.".into()),
+            Err(_) => return Err(unreadable),
+        };
         let name = field.file_name().unwrap_or_default().trim().to_string();
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| UNREAD.to_string())? {
-            if bytes.len() + chunk.len() > max {
-                return Err(format!("Filen är större än {} MB.", max / (1024 * 1024)));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        if name.is_empty() || bytes.is_empty() {
+        if name.is_empty() {
             return Err("Välj en fil.".into());
         }
-        if name.contains('\0') || name.chars().count() > 255 {
-            return Err("Filnamnet är ogiltigt (högst 255 tecken).".into());
+        if name.contains('\0') {
+            return Err("Filnamnet innehåller ett otillåtet tecken.".into());
         }
-        return Ok((name, bytes));
+        if name.chars().count() > 255 {
+            return Err("Filnamnet är för långt (högst 255 tecken).".into());
+        }
+        let mut bytes = Vec::new();
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) if bytes.len() + chunk.len() <= max => {
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(Some(_)) => {
+                    return Err(format!(
+                        "Filen är större än {megabytes} MB. Dela upp den eller komprimera den."
+                    ));
+                }
+                Ok(None) if bytes.is_empty() => return Err("Filen är tom.".into()),
+                Ok(None) => return Ok((name, bytes)),
+                Err(_) => return Err(unreadable),
+            }
+        }
     }
-    Err("Välj en fil.".into())
 }
 
 #[cfg(test)]

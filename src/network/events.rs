@@ -25,7 +25,9 @@ use crate::{
     auth::{Ctx, CurrentUser, Role, Scope},
     error::{AppError, Result, violated_constraint},
     reports::model::{MAX_ATTACHMENT_BYTES, attachment_type},
-    web::{FormErrors, download_response, redirect_with_flash, render, render_status},
+    web::{
+        FormErrors, download_response, receive_file, redirect_with_flash, render, render_status,
+    },
 };
 
 /// Who arranges events and records attendance: administrators and case officers.
@@ -252,44 +254,6 @@ pub async fn save(
     ))
 }
 
-/// Reads the uploaded file as it streams in, stopping as soon as it passes the limit.
-async fn read_file(multipart: &mut Multipart) -> std::result::Result<(String, Vec<u8>), String> {
-    const UNREADABLE: &str = "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).";
-    loop {
-        let mut field = match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("file") => field,
-            Ok(Some(_)) => continue,
-            Ok(None) => return Err("Välj en fil att lägga till.".into()),
-            Err(_) => return Err(UNREADABLE.into()),
-        };
-        let name = field.file_name().unwrap_or_default().trim().to_string();
-        if name.is_empty() {
-            return Err("Välj en fil att lägga till.".into());
-        }
-        if name.contains('\0') {
-            return Err("Filnamnet innehåller ett otillåtet tecken.".into());
-        }
-        if name.chars().count() > 255 {
-            return Err("Filnamnet är för långt (högst 255 tecken).".into());
-        }
-        let mut bytes = Vec::new();
-        loop {
-            match field.chunk().await {
-                Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ATTACHMENT_BYTES => {
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(Some(_)) => {
-                    return Err(
-                        "Filen är större än 10 MB. Dela upp den eller komprimera den.".into(),
-                    );
-                }
-                Ok(None) => return Ok((name, bytes)),
-                Err(_) => return Err(UNREADABLE.into()),
-            }
-        }
-    }
-}
-
 async fn refuse_document(
     state: &AppState,
     user: CurrentUser,
@@ -306,11 +270,11 @@ pub async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response> {
     user.require_role(&ORGANISERS)?;
     let event = db::event(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let (name, bytes) = match read_file(&mut multipart).await {
+    let (name, bytes) = match receive_file(multipart, MAX_ATTACHMENT_BYTES).await {
         Ok(file) => file,
         Err(message) => return refuse_document(&state, user, event, &message).await,
     };

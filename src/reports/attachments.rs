@@ -21,7 +21,10 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
-    web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
+    web::{
+        FormErrors, download_response, filters, receive_file, redirect_with_flash, render,
+        render_status,
+    },
 };
 
 #[derive(Template)]
@@ -63,80 +66,20 @@ pub async fn upload(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response> {
     let r = editable(&state, &user, id).await?;
-    let mut file: Option<(String, Vec<u8>)> = None;
     let mut errors = FormErrors::default();
-    loop {
-        match multipart.next_field().await {
-            Ok(Some(mut field)) if field.name() == Some("file") => {
-                let name = field.file_name().unwrap_or_default().trim().to_string();
-                if name.contains('\0') {
-                    errors.add("file", "Filnamnet innehåller ett otillåtet tecken.");
-                    break;
-                }
-                // Read as it streams in, and stop as soon as it passes the limit.
-                let mut bytes = Vec::new();
-                loop {
-                    match field.chunk().await {
-                        Ok(Some(chunk)) if bytes.len() + chunk.len() <= MAX_ATTACHMENT_BYTES => {
-                            bytes.extend_from_slice(&chunk);
-                        }
-                        Ok(Some(_)) => {
-                            errors.add(
-                                "file",
-                                "Filen är större än 10 MB. Dela upp den eller komprimera den.",
-                            );
-                            break;
-                        }
-                        Ok(None) => {
-                            file = Some((name, bytes));
-                            break;
-                        }
-                        Err(_) => {
-                            errors.add(
-                                "file",
-                                "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).",
-                            );
-                            break;
-                        }
-                    }
-                }
-                if !errors.is_empty() {
-                    break;
-                }
-            }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(_) => {
-                errors.add(
-                    "file",
-                    "Filen kunde inte tas emot. Den kan vara för stor (högst 10 MB).",
-                );
-                break;
-            }
-        }
-    }
-    let accepted = match file {
-        Some((name, _)) if name.is_empty() => {
-            errors.add("file", "Välj en fil att bifoga.");
-            None
-        }
-        Some((name, bytes)) if errors.is_empty() => match attachment_type(&name, &bytes) {
-            Ok(content_type) if name.chars().count() <= 255 => Some((name, content_type, bytes)),
-            Ok(_) => {
-                errors.add("file", "Filnamnet är för långt (högst 255 tecken).");
-                None
-            }
+    let accepted = match receive_file(multipart, MAX_ATTACHMENT_BYTES).await {
+        Ok((name, bytes)) => match attachment_type(&name, &bytes) {
+            Ok(content_type) => Some((name, content_type, bytes)),
             Err(e) => {
                 errors.add("file", e);
                 None
             }
         },
-        Some(_) => None,
-        None => {
-            errors.add("file", "Välj en fil att bifoga.");
+        Err(e) => {
+            errors.add("file", e);
             None
         }
     };
