@@ -49,14 +49,7 @@ impl OpenYear {
 
     /// UTF-8 with a BOM, semicolons and decimal commas.
     pub fn csv(&self) -> Vec<u8> {
-        let amount = |d: Decimal| format!("{:.2}", d.round_dp(2)).replace('.', ",");
-        let field = |s: &str| {
-            if s.contains([';', '"', '\n']) {
-                format!("\"{}\"", s.replace('"', "\"\""))
-            } else {
-                s.to_string()
-            }
-        };
+        use crate::summary::export::{csv_amount as amount, csv_field as field};
         let mut out = String::from("\u{feff}År;Aktör;Utbetalt;Återbetalt\r\n");
         for a in &self.actors {
             out.push_str(&format!(

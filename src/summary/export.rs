@@ -149,11 +149,12 @@ fn total_amounts(t: &Totals) -> [Decimal; 11] {
 }
 
 /// `1000000,50`: a decimal comma and no grouping, as Swedish Excel reads a number.
-fn csv_amount(d: Decimal) -> String {
+pub(crate) fn csv_amount(d: Decimal) -> String {
     format!("{:.2}", d.round_dp(2)).replace('.', ",")
 }
 
-fn csv_field(s: &str) -> String {
+/// A CSV field, quoted when it holds a separator, a quote or a line break.
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([';', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
