@@ -46,3 +46,9 @@ pub async fn serve(Path(path): Path<String>, headers: HeaderMap) -> Response {
     )
         .into_response()
 }
+
+/// The font the charts are drawn with (DejaVu Sans, its licence beside it), from the same
+/// embedded files.
+pub(crate) fn chart_font() -> Option<Vec<u8>> {
+    Assets::get("fonts/DejaVuSans.ttf").map(|f| f.data.into_owned())
+}

@@ -22,6 +22,53 @@ pub struct Series {
     pub values: Vec<Decimal>,
 }
 
+/// A chart drawn as PNG, with its size in pixels.
+pub struct Png {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The chart drawn as a PNG at twice its SVG size (for documents that take only raster
+/// images), on white, with the bundled font so the text is the same on every machine.
+pub fn png(svg: &str) -> Result<Png, String> {
+    use resvg::{tiny_skia, usvg};
+    use std::sync::{Arc, OnceLock};
+    static FONTS: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    let fonts = FONTS.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        if let Some(font) = crate::assets::chart_font() {
+            db.load_font_data(font);
+        }
+        Arc::new(db)
+    });
+    let options = usvg::Options {
+        font_family: "DejaVu Sans".into(),
+        fontdb: fonts.clone(),
+        ..Default::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &options).map_err(|e| format!("chart: {e}"))?;
+    let scale = 2.0;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or("chart: empty size")?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(size.width(), size.height()).ok_or("chart: empty size")?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    Ok(Png {
+        bytes: pixmap.encode_png().map_err(|e| format!("chart: {e}"))?,
+        width: size.width(),
+        height: size.height(),
+    })
+}
+
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -260,5 +307,32 @@ mod tests {
             assert!(svg.contains("B &amp; C"));
             assert!(svg.ends_with("</svg>"));
         }
+    }
+
+    #[test]
+    fn a_chart_draws_as_png_with_its_bars_and_its_words() {
+        let svg = progress(
+            "p",
+            "Året",
+            &[("Rekvirerat".into(), 21), ("Utbetalt".into(), 0)],
+            21,
+        );
+        let png = png(&svg).unwrap();
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png.bytes).unwrap();
+        assert_eq!((png.width, png.height), (1520, 140));
+        assert_eq!((pixmap.width(), pixmap.height()), (1520, 140));
+        let dark = |x0: u32, x1: u32, y0: u32, y1: u32| {
+            (y0..y1)
+                .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+                .filter(|&(x, y)| {
+                    let p = pixmap.pixel(x, y).unwrap();
+                    u16::from(p.red()) + u16::from(p.green()) + u16::from(p.blue()) < 300
+                })
+                .count()
+        };
+        // The label is drawn in the bundled font, the full bar is filled, the empty one is not.
+        assert!(dark(0, 400, 10, 50) > 100, "no label text");
+        assert!(dark(500, 1240, 14, 46) > 10_000, "no full bar");
+        assert_eq!(dark(500, 1240, 74, 106), 0, "an empty bar is drawn");
     }
 }

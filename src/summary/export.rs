@@ -88,12 +88,18 @@ pub fn title(year: i32) -> String {
     format!("Redovisning av de regionala digitaliseringskoordinatorernas verksamhet {year}")
 }
 
-pub fn render(format: ExportFormat, year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
+/// `trend`: every year's totals up to this one, oldest first (for the DOCX's chart).
+pub fn render(
+    format: ExportFormat,
+    year: &Year,
+    sections: &Sections,
+    trend: &[(i32, Totals)],
+) -> Result<Vec<u8>, String> {
     match format {
         ExportFormat::Csv => Ok(csv(year)),
         ExportFormat::Json => json(year),
         ExportFormat::Xlsx => xlsx(year, sections).map_err(|e| format!("xlsx: {e}")),
-        ExportFormat::Docx => docx(year, sections),
+        ExportFormat::Docx => docx(year, sections, trend),
     }
 }
 
@@ -464,8 +470,25 @@ pub(crate) fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
     )
 }
 
+/// A chart as a picture 16 cm wide, with its number and title below as the caption.
+fn figure(svg: &str, number: usize, title: &str) -> Result<Vec<docx_rs::Paragraph>, String> {
+    let png = crate::charts::png(svg)?;
+    const WIDTH_EMU: u32 = 16 * 360_000;
+    let height_emu = (u64::from(WIDTH_EMU) * u64::from(png.height) / u64::from(png.width)) as u32;
+    let picture = docx_rs::Pic::new_with_dimensions(png.bytes, png.width, png.height)
+        .size(WIDTH_EMU, height_emu);
+    Ok(vec![
+        docx_rs::Paragraph::new().add_run(docx_rs::Run::new().add_image(picture)),
+        docx_rs::Paragraph::new().style("Caption").add_run(
+            docx_rs::Run::new()
+                .add_text(format!("Figur {number}. {title}"))
+                .italic(),
+        ),
+    ])
+}
+
 /// The report document: title page, the five parts, and an appendix per actor.
-pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
+pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result<Vec<u8>, String> {
     use docx_rs::{BreakType, Docx, Paragraph, Run, Style, StyleType};
     let mut doc = Docx::new();
     for level in 1..=3 {
@@ -476,6 +499,11 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
                 .bold(),
         );
     }
+    doc = doc.add_style(
+        Style::new("Caption", StyleType::Paragraph)
+            .name("caption")
+            .italic(),
+    );
     let y = year.year;
     let page_break = || Paragraph::new().add_run(Run::new().add_break(BreakType::Page));
     doc = doc
@@ -539,6 +567,54 @@ pub fn docx(year: &Year, sections: &Sections) -> Result<Vec<u8>, String> {
         format_kronor(a.counted_from_regions),
         format_kronor(a.to_repay())
     )));
+    for p in figure(
+        &super::charts::used_chart(year),
+        1,
+        &format!("Använt och outnyttjat per aktör {y}; siffrorna står i tabellen ovan."),
+    )? {
+        doc = doc.add_paragraph(p);
+    }
+    for p in figure(
+        &super::charts::progress_chart(year),
+        2,
+        &format!("Hur långt aktörerna har kommit {y}."),
+    )? {
+        doc = doc.add_paragraph(p);
+    }
+    doc = doc.add_table(table(
+        std::iter::once(vec!["Steg".to_string(), "Aktörer".to_string()])
+            .chain(
+                year.progress()
+                    .into_iter()
+                    .map(|(step, n)| vec![step, format!("{n} av {}", year.actors.len())]),
+            )
+            .collect(),
+    ));
+    if trend.len() > 1 {
+        for p in figure(
+            &super::charts::trend_chart(trend),
+            3,
+            "Utbetalt, använt och återbetalt år för år.",
+        )? {
+            doc = doc.add_paragraph(p);
+        }
+        doc = doc.add_table(table(
+            std::iter::once(
+                ["År", "Utbetalt", "Använt", "Återbetalt"]
+                    .map(String::from)
+                    .to_vec(),
+            )
+            .chain(trend.iter().map(|(y, t)| {
+                vec![
+                    y.to_string(),
+                    format_kronor(t.paid_out),
+                    format_kronor(t.used),
+                    format_kronor(t.repaid),
+                ]
+            }))
+            .collect(),
+        ));
+    }
     let missing = year.missing_reports();
     if !missing.is_empty() {
         doc = doc.add_paragraph(text(&format!(

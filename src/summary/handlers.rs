@@ -66,12 +66,7 @@ impl OverviewPage {
     }
 
     fn progress_chart(&self) -> String {
-        crate::charts::progress(
-            "framsteg",
-            &format!("Hur långt aktörerna har kommit {}", self.year.year),
-            &self.year.progress(),
-            self.year.actors.len(),
-        )
+        super::charts::progress_chart(&self.year)
     }
 
     fn requisition_overdue(&self, a: &ActorYear) -> bool {
@@ -195,53 +190,11 @@ struct SummaryPage {
 
 impl SummaryPage {
     fn used_chart(&self) -> String {
-        let rows = self.year.used_and_unused();
-        crate::charts::stacked(
-            "anvant",
-            &format!("Använt och outnyttjat per aktör {}", self.year.year),
-            &rows.iter().map(|(a, _, _)| a.clone()).collect::<Vec<_>>(),
-            &[
-                crate::charts::Series {
-                    name: "Använt",
-                    fill: crate::charts::SOLID,
-                    values: rows.iter().map(|(_, u, _)| *u).collect(),
-                },
-                crate::charts::Series {
-                    name: "Outnyttjat",
-                    fill: crate::charts::HATCH,
-                    values: rows.iter().map(|(_, _, n)| *n).collect(),
-                },
-            ],
-        )
+        super::charts::used_chart(&self.year)
     }
 
     fn trend_chart(&self) -> String {
-        crate::charts::grouped(
-            "trend",
-            "Utbetalt, använt och återbetalt år för år",
-            &self
-                .trend
-                .iter()
-                .map(|(y, _)| y.to_string())
-                .collect::<Vec<_>>(),
-            &[
-                crate::charts::Series {
-                    name: "Utbetalt",
-                    fill: crate::charts::SOLID,
-                    values: self.trend.iter().map(|(_, t)| t.paid_out).collect(),
-                },
-                crate::charts::Series {
-                    name: "Använt",
-                    fill: crate::charts::HATCH,
-                    values: self.trend.iter().map(|(_, t)| t.used).collect(),
-                },
-                crate::charts::Series {
-                    name: "Återbetalt",
-                    fill: crate::charts::DOTS,
-                    values: self.trend.iter().map(|(_, t)| t.repaid).collect(),
-                },
-            ],
-        )
+        super::charts::trend_chart(&self.trend)
     }
 
     fn missing(&self) -> Vec<&ActorYear> {
@@ -390,7 +343,13 @@ pub async fn create_export(
         .await?
         .ok_or(AppError::NotFound)?;
     let sections = sections_of(&state, year).await?;
-    let bytes = export::render(format, &loaded, &sections).map_err(AppError::Internal)?;
+    let trend: Vec<(i32, Totals)> = crate::summary::db::trend(&state.db)
+        .await?
+        .into_iter()
+        .filter(|(y, _)| y.year <= year)
+        .map(|(y, t)| (y.year, t))
+        .collect();
+    let bytes = export::render(format, &loaded, &sections, &trend).map_err(AppError::Internal)?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let size =
         i32::try_from(bytes.len()).map_err(|_| AppError::Internal("export too large".into()))?;

@@ -1,6 +1,7 @@
 //! Tillväxtverket's overview of a year, and the 26 March summary to the Government with
 //! its exports. Every figure comes from `model::Year`, loaded once by `db::load_year`.
 
+mod charts;
 pub mod db;
 pub mod export;
 mod handlers;

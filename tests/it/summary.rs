@@ -338,6 +338,40 @@ async fn the_summary_and_every_export_agree_to_the_ore_with_independent_sums() {
             "the DOCX lacks {expected_text:?}"
         );
     }
+    // The charts: drawn as PNG pictures, each with its caption and its figures in a table.
+    for caption in [
+        "Figur 1. Använt och outnyttjat per aktör 2025",
+        "Figur 2. Hur långt aktörerna har kommit 2025",
+    ] {
+        assert!(xml.contains(caption), "the DOCX lacks {caption:?}");
+    }
+    assert_eq!(
+        xml.matches("<w:drawing>").count(),
+        2 + usize::from(xml.contains("Figur 3."))
+    );
+    let pictures: Vec<String> = zip
+        .file_names()
+        .filter(|n| n.starts_with("word/media/") && n.ends_with(".png"))
+        .map(String::from)
+        .collect();
+    assert_eq!(
+        pictures.len(),
+        xml.matches("<w:drawing>").count(),
+        "{pictures:?}"
+    );
+    for name in pictures {
+        let mut png = Vec::new();
+        zip.by_name(&name)
+            .expect("picture")
+            .read_to_end(&mut png)
+            .expect("read");
+        assert!(png.starts_with(b"\x89PNG"), "{name} is no PNG");
+        assert!(png.len() > 5_000, "{name} is nearly empty");
+    }
+    assert!(
+        xml.contains("Steg") && xml.contains(" av 21"),
+        "the progress chart's figures as a table"
+    );
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

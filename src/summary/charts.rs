@@ -1,0 +1,61 @@
+//! The year's charts, the same on the pages and in the DOCX summary: how far the actors
+//! have come, used against unused per actor, and the trend over the years.
+
+use super::model::{Totals, Year};
+use crate::charts::{DOTS, HATCH, SOLID, Series, grouped, progress, stacked};
+
+pub fn progress_chart(year: &Year) -> String {
+    progress(
+        "framsteg",
+        &format!("Hur långt aktörerna har kommit {}", year.year),
+        &year.progress(),
+        year.actors.len(),
+    )
+}
+
+pub fn used_chart(year: &Year) -> String {
+    let rows = year.used_and_unused();
+    stacked(
+        "anvant",
+        &format!("Använt och outnyttjat per aktör {}", year.year),
+        &rows.iter().map(|(a, _, _)| a.clone()).collect::<Vec<_>>(),
+        &[
+            Series {
+                name: "Använt",
+                fill: SOLID,
+                values: rows.iter().map(|(_, u, _)| *u).collect(),
+            },
+            Series {
+                name: "Outnyttjat",
+                fill: HATCH,
+                values: rows.iter().map(|(_, _, n)| *n).collect(),
+            },
+        ],
+    )
+}
+
+/// `trend`: every year's totals, oldest first.
+pub fn trend_chart(trend: &[(i32, Totals)]) -> String {
+    grouped(
+        "trend",
+        "Utbetalt, använt och återbetalt år för år",
+        &trend.iter().map(|(y, _)| y.to_string()).collect::<Vec<_>>(),
+        &[
+            Series {
+                name: "Utbetalt",
+                fill: SOLID,
+                values: trend.iter().map(|(_, t)| t.paid_out).collect(),
+            },
+            Series {
+                name: "Använt",
+                fill: HATCH,
+                values: trend.iter().map(|(_, t)| t.used).collect(),
+            },
+            Series {
+                name: "Återbetalt",
+                fill: DOTS,
+                values: trend.iter().map(|(_, t)| t.repaid).collect(),
+            },
+        ],
+    )
+}
