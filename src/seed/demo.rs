@@ -183,7 +183,79 @@ async fn demo_second_factors(db: &PgPool) -> sqlx::Result<()> {
 pub async fn demo(db: &PgPool, today: NaiveDate) -> Result<Vec<DemoLogin>, AppError> {
     let logins = demo_users(db).await?;
     demo_cases(db, today).await?;
+    demo_network(db, today).await?;
     Ok(logins)
+}
+
+/// The network's demo: Tillväxtverket's contact, a network meeting a month ago with its
+/// attendance recorded, and a competence event in three weeks that some regions have
+/// registered for. Added once, when there are no events yet, through the app's own SQL.
+pub async fn demo_network(db: &PgPool, today: NaiveDate) -> sqlx::Result<()> {
+    use crate::network::{
+        db as network,
+        model::{AgencyContact, Attendee, EventKind, ValidEvent},
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('digikoord demo'))")
+        .execute(&mut *tx)
+        .await?;
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM network_events")
+        .fetch_one(&mut *tx)
+        .await?;
+    if events > 0 {
+        return tx.commit().await;
+    }
+    let staff = Staff::load(&mut tx).await?;
+    if network::agency_contact(&mut *tx).await?.is_none() {
+        let (name, email) = sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
+            .bind(staff.officer)
+            .fetch_one(&mut *tx)
+            .await?;
+        let contact = AgencyContact { name, email };
+        network::set_agency_contact(&mut tx, Some(&contact), staff.admin).await?;
+    }
+    let time = |h: u32| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+    let meeting = ValidEvent {
+        kind: EventKind::Meeting,
+        title: "Nätverksträff för de regionala digitaliseringskoordinatorerna".into(),
+        day: today - chrono::Duration::days(30),
+        starts: time(9),
+        ends: time(12),
+        place: String::new(),
+        link: "https://moten.digikoord.example/natverkstraff".into(),
+        agenda: "1. Läget i regionerna\n2. Redovisningen i januari\n3. Erfarenhetsutbyte: digital inkludering".into(),
+    };
+    let course = ValidEvent {
+        kind: EventKind::Competence,
+        title: "Kompetensutveckling: AI i offentlig förvaltning".into(),
+        day: today + chrono::Duration::days(21),
+        starts: time(10),
+        ends: time(15),
+        place: "Tillväxtverket, Götgatan 74, Stockholm".into(),
+        link: String::new(),
+        agenda: "Förmiddag: föreläsning och exempel från regionerna.\nEftermiddag: workshop."
+            .into(),
+    };
+    let met = network::insert_event(&mut tx, &meeting, staff.officer).await?;
+    let coming = network::insert_event(&mut tx, &course, staff.officer).await?;
+    let coordinators: Vec<(Uuid, Uuid, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.organisation_id, u.name, u.email FROM users u
+         WHERE u.role = 'coordinator' AND u.email LIKE 'koordinator.%@digikoord.example'
+         ORDER BY u.email LIMIT 8",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for (i, (user, organisation, name, email)) in coordinators.into_iter().enumerate() {
+        let attendee = Attendee { name, email };
+        let at_meeting =
+            network::insert_registration(&mut tx, met, organisation, &attendee, user).await?;
+        // One of the registered did not come.
+        network::record_attendance(&mut tx, met, at_meeting, i != 3, staff.officer).await?;
+        if i % 2 == 0 {
+            network::insert_registration(&mut tx, coming, organisation, &attendee, user).await?;
+        }
+    }
+    tx.commit().await
 }
 
 /// The cases of the year living on `today` (`model::living_year`): every actor as far as

@@ -124,6 +124,26 @@ async fn on_23_november_2026_the_demo_is_2026_with_reports_being_written() {
         "Gotlands kommun's payout, filed late by extension, awaits the approver"
     );
 
+    // The network: Tillväxtverket's contact on the region's start page, a meeting behind
+    // with its attendance, and an event ahead that the region is registered for.
+    let start = coordinator.get("/").await;
+    assert!(
+        start.plain().contains("handlaggare@digikoord.example"),
+        "the contact"
+    );
+    let events = coordinator.get("/natverk/traffar").await;
+    assert_eq!(events.select("table.upcoming tbody tr").len(), 1);
+    assert_eq!(events.select("table.past tbody tr").len(), 1);
+    let attended: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM network_registrations WHERE attended")
+            .fetch_one(&app.db)
+            .await
+            .expect("attendance");
+    assert!(
+        attended > 0,
+        "attendance is recorded for the meeting behind"
+    );
+
     let programme = officer.get("/program").await;
     assert_eq!(programme.select(".demo-period").len(), 1);
     assert!(
@@ -202,7 +222,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
         .expect("count")
 }
 
-const COUNTS: [&str; 8] = [
+const COUNTS: [&str; 10] = [
     "SELECT count(*) FROM periods",
     "SELECT count(*) FROM programme_years",
     "SELECT count(*) FROM requisitions",
@@ -211,6 +231,8 @@ const COUNTS: [&str; 8] = [
     "SELECT count(*) FROM repayment_payments",
     "SELECT count(*) FROM deadline_extensions",
     "SELECT count(*) FROM audit_log",
+    "SELECT count(*) FROM network_events",
+    "SELECT count(*) FROM network_registrations",
 ];
 
 async fn counts(app: &TestApp) -> Vec<i64> {
