@@ -335,6 +335,8 @@ pub struct Meeting {
     pub agenda: String,
     /// Its page in Digikoord.
     pub path: String,
+    /// Cancelled: kept in the feed with STATUS:CANCELLED so calendars drop or mark it.
+    pub cancelled: bool,
 }
 
 fn meeting_event(meeting: &Meeting, public_url: &str) -> Event {
@@ -344,15 +346,19 @@ fn meeting_event(meeting: &Meeting, public_url: &str) -> Event {
     } else {
         format!("{}\n{link}", meeting.agenda)
     };
-    Event::new()
+    let mut event = Event::new();
+    event
         .uid(&format!("network-event-{}@digikoord", meeting.id))
         .summary(&meeting.title)
         .description(&description)
         .location(&meeting.location)
         .url(&link)
         .starts(meeting.starts)
-        .ends(meeting.ends)
-        .done()
+        .ends(meeting.ends);
+    if meeting.cancelled {
+        event.status(icalendar::EventStatus::Cancelled);
+    }
+    event.done()
 }
 
 /// The feed as an iCalendar: one all-day event per deadline and one timed event per
@@ -594,6 +600,7 @@ mod tests {
             location: "Tillväxtverket, Stockholm".into(),
             agenda: "1. Välkommen".into(),
             path: "/natverk/traffar/x".into(),
+            cancelled: false,
         };
         let text = calendar(
             &stockholm(),
@@ -617,5 +624,19 @@ mod tests {
             events[0].get_description(),
             Some("1. Välkommen\nhttps://digikoord.example/natverk/traffar/x")
         );
+        assert_eq!(events[0].get_status(), None);
+
+        let cancelled = Meeting {
+            cancelled: true,
+            ..meeting
+        };
+        let text = calendar(
+            &stockholm(),
+            &[],
+            std::slice::from_ref(&cancelled),
+            "https://digikoord.example",
+        )
+        .to_string();
+        assert!(text.contains("STATUS:CANCELLED\r\n"), "{text}");
     }
 }

@@ -46,6 +46,8 @@ pub enum Notice {
     RefundPrepared(Uuid),
     /// A refund paid, to the region.
     RefundPaid(Uuid),
+    /// A network event cancelled: to everyone registered for it.
+    EventCancelled(Uuid),
     /// To the region.
     ExtensionGranted {
         year: i32,
@@ -398,6 +400,32 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                 &content,
             )
             .await
+        }
+        Notice::EventCancelled(id) => {
+            let Some(event) = crate::network::db::event(&mut *conn, id).await? else {
+                return Ok(());
+            };
+            let registered =
+                crate::network::db::registrations(&mut *conn, id, crate::auth::Scope::All).await?;
+            let mut to = Vec::new();
+            add_unique(
+                &mut to,
+                registered
+                    .iter()
+                    .map(|r| Recipient::address(&r.name, &r.email)),
+            );
+            let content = Content::new(format!("Inställd: {}", event.title))
+                .paragraph(format!(
+                    "Tillväxtverket har ställt in ”{}” {}. Du var anmäld.",
+                    event.title,
+                    event.when()
+                ))
+                .paragraph(format!(
+                    "Skäl: {}",
+                    event.cancel_reason.as_deref().unwrap_or_default()
+                ))
+                .link("Öppna träffen", url(&format!("/natverk/traffar/{id}")));
+            enqueue_all(conn, public_url, &to, "network_event.cancelled", &content).await
         }
     }
 }

@@ -139,7 +139,7 @@ pub async fn set_agency_contact(
 }
 
 const EVENT_COLUMNS: &str =
-    "e.id, e.kind, e.title, e.day, e.starts, e.ends, e.place, e.link, e.agenda";
+    "e.id, e.kind, e.title, e.day, e.starts, e.ends, e.place, e.link, e.agenda, e.cancel_reason";
 
 /// Every event, in the order they happen.
 pub async fn events(db: &PgPool) -> sqlx::Result<Vec<NetworkEvent>> {
@@ -210,6 +210,26 @@ pub async fn insert_event(conn: &mut PgConnection, e: &ValidEvent, by: Uuid) -> 
     .execute(conn)
     .await?;
     Ok(id)
+}
+
+/// Marks the event cancelled with `reason`; false when it already was.
+pub async fn cancel_event(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reason: &str,
+    by: Uuid,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE network_events SET cancelled_at = now(), cancelled_by = $2, cancel_reason = $3,
+             updated_by = $2, updated_at = now()
+         WHERE id = $1 AND cancelled_at IS NULL",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn update_event(

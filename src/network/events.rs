@@ -76,6 +76,8 @@ struct EventPage {
     registration_open: bool,
     attendance_recordable: bool,
     form: RegistrationForm,
+    /// The cancellation form's reason, as written.
+    cancel_reason: String,
     errors: FormErrors,
 }
 
@@ -98,6 +100,7 @@ async fn event_page(
         own_people,
         registration_open: event.open_for_registration(today),
         attendance_recordable: event.attendance_recordable(today),
+        cancel_reason: String::new(),
         ctx: user.ctx,
         event,
         form,
@@ -226,6 +229,11 @@ pub async fn save(
     let before = db::lock_event(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if before.cancelled() {
+        return Err(AppError::Conflict(
+            "Träffen är inställd och kan inte ändras.".into(),
+        ));
+    }
     let valid = match form.validate() {
         Ok(valid) => valid,
         Err(errors) => {
@@ -373,6 +381,9 @@ pub async fn register(
 ) -> Result<Response> {
     let org = user.coordinator_organisation()?;
     let event = db::event(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if event.cancelled() {
+        return Err(cancelled());
+    }
     if !event.open_for_registration(state.clock.today()) {
         return Err(AppError::Refused(
             "Träffen har redan varit. Anmälan är stängd.".into(),
@@ -404,6 +415,9 @@ pub async fn register(
             let page = event_page(&state, user, event, form, errors).await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
+        Err(e) if violated_constraint(&e) == Some("network_registration_open") => {
+            return Err(cancelled());
+        }
         Err(e) => return Err(e.into()),
     };
     audit::Entry::new(
@@ -419,6 +433,72 @@ pub async fn register(
     Ok(redirect_with_flash(
         &event_url(id),
         &format!("{} är anmäld till ”{}”.", attendee.name, event.title),
+    ))
+}
+
+fn cancelled() -> AppError {
+    AppError::Conflict("Träffen är inställd. Anmälan är stängd.".into())
+}
+
+#[derive(serde::Deserialize)]
+pub struct CancelForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// An organiser cancels the event with a reason: it stays, marked cancelled, registration
+/// closes, the calendar feeds mark it, and everyone registered hears of it.
+pub async fn cancel(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response> {
+    user.require_role(&ORGANISERS)?;
+    let mut tx = state.db.begin().await?;
+    let event = db::lock_event(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if event.cancelled() {
+        return Err(AppError::Conflict("Träffen är redan inställd.".into()));
+    }
+    let reason = form.reason.trim();
+    let mut errors = FormErrors::default();
+    if reason.is_empty() {
+        errors.add(
+            "reason",
+            "Skriv varför träffen ställs in. De anmälda får skälet i sitt mejl.",
+        );
+    } else if reason.chars().count() > 2000 {
+        errors.add("reason", "Skälet får vara högst 2 000 tecken.");
+    }
+    if !errors.is_empty() {
+        drop(tx);
+        let mut page = event_page(&state, user, event, RegistrationForm::default(), errors).await?;
+        page.cancel_reason = form.reason;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    db::cancel_event(&mut tx, id, reason, user.id()).await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "network_event.cancelled",
+        "network_event",
+        id,
+    )
+    .before(json!(event))
+    .after(json!({ "cancel_reason": reason }))
+    .record(&mut tx)
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::EventCancelled(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &event_url(id),
+        &format!("”{}” är inställd. De anmälda får ett mejl.", event.title),
     ))
 }
 

@@ -57,6 +57,7 @@ pub fn router() -> Router<AppState> {
             "/natverk/traffar/{id}/bilagor/{document}/ta-bort",
             post(events::remove_document),
         )
+        .route("/natverk/traffar/{id}/stall-in", post(events::cancel))
         .route("/natverk/traffar/{id}/anmalan", post(events::register))
         .route(
             "/natverk/traffar/{id}/anmalan/{registration}/ta-bort",

@@ -224,6 +224,8 @@ pub struct NetworkEvent {
     pub place: String,
     pub link: String,
     pub agenda: String,
+    /// Why the event was cancelled, once it is.
+    pub cancel_reason: Option<String>,
 }
 
 /// A Swedish wall-clock time as a moment; in the hour skipped in spring, the hour after.
@@ -253,12 +255,16 @@ impl NetworkEvent {
 
     /// Regions register and cancel until the day of the event.
     pub fn open_for_registration(&self, today: NaiveDate) -> bool {
-        today <= self.day
+        today <= self.day && !self.cancelled()
     }
 
-    /// Attendance is recorded afterwards: from the day of the event.
+    /// Attendance is recorded afterwards: from the day of the event, unless it was cancelled.
     pub fn attendance_recordable(&self, today: NaiveDate) -> bool {
-        today >= self.day
+        today >= self.day && !self.cancelled()
+    }
+
+    pub fn cancelled(&self) -> bool {
+        self.cancel_reason.is_some()
     }
 
     /// The event as it appears in a calendar feed.
@@ -270,7 +276,12 @@ impl NetworkEvent {
         };
         Meeting {
             id: self.id,
-            title: format!("{}: {}", self.kind.label(), self.title),
+            title: if self.cancelled() {
+                format!("INSTÄLLD {}: {}", self.kind.label(), self.title)
+            } else {
+                format!("{}: {}", self.kind.label(), self.title)
+            },
+            cancelled: self.cancelled(),
             starts: swedish_moment(self.day, self.starts),
             ends: swedish_moment(self.day, self.ends),
             location,
@@ -751,6 +762,7 @@ mod tests {
             place: v.place,
             link: v.link,
             agenda: v.agenda,
+            cancel_reason: None,
         };
         assert!(event.open_for_registration(date(2026, 3, 4)));
         assert!(!event.open_for_registration(date(2026, 3, 5)));
@@ -778,6 +790,17 @@ mod tests {
             NaiveTime::from_hms_opt(2, 30, 0).expect("time"),
         );
         assert_eq!(skipped.to_rfc3339(), "2026-03-29T01:30:00+00:00");
+
+        // A cancelled event takes no registrations and no attendance, and says so in feeds.
+        let cancelled = NetworkEvent {
+            cancel_reason: Some("Föreläsaren är sjuk.".into()),
+            ..june
+        };
+        assert!(!cancelled.open_for_registration(date(2026, 6, 1)));
+        assert!(!cancelled.attendance_recordable(date(2026, 6, 10)));
+        let meeting = cancelled.meeting();
+        assert!(meeting.cancelled);
+        assert!(meeting.title.starts_with("INSTÄLLD "), "{}", meeting.title);
     }
 
     #[test]

@@ -727,3 +727,140 @@ async fn tillvaxtverkets_contact_is_kept_by_an_administrator_and_shown_on_every_
     assert_eq!(cleared.status, StatusCode::SEE_OTHER);
     assert!(region.get("/").await.select(".agency-contact").is_empty());
 }
+
+#[tokio::test]
+async fn a_cancelled_event_stays_marked_tells_the_registered_and_closes_registration() {
+    let app = TestApp::spawn_on(on(2025, 3, 1)).await;
+    let (officer, _) = browser_as(&app, Role::CaseOfficer, None).await;
+    let event = create_event(&officer).await;
+    let path = format!("/natverk/traffar/{event}");
+    let (region, me) = browser_as(&app, Role::Coordinator, Some(STOCKHOLM)).await;
+    let mine = entry_of(&app, me).await.to_string();
+    let registered = region
+        .submit(&path, &format!("{path}/anmalan"), &[("contact", &mine)])
+        .await;
+    assert_eq!(registered.status, StatusCode::SEE_OTHER);
+    let colleague = region
+        .submit(
+            &path,
+            &format!("{path}/anmalan"),
+            &[
+                ("contact", ""),
+                ("name", "Kim Kollega"),
+                ("email", "kim@region.example"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        colleague.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        colleague.plain()
+    );
+
+    // A region may not cancel; an organiser must give a reason, kept in the form.
+    assert!(region.get(&path).await.select("form.cancel").is_empty());
+    let refused = region
+        .submit(&path, &format!("{path}/stall-in"), &[("reason", "Nej")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let empty = officer
+        .submit(&path, &format!("{path}/stall-in"), &[("reason", "  ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(empty.select("#reason-error").len(), 1);
+    assert_eq!(app.audit_count("network_event.cancelled").await, 0);
+
+    let cancelled = officer
+        .submit(
+            &path,
+            &format!("{path}/stall-in"),
+            &[(
+                "reason",
+                "Föreläsaren är sjuk; vi återkommer med nytt datum.",
+            )],
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        cancelled.plain()
+    );
+    assert_eq!(app.audit_count("network_event.cancelled").await, 1);
+
+    // Everyone registered hears of it, with the reason.
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_address, body_text FROM outbox WHERE event = 'network_event.cancelled'
+         ORDER BY to_address",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("mails");
+    assert_eq!(mails.len(), 2, "{mails:?}");
+    assert!(
+        mails.iter().any(|(to, _)| to == "kim@region.example"),
+        "{mails:?}"
+    );
+    assert!(
+        mails
+            .iter()
+            .all(|(_, body)| body.contains("Föreläsaren är sjuk"))
+    );
+
+    // It stays, marked; the region can no longer register and the organiser no longer edit.
+    let page = region.get(&path).await;
+    assert!(
+        page.plain().contains("Träffen är inställd."),
+        "{}",
+        page.plain()
+    );
+    assert!(page.select("form.register").is_empty());
+    let late = region
+        .submit(
+            &path,
+            &format!("{path}/anmalan"),
+            &[
+                ("contact", ""),
+                ("name", "Sen Anmälan"),
+                ("email", "sen@region.example"),
+            ],
+        )
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.plain());
+    let list = region.get("/natverk/traffar").await;
+    assert_eq!(
+        list.select("table.upcoming .tag.cancelled"),
+        vec!["Inställd"]
+    );
+    let edit = format!("{path}/redigera");
+    let edited = officer.submit(&edit, &edit, &EVENT).await;
+    assert_eq!(edited.status, StatusCode::CONFLICT);
+    let again = officer
+        .submit(&path, &format!("{path}/stall-in"), &[("reason", "Igen")])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.plain().contains("Träffen är redan inställd."));
+    assert_eq!(app.audit_count("network_event.cancelled").await, 1);
+
+    // The calendar feeds keep it, marked cancelled.
+    let page = region.submit("/kalender", "/kalender", &[]).await;
+    let link = page.attr("#calendar-link", "value").expect("a link");
+    let feed = &link[link.find("/kalender/").expect("feed path")..];
+    let text = reqwest::Client::new()
+        .get(app.url(feed))
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("body");
+    let calendar: Calendar = text.parse().expect("iCalendar");
+    let uid = format!("network-event-{event}@digikoord");
+    let found: Vec<_> = calendar
+        .events()
+        .filter(|e| e.get_uid() == Some(uid.as_str()))
+        .collect();
+    assert_eq!(found.len(), 1, "{text}");
+    assert!(text.contains("STATUS:CANCELLED\r\n"), "{text}");
+}
