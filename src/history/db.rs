@@ -159,6 +159,15 @@ pub async fn insert_upload(
     .map(|_| ())
 }
 
+/// One load at a time: two uploads of the same actor-year loaded at once would otherwise
+/// both find it free. Held to the end of the transaction.
+pub async fn lock_loading(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('digikoord history load'))")
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
 /// Marks the upload loaded, if it was not; `false` if someone else loaded it first.
 pub async fn mark_loaded(conn: &mut PgConnection, id: Uuid, by: Uuid) -> sqlx::Result<bool> {
     let done = sqlx::query(

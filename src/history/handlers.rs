@@ -225,6 +225,8 @@ pub async fn load(
         return Err(AppError::Conflict(LOADED.into()));
     }
     let mut tx = state.db.begin().await?;
+    // Another upload being loaded is waited for, so its actor-years count as taken below.
+    db::lock_loading(&mut tx).await?;
     // Two administrators loading at once: the first marks it, the second is told.
     if !db::mark_loaded(&mut tx, id, user.id()).await? {
         return Err(AppError::Conflict(LOADED.into()));

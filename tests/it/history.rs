@@ -449,3 +449,93 @@ async fn a_region_attaches_its_signed_requisition_and_staff_download_it() {
     assert_eq!(other.get(&link).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.audit_count("requisition.attachment_added").await, 1);
 }
+
+#[tokio::test]
+async fn two_uploads_of_the_same_actor_year_loaded_at_once_load_one_and_name_the_row_in_the_other()
+{
+    let app = TestApp::spawn_on(on(2025, 5, 1)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let other = app.other_browser();
+    other.login_as(Role::Admin, None).await;
+    let mut actions = Vec::new();
+    for (browser, row) in [
+        (&admin, GOOD[0]),
+        (
+            &other,
+            GOOD[0]
+                .replace("850 000;150 000;150 000", "900 000;100 000;100 000")
+                .as_str(),
+        ),
+    ] {
+        let uploaded = upload(browser, "historik.csv", sheet(&[row])).await;
+        assert_eq!(
+            uploaded.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            uploaded.plain()
+        );
+        let preview = browser.follow(uploaded).await;
+        let action = preview
+            .attr("form[action$='/las-in']", "action")
+            .expect("load button");
+        actions.push((action, preview.csrf()));
+    }
+    let first = [("csrf", actions[0].1.as_str())];
+    let second = [("csrf", actions[1].1.as_str())];
+    // Both loads are held where they write the actor-year (the row of the organisation
+    // its key refers to is locked here) until both are under way, so they truly overlap.
+    let mut hold = app.db.begin().await.expect("tx");
+    sqlx::query("SELECT 1 FROM organisations WHERE name = 'Region Skåne' FOR UPDATE")
+        .execute(&mut *hold)
+        .await
+        .expect("lock");
+    let release = async {
+        loop {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE NOT l.granted AND a.datname = current_database()",
+            )
+            .fetch_one(&app.db)
+            .await
+            .expect("locks");
+            if waiting >= 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        hold.rollback().await.expect("release");
+    };
+    let (a, b, ()) = tokio::join!(
+        admin.post(&actions[0].0, &first),
+        other.post(&actions[1].0, &second),
+        release,
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [StatusCode::SEE_OTHER, StatusCode::UNPROCESSABLE_ENTITY],
+        "{}\n{}",
+        a.plain(),
+        b.plain()
+    );
+    let refused = if a.status == StatusCode::SEE_OTHER {
+        b
+    } else {
+        a
+    };
+    assert!(
+        refused.plain().contains("2019 är redan inläst."),
+        "{}",
+        refused.plain()
+    );
+    assert_eq!(count(&app, "imported_actor_years").await, 1);
+    assert_eq!(app.audit_count("history.loaded").await, 1);
+    let loaded: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM history_uploads WHERE loaded_at IS NOT NULL")
+            .fetch_one(&app.db)
+            .await
+            .expect("uploads");
+    assert_eq!(loaded, 1, "the refused upload stays unloaded");
+}
