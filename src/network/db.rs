@@ -414,15 +414,18 @@ pub async fn insert_registration(
 }
 
 /// Withdraws one of the organisation's registrations; the name, or `None`.
+/// Removes a registration not yet recorded; `organisation` limits it to a region's own
+/// (`None` for staff).
 pub async fn delete_registration(
     conn: &mut PgConnection,
     event: Uuid,
     id: Uuid,
-    organisation: Uuid,
+    organisation: Option<Uuid>,
 ) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar(
         "DELETE FROM network_registrations
-         WHERE id = $2 AND event_id = $1 AND organisation_id = $3 AND attended IS NULL
+         WHERE id = $2 AND event_id = $1 AND ($3::uuid IS NULL OR organisation_id = $3)
+           AND attended IS NULL
          RETURNING name",
     )
     .bind(event)

@@ -73,6 +73,8 @@ struct EventPage {
     may_organise: bool,
     /// A coordinator's organisation's people, to register; `None` for staff.
     own_people: Option<Vec<Person>>,
+    /// For organisers: the organisations they may register people from.
+    organisations: Vec<crate::programme::db::Organisation>,
     registration_open: bool,
     attendance_recordable: bool,
     form: RegistrationForm,
@@ -93,10 +95,17 @@ async fn event_page(
         Scope::Organisation(org) => Some(db::people_of(&state.db, org).await?),
         Scope::All => None,
     };
+    let may_organise = user.require_role(&ORGANISERS).is_ok();
+    let organisations = if may_organise && event.open_for_registration(today) {
+        crate::programme::db::organisations(&state.db).await?
+    } else {
+        vec![]
+    };
     Ok(EventPage {
+        organisations,
         documents: db::documents(&state.db, event.id).await?,
         registrations: db::registrations(&state.db, event.id, user.scope()).await?,
-        may_organise: user.require_role(&ORGANISERS).is_ok(),
+        may_organise,
         own_people,
         registration_open: event.open_for_registration(today),
         attendance_recordable: event.attendance_recordable(today),
@@ -379,7 +388,11 @@ pub async fn register(
     Path(id): Path<Uuid>,
     Form(form): Form<RegistrationForm>,
 ) -> Result<Response> {
-    let org = user.coordinator_organisation()?;
+    // A region registers its own; organisers register on any organisation's behalf.
+    let on_behalf = user.role() != Role::Coordinator;
+    if on_behalf {
+        user.require_role(&ORGANISERS)?;
+    }
     let event = db::event(&state.db, id).await?.ok_or(AppError::NotFound)?;
     if event.cancelled() {
         return Err(cancelled());
@@ -389,10 +402,27 @@ pub async fn register(
             "Träffen har redan varit. Anmälan är stängd.".into(),
         ));
     }
-    let own = db::people_of(&state.db, org).await?;
-    let attendee = match form.validate(&own) {
-        Ok(attendee) => attendee,
-        Err(errors) => {
+    let org = if on_behalf {
+        let known: Vec<Uuid> = crate::programme::db::organisations(&state.db)
+            .await?
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        form.organisation_of(&known)
+    } else {
+        Ok(user.coordinator_organisation()?)
+    };
+    let own = match org {
+        Ok(org) => db::people_of(&state.db, org).await?,
+        Err(_) => vec![],
+    };
+    let (org, attendee) = match (org, form.validate(&own)) {
+        (Ok(org), Ok(attendee)) => (org, attendee),
+        (org, validated) => {
+            let mut errors = validated.err().unwrap_or_default();
+            if let Err(m) = org {
+                errors.add("organisation", m);
+            }
             let page = event_page(&state, user, event, form, errors).await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
@@ -508,14 +538,21 @@ pub async fn unregister(
     user: CurrentUser,
     Path((id, registration)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
-    let org = user.coordinator_organisation()?;
+    // A region withdraws its own; organisers any.
+    let org = match user.scope() {
+        Scope::Organisation(org) => Some(org),
+        Scope::All => {
+            user.require_role(&ORGANISERS)?;
+            None
+        }
+    };
     let mut tx = state.db.begin().await?;
     let event = db::lock_event(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !event.open_for_registration(state.clock.today()) {
         return Err(AppError::Refused(
-            "Träffen har redan varit. Anmälan kan inte längre ändras.".into(),
+            "Träffen har redan varit eller är inställd. Anmälan kan inte längre ändras.".into(),
         ));
     }
     let name = db::delete_registration(&mut tx, id, registration, org)

@@ -418,6 +418,9 @@ impl EventForm {
 /// named here (`contact` empty).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct RegistrationForm {
+    /// Staff registering on a region's behalf choose the organisation.
+    #[serde(default)]
+    pub organisation: String,
     #[serde(default)]
     pub contact: String,
     #[serde(default)]
@@ -433,6 +436,16 @@ pub struct Attendee {
 }
 
 impl RegistrationForm {
+    /// The organisation staff register on behalf of, one of `known`.
+    pub fn organisation_of(&self, known: &[Uuid]) -> Result<Uuid, &'static str> {
+        self.organisation
+            .trim()
+            .parse()
+            .ok()
+            .filter(|id| known.contains(id))
+            .ok_or("Välj vilken organisation personen kommer från.")
+    }
+
     /// `own` is the organisation's people in the directory.
     pub fn validate(&self, own: &[Person]) -> Result<Attendee, FormErrors> {
         let mut e = FormErrors::default();
@@ -801,6 +814,22 @@ mod tests {
         let meeting = cancelled.meeting();
         assert!(meeting.cancelled);
         assert!(meeting.title.starts_with("INSTÄLLD "), "{}", meeting.title);
+    }
+
+    #[test]
+    fn staff_register_on_behalf_of_a_known_organisation_only() {
+        let known = [Uuid::from_u128(1), Uuid::from_u128(2)];
+        let form = |organisation: &str| RegistrationForm {
+            organisation: organisation.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            form(&Uuid::from_u128(2).to_string()).organisation_of(&known),
+            Ok(Uuid::from_u128(2))
+        );
+        for wrong in ["", "x", &Uuid::from_u128(3).to_string()] {
+            assert!(form(wrong).organisation_of(&known).is_err(), "{wrong:?}");
+        }
     }
 
     #[test]

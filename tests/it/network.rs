@@ -516,15 +516,21 @@ async fn an_event_is_created_regions_register_who_attends_and_staff_record_atten
         StatusCode::NOT_FOUND
     );
 
-    // The staff don't register, a region doesn't arrange, and an approver does neither.
+    // Staff register only on a named organisation's behalf, a region doesn't arrange, and
+    // an approver does neither.
+    let unnamed = officer
+        .submit(&path, &format!("{path}/anmalan"), &[("contact", &mine)])
+        .await;
+    assert_eq!(unnamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(unnamed.select("#organisation-error").len(), 1);
+    let (approver, _) = browser_as(&app, Role::Approver, None).await;
     assert_eq!(
-        officer
+        approver
             .submit(&path, &format!("{path}/anmalan"), &[("contact", &mine)])
             .await
             .status,
         StatusCode::FORBIDDEN
     );
-    let (approver, _) = browser_as(&app, Role::Approver, None).await;
     for browser in [&region, &approver] {
         assert_eq!(
             browser.get("/natverk/traffar/ny").await.status,
@@ -863,4 +869,109 @@ async fn a_cancelled_event_stays_marked_tells_the_registered_and_closes_registra
         .collect();
     assert_eq!(found.len(), 1, "{text}");
     assert!(text.contains("STATUS:CANCELLED\r\n"), "{text}");
+}
+
+#[tokio::test]
+async fn staff_register_and_withdraw_on_a_regions_behalf() {
+    let app = TestApp::spawn_on(on(2025, 3, 1)).await;
+    let (officer, _) = browser_as(&app, Role::CaseOfficer, None).await;
+    let event = create_event(&officer).await;
+    let path = format!("/natverk/traffar/{event}");
+    let action = format!("{path}/anmalan");
+
+    // Without an organisation: said beside the field, the rest kept.
+    let missing = officer
+        .submit(
+            &path,
+            &action,
+            &[
+                ("organisation", ""),
+                ("name", "Sam Skåning"),
+                ("email", "sam@skane.example"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(missing.select("#organisation-error").len(), 1);
+    assert_eq!(
+        missing.attr("#name", "value").as_deref(),
+        Some("Sam Skåning")
+    );
+
+    let skane: Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(SKANE)
+        .fetch_one(&app.db)
+        .await
+        .expect("Skåne");
+    let registered = officer
+        .submit(
+            &path,
+            &action,
+            &[
+                ("organisation", &skane.to_string()),
+                ("name", "Sam Skåning"),
+                ("email", "sam@skane.example"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        registered.plain()
+    );
+    assert_eq!(app.audit_count("network_registration.created").await, 1);
+
+    // The region sees its registration; another region does not.
+    let (skane_region, _) = browser_as(&app, Role::Coordinator, Some(SKANE)).await;
+    let theirs = skane_region.get(&path).await;
+    assert_eq!(
+        theirs.select("table.registrations tbody th"),
+        vec!["Sam Skåning"]
+    );
+    let (stockholm, _) = browser_as(&app, Role::Coordinator, Some(STOCKHOLM)).await;
+    assert!(
+        stockholm
+            .get(&path)
+            .await
+            .select("table.registrations tbody th")
+            .is_empty()
+    );
+    // A region cannot register for another: its own organisation is used whatever it sends.
+    let sent = stockholm
+        .submit(
+            &path,
+            &action,
+            &[
+                ("organisation", &skane.to_string()),
+                ("contact", ""),
+                ("name", "Smyg Smygsson"),
+                ("email", "smyg@sthlm.example"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let org_of_smyg: Uuid = sqlx::query_scalar(
+        "SELECT organisation_id FROM network_registrations WHERE email = 'smyg@sthlm.example'",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("registration");
+    assert_ne!(org_of_smyg, skane);
+
+    // Staff withdraw it again.
+    let page = officer.get(&path).await;
+    let withdraw = page
+        .attrs("table.registrations form", "action")
+        .into_iter()
+        .next()
+        .expect("a withdraw button");
+    let withdrawn = officer.submit(&path, &withdraw, &[]).await;
+    assert_eq!(
+        withdrawn.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        withdrawn.plain()
+    );
+    assert_eq!(app.audit_count("network_registration.withdrawn").await, 1);
 }
