@@ -317,15 +317,15 @@ mod tests {
             &[("Rekvirerat".into(), 21), ("Utbetalt".into(), 0)],
             21,
         );
-        let png = png(&svg).unwrap();
-        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png.bytes).unwrap();
+        let png = png(&svg).expect("drawn");
+        let pixmap = resvg::tiny_skia::Pixmap::decode_png(&png.bytes).expect("a PNG");
         assert_eq!((png.width, png.height), (1520, 140));
         assert_eq!((pixmap.width(), pixmap.height()), (1520, 140));
         let dark = |x0: u32, x1: u32, y0: u32, y1: u32| {
             (y0..y1)
                 .flat_map(|y| (x0..x1).map(move |x| (x, y)))
                 .filter(|&(x, y)| {
-                    let p = pixmap.pixel(x, y).unwrap();
+                    let p = pixmap.pixel(x, y).expect("inside");
                     u16::from(p.red()) + u16::from(p.green()) + u16::from(p.blue()) < 300
                 })
                 .count()
