@@ -37,6 +37,9 @@ pub struct Config {
     /// `MAIL_FROM`, e.g. `Digikoord <digikoord@tillvaxtverket.se>`: the sender of every mail.
     /// Required with `SMTP_URL`.
     pub mail_from: String,
+    /// `BENCH_CEILING`: serve `/bench/ceiling`, the benchmark's yardstick (one session
+    /// lookup, one query, one template). Default off; the benchmark turns it on.
+    pub bench_ceiling: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +130,9 @@ impl Config {
         };
         crate::mail::sender::check_mailbox(&mail_from)
             .map_err(|e| ConfigError(format!("MAIL_FROM: {e}")))?;
+        let bench_ceiling = parse_bool(&get, "BENCH_CEILING", false)?;
         Ok(Config {
+            bench_ceiling,
             smtp_url,
             mail_from,
             listen_addr,
@@ -203,6 +208,7 @@ impl fmt::Debug for Config {
             .field("demo", &self.demo)
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("bench_ceiling", &self.bench_ceiling)
             .finish()
     }
 }

@@ -6,6 +6,7 @@
 mod assets;
 pub mod audit;
 pub mod auth;
+mod bench;
 pub mod calendar;
 pub mod charts;
 pub mod clock;
@@ -64,6 +65,11 @@ pub fn app(state: AppState) -> Router {
         .merge(users::router())
         .merge(mail::router())
         .merge(network::router())
+        .merge(if state.config.bench_ceiling {
+            bench::router()
+        } else {
+            Router::new()
+        })
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

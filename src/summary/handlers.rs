@@ -343,13 +343,7 @@ pub async fn create_export(
         .await?
         .ok_or(AppError::NotFound)?;
     let sections = sections_of(&state, year).await?;
-    let trend: Vec<(i32, Totals)> = crate::summary::db::trend(&state.db)
-        .await?
-        .into_iter()
-        .filter(|(y, _)| y.year <= year)
-        .map(|(y, t)| (y.year, t))
-        .collect();
-    let bytes = export::render(format, &loaded, &sections, &trend).map_err(AppError::Internal)?;
+    let bytes = rendered(&state, format, loaded, sections).await?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let size =
         i32::try_from(bytes.len()).map_err(|_| AppError::Internal("export too large".into()))?;
@@ -378,6 +372,50 @@ pub async fn create_export(
     Ok(redirect_with_flash(
         &format!("/sammanstallning?ar={year}#exporter"),
         &format!("Exporten ”{filename}” är skapad och sparad. Ladda ner den i listan nedan."),
+    ))
+}
+
+/// The export of `year` as it is now, drawn off the async workers (a big year's XLSX or
+/// DOCX takes a while); the DOCX's trend runs up to the year.
+async fn rendered(
+    state: &AppState,
+    format: ExportFormat,
+    year: Year,
+    sections: Sections,
+) -> Result<Vec<u8>> {
+    let trend: Vec<(i32, Totals)> = if format == ExportFormat::Docx {
+        crate::summary::db::trend(&state.db)
+            .await?
+            .into_iter()
+            .filter(|(y, _)| y.year <= year.year)
+            .map(|(y, t)| (y.year, t))
+            .collect()
+    } else {
+        vec![]
+    };
+    tokio::task::spawn_blocking(move || export::render(format, &year, &sections, &trend))
+        .await
+        .map_err(|e| AppError::Internal(format!("export: {e}")))?
+        .map_err(AppError::Internal)
+}
+
+/// A draft: the export as the figures stand, downloaded without being recorded.
+pub async fn draft_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((year, format)): Path<(i32, String)>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let format = ExportFormat::from_key(&format).ok_or(AppError::NotFound)?;
+    let loaded = load_year(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sections = sections_of(&state, year).await?;
+    let bytes = rendered(&state, format, loaded, sections).await?;
+    Ok(download_response(
+        bytes,
+        format.content_type(),
+        &format!("utkast-{}", format.filename(year)),
     ))
 }
 

@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         .route("/sammanstallning/{year}/exporter", post(h::create_export))
         .route("/sammanstallning/exporter/{id}", get(h::download_export))
         .route(
+            "/sammanstallning/{year}/utkast/{format}",
+            get(h::draft_export),
+        )
+        .route(
             "/sammanstallning/exporter/{id}/inlamnad",
             post(h::mark_submitted),
         )

@@ -580,3 +580,51 @@ async fn only_staff_see_the_overview_and_only_administrators_export_and_write() 
             .expect("count");
     assert_eq!(before, after, "nothing was changed");
 }
+
+#[tokio::test]
+async fn an_administrator_downloads_a_draft_that_is_not_recorded() {
+    let app = realistic_year().await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let page = admin.get("/sammanstallning?ar=2025").await;
+    let links = page.attrs(".drafts a", "href");
+    assert_eq!(links.len(), 4, "{links:?}");
+    let xlsx = admin
+        .client
+        .get(admin.url("/sammanstallning/2025/utkast/xlsx"))
+        .send()
+        .await
+        .expect("draft");
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert!(
+        xlsx.headers()["content-disposition"]
+            .to_str()
+            .expect("header")
+            .contains("utkast-")
+    );
+    let bytes = xlsx.bytes().await.expect("bytes");
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    use calamine::Reader;
+    assert!(book.worksheet_range("Ekonomi").is_ok(), "the finance sheet");
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM summary_exports")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(recorded, 0, "a draft is not recorded");
+    assert_eq!(
+        admin.get("/sammanstallning/2025/utkast/pdf").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let coordinator = app.other_browser();
+    coordinator
+        .login_as(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    assert_eq!(
+        coordinator
+            .get("/sammanstallning/2025/utkast/xlsx")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
