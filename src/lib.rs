@@ -79,6 +79,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/{*path}", get(assets::serve))
         .merge(pages)
+        .layer(middleware::from_fn(web::run_to_completion))
         // No request hangs: a handler gets 10 s, a request body may pause 10 s at most.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

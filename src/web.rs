@@ -111,6 +111,22 @@ pub fn url_decode(s: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// Each request runs to its end in a task of its own, even when the client goes away or
+/// the time limit has answered for it: database work is never cut off half-way. (sqlx
+/// 0.8's `begin` is not cancel-safe on PostgreSQL: a BEGIN cut off in flight leaves the
+/// pooled connection inside a transaction that the next borrower's writes then vanish
+/// into; launchbadge/sqlx#4393.)
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    match tokio::spawn(next.run(request).in_current_span()).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "a request's task failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// Security headers on every response; `no-store` on everything but static files,
 /// so a page with personal data is never cached; HSTS when served over https.
 pub async fn security_headers(

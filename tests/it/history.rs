@@ -539,3 +539,65 @@ async fn two_uploads_of_the_same_actor_year_loaded_at_once_load_one_and_name_the
             .expect("uploads");
     assert_eq!(loaded, 1, "the refused upload stays unloaded");
 }
+
+/// A client that gives up mid-request (a closed tab, a proxy's time limit) does not cut
+/// the server's work off half-way: the load it asked for still completes, whole.
+#[tokio::test]
+async fn a_load_whose_client_gives_up_still_completes_whole() {
+    let app = TestApp::spawn_on(on(2025, 5, 1)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let uploaded = upload(&admin, "historik.csv", sheet(&GOOD)).await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.plain()
+    );
+    let preview = admin.follow(uploaded).await;
+    let action = preview
+        .attr("form[action$='/las-in']", "action")
+        .expect("load button");
+    let csrf = preview.csrf();
+
+    // Loads wait for one another; hold the lock they take, so this one waits in the middle.
+    let mut hold = app.db.acquire().await.expect("connection");
+    sqlx::query("SELECT pg_advisory_lock(hashtext('digikoord history load'))")
+        .execute(&mut *hold)
+        .await
+        .expect("lock");
+    let gave_up = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        admin
+            .client
+            .post(admin.url(&action))
+            .form(&[("csrf", &csrf)])
+            .send(),
+    )
+    .await;
+    assert!(gave_up.is_err(), "the load waited for the lock");
+    let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";
+    let still: i64 = sqlx::query_scalar(waiting)
+        .fetch_one(&app.db)
+        .await
+        .expect("locks");
+    sqlx::query("SELECT pg_advisory_unlock(hashtext('digikoord history load'))")
+        .execute(&mut *hold)
+        .await
+        .expect("unlock");
+    drop(hold);
+    let mut loaded = 0;
+    for _ in 0..100 {
+        loaded = count(&app, "imported_actor_years").await;
+        if loaded > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        still, 1,
+        "the server was still at work after the client left"
+    );
+    assert_eq!(loaded, 3, "the load completed, all of it");
+    assert_eq!(app.audit_count("history.loaded").await, 1);
+}
