@@ -326,7 +326,7 @@ pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> sqlx::Result<i32> {
 /// demo period, with the standard deadlines, a decided budget and the 21 actors of
 /// I2021/00795. The latest demo period grows to the year when no real period lies between;
 /// else a new one is made. Nothing of the real programme is changed.
-async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<ProgrammeYear> {
+pub(super) async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<ProgrammeYear> {
     if let Some(found) = crate::programme::db::year(&mut *tx, year).await? {
         return Ok(found);
     }
@@ -410,14 +410,14 @@ async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<ProgrammeYe
 }
 
 /// Tillväxtverket's demo staff, who take the staff's steps.
-struct Staff {
+pub(super) struct Staff {
     officer: Uuid,
     approver: Uuid,
     admin: Uuid,
 }
 
 impl Staff {
-    async fn load(conn: &mut PgConnection) -> sqlx::Result<Staff> {
+    pub(super) async fn load(conn: &mut PgConnection) -> sqlx::Result<Staff> {
         let ids: Vec<(String, Uuid)> = sqlx::query_as(
             "SELECT email, id FROM users WHERE email IN ('handlaggare@digikoord.example',
                  'attestant@digikoord.example', 'admin@digikoord.example')",
@@ -439,16 +439,16 @@ impl Staff {
 }
 
 /// One actor's case in the demo year.
-struct Case<'a> {
-    year: i32,
+pub(super) struct Case<'a> {
+    pub(super) year: i32,
     /// Its place in `ACTORS_2021`, which varies dates, costs and texts.
-    index: usize,
-    name: &'a str,
-    email: &'a str,
-    organisation: Uuid,
-    coordinator: Uuid,
-    decision_number: &'a str,
-    amount: Decimal,
+    pub(super) index: usize,
+    pub(super) name: &'a str,
+    pub(super) email: &'a str,
+    pub(super) organisation: Uuid,
+    pub(super) coordinator: Uuid,
+    pub(super) decision_number: &'a str,
+    pub(super) amount: Decimal,
 }
 
 /// A moment on a demo day, Swedish time.
@@ -512,7 +512,7 @@ const REQUISITION_NOTE: &str = "Komplettera med firmatecknarens fullständiga ti
 const REPORT_NOTE: &str = "Specificera kostnaderna för köpta tjänster.";
 const EXTENSION_REASON: &str = "Kommunfullmäktiges beslut om medfinansiering dröjer till hösten.";
 
-async fn write_story(
+pub(super) async fn write_story(
     tx: &mut PgConnection,
     case: &Case<'_>,
     story: &Story,

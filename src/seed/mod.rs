@@ -3,6 +3,7 @@
 
 mod demo;
 pub mod model;
+pub mod scale;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
