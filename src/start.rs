@@ -106,11 +106,20 @@ async fn open_across_years(
     organisation: Option<uuid::Uuid>,
     today: NaiveDate,
 ) -> Result<Vec<OpenItem>> {
+    use crate::mail::db::{Whose, open_obligations};
     let mut conn = state.db.acquire().await?;
-    let all = crate::mail::db::open_obligations(&mut conn, today).await?;
-    // Tillväxtverket's own steps count for the years run in Digikoord, not for years
-    // before it (kept elsewhere, or imported).
-    let run_here = crate::requisitions::db::years_with_cases(&mut *conn).await?;
+    let (all, run_here) = match organisation {
+        Some(org) => (
+            open_obligations(&mut conn, today, Whose::Organisation(org)).await?,
+            vec![],
+        ),
+        // Tillväxtverket's own steps count for the years run in Digikoord, not for years
+        // before it (kept elsewhere, or imported).
+        None => (
+            open_obligations(&mut conn, today, Whose::Agency).await?,
+            crate::requisitions::db::years_with_cases(&mut *conn).await?,
+        ),
+    };
     Ok(all
         .into_iter()
         .filter(|o| o.organisation_id == organisation)

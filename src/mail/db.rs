@@ -528,6 +528,17 @@ pub struct Obligation {
     pub amount: Option<rust_decimal::Decimal>,
 }
 
+/// Whose open obligations to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whose {
+    /// Every actor's and Tillväxtverket's (the reminders).
+    All,
+    /// One organisation's (its start page).
+    Organisation(Uuid),
+    /// Tillväxtverket's own (the staff's start page).
+    Agency,
+}
+
 /// Every obligation still open on `today` whose deadline is at most a year past:
 /// - a requisition not yet filed (none, a draft, or returned) for a year not yet over;
 /// - a report not yet submitted for a year with a paid payout;
@@ -540,15 +551,27 @@ pub struct Obligation {
 pub async fn open_obligations(
     conn: &mut PgConnection,
     today: chrono::NaiveDate,
+    whose: Whose,
 ) -> sqlx::Result<Vec<Obligation>> {
-    sqlx::query_as(
+    // The filter goes into the text, so each kind of question gets its own plan: one
+    // organisation's start page reads that organisation's rows only.
+    let (actors, agency) = match whose {
+        Whose::All => ("", ""),
+        Whose::Organisation(_) => ("AND a.organisation_id = $2", "AND false"),
+        Whose::Agency => ("AND false", ""),
+    };
+    let organisation = match whose {
+        Whose::Organisation(org) => Some(org),
+        _ => None,
+    };
+    sqlx::query_as(&format!(
         "WITH o AS (
             SELECT 'requisition' AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
                    actor_deadline(y.year, a.organisation_id, 'requisition') AS deadline,
                    NULL::numeric AS amount
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
-            WHERE $1 <= make_date(y.year, 12, 31)
+            WHERE $1 <= make_date(y.year, 12, 31) {actors}
               AND NOT EXISTS (SELECT 1 FROM requisitions r
                               WHERE r.year = y.year AND r.organisation_id = a.organisation_id
                                 AND r.state IN ('submitted', 'approved', 'rejected'))
@@ -557,7 +580,8 @@ pub async fn open_obligations(
                    actor_deadline(y.year, a.organisation_id, 'report'), NULL
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
-            WHERE EXISTS (SELECT 1 FROM requisitions r JOIN payouts p ON p.requisition_id = r.id
+            WHERE true {actors}
+              AND EXISTS (SELECT 1 FROM requisitions r JOIN payouts p ON p.requisition_id = r.id
                           WHERE r.year = y.year AND r.organisation_id = a.organisation_id
                             AND p.state = 'paid')
               AND NOT EXISTS (SELECT 1 FROM reports rep
@@ -575,26 +599,29 @@ pub async fn open_obligations(
                         AND f.state = 'paid')
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
+            WHERE true {actors}
           UNION ALL
             SELECT 'agency_requisition', y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
-            WHERE ac.requisitioned IS NULL
+            WHERE ac.requisitioned IS NULL {agency}
           UNION ALL
             SELECT 'agency_repayment', y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
-            WHERE ac.repaid IS NULL
+            WHERE ac.repaid IS NULL {agency}
           UNION ALL
             SELECT 'summary', y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
             FROM programme_years y
-            WHERE NOT EXISTS (SELECT 1 FROM summary_exports s
+            WHERE true {agency}
+              AND NOT EXISTS (SELECT 1 FROM summary_exports s
                               WHERE s.year = y.year AND s.document = 'summary'
                                 AND s.submitted_at IS NOT NULL)
          )
          SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
          WHERE deadline >= $1 - 365 AND (kind <> 'repayment' OR amount > 0)
-         ORDER BY deadline, kind, organisation",
-    )
+         ORDER BY deadline, kind, organisation"
+    ))
     .bind(today)
+    .bind(organisation)
     .fetch_all(conn)
     .await
 }

@@ -24,7 +24,7 @@ pub async fn run(db: &PgPool, public_url: &str, today: NaiveDate) -> sqlx::Resul
         .into_iter()
         .filter_map(|d| u32::try_from(d).ok())
         .collect();
-    let obligations = db::open_obligations(&mut tx, today).await?;
+    let obligations = db::open_obligations(&mut tx, today, db::Whose::All).await?;
     let mut queued = 0;
     for o in &obligations {
         let Some(occasion) = reminder_occasion(o.deadline, today, &days) else {

@@ -58,16 +58,46 @@ pub async fn rows(
     year: i32,
     only: Option<Uuid>,
 ) -> sqlx::Result<Vec<RepaymentRow>> {
+    // Set-based: each table is read once for the year, not once per actor (the SQL
+    // functions repayment_owed, repayment_opened_on and actor_deadline say the same per
+    // actor, and the tests hold the two to the same figures).
     sqlx::query_as(
-        "SELECT a.organisation_id, a.actor_name, req.case_number, req.id AS requisition_id,
-                repayment_owed(y.year, a.organisation_id) AS owed,
-                EXISTS (SELECT 1 FROM reports rep WHERE rep.year = y.year
-                        AND rep.organisation_id = a.organisation_id AND rep.state = $3) AS approved,
-                COALESCE(p.registered, 0) AS registered, COALESCE(p.received, 0) AS received,
-                COALESCE(f.refunded, 0) AS refunded, COALESCE(f.refunding, 0) AS refunding,
-                COALESCE(p.unconfirmed, 0) AS unconfirmed,
-                repayment_opened_on(y.year, a.organisation_id) AS opened_on,
-                actor_deadline(y.year, a.organisation_id, 'repayment') AS deadline,
+        "WITH rep AS (
+              SELECT DISTINCT ON (organisation_id) organisation_id,
+                     CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS owed,
+                     state = $3 AS approved
+              FROM reports
+              WHERE year = $1 AND state <> 'draft' AND ($2::uuid IS NULL OR organisation_id = $2)
+              ORDER BY organisation_id, state = 'approved' DESC, version DESC
+         ), opened AS (
+              SELECT organisation_id,
+                     (min(first_submitted_at) AT TIME ZONE 'Europe/Stockholm')::date AS opened_on
+              FROM reports
+              WHERE year = $1 AND ($2::uuid IS NULL OR organisation_id = $2)
+              GROUP BY organisation_id
+         ), pay AS (
+              SELECT organisation_id,
+                     sum(amount) FILTER (WHERE state = 'registered') AS registered,
+                     sum(received_amount) FILTER (WHERE state = 'confirmed') AS received,
+                     count(*) FILTER (WHERE state = 'registered') AS unconfirmed
+              FROM repayment_payments
+              WHERE year = $1 AND ($2::uuid IS NULL OR organisation_id = $2)
+              GROUP BY organisation_id
+         ), ref AS (
+              SELECT organisation_id,
+                     sum(amount) FILTER (WHERE state = 'paid') AS refunded,
+                     sum(amount) FILTER (WHERE state IN ('prepared', 'approved')) AS refunding
+              FROM refunds
+              WHERE year = $1 AND ($2::uuid IS NULL OR organisation_id = $2)
+              GROUP BY organisation_id
+         )
+         SELECT a.organisation_id, a.actor_name, req.case_number, req.id AS requisition_id,
+                rep.owed, COALESCE(rep.approved, false) AS approved,
+                COALESCE(pay.registered, 0) AS registered, COALESCE(pay.received, 0) AS received,
+                COALESCE(ref.refunded, 0) AS refunded, COALESCE(ref.refunding, 0) AS refunding,
+                COALESCE(pay.unconfirmed, 0) AS unconfirmed,
+                opened.opened_on,
+                GREATEST(y.repayment_deadline, x.new_deadline) AS deadline,
                 x.new_deadline IS NOT NULL AS extended
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
@@ -75,17 +105,10 @@ pub async fn rows(
               AND req.state = 'approved'
          LEFT JOIN deadline_extensions x ON x.year = y.year AND x.organisation_id = a.organisation_id
               AND x.deadline = 'repayment' AND x.new_deadline > y.repayment_deadline
-         LEFT JOIN LATERAL (
-              SELECT sum(amount) FILTER (WHERE state = 'registered') AS registered,
-                     sum(received_amount) FILTER (WHERE state = 'confirmed') AS received,
-                     count(*) FILTER (WHERE state = 'registered') AS unconfirmed
-              FROM repayment_payments WHERE year = y.year AND organisation_id = a.organisation_id
-         ) p ON true
-         LEFT JOIN LATERAL (
-              SELECT sum(amount) FILTER (WHERE state = 'paid') AS refunded,
-                     sum(amount) FILTER (WHERE state IN ('prepared', 'approved')) AS refunding
-              FROM refunds WHERE year = y.year AND organisation_id = a.organisation_id
-         ) f ON true
+         LEFT JOIN rep ON rep.organisation_id = a.organisation_id
+         LEFT JOIN opened ON opened.organisation_id = a.organisation_id
+         LEFT JOIN pay ON pay.organisation_id = a.organisation_id
+         LEFT JOIN ref ON ref.organisation_id = a.organisation_id
          WHERE y.year = $1 AND ($2::uuid IS NULL OR a.organisation_id = $2)
          ORDER BY a.actor_name",
     )

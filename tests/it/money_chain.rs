@@ -898,3 +898,53 @@ async fn region_and_tillvaxtverket_write_to_each_other_on_a_repayment() {
         .expect("outbox");
     assert!(told >= 2, "each side is told");
 }
+
+/// The list of a year's repayments is read set-based for speed; it says what the SQL
+/// functions the triggers and reminders use say, actor by actor.
+#[tokio::test]
+async fn the_repayment_list_agrees_with_the_per_actor_functions() {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).expect("date");
+    let app = TestApp::spawn_on(digikoord::Clock::Fixed(today)).await;
+    digikoord::seed::demo(&app.db, today).await.expect("demo");
+    let mut compared = 0;
+    for year in [2024, 2025] {
+        let rows = digikoord::repayments::db::rows(&app.db, year, None)
+            .await
+            .expect("rows");
+        assert!(rows.len() >= 21, "{year}: {}", rows.len());
+        for r in &rows {
+            let (owed, opened_on, deadline, approved): (
+                Option<rust_decimal::Decimal>,
+                Option<chrono::NaiveDate>,
+                chrono::NaiveDate,
+                bool,
+            ) = sqlx::query_as(
+                "SELECT repayment_owed($1, $2), repayment_opened_on($1, $2),
+                        actor_deadline($1, $2, 'repayment'),
+                        EXISTS (SELECT 1 FROM reports WHERE year = $1 AND organisation_id = $2
+                                AND state = 'approved')",
+            )
+            .bind(year)
+            .bind(r.organisation_id)
+            .fetch_one(&app.db)
+            .await
+            .expect("functions");
+            assert_eq!(
+                (r.owed, r.opened_on, r.deadline, r.approved),
+                (owed, opened_on, deadline, approved),
+                "{year} {}",
+                r.actor_name
+            );
+            compared += usize::from(owed.is_some());
+        }
+        let one = digikoord::repayments::db::rows(&app.db, year, Some(rows[3].organisation_id))
+            .await
+            .expect("one");
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].owed, rows[3].owed);
+    }
+    assert!(
+        compared > 10,
+        "reports with an amount owed were compared: {compared}"
+    );
+}
