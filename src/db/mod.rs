@@ -42,6 +42,13 @@ pub fn server_pool(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Erro
         .after_connect(|conn, _| {
             Box::pin(async move {
                 sqlx::query(&format!("SET ROLE {SERVER_ROLE}"))
+                    .execute(&mut *conn)
+                    .await?;
+                // The server's statements are prepared once per connection and run with
+                // a plan made once: planning the bigger queries afresh at each run (the
+                // default for their first five runs, and after if PostgreSQL guesses the
+                // generic plan dearer) cost more than running them (issue 14).
+                sqlx::query("SET plan_cache_mode = force_generic_plan")
                     .execute(conn)
                     .await?;
                 Ok(())

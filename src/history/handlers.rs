@@ -20,7 +20,6 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
-    summary::model::Totals,
     web::{download_response, filters, redirect_with_flash, render, render_status},
 };
 
@@ -272,34 +271,17 @@ pub async fn load(
     ))
 }
 
-/// One programme year in the multi-year view.
-pub struct YearLine {
-    pub year: i32,
-    pub actors: usize,
-    pub imported: usize,
-    pub totals: Totals,
-}
-
 #[derive(Template)]
 #[template(path = "history/years.html")]
 struct YearsPage {
     ctx: Ctx,
-    lines: Vec<YearLine>,
+    lines: Vec<crate::summary::db::YearTotals>,
 }
 
 /// Every year since 2018 side by side, imported figures marked.
 pub async fn years(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require_staff()?;
-    let lines = crate::summary::db::trend(&state.db)
-        .await?
-        .into_iter()
-        .map(|(year, totals)| YearLine {
-            year: year.year,
-            actors: year.actors.len(),
-            imported: year.actors.iter().filter(|a| a.imported).count(),
-            totals,
-        })
-        .collect();
+    let lines = crate::summary::db::trend(&state.db).await?;
     render(&YearsPage {
         ctx: user.ctx,
         lines,

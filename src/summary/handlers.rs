@@ -229,7 +229,7 @@ async fn summary_page(
     let trend = crate::summary::db::trend(&state.db)
         .await?
         .into_iter()
-        .map(|(y, t)| (y.year, t))
+        .map(|y| (y.year, y.totals))
         .collect();
     Ok(SummaryPage {
         ctx: user.ctx,
@@ -387,8 +387,8 @@ async fn rendered(
         crate::summary::db::trend(&state.db)
             .await?
             .into_iter()
-            .filter(|(y, _)| y.year <= year.year)
-            .map(|(y, t)| (y.year, t))
+            .filter(|y| y.year <= year.year)
+            .map(|y| (y.year, y.totals))
             .collect()
     } else {
         vec![]

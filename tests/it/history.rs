@@ -218,6 +218,8 @@ async fn a_good_history_sheet_loads_all_at_once_and_its_years_appear_everywhere_
             .plain()
             .contains("har en rekvisition för 2021 i Digikoord")
     );
+    // The trend's one query says what each year loaded whole says, imported years too.
+    crate::history::trend_agrees_with_each_year(&app).await;
     // Only administrators import; staff read the years.
     let officer = app.other_browser();
     officer.login_as(Role::CaseOfficer, None).await;
@@ -600,4 +602,25 @@ async fn a_load_whose_client_gives_up_still_completes_whole() {
     );
     assert_eq!(loaded, 3, "the load completed, all of it");
     assert_eq!(app.audit_count("history.loaded").await, 1);
+}
+
+/// `summary::db::trend` (one query over every year's money) equals `load_year(y).totals()`
+/// for every year, with the same counts of actors and imported actors.
+pub async fn trend_agrees_with_each_year(app: &TestApp) {
+    let trend = digikoord::summary::db::trend(&app.db).await.expect("trend");
+    assert!(trend.len() >= 8, "{}", trend.len());
+    for line in trend {
+        let year = digikoord::summary::db::load_year(&app.db, line.year)
+            .await
+            .expect("load")
+            .expect("year");
+        assert_eq!(line.totals, year.totals(), "{}", line.year);
+        assert_eq!(line.actors, year.actors.len(), "{}", line.year);
+        assert_eq!(
+            line.imported,
+            year.actors.iter().filter(|a| a.imported).count(),
+            "{}",
+            line.year
+        );
+    }
 }
