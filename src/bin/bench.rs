@@ -173,11 +173,17 @@ async fn measure(
                 "Skalkörning: {organisations} aktörer × {} år …",
                 seed::scale::YEARS.count()
             );
-            seed::scale::scale(&owner, organisations, today, |year, n| {
-                if n > 0 {
-                    println!("  {year}: {n} aktörers ärenden skrivna");
-                }
-            })
+            seed::scale::scale(
+                &owner,
+                organisations,
+                seed::scale::YEARS,
+                today,
+                |year, n| {
+                    if n > 0 {
+                        println!("  {year}: {n} aktörers ärenden skrivna");
+                    }
+                },
+            )
             .await
             .map_err(|e| format!("seeding: {e:?}"))?;
             println!("  klart på {} s", started.elapsed().as_secs());

@@ -20,10 +20,12 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2018..=2027;
 /// Actors per transaction while writing a year.
 const BATCH: usize = 250;
 
-/// Seeds `organisations` actors in every year of `YEARS`; `progress` hears of each year done.
+/// Seeds `organisations` actors in every year of `years` (the benchmark: `YEARS`);
+/// `progress` hears of each year done.
 pub async fn scale(
     db: &PgPool,
     organisations: usize,
+    years: std::ops::RangeInclusive<i32>,
     today: NaiveDate,
     progress: impl Fn(i32, usize),
 ) -> Result<(), AppError> {
@@ -52,7 +54,7 @@ pub async fn scale(
     .bind(&hash)
     .execute(&mut *tx)
     .await?;
-    for year in YEARS {
+    for year in years.clone() {
         demo_year(&mut tx, year).await?;
     }
     // Every organisation is an actor of every period.
@@ -68,7 +70,7 @@ pub async fn scale(
     let staff = Staff::load(&mut tx).await?;
     tx.commit().await?;
 
-    for year in YEARS {
+    for year in years {
         let programme_year = crate::programme::db::year(db, year)
             .await?
             .ok_or_else(|| AppError::Internal(format!("no programme year {year}")))?;

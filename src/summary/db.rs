@@ -52,9 +52,28 @@ struct ActivityRow {
     participants: i32,
 }
 
-/// The year as of one moment: every query runs in one read-only, repeatable-read
+/// How much of the approved reports to load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Everything: the texts and activities too (the summary and its exports).
+    Full,
+    /// Figures, states and dates only (the overview): the texts of 2 000 reports are
+    /// megabytes nobody reads there.
+    Figures,
+}
+
+/// The year as of one moment, whole: every query runs in one read-only, repeatable-read
 /// transaction, so an export never mixes figures from before and after a change.
 pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
+    load(pool, year, Detail::Full).await
+}
+
+/// The year as `load_year` gives it, without the reports' texts and activities.
+pub async fn load_year_figures(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
+    load(pool, year, Detail::Figures).await
+}
+
+async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Year>> {
     let mut tx = pool.begin().await?;
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .execute(&mut *tx)
@@ -103,25 +122,40 @@ pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
         .into_iter()
         .map(|r| (r.organisation_id, r))
         .collect();
-    let approved_rows: Vec<ApprovedRow> = sqlx::query_as(
+    let texts = match detail {
+        Detail::Full => {
+            "self_assessment_motivation, needs_and_challenges, results_and_effects,
+             task_1, task_2, task_3, task_4, task_5"
+        }
+        Detail::Figures => {
+            "'' AS self_assessment_motivation, '' AS needs_and_challenges,
+             '' AS results_and_effects, '' AS task_1, '' AS task_2, '' AS task_3, '' AS task_4,
+             '' AS task_5"
+        }
+    };
+    let approved_rows: Vec<ApprovedRow> = sqlx::query_as(&format!(
         "SELECT DISTINCT ON (organisation_id) id, organisation_id, version, cost_personnel, cost_services,
-                cost_travel, cost_other, used, unused, self_assessment, self_assessment_motivation,
-                needs_and_challenges, results_and_effects, task_1, task_2, task_3, task_4, task_5, approved_at
+                cost_travel, cost_other, used, unused, self_assessment, {texts}, approved_at
          FROM reports WHERE year = $1 AND state = 'approved'
-         ORDER BY organisation_id, version DESC",
-    )
+         ORDER BY organisation_id, version DESC"
+    ))
     .bind(year)
     .fetch_all(&mut *db)
     .await?;
     let ids: Vec<Uuid> = approved_rows.iter().map(|r| r.id).collect();
     let mut activities: HashMap<Uuid, Vec<Activity>> = HashMap::new();
-    let rows: Vec<ActivityRow> = sqlx::query_as(
-        "SELECT report_id, title, sub_goals, kind, partners, participants
-         FROM report_activities WHERE report_id = ANY($1) ORDER BY report_id, position",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *db)
-    .await?;
+    let rows: Vec<ActivityRow> = match detail {
+        Detail::Full => {
+            sqlx::query_as(
+                "SELECT report_id, title, sub_goals, kind, partners, participants
+                 FROM report_activities WHERE report_id = ANY($1) ORDER BY report_id, position",
+            )
+            .bind(&ids)
+            .fetch_all(&mut *db)
+            .await?
+        }
+        Detail::Figures => vec![],
+    };
     for r in rows {
         activities.entry(r.report_id).or_default().push(Activity {
             title: r.title,

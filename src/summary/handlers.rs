@@ -30,7 +30,13 @@ pub struct OverviewQuery {
     ar: Option<String>,
     sortera: Option<String>,
     atgard: Option<String>,
+    /// The page of the overview's table, from 1.
+    sida: Option<String>,
 }
+
+/// Rows of the overview's table per page: the 21 actors on one, a programme of 2 000 on
+/// twenty, the totals and the chart always over all of them.
+const OVERVIEW_PAGE: usize = 100;
 
 async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(Year, Vec<i32>)> {
     whole_year(state, crate::programme::page_year(state, ar).await?).await
@@ -54,7 +60,12 @@ struct OverviewPage {
     year: Year,
     years: Vec<i32>,
     today: NaiveDate,
+    /// This page's rows of the `matching` ones; the first is number `first`.
     rows: Vec<ActorYear>,
+    matching: usize,
+    first: usize,
+    page: usize,
+    pages: usize,
     totals: Totals,
     by_state: bool,
     only_action: bool,
@@ -103,6 +114,18 @@ impl OverviewPage {
     fn filtered(&self, only_action: bool) -> String {
         self.query(self.by_state, only_action)
     }
+
+    /// This view's address at another page of the table.
+    fn page_link(&self, page: usize) -> String {
+        format!(
+            "{}&sida={page}",
+            self.query(self.by_state, self.only_action)
+        )
+    }
+
+    fn last(&self) -> usize {
+        self.first + self.rows.len() - 1
+    }
 }
 
 pub async fn overview(
@@ -111,7 +134,10 @@ pub async fn overview(
     Query(query): Query<OverviewQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
+    let (wanted, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
+    let year = crate::summary::db::load_year_figures(&state.db, wanted.year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let today = state.clock.today();
     let by_state = query.sortera.as_deref() == Some("lage");
     let only_action = query.atgard.is_some();
@@ -129,8 +155,25 @@ pub async fn overview(
                 .then_with(|| a.actor_name.cmp(&b.actor_name))
         });
     }
+    let matching = rows.len();
+    let pages = matching.div_ceil(OVERVIEW_PAGE).max(1);
+    let page = query
+        .sida
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let rows: Vec<ActorYear> = rows
+        .into_iter()
+        .skip((page - 1) * OVERVIEW_PAGE)
+        .take(OVERVIEW_PAGE)
+        .collect();
     render(&OverviewPage {
         ctx: user.ctx,
+        first: (page - 1) * OVERVIEW_PAGE + 1,
+        matching,
+        page,
+        pages,
         year,
         years,
         today,

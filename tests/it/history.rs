@@ -266,7 +266,8 @@ async fn the_charts_figures_equal_those_in_their_tables() {
         let wraps = page.attrs(".table-wrap", "tabindex");
         assert!(!wraps.is_empty() && wraps.iter().all(|t| t == "0"));
         assert_eq!(
-            page.attrs(".table-wrap", "aria-label").len(),
+            page.attrs(".table-wrap", "aria-label").len()
+                + page.attrs(".table-wrap", "aria-labelledby").len(),
             wraps.len(),
             "each region is named"
         );

@@ -628,3 +628,47 @@ async fn an_administrator_downloads_a_draft_that_is_not_recorded() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A programme of hundreds of actors: the overview's table comes a hundred rows a page,
+/// the totals and the chart over all of them; the trend still adds up as each year does.
+#[tokio::test]
+async fn the_overview_of_a_big_programme_comes_in_pages_with_totals_over_all() {
+    let today = NaiveDate::from_ymd_opt(2026, 3, 1).expect("date");
+    let app = TestApp::spawn_on(Clock::Fixed(today)).await;
+    digikoord::seed::scale::scale(&app.db, 230, 2025..=2025, today, |_, _| {})
+        .await
+        .expect("scale");
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let first = officer.get("/oversikt?ar=2025").await;
+    assert_eq!(first.select("table.overview tbody tr").len(), 100);
+    assert_eq!(
+        first.select("#overview-caption"),
+        vec!["1–100 av 230 av 230 aktörer"]
+    );
+    assert_eq!(first.select(".pagination ul.pages li").len(), 3);
+    let next = first.attr(".pagination a[rel=next]", "href").expect("next");
+    assert!(next.contains("sida=2"), "{next}");
+    let last = officer.get("/oversikt?ar=2025&sida=99").await;
+    assert_eq!(
+        last.select("table.overview tbody tr").len(),
+        30,
+        "the last page"
+    );
+    assert_eq!(
+        last.select("#overview-caption"),
+        vec!["201–230 av 230 av 230 aktörer"]
+    );
+    assert_eq!(
+        first.select(".total-paid-out"),
+        last.select(".total-paid-out"),
+        "the totals are over all the actors on every page"
+    );
+    let names = |page: &crate::Page| page.select("table.overview tbody th");
+    let second = officer.get(&next).await;
+    assert!(
+        names(&first).iter().all(|n| !names(&second).contains(n)),
+        "no actor on two pages"
+    );
+    crate::history::trend_agrees_with_each_year(&app).await;
+}
