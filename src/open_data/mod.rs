@@ -57,10 +57,13 @@ async fn year(
 ) -> Result<Response> {
     let (stem, format) = file.split_once('.').unwrap_or((file.as_str(), "html"));
     let year: i32 = stem.parse().map_err(|_| AppError::NotFound)?;
-    let loaded = crate::summary::db::load_year(&state.db, year)
+    // Figures only (no texts), and a turn like every whole year: the page is public.
+    let turn = crate::summary::db::whole_year_turn().await;
+    let loaded = crate::summary::db::load_year_figures(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)?;
     let data = OpenYear::of(&loaded);
+    drop(turn);
     match format {
         "html" => render(&YearPage { ctx, data }),
         "json" => Ok(download_response(

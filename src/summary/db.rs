@@ -52,6 +52,17 @@ struct ActivityRow {
     participants: i32,
 }
 
+/// At most two whole years are loaded and drawn at a time: at 2 000 actors each is many
+/// megabytes, and 64 at once would hold them all in memory together. The rest wait their
+/// turn (issue 14).
+static WHOLE_YEARS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// A turn to load and draw a whole year; hold it until the page or file is made. (The
+/// semaphore is never closed, so there always is one.)
+pub async fn whole_year_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    WHOLE_YEARS.acquire().await.ok()
+}
+
 /// How much of the approved reports to load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detail {

@@ -296,6 +296,7 @@ pub async fn summary(
     Query(query): Query<OverviewQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
+    let _turn = crate::summary::db::whole_year_turn().await;
     let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
     let sections = sections_of(&state, year.year).await?;
     render(&summary_page(&state, user, year, years, sections, FormErrors::default()).await?)
@@ -382,6 +383,7 @@ pub async fn create_export(
     user.require_admin()?;
     let format = ExportFormat::from_key(post.format.trim())
         .ok_or_else(|| AppError::BadRequest("Välj ett av exportformaten.".into()))?;
+    let _turn = crate::summary::db::whole_year_turn().await;
     let loaded = load_year(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -450,6 +452,7 @@ pub async fn draft_export(
 ) -> Result<Response> {
     user.require_admin()?;
     let format = ExportFormat::from_key(&format).ok_or(AppError::NotFound)?;
+    let _turn = crate::summary::db::whole_year_turn().await;
     let loaded = load_year(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)?;
