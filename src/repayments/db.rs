@@ -220,15 +220,25 @@ pub async fn agency_account(
     // Per region as `Balance`: net = received − refunded; owed to it = max(net − owed, 0);
     // counted towards Kammarkollegiet = min(net, owed).
     let r: Row = sqlx::query_as(
-        "WITH region AS (
-             SELECT COALESCE(repayment_owed(y.year, a.organisation_id), 0) AS owed,
-                    (SELECT COALESCE(sum(received_amount), 0) FROM repayment_payments
-                     WHERE year = y.year AND organisation_id = a.organisation_id
-                       AND state = 'confirmed') AS received,
-                    (SELECT COALESCE(sum(amount), 0) FROM refunds
-                     WHERE year = y.year AND organisation_id = a.organisation_id
-                       AND state = 'paid') AS refunded
+        "WITH owed AS (
+             SELECT DISTINCT ON (organisation_id) organisation_id,
+                    CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS owed
+             FROM reports WHERE year = $1 AND state <> 'draft'
+             ORDER BY organisation_id, state = 'approved' DESC, version DESC
+         ), received AS (
+             SELECT organisation_id, sum(received_amount) AS received FROM repayment_payments
+             WHERE year = $1 AND state = 'confirmed' GROUP BY organisation_id
+         ), refunded AS (
+             SELECT organisation_id, sum(amount) AS refunded FROM refunds
+             WHERE year = $1 AND state = 'paid' GROUP BY organisation_id
+         ), region AS (
+             -- Set-based, each table read once (repayment_owed says the same per actor).
+             SELECT COALESCE(o.owed, 0) AS owed, COALESCE(c.received, 0) AS received,
+                    COALESCE(f.refunded, 0) AS refunded
              FROM programme_years y JOIN period_actors a ON a.period_id = y.period_id
+             LEFT JOIN owed o ON o.organisation_id = a.organisation_id
+             LEFT JOIN received c ON c.organisation_id = a.organisation_id
+             LEFT JOIN refunded f ON f.organisation_id = a.organisation_id
              WHERE y.year = $1
          )
          SELECT

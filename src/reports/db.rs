@@ -100,12 +100,16 @@ impl Report {
 }
 
 const SELECT: &str = "
-    SELECT r.*, a.actor_name, actor_deadline(r.year, r.organisation_id, 'report') AS report_deadline,
+    SELECT r.*, a.actor_name,
+           GREATEST(y.report_deadline, xd.new_deadline) AS report_deadline,
            u.name AS approved_by_name,
            (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count
     FROM reports r
     JOIN programme_years y ON y.year = r.year
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
+    -- actor_deadline(r.year, r.organisation_id, 'report'), joined rather than called per row
+    LEFT JOIN deadline_extensions xd ON xd.year = r.year AND xd.organisation_id = r.organisation_id
+         AND xd.deadline = 'report'
     LEFT JOIN users u ON u.id = r.approved_by";
 
 pub async fn find(
