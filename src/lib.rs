@@ -17,6 +17,7 @@ pub mod error;
 pub mod giro;
 pub mod history;
 pub mod mail;
+pub mod memory;
 pub mod money;
 pub mod network;
 pub mod open_data;

@@ -78,6 +78,7 @@ impl Database {
 }
 
 pub async fn run(config: Config) -> Result<(), String> {
+    crate::memory::limit_arenas();
     if let Some(reason) = config.demo_refusal() {
         return Err(format!("refusing to start: {reason}"));
     }

@@ -57,10 +57,23 @@ struct ActivityRow {
 /// turn (issue 14).
 static WHOLE_YEARS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-/// A turn to load and draw a whole year; hold it until the page or file is made. (The
-/// semaphore is never closed, so there always is one.)
-pub async fn whole_year_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
-    WHOLE_YEARS.acquire().await.ok()
+/// A turn to load and draw a whole year; hold it until the page or file is made. When it
+/// ends, the memory the year took is handed back (`memory::trim`).
+pub async fn whole_year_turn() -> Turn {
+    // The semaphore is never closed, so there always is a permit.
+    Turn {
+        _permit: WHOLE_YEARS.acquire().await.ok(),
+    }
+}
+
+pub struct Turn {
+    _permit: Option<tokio::sync::SemaphorePermit<'static>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        crate::memory::trim();
+    }
 }
 
 /// How much of the approved reports to load.
