@@ -3,10 +3,11 @@
 //! year of 2 000 actors the server held 136 MiB it no longer used. Two arenas, and a trim
 //! when a whole year has been drawn, give it back.
 
-/// At start: at most two arenas (one per core of the machine it was sized for).
+/// At start: at most two arenas (one per core of the machine it was sized for) from now
+/// on; the threads that take a new arena later share these.
 pub fn limit_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before the server's threads.
+    // SAFETY: mallopt only sets an allocator parameter, which glibc reads under its lock.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }

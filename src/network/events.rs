@@ -235,14 +235,7 @@ pub async fn save(
 ) -> Result<Response> {
     user.require_role(&ORGANISERS)?;
     let mut tx = state.db.begin().await?;
-    let before = db::lock_event(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if before.cancelled() {
-        return Err(AppError::Conflict(
-            "Träffen är inställd och kan inte ändras.".into(),
-        ));
-    }
+    let before = lock_uncancelled(&mut tx, id, "Träffen är inställd och kan inte ändras.").await?;
     let valid = match form.validate() {
         Ok(valid) => valid,
         Err(errors) => {
@@ -466,6 +459,19 @@ pub async fn register(
     ))
 }
 
+/// The event, locked for a change; `refusal` when it has been cancelled.
+async fn lock_uncancelled(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    refusal: &str,
+) -> Result<NetworkEvent> {
+    let event = db::lock_event(conn, id).await?.ok_or(AppError::NotFound)?;
+    if event.cancelled() {
+        return Err(AppError::Conflict(refusal.into()));
+    }
+    Ok(event)
+}
+
 fn cancelled() -> AppError {
     AppError::Conflict("Träffen är inställd. Anmälan är stängd.".into())
 }
@@ -486,12 +492,7 @@ pub async fn cancel(
 ) -> Result<Response> {
     user.require_role(&ORGANISERS)?;
     let mut tx = state.db.begin().await?;
-    let event = db::lock_event(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if event.cancelled() {
-        return Err(AppError::Conflict("Träffen är redan inställd.".into()));
-    }
+    let event = lock_uncancelled(&mut tx, id, "Träffen är redan inställd.").await?;
     let reason = form.reason.trim();
     let mut errors = FormErrors::default();
     if reason.is_empty() {

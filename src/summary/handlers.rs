@@ -383,12 +383,7 @@ pub async fn create_export(
     user.require_admin()?;
     let format = ExportFormat::from_key(post.format.trim())
         .ok_or_else(|| AppError::BadRequest("Välj ett av exportformaten.".into()))?;
-    let _turn = crate::summary::db::whole_year_turn().await;
-    let loaded = load_year(&state.db, year)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let sections = sections_of(&state, year).await?;
-    let bytes = rendered(&state, format, loaded, sections).await?;
+    let bytes = rendered(&state, format, year).await?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let size =
         i32::try_from(bytes.len()).map_err(|_| AppError::Internal("export too large".into()))?;
@@ -420,14 +415,15 @@ pub async fn create_export(
     ))
 }
 
-/// The export of `year` as it is now, drawn off the async workers (a big year's XLSX or
-/// DOCX takes a while); the DOCX's trend runs up to the year.
-async fn rendered(
-    state: &AppState,
-    format: ExportFormat,
-    year: Year,
-    sections: Sections,
-) -> Result<Vec<u8>> {
+/// The export of `year` as it is now, in a turn of its own (`whole_year_turn`) and drawn
+/// off the async workers (a big year's XLSX or DOCX takes a while); the DOCX's trend runs
+/// up to the year.
+async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<Vec<u8>> {
+    let _turn = crate::summary::db::whole_year_turn().await;
+    let year = load_year(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let sections = sections_of(state, year.year).await?;
     let trend: Vec<(i32, Totals)> = if format == ExportFormat::Docx {
         crate::summary::db::trend(&state.db)
             .await?
@@ -452,12 +448,7 @@ pub async fn draft_export(
 ) -> Result<Response> {
     user.require_admin()?;
     let format = ExportFormat::from_key(&format).ok_or(AppError::NotFound)?;
-    let _turn = crate::summary::db::whole_year_turn().await;
-    let loaded = load_year(&state.db, year)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let sections = sections_of(&state, year).await?;
-    let bytes = rendered(&state, format, loaded, sections).await?;
+    let bytes = rendered(&state, format, year).await?;
     Ok(download_response(
         bytes,
         format.content_type(),

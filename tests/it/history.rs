@@ -72,6 +72,22 @@ async fn upload(admin: &TestApp, name: &str, bytes: Vec<u8>) -> crate::Page {
     TestApp::page_of(response).await
 }
 
+/// Uploads a sheet of `rows` and returns its preview's load action and CSRF token.
+async fn ready_to_load(admin: &TestApp, rows: &[&str]) -> (String, String) {
+    let uploaded = upload(admin, "historik.csv", sheet(rows)).await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.plain()
+    );
+    let preview = admin.follow(uploaded).await;
+    let action = preview
+        .attr("form[action$='/las-in']", "action")
+        .expect("load button");
+    (action, preview.csrf())
+}
+
 fn sheet(rows: &[&str]) -> Vec<u8> {
     let mut text = format!(
         "\u{feff}{}\r\n",
@@ -471,18 +487,7 @@ async fn two_uploads_of_the_same_actor_year_loaded_at_once_load_one_and_name_the
                 .as_str(),
         ),
     ] {
-        let uploaded = upload(browser, "historik.csv", sheet(&[row])).await;
-        assert_eq!(
-            uploaded.status,
-            StatusCode::SEE_OTHER,
-            "{}",
-            uploaded.plain()
-        );
-        let preview = browser.follow(uploaded).await;
-        let action = preview
-            .attr("form[action$='/las-in']", "action")
-            .expect("load button");
-        actions.push((action, preview.csrf()));
+        actions.push(ready_to_load(browser, &[row]).await);
     }
     let first = [("csrf", actions[0].1.as_str())];
     let second = [("csrf", actions[1].1.as_str())];
@@ -550,18 +555,7 @@ async fn a_load_whose_client_gives_up_still_completes_whole() {
     let app = TestApp::spawn_on(on(2025, 5, 1)).await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
-    let uploaded = upload(&admin, "historik.csv", sheet(&GOOD)).await;
-    assert_eq!(
-        uploaded.status,
-        StatusCode::SEE_OTHER,
-        "{}",
-        uploaded.plain()
-    );
-    let preview = admin.follow(uploaded).await;
-    let action = preview
-        .attr("form[action$='/las-in']", "action")
-        .expect("load button");
-    let csrf = preview.csrf();
+    let (action, csrf) = ready_to_load(&admin, &GOOD).await;
 
     // Loads wait for one another; hold the lock they take, so this one waits in the middle.
     let mut hold = app.db.acquire().await.expect("connection");

@@ -627,6 +627,23 @@ async fn an_event_is_created_regions_register_who_attends_and_staff_record_atten
     assert_eq!(closed.status, StatusCode::FORBIDDEN);
 }
 
+/// The person's calendar feed, as a new link gives it: its text and parsed.
+async fn feed_of(app: &TestApp, person: &TestApp) -> (String, Calendar) {
+    let page = person.submit("/kalender", "/kalender", &[]).await;
+    let link = page.attr("#calendar-link", "value").expect("a link");
+    let path = &link[link.find("/kalender/").expect("feed path")..];
+    let text = reqwest::Client::new()
+        .get(app.url(path))
+        .send()
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("body");
+    let calendar = text.parse().expect("iCalendar");
+    (text, calendar)
+}
+
 #[tokio::test]
 async fn an_event_appears_in_the_regions_and_tillvaxtverkets_calendar_feeds() {
     let app = TestApp::spawn_on(on(2025, 3, 1)).await;
@@ -647,18 +664,7 @@ async fn an_event_appears_in_the_regions_and_tillvaxtverkets_calendar_feeds() {
 
     let (region, _) = browser_as(&app, Role::Coordinator, Some(STOCKHOLM)).await;
     for person in [&region, &officer] {
-        let page = person.submit("/kalender", "/kalender", &[]).await;
-        let link = page.attr("#calendar-link", "value").expect("a link");
-        let path = &link[link.find("/kalender/").expect("feed path")..];
-        let text = reqwest::Client::new()
-            .get(app.url(path))
-            .send()
-            .await
-            .expect("feed")
-            .text()
-            .await
-            .expect("body");
-        let calendar: Calendar = text.parse().expect("iCalendar");
+        let (text, calendar) = feed_of(&app, person).await;
         let uid = format!("network-event-{event}@digikoord");
         let found: Vec<_> = calendar
             .events()
@@ -850,18 +856,7 @@ async fn a_cancelled_event_stays_marked_tells_the_registered_and_closes_registra
     assert_eq!(app.audit_count("network_event.cancelled").await, 1);
 
     // The calendar feeds keep it, marked cancelled.
-    let page = region.submit("/kalender", "/kalender", &[]).await;
-    let link = page.attr("#calendar-link", "value").expect("a link");
-    let feed = &link[link.find("/kalender/").expect("feed path")..];
-    let text = reqwest::Client::new()
-        .get(app.url(feed))
-        .send()
-        .await
-        .expect("feed")
-        .text()
-        .await
-        .expect("body");
-    let calendar: Calendar = text.parse().expect("iCalendar");
+    let (text, calendar) = feed_of(&app, &region).await;
     let uid = format!("network-event-{event}@digikoord");
     let found: Vec<_> = calendar
         .events()
