@@ -139,19 +139,7 @@ pub fn stacked(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
     let max = (0..labels.len())
         .map(|i| series.iter().map(|s| f(s.values[i])).sum::<f64>())
         .fold(0.0, f64::max);
-    let desc = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let parts = series
-                .iter()
-                .map(|s| format!("{} {}", s.name.to_lowercase(), format_kronor(s.values[i])))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("{l}: {parts}")
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let desc = series_description(labels, series);
     let mut svg = open(id, title, &desc, 900, height);
     svg.push_str(&legend_row(series, label_w));
     for (i, label) in labels.iter().enumerate() {
@@ -201,19 +189,7 @@ pub fn grouped(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
         .iter()
         .flat_map(|s| s.values.iter().map(|v| f(*v)))
         .fold(0.0, f64::max);
-    let desc = labels
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let parts = series
-                .iter()
-                .map(|s| format!("{} {}", s.name.to_lowercase(), format_kronor(s.values[i])))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("{l}: {parts}")
-        })
-        .collect::<Vec<_>>()
-        .join("; ");
+    let desc = series_description(labels, series);
     let mut svg = open(id, title, &desc, width.ceil() as u32, height.ceil() as u32);
     svg.push_str(&legend_row(series, 60.0));
     let base = legend + plot_h + 10.0;
@@ -248,6 +224,23 @@ pub fn grouped(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Every label's values in words, for a chart's description: "A: använt 900 kr, …; B: …".
+fn series_description(labels: &[String], series: &[Series]) -> String {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let parts = series
+                .iter()
+                .map(|s| format!("{} {}", s.name.to_lowercase(), format_kronor(s.values[i])))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{l}: {parts}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn legend_row(series: &[Series], x0: f64) -> String {

@@ -115,24 +115,28 @@ struct Load {
     errors: u64,
 }
 
-/// The server's memory, from /proc, in MiB.
-#[derive(Default)]
+/// The server's memory over a run, in MiB.
 struct Memory {
     idle: f64,
     after: f64,
     peak: f64,
 }
 
+/// The server's resident memory now and at its peak, from /proc, in MiB.
+struct Resident {
+    now: f64,
+    peak: f64,
+}
+
 async fn run(args: Args) -> Result<(), String> {
     let tool = LoadTool::find()?;
     println!("Lastgenerator: {}", tool.name());
-    let binaries = tokio::task::spawn_blocking({
+    let mut pg = tokio::task::spawn_blocking({
         let dir = args.dir.clone();
         move || PrivatePostgres::start(&dir, Durability::Throwaway)
     })
     .await
-    .map_err(|e| e.to_string())?;
-    let mut pg = binaries?;
+    .map_err(|e| e.to_string())??;
     let result = measure(&args, &tool, &pg).await;
     pg.stop();
     let (rows, memory) = result?;
@@ -197,11 +201,18 @@ async fn measure(
         let log = args.dir.join(format!("server-{run}.log"));
         let mut server = Server::start(&pg.url(&name), &log)?;
         let measured = measure_run(run, args, tool, &pg.url(&name), &server).await;
-        let mem = server.memory();
+        let resident = server.resident();
         server.stop();
         let (mut run_rows, idle) = measured?;
         rows.append(&mut run_rows);
-        memory.insert(run, Memory { idle, ..mem });
+        memory.insert(
+            run,
+            Memory {
+                idle,
+                after: resident.now,
+                peak: resident.peak,
+            },
+        );
     }
     Ok((rows, memory))
 }
@@ -216,7 +227,7 @@ async fn measure_run(
 ) -> Result<(Vec<Row>, f64), String> {
     let base = format!("http://127.0.0.1:{PORT}");
     server.wait_until_healthy(&base).await?;
-    let idle = server.memory().after;
+    let idle = server.resident().now;
     let coordinator = login(&base, "koordinator@digikoord.example").await?;
     let officer = login(&base, "handlaggare@digikoord.example").await?;
     let admin = login(&base, "admin@digikoord.example").await?;
@@ -316,11 +327,18 @@ async fn login(base: &str, email: &str) -> Result<String, String> {
         let rest = &html[at + r#"name="csrf" value=""#.len()..];
         Ok(rest[..rest.find('"').unwrap_or(0)].to_string())
     };
-    let page = get_text(&client, &format!("{base}/logga-in")).await?;
+    let page = client
+        .get(format!("{base}/logga-in"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
     let response = client
         .post(format!("{base}/logga-in"))
         .form(&[
-            ("csrf", csrf_of(&page.1)?.as_str()),
+            ("csrf", csrf_of(&page)?.as_str()),
             ("email", email),
             ("password", seed::DEMO_PASSWORD),
         ])
@@ -357,12 +375,6 @@ async fn login(base: &str, email: &str) -> Result<String, String> {
     jar.cookies(&url)
         .and_then(|v| v.to_str().ok().map(String::from))
         .ok_or_else(|| format!("{email}: no session cookie"))
-}
-
-async fn get_text(client: &reqwest::Client, url: &str) -> Result<(u16, String), String> {
-    let response = client.get(url).send().await.map_err(|e| e.to_string())?;
-    let status = response.status().as_u16();
-    Ok((status, response.text().await.map_err(|e| e.to_string())?))
 }
 
 /// The server under test: this binary as a child process.
@@ -402,8 +414,7 @@ impl Server {
         Err("the server did not answer /healthz within 60 s (see its log)".into())
     }
 
-    /// Resident memory now and at its peak.
-    fn memory(&self) -> Memory {
+    fn resident(&self) -> Resident {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
         let field = |name: &str| {
@@ -413,9 +424,8 @@ impl Server {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
                 .map_or(0.0, |kb| kb / 1024.0)
         };
-        Memory {
-            idle: 0.0,
-            after: field("VmRSS:"),
+        Resident {
+            now: field("VmRSS:"),
             peak: field("VmHWM:"),
         }
     }

@@ -62,12 +62,11 @@ pub async fn rows(
     // functions repayment_owed, repayment_opened_on and actor_deadline say the same per
     // actor, and a test holds the two to the same figures). One organisation's rows are
     // asked for in a text of their own, so the cached plan reads that organisation only.
-    let only_filter = if only.is_some() {
-        "AND organisation_id = $2"
+    let (only_filter, actor_filter) = if only.is_some() {
+        ("AND organisation_id = $2", "AND a.organisation_id = $2")
     } else {
-        "AND $2::uuid IS NULL"
+        ("AND $2::uuid IS NULL", "AND $2::uuid IS NULL")
     };
-    let actor_filter = only_filter.replace("organisation_id", "a.organisation_id");
     sqlx::query_as(&format!(
         "WITH rep AS (
               SELECT DISTINCT ON (organisation_id) organisation_id,

@@ -648,3 +648,14 @@ async fn from_an_empty_database_to_a_confirmed_case_officer() {
     server.stop();
     owner.close().await;
 }
+
+#[tokio::test]
+async fn the_benchmarks_yardstick_is_not_served_unless_asked_for() {
+    let app = TestApp::spawn().await;
+    app.login_as(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    assert_eq!(
+        app.get("/bench/ceiling").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
