@@ -145,3 +145,75 @@ mod tests {
         assert!(pg.parse_account("123456789").is_err());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The body followed by the one digit that makes it pass the Luhn check.
+    fn with_check_digit(body: &str) -> String {
+        (0..10)
+            .map(|d| format!("{body}{d}"))
+            .find(|n| luhn_valid(n))
+            .expect("one of ten digits is the check digit")
+    }
+
+    fn digits_of(s: &str) -> String {
+        s.chars().filter(char::is_ascii_digit).collect()
+    }
+
+    proptest! {
+        /// Whatever is typed, no panic; what is accepted is the typed digits, of the
+        /// method's length, with a right check digit, in the method's usual form.
+        #[test]
+        fn a_giro_number_is_accepted_only_as_typed_and_valid(
+            input in "\\PC{0,14}|[0-9 -]{0,14}",
+            bankgiro in any::<bool>(),
+        ) {
+            let method = if bankgiro { PaymentMethod::Bankgiro } else { PaymentMethod::Plusgiro };
+            if let Ok(account) = method.parse_account(&input) {
+                prop_assert!(input.chars().all(|c| c.is_ascii_digit() || c == '-' || c.is_whitespace()));
+                let digits = digits_of(&account);
+                prop_assert_eq!(&digits, &digits_of(&input));
+                prop_assert!(luhn_valid(&digits));
+                let (before, after) = account.split_once('-').expect("a dash");
+                match method {
+                    PaymentMethod::Bankgiro => {
+                        prop_assert!((7..=8).contains(&digits.len()));
+                        prop_assert_eq!(after.len(), 4);
+                    }
+                    PaymentMethod::Plusgiro => {
+                        prop_assert!((2..=8).contains(&digits.len()));
+                        prop_assert_eq!(after.len(), 1);
+                    }
+                }
+                prop_assert!(!before.is_empty());
+            }
+        }
+
+        /// A right number is accepted however it is spaced, and any one digit typed wrong
+        /// is refused (the check digit catches every single-digit error).
+        #[test]
+        fn a_right_number_is_accepted_and_one_wrong_digit_refused(
+            body in "[0-9]{1,7}",
+            bankgiro in any::<bool>(),
+            position in any::<prop::sample::Index>(),
+            wrong in 1u8..10,
+        ) {
+            let method = if bankgiro { PaymentMethod::Bankgiro } else { PaymentMethod::Plusgiro };
+            let number = with_check_digit(&body);
+            let fits = match method {
+                PaymentMethod::Bankgiro => (7..=8).contains(&number.len()),
+                PaymentMethod::Plusgiro => (2..=8).contains(&number.len()),
+            };
+            let spaced = format!(" {} {} ", &number[..number.len() / 2], &number[number.len() / 2..]);
+            prop_assert_eq!(method.parse_account(&spaced).is_ok(), fits);
+            let mut changed = number.clone().into_bytes();
+            let i = position.index(changed.len());
+            changed[i] = b'0' + (changed[i] - b'0' + wrong) % 10;
+            let changed = String::from_utf8(changed).expect("digits");
+            prop_assert!(method.parse_account(&changed).is_err());
+        }
+    }
+}

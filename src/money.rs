@@ -185,3 +185,44 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::str::FromStr;
+
+    proptest! {
+        /// Whatever is typed, the parser answers without panicking, and what it accepts
+        /// is exactly the kronor typed: digits with spaces, at most one decimal separator
+        /// and two decimals, an optional `kr`, never negative, never over the bound.
+        #[test]
+        fn an_amount_is_accepted_only_as_the_kronor_typed(
+            input in "\\PC{0,20}|[ ]?[0-9 \u{a0},.-]{0,16}[ ]?(kr)?"
+        ) {
+            if let Ok(amount) = Amount::parse(&input) {
+                let trimmed = input.trim();
+                let body = trimmed.strip_suffix("kr").unwrap_or(trimmed);
+                let plain = |c: char| c.is_ascii_digit() || matches!(c, ',' | '.' | ' ' | NBSP | '\u{202f}');
+                prop_assert!(body.chars().all(plain));
+                let typed: String = body
+                    .chars()
+                    .filter(|c| c.is_ascii_digit() || matches!(c, ',' | '.'))
+                    .map(|c| if c == ',' { '.' } else { c })
+                    .collect();
+                prop_assert_eq!(Decimal::from_str(&typed).ok(), Some(amount.value()));
+                prop_assert!(typed.split_once('.').is_none_or(|(_, f)| (1..=2).contains(&f.len())));
+                prop_assert!(amount.value() >= Decimal::ZERO && amount.value() <= MAX);
+            }
+        }
+
+        /// Every amount from 0 to the bound reads back as itself, as a form shows it and
+        /// as a page shows it.
+        #[test]
+        fn every_amount_reads_back_as_shown_and_as_typed(ore in 0i64..=100_000_000_000) {
+            let value = Decimal::new(ore, 2);
+            prop_assert_eq!(Amount::parse(&format_input(value)).map(Amount::value), Ok(value));
+            prop_assert_eq!(Amount::parse(&format_kronor(value)).map(Amount::value), Ok(value));
+        }
+    }
+}

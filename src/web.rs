@@ -390,3 +390,85 @@ mod tests {
         assert_eq!(url_decode(&url_encode(message)).as_deref(), Some(message));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use axum::{body::Body, extract::FromRequest, http::Request};
+    use proptest::prelude::*;
+
+    const BOUNDARY: &str = "digikoord-proptest-boundary-7f3a9c";
+
+    fn multipart_request(body: Vec<u8>) -> Request<Body> {
+        Request::builder()
+            .method("POST")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(Body::from(body))
+            .expect("request")
+    }
+
+    fn form_with_file(other: &str, name: &str, bytes: &[u8]) -> Vec<u8> {
+        let mut body = format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{other}\r\n\
+             --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        body
+    }
+
+    fn receive(body: Vec<u8>, max: usize) -> std::result::Result<(String, Vec<u8>), String> {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let multipart =
+                    axum::extract::Multipart::from_request(multipart_request(body), &())
+                        .await
+                        .expect("a multipart request");
+                receive_file(multipart, max).await
+            })
+    }
+
+    proptest! {
+        /// A file is received exactly as sent, or refused with the reason: no name, empty,
+        /// or one byte over the limit.
+        #[test]
+        fn a_file_is_received_exactly_or_refused(
+            name in "[A-Za-z0-9 ._()åäöÅÄÖ-]{0,30}",
+            bytes in prop::collection::vec(any::<u8>(), 0..600),
+            max in 1usize..700,
+            other in "[a-z0-9]{0,20}",
+        ) {
+            let got = receive(form_with_file(&other, &name, &bytes), max);
+            if name.trim().is_empty() {
+                prop_assert_eq!(got, Err("Välj en fil.".to_string()));
+            } else if bytes.is_empty() {
+                prop_assert_eq!(got, Err("Filen är tom.".to_string()));
+            } else if bytes.len() > max {
+                prop_assert!(got.is_err());
+            } else {
+                prop_assert_eq!(got, Ok((name.trim().to_string(), bytes)));
+            }
+        }
+
+        /// Any body at all is answered without panicking, and never yields more than the limit.
+        #[test]
+        fn any_body_is_answered_without_panic(
+            head in "\\PC{0,40}",
+            bytes in prop::collection::vec(any::<u8>(), 0..400),
+            max in 1usize..300,
+        ) {
+            let mut body = format!("--{BOUNDARY}\r\n{head}\r\n\r\n").into_bytes();
+            body.extend_from_slice(&bytes);
+            if let Ok((_, received)) = receive(body, max) {
+                prop_assert!(!received.is_empty() && received.len() <= max);
+            }
+        }
+    }
+}

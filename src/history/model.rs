@@ -62,11 +62,21 @@ impl Problem {
 /// quoted fields); a comma-separated file without semicolons is read too.
 pub fn csv_grid(text: &str) -> Vec<Vec<String>> {
     let text = text.trim_start_matches('\u{feff}');
-    let separator = if text.lines().next().is_some_and(|l| l.contains(';')) {
-        ';'
-    } else {
-        ','
-    };
+    // The first record decides (a semicolon outside quotes, before its first line break
+    // outside quotes: a quoted cell may hold either).
+    let mut separator = ',';
+    let mut in_quotes = false;
+    for c in text.chars() {
+        match c {
+            '"' => in_quotes = !in_quotes,
+            ';' if !in_quotes => {
+                separator = ';';
+                break;
+            }
+            '\n' if !in_quotes => break,
+            _ => {}
+        }
+    }
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
@@ -155,9 +165,9 @@ pub fn parse(grid: &[Vec<String>]) -> Result<Vec<Row>, Vec<Problem>> {
             continue;
         }
         let before = problems.len();
-        let year = match cell(raw, 0).parse::<i32>() {
-            Ok(y) if (2000..=2100).contains(&y) => Some(y),
-            _ => {
+        let year = match crate::dates::parse_year(cell(raw, 0)) {
+            Ok(y) => Some(y),
+            Err(_) => {
                 problems.push(Problem::new(
                     line,
                     COLUMNS[0],
@@ -449,5 +459,65 @@ mod file_tests {
             assert_eq!(grid[1][2], "232100-0255");
         }
         assert!(grid_of(&[0xff, 0xfe, 0x00]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A grid written as Swedish Excel writes CSV: semicolons, quotes doubled in quoted fields.
+    fn write_csv(grid: &[Vec<String>]) -> String {
+        grid.iter()
+            .map(|row| {
+                row.iter()
+                    .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
+            .map(|line| line + "\r\n")
+            .collect()
+    }
+
+    proptest! {
+        /// Whatever the cells hold (separators, quotes, line breaks), the CSV reads back
+        /// as the same grid.
+        #[test]
+        fn a_csv_reads_back_as_the_grid_written(
+            grid in prop::collection::vec(prop::collection::vec("\\PC{0,8}|[;\"\r\n,a]{0,4}", 2..5), 1..5),
+        ) {
+            prop_assert_eq!(csv_grid(&write_csv(&grid)), grid);
+        }
+
+        /// Any uploaded bytes are answered without panicking, and any row accepted holds a
+        /// programme year and amounts that are never negative.
+        #[test]
+        fn any_upload_is_read_or_refused_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+            if let Ok(grid) = grid_of(&bytes) {
+                if let Ok(rows) = parse(&grid) {
+                    for row in rows {
+                        prop_assert!((2000..=2100).contains(&row.year));
+                        prop_assert!(row.requisitioned >= Decimal::ZERO);
+                    }
+                }
+            }
+        }
+
+        /// A sheet with the right header and any cells is checked without panicking;
+        /// what it accepts is what the cells say.
+        #[test]
+        fn any_rows_under_the_header_are_checked_without_panic(
+            rows in prop::collection::vec(prop::collection::vec("\\PC{0,6}|[0-9 ,.-]{0,10}", 0..14), 0..4),
+        ) {
+            let mut grid = vec![COLUMNS.map(String::from).to_vec()];
+            grid.extend(rows);
+            if let Ok(accepted) = parse(&grid) {
+                for row in accepted {
+                    let year_cell = grid[row.line - 1][0].trim();
+                    prop_assert_eq!(year_cell.parse::<i32>().ok(), Some(row.year));
+                }
+            }
+        }
     }
 }

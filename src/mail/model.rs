@@ -440,3 +440,28 @@ mod tests {
         assert_eq!(week_key(d(2027, 1, 1)), "2026-W53");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Reminder days are accepted only as the whole days typed, 1–120, at most five,
+        /// largest first and without repeats.
+        #[test]
+        fn reminder_days_are_the_days_typed(input in "\\PC{0,20}|[0-9, ]{0,20}") {
+            if let Ok(days) = parse_reminder_days(&input) {
+                let mut typed: Vec<i32> = input
+                    .split(|c: char| c == ',' || c.is_whitespace())
+                    .filter(|p| !p.is_empty())
+                    .map(|p| p.parse().expect("accepted parts are numbers"))
+                    .collect();
+                typed.sort_unstable_by(|a, b| b.cmp(a));
+                typed.dedup();
+                prop_assert_eq!(&days, &typed);
+                prop_assert!(days.len() <= 5 && days.iter().all(|d| (1..=120).contains(d)));
+            }
+        }
+    }
+}

@@ -132,13 +132,10 @@ fn required(
 }
 
 fn parse_year(errors: &mut FormErrors, field: &'static str, value: &str) -> i32 {
-    match value.trim().parse::<i32>() {
-        Ok(y) if (2000..=2100).contains(&y) => y,
-        _ => {
-            errors.add(field, "Ange ett årtal, till exempel 2026.");
-            0
-        }
-    }
+    crate::dates::parse_year(value).unwrap_or_else(|message| {
+        errors.add(field, message);
+        0
+    })
 }
 
 impl PeriodForm {

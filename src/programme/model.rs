@@ -325,3 +325,37 @@ mod tests {
         assert_eq!(chosen_year(None, &[], today), Ok(None));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// An organisation number is accepted only as the ten digits typed, Luhn-valid,
+        /// as `NNNNNN-NNNN`.
+        #[test]
+        fn an_organisation_number_is_accepted_only_as_typed_and_valid(
+            input in "\\PC{0,14}|[0-9 -]{8,14}",
+        ) {
+            if let Ok(number) = parse_org_number(&input) {
+                let typed: String = input.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+                prop_assert_eq!(number.replace('-', ""), typed.clone());
+                prop_assert!(crate::giro::luhn_valid(&typed));
+                prop_assert_eq!(number.find('-'), Some(6));
+            }
+        }
+
+        /// A year asked for in the address is the programme year typed, or refused.
+        #[test]
+        fn a_chosen_year_is_a_programme_year_or_refused(asked in "\\PC{0,6}|[0-9]{4}") {
+            let years = [2024, 2025, 2026];
+            let today = NaiveDate::from_ymd_opt(2025, 6, 1).expect("date");
+            match chosen_year(Some(&asked), &years, today) {
+                Ok(Some(y)) => prop_assert!(years.contains(&y) && (asked.trim().is_empty() || asked.trim().parse::<i32>() == Ok(y))),
+                Ok(None) => prop_assert!(false, "a current year exists"),
+                Err(_) => prop_assert!(asked.trim().parse::<i32>().map_or(true, |y| !years.contains(&y))),
+            }
+        }
+    }
+}

@@ -302,3 +302,25 @@ mod tests {
         assert_eq!(parse_name(&"å".repeat(201)), Err("Högst 200 tecken."));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// An e-mail address is accepted only as typed (trimmed, lower-cased): one `@`
+        /// with something before it, a dot after it, no spaces inside.
+        #[test]
+        fn an_email_address_is_accepted_only_as_typed(
+            input in "\\PC{0,24}|[ ]?[a-zA-Z.]{0,6}@?[a-zA-Z.@ ]{0,8}[ ]?",
+        ) {
+            if let Ok(email) = parse_email(&input) {
+                prop_assert_eq!(&email, &input.trim().to_lowercase());
+                let (local, domain) = email.split_once('@').expect("an @");
+                prop_assert!(!local.is_empty() && domain.contains('.') && !domain.contains('@'));
+                prop_assert!(!email.chars().any(char::is_whitespace));
+            }
+        }
+    }
+}

@@ -479,3 +479,40 @@ impl TestApp {
             .expect("count")
     }
 }
+
+/// Sends the same POST `n` times at once from one browser; returns the statuses.
+pub async fn at_once(
+    browser: &TestApp,
+    path: &str,
+    fields: Vec<(&'static str, String)>,
+    n: usize,
+) -> Vec<StatusCode> {
+    let mut handles = Vec::new();
+    for _ in 0..n {
+        let client = browser.client.clone();
+        let url = browser.url(path);
+        let fields = fields.clone();
+        handles.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .form(&fields)
+                .send()
+                .await
+                .expect("POST")
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for h in handles {
+        statuses.push(h.await.expect("request task"));
+    }
+    statuses
+}
+
+/// How many of the answers were the one success (a redirect after the action).
+pub fn successes(statuses: &[StatusCode]) -> usize {
+    statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count()
+}

@@ -14,12 +14,13 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 use crate::{
-    TestApp,
+    TestApp, at_once,
     repayments::{
         Case, approve_report, approved_case, confirm, org_id, register, submit_report,
         unconfirmed_payment,
     },
     reports::{fill_in_everything, paid, post_anyway, report_id, save, start_report},
+    successes,
 };
 
 const STOCKHOLM: &str = "Region Stockholm";
@@ -350,6 +351,107 @@ async fn an_over_payment_is_refunded_with_four_eyes_and_kammarkollegiet_gets_onl
     );
     // The trend's one query counts the refund as each year loaded whole does.
     crate::history::trend_agrees_with_each_year(&app).await;
+}
+
+/// Two people each open the form on `form_page`, then send `fields` 25 times each, all at once.
+async fn fifty(
+    form_page: &str,
+    path: &str,
+    people: [&TestApp; 2],
+    fields: Vec<(&'static str, String)>,
+) -> Vec<StatusCode> {
+    let mut forms = Vec::new();
+    for browser in people {
+        let mut mine = vec![("csrf", browser.get(form_page).await.csrf())];
+        mine.extend(fields.iter().cloned());
+        forms.push(mine);
+    }
+    let second = forms.pop().expect("two");
+    let first = forms.pop().expect("two");
+    let (a, b) = tokio::join!(
+        at_once(people[0], path, first, 25),
+        at_once(people[1], path, second, 25)
+    );
+    a.into_iter().chain(b).collect()
+}
+
+/// Fifty clicks at once, from two people each time, at each step of a refund: one refund
+/// is prepared, approved once and paid once; the rest are told it is already done.
+#[tokio::test]
+async fn fifty_at_once_prepare_approve_and_pay_one_refund_once() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    register(&case, "240 000", "DK").await;
+    confirm(&case.officer, unconfirmed_payment(&app).await, "240 000").await;
+    let second_officer = app.other_browser();
+    second_officer.login_as(Role::CaseOfficer, None).await;
+    let first_approver = app.other_browser();
+    first_approver.login_as(Role::Approver, None).await;
+    let second_approver = app.other_browser();
+    second_approver.login_as(Role::Approver, None).await;
+    // One success; the others are told it is done (409), or, when preparing, that nothing
+    // is left over-paid to prepare (422 beside the amount, once the first refund has landed).
+    let only_done_or_refused = |statuses: &[StatusCode], also: StatusCode| {
+        assert_eq!(successes(statuses), 1, "{statuses:?}");
+        assert!(
+            statuses
+                .iter()
+                .all(|s| [StatusCode::SEE_OTHER, StatusCode::CONFLICT, also].contains(s)),
+            "{statuses:?}"
+        );
+    };
+    let prepare = format!("{}/tillbakabetalningar", case.page());
+    let statuses = fifty(
+        &case.page(),
+        &prepare,
+        [&case.officer, &second_officer],
+        vec![
+            ("amount", "50000".into()),
+            ("planned_date", "2026-02-12".into()),
+        ],
+    )
+    .await;
+    only_done_or_refused(&statuses, StatusCode::UNPROCESSABLE_ENTITY);
+    let refunds: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM refunds")
+        .fetch_all(&app.db)
+        .await
+        .expect("refunds");
+    assert_eq!(refunds.len(), 1, "one refund of the 50 000 kr over-paid");
+    let refund = refunds[0];
+
+    let approve = format!("/aterbetalningar/tillbakabetalningar/{refund}/attestera");
+    let statuses = fifty(
+        &case.page(),
+        &approve,
+        [&first_approver, &second_approver],
+        vec![],
+    )
+    .await;
+    only_done_or_refused(&statuses, StatusCode::CONFLICT);
+
+    let paid = format!("/aterbetalningar/tillbakabetalningar/{refund}/betald");
+    let statuses = fifty(
+        &case.page(),
+        &paid,
+        [&case.officer, &second_officer],
+        vec![
+            ("paid_date", "2026-02-10".into()),
+            ("voucher_number", "V-4711".into()),
+        ],
+    )
+    .await;
+    only_done_or_refused(&statuses, StatusCode::CONFLICT);
+    for action in ["refund.prepared", "refund.approved", "refund.paid"] {
+        assert_eq!(app.audit_count(action).await, 1, "{action}");
+    }
+    let refunded: Decimal =
+        sqlx::query_scalar("SELECT COALESCE(sum(amount), 0) FROM refunds WHERE state = 'paid'")
+            .fetch_one(&app.db)
+            .await
+            .expect("sum");
+    assert_eq!(refunded, dec("50000"));
+    let region = case.region.get(&case.page()).await;
+    assert_eq!(region.select(".refunded"), vec!["50 000 kr"]);
 }
 
 async fn grant(officer: &TestApp, org: Uuid, deadline: &str, until: &str) -> crate::Page {

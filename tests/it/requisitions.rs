@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use std::str::FromStr;
 use uuid::Uuid;
 
-use crate::{Page, TestApp};
+use crate::{Page, TestApp, at_once, successes};
 
 const STOCKHOLM: &str = "Region Stockholm";
 
@@ -688,42 +688,6 @@ async fn an_approver_sends_a_payout_back_and_the_case_officer_decides_again() {
     );
     assert_eq!(count(&app, "SELECT count(*) FROM payouts").await, 2);
     assert_ne!(live_payout(&app, id).await, payout);
-}
-
-/// Sends the same POST `n` times at once from one browser; returns the statuses.
-async fn at_once(
-    browser: &TestApp,
-    path: &str,
-    fields: Vec<(&'static str, String)>,
-    n: usize,
-) -> Vec<StatusCode> {
-    let mut handles = Vec::new();
-    for _ in 0..n {
-        let client = browser.client.clone();
-        let url = browser.url(path);
-        let fields = fields.clone();
-        handles.push(tokio::spawn(async move {
-            client
-                .post(url)
-                .form(&fields)
-                .send()
-                .await
-                .expect("POST")
-                .status()
-        }));
-    }
-    let mut statuses = Vec::new();
-    for h in handles {
-        statuses.push(h.await.expect("request task"));
-    }
-    statuses
-}
-
-fn successes(statuses: &[StatusCode]) -> usize {
-    statuses
-        .iter()
-        .filter(|s| **s == StatusCode::SEE_OTHER)
-        .count()
 }
 
 #[tokio::test]
