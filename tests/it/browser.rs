@@ -1,0 +1,741 @@
+//! The year's cycle in a real browser: Debian's headless Chromium driven over WebDriver
+//! (`chromedriver`, `fantoccini`), with clicks and typing as people do it. Every page
+//! visited is photographed (to `target/screenshots/`, not committed) and checked with
+//! axe-core (from npm, installed at test time) against WCAG 2.1 A and AA, and so is each
+//! form in its error state.
+//!
+//! In CI (`CI=true`) the tools must be there (`.ci/run` installs them); elsewhere a machine
+//! without `chromedriver` skips these tests and says so.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use chrono::NaiveDate;
+use digikoord::{Clock, auth::Role};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element, key::Key};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{PASSWORD, TestApp, scratch_dir};
+
+/// A tool the checks need: its path, or `None` (and a note) when it is missing outside CI.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is missing: .ci/run installs it"
+        );
+        eprintln!("skipped: {name} is not installed here (.ci/run installs it)");
+    }
+    found
+}
+
+/// The build's own directory (`target/`), for what a person looks at afterwards.
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .to_path_buf()
+}
+
+/// axe-core's script, installed from npm into `target/tmp/axe-core` once.
+async fn axe_source() -> String {
+    static SOURCE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    SOURCE
+        .get_or_init(|| async {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("axe-core");
+            let script = dir.join("node_modules/axe-core/axe.min.js");
+            if !script.is_file() {
+                std::fs::create_dir_all(&dir).expect("axe dir");
+                let status = tokio::process::Command::new("npm")
+                    .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                    .arg(&dir)
+                    .arg("axe-core@4")
+                    .status()
+                    .await
+                    .expect("npm (Debian's npm package) installs axe-core");
+                assert!(status.success(), "npm install axe-core: {status}");
+            }
+            std::fs::read_to_string(&script).expect("axe.min.js")
+        })
+        .await
+        .clone()
+}
+
+/// `chromedriver` on a port of its own, in a process group of its own, so that it and
+/// every Chromium it started are gone when this is dropped, however the test ended.
+pub struct Driver {
+    child: Child,
+    url: String,
+    profile: PathBuf,
+}
+
+impl Driver {
+    async fn start(chromedriver: &Path) -> Driver {
+        use std::os::unix::process::CommandExt;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start chromedriver");
+        let driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            profile: scratch_dir("chromium"),
+        };
+        let started = Instant::now();
+        while reqwest::get(format!("{}/status", driver.url))
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not answer in 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        driver
+    }
+
+    async fn browser(&self, downloads: &Path) -> Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run", "--lang=sv-SE",
+                    "--window-size=1280,1000",
+                    format!("--user-data-dir={}", self.profile.display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                },
+            }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .expect("a Chromium session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = self.child.id() as libc::pid_t;
+        // SAFETY: signals to the process group this test started.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
+        let _ = self.child.wait();
+        // A Chromium that left the group still carries our profile in its command line.
+        let profile = self.profile.display().to_string();
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for entry in entries.flatten() {
+                let Some(pid) = entry
+                    .file_name()
+                    .to_str()
+                    .and_then(|p| p.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+                if String::from_utf8_lossy(&cmdline).contains(&profile) {
+                    // SAFETY: a Chromium of this test's own profile.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            }
+        }
+    }
+}
+
+/// One person at one browser, with the test's eyes: every page photographed and checked.
+pub struct Person {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+    taken: usize,
+    /// What axe found, page by page; the test fails at the end if anything is here.
+    pub violations: Vec<String>,
+}
+
+impl Person {
+    async fn at(&mut self, base: &str) {
+        self.base = base.to_string();
+    }
+
+    /// Goes to `path`, as typing an address does.
+    pub async fn open(&mut self, path: &str, name: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .expect("goto");
+        self.look(name).await;
+    }
+
+    /// The page as it stands: photographed and checked with axe-core.
+    pub async fn look(&mut self, name: &str) {
+        self.wait_until_loaded().await;
+        self.taken += 1;
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::write(
+            self.shots.join(format!("{:02}-{name}.png", self.taken)),
+            png,
+        )
+        .expect("write screenshot");
+        let axe = axe_source().await;
+        self.client
+            .execute(&axe, vec![])
+            .await
+            .expect("inject axe-core");
+        let found = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { runOnly: { type: 'tag',
+                     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                   .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): '
+                       + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("axe.run");
+        let url = self.client.current_url().await.expect("url");
+        for v in found.as_array().cloned().unwrap_or_default() {
+            self.violations.push(format!(
+                "{name} ({}): {}",
+                url.path(),
+                v.as_str().unwrap_or("")
+            ));
+        }
+    }
+
+    async fn wait_until_loaded(&self) {
+        let started = Instant::now();
+        loop {
+            let state = self
+                .client
+                .execute("return document.readyState", vec![])
+                .await
+                .expect("readyState");
+            if state == Value::from("complete") {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "page never loaded"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(5))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+    }
+
+    /// Types into the field named `name`, after clearing what it held.
+    pub async fn type_in(&self, name: &str, text: &str) {
+        let field = self.find(&format!("[name='{name}']")).await;
+        field.clear().await.expect("clear");
+        field.send_keys(text).await.expect("type");
+    }
+
+    /// Types a date into a date field as a person does: the parts in the order the
+    /// browser's language shows them; day and month move on when full, the year (which may
+    /// have six digits) with an arrow.
+    pub async fn type_date(&self, name: &str, iso: &str) {
+        let order = self
+            .client
+            .execute(
+                "return new Intl.DateTimeFormat(navigator.language)
+                   .formatToParts(new Date(2025, 2, 10))
+                   .map(p => p.type).filter(t => ['year', 'month', 'day'].includes(t));",
+                vec![],
+            )
+            .await
+            .expect("the date order");
+        let mut parts = iso.split('-');
+        let (year, month, day) = (
+            parts.next().expect("year"),
+            parts.next().expect("month"),
+            parts.next().expect("day"),
+        );
+        let mut keys = String::new();
+        for part in order.as_array().expect("parts") {
+            match part.as_str() {
+                Some("year") => {
+                    keys.push_str(year);
+                    keys.push(char::from(Key::Right));
+                }
+                Some("month") => keys.push_str(month),
+                _ => keys.push_str(day),
+            }
+        }
+        let field = self.find(&format!("[name='{name}']")).await;
+        field.clear().await.expect("clear");
+        field.send_keys(&keys).await.expect("type");
+        assert_eq!(
+            field.prop("value").await.expect("value").as_deref(),
+            Some(iso),
+            "the date field {name}, typed as {order}"
+        );
+    }
+
+    pub async fn choose(&self, name: &str, value: &str) {
+        self.find(&format!("[name='{name}'][value='{value}']"))
+            .await
+            .click()
+            .await
+            .expect("choose");
+    }
+
+    pub async fn select(&self, name: &str, value: &str) {
+        self.find(&format!("select[name='{name}']"))
+            .await
+            .select_by_value(value)
+            .await
+            .expect("select");
+    }
+
+    /// Clicks what `css` finds, waits for the next page and looks at it.
+    pub async fn click(&mut self, css: &str, name: &str) {
+        let old = self.find("html").await;
+        self.find(css).await.click().await.expect("click");
+        self.wait_for_new_page(old).await;
+        self.look(name).await;
+    }
+
+    /// Clicks the button whose text is `text`.
+    pub async fn press(&mut self, text: &str, name: &str) {
+        let old = self.find("html").await;
+        self.client
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space()='{text}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no button {text}: {e}"))
+            .click()
+            .await
+            .expect("click");
+        self.wait_for_new_page(old).await;
+        self.look(name).await;
+    }
+
+    /// Follows the link whose text is `text`.
+    pub async fn follow(&mut self, text: &str, name: &str) {
+        let old = self.find("html").await;
+        self.client
+            .find(Locator::XPath(&format!("//a[normalize-space()='{text}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no link {text}: {e}"))
+            .click()
+            .await
+            .expect("click");
+        self.wait_for_new_page(old).await;
+        self.look(name).await;
+    }
+
+    async fn wait_for_new_page(&self, old: Element) {
+        let started = Instant::now();
+        while old.tag_name().await.is_ok() {
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "the click led nowhere"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        self.wait_until_loaded().await;
+    }
+
+    /// Presses keys on whatever has the focus, as a keyboard does.
+    pub async fn keys(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .expect("focus")
+            .send_keys(keys)
+            .await
+            .expect("keys");
+    }
+
+    /// Tabs forward until the focus is on what `css` finds (at most 60 presses).
+    pub async fn tab_to(&self, css: &str) {
+        let target = self.find(css).await;
+        for _ in 0..60 {
+            let focused = self.client.active_element().await.expect("focus");
+            if focused.element_id() == target.element_id() {
+                return;
+            }
+            self.keys(&String::from(char::from(Key::Tab))).await;
+        }
+        panic!("{css} cannot be reached with the Tab key");
+    }
+
+    pub async fn text(&self) -> String {
+        self.find("body").await.text().await.expect("text")
+    }
+
+    pub async fn path(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .to_string()
+    }
+
+    /// Logs in through the form, typing the password and, for staff, the authenticator's code.
+    pub async fn log_in(&mut self, app: &TestApp, user: Uuid) {
+        let email = app.email_of(user).await;
+        self.open("/logga-in", "inloggning").await;
+        self.type_in("email", &email).await;
+        self.type_in("password", PASSWORD).await;
+        self.press("Logga in", "efter-losenord").await;
+        if self.path().await == "/logga-in/kod" {
+            let code = app.fresh_code(user).await;
+            self.type_in("code", &code).await;
+            self.press("Logga in", "efter-kod").await;
+        }
+        assert_eq!(self.path().await, "/", "{}", self.text().await);
+    }
+
+    pub async fn log_out(&mut self) {
+        self.press("Logga ut", "utloggad").await;
+    }
+
+    async fn close(self) -> Vec<String> {
+        self.client.close().await.expect("close the browser");
+        self.violations
+    }
+}
+
+/// Starts the browser for a test: `None` (skipped) where Chromium's driver is missing.
+pub async fn browser_for(test: &str) -> Option<(Driver, Person, PathBuf)> {
+    let chromedriver = tool("chromedriver")?;
+    let driver = Driver::start(&chromedriver).await;
+    let downloads = scratch_dir("downloads");
+    let client = driver.browser(&downloads).await;
+    let shots = target_dir().join("screenshots").join(test);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let person = Person {
+        client,
+        base: String::new(),
+        shots,
+        taken: 0,
+        violations: Vec::new(),
+    };
+    Some((driver, person, downloads))
+}
+
+fn on(y: i32, m: u32, d: u32) -> Clock {
+    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
+}
+
+#[tokio::test]
+async fn the_years_cycle_done_in_a_browser_by_clicks_and_typing() {
+    let Some((_driver, mut person, downloads)) = browser_for("arets-cykel").await else {
+        return;
+    };
+    let app = TestApp::spawn_on(on(2025, 3, 1)).await;
+    let coordinator = app
+        .create_user(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    let officer = app.create_user(Role::CaseOfficer, None).await;
+    let approver = app.create_user(Role::Approver, None).await;
+    let admin = app.create_user(Role::Admin, None).await;
+    person.at(&app.url("")).await;
+
+    // 1. The coordinator files the year's requisition; first an empty form, then a whole one.
+    person.log_in(&app, coordinator).await;
+    person
+        .open("/rekvisitioner/ny?ar=2025", "rekvisition-ny")
+        .await;
+    person
+        .press("Skicka in rekvisitionen", "rekvisition-fel")
+        .await;
+    assert!(person.text().await.contains("Formuläret innehåller fel"));
+    for (name, value) in [
+        ("amount", "1 000 000"),
+        ("account_number", "5050-1055"),
+        ("payment_reference", "Digikoord 2025"),
+        ("contact_name", "Karin Ek"),
+        ("contact_email", "karin.ek@regionstockholm.se"),
+        ("contact_phone", "08-123 456 78"),
+        ("signatory_name", "Per Lind"),
+        ("signatory_title", "Regiondirektör"),
+    ] {
+        person.type_in(name, value).await;
+    }
+    person.choose("payment_method", "bankgiro").await;
+    if !person
+        .find("[name='declaration']")
+        .await
+        .is_selected()
+        .await
+        .expect("checked?")
+    {
+        person
+            .find("[name='declaration']")
+            .await
+            .click()
+            .await
+            .expect("tick");
+    }
+    person
+        .press("Skicka in rekvisitionen", "rekvisition-inskickad")
+        .await;
+    assert!(person.path().await.starts_with("/rekvisitioner/"));
+    let requisition = person
+        .path()
+        .await
+        .trim_start_matches("/rekvisitioner/")
+        .to_string();
+    person.log_out().await;
+
+    // 2. A case officer approves it and prepares the payout.
+    person.log_in(&app, officer).await;
+    person
+        .follow("Rekvisitioner", "handlaggning-rekvisitioner")
+        .await;
+    person
+        .click(
+            &format!("a[href='/rekvisitioner/{requisition}']"),
+            "rekvisition-handlaggare",
+        )
+        .await;
+    person
+        .follow("Godkänn och förbered utbetalning", "godkann")
+        .await;
+    person.type_in("amount", "").await;
+    person
+        .press("Godkänn och förbered utbetalning", "godkann-fel")
+        .await;
+    person.type_in("amount", "1 000 000").await;
+    person.type_date("planned_date", "2025-03-10").await;
+    person
+        .press("Godkänn och förbered utbetalning", "godkand")
+        .await;
+    person.log_out().await;
+
+    // 3. An approver approves the payout; the case officer registers it as paid.
+    person.log_in(&app, approver).await;
+    person.follow("Utbetalningar", "attest").await;
+    person
+        .click("form[action$='/attestera'] button", "attesterad")
+        .await;
+    person.log_out().await;
+    person.log_in(&app, officer).await;
+    person.follow("Utbetalningar", "att-registrera").await;
+    person
+        .click("a[href$='/utbetald']", "registrera-utbetalning")
+        .await;
+    person.type_date("paid_date", "2025-03-01").await;
+    person.type_in("amount", "1 000 000").await;
+    person.type_in("voucher_number", "").await;
+    person
+        .press("Registrera utbetalningen", "registrera-utbetalning-fel")
+        .await;
+    person.type_in("voucher_number", "V-2025-17").await;
+    person.press("Registrera utbetalningen", "utbetald").await;
+    assert!(person.text().await.contains("V-2025-17"));
+    person.log_out().await;
+
+    // A year on: the report is due. The same data, served with a later date.
+    let later = app.later(on(2026, 1, 15)).await;
+    person.at(&later.url("")).await;
+
+    // 4. The coordinator writes the report and submits it.
+    person.log_in(&later, coordinator).await;
+    person.press("Redovisa 2025", "redovisning").await;
+    let report = person
+        .path()
+        .await
+        .trim_start_matches("/redovisningar/")
+        .to_string();
+    let report: String = report.split('/').next().expect("id").to_string();
+    person
+        .open(&format!("/redovisningar/{report}/uppdrag"), "uppdrag")
+        .await;
+    for i in 1..=5 {
+        person
+            .type_in(&format!("task_{i}"), "Vi har arbetat med detta under året.")
+            .await;
+    }
+    person.press("Spara och fortsätt", "aktiviteter").await;
+    person
+        .press("Lägg till aktiviteten", "aktiviteter-fel")
+        .await;
+    person
+        .type_in("title", "Länsträff om AI i offentlig sektor")
+        .await;
+    person.type_in("held", "mars 2025").await;
+    person
+        .find("[name='goal_innovation']")
+        .await
+        .click()
+        .await
+        .expect("tick");
+    person.select("kind", "network_meeting").await;
+    person.type_in("partners", "Länsstyrelsen, RISE").await;
+    person.type_in("participants", "85").await;
+    person
+        .press("Lägg till aktiviteten", "aktivitet-tillagd")
+        .await;
+    person
+        .open(&format!("/redovisningar/{report}/analys"), "analys")
+        .await;
+    person
+        .type_in(
+            "needs_and_challenges",
+            "Kommunerna behöver stöd i informationssäkerhet.",
+        )
+        .await;
+    person
+        .type_in(
+            "results_and_effects",
+            "Fler kommuner har en digitaliseringsplan.",
+        )
+        .await;
+    person.choose("self_assessment", "yes").await;
+    person
+        .type_in(
+            "self_assessment_motivation",
+            "Tydligt ökad samverkan i länet.",
+        )
+        .await;
+    person.press("Spara och fortsätt", "efter-analys").await;
+    person
+        .open(&format!("/redovisningar/{report}/ekonomi"), "ekonomi")
+        .await;
+    person.type_in("cost_personnel", "många").await;
+    person.press("Spara och fortsätt", "ekonomi-fel").await;
+    person.type_in("cost_personnel", "650 000").await;
+    person.type_in("cost_services", "120 000,50").await;
+    person.type_in("cost_travel", "30 000").await;
+    person.type_in("cost_other", "9 999,50").await;
+    person.press("Spara och fortsätt", "efter-ekonomi").await;
+    person
+        .open(
+            &format!("/redovisningar/{report}/kontrollera"),
+            "kontrollera",
+        )
+        .await;
+    person
+        .press("Skicka in redovisningen", "redovisning-inskickad")
+        .await;
+    person.log_out().await;
+
+    // 5. The case officer approves the report.
+    person.log_in(&later, officer).await;
+    person
+        .follow("Redovisningar", "handlaggning-redovisningar")
+        .await;
+    person
+        .click(
+            &format!("a[href='/redovisningar/{report}']"),
+            "redovisning-handlaggare",
+        )
+        .await;
+    person
+        .press("Godkänn redovisningen", "redovisning-godkand")
+        .await;
+    person.log_out().await;
+
+    // 6. The coordinator registers the repayment of what was not used; staff confirm it.
+    person.log_in(&later, coordinator).await;
+    let org: Uuid =
+        sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Region Stockholm'")
+            .fetch_one(&app.db)
+            .await
+            .expect("org");
+    person
+        .open(&format!("/aterbetalningar/2025/{org}"), "aterbetalning")
+        .await;
+    assert!(
+        person
+            .text()
+            .await
+            .replace('\u{a0}', " ")
+            .contains("190 000 kr")
+    );
+    person
+        .press("Registrera betalningen", "aterbetalning-fel")
+        .await;
+    person.type_date("paid_on", "2026-01-15").await;
+    person.type_in("amount", "190 000").await;
+    person.type_in("reference", "Digikoord 2025").await;
+    person
+        .press("Registrera betalningen", "aterbetalning-registrerad")
+        .await;
+    person.log_out().await;
+    person.log_in(&later, officer).await;
+    person
+        .follow("Återbetalningar", "handlaggning-aterbetalningar")
+        .await;
+    person
+        .open(
+            &format!("/aterbetalningar/2025/{org}"),
+            "aterbetalning-handlaggare",
+        )
+        .await;
+    person.click("a[href$='/bekrafta']", "bekrafta").await;
+    person.type_in("received_amount", "").await;
+    person.press("Bekräfta som mottagen", "bekrafta-fel").await;
+    person.type_date("received_on", "2026-01-15").await;
+    person.type_in("received_amount", "190 000").await;
+    person.type_in("verification_number", "V-77").await;
+    person.press("Bekräfta som mottagen", "bekraftad").await;
+    assert!(person.text().await.contains("Reglerad"));
+    person.log_out().await;
+
+    // 7. An administrator makes the year's summary and downloads it.
+    person.log_in(&later, admin).await;
+    person.follow("Sammanställning", "sammanstallning").await;
+    person.choose("format", "xlsx").await;
+    person.press("Skapa export", "export-skapad").await;
+    let link = person.find("table.exports a").await;
+    let filename = link.text().await.expect("name");
+    link.click().await.expect("download");
+    let file = downloads.join(&filename);
+    let started = Instant::now();
+    while !file.is_file() {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "{filename} was not downloaded"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let bytes = std::fs::read(&file).expect("downloaded");
+    assert!(bytes.starts_with(b"PK"), "an XLSX (a zip)");
+    person.log_out().await;
+
+    let violations = person.close().await;
+    assert!(
+        violations.is_empty(),
+        "WCAG 2.1 A/AA violations:\n{}",
+        violations.join("\n")
+    );
+}
