@@ -16,6 +16,7 @@ mod programme;
 mod repayments;
 mod reports;
 mod requisitions;
+mod routes;
 mod summary;
 mod two_factor;
 mod users;

@@ -1,0 +1,1425 @@
+//! One table says who may use every route, and one test holds the app to it. The routes
+//! are read from the router's source, so a route added without an entry in the table
+//! fails here by name, and an entry for a route that is gone fails too. Every route is
+//! tried by no one, by a login halfway (password given, second step not), by each role,
+//! and by a coordinator of the case's own organisation and of another, with real cases;
+//! every POST also without and with a wrong CSRF token. Refusals change nothing.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::Path,
+    sync::Arc,
+};
+
+use digikoord::auth::{Role, session::hash_token};
+use reqwest::{StatusCode, header};
+use scraper::{Html, Selector};
+use uuid::Uuid;
+
+use crate::TestApp;
+
+// ---- The table ----
+
+/// Who may use a route.
+#[derive(Clone, Copy, Debug)]
+enum Access {
+    /// Served before sessions are looked at: the health check and the assets.
+    Always,
+    /// Anyone; a login halfway through is sent on to its second step first.
+    Public,
+    /// Anyone, a login halfway through too: logging in and out.
+    Login,
+    /// Only a login halfway through; anyone else is sent to log in.
+    SecondStep,
+    /// Anyone logged in.
+    LoggedIn,
+    /// These roles, whoever's the case is.
+    Roles(&'static [Role]),
+    /// The coordinator of the case's own organisation (another organisation's gets 404, as
+    /// if the case did not exist), and these staff roles.
+    Own(&'static [Role]),
+}
+use Access::*;
+
+const GET: &str = "GET";
+const POST: &str = "POST";
+
+const STAFF: &[Role] = &[Role::CaseOfficer, Role::Approver, Role::Admin];
+const REGIONS: &[Role] = &[Role::Coordinator];
+const OFFICER: &[Role] = &[Role::CaseOfficer];
+const APPROVER: &[Role] = &[Role::Approver];
+const PAYERS: &[Role] = &[Role::CaseOfficer, Role::Approver];
+const ADMIN: &[Role] = &[Role::Admin];
+const ORGANISERS: &[Role] = &[Role::CaseOfficer, Role::Admin];
+const NO_STAFF: &[Role] = &[];
+
+/// Every route the router has, and who may use it.
+const TABLE: &[(&str, &str, Access)] = &[
+    (GET, "/healthz", Always),
+    (GET, "/static/{*path}", Always),
+    (GET, "/", LoggedIn),
+    // Logging in, out, and the second step.
+    (GET, "/logga-in", Login),
+    (POST, "/logga-in", Login),
+    (POST, "/logga-ut", Login),
+    (GET, "/logga-in/kod", SecondStep),
+    (POST, "/logga-in/kod", SecondStep),
+    (GET, "/logga-in/aktivera-tvastegsverifiering", SecondStep),
+    (POST, "/logga-in/aktivera-tvastegsverifiering", SecondStep),
+    (GET, "/glomt-losenord", Public),
+    (POST, "/glomt-losenord", Public),
+    (GET, "/losenord/{token}", Public),
+    (POST, "/losenord/{token}", Public),
+    (GET, "/tvastegsverifiering", LoggedIn),
+    (POST, "/tvastegsverifiering", LoggedIn),
+    // Calendar: the feed's link carries its own token.
+    (GET, "/kalender", LoggedIn),
+    (POST, "/kalender", LoggedIn),
+    (GET, "/kalender/{file}", Public),
+    // Programme.
+    (GET, "/program", Public),
+    (GET, "/admin/program/perioder/ny", Roles(ADMIN)),
+    (POST, "/admin/program/perioder/ny", Roles(ADMIN)),
+    (GET, "/admin/program/perioder/{id}", Roles(ADMIN)),
+    (POST, "/admin/program/perioder/{id}", Roles(ADMIN)),
+    (POST, "/admin/program/perioder/{id}/aktorer", Roles(ADMIN)),
+    (
+        POST,
+        "/admin/program/perioder/{id}/aktorer/{org}/ta-bort",
+        Roles(ADMIN),
+    ),
+    (GET, "/admin/program/ar/{year}", Roles(ADMIN)),
+    (POST, "/admin/program/ar/{year}", Roles(ADMIN)),
+    (GET, "/admin/organisationer", Roles(ADMIN)),
+    (POST, "/admin/organisationer", Roles(ADMIN)),
+    // Requisitions: a coordinator files their own organisation's.
+    (GET, "/rekvisitioner/ny", Roles(REGIONS)),
+    (POST, "/rekvisitioner/ny", Roles(REGIONS)),
+    (GET, "/rekvisitioner/{id}", Own(STAFF)),
+    (GET, "/rekvisitioner/{id}/andra", Own(NO_STAFF)),
+    (POST, "/rekvisitioner/{id}/andra", Own(NO_STAFF)),
+    (POST, "/rekvisitioner/{id}/aterkalla", Own(NO_STAFF)),
+    (GET, "/rekvisitioner/{id}/kvitto", Own(STAFF)),
+    (POST, "/rekvisitioner/{id}/bilagor", Own(NO_STAFF)),
+    (GET, "/rekvisitioner/{id}/bilagor/{attachment}", Own(STAFF)),
+    (
+        POST,
+        "/rekvisitioner/{id}/bilagor/{attachment}/ta-bort",
+        Own(NO_STAFF),
+    ),
+    (POST, "/rekvisitioner/{id}/meddelanden", Own(STAFF)),
+    (GET, "/rekvisitioner/{id}/godkann", Roles(OFFICER)),
+    (POST, "/rekvisitioner/{id}/godkann", Roles(OFFICER)),
+    (GET, "/rekvisitioner/{id}/komplettering", Roles(OFFICER)),
+    (POST, "/rekvisitioner/{id}/komplettering", Roles(OFFICER)),
+    (GET, "/rekvisitioner/{id}/avslag", Roles(OFFICER)),
+    (POST, "/rekvisitioner/{id}/avslag", Roles(OFFICER)),
+    (GET, "/handlaggning/rekvisitioner", Roles(STAFF)),
+    (GET, "/handlaggning/forlangningar", Roles(STAFF)),
+    (POST, "/handlaggning/forlangningar", Roles(OFFICER)),
+    (GET, "/attest", Roles(STAFF)),
+    (POST, "/utbetalningar/{id}/attestera", Roles(APPROVER)),
+    (GET, "/utbetalningar/{id}/skicka-tillbaka", Roles(APPROVER)),
+    (POST, "/utbetalningar/{id}/skicka-tillbaka", Roles(APPROVER)),
+    (GET, "/utbetalningar/{id}/utbetald", Roles(PAYERS)),
+    (POST, "/utbetalningar/{id}/utbetald", Roles(PAYERS)),
+    // Reports: written by the region, decided by a case officer.
+    (POST, "/redovisningar/ny", Roles(REGIONS)),
+    (GET, "/redovisningar/{id}", Own(STAFF)),
+    (GET, "/redovisningar/{id}/kontrollera", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/skicka-in", Own(NO_STAFF)),
+    (GET, "/redovisningar/{id}/uppdrag", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/uppdrag", Own(NO_STAFF)),
+    (GET, "/redovisningar/{id}/aktiviteter", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/aktiviteter", Own(NO_STAFF)),
+    (
+        POST,
+        "/redovisningar/{id}/aktiviteter/{activity}/ta-bort",
+        Own(NO_STAFF),
+    ),
+    (GET, "/redovisningar/{id}/analys", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/analys", Own(NO_STAFF)),
+    (GET, "/redovisningar/{id}/ekonomi", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/ekonomi", Own(NO_STAFF)),
+    (GET, "/redovisningar/{id}/bilagor", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/bilagor", Own(NO_STAFF)),
+    (GET, "/redovisningar/{id}/bilagor/{attachment}", Own(STAFF)),
+    (
+        POST,
+        "/redovisningar/{id}/bilagor/{attachment}/ta-bort",
+        Own(NO_STAFF),
+    ),
+    (POST, "/redovisningar/{id}/meddelanden", Own(STAFF)),
+    (POST, "/redovisningar/{id}/ny-version", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/godkann", Roles(OFFICER)),
+    (GET, "/redovisningar/{id}/komplettering", Roles(OFFICER)),
+    (POST, "/redovisningar/{id}/komplettering", Roles(OFFICER)),
+    (GET, "/handlaggning/redovisningar", Roles(STAFF)),
+    // Repayments: paid by the region, confirmed and refunded by Tillväxtverket.
+    (GET, "/aterbetalningar/{year}/{org}", Own(STAFF)),
+    (
+        POST,
+        "/aterbetalningar/{year}/{org}/betalningar",
+        Own(NO_STAFF),
+    ),
+    (
+        POST,
+        "/aterbetalningar/{year}/{org}/meddelanden",
+        Own(STAFF),
+    ),
+    (GET, "/aterbetalningar/arende/{case}", Own(STAFF)),
+    (
+        GET,
+        "/aterbetalningar/betalningar/{id}/bekrafta",
+        Roles(OFFICER),
+    ),
+    (
+        POST,
+        "/aterbetalningar/betalningar/{id}/bekrafta",
+        Roles(OFFICER),
+    ),
+    (
+        POST,
+        "/aterbetalningar/{year}/{org}/tillbakabetalningar",
+        Roles(OFFICER),
+    ),
+    (
+        POST,
+        "/aterbetalningar/tillbakabetalningar/{id}/attestera",
+        Roles(APPROVER),
+    ),
+    (
+        POST,
+        "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka",
+        Roles(APPROVER),
+    ),
+    (
+        POST,
+        "/aterbetalningar/tillbakabetalningar/{id}/betald",
+        Roles(PAYERS),
+    ),
+    (GET, "/handlaggning/aterbetalningar", Roles(STAFF)),
+    (GET, "/konto", Roles(STAFF)),
+    (POST, "/konto/{year}", Roles(ADMIN)),
+    (POST, "/konto/{year}/dokument", Roles(ADMIN)),
+    (POST, "/konto/dokument/{id}/inlamnad", Roles(ADMIN)),
+    // The yearly summary, its exports, the history and open data.
+    (GET, "/oversikt", Roles(STAFF)),
+    (GET, "/sammanstallning", Roles(STAFF)),
+    (POST, "/sammanstallning/{year}/avsnitt", Roles(ADMIN)),
+    (POST, "/sammanstallning/{year}/exporter", Roles(ADMIN)),
+    (GET, "/sammanstallning/exporter/{id}", Roles(ADMIN)),
+    (GET, "/sammanstallning/{year}/utkast/{format}", Roles(ADMIN)),
+    (
+        POST,
+        "/sammanstallning/exporter/{id}/inlamnad",
+        Roles(ADMIN),
+    ),
+    (GET, "/admin/historik", Roles(ADMIN)),
+    (POST, "/admin/historik", Roles(ADMIN)),
+    (GET, "/admin/historik/{id}", Roles(ADMIN)),
+    (POST, "/admin/historik/{id}/las-in", Roles(ADMIN)),
+    (GET, "/admin/historik/filer/{name}", Roles(ADMIN)),
+    (GET, "/oversikt/alla-ar", Roles(STAFF)),
+    (GET, "/oppna-data", Public),
+    (GET, "/oppna-data/{file}", Public),
+    // Users and roles.
+    (GET, "/admin/anvandare", Roles(ADMIN)),
+    (GET, "/admin/anvandare/ny", Roles(ADMIN)),
+    (POST, "/admin/anvandare/ny", Roles(ADMIN)),
+    (GET, "/admin/anvandare/{id}", Roles(ADMIN)),
+    (POST, "/admin/anvandare/{id}", Roles(ADMIN)),
+    (POST, "/admin/anvandare/{id}/inaktivera", Roles(ADMIN)),
+    (POST, "/admin/anvandare/{id}/aktivera", Roles(ADMIN)),
+    (POST, "/admin/anvandare/{id}/losenordslank", Roles(ADMIN)),
+    (
+        POST,
+        "/admin/anvandare/{id}/tvastegsverifiering/aterstall",
+        Roles(ADMIN),
+    ),
+    (GET, "/admin/behorigheter", Roles(ADMIN)),
+    (POST, "/admin/behorigheter/{id}/bekrafta", Roles(ADMIN)),
+    (POST, "/admin/behorigheter/{id}/neka", Roles(ADMIN)),
+    (GET, "/admin/logg", Roles(ADMIN)),
+    // Mail.
+    (GET, "/meddelanden", LoggedIn),
+    (POST, "/meddelanden/paminnelser", LoggedIn),
+    (GET, "/admin/meddelanden", Roles(ADMIN)),
+    (POST, "/admin/meddelanden/{id}/skicka-igen", Roles(ADMIN)),
+    (POST, "/admin/meddelanden/paminnelsedagar", Roles(ADMIN)),
+    // The network: a coordinator keeps their own entry, Tillväxtverket the events.
+    (GET, "/natverk", LoggedIn),
+    (GET, "/natverk/export.csv", LoggedIn),
+    (GET, "/natverk/export.vcf", LoggedIn),
+    (GET, "/natverk/kontakter/ny", Roles(ADMIN)),
+    (POST, "/natverk/kontakter/ny", Roles(ADMIN)),
+    (GET, "/natverk/kontakter/{id}", Own(ADMIN)),
+    (POST, "/natverk/kontakter/{id}", Own(ADMIN)),
+    (POST, "/natverk/kontakter/{id}/ta-bort", Roles(ADMIN)),
+    (GET, "/natverk/tillvaxtverket", Roles(ADMIN)),
+    (POST, "/natverk/tillvaxtverket", Roles(ADMIN)),
+    (GET, "/natverk/traffar", LoggedIn),
+    (GET, "/natverk/traffar/ny", Roles(ORGANISERS)),
+    (POST, "/natverk/traffar/ny", Roles(ORGANISERS)),
+    (GET, "/natverk/traffar/{id}", LoggedIn),
+    (GET, "/natverk/traffar/{id}/redigera", Roles(ORGANISERS)),
+    (POST, "/natverk/traffar/{id}/redigera", Roles(ORGANISERS)),
+    (POST, "/natverk/traffar/{id}/bilagor", Roles(ORGANISERS)),
+    (GET, "/natverk/traffar/{id}/bilagor/{document}", LoggedIn),
+    (
+        POST,
+        "/natverk/traffar/{id}/bilagor/{document}/ta-bort",
+        Roles(ORGANISERS),
+    ),
+    (POST, "/natverk/traffar/{id}/stall-in", Roles(ORGANISERS)),
+    (
+        POST,
+        "/natverk/traffar/{id}/anmalan",
+        Roles(&[Role::Coordinator, Role::CaseOfficer, Role::Admin]),
+    ),
+    (
+        POST,
+        "/natverk/traffar/{id}/anmalan/{registration}/ta-bort",
+        Own(ORGANISERS),
+    ),
+    (POST, "/natverk/traffar/{id}/narvaro", Roles(ORGANISERS)),
+    // The benchmark's yardstick (served here: the test turns BENCH_CEILING on).
+    (GET, "/bench/ceiling", LoggedIn),
+];
+
+/// The routes that take a file (multipart, with the CSRF token in the query).
+const UPLOADS: [&str; 4] = [
+    "/rekvisitioner/{id}/bilagor",
+    "/redovisningar/{id}/bilagor",
+    "/natverk/traffar/{id}/bilagor",
+    "/admin/historik",
+];
+
+/// Tables a refused request may still touch: a session's last-seen time (once a minute).
+const MAY_CHANGE: [&str; 1] = ["sessions"];
+
+// ---- Reading the router ----
+
+/// A token of Rust source, as much as reading routes needs: comments and whitespace are
+/// dropped, string literals (raw ones too) kept whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Tok {
+    Word(String),
+    Str(String),
+    Punct(char),
+}
+
+fn tokens(text: &str) -> Vec<Tok> {
+    let c: Vec<char> = text.chars().collect();
+    let at = |k: usize| c.get(k).copied().unwrap_or('\0');
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < c.len() {
+        let start = i;
+        match c[i] {
+            ch if ch.is_whitespace() => i += 1,
+            '/' if at(i + 1) == '/' => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if at(i + 1) == '*' => {
+                let mut depth = 0;
+                loop {
+                    match (at(i), at(i + 1)) {
+                        ('/', '*') => depth += 1,
+                        ('*', '/') => depth -= 1,
+                        ('\0', _) => break,
+                        _ => {
+                            i += 1;
+                            continue;
+                        }
+                    }
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                i += 1;
+                while i < c.len() && c[i] != '"' {
+                    i += if c[i] == '\\' { 2 } else { 1 };
+                }
+                i += 1;
+                out.push(Tok::Str(c[start + 1..i - 1].iter().collect()));
+            }
+            // A char literal ('x', '\n'); otherwise the quote of a lifetime.
+            '\'' if at(i + 1) == '\\' || at(i + 2) == '\'' => {
+                // Past the quote, and the escape's backslash and first char if any.
+                i += if at(i + 1) == '\\' { 3 } else { 2 };
+                while i < c.len() && c[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            ch if ch.is_alphanumeric() || ch == '_' => {
+                while at(i).is_alphanumeric() || at(i) == '_' {
+                    i += 1;
+                }
+                let word: String = c[start..i].iter().collect();
+                let hashes = c[i..].iter().take_while(|&&h| h == '#').count();
+                if (word == "r" || word == "br") && at(i + hashes) == '"' {
+                    // A raw string: up to a quote followed by as many hashes.
+                    let body = i + hashes + 1;
+                    let mut end = body;
+                    while end < c.len()
+                        && !(c[end] == '"' && c[end + 1..].starts_with(&c[i..i + hashes]))
+                    {
+                        end += 1;
+                    }
+                    out.push(Tok::Str(c[body..end.min(c.len())].iter().collect()));
+                    i = end + 1 + hashes;
+                } else {
+                    out.push(Tok::Word(word));
+                }
+            }
+            ch => {
+                out.push(Tok::Punct(ch));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn punct(t: Option<&Tok>, ch: char) -> bool {
+    t == Some(&Tok::Punct(ch))
+}
+
+/// Just past the bracket that closes the one at `open`.
+fn past_closing(t: &[Tok], open: usize) -> usize {
+    let mut depth = 0;
+    for (i, tok) in t.iter().enumerate().skip(open) {
+        match tok {
+            Tok::Punct('(' | '[' | '{') => depth += 1,
+            Tok::Punct(')' | ']' | '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    t.len()
+}
+
+/// The tokens without the `#[cfg(test)]` items: a unit test's router is not the app's.
+fn without_tests(t: Vec<Tok>) -> Vec<Tok> {
+    let marker = tokens("#[cfg(test)]");
+    let mut out = Vec::with_capacity(t.len());
+    let mut i = 0;
+    while i < t.len() {
+        if t[i..].starts_with(&marker) {
+            let body = (i..t.len())
+                .find(|&k| punct(t.get(k), '{') || punct(t.get(k), ';'))
+                .unwrap_or(t.len());
+            i = if punct(t.get(body), '{') {
+                past_closing(&t, body)
+            } else {
+                body + 1
+            };
+        } else {
+            out.push(t[i].clone());
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The arguments of the call whose `(` is at `open`, split at its own commas.
+fn call_arguments(t: &[Tok], open: usize) -> Vec<&[Tok]> {
+    let end = past_closing(t, open) - 1;
+    let mut args = Vec::new();
+    let mut from = open + 1;
+    let mut i = from;
+    while i < end {
+        if punct(t.get(i), ',') {
+            args.push(&t[from..i]);
+            from = i + 1;
+        }
+        i = match t[i] {
+            Tok::Punct('(' | '[' | '{') => past_closing(t, i),
+            _ => i + 1,
+        };
+    }
+    args.push(&t[from..end]);
+    args.retain(|a| !a.is_empty());
+    args
+}
+
+/// The HTTP methods of a method router like `get(a).post(b).layer(…)`: the names it calls.
+fn methods_of(chain: &[Tok], file: &str) -> Vec<String> {
+    let mut methods = Vec::new();
+    let mut i = 0;
+    while i < chain.len() {
+        match (&chain[i], chain.get(i + 1)) {
+            (Tok::Word(name), Some(Tok::Punct('('))) => {
+                match name.as_str() {
+                    "get" | "post" | "put" | "patch" | "delete" | "head" | "options" | "trace" => {
+                        methods.push(name.to_uppercase())
+                    }
+                    "layer" | "route_layer" => {}
+                    other => panic!("{file}: a route's methods call `{other}(`: read it here"),
+                }
+                i = past_closing(chain, i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    assert!(
+        !methods.is_empty(),
+        "{file}: a route without a method: {chain:?}"
+    );
+    methods
+}
+
+/// Every `const NAME: &str = "…";` (or `&'static str`) in the code: the values of each name.
+fn string_constants(code: &[(String, Vec<Tok>)]) -> BTreeMap<String, BTreeSet<String>> {
+    let word = |w: &str| Tok::Word(w.to_string());
+    let kinds = [
+        vec![Tok::Punct('&'), word("str")],
+        vec![
+            Tok::Punct('&'),
+            Tok::Punct('\''),
+            word("static"),
+            word("str"),
+        ],
+    ];
+    let mut found = BTreeMap::<String, BTreeSet<String>>::new();
+    for (_, t) in code {
+        for i in 0..t.len() {
+            if let (Some(Tok::Word(c)), Some(Tok::Word(name)), true) =
+                (t.get(i), t.get(i + 1), punct(t.get(i + 2), ':'))
+                && c == "const"
+                && let Some(kind) = kinds.iter().find(|k| t[i + 3..].starts_with(k))
+                && punct(t.get(i + 3 + kind.len()), '=')
+                && let Some(Tok::Str(value)) = t.get(i + 4 + kind.len())
+            {
+                found.entry(name.clone()).or_default().insert(value.clone());
+            }
+        }
+    }
+    found
+}
+
+/// Every `.route(PATH, METHODS)` in `src/` as (method, path), PATH a string literal or a
+/// `&str` constant.
+fn routes_in_source() -> BTreeSet<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let code: Vec<(String, Vec<Tok>)> = files
+        .iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(f).expect("read a source file");
+            let name = f.strip_prefix(&src).unwrap_or(f).display().to_string();
+            (name, without_tests(tokens(&text)))
+        })
+        .collect();
+    let constants = string_constants(&code);
+    let mut routes = BTreeSet::new();
+    for (file, t) in &code {
+        for i in 0..t.len() {
+            if !(punct(t.get(i), '.')
+                && t.get(i + 1) == Some(&Tok::Word("route".into()))
+                && punct(t.get(i + 2), '('))
+            {
+                continue;
+            }
+            let args = call_arguments(t, i + 2);
+            assert_eq!(args.len(), 2, "{file}: .route( with {args:?}");
+            let path = match args[0] {
+                [Tok::Str(path)] => path.clone(),
+                [.., Tok::Word(name)] => match constants.get(name) {
+                    Some(values) if values.len() == 1 => {
+                        values.iter().map(String::as_str).collect()
+                    }
+                    values => panic!("{file}: the constant {name} has the values {values:?}"),
+                },
+                other => panic!("{file}: a route's path {other:?}: read it here"),
+            };
+            for method in methods_of(args[1], file) {
+                routes.insert((method, path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_router_is_read_through_comments_constants_raw_strings_and_layers() {
+    let t = without_tests(tokens(
+        r##"
+        const HOME: &str = "/hem";
+        fn router() {
+            Router::new()
+                .route("/a", get(a).post(b)) // .route("/commented", get(x))
+                .route(HOME, axum::routing::post(c))
+                .route(
+                    "/c/{id}",
+                    post(d)
+                        /* Room for a file, (a nested /* comment */). */
+                        .layer(Limit::max(32 * (1024)), ')', '\'', '\u{28}'),
+                )
+                .route(r#"/raw"#, get(e::<'static>))
+        }
+        #[cfg(test)]
+        mod tests { fn t() { Router::new().route("/test-only", get(t)); } }
+        "##,
+    ));
+    let calls: Vec<Vec<&[Tok]>> = (0..t.len())
+        .filter(|&i| t.get(i + 1) == Some(&Tok::Word("route".into())))
+        .map(|i| call_arguments(&t, i + 2))
+        .collect();
+    assert_eq!(calls.len(), 4, "{calls:?}");
+    assert_eq!(calls[0][0], [Tok::Str("/a".into())]);
+    assert_eq!(calls[3][0], [Tok::Str("/raw".into())]);
+    let methods: Vec<Vec<String>> = calls.iter().map(|c| methods_of(c[1], "t")).collect();
+    assert_eq!(
+        methods,
+        [vec!["GET", "POST"], vec!["POST"], vec!["POST"], vec!["GET"]]
+    );
+    let constants = string_constants(&[("t".into(), t)]);
+    assert_eq!(
+        constants.get("HOME"),
+        Some(&BTreeSet::from(["/hem".to_string()]))
+    );
+}
+
+// ---- Who asks ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Actor {
+    Anonymous,
+    /// Password given, second step not yet.
+    Halfway,
+    /// The coordinator of the organisation whose cases the addresses name.
+    OwnCoordinator,
+    /// A coordinator of another organisation.
+    OtherCoordinator,
+    CaseOfficer,
+    Approver,
+    Admin,
+}
+
+impl Actor {
+    const ALL: [Actor; 7] = [
+        Actor::Anonymous,
+        Actor::Halfway,
+        Actor::OwnCoordinator,
+        Actor::OtherCoordinator,
+        Actor::CaseOfficer,
+        Actor::Approver,
+        Actor::Admin,
+    ];
+
+    fn role(self) -> Option<Role> {
+        match self {
+            Actor::Anonymous | Actor::Halfway => None,
+            Actor::OwnCoordinator | Actor::OtherCoordinator => Some(Role::Coordinator),
+            Actor::CaseOfficer => Some(Role::CaseOfficer),
+            Actor::Approver => Some(Role::Approver),
+            Actor::Admin => Some(Role::Admin),
+        }
+    }
+}
+
+/// What an answer means for access: served (whatever the handler then said), or one of
+/// the ways the app refuses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Answer {
+    Served(StatusCode),
+    /// Redirected to log in (`AppError::Unauthenticated`).
+    ToLogin,
+    /// A login halfway through, sent on to its second step.
+    ToSecondStep,
+    /// 403 "Ingen behörighet": the role may not.
+    Forbidden,
+    /// 404: not there, or not the user's to see.
+    NotFound,
+    /// 403: the CSRF token was missing or wrong.
+    Csrf,
+    /// Anything else refused or broken: a 403 for another reason, a 5xx.
+    Other(StatusCode, String),
+}
+
+impl Answer {
+    /// How the app refuses the actor this route, or `None` when the actor may use it.
+    fn refusal(access: Access, actor: Actor) -> Option<Answer> {
+        let refused_role = |roles: &[Role]| {
+            (!actor.role().is_some_and(|r| roles.contains(&r))).then_some(Answer::Forbidden)
+        };
+        match (access, actor) {
+            (Always, _) => None,
+            (Public | Login, Actor::Anonymous) => None,
+            (Login | SecondStep, Actor::Halfway) => None,
+            (_, Actor::Halfway) => Some(Answer::ToSecondStep),
+            (_, Actor::Anonymous) => Some(Answer::ToLogin),
+            (Public | Login | LoggedIn, _) => None,
+            (SecondStep, _) => Some(Answer::ToLogin),
+            (Roles(roles), _) => refused_role(roles),
+            (Own(_), Actor::OwnCoordinator) => None,
+            (Own(_), Actor::OtherCoordinator) => Some(Answer::NotFound),
+            (Own(staff), _) => refused_role(staff),
+        }
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    answer: Answer,
+    text: String,
+}
+
+/// A browser of its own, with the CSRF token its session's forms carry.
+struct Browser {
+    actor: Actor,
+    app: TestApp,
+    csrf: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Token {
+    Right,
+    Missing,
+    Wrong,
+}
+
+impl Browser {
+    /// Asks for the route's address among the cases, with the fields its forms send.
+    async fn send(&self, method: &str, pattern: &str, cases: &Cases, token: Token) -> Reply {
+        let path = cases.address(pattern);
+        let fields = Cases::fields(pattern, self.actor);
+        let client = &self.app.client;
+        let csrf = match token {
+            Token::Right => Some(self.csrf.clone()),
+            Token::Missing => None,
+            Token::Wrong => Some("0".repeat(64)),
+        };
+        let request = if method == GET {
+            client.get(self.app.url(&path))
+        } else if UPLOADS.contains(&pattern) {
+            let file = reqwest::multipart::Part::bytes(b"matris".to_vec()).file_name("matris.txt");
+            let mut url = self.app.url(&path);
+            if let Some(csrf) = csrf {
+                url.push_str(&format!("?csrf={csrf}"));
+            }
+            client
+                .post(url)
+                .multipart(reqwest::multipart::Form::new().part("file", file))
+        } else {
+            let mut form: Vec<(&str, &str)> =
+                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            if let Some(csrf) = &csrf {
+                form.push(("csrf", csrf));
+            }
+            client.post(self.app.url(&path)).form(&form)
+        };
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let flash = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .any(|v| v.starts_with("dk_flash=") && !v.starts_with("dk_flash=;"));
+        let body = response.text().await.unwrap_or_default();
+        // Only a refusal's title is read: parsing every page would cost more than asking.
+        let title = if status.is_client_error() || status.is_server_error() {
+            Html::parse_document(&body)
+                .select(&Selector::parse("h1").expect("selector"))
+                .next()
+                .map(|h| h.text().collect::<String>().trim().to_string())
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let answer = match (status, location.as_deref(), title.as_str()) {
+            (s, Some("/logga-in"), _) if s.is_redirection() && !flash => Answer::ToLogin,
+            (s, Some("/logga-in/kod" | "/logga-in/aktivera-tvastegsverifiering"), _)
+                if s.is_redirection() =>
+            {
+                Answer::ToSecondStep
+            }
+            (StatusCode::FORBIDDEN, _, "Ingen behörighet") => Answer::Forbidden,
+            (StatusCode::FORBIDDEN, _, "Formuläret kunde inte skickas") => Answer::Csrf,
+            (StatusCode::NOT_FOUND, _, _) => Answer::NotFound,
+            (s, _, t) if s == StatusCode::FORBIDDEN || s.is_server_error() => {
+                Answer::Other(s, t.to_string())
+            }
+            (s, _, _) => Answer::Served(s),
+        };
+        let text = format!("{status} {} {title}", location.unwrap_or_default());
+        Reply {
+            status,
+            answer,
+            text,
+        }
+    }
+}
+
+// ---- Real cases to ask about ----
+
+/// What fills each `{param}`: the first rule whose prefix the route's pattern starts with.
+/// Everything belongs to Region Stockholm (the own coordinator's) where an organisation
+/// matters; a route that removes something gets a thing of its own to remove.
+struct Cases {
+    rules: Vec<(&'static str, &'static str, String)>,
+}
+
+impl Cases {
+    fn address(&self, pattern: &str) -> String {
+        let mut path: Vec<String> = Vec::new();
+        for segment in pattern.split('/') {
+            let Some(param) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+                path.push(segment.to_string());
+                continue;
+            };
+            let param = param.trim_start_matches('*');
+            let (_, _, value) = self
+                .rules
+                .iter()
+                .find(|(prefix, p, _)| pattern.starts_with(prefix) && *p == param)
+                .unwrap_or_else(|| panic!("nothing fills {{{param}}} in {pattern}: add a rule"));
+            path.push(value.clone());
+        }
+        let path = path.join("/");
+        // Filing asks for the year in the query.
+        if pattern == "/rekvisitioner/ny" {
+            format!("{path}?ar=2026")
+        } else {
+            path
+        }
+    }
+
+    /// The fields a POST sends: none, but where a handler would refuse the empty form
+    /// before it got to access (a year to file for), and a login attempt of each its own
+    /// (attempts at one address are slowed down).
+    fn fields(pattern: &str, actor: Actor) -> Vec<(&'static str, String)> {
+        match pattern {
+            "/rekvisitioner/ny" => vec![("ar", "2026".into())],
+            "/redovisningar/ny" => vec![("ar", "2025".into())],
+            "/logga-in" => vec![
+                ("email", format!("{actor:?}@matris.example").to_lowercase()),
+                ("password", "fel".into()),
+            ],
+            _ => vec![],
+        }
+    }
+}
+
+/// The one value a query returns.
+async fn one<T>(app: &TestApp, sql: &str, binds: &[Uuid]) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    let mut query = sqlx::query_scalar::<_, T>(sql);
+    for b in binds {
+        query = query.bind(*b);
+    }
+    query
+        .fetch_one(&app.db)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+/// A file row's columns: some bytes and their checksum.
+const FILE: &str =
+    "'underlag.pdf', 'application/pdf', 6, encode(sha256('matris'::bytea), 'hex'), 'matris'::bytea";
+
+async fn cases(app: &TestApp, own: Uuid) -> Cases {
+    let db = &app.db;
+    let stockholm: Uuid = one(
+        app,
+        "SELECT id FROM organisations WHERE name = 'Region Stockholm'",
+        &[],
+    )
+    .await;
+    let helper_admin = app.create_user(Role::Admin, None).await;
+    let helper_officer = app.create_user(Role::CaseOfficer, None).await;
+
+    // Requisitions: Stockholm's of 2026 (returned to the region, so editable) and 2025.
+    let requisition: Uuid = one(
+        app,
+        "SELECT id FROM requisitions WHERE organisation_id = $1 AND year = 2026",
+        &[stockholm],
+    )
+    .await;
+    let requisition_2025: Uuid = one(
+        app,
+        "SELECT id FROM requisitions WHERE organisation_id = $1 AND year = 2025",
+        &[stockholm],
+    )
+    .await;
+    let attachment = |requisition: Uuid| async move {
+        one::<Uuid>(
+            app,
+            &format!("INSERT INTO requisition_attachments (id, requisition_id, filename, content_type, size, sha256, bytes, uploaded_by)
+             VALUES (gen_random_uuid(), $1, {FILE}, $2) RETURNING id"),
+            &[requisition, own],
+        )
+        .await
+    };
+    let requisition_attachment = attachment(requisition).await;
+    let requisition_attachment_spare = attachment(requisition).await;
+    // Payouts (any region's: only staff act on them).
+    let prepared: Vec<Uuid> =
+        sqlx::query_scalar("SELECT id FROM payouts WHERE state = 'prepared' ORDER BY id")
+            .fetch_all(db)
+            .await
+            .expect("prepared payouts");
+    assert!(prepared.len() >= 2, "two payouts await the approver");
+    let approved: Uuid = one(
+        app,
+        "SELECT id FROM payouts WHERE state = 'approved' LIMIT 1",
+        &[],
+    )
+    .await;
+
+    // Stockholm's report of 2025, an activity and two attachments.
+    let report: Uuid = one(
+        app,
+        "SELECT id FROM reports WHERE organisation_id = $1 AND year = 2025",
+        &[stockholm],
+    )
+    .await;
+    let activity: Uuid = one(
+        app,
+        "SELECT id FROM report_activities WHERE report_id = $1 LIMIT 1",
+        &[report],
+    )
+    .await;
+    let report_attachment = |report: Uuid| async move {
+        one::<Uuid>(
+            app,
+            &format!("INSERT INTO report_attachments (id, report_id, filename, content_type, size, sha256, bytes, uploaded_by)
+             VALUES (gen_random_uuid(), $1, {FILE}, $2) RETURNING id"),
+            &[report, own],
+        )
+        .await
+    };
+    let report_attachment_one = report_attachment(report).await;
+    let report_attachment_spare = report_attachment(report).await;
+
+    // Repayments: a payment awaiting confirmation, and two refunds of an over-payment.
+    let payment: Uuid = one(
+        app,
+        "SELECT id FROM repayment_payments WHERE state = 'registered' LIMIT 1",
+        &[],
+    )
+    .await;
+    let blekinge: Uuid = one(
+        app,
+        "SELECT id FROM organisations WHERE name = 'Region Blekinge'",
+        &[],
+    )
+    .await;
+    one::<Uuid>(
+        app,
+        "INSERT INTO repayment_payments (id, year, organisation_id, state, paid_on, amount, reference,
+             registered_by, received_on, received_amount, verification_number, confirmed_by, confirmed_at)
+         VALUES (gen_random_uuid(), 2025, $1, 'confirmed', '2026-03-01', 1000, 'FÖR MYCKET', $2,
+                 '2026-03-02', 1000, 'V-MATRIS', $3, now()) RETURNING id",
+        &[blekinge, helper_admin, helper_officer],
+    )
+    .await;
+    let refund = || async {
+        one::<Uuid>(
+            app,
+            "INSERT INTO refunds (id, year, organisation_id, amount, planned_date, prepared_by)
+             VALUES (gen_random_uuid(), 2025, $1, 500, '2026-04-21', $2) RETURNING id",
+            &[blekinge, helper_officer],
+        )
+        .await
+    };
+    let (refund_one, refund_two) = (refund().await, refund().await);
+
+    // Exports: a summary export and one of Tillväxtverket's documents.
+    let export = |document: &'static str| async move {
+        one::<Uuid>(
+            app,
+            &format!("INSERT INTO summary_exports (id, year, format, filename, sha256, size, bytes, created_by, document)
+             VALUES (gen_random_uuid(), 2025, 'csv', 'matris.csv', encode(sha256('matris'::bytea), 'hex'), 6,
+                     'matris'::bytea, $1, '{document}') RETURNING id"),
+            &[helper_admin],
+        )
+        .await
+    };
+    let summary_export = export("summary").await;
+    let agency_document = export("agency_requisition").await;
+
+    // A history upload: the empty template.
+    let template = digikoord::history::model::template_csv(&[]);
+    let upload: Uuid = sqlx::query_scalar(
+        "INSERT INTO history_uploads (id, filename, sha256, bytes, row_count, uploaded_by)
+         VALUES (gen_random_uuid(), 'historik.csv', encode(sha256($1), 'hex'), $1, 0, $2) RETURNING id",
+    )
+    .bind(&template)
+    .bind(helper_admin)
+    .fetch_one(db)
+    .await
+    .expect("a history upload");
+
+    // Users to edit, deactivate, activate, reset; two role requests by another administrator.
+    let user_edited = app
+        .create_user(Role::Coordinator, Some("Region Halland"))
+        .await;
+    let user_active = app
+        .create_user(Role::Coordinator, Some("Region Halland"))
+        .await;
+    let user_inactive = app
+        .create_user(Role::Coordinator, Some("Region Halland"))
+        .await;
+    sqlx::query("UPDATE users SET active = false WHERE id = $1")
+        .bind(user_inactive)
+        .execute(db)
+        .await
+        .expect("inactive");
+    let user_reset = app.create_user(Role::CaseOfficer, None).await;
+    let grant = || async {
+        let user = app.create_user(Role::CaseOfficer, None).await;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO role_grants (user_id, role, from_role, requested_by)
+             VALUES ($1, 'approver', 'case_officer', $2) RETURNING id",
+        )
+        .bind(user)
+        .bind(helper_admin)
+        .fetch_one(db)
+        .await
+        .expect("a role request")
+    };
+    let (grant_confirmed, grant_refused) = (grant().await, grant().await);
+    let mail: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (user_id, to_address, kind, event, subject, body_text, body_html)
+         VALUES ($1, 'koordinator@matris.example', 'notice', 'matris', 'Ämne', 'Text', '<p>Text</p>')
+         RETURNING id",
+    )
+    .bind(own)
+    .fetch_one(db)
+    .await
+    .expect("a mail");
+
+    // The network: the own coordinator's entry, a contact to remove, an event today with
+    // the own organisation's registration and two documents.
+    let own_contact: Uuid = one(
+        app,
+        "SELECT id FROM network_contacts WHERE user_id = $1",
+        &[own],
+    )
+    .await;
+    let spare_contact: Uuid = one(
+        app,
+        "INSERT INTO network_contacts (id, organisation_id, name, email)
+         VALUES (gen_random_uuid(), $1, 'Extra Kontakt', 'extra@matris.example') RETURNING id",
+        &[stockholm],
+    )
+    .await;
+    let event: Uuid = one(
+        app,
+        "INSERT INTO network_events (id, kind, title, day, starts, ends, place, created_by)
+         VALUES (gen_random_uuid(), 'meeting', 'Matristräff', '2026-04-20', '10:00', '12:00', 'Stockholm', $1)
+         RETURNING id",
+        &[helper_admin],
+    )
+    .await;
+    let registration: Uuid = one(
+        app,
+        "INSERT INTO network_registrations (id, event_id, organisation_id, name, email, registered_by)
+         SELECT gen_random_uuid(), $1, organisation_id, name, email, id FROM users WHERE id = $2
+         RETURNING id",
+        &[event, own],
+    )
+    .await;
+    let document = || async {
+        one::<Uuid>(
+            app,
+            &format!("INSERT INTO network_event_documents (id, event_id, filename, content_type, size, sha256, bytes, uploaded_by)
+             VALUES (gen_random_uuid(), $1, {FILE}, $2) RETURNING id"),
+            &[event, helper_admin],
+        )
+        .await
+    };
+    let (document_one, document_spare) = (document().await, document().await);
+
+    // The programme: 2026's period, with an actor of no cases to remove.
+    let period: Uuid = one(
+        app,
+        "SELECT period_id FROM programme_years WHERE year = 2026",
+        &[],
+    )
+    .await;
+    let spare_actor: Uuid = one(
+        app,
+        "INSERT INTO organisations (id, name) VALUES (gen_random_uuid(), 'Matrisens organisation') RETURNING id",
+        &[],
+    )
+    .await;
+    sqlx::query("INSERT INTO period_actors (period_id, organisation_id, actor_name) VALUES ($1, $2, 'Matrisens organisation')")
+        .bind(period)
+        .bind(spare_actor)
+        .execute(db)
+        .await
+        .expect("an actor");
+
+    // Links carrying their own token: a password link and the own coordinator's calendar.
+    let password_token = format!("{}", Uuid::new_v4().simple());
+    sqlx::query(
+        "INSERT INTO password_tokens (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 day')",
+    )
+    .bind(hash_token(&password_token))
+    .bind(user_edited)
+    .execute(db)
+    .await
+    .expect("a password link");
+    let calendar_token = format!("{}", Uuid::new_v4().simple());
+    sqlx::query("INSERT INTO calendar_feeds (user_id, token_hash) VALUES ($1, $2)")
+        .bind(own)
+        .bind(hash_token(&calendar_token))
+        .execute(db)
+        .await
+        .expect("a calendar link");
+
+    let s = |v: &dyn std::fmt::Display| v.to_string();
+    Cases {
+        rules: vec![
+            ("/utbetalningar/{id}/utbetald", "id", s(&approved)),
+            ("/utbetalningar/{id}/skicka-tillbaka", "id", s(&prepared[1])),
+            ("/utbetalningar/", "id", s(&prepared[0])),
+            (
+                "/rekvisitioner/{id}/bilagor/{attachment}/ta-bort",
+                "attachment",
+                s(&requisition_attachment_spare),
+            ),
+            ("/rekvisitioner/", "attachment", s(&requisition_attachment)),
+            ("/rekvisitioner/", "id", s(&requisition)),
+            (
+                "/redovisningar/{id}/bilagor/{attachment}/ta-bort",
+                "attachment",
+                s(&report_attachment_spare),
+            ),
+            ("/redovisningar/", "attachment", s(&report_attachment_one)),
+            ("/redovisningar/", "activity", s(&activity)),
+            ("/redovisningar/", "id", s(&report)),
+            ("/aterbetalningar/betalningar/", "id", s(&payment)),
+            (
+                "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka",
+                "id",
+                s(&refund_two),
+            ),
+            (
+                "/aterbetalningar/tillbakabetalningar/",
+                "id",
+                s(&refund_one),
+            ),
+            ("/aterbetalningar/", "org", s(&stockholm)),
+            ("/aterbetalningar/", "case", s(&requisition_2025)),
+            ("/konto/dokument/", "id", s(&agency_document)),
+            ("/sammanstallning/exporter/", "id", s(&summary_export)),
+            ("/sammanstallning/", "format", s(&"csv")),
+            ("/admin/historik/filer/", "name", s(&"mall.csv")),
+            ("/admin/historik/", "id", s(&upload)),
+            ("/admin/anvandare/{id}/inaktivera", "id", s(&user_active)),
+            ("/admin/anvandare/{id}/aktivera", "id", s(&user_inactive)),
+            (
+                "/admin/anvandare/{id}/tvastegsverifiering",
+                "id",
+                s(&user_reset),
+            ),
+            ("/admin/anvandare/", "id", s(&user_edited)),
+            ("/admin/behorigheter/{id}/neka", "id", s(&grant_refused)),
+            ("/admin/behorigheter/", "id", s(&grant_confirmed)),
+            ("/admin/meddelanden/", "id", s(&mail)),
+            ("/natverk/kontakter/{id}/ta-bort", "id", s(&spare_contact)),
+            ("/natverk/kontakter/", "id", s(&own_contact)),
+            (
+                "/natverk/traffar/{id}/bilagor/{document}/ta-bort",
+                "document",
+                s(&document_spare),
+            ),
+            ("/natverk/traffar/", "document", s(&document_one)),
+            ("/natverk/traffar/", "registration", s(&registration)),
+            ("/natverk/traffar/", "id", s(&event)),
+            ("/admin/program/perioder/", "org", s(&spare_actor)),
+            ("/admin/program/perioder/", "id", s(&period)),
+            ("/admin/program/ar/", "year", s(&2026)),
+            ("/losenord/", "token", password_token),
+            ("/kalender/", "file", format!("{calendar_token}.ics")),
+            ("/oppna-data/", "file", s(&"2025.csv")),
+            ("/static/", "path", s(&"style.css")),
+            ("", "year", s(&2025)),
+        ],
+    }
+}
+
+/// What has been written to each table (but those a refusal may touch), in one query: its
+/// rows and the newest row version (`xmin`), which any insert, update or delete changes.
+async fn fingerprint(app: &TestApp) -> BTreeMap<String, String> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND NOT (tablename = ANY($1))
+         ORDER BY 1",
+    )
+    .bind(MAY_CHANGE.map(String::from).to_vec())
+    .fetch_all(&app.db)
+    .await
+    .expect("tables");
+    let parts: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            format!(
+                "SELECT '{t}', (SELECT count(*) || ' ' || coalesce(max(xmin::text::bigint), 0) FROM {t})"
+            )
+        })
+        .collect();
+    sqlx::query_as::<_, (String, String)>(&parts.join(" UNION ALL "))
+        .fetch_all(&app.db)
+        .await
+        .expect("fingerprint")
+        .into_iter()
+        .collect()
+}
+
+fn changed(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) -> Vec<String> {
+    before
+        .iter()
+        .filter(|(t, d)| after.get(*t) != Some(d))
+        .map(|(t, _)| t.clone())
+        .collect()
+}
+
+// ---- The matrix ----
+
+/// One request of the matrix.
+struct Try {
+    browser: usize,
+    method: &'static str,
+    pattern: &'static str,
+    token: Token,
+    /// How it must be refused; `None` when it must be served.
+    refusal: Option<Answer>,
+}
+
+/// Every route asked by every browser with its session's token, and every POST a browser
+/// may send also without a token and with a wrong one.
+fn matrix(browsers: &[Browser]) -> Vec<Try> {
+    let mut tries = Vec::new();
+    for &(method, pattern, access) in TABLE {
+        for (browser, b) in browsers.iter().enumerate() {
+            let refusal = Answer::refusal(access, b.actor);
+            let mut add = |token, refusal| {
+                tries.push(Try {
+                    browser,
+                    method,
+                    pattern,
+                    token,
+                    refusal,
+                })
+            };
+            if method == POST && refusal.is_none() {
+                add(Token::Missing, Some(Answer::Csrf));
+                add(Token::Wrong, Some(Answer::Csrf));
+            }
+            add(Token::Right, refusal);
+        }
+    }
+    tries
+}
+
+/// Sends the requests a few at a time and returns their answers, in order.
+async fn send_all(browsers: &Arc<Vec<Browser>>, cases: &Arc<Cases>, tries: &[&Try]) -> Vec<Reply> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(6));
+    let mut set = tokio::task::JoinSet::new();
+    for (i, t) in tries.iter().enumerate() {
+        let (browsers, cases, permits) = (browsers.clone(), cases.clone(), permits.clone());
+        let (b, method, pattern, token) = (t.browser, t.method, t.pattern, t.token);
+        set.spawn(async move {
+            let _permit = permits.acquire().await.expect("a permit");
+            (i, browsers[b].send(method, pattern, &cases, token).await)
+        });
+    }
+    let mut replies: Vec<(usize, Reply)> = set.join_all().await;
+    replies.sort_by_key(|(i, _)| *i);
+    replies.into_iter().map(|(_, r)| r).collect()
+}
+
+fn failure(t: &Try, browsers: &[Browser], expected: &str, reply: &Reply) -> String {
+    let token = match t.token {
+        Token::Right => String::new(),
+        token => format!(" with the CSRF token {token:?}"),
+    };
+    format!(
+        "{} {} as {:?}{token}: expected {expected}, got {:?} ({})",
+        t.method, t.pattern, browsers[t.browser].actor, reply.answer, reply.text
+    )
+}
+
+#[tokio::test]
+async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
+    // The table and the router agree, both ways.
+    let in_router = routes_in_source();
+    let in_table: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(in_table.len(), TABLE.len(), "a route is in the table twice");
+    let missing: Vec<_> = in_router.difference(&in_table).collect();
+    let stale: Vec<_> = in_table.difference(&in_router).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "routes without an entry in the table: {missing:?}; entries for routes the router no longer has: {stale:?}"
+    );
+
+    // Two demo years, as bad_input.rs loads them: 2025 with its reports and repayments,
+    // 2026 with requisitions waiting at each step.
+    let date = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).expect("date");
+    let app = TestApp::spawn_with(
+        digikoord::Clock::Fixed(date(4, 20)),
+        &[("BENCH_CEILING", "true")],
+    )
+    .await;
+    for day in [date(2, 10), date(4, 20)] {
+        digikoord::seed::demo(&app.db, day).await.expect("demo");
+    }
+    let mut browsers = Vec::new();
+    let mut own = Uuid::nil();
+    for actor in Actor::ALL {
+        let b = app.other_browser();
+        let page_with_a_form = match actor {
+            Actor::Anonymous => "/logga-in",
+            Actor::Halfway => {
+                let id = b.create_user(Role::CaseOfficer, None).await;
+                let page = b.login(&b.email_of(id).await, crate::PASSWORD).await;
+                assert_eq!(page.location.as_deref(), Some("/logga-in/kod"));
+                "/logga-in/kod"
+            }
+            Actor::OwnCoordinator => {
+                own = b
+                    .login_as(Role::Coordinator, Some("Region Stockholm"))
+                    .await;
+                "/"
+            }
+            Actor::OtherCoordinator => {
+                b.login_as(Role::Coordinator, Some("Region Skåne")).await;
+                "/"
+            }
+            _ => {
+                b.login_as(actor.role().expect("a role"), None).await;
+                "/"
+            }
+        };
+        let csrf = b.get(page_with_a_form).await.csrf();
+        browsers.push(Browser {
+            actor,
+            app: b,
+            csrf,
+        });
+    }
+    let browsers = Arc::new(browsers);
+    let cases = Arc::new(cases(&app, own).await);
+    let tries = matrix(&browsers);
+    let mut failures = Vec::new();
+
+    // First every refusal, while every case is as set up: none may change anything.
+    let refused: Vec<&Try> = tries.iter().filter(|t| t.refusal.is_some()).collect();
+    let audited: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
+        .fetch_one(&app.db)
+        .await
+        .expect("audit log");
+    let before = fingerprint(&app).await;
+    let replies = send_all(&browsers, &cases, &refused).await;
+    let touched = changed(&before, &fingerprint(&app).await);
+    if !touched.is_empty() {
+        let actions: Vec<String> =
+            sqlx::query_scalar("SELECT action || ' ' || entity FROM audit_log WHERE id > $1")
+                .bind(audited)
+                .fetch_all(&app.db)
+                .await
+                .expect("audit log");
+        panic!("refused requests changed {touched:?}; the audit log says {actions:?}");
+    }
+    for (t, reply) in refused.iter().zip(&replies) {
+        if t.refusal.as_ref() != Some(&reply.answer) {
+            let expected = format!("{:?}", t.refusal.as_ref().expect("a refusal"));
+            failures.push(failure(t, &browsers, &expected, reply));
+        }
+    }
+
+    // Then what each may do: every page, then the forms one route at a time, logging out
+    // last. A form that used up its case (removed it, say) leaves the next a 404.
+    let mut served = BTreeMap::<u16, usize>::new();
+    let mut check_served = |t: &Try, reply: &Reply, used_up: bool| {
+        let ok = match reply.answer {
+            Answer::Served(status) => {
+                *served.entry(status.as_u16()).or_default() += 1;
+                true
+            }
+            Answer::NotFound => used_up,
+            // The second step's two pages send a login on to the one it is at.
+            Answer::ToSecondStep => browsers[t.browser].actor == Actor::Halfway,
+            _ => false,
+        };
+        if !ok {
+            failures.push(failure(t, &browsers, "to be served", reply));
+        }
+    };
+    let allowed = |method: &str| -> Vec<&Try> {
+        let mut allowed: Vec<&Try> = tries
+            .iter()
+            .filter(|t| t.method == method && t.refusal.is_none())
+            .collect();
+        allowed.sort_by_key(|t| t.pattern == "/logga-ut");
+        allowed
+    };
+    let pages = allowed(GET);
+    for (t, reply) in pages.iter().zip(send_all(&browsers, &cases, &pages).await) {
+        check_served(t, &reply, false);
+    }
+    let before = fingerprint(&app).await;
+    let forms = allowed(POST);
+    let mut used_up = false;
+    for (i, t) in forms.iter().enumerate() {
+        used_up &= i > 0 && forms[i - 1].pattern == t.pattern;
+        let reply = browsers[t.browser]
+            .send(t.method, t.pattern, &cases, t.token)
+            .await;
+        check_served(t, &reply, used_up);
+        used_up |= reply.status.is_success() || reply.status.is_redirection();
+    }
+    // The fingerprint sees writes: the allowed forms made some.
+    assert!(!changed(&before, &fingerprint(&app).await).is_empty());
+
+    eprintln!(
+        "route matrix: {} routes, {} requests ({} refused); the allowed were answered {served:?}",
+        TABLE.len(),
+        refused.len() + pages.len() + forms.len(),
+        refused.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
