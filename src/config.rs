@@ -40,6 +40,8 @@ pub struct Config {
     /// `BENCH_CEILING`: serve `/bench/ceiling`, the benchmark's yardstick (one session
     /// lookup, one query, one template). Default off; the benchmark turns it on.
     pub bench_ceiling: bool,
+    /// Where people report accessibility problems (the accessibility statement's address).
+    pub accessibility_contact: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -131,7 +133,12 @@ impl Config {
         crate::mail::sender::check_mailbox(&mail_from)
             .map_err(|e| ConfigError(format!("MAIL_FROM: {e}")))?;
         let bench_ceiling = parse_bool(&get, "BENCH_CEILING", false)?;
+        let accessibility_contact = crate::users::model::parse_email(
+            &get("ACCESSIBILITY_CONTACT").unwrap_or_else(|| "digikoord@tillvaxtverket.se".into()),
+        )
+        .map_err(|e| ConfigError(format!("ACCESSIBILITY_CONTACT: {e}")))?;
         Ok(Config {
+            accessibility_contact,
             bench_ceiling,
             smtp_url,
             mail_from,

@@ -3,6 +3,7 @@
 //! `main` and by every test.
 #![deny(clippy::unwrap_used)]
 
+pub mod accessibility;
 mod assets;
 pub mod audit;
 pub mod auth;
@@ -54,6 +55,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(start::router())
+        .merge(accessibility::router())
         .merge(auth::router())
         .merge(calendar::router())
         .merge(programme::router())

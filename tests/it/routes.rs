@@ -222,6 +222,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     (GET, "/admin/historik/filer/{name}", Roles(ADMIN)),
     (GET, "/oversikt/alla-ar", Roles(STAFF)),
     (GET, "/oppna-data", Public),
+    (GET, "/tillganglighet", Public),
     (GET, "/oppna-data/{file}", Public),
     // Users and roles.
     (GET, "/admin/anvandare", Roles(ADMIN)),

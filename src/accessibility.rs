@@ -1,0 +1,32 @@
+//! The accessibility statement (tillgänglighetsredogörelse) in the form DIGG gives, as the
+//! law on accessibility to digital public services (2018:1937) asks of an authority's
+//! services: how accessible Digikoord is, what is not, how it was tested, and how to
+//! report a problem.
+
+use askama::Template;
+use axum::{Router, extract::State, response::Response, routing::get};
+
+use crate::{
+    AppState,
+    auth::{Ctx, PageCtx},
+    error::Result,
+    web::render,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/tillganglighet", get(statement))
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct Statement {
+    ctx: Ctx,
+    contact: String,
+}
+
+async fn statement(State(state): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response> {
+    render(&Statement {
+        ctx,
+        contact: state.config.accessibility_contact.clone(),
+    })
+}
