@@ -11,6 +11,7 @@ mod history;
 mod mail;
 mod money_chain;
 mod network;
+mod office;
 mod operations;
 mod programme;
 mod repayments;

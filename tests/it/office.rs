@@ -1,0 +1,222 @@
+//! The exports open in a real office suite: LibreOffice (Debian's `libreoffice-calc-nogui`
+//! and `libreoffice-writer-nogui`) converts each XLSX and DOCX export to PDF headlessly,
+//! and the PDF's text (`pdftotext`, Debian's `poppler-utils`) holds the year's totals.
+//! In CI the tools must be there; elsewhere a machine without them skips this and says so.
+
+use std::{path::Path, time::Duration};
+
+use chrono::NaiveDate;
+use digikoord::{Clock, auth::Role};
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::{TestApp, browser::tool, scratch_dir};
+
+/// The ways an office suite may print `amount`: thousands grouped by a space, comma or
+/// point (or not at all), with öre after a comma or point when there are any.
+fn printed_forms(amount: Decimal) -> Vec<String> {
+    let amount = amount.round_dp(2);
+    let whole = amount.trunc().abs().to_string();
+    let ore = format!(
+        "{:02}",
+        ((amount.fract().abs()) * Decimal::from(100)).trunc()
+    );
+    let mut forms = Vec::new();
+    for group in [" ", ",", ".", ""] {
+        let mut grouped = String::new();
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                grouped.push_str(group);
+            }
+            grouped.push(c);
+        }
+        for decimal in [",", "."] {
+            if decimal != group {
+                forms.push(format!("{grouped}{decimal}{ore}"));
+            }
+        }
+        if ore == "00" {
+            forms.push(grouped);
+        }
+    }
+    forms
+}
+
+/// Whether the text shows `amount` as a number of its own (not inside a longer one).
+fn shows(text: &str, amount: Decimal) -> bool {
+    let text = text.replace(['\u{a0}', '\u{202f}'], " ");
+    printed_forms(amount).iter().any(|form| {
+        text.match_indices(form.as_str()).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let mut after = text[at + form.len()..].chars();
+            let continues = match after.next() {
+                Some(c) if c.is_ascii_digit() => true,
+                // A decimal point or comma followed by digits: a longer number.
+                Some(',' | '.') => after.next().is_some_and(|c| c.is_ascii_digit()),
+                _ => false,
+            };
+            !before.is_some_and(|c| c.is_ascii_digit() || c == ',' || c == '.') && !continues
+        })
+    })
+}
+
+#[test]
+fn an_amount_is_found_however_the_suite_groups_it_and_never_inside_another() {
+    let million = Decimal::from(1_000_000);
+    assert!(shows("Utbetalt  1 000 000 kr", million));
+    assert!(shows("Utbetalt\t1,000,000.00", million));
+    assert!(shows("1.000.000,00 kr", million));
+    assert!(!shows("21 000 000", million));
+    assert!(!shows("1 000 0001", million));
+    assert!(!shows("1 000 000,50", million));
+    let with_ore = Decimal::new(1234567, 2);
+    assert!(shows("12 345,67", with_ore));
+    assert!(!shows("12 345", with_ore));
+}
+
+/// LibreOffice converts the files to PDF in `dir`; the text of each PDF, by file stem.
+async fn convert(soffice: &Path, pdftotext: &Path, dir: &Path, files: &[String]) -> Vec<String> {
+    let profile = dir.join("libreoffice-profile");
+    let mut convert = tokio::process::Command::new(soffice);
+    convert
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+        ])
+        .arg(dir)
+        .args(files.iter().map(|f| dir.join(f)))
+        .env("HOME", dir)
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(180), convert.output())
+        .await
+        .expect("LibreOffice converts within 3 minutes")
+        .expect("run soffice");
+    assert!(out.status.success(), "soffice: {out:?}");
+    let mut texts = Vec::new();
+    for file in files {
+        let stem = Path::new(file).file_stem().expect("stem");
+        let pdf = dir.join(stem).with_extension("pdf");
+        assert!(pdf.is_file(), "{file} was converted to PDF: {out:?}");
+        let text = tokio::process::Command::new(pdftotext)
+            .arg("-layout")
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .await
+            .expect("pdftotext");
+        assert!(text.status.success(), "pdftotext {file}");
+        texts.push(String::from_utf8_lossy(&text.stdout).into_owned());
+    }
+    texts
+}
+
+/// The newest kept export: its file name and bytes, downloaded as the administrator does.
+async fn newest_export(admin: &TestApp) -> (String, Vec<u8>) {
+    let (id, filename): (Uuid, String) = sqlx::query_as(
+        "SELECT id, filename FROM summary_exports ORDER BY created_at DESC, id LIMIT 1",
+    )
+    .fetch_one(&admin.db)
+    .await
+    .expect("an export");
+    let response = admin
+        .client
+        .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(response.status(), StatusCode::OK);
+    (filename, response.bytes().await.expect("bytes").to_vec())
+}
+
+#[tokio::test]
+async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() {
+    let (Some(soffice), Some(pdftotext)) = (tool("soffice"), tool("pdftotext")) else {
+        return;
+    };
+    let today = NaiveDate::from_ymd_opt(2026, 3, 20).expect("date");
+    let app = TestApp::spawn_on(Clock::Fixed(today)).await;
+    digikoord::seed::demo(&app.db, today).await.expect("demo");
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let saved = admin
+        .submit(
+            "/konto?ar=2025",
+            "/konto/2025",
+            &[
+                ("requisitioned", "21 000 000"),
+                ("requisitioned_on", "2025-11-28"),
+                ("support_costs", "123 456,78"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+
+    let year = digikoord::summary::db::load_year(&app.db, 2025)
+        .await
+        .expect("load")
+        .expect("2025");
+    let totals = year.totals();
+    let summary_totals = [totals.paid_out, totals.used, totals.repaid];
+    assert!(
+        summary_totals.iter().all(|t| *t > Decimal::ZERO),
+        "the demo's 2025 has money in every column: {summary_totals:?}"
+    );
+    let to_repay = admin.get("/konto?ar=2025").await.select(".to-repay");
+    let to_repay: Decimal = to_repay[0]
+        .trim_end_matches(" kr")
+        .replace([' ', '\u{a0}'], "")
+        .replace(',', ".")
+        .parse()
+        .expect("an amount");
+    assert!(
+        to_repay > Decimal::ZERO,
+        "something goes on to Kammarkollegiet"
+    );
+
+    let dir = scratch_dir("office");
+    let mut files = Vec::new();
+    let mut expected = Vec::new();
+    for format in ["xlsx", "docx"] {
+        let made = admin
+            .submit(
+                "/sammanstallning?ar=2025",
+                "/sammanstallning/2025/exporter",
+                &[("format", format)],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.plain());
+        files.push(newest_export(&admin).await);
+        expected.push(summary_totals.to_vec());
+        let made = admin
+            .submit(
+                "/konto?ar=2025",
+                "/konto/2025/dokument",
+                &[("document", "ekonomisk-redovisning"), ("format", format)],
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.plain());
+        files.push(newest_export(&admin).await);
+        expected.push(vec![to_repay]);
+    }
+    for (name, bytes) in &files {
+        std::fs::write(dir.join(name), bytes).expect("write the export");
+    }
+    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+    let texts = convert(&soffice, &pdftotext, &dir, &names).await;
+    for ((name, text), amounts) in names.iter().zip(&texts).zip(&expected) {
+        for amount in amounts {
+            assert!(
+                shows(text, *amount),
+                "{name} as PDF should show {amount}:\n{text}"
+            );
+        }
+    }
+}
