@@ -494,12 +494,12 @@ mod properties {
         /// programme year and amounts that are never negative.
         #[test]
         fn any_upload_is_read_or_refused_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-            if let Ok(grid) = grid_of(&bytes) {
-                if let Ok(rows) = parse(&grid) {
-                    for row in rows {
-                        prop_assert!((2000..=2100).contains(&row.year));
-                        prop_assert!(row.requisitioned >= Decimal::ZERO);
-                    }
+            if let Ok(grid) = grid_of(&bytes)
+                && let Ok(rows) = parse(&grid)
+            {
+                for row in rows {
+                    prop_assert!((2000..=2100).contains(&row.year));
+                    prop_assert!(row.requisitioned >= Decimal::ZERO);
                 }
             }
         }
