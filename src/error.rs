@@ -38,9 +38,20 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %e, "the database does not answer");
                 AppError::Unavailable
             }
+            sqlx::Error::Database(d) if d.code().is_some_and(|c| is_database_away(&c)) => {
+                tracing::warn!(error = %e, "the database went away");
+                AppError::Unavailable
+            }
             _ => AppError::Internal(format!("database: {e}")),
         }
     }
+}
+
+/// The database ended the connection under the request: it is shutting down (57P01),
+/// restarting after a crash (57P02) or not yet accepting connections (57P03). The
+/// transaction was rolled back; the request may be tried again.
+fn is_database_away(code: &str) -> bool {
+    matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 impl From<askama::Error> for AppError {

@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod calendar;
 mod demo;
+mod faults;
 mod history;
 mod mail;
 mod money_chain;
@@ -180,6 +181,7 @@ pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+#[derive(Clone)]
 pub struct TestApp {
     pub addr: SocketAddr,
     /// The owner's pool, for setting up and checking what the server did.

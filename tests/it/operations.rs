@@ -64,14 +64,14 @@ fn free_port() -> u16 {
 }
 
 /// A `digikoord serve` process; stopped with SIGTERM (and waited for) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     url: String,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(dir: &Path, envs: &[(&str, &str)]) -> Server {
+    pub(crate) fn start(dir: &Path, envs: &[(&str, &str)]) -> Server {
         let port = free_port();
         let listen = format!("127.0.0.1:{port}");
         let log = dir.join("digikoord.log");
@@ -94,19 +94,16 @@ impl Server {
     }
 
     /// Asks `/healthz`; every answer must come well within the client's 5 s.
-    async fn health(&self) -> StatusCode {
+    pub(crate) async fn health(&self) -> StatusCode {
         health_of(&self.url).await
     }
 
     /// Waits until `/healthz` says `want`, at most `limit`.
-    async fn wait_for(&mut self, want: StatusCode, limit: Duration) {
+    pub(crate) async fn wait_for(&mut self, want: StatusCode, limit: Duration) {
         let start = Instant::now();
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "digikoord exited ({status}): {}",
-                    std::fs::read_to_string(&self.log).unwrap_or_default()
-                );
+                panic!("digikoord exited ({status}): {}", self.log());
             }
             let got = self.health().await;
             if got == want {
@@ -115,30 +112,58 @@ impl Server {
             assert!(
                 start.elapsed() < limit,
                 "/healthz still {got} after {limit:?}, not {want}: {}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
+                self.log()
             );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
     /// A new browser for this server; `db` (the owner's, at `db_url`) for checking.
-    fn browser(&self, db: &sqlx::PgPool, db_url: &str) -> TestApp {
+    pub(crate) fn browser(&self, db: &sqlx::PgPool, db_url: &str) -> TestApp {
         TestApp {
-            addr: self
-                .url
-                .trim_start_matches("http://")
-                .parse()
-                .expect("addr"),
+            addr: self.addr(),
             db: db.clone(),
             db_url: db_url.to_string(),
             client: TestApp::new_client(),
         }
     }
 
+    /// The same browser (its cookies, so its session) pointed at this server.
+    pub(crate) fn carry(&self, browser: &TestApp) -> TestApp {
+        TestApp {
+            addr: self.addr(),
+            db: browser.db.clone(),
+            db_url: browser.db_url.clone(),
+            client: browser.client.clone(),
+        }
+    }
+
+    fn addr(&self) -> std::net::SocketAddr {
+        self.url
+            .trim_start_matches("http://")
+            .parse()
+            .expect("addr")
+    }
+
     fn stop(&mut self) {
-        // SAFETY: a signal to the child we started.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        // A child already waited for is not signalled: its pid may be someone else's now.
+        if let Ok(None) = self.child.try_wait() {
+            // SAFETY: a signal to the child we started, which has not been reaped.
+            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        }
         let _ = self.child.wait();
+    }
+
+    /// SIGKILL: no graceful shutdown, no chance to finish anything.
+    pub(crate) fn kill(&mut self) {
+        // `Child::kill` is SIGKILL on Unix, and never signals a child already reaped.
+        self.child.kill().expect("SIGKILL digikoord");
+        let _ = self.child.wait();
+    }
+
+    /// The server's log so far, for a failure's message.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
