@@ -26,7 +26,7 @@ fn printed_forms(amount: Decimal) -> Vec<String> {
     for group in [" ", ",", ".", ""] {
         let mut grouped = String::new();
         for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
                 grouped.push_str(group);
             }
             grouped.push(c);
