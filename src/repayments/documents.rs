@@ -11,7 +11,7 @@ use super::model::{AgencyAccount, Balance};
 use crate::{
     dates::format_date,
     money::format_kronor,
-    summary::export::{ExportFormat, heading, money, table, text},
+    summary::export::{ExportFormat, heading, money, print_setup, table, text},
 };
 
 /// Which document, as `export_document` in the schema.
@@ -229,6 +229,7 @@ impl Contents {
             sheet.write_number_with_format(row, 3 + i as u16, money(*a), &kr_bold)?;
         }
         sheet.set_freeze_panes(first + 1, 0)?;
+        print_setup(sheet, &self.document.title(self.year), Some(first))?;
         sheet.set_column_width(0, 44)?;
         for c in 1..8 {
             sheet.set_column_width(c, 20)?;
@@ -241,6 +242,7 @@ impl Contents {
                 sheet.write_string(i as u32 + 1, 0, c)?;
             }
             sheet.set_column_width(0, 120)?;
+            print_setup(sheet, &self.document.title(self.year), Some(0))?;
         }
         book.save_to_buffer()
     }

@@ -247,15 +247,37 @@ pub(crate) fn money(d: Decimal) -> f64 {
     d.to_f64().unwrap_or_default()
 }
 
+/// The sheet's headings in its first row, frozen on screen and repeated on every printed page.
 pub(crate) fn header(
     sheet: &mut Worksheet,
     headings: &[&str],
     bold: &Format,
+    title: &str,
 ) -> Result<(), XlsxError> {
     for (c, h) in headings.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, *h, bold)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    print_setup(sheet, title, Some(0))
+}
+
+/// How a sheet prints: A4 landscape, one page wide (as many tall as it takes), the heading
+/// row (`repeat`) on every page, the title and the sheet's name above, page numbers below.
+pub(crate) fn print_setup(
+    sheet: &mut Worksheet,
+    title: &str,
+    repeat: Option<u32>,
+) -> Result<(), XlsxError> {
+    const A4: u8 = 9;
+    sheet
+        .set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_header(format!("&L{}&R&A", title.replace('&', "&&")))
+        .set_footer("&CSida &P av &N");
+    if let Some(row) = repeat {
+        sheet.set_repeat_rows(row, row)?;
+    }
     Ok(())
 }
 
@@ -266,9 +288,10 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
     let kr = Format::new().set_num_format("#,##0.00 \"kr\"");
     let kr_bold = Format::new().set_num_format("#,##0.00 \"kr\"").set_bold();
     let wrap = Format::new().set_text_wrap();
+    let title = title(year.year);
 
     let sheet = book.add_worksheet().set_name("Ekonomi")?;
-    header(sheet, &FINANCE_HEADINGS, &bold)?;
+    header(sheet, &FINANCE_HEADINGS, &bold, &title)?;
     let rows = year.finance_rows();
     for (i, r) in rows.iter().enumerate() {
         let row = i as u32 + 1;
@@ -331,7 +354,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
     let mut headings = vec!["Aktör", "Aktiviteter"];
     headings.extend(SUB_GOALS.iter().map(|(_, l)| *l));
     headings.push("Deltagare");
-    header(sheet, &headings, &bold)?;
+    header(sheet, &headings, &bold, &title)?;
     for (i, a) in stats.per_actor.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, &a.actor_name)?;
@@ -365,7 +388,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
 
     let counts = year.self_assessments();
     let sheet = book.add_worksheet().set_name("Självskattning")?;
-    header(sheet, &["Svar", "Antal", "Av"], &bold)?;
+    header(sheet, &["Svar", "Antal", "Av"], &bold, &title)?;
     for (i, (label, n)) in [
         ("Ja, tydligt", counts.yes),
         ("Delvis", counts.partly),
@@ -391,6 +414,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
             "Självskattning, motivering",
         ],
         &bold,
+        &title,
     )?;
     for (i, (actor, r)) in year.approved().enumerate() {
         let row = i as u32 + 1;
@@ -405,7 +429,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
     }
 
     let sheet = book.add_worksheet().set_name("Tillväxtverket")?;
-    header(sheet, &["Avsnitt", "Text"], &bold)?;
+    header(sheet, &["Avsnitt", "Text"], &bold, &title)?;
     for (i, (label, text)) in [
         ("Analys och slutsatser", &sections.analysis),
         (

@@ -19,32 +19,7 @@ use fantoccini::{Client, ClientBuilder, Locator, elements::Element, key::Key};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{PASSWORD, TestApp, scratch_dir};
-
-/// A tool the checks need: its path, or `None` (and a note) when it is missing outside CI.
-pub fn tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name} is missing: .ci/run installs it"
-        );
-        eprintln!("skipped: {name} is not installed here (.ci/run installs it)");
-    }
-    found
-}
-
-/// The build's own directory (`target/`), for what a person looks at afterwards.
-fn target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("target/tmp has a parent")
-        .to_path_buf()
-}
+use crate::{PASSWORD, TestApp, scratch_dir, tool};
 
 /// axe-core's script, installed from npm into `target/tmp/axe-core` once.
 async fn axe_source() -> String {
@@ -552,9 +527,7 @@ pub async fn browser_for(test: &str) -> Option<(Driver, Person, PathBuf)> {
     let driver = Driver::start(&chromedriver).await;
     let downloads = scratch_dir("downloads");
     let client = driver.browser(&downloads).await;
-    let shots = target_dir().join("screenshots").join(test);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).expect("screenshot dir");
+    let shots = crate::screenshots(test);
     let person = Person {
         client,
         base: String::new(),

@@ -155,6 +155,37 @@ pub async fn digests(db: &PgPool, except: &[&str]) -> Vec<(String, i64, String)>
     out
 }
 
+/// A program the browser and office-suite checks need: its path, or `None` (and a note)
+/// when it is missing outside CI; with `CI=true` a missing one fails the test.
+pub fn tool(name: &str) -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is missing: .ci/run installs it"
+        );
+        eprintln!("skipped: {name} is not installed here (.ci/run installs it)");
+    }
+    found
+}
+
+/// A folder of pictures for a person to look at after the run: `target/screenshots/<name>`,
+/// emptied first (never committed).
+pub fn screenshots(name: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target/tmp has a parent")
+        .join("screenshots")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
 /// A new, empty database on the test cluster (no schema): returns its URL.
 pub async fn empty_database() -> String {
     let cluster = cluster();
@@ -474,6 +505,18 @@ impl TestApp {
             .fetch_one(&self.db)
             .await
             .expect("user")
+    }
+
+    /// A kept export, downloaded as the administrator's browser does; it must be served.
+    pub async fn export_bytes(&self, id: Uuid) -> Vec<u8> {
+        let response = self
+            .client
+            .get(self.url(&format!("/sammanstallning/exporter/{id}")))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.bytes().await.expect("bytes").to_vec()
     }
 
     pub async fn audit_count(&self, action: &str) -> i64 {

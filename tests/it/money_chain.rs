@@ -674,22 +674,7 @@ async fn the_documents_to_kammarkollegiet_equal_an_independent_computation_and_a
         StatusCode::SEE_OTHER
     );
 
-    let bytes = |id: Uuid| {
-        let admin = &admin;
-        async move {
-            admin
-                .client
-                .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
-                .send()
-                .await
-                .expect("download")
-                .bytes()
-                .await
-                .expect("bytes")
-                .to_vec()
-        }
-    };
-    let xlsx = bytes(ids[0]).await;
+    let xlsx = admin.export_bytes(ids[0]).await;
     let mut book: Xlsx<_> =
         calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).expect("xlsx");
     let sheet = book.worksheet_range("Redovisning").expect("sheet");
@@ -732,7 +717,7 @@ async fn the_documents_to_kammarkollegiet_equal_an_independent_computation_and_a
     ] {
         assert!(rows.iter().any(|r| r.contains(must)), "{must}: {rows:?}");
     }
-    let docx = bytes(ids[1]).await;
+    let docx = admin.export_bytes(ids[1]).await;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(docx)).expect("docx");
     let mut xml = String::new();
     zip.by_name("word/document.xml")
@@ -791,16 +776,8 @@ async fn summary_docx(admin: &TestApp, app: &TestApp, year: i32) -> String {
     .fetch_one(&app.db)
     .await
     .expect("export");
-    let bytes = admin
-        .client
-        .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
-        .send()
-        .await
-        .expect("download")
-        .bytes()
-        .await
-        .expect("bytes");
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("docx");
+    let bytes = admin.export_bytes(id).await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("docx");
     let mut xml = String::new();
     zip.by_name("word/document.xml")
         .expect("document")

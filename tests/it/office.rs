@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::{TestApp, browser::tool, scratch_dir};
+use crate::{TestApp, scratch_dir, tool};
 
 /// The ways an office suite may print `amount`: thousands grouped by a space, comma or
 /// point (or not at all), with öre after a comma or point when there are any.
@@ -76,7 +76,14 @@ fn an_amount_is_found_however_the_suite_groups_it_and_never_inside_another() {
 }
 
 /// LibreOffice converts the files to PDF in `dir`; the text of each PDF, by file stem.
-async fn convert(soffice: &Path, pdftotext: &Path, dir: &Path, files: &[String]) -> Vec<String> {
+/// The first two pages of each PDF are also drawn as PNG into `shots`, for a person to look at.
+async fn convert(
+    soffice: &Path,
+    pdftotext: &Path,
+    dir: &Path,
+    files: &[String],
+    shots: &Path,
+) -> Vec<String> {
     let profile = dir.join("libreoffice-profile");
     let mut convert = tokio::process::Command::new(soffice);
     convert
@@ -105,6 +112,14 @@ async fn convert(soffice: &Path, pdftotext: &Path, dir: &Path, files: &[String])
         let stem = Path::new(file).file_stem().expect("stem");
         let pdf = dir.join(stem).with_extension("pdf");
         assert!(pdf.is_file(), "{file} was converted to PDF: {out:?}");
+        let drawn = tokio::process::Command::new(pdftotext.with_file_name("pdftoppm"))
+            .args(["-png", "-r", "60", "-f", "1", "-l", "2"])
+            .arg(&pdf)
+            .arg(shots.join(stem))
+            .status()
+            .await
+            .expect("pdftoppm (poppler-utils, beside pdftotext)");
+        assert!(drawn.success(), "pdftoppm {file}");
         let text = tokio::process::Command::new(pdftotext)
             .arg("-layout")
             .arg(&pdf)
@@ -126,14 +141,7 @@ async fn newest_export(admin: &TestApp) -> (String, Vec<u8>) {
     .fetch_one(&admin.db)
     .await
     .expect("an export");
-    let response = admin
-        .client
-        .get(admin.url(&format!("/sammanstallning/exporter/{id}")))
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(response.status(), StatusCode::OK);
-    (filename, response.bytes().await.expect("bytes").to_vec())
+    (filename, admin.export_bytes(id).await)
 }
 
 #[tokio::test]
@@ -206,11 +214,40 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         files.push(newest_export(&admin).await);
         expected.push(vec![to_repay]);
     }
-    for (name, bytes) in &files {
+    // Numbered: the account document has the same name as XLSX and DOCX, and so would
+    // its two PDFs.
+    let names: Vec<String> = files
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| format!("{}-{name}", i + 1))
+        .collect();
+    for (name, (_, bytes)) in names.iter().zip(&files) {
         std::fs::write(dir.join(name), bytes).expect("write the export");
     }
-    let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-    let texts = convert(&soffice, &pdftotext, &dir, &names).await;
+    let shots = crate::screenshots("exporter");
+    let texts = convert(&soffice, &pdftotext, &dir, &names, &shots).await;
+    // The summary's first sheet prints one page wide, landscape: every heading of the finance
+    // table is on the first page, under the report's title, above its page number.
+    let first_page = texts[0].split('\u{c}').next().unwrap_or_default();
+    for heading in [
+        "Aktör",
+        "Rekvirerat",
+        "Kvar att återbetala",
+        "Skyldigt regionen",
+        "Inskickad",
+        "Godkänd",
+    ] {
+        assert!(
+            first_page.contains(heading),
+            "{} prints the finance table one page wide: {heading} is not on page 1:\n{first_page}",
+            names[0]
+        );
+    }
+    assert!(
+        first_page.contains("Redovisning av de regionala"),
+        "{first_page}"
+    );
+    assert!(first_page.contains("Sida 1 av"), "{first_page}");
     for ((name, text), amounts) in names.iter().zip(&texts).zip(&expected) {
         for amount in amounts {
             assert!(
