@@ -513,8 +513,23 @@ fn figure(svg: &str, number: usize, title: &str) -> Result<Vec<docx_rs::Paragrap
 
 /// The report document: title page, the five parts, and an appendix per actor.
 pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result<Vec<u8>, String> {
-    use docx_rs::{BreakType, Docx, Paragraph, Run, Style, StyleType};
-    let mut doc = Docx::new();
+    use docx_rs::{
+        AlignmentType, BreakType, Docx, Footer, Header, NumPages, PageNum, Paragraph, Run,
+        RunFonts, Style, StyleType,
+    };
+    // A readable sans-serif throughout (LibreOffice shows its metric twin where Arial is
+    // missing), 11 pt.
+    let sans = RunFonts::new()
+        .ascii("Arial")
+        .hi_ansi("Arial")
+        .cs("Arial")
+        .east_asia("Arial");
+    let mut doc = Docx::new().default_fonts(sans).default_size(22).add_style(
+        Style::new("Title", StyleType::Paragraph)
+            .name("Title")
+            .bold()
+            .size(48),
+    );
     for level in 1..=3 {
         doc = doc.add_style(
             Style::new(format!("Heading{level}"), StyleType::Paragraph)
@@ -530,8 +545,36 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
     );
     let y = year.year;
     let page_break = || Paragraph::new().add_run(Run::new().add_break(BreakType::Page));
+    // The running header (the report's short title) and page numbers, from the second page:
+    // the title page has neither.
     doc = doc
-        .add_paragraph(Paragraph::new().add_run(Run::new().add_text(title(y)).bold().size(48)))
+        .first_header(Header::new())
+        .header(
+            Header::new().add_paragraph(
+                Paragraph::new().add_run(
+                    Run::new()
+                        .add_text(format!("Regionala digitaliseringskoordinatorer {y}"))
+                        .size(18),
+                ),
+            ),
+        )
+        .first_footer(Footer::new())
+        .footer(
+            Footer::new().add_paragraph(
+                Paragraph::new()
+                    .align(AlignmentType::Center)
+                    .add_run(Run::new().add_text("Sida "))
+                    .add_page_num(PageNum::new())
+                    .add_run(Run::new().add_text(" av "))
+                    .add_num_pages(NumPages::new()),
+            ),
+        );
+    doc = doc
+        .add_paragraph(
+            Paragraph::new()
+                .style("Title")
+                .add_run(Run::new().add_text(title(y)).bold().size(48)),
+        )
         .add_paragraph(text(&format!(
             "Från Tillväxtverket till {}.",
             year.decisions.recipient()

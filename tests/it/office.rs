@@ -248,6 +248,28 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         "{first_page}"
     );
     assert!(first_page.contains("Sida 1 av"), "{first_page}");
+    // The summary's DOCX: a title page without a page number, and every later page numbered
+    // "Sida N av M" under the running header.
+    let docx_pages: Vec<&str> = texts[2].split('\u{c}').collect();
+    assert!(
+        docx_pages[0].contains("Redovisning av de regionala"),
+        "{}",
+        docx_pages[0]
+    );
+    assert!(
+        !docx_pages[0].contains("Sida 1"),
+        "no number on the title page"
+    );
+    let numbered = docx_pages.len() - 1;
+    for (i, page) in docx_pages.iter().enumerate().skip(1).take(numbered - 1) {
+        assert!(
+            page.contains(&format!("Sida {} av {numbered}", i + 1)),
+            "page {} of {}: {page}",
+            i + 1,
+            names[2]
+        );
+        assert!(page.contains("Regionala digitaliseringskoordinatorer 2025"));
+    }
     for ((name, text), amounts) in names.iter().zip(&texts).zip(&expected) {
         for amount in amounts {
             assert!(
