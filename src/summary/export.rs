@@ -473,7 +473,52 @@ pub(crate) fn text(text: &str) -> docx_rs::Paragraph {
     p
 }
 
+/// The text width of the documents' A4 page (Word's default margins), in twentieths of a point.
+const TEXT_WIDTH_DXA: usize = 11_906 - 2 * 1_701;
+
+/// Column widths sharing the text width by each column's longest entry (the heading row's
+/// longest word) at the tables' 8 pt (about 80 twips a character, 216 for the cell's
+/// margins), so names and amounts stay on one line where the page allows.
+pub(crate) fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let needs: Vec<usize> = (0..columns)
+        .map(|c| {
+            // The heading row may wrap between words; the rest should not.
+            let longest = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.get(c).map(|t| (i, t)))
+                .map(|(i, t)| match i {
+                    0 => t
+                        .split_whitespace()
+                        .map(|w| w.chars().count())
+                        .max()
+                        .unwrap_or(0),
+                    _ => t.chars().count(),
+                })
+                .max()
+                .unwrap_or(0);
+            longest.max(8) * 80 + 216
+        })
+        .collect();
+    let sum: usize = needs.iter().sum();
+    needs.iter().map(|n| total * n / sum.max(1)).collect()
+}
+
+/// An amount or a count: right-aligned in its cell.
+fn is_figure(text: &str) -> bool {
+    let t = text.trim_end_matches("kr").trim();
+    !t.is_empty()
+        && t.chars().any(|c| c.is_ascii_digit())
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '\u{a0}' | ',' | '-' | '−'))
+}
+
+/// A table at 8 pt, its columns fitted to their contents, the first row bold, figures
+/// right-aligned.
 pub(crate) fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
+    use docx_rs::{AlignmentType, TableLayoutType, WidthType};
+    let widths = column_widths(&rows, TEXT_WIDTH_DXA);
     docx_rs::Table::new(
         rows.into_iter()
             .enumerate()
@@ -481,17 +526,30 @@ pub(crate) fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
                 docx_rs::TableRow::new(
                     cells
                         .into_iter()
-                        .map(|c| {
-                            let run = docx_rs::Run::new().add_text(c).size(18);
+                        .enumerate()
+                        .map(|(c, text)| {
+                            let figure = i > 0 && is_figure(&text);
+                            let run = docx_rs::Run::new().add_text(text).size(16);
                             let run = if i == 0 { run.bold() } else { run };
+                            let paragraph = docx_rs::Paragraph::new().add_run(run);
+                            let paragraph = if figure {
+                                paragraph.align(AlignmentType::Right)
+                            } else {
+                                paragraph
+                            };
                             docx_rs::TableCell::new()
-                                .add_paragraph(docx_rs::Paragraph::new().add_run(run))
+                                .width(widths.get(c).copied().unwrap_or(0), WidthType::Dxa)
+                                .add_paragraph(paragraph)
                         })
                         .collect(),
                 )
+                .cant_split()
             })
             .collect(),
     )
+    .set_grid(widths.clone())
+    .width(TEXT_WIDTH_DXA, WidthType::Dxa)
+    .layout(TableLayoutType::Fixed)
 }
 
 /// A chart as a picture 16 cm wide, with its number and title below as the caption.
@@ -787,4 +845,31 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
         .pack(&mut out)
         .map_err(|e| format!("docx: {e}"))?;
     Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_share_the_width_by_their_longest_entry_and_figures_go_right() {
+        let rows = vec![
+            vec!["Aktör".to_string(), "Utbetalt".to_string()],
+            vec![
+                "Västra Götalandsregionen".to_string(),
+                "1 000 000 kr".to_string(),
+            ],
+        ];
+        let widths = column_widths(&rows, 9_000);
+        assert_eq!(widths.len(), 2);
+        assert!(widths.iter().sum::<usize>() <= 9_000);
+        assert!(
+            widths[0] > widths[1],
+            "the longer names get more room: {widths:?}"
+        );
+        assert!(is_figure("1 000 000 kr"));
+        assert!(is_figure("12 345,50 kr"));
+        assert!(!is_figure("Region Skåne"));
+        assert!(!is_figure("kr"));
+    }
 }

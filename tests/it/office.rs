@@ -260,6 +260,18 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         !docx_pages[0].contains("Sida 1"),
         "no number on the title page"
     );
+    // The finance table's names and amounts stay on one line each (8 pt, fitted columns).
+    for unbroken in [
+        "Region Jönköpings län",
+        "Västra Götalandsregionen",
+        "21 000 000 kr",
+    ] {
+        assert!(
+            texts[2].lines().any(|l| l.contains(unbroken)),
+            "{unbroken} on one line in {}",
+            names[2]
+        );
+    }
     let numbered = docx_pages.len() - 1;
     for (i, page) in docx_pages.iter().enumerate().skip(1).take(numbered - 1) {
         assert!(
