@@ -473,13 +473,14 @@ pub(crate) fn text(text: &str) -> docx_rs::Paragraph {
     p
 }
 
-/// The text width of the documents' A4 page (Word's default margins), in twentieths of a point.
+/// The text width of the documents' A4 page (docx-rs's default margins of 3 cm), in
+/// twentieths of a point.
 const TEXT_WIDTH_DXA: usize = 11_906 - 2 * 1_701;
 
 /// Column widths sharing the text width by each column's longest entry (the heading row's
 /// longest word) at the tables' 8 pt (about 80 twips a character, 216 for the cell's
 /// margins), so names and amounts stay on one line where the page allows.
-pub(crate) fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
+fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let needs: Vec<usize> = (0..columns)
         .map(|c| {

@@ -514,10 +514,12 @@ async fn while_postgresql_restarts_every_request_is_answered_503_or_done_and_the
     let wrong: Vec<_> = attempts
         .iter()
         .filter(|a| {
-            let cut_off = a.is_write && a.sent < stop_began && a.answered > stop_began;
+            // A write held half-way when the stop began may still commit in the moment its
+            // lock is freed by the shutdown, before its own connection is ended: then it is
+            // answered Done, and it is saved (checked below). Either answer is right for it.
             let expected: &[Answer] = if a.answered < stop_began || a.sent > back {
                 &[Answer::Done]
-            } else if cut_off || (a.sent > gone && a.answered < restart_began) {
+            } else if a.sent > gone && a.answered < restart_began {
                 &[Answer::Unavailable]
             } else {
                 &[Answer::Done, Answer::Unavailable]
