@@ -18,6 +18,10 @@ pub struct Sections {
     pub analysis: String,
     pub innovation_hubs: String,
     pub digg_views: String,
+    /// The report's date on its cover, `ÅÅÅÅ-MM-DD` (empty until an administrator sets it).
+    pub report_date: String,
+    /// Tillväxtverket's case number (diarienummer) on the cover (empty until set).
+    pub case_number: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
@@ -473,6 +477,21 @@ pub(crate) fn text(text: &str) -> docx_rs::Paragraph {
     p
 }
 
+/// The cover's date and case number, as far as an administrator has entered them.
+fn cover_line(sections: &Sections) -> String {
+    let date = crate::dates::parse_date(&sections.report_date)
+        .map(|d| format!("Datum: {}", format_date(d)))
+        .ok();
+    let case = Some(sections.case_number.trim())
+        .filter(|c| !c.is_empty())
+        .map(|c| format!("Diarienummer: {c}"));
+    [date, case]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// The text width of the documents' A4 page (docx-rs's default margins of 3 cm), in
 /// twentieths of a point.
 const TEXT_WIDTH_DXA: usize = 11_906 - 2 * 1_701;
@@ -638,6 +657,7 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
             "Från Tillväxtverket till {}.",
             year.decisions.recipient()
         )))
+        .add_paragraph(text(&cover_line(sections)))
         .add_paragraph(text(&year.decisions.citations().join("\n")))
         .add_paragraph(text(&format!(
             "{} aktörer · ram {} · rekvirerat från Kammarkollegiet {}",

@@ -197,18 +197,23 @@ pub struct ExportRow {
 }
 
 async fn sections_of(state: &AppState, year: i32) -> Result<Sections> {
-    let row: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT analysis, innovation_hubs, digg_views FROM summary_sections WHERE year = $1",
+    let row: Option<(String, String, String, Option<NaiveDate>, String)> = sqlx::query_as(
+        "SELECT analysis, innovation_hubs, digg_views, report_date, case_number
+         FROM summary_sections WHERE year = $1",
     )
     .bind(year)
     .fetch_optional(&state.db)
     .await?;
     Ok(row.map_or_else(
         Sections::default,
-        |(analysis, innovation_hubs, digg_views)| Sections {
+        |(analysis, innovation_hubs, digg_views, report_date, case_number)| Sections {
             analysis,
             innovation_hubs,
             digg_views,
+            report_date: report_date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            case_number,
         },
     ))
 }
@@ -308,6 +313,8 @@ pub struct SectionsForm {
     analysis: String,
     innovation_hubs: String,
     digg_views: String,
+    report_date: String,
+    case_number: String,
 }
 
 pub async fn save_sections(
@@ -333,10 +340,21 @@ pub async fn save_sections(
             );
         }
     }
+    let report_date = match form.report_date.trim() {
+        "" => None,
+        typed => crate::dates::parse_date(typed)
+            .map_err(|m| errors.add("report_date", m))
+            .ok(),
+    };
+    if form.case_number.trim().chars().count() > 50 {
+        errors.add("case_number", "Diarienumret får vara högst 50 tecken.");
+    }
     let sections = Sections {
         analysis: form.analysis.trim().to_string(),
         innovation_hubs: form.innovation_hubs.trim().to_string(),
         digg_views: form.digg_views.trim().to_string(),
+        report_date: form.report_date.trim().to_string(),
+        case_number: form.case_number.trim().to_string(),
     };
     if !errors.is_empty() {
         let page = summary_page(&state, user, loaded, years, sections, errors).await?;
@@ -344,17 +362,21 @@ pub async fn save_sections(
     }
     let mut tx = state.db.begin().await?;
     sqlx::query(
-        "INSERT INTO summary_sections (year, analysis, innovation_hubs, digg_views, updated_by)
-         VALUES ($1, $2, $3, $4, $5)
+        "INSERT INTO summary_sections (year, analysis, innovation_hubs, digg_views, updated_by,
+             report_date, case_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (year) DO UPDATE SET analysis = EXCLUDED.analysis,
              innovation_hubs = EXCLUDED.innovation_hubs, digg_views = EXCLUDED.digg_views,
-             updated_by = EXCLUDED.updated_by, updated_at = now()",
+             updated_by = EXCLUDED.updated_by, updated_at = now(),
+             report_date = EXCLUDED.report_date, case_number = EXCLUDED.case_number",
     )
     .bind(year)
     .bind(&sections.analysis)
     .bind(&sections.innovation_hubs)
     .bind(&sections.digg_views)
     .bind(user.id())
+    .bind(report_date)
+    .bind(&sections.case_number)
     .execute(&mut *tx)
     .await?;
     audit::Entry::new(Some(user.id()), "summary.sections_saved", "summary", year)

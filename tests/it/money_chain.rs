@@ -786,6 +786,67 @@ async fn summary_docx(admin: &TestApp, app: &TestApp, year: i32) -> String {
     xml
 }
 
+/// The cover's date and case number are entered by an administrator with the year's own
+/// sections: a wrong date comes back beside its field, filled in, and saves nothing.
+#[tokio::test]
+async fn the_cover_carries_the_date_and_case_number_an_administrator_enters() {
+    let app = TestApp::spawn_on(on(2026, 3, 20)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let path = "/sammanstallning/2025/avsnitt";
+    let wrong = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            path,
+            &[("report_date", "2026-02-30"), ("case_number", "Ä 2026-123")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.select("#report_date-error").len(), 1);
+    assert_eq!(
+        wrong.attr("#case_number", "value").as_deref(),
+        Some("Ä 2026-123")
+    );
+    let long = "x".repeat(51);
+    let too_long = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            path,
+            &[("report_date", "2026-03-20"), ("case_number", &long)],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(too_long.select("#case_number-error").len(), 1);
+    assert_eq!(app.audit_count("summary.sections_saved").await, 0);
+
+    let saved = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            path,
+            &[
+                ("report_date", "2026-03-20"),
+                ("case_number", " Ä 2026-123 "),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+    assert_eq!(app.audit_count("summary.sections_saved").await, 1);
+    let page = admin.get("/sammanstallning?ar=2025").await;
+    assert_eq!(
+        page.attr("#report_date", "value").as_deref(),
+        Some("2026-03-20")
+    );
+    assert_eq!(
+        page.attr("#case_number", "value").as_deref(),
+        Some("Ä 2026-123")
+    );
+    let xml = summary_docx(&admin, &app, 2025).await;
+    assert!(
+        xml.contains("Datum: 20 mars 2026 · Diarienummer: Ä 2026-123"),
+        "the cover"
+    );
+}
+
 #[tokio::test]
 async fn the_2018_and_2021_documents_cite_their_own_decisions() {
     let app = TestApp::spawn_on(on(2026, 3, 1)).await;
