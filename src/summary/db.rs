@@ -339,23 +339,14 @@ impl MoneyRow {
             report_state: None,
             report_submitted: None,
             report_approved: None,
-            approved: self.used.map(|used| ApprovedReport {
-                report_id: Uuid::nil(),
-                version: 0,
-                costs: Costs {
+            approved: self.used.map(|used| {
+                let costs = Costs {
                     personnel: self.cost_personnel.unwrap_or_default(),
                     services: self.cost_services.unwrap_or_default(),
                     travel: self.cost_travel.unwrap_or_default(),
                     other: self.cost_other.unwrap_or_default(),
-                },
-                used,
-                unused: self.unused.unwrap_or_default(),
-                self_assessment: None,
-                self_assessment_motivation: String::new(),
-                needs_and_challenges: String::new(),
-                results_and_effects: String::new(),
-                tasks: vec![],
-                activities: vec![],
+                };
+                ApprovedReport::figures_only(costs, used, self.unused.unwrap_or_default())
             }),
             balance: repayments::model::Balance {
                 owed: self.owed,

@@ -39,6 +39,26 @@ pub struct ApprovedReport {
     pub activities: Vec<Activity>,
 }
 
+impl ApprovedReport {
+    /// A year's figures without a report behind them (an imported year, or one read for its
+    /// figures only): no case to link to, no texts.
+    pub fn figures_only(costs: Costs, used: Decimal, unused: Decimal) -> ApprovedReport {
+        ApprovedReport {
+            report_id: Uuid::nil(),
+            version: 0,
+            costs,
+            used,
+            unused,
+            self_assessment: None,
+            self_assessment_motivation: String::new(),
+            needs_and_challenges: String::new(),
+            results_and_effects: String::new(),
+            tasks: vec![],
+            activities: vec![],
+        }
+    }
+}
+
 /// Everything about one actor in one year.
 #[derive(Clone, Debug, Serialize)]
 pub struct ActorYear {
@@ -88,19 +108,9 @@ impl ActorYear {
         self.report_submitted = i.report_approved_on;
         self.report_approved = i.report_approved_on;
         self.approved = match (i.used, i.unused, i.report_approved_on) {
-            (Some(used), Some(unused), Some(_)) => Some(ApprovedReport {
-                report_id: Uuid::nil(),
-                version: 0,
-                costs: Costs::default(),
-                used,
-                unused,
-                self_assessment: None,
-                self_assessment_motivation: String::new(),
-                needs_and_challenges: String::new(),
-                results_and_effects: String::new(),
-                tasks: vec![],
-                activities: vec![],
-            }),
+            (Some(used), Some(unused), Some(_)) => {
+                Some(ApprovedReport::figures_only(Costs::default(), used, unused))
+            }
             _ => None,
         };
         self.balance = Balance {
