@@ -42,6 +42,9 @@ pub struct Config {
     pub bench_ceiling: bool,
     /// Where people report accessibility problems (the accessibility statement's address).
     pub accessibility_contact: String,
+    /// `SOFFICE`: LibreOffice's `soffice`, which makes the PDF/A exports. Unset: found on
+    /// `PATH` or in `/usr/lib/libreoffice/program` (Debian's `libreoffice-writer-nogui`).
+    pub soffice: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +142,7 @@ impl Config {
         .map_err(|e| ConfigError(format!("ACCESSIBILITY_CONTACT: {e}")))?;
         Ok(Config {
             accessibility_contact,
+            soffice: get("SOFFICE").map(PathBuf::from),
             bench_ceiling,
             smtp_url,
             mail_from,

@@ -25,6 +25,8 @@ pub enum AppError {
     Conflict(String),
     /// The database does not answer (it is restarting, or gone): try again shortly.
     Unavailable,
+    /// A program the server needs for this is not installed (said in Swedish): nothing done.
+    NotInstalled(String),
     Internal(String),
 }
 
@@ -52,6 +54,17 @@ impl From<sqlx::Error> for AppError {
 /// transaction was rolled back; the request may be tried again.
 fn is_database_away(code: &str) -> bool {
     matches!(code, "57P01" | "57P02" | "57P03")
+}
+
+impl From<crate::pdfa::Error> for AppError {
+    fn from(e: crate::pdfa::Error) -> Self {
+        match e {
+            crate::pdfa::Error::Missing => AppError::NotInstalled(
+                "PDF/A skapas med LibreOffice, som inte är installerat på servern (Debian-paketet libreoffice-writer-nogui). Ingenting har sparats. Välj ett annat format, eller be driften installera det.".into(),
+            ),
+            crate::pdfa::Error::Failed(detail) => AppError::Internal(format!("PDF/A: {detail}")),
+        }
+    }
 }
 
 impl From<askama::Error> for AppError {
@@ -95,6 +108,11 @@ impl IntoResponse for AppError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Tjänsten är tillfälligt otillgänglig",
                 "Digikoord kan inte nå sin databas just nu. Ingenting har sparats. Försök igen om en stund.".to_string(),
+            ),
+            AppError::NotInstalled(m) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Finns inte på den här servern",
+                m,
             ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");

@@ -23,6 +23,7 @@ pub mod money;
 pub mod network;
 pub mod open_data;
 pub mod operator;
+pub mod pdfa;
 pub mod programme;
 pub mod repayments;
 pub mod reports;

@@ -263,10 +263,20 @@ pub async fn create_document(
         AppError::BadRequest("Välj rekvisition eller ekonomisk redovisning.".into())
     })?;
     let format = ExportFormat::from_key(post.format.trim())
-        .filter(|f| matches!(f, ExportFormat::Xlsx | ExportFormat::Docx))
-        .ok_or_else(|| AppError::BadRequest("Välj Excel (XLSX) eller Word (DOCX).".into()))?;
+        .filter(|f| Document::FORMATS.contains(f))
+        .ok_or_else(|| {
+            AppError::BadRequest("Välj Excel (XLSX), Word (DOCX) eller PDF/A.".into())
+        })?;
     let contents = contents(&state, &year, document).await?;
-    let bytes = contents.render(format).map_err(AppError::Internal)?;
+    let bytes = contents
+        .render(format.source())
+        .map_err(AppError::Internal)?;
+    let bytes = match format {
+        ExportFormat::Pdf => {
+            crate::pdfa::from_docx(state.config.soffice.as_deref(), &bytes).await?
+        }
+        _ => bytes,
+    };
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let filename = document.filename(year.year, format);
     let id = Uuid::new_v4();

@@ -11,7 +11,10 @@ use super::model::{AgencyAccount, Balance};
 use crate::{
     dates::format_date,
     money::format_kronor,
-    summary::export::{ExportFormat, heading, money, print_setup, table, text},
+    summary::export::{
+        ExportFormat, add_table, document, heading, money, pack, page_numbers, print_setup, table,
+        text,
+    },
 };
 
 /// Which document, as `export_document` in the schema.
@@ -27,6 +30,10 @@ pub enum Document {
 impl Document {
     pub const AGENCY: [Document; 2] =
         [Document::AgencyRequisition, Document::AgencyFinancialReport];
+
+    /// The formats Tillväxtverket's documents to Kammarkollegiet are offered in.
+    pub const FORMATS: [ExportFormat; 3] =
+        [ExportFormat::Xlsx, ExportFormat::Docx, ExportFormat::Pdf];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -176,6 +183,7 @@ impl Contents {
         match format {
             ExportFormat::Xlsx => self.xlsx().map_err(|e| format!("xlsx: {e}")),
             ExportFormat::Docx => self.docx(),
+            ExportFormat::Pdf => Err("the PDF/A is made from the DOCX (crate::pdfa)".into()),
             other => Err(format!("{} is not offered for this document", other.key())),
         }
     }
@@ -269,16 +277,10 @@ impl Contents {
     }
 
     fn docx(&self) -> Result<Vec<u8>, String> {
-        use docx_rs::{Docx, Paragraph, Run, Style, StyleType};
-        let mut doc = Docx::new();
-        for level in 1..=2 {
-            doc = doc.add_style(
-                Style::new(format!("Heading{level}"), StyleType::Paragraph)
-                    .name(format!("heading {level}"))
-                    .outline_lvl(level - 1)
-                    .bold(),
-            );
-        }
+        use docx_rs::{Paragraph, Run};
+        let mut doc = document()
+            .first_footer(docx_rs::Footer::new())
+            .footer(page_numbers());
         doc = doc
             .add_paragraph(Paragraph::new().add_run(Run::new().add_text("Tillväxtverket")))
             .add_paragraph(Paragraph::new().add_run(Run::new().add_text("Till: Kammarkollegiet")))
@@ -301,9 +303,7 @@ impl Contents {
         if let Some(on) = self.account.requisitioned_on {
             lines.push(vec!["Rekvisitionens datum".into(), format_date(on)]);
         }
-        doc = doc
-            .add_table(table(lines))
-            .add_paragraph(heading("Per aktör", 2));
+        doc = doc.add_table(table(lines));
         let mut rows: Vec<Vec<String>> =
             vec![self.headings().iter().map(|h| h.to_string()).collect()];
         let line = |l: &ActorLine| {
@@ -319,7 +319,8 @@ impl Contents {
         };
         rows.extend(self.actors.iter().map(line));
         rows.push(line(&self.actors_total()));
-        doc = doc.add_table(table(rows));
+        // Eight columns of amounts: on landscape pages where portrait is too narrow.
+        doc = add_table(doc, heading("Per aktör", 2), rows);
         let checks = self.checks();
         if !checks.is_empty() {
             doc = doc.add_paragraph(heading("Kontroller", 2));
@@ -327,11 +328,7 @@ impl Contents {
                 doc = doc.add_paragraph(text(&c));
             }
         }
-        let mut buf = std::io::Cursor::new(Vec::new());
-        doc.build()
-            .pack(&mut buf)
-            .map_err(|e| format!("docx: {e}"))?;
-        Ok(buf.into_inner())
+        pack(doc)
     }
 }
 

@@ -32,12 +32,15 @@ pub enum ExportFormat {
     Docx,
     Csv,
     Json,
+    /// PDF/A-2b of the DOCX, for the archive (`crate::pdfa`).
+    Pdf,
 }
 
 impl ExportFormat {
-    pub const ALL: [ExportFormat; 4] = [
+    pub const ALL: [ExportFormat; 5] = [
         ExportFormat::Xlsx,
         ExportFormat::Docx,
+        ExportFormat::Pdf,
         ExportFormat::Csv,
         ExportFormat::Json,
     ];
@@ -48,6 +51,7 @@ impl ExportFormat {
             ExportFormat::Docx => "docx",
             ExportFormat::Csv => "csv",
             ExportFormat::Json => "json",
+            ExportFormat::Pdf => "pdf",
         }
     }
 
@@ -61,6 +65,7 @@ impl ExportFormat {
             ExportFormat::Docx => "Word (DOCX)",
             ExportFormat::Csv => "CSV, ekonomitabellen",
             ExportFormat::Json => "JSON, ekonomitabellen",
+            ExportFormat::Pdf => "PDF/A (arkivformat), samma som Word-dokumentet",
         }
     }
 
@@ -74,12 +79,24 @@ impl ExportFormat {
             }
             ExportFormat::Csv => "text/csv; charset=utf-8",
             ExportFormat::Json => "application/json",
+            ExportFormat::Pdf => "application/pdf",
+        }
+    }
+
+    /// What the export is rendered as before it is converted: the PDF/A is the DOCX laid out.
+    pub fn source(self) -> ExportFormat {
+        match self {
+            ExportFormat::Pdf => ExportFormat::Docx,
+            other => other,
         }
     }
 
     pub fn filename(self, year: i32) -> String {
         match self {
-            ExportFormat::Docx => format!("Redovisning digitaliseringskoordinatorer {year}.docx"),
+            ExportFormat::Docx | ExportFormat::Pdf => format!(
+                "Redovisning digitaliseringskoordinatorer {year}.{}",
+                self.key()
+            ),
             other => format!(
                 "Sammanställning digitaliseringskoordinatorer {year}.{}",
                 other.key()
@@ -104,6 +121,7 @@ pub fn render(
         ExportFormat::Json => json(year),
         ExportFormat::Xlsx => xlsx(year, sections).map_err(|e| format!("xlsx: {e}")),
         ExportFormat::Docx => docx(year, sections, trend),
+        ExportFormat::Pdf => Err("the PDF/A is made from the DOCX (crate::pdfa)".into()),
     }
 }
 
@@ -477,31 +495,78 @@ pub(crate) fn text(text: &str) -> docx_rs::Paragraph {
     p
 }
 
-/// The cover's date and case number, as far as an administrator has entered them.
-fn cover_line(sections: &Sections) -> String {
+/// The title page as an authority's "Redovisning av regeringsuppdrag" sets it out: the
+/// sender with the date and diarienummer beside it, the recipient, the title, and the
+/// decisions the report answers.
+fn cover(doc: docx_rs::Docx, year: &Year, sections: &Sections) -> docx_rs::Docx {
+    use docx_rs::{Paragraph, Run, TableBorders, TableCell, TableRow, WidthType};
     let date = crate::dates::parse_date(&sections.report_date)
-        .map(|d| format!("Datum: {}", format_date(d)))
-        .ok();
-    let case = Some(sections.case_number.trim())
-        .filter(|c| !c.is_empty())
-        .map(|c| format!("Diarienummer: {c}"));
-    [date, case]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
+        .map(format_date)
+        .unwrap_or_default();
+    let case = sections.case_number.trim();
+    let label = |l: &str| Run::new().add_text(l).size(16);
+    let half = PORTRAIT_TEXT_DXA / 2;
+    let letterhead = docx_rs::Table::new(vec![TableRow::new(vec![
+        TableCell::new().width(half, WidthType::Dxa).add_paragraph(
+            Paragraph::new().add_run(Run::new().add_text("Tillväxtverket").bold().size(32)),
+        ),
+        TableCell::new()
+            .width(half, WidthType::Dxa)
+            .add_paragraph(Paragraph::new().add_run(label("Datum")))
+            .add_paragraph(Paragraph::new().add_run(Run::new().add_text(date)))
+            .add_paragraph(Paragraph::new().add_run(label("Diarienummer")))
+            .add_paragraph(Paragraph::new().add_run(Run::new().add_text(case))),
+    ])])
+    .set_grid(vec![half, half])
+    .width(PORTRAIT_TEXT_DXA, WidthType::Dxa)
+    .set_borders(TableBorders::with_empty());
+    let indented = |p: Paragraph| p.indent(Some(half as i32), None, None, None);
+    let mut doc = doc
+        .add_table(letterhead)
+        .add_paragraph(Paragraph::new())
+        .add_paragraph(Paragraph::new());
+    for line in ["Regeringskansliet", year.decisions.ministry.as_str()] {
+        doc = doc.add_paragraph(indented(
+            Paragraph::new().add_run(Run::new().add_text(line)),
+        ));
+    }
+    doc = doc
+        .add_paragraph(Paragraph::new())
+        .add_paragraph(Paragraph::new())
+        .add_paragraph(
+            Paragraph::new()
+                .style("Title")
+                .add_run(Run::new().add_text(title(year.year)).bold().size(40)),
+        )
+        .add_paragraph(
+            Paragraph::new().add_run(
+                Run::new()
+                    .add_text("Redovisning av regeringsuppdrag")
+                    .size(28),
+            ),
+        )
+        .add_paragraph(Paragraph::new());
+    for citation in year.decisions.citations() {
+        doc = doc.add_paragraph(text(&citation));
+    }
+    doc.add_paragraph(text(&format!(
+        "{} aktörer · ram {} · rekvirerat från Kammarkollegiet {}",
+        year.actors.len(),
+        format_kronor(year.actors_frame()),
+        format_kronor(year.account.requisitioned.unwrap_or_default())
+    )))
 }
 
-/// The text width of the documents' A4 page (docx-rs's default margins of 3 cm), in
-/// twentieths of a point.
-const TEXT_WIDTH_DXA: usize = 11_906 - 2 * 1_701;
+/// The text width of the documents' A4 page, upright and on its side (docx-rs's margins of
+/// 3 cm), in twentieths of a point.
+const PORTRAIT_TEXT_DXA: usize = 11_906 - 2 * 1_701;
+const LANDSCAPE_TEXT_DXA: usize = 16_838 - 2 * 1_701;
 
-/// Column widths sharing the text width by each column's longest entry (the heading row's
-/// longest word) at the tables' 8 pt (about 80 twips a character, 216 for the cell's
-/// margins), so names and amounts stay on one line where the page allows.
-fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
+/// The width each column needs for its longest entry (the heading row's longest word) at the
+/// tables' 8 pt: about 80 twips a character, 216 for the cell's margins.
+fn column_needs(rows: &[Vec<String>]) -> Vec<usize> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let needs: Vec<usize> = (0..columns)
+    (0..columns)
         .map(|c| {
             // The heading row may wrap between words; the rest should not.
             let longest = rows
@@ -520,9 +585,20 @@ fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
                 .unwrap_or(0);
             longest.max(8) * 80 + 216
         })
-        .collect();
+        .collect()
+}
+
+/// Column widths sharing `total` by what each column needs, so names and amounts stay on
+/// one line where the page allows.
+fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
+    let needs = column_needs(rows);
     let sum: usize = needs.iter().sum();
     needs.iter().map(|n| total * n / sum.max(1)).collect()
+}
+
+/// Whether a table's columns need more than an upright page's width.
+fn too_wide_for_portrait(rows: &[Vec<String>]) -> bool {
+    column_needs(rows).iter().sum::<usize>() > PORTRAIT_TEXT_DXA
 }
 
 /// An amount or a count: right-aligned in its cell.
@@ -534,11 +610,15 @@ fn is_figure(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '\u{a0}' | ',' | '-' | '−'))
 }
 
-/// A table at 8 pt, its columns fitted to their contents, the first row bold, figures
-/// right-aligned.
+/// A table at 8 pt across an upright page, its columns fitted to their contents, the first
+/// row bold (and repeated on every page the table runs over: `pack`), figures right-aligned.
 pub(crate) fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
+    table_across(rows, PORTRAIT_TEXT_DXA)
+}
+
+fn table_across(rows: Vec<Vec<String>>, width: usize) -> docx_rs::Table {
     use docx_rs::{AlignmentType, TableLayoutType, WidthType};
-    let widths = column_widths(&rows, TEXT_WIDTH_DXA);
+    let widths = column_widths(&rows, width);
     docx_rs::Table::new(
         rows.into_iter()
             .enumerate()
@@ -568,8 +648,116 @@ pub(crate) fn table(rows: Vec<Vec<String>>) -> docx_rs::Table {
             .collect(),
     )
     .set_grid(widths.clone())
-    .width(TEXT_WIDTH_DXA, WidthType::Dxa)
+    .width(width, WidthType::Dxa)
     .layout(TableLayoutType::Fixed)
+}
+
+/// An empty paragraph ending a section of A4 pages, upright or on their side.
+fn section_end(landscape: bool) -> docx_rs::Paragraph {
+    use docx_rs::{PageOrientationType, PageSize, SectionProperty};
+    let (size, orientation) = match landscape {
+        false => (
+            PageSize::new().size(11_906, 16_838),
+            PageOrientationType::Portrait,
+        ),
+        true => (
+            PageSize::new().size(16_838, 11_906),
+            PageOrientationType::Landscape,
+        ),
+    };
+    docx_rs::Paragraph::new().section_property(
+        SectionProperty::new()
+            .page_size(size.orient(orientation))
+            .page_orient(orientation),
+    )
+}
+
+/// `heading` and the table of `rows` under it: on the upright page where it fits, else in a
+/// section of its own on landscape pages, after which the pages are upright again.
+pub(crate) fn add_table(
+    doc: docx_rs::Docx,
+    heading: docx_rs::Paragraph,
+    rows: Vec<Vec<String>>,
+) -> docx_rs::Docx {
+    if !too_wide_for_portrait(&rows) {
+        return doc.add_paragraph(heading).add_table(table(rows));
+    }
+    doc.add_paragraph(section_end(false))
+        .add_paragraph(heading)
+        .add_table(table_across(rows, LANDSCAPE_TEXT_DXA))
+        .add_paragraph(section_end(true))
+}
+
+/// What docx-rs 0.4 cannot say, added to its `document.xml`:
+/// - the table of contents is a content control of Word's "Table of Contents" kind (docx-rs
+///   wraps its entries in a plain one, in which LibreOffice does not see the field), and its
+///   page numbers stand at the text's right edge (docx-rs sets the tab 80 000 twips in);
+/// - every table's first row is its header row, repeated on each page the table runs over;
+/// - where sections were added (`add_table`), the first section carries the document's
+///   header, footer and title page, which later sections inherit (Word and LibreOffice take
+///   a section's header from the one before), and only the first has a title page.
+fn finish_document_xml(xml: &str) -> String {
+    let xml = xml
+        .replace(
+            "<w:sdt><w:sdtPr /><w:sdtContent>",
+            "<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val=\"Table of Contents\" /><w:docPartUnique /></w:docPartObj></w:sdtPr><w:sdtContent>",
+        )
+        .replace(
+            "w:leader=\"dot\" w:pos=\"80000\"",
+            &format!("w:leader=\"dot\" w:pos=\"{PORTRAIT_TEXT_DXA}\""),
+        );
+    let mut out = String::with_capacity(xml.len() + 1024);
+    let mut rest = xml.as_str();
+    while let Some(i) = rest.find("<w:tbl>") {
+        let (before, after) = rest.split_at(i + "<w:tbl>".len());
+        out.push_str(before);
+        rest = after;
+        if let Some(j) = rest.find("<w:trPr>") {
+            let (row, after) = rest.split_at(j + "<w:trPr>".len());
+            out.push_str(row);
+            out.push_str("<w:tblHeader />");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    let (Some(first), Some(last)) = (out.find("<w:sectPr>"), out.rfind("<w:sectPr>")) else {
+        return out;
+    };
+    if first == last {
+        return out;
+    }
+    let last_end = last + out[last..].find("</w:sectPr>").unwrap_or(0);
+    let body = &out[last..last_end];
+    let mut carried: String = body
+        .match_indices("<w:")
+        .filter(|(i, _)| {
+            body[*i..].starts_with("<w:headerReference")
+                || body[*i..].starts_with("<w:footerReference")
+        })
+        .filter_map(|(i, _)| body[i..].find("/>").map(|end| &body[i..i + end + 2]))
+        .collect();
+    if body.contains("<w:titlePg />") {
+        carried.push_str("<w:titlePg />");
+    }
+    let body = body.replace("<w:titlePg />", "");
+    let first_end = first + out[first..].find("</w:sectPr>").unwrap_or(0);
+    format!(
+        "{}{carried}{}{body}{}",
+        &out[..first_end],
+        &out[first_end..last],
+        &out[last_end..]
+    )
+}
+
+/// The DOCX's bytes, with `finish_document_xml`'s additions.
+pub(crate) fn pack(doc: docx_rs::Docx) -> Result<Vec<u8>, String> {
+    let mut xml = doc.build();
+    let document =
+        String::from_utf8(std::mem::take(&mut xml.document)).map_err(|e| format!("docx: {e}"))?;
+    xml.document = finish_document_xml(&document).into_bytes();
+    let mut out = std::io::Cursor::new(Vec::new());
+    xml.pack(&mut out).map_err(|e| format!("docx: {e}"))?;
+    Ok(out.into_inner())
 }
 
 /// A chart as a picture 16 cm wide, with its number and title below as the caption.
@@ -589,14 +777,10 @@ fn figure(svg: &str, number: usize, title: &str) -> Result<Vec<docx_rs::Paragrap
     ])
 }
 
-/// The report document: title page, the five parts, and an appendix per actor.
-pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result<Vec<u8>, String> {
-    use docx_rs::{
-        AlignmentType, BreakType, Docx, Footer, Header, NumPages, PageNum, Paragraph, Run,
-        RunFonts, Style, StyleType,
-    };
-    // A readable sans-serif throughout (LibreOffice shows its metric twin where Arial is
-    // missing), 11 pt.
+/// A document in Word's built-in styles (Title, Heading 1–3, Caption, TOC Heading) and a
+/// readable sans-serif, 11 pt: LibreOffice shows its metric twin where Arial is missing.
+pub(crate) fn document() -> docx_rs::Docx {
+    use docx_rs::{Docx, RunFonts, Style, StyleType};
     let sans = RunFonts::new()
         .ascii("Arial")
         .hi_ansi("Arial")
@@ -606,7 +790,7 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
         Style::new("Title", StyleType::Paragraph)
             .name("Title")
             .bold()
-            .size(48),
+            .size(40),
     );
     for level in 1..=3 {
         doc = doc.add_style(
@@ -616,11 +800,36 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
                 .bold(),
         );
     }
-    doc = doc.add_style(
+    doc.add_style(
         Style::new("Caption", StyleType::Paragraph)
             .name("caption")
             .italic(),
-    );
+    )
+    .add_style(
+        Style::new("TOCHeading", StyleType::Paragraph)
+            .name("TOC Heading")
+            .bold()
+            .size(32),
+    )
+}
+
+/// "Sida N av M", centred at the foot of the page.
+pub(crate) fn page_numbers() -> docx_rs::Footer {
+    use docx_rs::{AlignmentType, Footer, NumPages, PageNum, Paragraph, Run};
+    Footer::new().add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(Run::new().add_text("Sida "))
+            .add_page_num(PageNum::new())
+            .add_run(Run::new().add_text(" av "))
+            .add_num_pages(NumPages::new()),
+    )
+}
+
+/// The report document: title page, the five parts, and an appendix per actor.
+pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result<Vec<u8>, String> {
+    use docx_rs::{BreakType, Footer, Header, Paragraph, Run, TableOfContents};
+    let mut doc = document();
     let y = year.year;
     let page_break = || Paragraph::new().add_run(Run::new().add_break(BreakType::Page));
     // The running header (the report's short title) and page numbers, from the second page:
@@ -637,42 +846,47 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
             ),
         )
         .first_footer(Footer::new())
-        .footer(
-            Footer::new().add_paragraph(
-                Paragraph::new()
-                    .align(AlignmentType::Center)
-                    .add_run(Run::new().add_text("Sida "))
-                    .add_page_num(PageNum::new())
-                    .add_run(Run::new().add_text(" av "))
-                    .add_num_pages(NumPages::new()),
-            ),
-        );
-    doc = doc
-        .add_paragraph(
+        .footer(page_numbers());
+    doc = cover(doc, year, sections).add_paragraph(page_break());
+    // The table of contents is a field: Word and LibreOffice update it; its entries link to
+    // bookmarks on the headings (1–2), and the page numbers are references to them.
+    let mut contents = TableOfContents::new()
+        .heading_styles_range(1, 2)
+        .without_sdt()
+        .add_before_paragraph(
             Paragraph::new()
-                .style("Title")
-                .add_run(Run::new().add_text(title(y)).bold().size(48)),
+                .style("TOCHeading")
+                .add_run(Run::new().add_text("Innehåll").bold().size(32)),
         )
-        .add_paragraph(text(&format!(
-            "Från Tillväxtverket till {}.",
-            year.decisions.recipient()
-        )))
-        .add_paragraph(text(&cover_line(sections)))
-        .add_paragraph(text(&year.decisions.citations().join("\n")))
-        .add_paragraph(text(&format!(
-            "{} aktörer · ram {} · rekvirerat från Kammarkollegiet {}",
-            year.actors.len(),
-            format_kronor(year.actors_frame()),
-            format_kronor(year.account.requisitioned.unwrap_or_default())
-        )))
+        .hyperlink()
+        .auto()
+        .dirty();
+    // No page numbers until Word or LibreOffice updates it (Word asks on opening): none is
+    // better than a wrong one. The PDF/A's are LibreOffice's own (`crate::pdfa`).
+    contents.page_ref_placeholder = Some(String::new());
+    doc = doc
+        .add_table_of_contents(contents)
         .add_paragraph(page_break());
 
+    // The finance table, with what the money was used for: ten columns, on pages of their
+    // own in landscape where portrait is too narrow.
     let t = year.totals();
-    doc = doc.add_paragraph(heading("1. Ekonomi", 1)).add_table(table(
+    let finance = |name: String, a: [Decimal; 11]| {
+        std::iter::once(name)
+            .chain([1, 2, 3, 4, 5, 6, 7, 8, 9].map(|i| format_kronor(a[i])))
+            .collect::<Vec<_>>()
+    };
+    doc = add_table(
+        doc,
+        heading("1. Ekonomi", 1),
         std::iter::once(
             [
                 "Aktör",
                 "Utbetalt",
+                "Personal",
+                "Köpta tjänster",
+                "Resor",
+                "Övrigt",
                 "Använt",
                 "Outnyttjat",
                 "Återbetalt",
@@ -681,26 +895,14 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
             .map(String::from)
             .to_vec(),
         )
-        .chain(year.finance_rows().iter().map(|r| {
-            vec![
-                r.actor.clone(),
-                format_kronor(r.paid_out),
-                format_kronor(r.used),
-                format_kronor(r.unused),
-                format_kronor(r.repaid),
-                format_kronor(r.outstanding),
-            ]
-        }))
-        .chain(std::iter::once(vec![
-            "Summa".into(),
-            format_kronor(t.paid_out),
-            format_kronor(t.used),
-            format_kronor(t.owed),
-            format_kronor(t.repaid),
-            format_kronor(t.outstanding),
-        ]))
+        .chain(
+            year.finance_rows()
+                .iter()
+                .map(|r| finance(r.actor.clone(), amounts(r))),
+        )
+        .chain(std::iter::once(finance("Summa".into(), total_amounts(&t))))
         .collect(),
-    ));
+    );
     let a = &year.account;
     doc = doc.add_paragraph(text(&format!(
         "Tillväxtverkets konto med Kammarkollegiet: rekvirerat {}, utbetalt till aktörerna {}, egna kostnader {}, mottaget från regionerna {}, återbetalt till regionerna {}, skyldigt regionerna {}; från regionerna räknas högst vad var och en var skyldig, {}; att återbetala till Kammarkollegiet {}.",
@@ -861,11 +1063,7 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
                 .join("; ")
         )));
     }
-    let mut out = std::io::Cursor::new(Vec::new());
-    doc.build()
-        .pack(&mut out)
-        .map_err(|e| format!("docx: {e}"))?;
-    Ok(out.into_inner())
+    pack(doc)
 }
 
 #[cfg(test)]
@@ -892,5 +1090,97 @@ mod tests {
         assert!(is_figure("12 345,50 kr"));
         assert!(!is_figure("Region Skåne"));
         assert!(!is_figure("kr"));
+    }
+
+    fn rows(columns: usize) -> Vec<Vec<String>> {
+        vec![
+            (0..columns).map(|c| format!("Rubrik {c}")).collect(),
+            (0..columns).map(|_| "21 000 000 kr".to_string()).collect(),
+        ]
+    }
+
+    #[test]
+    fn a_table_too_wide_for_portrait_gets_landscape_pages_and_the_header_carries_over() {
+        assert!(!too_wide_for_portrait(&rows(6)));
+        assert!(too_wide_for_portrait(&rows(10)));
+        let doc = document()
+            .first_header(docx_rs::Header::new())
+            .header(docx_rs::Header::new())
+            .first_footer(docx_rs::Footer::new())
+            .footer(page_numbers())
+            .add_paragraph(heading("Titelsida", 1));
+        let doc = add_table(doc, heading("Smal", 1), rows(6));
+        let doc = add_table(doc, heading("Bred", 1), rows(10));
+        let xml = String::from_utf8(doc.build().document).expect("utf-8");
+        let xml = finish_document_xml(&xml);
+
+        // Every table's first row, and only that, repeats on each page.
+        assert_eq!(xml.matches("<w:tbl>").count(), 2);
+        assert_eq!(xml.matches("<w:tblHeader />").count(), 2);
+        for table in xml.split("<w:tbl>").skip(1) {
+            let rows: Vec<&str> = table.split("<w:tr>").skip(1).collect();
+            assert!(rows[0].contains("<w:tblHeader />"));
+            assert!(!rows[1].contains("<w:tblHeader />"));
+        }
+        // Three sections: upright up to the wide table, landscape for it, upright after.
+        let sections: Vec<&str> = xml
+            .split("<w:sectPr>")
+            .skip(1)
+            .map(|s| s.split("</w:sectPr>").next().unwrap_or_default())
+            .collect();
+        assert_eq!(sections.len(), 3, "{xml}");
+        assert!(sections[0].contains("w:orient=\"portrait\""));
+        assert!(sections[1].contains("w:orient=\"landscape\""));
+        assert!(sections[1].contains("w:w=\"16838\" w:h=\"11906\""));
+        // The first section has the title page and the header and footer; the later ones
+        // inherit them, and only the first has a title page.
+        assert!(sections[0].contains("<w:titlePg />"));
+        assert_eq!(sections[0].matches("<w:headerReference").count(), 2);
+        assert_eq!(sections[0].matches("<w:footerReference").count(), 2);
+        assert!(!sections[1].contains("<w:titlePg />"));
+        assert!(!sections[2].contains("<w:titlePg />"));
+        // The wide table spans the landscape text width.
+        let wide = xml.split("<w:tbl>").nth(2).unwrap_or_default();
+        assert!(
+            wide.contains(&format!("w:w=\"{LANDSCAPE_TEXT_DXA}\"")),
+            "{wide}"
+        );
+    }
+
+    #[test]
+    fn one_section_is_left_as_it_is() {
+        let doc = add_table(
+            document().footer(page_numbers()),
+            heading("Smal", 1),
+            rows(3),
+        );
+        let xml = String::from_utf8(doc.build().document).expect("utf-8");
+        let finished = finish_document_xml(&xml);
+        assert_eq!(finished.matches("<w:sectPr>").count(), 1);
+        assert_eq!(finished.replace("<w:tblHeader />", ""), xml);
+    }
+
+    #[test]
+    fn the_table_of_contents_is_words_kind_with_its_numbers_at_the_right_edge() {
+        let year = crate::summary::model::tests::sample_year();
+        let bytes = docx(&year, &Sections::default(), &[]).expect("docx");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("word/document.xml").expect("document.xml"),
+            &mut xml,
+        )
+        .expect("read");
+        assert!(xml.contains("<w:docPartGallery w:val=\"Table of Contents\" />"));
+        assert!(!xml.contains("<w:sdtPr />"));
+        assert!(xml.contains("TOC \\o &quot;1-2&quot; \\h"));
+        assert!(!xml.contains("w:pos=\"80000\""));
+        assert!(xml.contains(&format!("w:leader=\"dot\" w:pos=\"{PORTRAIT_TEXT_DXA}\"")));
+        // Each heading of level 1–2 has its entry and the bookmark it links to.
+        assert!(xml.contains("PAGEREF _Toc"));
+        assert_eq!(
+            xml.matches("<w:bookmarkStart").count(),
+            xml.matches("PAGEREF _Toc").count()
+        );
     }
 }

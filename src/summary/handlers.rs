@@ -230,7 +230,7 @@ struct SummaryPage {
     sections: Sections,
     errors: FormErrors,
     exports: Vec<ExportRow>,
-    formats: [ExportFormat; 4],
+    formats: [ExportFormat; 5],
     title: String,
     /// Every year's totals, oldest first, for the trend.
     trend: Vec<(i32, Totals)>,
@@ -446,7 +446,7 @@ async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<V
         .await?
         .ok_or(AppError::NotFound)?;
     let sections = sections_of(state, year.year).await?;
-    let trend: Vec<(i32, Totals)> = if format == ExportFormat::Docx {
+    let trend: Vec<(i32, Totals)> = if format.source() == ExportFormat::Docx {
         crate::summary::db::trend(&state.db)
             .await?
             .into_iter()
@@ -456,10 +456,18 @@ async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<V
     } else {
         vec![]
     };
-    tokio::task::spawn_blocking(move || export::render(format, &year, &sections, &trend))
-        .await
-        .map_err(|e| AppError::Internal(format!("export: {e}")))?
-        .map_err(AppError::Internal)
+    let source = format.source();
+    let bytes =
+        tokio::task::spawn_blocking(move || export::render(source, &year, &sections, &trend))
+            .await
+            .map_err(|e| AppError::Internal(format!("export: {e}")))?
+            .map_err(AppError::Internal)?;
+    match format {
+        ExportFormat::Pdf => {
+            Ok(crate::pdfa::from_docx(state.config.soffice.as_deref(), &bytes).await?)
+        }
+        _ => Ok(bytes),
+    }
 }
 
 /// A draft: the export as the figures stand, downloaded without being recorded.

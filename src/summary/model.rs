@@ -587,7 +587,7 @@ mod decision_tests {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::str::FromStr;
 
@@ -687,9 +687,9 @@ mod tests {
         assert_eq!(stats.per_actor[1].by_goal, vec![0, 0, 1, 1, 0]);
     }
 
-    #[test]
-    fn missing_reports_are_the_paid_actors_without_an_approved_report() {
-        let year = Year {
+    /// A year of three actors: one with an approved report, one paid without, one not paid.
+    pub(crate) fn sample_year() -> Year {
+        Year {
             year: 2025,
             decision_number: "I2021/00795".into(),
             decisions: Decisions::default(),
@@ -704,7 +704,12 @@ mod tests {
                 actor("D", None, None, "0"),
             ],
             account: AgencyAccount::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn missing_reports_are_the_paid_actors_without_an_approved_report() {
+        let year = sample_year();
         let missing: Vec<&str> = year
             .missing_reports()
             .iter()

@@ -841,10 +841,14 @@ async fn the_cover_carries_the_date_and_case_number_an_administrator_enters() {
         Some("Ä 2026-123")
     );
     let xml = summary_docx(&admin, &app, 2025).await;
-    assert!(
-        xml.contains("Datum: 20 mars 2026 · Diarienummer: Ä 2026-123"),
-        "the cover"
-    );
+    // The letterhead: each label, then what was entered under it.
+    let at = |t: &str| {
+        xml.find(&format!(">{t}<"))
+            .unwrap_or_else(|| panic!("{t} on the cover"))
+    };
+    assert!(at("Datum") < at("20 mars 2026"));
+    assert!(at("20 mars 2026") < at("Diarienummer"));
+    assert!(at("Diarienummer") < at("Ä 2026-123"));
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! The exports open in a real office suite: LibreOffice (Debian's `libreoffice-calc-nogui`
 //! and `libreoffice-writer-nogui`) converts each XLSX and DOCX export to PDF headlessly,
-//! and the PDF's text (`pdftotext`, Debian's `poppler-utils`) holds the year's totals.
+//! and the PDF's text (`pdftotext`, Debian's `poppler-utils`) holds the year's totals. The
+//! PDF/A exports (made by Digikoord with LibreOffice) are checked by an open validator,
+//! `page_validation` from crates.io, against PDF/A-2b.
 //! In CI the tools must be there; elsewhere a machine without them skips this and says so.
 
 use std::{path::Path, time::Duration};
@@ -76,7 +78,7 @@ fn an_amount_is_found_however_the_suite_groups_it_and_never_inside_another() {
 }
 
 /// LibreOffice converts the files to PDF in `dir`; the text of each PDF, by file stem.
-/// The first two pages of each PDF are also drawn as PNG into `shots`, for a person to look at.
+/// The first three pages of each PDF are also drawn as PNG into `shots`, for a person to look at.
 async fn convert(
     soffice: &Path,
     pdftotext: &Path,
@@ -99,7 +101,13 @@ async fn convert(
             "--outdir",
         ])
         .arg(dir)
-        .args(files.iter().map(|f| dir.join(f)))
+        // A PDF export is drawn and read as it is.
+        .args(
+            files
+                .iter()
+                .filter(|f| !f.ends_with(".pdf"))
+                .map(|f| dir.join(f)),
+        )
         .env("HOME", dir)
         .kill_on_drop(true);
     let out = tokio::time::timeout(Duration::from_secs(180), convert.output())
@@ -113,7 +121,7 @@ async fn convert(
         let pdf = dir.join(stem).with_extension("pdf");
         assert!(pdf.is_file(), "{file} was converted to PDF: {out:?}");
         let drawn = tokio::process::Command::new(pdftotext.with_file_name("pdftoppm"))
-            .args(["-png", "-r", "60", "-f", "1", "-l", "2"])
+            .args(["-png", "-r", "60", "-f", "1", "-l", "3"])
             .arg(&pdf)
             .arg(shots.join(stem))
             .status()
@@ -131,6 +139,31 @@ async fn convert(
         texts.push(String::from_utf8_lossy(&text.stdout).into_owned());
     }
     texts
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Each page's width and height in points, as `pdfinfo` (poppler-utils) reads them.
+async fn page_sizes(pdfinfo: &Path, pdf: &Path) -> Vec<(f64, f64)> {
+    let out = tokio::process::Command::new(pdfinfo)
+        .args(["-f", "1", "-l", "9999"])
+        .arg(pdf)
+        .output()
+        .await
+        .expect("pdfinfo");
+    assert!(out.status.success(), "pdfinfo: {out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Page") && l.contains(" size: "))
+        .map(|l| {
+            let size = l.split(" size: ").nth(1).unwrap_or_default();
+            let mut n = size.split(' ').filter_map(|w| w.parse::<f64>().ok());
+            (n.next().unwrap_or(0.0), n.next().unwrap_or(0.0))
+        })
+        .collect()
 }
 
 /// The newest kept export: its file name and bytes, downloaded as the administrator does.
@@ -189,10 +222,19 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         "something goes on to Kammarkollegiet"
     );
 
+    let cover = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/avsnitt",
+            &[("report_date", "2026-03-20"), ("case_number", "Ä 2026-123")],
+        )
+        .await;
+    assert_eq!(cover.status, StatusCode::SEE_OTHER, "{}", cover.plain());
+
     let dir = scratch_dir("office");
     let mut files = Vec::new();
     let mut expected = Vec::new();
-    for format in ["xlsx", "docx"] {
+    for format in ["xlsx", "docx", "pdf"] {
         let made = admin
             .submit(
                 "/sammanstallning?ar=2025",
@@ -282,6 +324,154 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         );
         assert!(page.contains("Regionala digitaliseringskoordinatorer 2025"));
     }
+    // The DOCX as LibreOffice opens it: the cover, then the table of contents (its entries;
+    // the page numbers come when it is updated, as in the PDF/A below).
+    assert!(
+        docx_pages[0].contains("Tillväxtverket") && docx_pages[0].contains("Regeringskansliet")
+    );
+    assert!(docx_pages[1].contains("Innehåll"), "{}", docx_pages[1]);
+    for entry in [
+        "1. Ekonomi",
+        "5. Tillväxtverkets analys",
+        "Bilaga: Västra Götalandsregionen",
+    ] {
+        assert!(
+            docx_pages[1].contains(entry),
+            "{entry} in the contents: {}",
+            docx_pages[1]
+        );
+    }
+    // The account document's eight columns: each actor's line whole, on landscape pages (in
+    // portrait its amounts wrapped).
+    let line = texts[3]
+        .lines()
+        .find(|l| l.contains("Västra Götalandsregionen"))
+        .expect("the account document's per-actor table");
+    // Utbetalt, and the four amounts after the day it was paid.
+    assert_eq!(line.matches(" kr").count(), 5, "{line}");
+
+    // The PDF/A exports: valid PDF/A-2b, recorded with the checksum of what is downloaded.
+    for (i, (name, bytes)) in files.iter().enumerate().skip(4) {
+        let report = page_validation::validate_pdf_bytes(
+            bytes,
+            &page_validation::ValidationOptions::default()
+                .profile(page_validation::ValidationProfile::PdfA2b),
+        )
+        .expect("the validator reads the PDF");
+        assert!(
+            report.is_compliant,
+            "{name} is not PDF/A-2b: {:#?}",
+            report.failures
+        );
+        let recorded: String =
+            sqlx::query_scalar("SELECT sha256 FROM summary_exports WHERE filename = $1")
+                .bind(name)
+                .fetch_one(&admin.db)
+                .await
+                .expect("the PDF/A is recorded");
+        assert_eq!(recorded, sha256_hex(bytes), "{}", names[i]);
+    }
+    let pdfa_pages: Vec<&str> = texts[4].split('\u{c}').collect();
+    let sizes = page_sizes(&pdftotext.with_file_name("pdfinfo"), &dir.join(&names[4])).await;
+    // The cover as an authority's report sets it out, with no page number.
+    let cover = pdfa_pages[0];
+    for part in [
+        "Tillväxtverket",
+        "Datum",
+        "20 mars 2026",
+        "Diarienummer",
+        "Ä 2026-123",
+        "Regeringskansliet",
+        year.decisions.ministry.as_str(),
+        "Redovisning av de regionala",
+        "Redovisning av regeringsuppdrag",
+        "regeringsbeslut",
+    ] {
+        assert!(cover.contains(part), "{part} on the cover:\n{cover}");
+    }
+    assert!(!cover.contains("Sida"), "{cover}");
+    // The contents, updated: every entry's page number is the page its heading is on.
+    let contents = pdfa_pages[1];
+    assert!(contents.contains("Innehåll"), "{contents}");
+    let entries: Vec<(String, usize)> = contents
+        .lines()
+        // An entry: its heading, a dot leader, the page.
+        .filter(|l| l.contains(".."))
+        .filter_map(|l| {
+            let l = l.trim();
+            let number = l.rsplit(['.', ' ']).next()?.parse().ok()?;
+            let entry = l.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' ');
+            Some((entry.to_string(), number))
+        })
+        .collect();
+    assert!(
+        entries.len() >= 8 + year.approved().count(),
+        "{entries:?}\n{contents}"
+    );
+    for (entry, page) in &entries {
+        let on = pdfa_pages.get(page - 1).unwrap_or(&"");
+        // A long heading may wrap.
+        let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words(on).contains(&words(entry)),
+            "the contents say {entry} is on page {page}:\n{on}"
+        );
+    }
+    // The finance table lies across one page width, on landscape pages of its own: the
+    // headings on one line, each actor's ten columns on one line; the pages around upright.
+    let finance = entries
+        .iter()
+        .find(|(e, _)| e == "1. Ekonomi")
+        .map(|(_, p)| *p)
+        .expect("1. Ekonomi in the contents");
+    let table = pdfa_pages[finance - 1];
+    assert!(
+        table.lines().any(|l| [
+            "Aktör",
+            "Utbetalt",
+            "Personal",
+            "Resor",
+            "Övrigt",
+            "Använt",
+            "Outnyttjat",
+            "Återbetalt",
+            "Kvar"
+        ]
+        .iter()
+        .all(|h| l.contains(h))),
+        "the finance table's headings on one line:\n{table}"
+    );
+    let row = table
+        .lines()
+        .find(|l| l.contains("Västra Götalandsregionen"))
+        .expect("a row of the finance table");
+    assert_eq!(row.matches(" kr").count(), 9, "{row}");
+    assert!(
+        sizes[finance - 1].0 > sizes[finance - 1].1,
+        "landscape: {sizes:?}"
+    );
+    assert!(
+        sizes[0].0 < sizes[0].1 && sizes[1].0 < sizes[1].1,
+        "upright: {sizes:?}"
+    );
+    assert!(
+        sizes.last().is_some_and(|(w, h)| w < h),
+        "upright again: {sizes:?}"
+    );
+    // Every page after the cover, the landscape ones too, has the header and its number.
+    let numbered = pdfa_pages.len() - 1;
+    for (i, page) in pdfa_pages.iter().enumerate().skip(1).take(numbered - 1) {
+        assert!(
+            page.contains(&format!("Sida {} av {numbered}", i + 1)),
+            "page {}: {page}",
+            i + 1
+        );
+        assert!(
+            page.contains("Regionala digitaliseringskoordinatorer 2025"),
+            "page {}: {page}",
+            i + 1
+        );
+    }
     for ((name, text), amounts) in names.iter().zip(&texts).zip(&expected) {
         for amount in amounts {
             assert!(
@@ -290,4 +480,51 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
             );
         }
     }
+}
+
+#[tokio::test]
+async fn without_libreoffice_a_pdfa_is_refused_with_a_reason_and_nothing_is_kept() {
+    let today = NaiveDate::from_ymd_opt(2026, 3, 20).expect("date");
+    let app =
+        TestApp::spawn_with(Clock::Fixed(today), &[("SOFFICE", "/finns/inte/soffice")]).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    for (page, path, form) in [
+        (
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/exporter",
+            vec![("format", "pdf")],
+        ),
+        (
+            "/konto?ar=2025",
+            "/konto/2025/dokument",
+            vec![("document", "rekvisition"), ("format", "pdf")],
+        ),
+    ] {
+        let refused = admin.submit(page, path, &form).await;
+        assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert!(
+            refused.plain().contains("LibreOffice"),
+            "{}",
+            refused.plain()
+        );
+    }
+    let draft = admin.get("/sammanstallning/2025/utkast/pdf").await;
+    assert_eq!(draft.status, StatusCode::SERVICE_UNAVAILABLE);
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM summary_exports")
+        .fetch_one(&app.db)
+        .await
+        .expect("count");
+    assert_eq!(kept, 0);
+    assert_eq!(app.audit_count("summary.exported").await, 0);
+    assert_eq!(app.audit_count("agency_document.exported").await, 0);
+    // The other formats are made as before.
+    let made = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/exporter",
+            &[("format", "docx")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.plain());
 }
