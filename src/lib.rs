@@ -41,7 +41,7 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
 use sqlx::PgPool;
-use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 pub use clock::Clock;
 pub use config::Config;
@@ -84,11 +84,9 @@ pub fn app(state: AppState) -> Router {
         .route("/static/{*path}", get(assets::serve))
         .merge(pages)
         .layer(middleware::from_fn(web::run_to_completion))
-        // No request hangs: a handler gets 10 s, a request body may pause 10 s at most.
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            REQUEST_TIME_LIMIT,
-        ))
+        // No request hangs: a handler gets 10 s (a PDF/A export 60 s), a request body may
+        // pause 10 s at most.
+        .layer(middleware::from_fn(time_limit))
         .layer(RequestBodyTimeoutLayer::new(REQUEST_TIME_LIMIT))
         // What is refused out here (a request cut off by the time limit) is explained, and
         // shown with no one logged in; inside, the session layer renders errors itself.
@@ -105,6 +103,36 @@ pub fn app(state: AppState) -> Router {
 /// The longest a request may take before it is answered 503.
 const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
+/// The longest for a request that may make a PDF/A: LibreOffice lays the document out
+/// (`pdfa`), a few seconds alone, longer when another conversion is ahead of it in line.
+const EXPORT_TIME_LIMIT: Duration = Duration::from_secs(60);
+
+/// How long a request to `path` may take: the summary's exports and drafts and the account
+/// documents may be PDF/A; everything else has the ordinary limit.
+fn time_limit_for(path: &str) -> Duration {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["sammanstallning", _, "exporter"]
+        | ["sammanstallning", _, "utkast", _]
+        | ["konto", _, "dokument"] => EXPORT_TIME_LIMIT,
+        _ => REQUEST_TIME_LIMIT,
+    }
+}
+
+/// Answers 503 (explained by `web::explain_plain_errors`) when a request takes longer than
+/// its limit; `web::run_to_completion` lets a cut-off handler finish what it started.
+async fn time_limit(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = time_limit_for(request.uri().path());
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
 /// 200 when the database answers within 1.5 s, 503 otherwise: always within 2 s.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     let ping = sqlx::query("SELECT 1").execute(&state.db);
@@ -117,6 +145,33 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         Err(_) => {
             tracing::warn!("health check: database did not answer within 1.5 s");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_may_make_a_pdfa_gets_the_longer_time_limit() {
+        for path in [
+            "/sammanstallning/2025/exporter",
+            "/sammanstallning/2025/utkast/pdf",
+            "/konto/2025/dokument",
+        ] {
+            assert_eq!(time_limit_for(path), EXPORT_TIME_LIMIT, "{path}");
+        }
+        for path in [
+            "/",
+            "/sammanstallning",
+            "/sammanstallning/2025/avsnitt",
+            "/sammanstallning/exporter/0b7e",
+            "/konto/2025",
+            "/konto/dokument/0b7e/inlamnad",
+            "/rekvisitioner/x/exporter",
+        ] {
+            assert_eq!(time_limit_for(path), REQUEST_TIME_LIMIT, "{path}");
         }
     }
 }

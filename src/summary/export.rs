@@ -647,6 +647,7 @@ fn table_across(rows: Vec<Vec<String>>, width: usize) -> docx_rs::Table {
             })
             .collect(),
     )
+    .style("TableGrid")
     .set_grid(widths.clone())
     .width(width, WidthType::Dxa)
     .layout(TableLayoutType::Fixed)
@@ -777,8 +778,9 @@ fn figure(svg: &str, number: usize, title: &str) -> Result<Vec<docx_rs::Paragrap
     ])
 }
 
-/// A document in Word's built-in styles (Title, Heading 1–3, Caption, TOC Heading) and a
-/// readable sans-serif, 11 pt: LibreOffice shows its metric twin where Arial is missing.
+/// A document in Word's built-in styles (Normal, Title, Heading 1–3, Caption, TOC Heading,
+/// Table Grid) and a readable sans-serif, 11 pt: LibreOffice shows its metric twin where
+/// Arial is missing.
 pub(crate) fn document() -> docx_rs::Docx {
     use docx_rs::{Docx, RunFonts, Style, StyleType};
     let sans = RunFonts::new()
@@ -810,6 +812,11 @@ pub(crate) fn document() -> docx_rs::Docx {
             .name("TOC Heading")
             .bold()
             .size(32),
+    )
+    .add_style(
+        Style::new("TableGrid", StyleType::Table)
+            .name("Table Grid")
+            .set_borders(docx_rs::TableBorders::new()),
     )
 }
 
@@ -1178,6 +1185,7 @@ mod tests {
         assert!(xml.contains(&format!("w:leader=\"dot\" w:pos=\"{PORTRAIT_TEXT_DXA}\"")));
         // Each heading of level 1–2 has its entry and the bookmark it links to.
         assert!(xml.contains("PAGEREF _Toc"));
+        assert!(xml.contains("<w:tblStyle w:val=\"TableGrid\" />"));
         assert_eq!(
             xml.matches("<w:bookmarkStart").count(),
             xml.matches("PAGEREF _Toc").count()

@@ -485,8 +485,7 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
 #[tokio::test]
 async fn without_libreoffice_a_pdfa_is_refused_with_a_reason_and_nothing_is_kept() {
     let today = NaiveDate::from_ymd_opt(2026, 3, 20).expect("date");
-    let app =
-        TestApp::spawn_with(Clock::Fixed(today), &[("SOFFICE", "/finns/inte/soffice")]).await;
+    let app = TestApp::spawn_with(Clock::Fixed(today), &[("SOFFICE", "/finns/inte/soffice")]).await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
     for (page, path, form) in [

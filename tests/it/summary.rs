@@ -588,7 +588,7 @@ async fn an_administrator_downloads_a_draft_that_is_not_recorded() {
     admin.login_as(Role::Admin, None).await;
     let page = admin.get("/sammanstallning?ar=2025").await;
     let links = page.attrs(".drafts a", "href");
-    assert_eq!(links.len(), 4, "{links:?}");
+    assert_eq!(links.len(), 5, "{links:?}");
     let xlsx = admin
         .client
         .get(admin.url("/sammanstallning/2025/utkast/xlsx"))
@@ -613,7 +613,7 @@ async fn an_administrator_downloads_a_draft_that_is_not_recorded() {
         .expect("count");
     assert_eq!(recorded, 0, "a draft is not recorded");
     assert_eq!(
-        admin.get("/sammanstallning/2025/utkast/pdf").await.status,
+        admin.get("/sammanstallning/2025/utkast/odt").await.status,
         StatusCode::NOT_FOUND
     );
     let coordinator = app.other_browser();
