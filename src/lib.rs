@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod giro;
 pub mod history;
+pub mod identity;
 pub mod mail;
 pub mod memory;
 pub mod money;
@@ -58,6 +59,7 @@ pub fn app(state: AppState) -> Router {
         .merge(start::router())
         .merge(accessibility::router())
         .merge(auth::router())
+        .merge(identity::router())
         .merge(calendar::router())
         .merge(programme::router())
         .merge(requisitions::router())

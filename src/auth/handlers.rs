@@ -38,21 +38,35 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Template)]
 #[template(path = "auth/login.html")]
-struct LoginPage {
+pub(crate) struct LoginPage {
     ctx: Ctx,
     email: String,
     failed: Option<String>,
+    /// The identity providers one may sign in through (`crate::identity`).
+    providers: Vec<crate::identity::model::Provider>,
 }
 
-async fn login_form(PageCtx(ctx): PageCtx) -> Result<Response> {
+impl LoginPage {
+    pub(crate) async fn new(
+        state: &AppState,
+        ctx: Ctx,
+        email: String,
+        failed: Option<String>,
+    ) -> Result<LoginPage> {
+        Ok(LoginPage {
+            ctx,
+            email,
+            failed,
+            providers: crate::identity::db::active_providers(&state.db).await?,
+        })
+    }
+}
+
+async fn login_form(State(state): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response> {
     if ctx.user.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    render(&LoginPage {
-        ctx,
-        email: String::new(),
-        failed: None,
-    })
+    render(&LoginPage::new(&state, ctx, String::new(), None).await?)
 }
 
 #[derive(Deserialize)]
@@ -83,10 +97,12 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let email = form.email.trim().to_lowercase();
+    let providers = crate::identity::db::active_providers(&state.db).await?;
     let page = |ctx: Ctx, failed: String| LoginPage {
         ctx,
         email: form.email.trim().to_string(),
         failed: Some(failed),
+        providers: providers.clone(),
     };
 
     // No account has a longer address; such an attempt is refused before it is recorded.
@@ -137,6 +153,25 @@ async fn login(
             &page(ctx, "Inloggningen misslyckades.".into()),
         );
     };
+    // A provider that is the user's only way in turns the password off (refused only after
+    // the right password, so the answer tells a guesser nothing).
+    if let Some(provider) = crate::identity::db::only_way_in(&mut tx, user.id).await? {
+        throttle::finish(&mut tx, attempt, Outcome::Passed).await?;
+        audit::Entry::new(Some(user.id), "auth.password_refused", "user", user.id)
+            .after(json!({ "ip": client.to_string(), "only_way_in": provider }))
+            .record(&mut tx)
+            .await?;
+        tx.commit().await?;
+        return render_status(
+            StatusCode::FORBIDDEN,
+            &page(
+                ctx,
+                format!(
+                    "Ditt konto loggar in med {provider}, inte med lösenord. Använd knappen ”Logga in med {provider}”."
+                ),
+            ),
+        );
+    }
     if let Some(Extension(previous)) = active {
         session::end(&mut tx, &previous.id_hash).await?;
     }
@@ -164,20 +199,34 @@ async fn login(
     Ok(response)
 }
 
-/// Ends the session, full or pending.
+/// Ends the session, full or pending; one signed in through a provider that offers it is
+/// then logged out there too (RP-initiated logout), coming back to the login page.
 async fn logout(
     State(state): State<AppState>,
     active: Option<Extension<ActiveSession>>,
 ) -> Result<Response> {
+    let mut at_provider = None;
     if let Some(Extension(active)) = active {
         let mut tx = state.db.begin().await?;
+        let signed_in_with = session::signed_in_with(&mut tx, &active.id_hash).await?;
         session::end(&mut tx, &active.id_hash).await?;
         audit::Entry::new(Some(active.user_id), "auth.logout", "user", active.user_id)
+            .after(json!({ "identity_provider": signed_in_with.as_ref().map(|w| w.provider) }))
             .record(&mut tx)
             .await?;
         tx.commit().await?;
+        if let Some(with) = signed_in_with {
+            at_provider = crate::identity::logout_at_provider(&state, &with).await;
+        }
     }
     let mut response = redirect_with_flash("/logga-in", "Du är utloggad.");
+    if let Some(url) = at_provider
+        && let Ok(location) = axum::http::HeaderValue::from_str(&url)
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::LOCATION, location);
+    }
     session::clear_session_cookie(&mut response, state.config.cookie_secure);
     Ok(response)
 }

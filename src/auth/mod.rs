@@ -1,7 +1,7 @@
 //! Who is logged in, and what they may do. Every route asks here.
 
 pub mod client_ip;
-mod handlers;
+pub(crate) mod handlers;
 pub mod page;
 pub mod password;
 mod reset;

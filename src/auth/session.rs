@@ -90,7 +90,7 @@ pub fn cookie_name(name: &str, secure: bool) -> String {
     }
 }
 
-fn set_cookie(
+pub(crate) fn set_cookie(
     response: &mut Response,
     name: &str,
     value: &str,
@@ -154,6 +154,44 @@ async fn insert(
     .execute(conn)
     .await?;
     Ok(NewSession { token, csrf })
+}
+
+/// The identity provider a session was signed in through, and its ID token (the hint when
+/// logging out there too).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct SignedInWith {
+    pub provider: Uuid,
+    pub id_token: String,
+}
+
+/// Which provider the session `id_hash` was signed in through, if any.
+pub async fn signed_in_with(
+    conn: &mut PgConnection,
+    id_hash: &[u8],
+) -> sqlx::Result<Option<SignedInWith>> {
+    sqlx::query_as(
+        "SELECT identity_provider AS provider, id_token FROM sessions
+         WHERE id_hash = $1 AND identity_provider IS NOT NULL AND id_token IS NOT NULL",
+    )
+    .bind(id_hash)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Marks the session of `token` as signed in through a provider (also carried from a pending
+/// session to the full one after the second step).
+pub async fn set_signed_in_with(
+    conn: &mut PgConnection,
+    token: &str,
+    with: &SignedInWith,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET identity_provider = $2, id_token = $3 WHERE id_hash = $1")
+        .bind(hash_token(token))
+        .bind(with.provider)
+        .bind(&with.id_token)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn end(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<()> {
@@ -237,7 +275,7 @@ async fn load(state: &AppState, id_hash: &[u8]) -> sqlx::Result<Option<SessionRo
     Ok(row)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -19,6 +19,7 @@ mod repayments;
 mod reports;
 mod requisitions;
 mod routes;
+mod sso;
 mod summary;
 mod two_factor;
 mod users;
@@ -212,6 +213,9 @@ pub fn scratch_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Said as `PUBLIC_URL`: the server's own address, known once it listens.
+const OWN_ADDRESS: &str = "http://own-address.invalid";
+
 #[derive(Clone)]
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -324,6 +328,14 @@ impl TestApp {
         .await
     }
 
+    /// A server whose `PUBLIC_URL` is its own address (as a provider must send browsers back
+    /// to it), with these further settings.
+    pub async fn spawn_public(clock: Clock, settings: &[(&str, &str)]) -> TestApp {
+        let mut all = vec![("PUBLIC_URL", OWN_ADDRESS)];
+        all.extend_from_slice(settings);
+        Self::spawn_with(clock, &all).await
+    }
+
     /// The same database served by another server whose clock reads `clock`: time has
     /// passed. The browser (its cookies, so its session) comes along.
     pub async fn later(&self, clock: Clock) -> TestApp {
@@ -344,11 +356,18 @@ impl TestApp {
         settings: &[(&str, &str)],
         client: reqwest::Client,
     ) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
         let config = Config::from_lookup(|key| {
             settings
                 .iter()
                 .find(|(k, _)| *k == key)
-                .map(|(_, v)| v.to_string())
+                .map(|(_, v)| match *v {
+                    OWN_ADDRESS => format!("http://{addr}"),
+                    v => v.to_string(),
+                })
         })
         .expect("valid config");
         let state = AppState {
@@ -356,10 +375,6 @@ impl TestApp {
             config: Arc::new(config),
             clock,
         };
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
         tokio::spawn(async move {
             axum::serve(
                 listener,

@@ -66,6 +66,16 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/logga-in/kod", SecondStep),
     (GET, "/logga-in/aktivera-tvastegsverifiering", SecondStep),
     (POST, "/logga-in/aktivera-tvastegsverifiering", SecondStep),
+    (POST, "/logga-in/sso/{key}", Public),
+    (GET, "/logga-in/sso/{key}/svar", Public),
+    (GET, "/admin/inloggning", Roles(ADMIN)),
+    (POST, "/admin/inloggning", Roles(ADMIN)),
+    (POST, "/admin/inloggning/{id}", Roles(ADMIN)),
+    (
+        POST,
+        "/admin/inloggning/kopplingar/{id}/ta-bort",
+        Roles(ADMIN),
+    ),
     (GET, "/glomt-losenord", Public),
     (POST, "/glomt-losenord", Public),
     (GET, "/losenord/{token}", Public),
@@ -767,6 +777,9 @@ impl Browser {
             }
             (StatusCode::FORBIDDEN, _, "Ingen behörighet") => Answer::Forbidden,
             (StatusCode::FORBIDDEN, _, "Formuläret kunde inte skickas") => Answer::Csrf,
+            // The login page, come back with why a sign-in through a provider did not go
+            // through (the provider does not answer, say): served, whatever its status.
+            (s, _, "Logga in") if s != StatusCode::NOT_FOUND => Answer::Served(s),
             (StatusCode::NOT_FOUND, _, _) => Answer::NotFound,
             (s, _, t) if s == StatusCode::FORBIDDEN || s.is_server_error() => {
                 Answer::Other(s, t.to_string())
@@ -1000,6 +1013,25 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
         .await
         .expect("inactive");
     let user_reset = app.create_user(Role::CaseOfficer, None).await;
+    // An identity provider that does not answer (port 9 is closed), and a link to remove.
+    let provider: Uuid = one(
+        app,
+        "INSERT INTO identity_providers (id, key, display_name, issuer_url, client_id, client_secret)
+         VALUES (gen_random_uuid(), 'matris', 'Matrisens konto', 'http://127.0.0.1:9', 'digikoord', 'hemligt')
+         RETURNING id",
+        &[],
+    )
+    .await;
+    let linked_user = app
+        .create_user(Role::Coordinator, Some("Region Halland"))
+        .await;
+    let identity_link: Uuid = one(
+        app,
+        "INSERT INTO identity_links (id, provider_id, subject, user_id, email)
+         VALUES (gen_random_uuid(), $1, 'matris-1', $2, 'x@matris.example') RETURNING id",
+        &[provider, linked_user],
+    )
+    .await;
     let grant = || async {
         let user = app.create_user(Role::CaseOfficer, None).await;
         sqlx::query_scalar::<_, i64>(
@@ -1153,6 +1185,9 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
             ("/admin/behorigheter/{id}/neka", "id", s(&grant_refused)),
             ("/admin/behorigheter/", "id", s(&grant_confirmed)),
             ("/admin/meddelanden/", "id", s(&mail)),
+            ("/admin/inloggning/kopplingar/", "id", s(&identity_link)),
+            ("/admin/inloggning/", "id", s(&provider)),
+            ("/logga-in/sso/", "key", s(&"matris")),
             ("/natverk/kontakter/{id}/ta-bort", "id", s(&spare_contact)),
             ("/natverk/kontakter/", "id", s(&own_contact)),
             (

@@ -169,12 +169,16 @@ async fn enter_code(
         }
     };
 
+    let signed_in_with = session::signed_in_with(&mut tx, &active.id_hash).await?;
     if !session::finish_pending(&mut tx, &active.id_hash).await? {
         return Err(AppError::Conflict(
             "Inloggningen är redan slutförd i en annan flik.".into(),
         ));
     }
     let new = session::create(&mut tx, user.id).await?;
+    if let Some(with) = &signed_in_with {
+        session::set_signed_in_with(&mut tx, &new.token, with).await?;
+    }
     throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
     let mut flash = None;
     if let Passed::RecoveryCode = passed {
@@ -310,6 +314,7 @@ async fn enrol_at_login(
         }
     };
     let mut tx = state.db.begin().await?;
+    let signed_in_with = session::signed_in_with(&mut tx, &active.id_hash).await?;
     if !session::finish_pending(&mut tx, &active.id_hash).await? {
         return Err(AppError::Conflict(
             "Inloggningen är redan slutförd i en annan flik.".into(),
@@ -319,6 +324,9 @@ async fn enrol_at_login(
         .await?
         .ok_or_else(|| AppError::Conflict("Tvåstegsverifiering är redan aktiverad.".into()))?;
     let new = session::create(&mut tx, user.id).await?;
+    if let Some(with) = &signed_in_with {
+        session::set_signed_in_with(&mut tx, &new.token, with).await?;
+    }
     throttle::record_success(&mut tx, &user.email, &client.bucket(), Step::SecondFactor).await?;
     audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
         .after(json!({ "ip": client.to_string(), "second_factor": "enrolled" }))
