@@ -42,6 +42,10 @@ pub struct Config {
     pub bench_ceiling: bool,
     /// Where people report accessibility problems (the accessibility statement's address).
     pub accessibility_contact: String,
+    /// `OIDC_PROVIDERS`, e.g. `tillvaxtverket,region-skane`: identity providers kept from the
+    /// environment, each by `OIDC_<KEY>_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET`, `_NAME` and
+    /// `_ONLY_WAY_IN` (the key upper-cased, `-` as `_`). Saved over the same key at each start.
+    pub identity_providers: Vec<crate::identity::model::ProviderSettings>,
     /// `SOFFICE`: LibreOffice's `soffice`, which makes the PDF/A exports. Unset: found on
     /// `PATH` or in `/usr/lib/libreoffice/program` (Debian's `libreoffice-writer-nogui`).
     pub soffice: Option<PathBuf>,
@@ -140,7 +144,9 @@ impl Config {
             &get("ACCESSIBILITY_CONTACT").unwrap_or_else(|| "digikoord@tillvaxtverket.se".into()),
         )
         .map_err(|e| ConfigError(format!("ACCESSIBILITY_CONTACT: {e}")))?;
+        let identity_providers = identity_providers(&get)?;
         Ok(Config {
+            identity_providers,
             accessibility_contact,
             soffice: get("SOFFICE").map(PathBuf::from),
             bench_ceiling,
@@ -183,6 +189,52 @@ impl Config {
     }
 }
 
+/// The providers `OIDC_PROVIDERS` names, checked as an administrator's form would be.
+fn identity_providers(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<crate::identity::model::ProviderSettings>, ConfigError> {
+    let Some(keys) = get("OIDC_PROVIDERS") else {
+        return Ok(Vec::new());
+    };
+    let mut providers = Vec::new();
+    for key in keys.split(',').map(str::trim).filter(|k| !k.is_empty()) {
+        let prefix = format!("OIDC_{}_", key.to_ascii_uppercase().replace('-', "_"));
+        let var = |name: &str| get(&format!("{prefix}{name}")).unwrap_or_default();
+        let form = crate::identity::model::ProviderForm {
+            key: key.to_string(),
+            display_name: var("NAME"),
+            issuer_url: var("ISSUER"),
+            client_id: var("CLIENT_ID"),
+            client_secret: var("CLIENT_SECRET"),
+            only_way_in: parse_bool(get, &format!("{prefix}ONLY_WAY_IN"), false)?
+                .then(|| "on".to_string()),
+            active: Some("on".to_string()),
+        };
+        let settings = form.check(true).map_err(|errors| {
+            let said: Vec<String> = errors
+                .iter()
+                .map(|(field, message)| {
+                    let name = match *field {
+                        "display_name" => "NAME".to_string(),
+                        "issuer_url" => "ISSUER".to_string(),
+                        "key" => "OIDC_PROVIDERS".to_string(),
+                        other => other.to_ascii_uppercase(),
+                    };
+                    let name = if name == "OIDC_PROVIDERS" {
+                        name
+                    } else {
+                        format!("{prefix}{name}")
+                    };
+                    format!("{name}: {message}")
+                })
+                .collect();
+            ConfigError(said.join("; "))
+        })?;
+        providers.push(settings);
+    }
+    Ok(providers)
+}
+
 fn parse_bool(
     get: &impl Fn(&str) -> Option<String>,
     key: &str,
@@ -220,6 +272,14 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("bench_ceiling", &self.bench_ceiling)
+            .field(
+                "identity_providers",
+                &self
+                    .identity_providers
+                    .iter()
+                    .map(|p| p.key.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -321,5 +381,56 @@ mod tests {
             let err = config(&[("TRUSTED_PROXIES", bad)]).expect_err(bad);
             assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
         }
+    }
+
+    #[test]
+    fn identity_providers_come_from_the_environment_checked_as_the_form_checks_them() {
+        let settings = [
+            ("OIDC_PROVIDERS", "tillvaxtverket, region-skane"),
+            (
+                "OIDC_TILLVAXTVERKET_ISSUER",
+                "https://login.example.se/t/v2.0",
+            ),
+            ("OIDC_TILLVAXTVERKET_CLIENT_ID", "digikoord"),
+            ("OIDC_TILLVAXTVERKET_CLIENT_SECRET", "hemligt"),
+            ("OIDC_TILLVAXTVERKET_NAME", "Tillväxtverkets konto"),
+            ("OIDC_TILLVAXTVERKET_ONLY_WAY_IN", "true"),
+            ("OIDC_REGION_SKANE_ISSUER", "https://idp.skane.example"),
+            ("OIDC_REGION_SKANE_CLIENT_ID", "dk"),
+            ("OIDC_REGION_SKANE_CLIENT_SECRET", "s"),
+            ("OIDC_REGION_SKANE_NAME", "Region Skånes konto"),
+        ];
+        let lookup = |extra: &'static [(&'static str, &'static str)]| {
+            move |key: &str| {
+                extra
+                    .iter()
+                    .chain(settings.iter())
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let c = Config::from_lookup(lookup(&[])).expect("valid");
+        let keys: Vec<(&str, bool)> = c
+            .identity_providers
+            .iter()
+            .map(|p| (p.key.as_str(), p.only_way_in))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![("tillvaxtverket", true), ("region-skane", false)]
+        );
+        assert!(
+            !format!("{c:?}").contains("hemligt"),
+            "the secret stays out of logs"
+        );
+        let e = Config::from_lookup(lookup(&[(
+            "OIDC_REGION_SKANE_ISSUER",
+            "http://idp.skane.example",
+        )]))
+        .expect_err("http");
+        assert!(e.0.contains("OIDC_REGION_SKANE_ISSUER"), "{}", e.0);
+        let e = Config::from_lookup(lookup(&[("OIDC_REGION_SKANE_CLIENT_SECRET", " ")]))
+            .expect_err("no secret");
+        assert!(e.0.contains("OIDC_REGION_SKANE_CLIENT_SECRET"), "{}", e.0);
     }
 }

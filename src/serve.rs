@@ -108,6 +108,12 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         }
         None
     };
+    let providers = crate::identity::keep_from_environment(&owner, &config.identity_providers)
+        .await
+        .map_err(|e| format!("OIDC_PROVIDERS: {e}"))?;
+    if providers > 0 {
+        println!("{providers} inloggningsleverantörer sparades från miljön (OIDC_PROVIDERS).");
+    }
     owner.close().await;
 
     let pool =

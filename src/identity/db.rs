@@ -31,6 +31,16 @@ pub async fn active_provider(db: &PgPool, key: &str) -> sqlx::Result<Option<Prov
         .await
 }
 
+pub async fn provider_by_key(
+    db: impl sqlx::PgExecutor<'_>,
+    key: &str,
+) -> sqlx::Result<Option<Provider>> {
+    sqlx::query_as(&format!("{PROVIDER} WHERE key = $1"))
+        .bind(key)
+        .fetch_optional(db)
+        .await
+}
+
 pub async fn provider(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<Provider>> {
     sqlx::query_as(&format!("{PROVIDER} WHERE id = $1"))
         .bind(id)

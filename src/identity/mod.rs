@@ -28,6 +28,53 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+/// Saves the providers the environment names (`OIDC_PROVIDERS`) over the same keys: a new
+/// one is added, a changed one updated, each recorded in the audit log; the number changed.
+pub async fn keep_from_environment(
+    db: &sqlx::PgPool,
+    providers: &[model::ProviderSettings],
+) -> sqlx::Result<usize> {
+    let mut changed = 0;
+    for settings in providers {
+        let mut tx = db.begin().await?;
+        let before = db::provider_by_key(&mut *tx, &settings.key).await?;
+        let same = before.as_ref().is_some_and(|b| {
+            b.display_name == settings.display_name
+                && b.issuer_url == settings.issuer_url
+                && b.client_id == settings.client_id
+                && Some(&b.client_secret) == settings.client_secret.as_ref()
+                && b.only_way_in == settings.only_way_in
+                && b.active
+        });
+        if same {
+            continue;
+        }
+        let id = before.as_ref().map_or_else(uuid::Uuid::new_v4, |b| b.id);
+        match &before {
+            None => db::insert_provider(&mut tx, id, settings).await?,
+            Some(_) => {
+                db::update_provider(&mut tx, id, settings).await?;
+            }
+        }
+        crate::audit::Entry::new(
+            None,
+            "identity_provider.from_environment",
+            "identity_provider",
+            id,
+        )
+        .after(serde_json::json!({
+            "key": settings.key, "display_name": settings.display_name,
+            "issuer_url": settings.issuer_url, "client_id": settings.client_id,
+            "only_way_in": settings.only_way_in, "new": before.is_none(),
+        }))
+        .record(&mut tx)
+        .await?;
+        tx.commit().await?;
+        changed += 1;
+    }
+    Ok(changed)
+}
+
 /// Where to send the browser to log out at the provider a session was signed in through,
 /// if it offers that; back to the login page afterwards.
 pub async fn logout_at_provider(state: &AppState, with: &SignedInWith) -> Option<String> {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::web::FormErrors;
 
 /// A provider as Digikoord keeps it.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct Provider {
     pub id: Uuid,
     pub key: String,
@@ -36,7 +36,7 @@ impl Provider {
 }
 
 /// A provider's settings as an administrator types them.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Default, serde::Deserialize)]
 pub struct ProviderForm {
     #[serde(default)]
     pub key: String,
@@ -56,7 +56,7 @@ pub struct ProviderForm {
 }
 
 /// Checked settings; `client_secret` is `None` when an edit keeps the one kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ProviderSettings {
     pub key: String,
     pub display_name: String,
@@ -65,6 +65,26 @@ pub struct ProviderSettings {
     pub client_secret: Option<String>,
     pub only_way_in: bool,
     pub active: bool,
+}
+
+/// The client secret never reaches a log: each of these shows it hidden.
+macro_rules! debug_without_secret {
+    ($($t:ty: $($field:ident),*;)*) => {$(
+        impl std::fmt::Debug for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($t))
+                    $(.field(stringify!($field), &self.$field))*
+                    .field("client_secret", &"<hidden>")
+                    .finish()
+            }
+        }
+    )*};
+}
+
+debug_without_secret! {
+    Provider: id, key, display_name, issuer_url, client_id, only_way_in, active;
+    ProviderForm: key, display_name, issuer_url, client_id, only_way_in, active;
+    ProviderSettings: key, display_name, issuer_url, client_id, only_way_in, active;
 }
 
 /// Whether `host` is this machine: the only place a provider may be reached without TLS.
@@ -365,6 +385,15 @@ mod tests {
             ..form()
         };
         assert_eq!(keep_secret.check(false).expect("edit").client_secret, None);
+    }
+
+    #[test]
+    fn the_secret_is_never_in_a_debug_print() {
+        let settings = form().check(true).expect("valid");
+        for printed in [format!("{:?}", form()), format!("{settings:?}")] {
+            assert!(!printed.contains("hemligt"), "{printed}");
+            assert!(printed.contains("tillvaxtverket"), "{printed}");
+        }
     }
 
     #[test]

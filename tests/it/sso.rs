@@ -637,3 +637,54 @@ async fn an_administrator_sees_and_removes_a_link_and_a_bad_provider_form_comes_
     assert_eq!(url.path(), "/");
     assert_eq!(app.audit_count("sso.linked").await, 2);
 }
+
+#[tokio::test]
+async fn a_provider_named_by_the_environment_is_kept_at_start_and_signs_in() {
+    let app = TestApp::spawn_public(on(), &[]).await;
+    let user = app
+        .create_user(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    let email = app.email_of(user).await;
+    let Some(provider) = Provider::start(&app, "tvv", &[("anna-1", &email, true)]).await else {
+        return;
+    };
+    let environment = |name: &'static str| {
+        let issuer = provider.issuer.clone();
+        move |key: &str| match key {
+            "OIDC_PROVIDERS" => Some("tvv".to_string()),
+            "OIDC_TVV_ISSUER" => Some(issuer.clone()),
+            "OIDC_TVV_CLIENT_ID" => Some(CLIENT_ID.to_string()),
+            "OIDC_TVV_CLIENT_SECRET" => Some(CLIENT_SECRET.to_string()),
+            "OIDC_TVV_NAME" => Some(name.to_string()),
+            _ => None,
+        }
+    };
+    let config =
+        digikoord::Config::from_lookup(environment("Tillväxtverkets konto")).expect("valid");
+    let keep = |config: digikoord::Config| {
+        let db = app.db.clone();
+        async move {
+            digikoord::identity::keep_from_environment(&db, &config.identity_providers)
+                .await
+                .expect("kept")
+        }
+    };
+    assert_eq!(keep(config.clone()).await, 1);
+    assert_eq!(keep(config).await, 0, "nothing changed, nothing saved");
+    let renamed = digikoord::Config::from_lookup(environment("TVV")).expect("valid");
+    assert_eq!(keep(renamed).await, 1);
+    assert_eq!(
+        app.audit_count("identity_provider.from_environment").await,
+        2
+    );
+    let browser = app.other_browser();
+    assert_eq!(
+        browser
+            .get("/logga-in")
+            .await
+            .select("form[action='/logga-in/sso/tvv'] button"),
+        vec!["Logga in med TVV"]
+    );
+    let (url, status, _) = sign_in(&browser, "tvv", "anna-1", false).await;
+    assert_eq!((url.path(), status), ("/", StatusCode::OK));
+}
