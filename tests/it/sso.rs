@@ -161,6 +161,37 @@ async fn register(app: &TestApp, provider: &Provider, key: &str, only_way_in: bo
         .expect("the provider")
 }
 
+/// Digikoord with a coordinator of Region Stockholm who is `anna-1` (her address verified) at
+/// a provider registered under the key `test`: the app, her user id, the provider.
+async fn anna_at_a_provider() -> Option<(TestApp, Uuid, Provider)> {
+    let app = TestApp::spawn_public(on(), &[]).await;
+    let user = app
+        .create_user(Role::Coordinator, Some("Region Stockholm"))
+        .await;
+    let email = app.email_of(user).await;
+    let provider = Provider::start(&app, "test", &[("anna-1", &email, true)]).await?;
+    register(&app, &provider, "test", false).await;
+    Some((app, user, provider))
+}
+
+/// `url` with the query parameter `name` changed by `change`.
+fn with_param(url: &Url, name: &str, change: impl Fn(&str) -> String) -> Url {
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name {
+                change(&v)
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let mut changed = url.clone();
+    changed.query_pairs_mut().clear().extend_pairs(pairs);
+    changed
+}
+
 /// Where a browser ends after a response, following every redirect (across Digikoord and
 /// the provider); the last response's URL, status and body.
 async fn follow(browser: &TestApp, mut response: reqwest::Response) -> (Url, StatusCode, String) {
@@ -381,15 +412,9 @@ async fn an_unknown_person_and_an_unverified_address_are_refused_and_nothing_is_
 
 #[tokio::test]
 async fn a_tampered_state_a_wrong_nonce_an_expired_token_and_a_wrong_audience_are_each_refused() {
-    let app = TestApp::spawn_public(on(), &[]).await;
-    let user = app
-        .create_user(Role::Coordinator, Some("Region Stockholm"))
-        .await;
-    let email = app.email_of(user).await;
-    let Some(provider) = Provider::start(&app, "test", &[("anna-1", &email, true)]).await else {
+    let Some((app, _, provider)) = anna_at_a_provider().await else {
         return;
     };
-    register(&app, &provider, "test", false).await;
 
     // The state: the provider's answer comes back with another.
     let browser = app.other_browser();
@@ -413,19 +438,7 @@ async fn a_tampered_state_a_wrong_nonce_an_expired_token_and_a_wrong_audience_ar
         }
         response = browser.client.get(next).send().await.expect("GET");
     };
-    let mut tampered = answer.clone();
-    let pairs: Vec<(String, String)> = answer
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "state" {
-                format!("{v}x")
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    tampered.query_pairs_mut().clear().extend_pairs(pairs);
+    let tampered = with_param(&answer, "state", |v| format!("{v}x"));
     let refused = browser.client.get(tampered).send().await.expect("answer");
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     // The sign-in is used up: the untampered answer now finds nothing under way.
@@ -449,19 +462,7 @@ async fn a_tampered_state_a_wrong_nonce_an_expired_token_and_a_wrong_audience_ar
             .expect("location"),
     )
     .expect("url");
-    let mut other_nonce = authorize.clone();
-    let pairs: Vec<(String, String)> = authorize
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == "nonce" {
-                "ett-annat-nonce".to_string()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    other_nonce.query_pairs_mut().clear().extend_pairs(pairs);
+    let other_nonce = with_param(&authorize, "nonce", |_| "ett-annat-nonce".to_string());
     let response = browser
         .client
         .get(other_nonce)
@@ -549,15 +550,9 @@ async fn the_only_way_in_turns_the_password_off_and_staff_give_a_second_factor_u
 
 #[tokio::test]
 async fn an_administrator_sees_and_removes_a_link_and_a_bad_provider_form_comes_back_filled_in() {
-    let app = TestApp::spawn_public(on(), &[]).await;
-    let user = app
-        .create_user(Role::Coordinator, Some("Region Stockholm"))
-        .await;
-    let email = app.email_of(user).await;
-    let Some(provider) = Provider::start(&app, "test", &[("anna-1", &email, true)]).await else {
+    let Some((app, _, _provider)) = anna_at_a_provider().await else {
         return;
     };
-    register(&app, &provider, "test", false).await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
     let wrong = admin
