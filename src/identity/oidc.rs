@@ -16,7 +16,8 @@ use super::db::LoginUnderWay;
 use super::model::{HowSignedIn, Provider};
 
 /// Redirects are not followed (a provider's answer that redirects could reach anywhere);
-/// a provider that does not answer in 10 s is not waited for. No connection is kept for
+/// a provider that does not answer in 3 s is not waited for (an answer takes three requests
+/// — the configuration, its keys, the token — all within the 10 s a request may take). No connection is kept for
 /// the next request: sign-ins are few, and a provider may close an idle one at any moment
 /// (a request sent on it then fails).
 fn http() -> &'static openidconnect::reqwest::Client {
@@ -24,7 +25,7 @@ fn http() -> &'static openidconnect::reqwest::Client {
     CLIENT.get_or_init(|| {
         openidconnect::reqwest::Client::builder()
             .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(3))
             .pool_max_idle_per_host(0)
             .build()
             .expect("an HTTP client")
