@@ -97,19 +97,17 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let email = form.email.trim().to_lowercase();
-    let providers = crate::identity::db::active_providers(&state.db).await?;
-    let page = |ctx: Ctx, failed: String| LoginPage {
-        ctx,
-        email: form.email.trim().to_string(),
-        failed: Some(failed),
-        providers: providers.clone(),
+    // The login page again, with what was typed and why it failed (the providers read only
+    // then, not on the way in).
+    let page = |ctx: Ctx, failed: String| {
+        LoginPage::new(&state, ctx, form.email.trim().to_string(), Some(failed))
     };
 
     // No account has a longer address; such an attempt is refused before it is recorded.
     if email.chars().count() > 254 {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &page(ctx, "Ange en giltig e-postadress.".to_string()),
+            &page(ctx, "Ange en giltig e-postadress.".to_string()).await?,
         );
     }
     let attempt = match throttle::begin(&state.db, &email, &client.bucket(), Step::Password).await?
@@ -118,7 +116,7 @@ async fn login(
         Err(TooSoon(wait)) => {
             let mut response = render_status(
                 StatusCode::TOO_MANY_REQUESTS,
-                &page(ctx, throttle::wait_message(wait)),
+                &page(ctx, throttle::wait_message(wait)).await?,
             )?;
             throttle::retry_after(&mut response, wait);
             return Ok(response);
@@ -150,7 +148,7 @@ async fn login(
         tx.commit().await?;
         return render_status(
             StatusCode::UNAUTHORIZED,
-            &page(ctx, "Inloggningen misslyckades.".into()),
+            &page(ctx, "Inloggningen misslyckades.".into()).await?,
         );
     };
     // A provider that is the user's only way in turns the password off (refused only after
@@ -169,7 +167,7 @@ async fn login(
                 format!(
                     "Ditt konto loggar in med {provider}, inte med lösenord. Använd knappen ”Logga in med {provider}”."
                 ),
-            ),
+            ).await?,
         );
     }
     if let Some(Extension(previous)) = active {

@@ -202,16 +202,29 @@ pub async fn end(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Ends a pending login, once: false if it was finished (or ended) already.
-pub async fn finish_pending(conn: &mut PgConnection, id_hash: &[u8]) -> sqlx::Result<bool> {
-    Ok(
-        sqlx::query("DELETE FROM sessions WHERE id_hash = $1 AND second_factor_pending")
-            .bind(id_hash)
-            .execute(conn)
-            .await?
-            .rows_affected()
-            == 1,
+/// Ends a pending login, once, and starts the full session in its place — signed in through
+/// the same identity provider, if the pending one was. `None` if it was finished (or ended)
+/// already.
+pub async fn finish_pending(
+    conn: &mut PgConnection,
+    id_hash: &[u8],
+    user_id: Uuid,
+) -> sqlx::Result<Option<NewSession>> {
+    let ended: Option<(Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "DELETE FROM sessions WHERE id_hash = $1 AND second_factor_pending
+         RETURNING identity_provider, id_token",
     )
+    .bind(id_hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(signed_in_with) = ended else {
+        return Ok(None);
+    };
+    let new = create(&mut *conn, user_id).await?;
+    if let (Some(provider), Some(id_token)) = signed_in_with {
+        set_signed_in_with(conn, &new.token, &SignedInWith { provider, id_token }).await?;
+    }
+    Ok(Some(new))
 }
 
 pub async fn end_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<u64> {

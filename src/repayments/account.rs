@@ -271,12 +271,9 @@ pub async fn create_document(
     let bytes = contents
         .render(format.source())
         .map_err(AppError::Internal)?;
-    let bytes = match format {
-        ExportFormat::Pdf => {
-            crate::pdfa::from_docx(state.config.soffice.as_deref(), &bytes).await?
-        }
-        _ => bytes,
-    };
+    let bytes = format
+        .finish(bytes, state.config.soffice.as_deref())
+        .await?;
     let sha256 = hex::encode(Sha256::digest(&bytes));
     let filename = document.filename(year.year, format);
     let id = Uuid::new_v4();

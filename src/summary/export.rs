@@ -91,6 +91,19 @@ impl ExportFormat {
         }
     }
 
+    /// The export in this format from what was rendered as its `source`: the PDF/A laid out
+    /// from its DOCX by LibreOffice (`soffice`: the `SOFFICE` setting), every other as it is.
+    pub async fn finish(
+        self,
+        rendered: Vec<u8>,
+        soffice: Option<&std::path::Path>,
+    ) -> Result<Vec<u8>, crate::pdfa::Error> {
+        match self {
+            ExportFormat::Pdf => crate::pdfa::from_docx(soffice, &rendered).await,
+            _ => Ok(rendered),
+        }
+    }
+
     pub fn filename(self, year: i32) -> String {
         match self {
             ExportFormat::Docx | ExportFormat::Pdf => format!(
@@ -557,10 +570,12 @@ fn cover(doc: docx_rs::Docx, year: &Year, sections: &Sections) -> docx_rs::Docx 
     )))
 }
 
-/// The text width of the documents' A4 page, upright and on its side (docx-rs's margins of
-/// 3 cm), in twentieths of a point.
-const PORTRAIT_TEXT_DXA: usize = 11_906 - 2 * 1_701;
-const LANDSCAPE_TEXT_DXA: usize = 16_838 - 2 * 1_701;
+/// An A4 page's short and long side, and the text width upright and on its side (docx-rs's
+/// margins of 3 cm), in twentieths of a point.
+const A4_SHORT_DXA: u32 = 11_906;
+const A4_LONG_DXA: u32 = 16_838;
+const PORTRAIT_TEXT_DXA: usize = A4_SHORT_DXA as usize - 2 * 1_701;
+const LANDSCAPE_TEXT_DXA: usize = A4_LONG_DXA as usize - 2 * 1_701;
 
 /// The width each column needs for its longest entry (the heading row's longest word) at the
 /// tables' 8 pt: about 80 twips a character, 216 for the cell's margins.
@@ -658,11 +673,11 @@ fn section_end(landscape: bool) -> docx_rs::Paragraph {
     use docx_rs::{PageOrientationType, PageSize, SectionProperty};
     let (size, orientation) = match landscape {
         false => (
-            PageSize::new().size(11_906, 16_838),
+            PageSize::new().size(A4_SHORT_DXA, A4_LONG_DXA),
             PageOrientationType::Portrait,
         ),
         true => (
-            PageSize::new().size(16_838, 11_906),
+            PageSize::new().size(A4_LONG_DXA, A4_SHORT_DXA),
             PageOrientationType::Landscape,
         ),
     };
@@ -878,9 +893,11 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
     // The finance table, with what the money was used for: ten columns, on pages of their
     // own in landscape where portrait is too narrow.
     let t = year.totals();
+    // `amounts` from paid out to still to repay: without requisitioned (first) and owed to
+    // the region (last).
     let finance = |name: String, a: [Decimal; 11]| {
         std::iter::once(name)
-            .chain([1, 2, 3, 4, 5, 6, 7, 8, 9].map(|i| format_kronor(a[i])))
+            .chain(a[1..10].iter().map(|d| format_kronor(*d)))
             .collect::<Vec<_>>()
     };
     doc = add_table(

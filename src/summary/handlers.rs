@@ -462,12 +462,9 @@ async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<V
             .await
             .map_err(|e| AppError::Internal(format!("export: {e}")))?
             .map_err(AppError::Internal)?;
-    match format {
-        ExportFormat::Pdf => {
-            Ok(crate::pdfa::from_docx(state.config.soffice.as_deref(), &bytes).await?)
-        }
-        _ => Ok(bytes),
-    }
+    Ok(format
+        .finish(bytes, state.config.soffice.as_deref())
+        .await?)
 }
 
 /// A draft: the export as the figures stand, downloaded without being recorded.

@@ -513,13 +513,27 @@ async fn the_only_way_in_turns_the_password_off_and_staff_give_a_second_factor_u
     else {
         return;
     };
-    register(&app, &provider, "tvv", true).await;
+    let provider_id = register(&app, &provider, "tvv", true).await;
 
     // Staff signed in at the provider with one factor: Digikoord's own second step follows.
     let browser = app.other_browser();
     let (url, _, _) = sign_in(&browser, "tvv", "karin-1", false).await;
     assert_eq!(url.path(), "/logga-in/kod");
     assert!(!logged_in(&browser).await, "not in before the second step");
+    // After it, the full session is still the provider's (logging out goes on there).
+    let code = browser.fresh_code(officer).await;
+    let done = browser
+        .submit("/logga-in/kod", "/logga-in/kod", &[("code", &code)])
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/"));
+    assert!(logged_in(&browser).await);
+    let through: Vec<Option<Uuid>> =
+        sqlx::query_scalar("SELECT identity_provider FROM sessions WHERE user_id = $1")
+            .bind(officer)
+            .fetch_all(&app.db)
+            .await
+            .expect("sessions");
+    assert_eq!(through, vec![Some(provider_id)]);
     // With the provider's own second factor, straight in.
     let browser = app.other_browser();
     let (url, status, _) = sign_in(&browser, "tvv", "karin-1", true).await;

@@ -29,6 +29,11 @@ use crate::{
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
+/// The second step of a login another tab finished first.
+fn already_finished() -> AppError {
+    AppError::Conflict("Inloggningen är redan slutförd i en annan flik.".into())
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(CODE_PATH, get(code_form).post(enter_code))
@@ -169,16 +174,9 @@ async fn enter_code(
         }
     };
 
-    let signed_in_with = session::signed_in_with(&mut tx, &active.id_hash).await?;
-    if !session::finish_pending(&mut tx, &active.id_hash).await? {
-        return Err(AppError::Conflict(
-            "Inloggningen är redan slutförd i en annan flik.".into(),
-        ));
-    }
-    let new = session::create(&mut tx, user.id).await?;
-    if let Some(with) = &signed_in_with {
-        session::set_signed_in_with(&mut tx, &new.token, with).await?;
-    }
+    let new = session::finish_pending(&mut tx, &active.id_hash, user.id)
+        .await?
+        .ok_or_else(already_finished)?;
     throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
     let mut flash = None;
     if let Passed::RecoveryCode = passed {
@@ -314,19 +312,12 @@ async fn enrol_at_login(
         }
     };
     let mut tx = state.db.begin().await?;
-    let signed_in_with = session::signed_in_with(&mut tx, &active.id_hash).await?;
-    if !session::finish_pending(&mut tx, &active.id_hash).await? {
-        return Err(AppError::Conflict(
-            "Inloggningen är redan slutförd i en annan flik.".into(),
-        ));
-    }
+    let new = session::finish_pending(&mut tx, &active.id_hash, user.id)
+        .await?
+        .ok_or_else(already_finished)?;
     let codes = db::enrol(&mut tx, user.id, &secret, step)
         .await?
         .ok_or_else(|| AppError::Conflict("Tvåstegsverifiering är redan aktiverad.".into()))?;
-    let new = session::create(&mut tx, user.id).await?;
-    if let Some(with) = &signed_in_with {
-        session::set_signed_in_with(&mut tx, &new.token, with).await?;
-    }
     throttle::record_success(&mut tx, &user.email, &client.bucket(), Step::SecondFactor).await?;
     audit::Entry::new(Some(user.id), "auth.login", "user", user.id)
         .after(json!({ "ip": client.to_string(), "second_factor": "enrolled" }))
