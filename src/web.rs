@@ -170,17 +170,59 @@ pub async fn security_headers(
 /// pathological input meets it.
 pub const MAX_FIELD_CHARS: usize = 20_000;
 
-/// What no form field or query parameter may hold, whatever the route: a NUL character
-/// (PostgreSQL's text can't store it) or more than `MAX_FIELD_CHARS` characters.
+/// A character no text of ours may hold: a control character other than tab, line feed and
+/// carriage return (PostgreSQL's text can't store NUL; XML, so the DOCX and XLSX exports,
+/// can't hold the others), or one of Unicode's two noncharacters XML refuses.
+pub fn is_forbidden_char(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+}
+
+fn control_refused() -> AppError {
+    AppError::BadRequest(
+        "Formuläret eller adressen innehåller ett otillåtet tecken: ett osynligt styrtecken (till exempel NUL), ofta med från en kopierad text. Skriv in texten på nytt. Ingenting har sparats."
+            .into(),
+    )
+}
+
+/// A path whose parameters decode to a forbidden character (`%00`, `%01`…): refused like
+/// such a field, before a handler sees it.
+pub fn check_plain_path(path: &str) -> std::result::Result<(), AppError> {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    match String::from_utf8_lossy(&decoded)
+        .chars()
+        .any(is_forbidden_char)
+    {
+        true => Err(control_refused()),
+        false => Ok(()),
+    }
+}
+
+/// What no form field or query parameter may hold, whatever the route: a forbidden
+/// character (`is_forbidden_char`) or more than `MAX_FIELD_CHARS` characters.
 pub fn check_plain_input<'a>(
     pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> std::result::Result<(), AppError> {
     for (key, value) in pairs {
-        if key.contains('\0') || value.contains('\0') {
-            return Err(AppError::BadRequest(
-                "Formuläret eller adressen innehåller ett otillåtet tecken (NUL). Ingenting har sparats."
-                    .into(),
-            ));
+        if key.chars().any(is_forbidden_char) || value.chars().any(is_forbidden_char) {
+            return Err(control_refused());
         }
         if key.chars().count() > 100 || value.chars().count() > MAX_FIELD_CHARS {
             return Err(AppError::BadRequest(
@@ -354,6 +396,20 @@ mod tests {
         assert!(check_plain_input([("namn", "Åsa Öberg"), ("ar", "2025")]).is_ok());
         assert!(check_plain_input([("namn", "Åsa\0")]).is_err());
         assert!(check_plain_input([("na\0mn", "x")]).is_err());
+        assert!(check_plain_input([("text", "rad ett\r\n\tindrag")]).is_ok());
+        for control in [
+            '\u{1}', '\u{8}', '\u{b}', '\u{1f}', '\u{7f}', '\u{85}', '\u{ffff}',
+        ] {
+            let text = format!("Åsa{control}");
+            assert!(
+                check_plain_input([("namn", text.as_str())]).is_err(),
+                "{control:?}"
+            );
+        }
+        assert!(check_plain_path("/logga-in/sso/%00/svar").is_err());
+        assert!(check_plain_path("/logga-in/sso/a%01b/svar").is_err());
+        assert!(check_plain_path("/logga-in/sso/test/svar").is_ok());
+        assert!(check_plain_path("/oppna-data/%C3%A5r").is_ok());
         let long = "å".repeat(MAX_FIELD_CHARS);
         assert!(check_plain_input([("text", long.as_str())]).is_ok());
         let longer = format!("{long}x");

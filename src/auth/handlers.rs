@@ -135,41 +135,34 @@ async fn login(
     let ok = password::verify(form.password.clone(), stored).await?;
 
     let mut tx = state.db.begin().await?;
-    let Some(user) = credentials.filter(|_| ok) else {
-        audit::Entry::new(
-            None,
-            "auth.login_failed",
-            "login",
-            email.chars().take(200).collect::<String>(),
-        )
-        .after(json!({ "ip": client.to_string() }))
-        .record(&mut tx)
-        .await?;
+    // A provider that is the user's only way in turns the password off. The answer is the
+    // same as for a wrong password, whatever was typed: it tells a guesser nothing.
+    let only_way_in = match &credentials {
+        Some(c) => crate::identity::db::only_way_in(&mut tx, c.id).await?,
+        None => None,
+    };
+    let user_id = credentials.as_ref().map(|c| c.id);
+    let Some(user) = credentials.filter(|_| ok && only_way_in.is_none()) else {
+        let entry = match (user_id, &only_way_in, ok) {
+            (Some(id), Some(provider), true) => {
+                audit::Entry::new(Some(id), "auth.password_refused", "user", id)
+                    .after(json!({ "ip": client.to_string(), "only_way_in": provider }))
+            }
+            _ => audit::Entry::new(
+                None,
+                "auth.login_failed",
+                "login",
+                email.chars().take(200).collect::<String>(),
+            )
+            .after(json!({ "ip": client.to_string() })),
+        };
+        entry.record(&mut tx).await?;
         tx.commit().await?;
         return render_status(
             StatusCode::UNAUTHORIZED,
             &page(ctx, "Inloggningen misslyckades.".into()).await?,
         );
     };
-    // A provider that is the user's only way in turns the password off (refused only after
-    // the right password, so the answer tells a guesser nothing).
-    if let Some(provider) = crate::identity::db::only_way_in(&mut tx, user.id).await? {
-        throttle::finish(&mut tx, attempt, Outcome::Passed).await?;
-        audit::Entry::new(Some(user.id), "auth.password_refused", "user", user.id)
-            .after(json!({ "ip": client.to_string(), "only_way_in": provider }))
-            .record(&mut tx)
-            .await?;
-        tx.commit().await?;
-        return render_status(
-            StatusCode::FORBIDDEN,
-            &page(
-                ctx,
-                format!(
-                    "Ditt konto loggar in med {provider}, inte med lösenord. Använd knappen ”Logga in med {provider}”."
-                ),
-            ).await?,
-        );
-    }
     if let Some(Extension(previous)) = active {
         session::end(&mut tx, &previous.id_hash).await?;
     }

@@ -486,9 +486,9 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
         .query()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
-    if let Err(e) =
+    if let Err(e) = crate::web::check_plain_path(request.uri().path()).and_then(|()| {
         crate::web::check_plain_input(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    {
+    }) {
         return refused(e);
     }
 

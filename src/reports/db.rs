@@ -117,8 +117,11 @@ pub async fn find(
     id: Uuid,
     scope: Scope,
 ) -> sqlx::Result<Option<Report>> {
+    // Staff see a report once it has been submitted (never a draft the region has not sent
+    // yet, nor its attachments); a coordinator sees only their organisation's.
     sqlx::query_as(&format!(
-        "{SELECT} WHERE ($1::uuid IS NULL OR r.organisation_id = $1) AND r.id = $2"
+        "{SELECT} WHERE ($1::uuid IS NULL AND r.first_submitted_at IS NOT NULL
+                         OR r.organisation_id = $1) AND r.id = $2"
     ))
     .bind(scope.organisation())
     .bind(id)

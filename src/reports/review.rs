@@ -172,6 +172,15 @@ pub struct ListRow {
     pub report: Option<Report>,
 }
 
+impl ListRow {
+    /// The report staff may open: one the region has submitted at least once.
+    pub fn submitted_report(&self) -> Option<&Report> {
+        self.report
+            .as_ref()
+            .filter(|r| r.first_submitted_at.is_some())
+    }
+}
+
 /// The states the list filters by, with the two that have no report row.
 const LIST_STATES: [(&str, &str); 6] = [
     ("ej-paborjad", "Ej påbörjad"),

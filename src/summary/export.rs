@@ -765,12 +765,24 @@ fn finish_document_xml(xml: &str) -> String {
     )
 }
 
+/// The text without the characters XML can't hold: forms refuse them
+/// (`web::is_forbidden_char`), but rows saved before they did may still have one.
+fn without_forbidden_chars(xml: &str) -> std::borrow::Cow<'_, str> {
+    let invalid = |c: char| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{fffe}' | '\u{ffff}')
+    };
+    match xml.contains(invalid) {
+        true => xml.replace(invalid, "").into(),
+        false => xml.into(),
+    }
+}
+
 /// The DOCX's bytes, with `finish_document_xml`'s additions.
 pub(crate) fn pack(doc: docx_rs::Docx) -> Result<Vec<u8>, String> {
     let mut xml = doc.build();
     let document =
         String::from_utf8(std::mem::take(&mut xml.document)).map_err(|e| format!("docx: {e}"))?;
-    xml.document = finish_document_xml(&document).into_bytes();
+    xml.document = finish_document_xml(&without_forbidden_chars(&document)).into_bytes();
     let mut out = std::io::Cursor::new(Vec::new());
     xml.pack(&mut out).map_err(|e| format!("docx: {e}"))?;
     Ok(out.into_inner())

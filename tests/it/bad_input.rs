@@ -141,6 +141,20 @@ async fn crawl(browser: &TestApp, start: &[&str]) -> (BTreeSet<String>, Vec<Form
             page.status,
             page.plain()
         );
+        // A page's title is plain text: markup there lands in window titles and history.
+        let titles: Vec<String> = page
+            .html
+            .select(&selector("head > title"))
+            .map(|t| t.text().collect())
+            .collect();
+        let is_page = !page.select("h1").is_empty();
+        assert!(
+            !is_page
+                || titles.len() == 1
+                    && !titles[0].trim().is_empty()
+                    && !titles[0].contains(['<', '>']),
+            "GET {path}: the title is not plain text: {titles:?}"
+        );
         for form in page.html.select(&selector("form")) {
             let el = form.value();
             let method = el.attr("method").unwrap_or("get").to_ascii_lowercase();
@@ -187,6 +201,8 @@ async fn crawl(browser: &TestApp, start: &[&str]) -> (BTreeSet<String>, Vec<Form
 fn bad_values(field: &Field) -> Vec<(&'static str, String)> {
     let mut values = vec![
         ("a NUL character", format!("{}\0x", field.value)),
+        ("a control character", format!("{}\u{1}x", field.value)),
+        ("a vertical tab", format!("{}\u{b}x", field.value)),
         ("a million characters", "x".repeat(1_000_000)),
     ];
     if field.kind == "date" {
@@ -264,8 +280,14 @@ async fn try_forms(app: &TestApp, browser: &TestApp, forms: &[Form]) -> usize {
 async fn try_queries(browser: &TestApp, pages: &BTreeSet<String>) {
     for path in pages {
         let base = path.split('?').next().unwrap_or(path);
-        let nul = browser.get(&format!("{base}?x=%00")).await;
-        assert!(is_swedish_refusal(&nul), "GET {base}?x=%00: {}", nul.status);
+        for control in ["%00", "%01", "%1F"] {
+            let refused = browser.get(&format!("{base}?x={control}")).await;
+            assert!(
+                is_swedish_refusal(&refused),
+                "GET {base}?x={control}: {}",
+                refused.status
+            );
+        }
         if !path.contains("ar=") {
             continue;
         }

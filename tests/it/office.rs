@@ -185,6 +185,16 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
     let today = NaiveDate::from_ymd_opt(2026, 3, 20).expect("date");
     let app = TestApp::spawn_on(Clock::Fixed(today)).await;
     digikoord::seed::demo(&app.db, today).await.expect("demo");
+    // A text saved before forms refused control characters: the DOCX (so the PDF/A made
+    // from it) and the XLSX leave the character out, and the text still reads.
+    let marked = sqlx::query(
+        "UPDATE reports SET needs_and_challenges = 'Styrtecken' || chr(1) || chr(11) || 'kvar i texten'
+         WHERE id = (SELECT id FROM reports WHERE year = 2025 AND state = 'approved' LIMIT 1)",
+    )
+    .execute(&app.db)
+    .await
+    .expect("an old row with control characters");
+    assert_eq!(marked.rows_affected(), 1);
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
     let saved = admin
@@ -302,6 +312,13 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         !docx_pages[0].contains("Sida 1"),
         "no number on the title page"
     );
+    // The old row's text, its control characters left out, in the DOCX and its PDF/A.
+    for (i, kind) in [(2, "DOCX"), (4, "PDF/A")] {
+        assert!(
+            texts[i].contains("Styrtecken") && texts[i].contains("kvar i texten"),
+            "the {kind} holds the text around the control characters"
+        );
+    }
     // The finance table's names and amounts stay on one line each (8 pt, fitted columns).
     for unbroken in [
         "Region Jönköpings län",

@@ -701,11 +701,32 @@ async fn attachments_are_checked_and_served_only_to_those_allowed_as_downloads()
         .await
         .expect("attachment");
     let url = app.url(&format!("/redovisningar/{id}/bilagor/{attachment}"));
-    for browser in [&region, &{
-        let officer = app.other_browser();
-        officer.login_as(Role::CaseOfficer, None).await;
-        officer
-    }] {
+    // A draft is the region's own until it is first submitted: staff find neither the report
+    // nor its attachments.
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    assert_eq!(
+        officer.client.get(&url).send().await.expect("GET").status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        officer.get(&format!("/redovisningar/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let list = officer.get("/handlaggning/redovisningar?ar=2025").await;
+    assert!(
+        !list
+            .attrs("a", "href")
+            .contains(&format!("/redovisningar/{id}")),
+        "the staff list does not link to a draft"
+    );
+    fill_in_everything(&region, id).await;
+    crate::repayments::submit_report(&region, id).await;
+    assert_eq!(
+        officer.get(&format!("/redovisningar/{id}")).await.status,
+        StatusCode::OK
+    );
+    for browser in [&region, &officer] {
         let response = browser.client.get(&url).send().await.expect("download");
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()["content-type"], "application/pdf");

@@ -484,6 +484,9 @@ async fn a_tampered_state_a_wrong_nonce_an_expired_token_and_a_wrong_audience_ar
         assert!(body.contains("kunde inte bekräftas"), "{body}");
         assert!(!logged_in(&browser).await);
     }
+    // A NUL in the address is refused before anything is recorded.
+    let nul = app.other_browser().get("/logga-in/sso/%00/svar").await;
+    assert_eq!(nul.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         reasons(&app).await,
         vec![
@@ -546,17 +549,28 @@ async fn the_only_way_in_turns_the_password_off_and_staff_give_a_second_factor_u
     .expect("logins");
     assert_eq!(second_steps, vec![true, false]);
 
-    // The provider is the linked user's only way in: the right password is refused, and says
-    // how to sign in; a user without a link keeps the password.
+    // The provider is the linked user's only way in: the right password is refused exactly as
+    // a wrong one is (no oracle for a guesser), and the page says how to sign in; a user
+    // without a link keeps the password.
     let password = app.other_browser().login(&officer_email, PASSWORD).await;
-    assert_eq!(password.status, StatusCode::FORBIDDEN);
-    assert!(
-        password
-            .text
-            .contains("Logga in med Testorganisationens konto"),
-        "{}",
-        password.text
-    );
+    let wrong = app
+        .other_browser()
+        .login(&officer_email, "fel lösenord")
+        .await;
+    for refused in [&password, &wrong] {
+        assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            refused.select(".error-summary"),
+            vec!["Inloggningen misslyckades."]
+        );
+        assert!(
+            refused
+                .text
+                .contains("Logga in med Testorganisationens konto"),
+            "{}",
+            refused.text
+        );
+    }
     assert_eq!(app.audit_count("auth.password_refused").await, 1);
     let unlinked = app.other_browser().login(&other_email, PASSWORD).await;
     assert_eq!(unlinked.status, StatusCode::SEE_OTHER);
