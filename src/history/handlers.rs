@@ -14,7 +14,8 @@ use uuid::Uuid;
 
 use super::{
     db::{self, Upload},
-    model::{self, Problem, Row, template_csv, template_xlsx},
+    model::{self, Problem, Row},
+    sheet::{self, template_csv, template_xlsx},
 };
 use crate::{
     AppState, audit,
@@ -78,9 +79,9 @@ pub async fn template(
 /// Every row checked, first on its own and then against the programme.
 async fn checked(
     state: &AppState,
-    bytes: &[u8],
+    bytes: std::sync::Arc<Vec<u8>>,
 ) -> Result<std::result::Result<Vec<db::Resolved>, Vec<Problem>>> {
-    let grid = match model::grid_of(bytes) {
+    let grid = match sheet::read_off_the_workers(bytes).await {
         Ok(g) => g,
         Err(e) => return Ok(Err(vec![Problem::new(1, model::COLUMNS[0], e)])),
     };
@@ -108,7 +109,8 @@ pub async fn upload(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let resolved = match checked(&state, &bytes).await? {
+    let bytes = std::sync::Arc::new(bytes);
+    let resolved = match checked(&state, bytes.clone()).await? {
         Ok(r) => r,
         Err(problems) => {
             let page = import_page(&state, user.ctx, problems, filename).await?;
@@ -116,7 +118,7 @@ pub async fn upload(
         }
     };
     let id = Uuid::new_v4();
-    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let sha256 = hex::encode(Sha256::digest(bytes.as_slice()));
     let mut tx = state.db.begin().await?;
     db::insert_upload(
         &mut tx,
@@ -179,7 +181,7 @@ async fn preview_page(state: &AppState, ctx: Ctx, upload: Upload) -> Result<Prev
     let (rows, problems) = if upload.loaded_at.is_some() {
         (vec![], vec![])
     } else {
-        match checked(state, &upload.bytes).await? {
+        match checked(state, std::sync::Arc::new(upload.bytes.clone())).await? {
             Ok(resolved) => (
                 resolved
                     .into_iter()
@@ -230,7 +232,9 @@ pub async fn load(
     if !db::mark_loaded(&mut tx, id, user.id()).await? {
         return Err(AppError::Conflict(LOADED.into()));
     }
-    let grid = model::grid_of(&upload.bytes).map_err(|e| AppError::BadRequest(e.into()))?;
+    let grid = sheet::read_off_the_workers(std::sync::Arc::new(upload.bytes.clone()))
+        .await
+        .map_err(|e| AppError::BadRequest(e.into()))?;
     let rows = model::parse(&grid).map_err(|_| AppError::BadRequest("Filen har fel.".into()))?;
     let resolved = match db::resolve(&mut tx, rows).await? {
         Ok(r) => r,

@@ -4,6 +4,7 @@
 pub mod db;
 mod handlers;
 pub mod model;
+pub mod sheet;
 
 use axum::{
     Router,

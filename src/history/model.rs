@@ -1,5 +1,5 @@
-//! The pure rules of importing earlier years: the template's columns, reading a CSV, and
-//! checking every row and column with a Swedish message naming both.
+//! The pure rules of importing earlier years: the template's columns, and checking every
+//! row and column with a Swedish message naming both. Reading the file is `sheet`.
 
 use std::collections::HashSet;
 
@@ -56,53 +56,6 @@ impl Problem {
             message: message.into(),
         }
     }
-}
-
-/// Reads semicolon-separated text as Swedish Excel writes it (a BOM, quotes doubled inside
-/// quoted fields); a comma-separated file without semicolons is read too.
-pub fn csv_grid(text: &str) -> Vec<Vec<String>> {
-    let text = text.trim_start_matches('\u{feff}');
-    // The first record decides (a semicolon outside quotes, before its first line break
-    // outside quotes: a quoted cell may hold either).
-    let mut separator = ',';
-    let mut in_quotes = false;
-    for c in text.chars() {
-        match c {
-            '"' => in_quotes = !in_quotes,
-            ';' if !in_quotes => {
-                separator = ';';
-                break;
-            }
-            '\n' if !in_quotes => break,
-            _ => {}
-        }
-    }
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            '"' => quoted = !quoted,
-            c if c == separator && !quoted => row.push(std::mem::take(&mut field)),
-            '\r' if !quoted => {}
-            '\n' if !quoted => {
-                row.push(std::mem::take(&mut field));
-                rows.push(std::mem::take(&mut row));
-            }
-            c => field.push(c),
-        }
-    }
-    if !field.is_empty() || !row.is_empty() {
-        row.push(field);
-        rows.push(row);
-    }
-    rows
 }
 
 fn cell(row: &[String], i: usize) -> &str {
@@ -289,7 +242,7 @@ mod tests {
     use std::str::FromStr;
 
     fn grid(lines: &[&str]) -> Vec<Vec<String>> {
-        csv_grid(&lines.join("\r\n"))
+        crate::history::sheet::csv_grid(&lines.join("\r\n")).expect("within bounds")
     }
 
     fn header() -> String {
@@ -350,116 +303,6 @@ mod tests {
         assert!(problems[0].message.contains("Utgå från mallen"));
         assert!(parse(&grid(&[&header()])).is_err(), "no rows");
     }
-
-    #[test]
-    fn quoted_fields_keep_their_semicolons_and_quotes() {
-        let g = csv_grid("\u{feff}a;\"b;c\";\"d \"\"e\"\"\"\r\nf;g;h\n");
-        assert_eq!(g, vec![vec!["a", "b;c", "d \"e\""], vec!["f", "g", "h"]]);
-    }
-}
-
-/// The sheet of an uploaded file: XLSX (its first sheet) or CSV (UTF-8).
-pub fn grid_of(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
-    if bytes.starts_with(b"PK") {
-        return xlsx_grid(bytes);
-    }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "Filen är varken en Excel-fil (XLSX) eller en CSV-fil i UTF-8.")?;
-    Ok(csv_grid(text))
-}
-
-fn xlsx_grid(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
-    use calamine::{Data, Reader, Xlsx};
-    const UNREADABLE: &str = "Excel-filen kunde inte läsas. Spara den som XLSX och försök igen.";
-    let mut book: Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|_| UNREADABLE)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(UNREADABLE)?
-        .map_err(|_| UNREADABLE)?;
-    Ok(range
-        .rows()
-        .map(|row| {
-            row.iter()
-                .map(|c| match c {
-                    Data::String(s) => s.clone(),
-                    Data::Float(f) if f.fract() == 0.0 => format!("{f:.0}"),
-                    Data::Float(f) => format!("{f:.2}"),
-                    Data::Int(i) => i.to_string(),
-                    // Excel counts days from 30 December 1899.
-                    Data::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)
-                        .and_then(|epoch| {
-                            epoch.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64))
-                        })
-                        .map(|day| day.to_string())
-                        .unwrap_or_default(),
-                    Data::DateTimeIso(s) => s.chars().take(10).collect(),
-                    Data::Bool(b) => b.to_string(),
-                    _ => String::new(),
-                })
-                .collect()
-        })
-        .collect())
-}
-
-/// The template as CSV: the header and a row per (year, actor, organisation number).
-pub fn template_csv(rows: &[(i32, String, Option<String>)]) -> Vec<u8> {
-    use crate::summary::export::csv_field as quote;
-    let mut out = String::from("\u{feff}");
-    out.push_str(&COLUMNS.join(";"));
-    out.push_str("\r\n");
-    for (year, actor, number) in rows {
-        out.push_str(&format!(
-            "{year};{};{}{}\r\n",
-            quote(actor),
-            quote(number.as_deref().unwrap_or("")),
-            ";".repeat(COLUMNS.len() - 3)
-        ));
-    }
-    out.into_bytes()
-}
-
-/// The template as XLSX: the same, with the columns wide enough and the header frozen.
-pub fn template_xlsx(
-    rows: &[(i32, String, Option<String>)],
-) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
-    let mut book = rust_xlsxwriter::Workbook::new();
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let sheet = book.add_worksheet().set_name("Historik")?;
-    for (c, h) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        sheet.set_column_width(c as u16, if c == 1 { 34 } else { 18 })?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    for (i, (year, actor, number)) in rows.iter().enumerate() {
-        let r = i as u32 + 1;
-        sheet.write_number(r, 0, f64::from(*year))?;
-        sheet.write_string(r, 1, actor)?;
-        sheet.write_string(r, 2, number.as_deref().unwrap_or(""))?;
-    }
-    book.save_to_buffer()
-}
-
-#[cfg(test)]
-mod file_tests {
-    use super::*;
-
-    #[test]
-    fn the_templates_read_back_as_a_sheet_with_the_header_and_the_rows() {
-        let rows = vec![(
-            2019,
-            "Region Skåne".to_string(),
-            Some("232100-0255".to_string()),
-        )];
-        for bytes in [template_csv(&rows), template_xlsx(&rows).expect("xlsx")] {
-            let grid = grid_of(&bytes).expect("readable");
-            assert_eq!(grid[0], COLUMNS.map(String::from).to_vec());
-            assert_eq!(grid[1][0], "2019");
-            assert_eq!(grid[1][1], "Region Skåne");
-            assert_eq!(grid[1][2], "232100-0255");
-        }
-        assert!(grid_of(&[0xff, 0xfe, 0x00]).is_err());
-    }
 }
 
 #[cfg(test)]
@@ -467,43 +310,7 @@ mod properties {
     use super::*;
     use proptest::prelude::*;
 
-    /// A grid written as Swedish Excel writes CSV: semicolons, quotes doubled in quoted fields.
-    fn write_csv(grid: &[Vec<String>]) -> String {
-        grid.iter()
-            .map(|row| {
-                row.iter()
-                    .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
-                    .collect::<Vec<_>>()
-                    .join(";")
-            })
-            .map(|line| line + "\r\n")
-            .collect()
-    }
-
     proptest! {
-        /// Whatever the cells hold (separators, quotes, line breaks), the CSV reads back
-        /// as the same grid.
-        #[test]
-        fn a_csv_reads_back_as_the_grid_written(
-            grid in prop::collection::vec(prop::collection::vec("\\PC{0,8}|[;\"\r\n,a]{0,4}", 2..5), 1..5),
-        ) {
-            prop_assert_eq!(csv_grid(&write_csv(&grid)), grid);
-        }
-
-        /// Any uploaded bytes are answered without panicking, and any row accepted holds a
-        /// programme year and amounts that are never negative.
-        #[test]
-        fn any_upload_is_read_or_refused_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-            if let Ok(grid) = grid_of(&bytes)
-                && let Ok(rows) = parse(&grid)
-            {
-                for row in rows {
-                    prop_assert!((2000..=2100).contains(&row.year));
-                    prop_assert!(row.requisitioned >= Decimal::ZERO);
-                }
-            }
-        }
-
         /// A sheet with the right header and any cells is checked without panicking;
         /// what it accepts is what the cells say.
         #[test]

@@ -619,3 +619,82 @@ pub async fn trend_agrees_with_each_year(app: &TestApp) {
         );
     }
 }
+
+/// The most memory this test process has held (`VmHWM`), in MiB.
+fn peak_memory_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("VmHWM")
+        / 1024
+}
+
+/// An XLSX-looking ZIP whose shared strings inflate to `size` bytes of one letter.
+fn zip_bomb(size: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(9));
+    out.start_file("[Content_Types].xml", options)
+        .expect("part");
+    out.write_all(b"<Types/>").expect("write");
+    out.start_file("xl/sharedStrings.xml", options)
+        .expect("part");
+    let chunk = vec![b'a'; 1024 * 1024];
+    for _ in 0..size / chunk.len() {
+        out.write_all(&chunk).expect("write");
+    }
+    out.finish().expect("zip").into_inner()
+}
+
+#[tokio::test]
+async fn hostile_files_are_refused_not_parsed_and_the_server_keeps_serving() {
+    let app = TestApp::spawn_on(on(2025, 5, 1)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let bystander = app.other_browser();
+    bystander.login_as(Role::CaseOfficer, None).await;
+    let peak_before = peak_memory_mib();
+
+    // Two cells, A1 and XFD1048576: a reader that lays out the sheet's dimensions asks for
+    // 17 billion cells.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "År").expect("A1");
+    sheet
+        .write_string(1_048_575, 16_383, "x")
+        .expect("XFD1048576");
+    let two_cells = book.save_to_buffer().expect("xlsx");
+    assert!(two_cells.len() < 10 * 1024, "{}", two_cells.len());
+    // Shared strings of 1 GiB in about a megabyte.
+    let bomb = zip_bomb(1024 * 1024 * 1024);
+    assert!(bomb.len() < 5 * 1024 * 1024, "{}", bomb.len());
+    // Nine megabytes of separators: one row of nine million empty cells.
+    let separators = ";".repeat(9 * 1024 * 1024).into_bytes();
+
+    for (name, bytes) in [
+        ("tva-celler.xlsx", two_cells),
+        ("bomb.xlsx", bomb),
+        ("semikolon.csv", separators),
+    ] {
+        let refused = upload(&admin, name, bytes).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let problems = refused.select("table.import-problems tbody tr");
+        assert!(
+            problems.len() == 1 && problems[0].contains("större än ett blad"),
+            "{name}: {problems:?}"
+        );
+        // The server answers the next request, the administrator's and anyone else's.
+        assert_eq!(admin.get("/admin/historik").await.status, StatusCode::OK);
+        assert_eq!(bystander.get("/").await.status, StatusCode::OK, "{name}");
+    }
+    assert_eq!(count(&app, "history_uploads").await, 0);
+    let grown = peak_memory_mib().saturating_sub(peak_before);
+    assert!(
+        grown < 512,
+        "reading the hostile files raised the peak memory by {grown} MiB"
+    );
+}

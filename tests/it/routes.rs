@@ -986,7 +986,7 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     let agency_document = export("agency_requisition").await;
 
     // A history upload: the empty template.
-    let template = digikoord::history::model::template_csv(&[]);
+    let template = digikoord::history::sheet::template_csv(&[]);
     let upload: Uuid = sqlx::query_scalar(
         "INSERT INTO history_uploads (id, filename, sha256, bytes, row_count, uploaded_by)
          VALUES (gen_random_uuid(), 'historik.csv', encode(sha256($1), 'hex'), $1, 0, $2) RETURNING id",
