@@ -52,6 +52,19 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub clock: Clock,
+    /// Each year's open data, made once a minute at most whoever asks (`open_data`).
+    pub open_data: open_data::Cache,
+}
+
+impl AppState {
+    pub fn new(db: PgPool, config: Config, clock: Clock) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+            open_data: open_data::Cache::default(),
+        }
+    }
 }
 
 pub fn app(state: AppState) -> Router {

@@ -142,11 +142,7 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         }
     }
     println!("\nAvsluta med Ctrl-C.\n");
-    let state = AppState {
-        db: pool,
-        config: Arc::new(config),
-        clock: Clock::System,
-    };
+    let state = AppState::new(pool, config, Clock::System);
     let mailer = crate::mail::Mailer::from_config(&state.config)?;
     crate::mail::spawn_workers(&state, mailer);
     axum::serve(

@@ -4,6 +4,12 @@
 
 pub mod model;
 
+use std::{
+    collections::BTreeMap,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
 use askama::Template;
 use axum::{
     Router,
@@ -46,7 +52,43 @@ async fn index(State(state): State<AppState>, PageCtx(ctx): PageCtx) -> Result<R
 #[template(path = "open_data/year.html")]
 struct YearPage {
     ctx: Ctx,
-    data: OpenYear,
+    data: Arc<OpenYear>,
+}
+
+/// How old a year's open data may be when it is served.
+const FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// Each year's open data, as last made. Anyone may ask, as often as they like: what they
+/// cost is one year's figures a minute, made one at a time, and never a turn of the staff's
+/// whole-year pages and exports (`summary::db::whole_year_turn`).
+#[derive(Clone, Default)]
+pub struct Cache {
+    years: Arc<tokio::sync::Mutex<BTreeMap<i32, Made>>>,
+}
+
+/// A year's open data and when it was made.
+type Made = (Instant, Arc<OpenYear>);
+
+impl Cache {
+    /// The year's open data, made again when it is older than `FRESH_FOR`. Held under the
+    /// lock while made: many asking at once wait for one making, then all share it.
+    pub async fn year(&self, db: &sqlx::PgPool, year: i32) -> Result<Arc<OpenYear>> {
+        let mut years = self.years.lock().await;
+        if let Some((made, data)) = years.get(&year)
+            && made.elapsed() < FRESH_FOR
+        {
+            return Ok(data.clone());
+        }
+        // Figures only (no texts): the page is public.
+        let loaded = crate::summary::db::load_year_figures(db, year)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let data = Arc::new(OpenYear::of(&loaded));
+        drop(loaded);
+        crate::memory::trim();
+        years.insert(year, (Instant::now(), data.clone()));
+        Ok(data)
+    }
 }
 
 /// `/oppna-data/2025`, `/oppna-data/2025.json` or `/oppna-data/2025.csv`.
@@ -57,17 +99,11 @@ async fn year(
 ) -> Result<Response> {
     let (stem, format) = file.split_once('.').unwrap_or((file.as_str(), "html"));
     let year: i32 = stem.parse().map_err(|_| AppError::NotFound)?;
-    // Figures only (no texts), and a turn like every whole year: the page is public.
-    let turn = crate::summary::db::whole_year_turn().await;
-    let loaded = crate::summary::db::load_year_figures(&state.db, year)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let data = OpenYear::of(&loaded);
-    drop(turn);
+    let data = state.open_data.year(&state.db, year).await?;
     match format {
         "html" => render(&YearPage { ctx, data }),
         "json" => Ok(download_response(
-            serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.to_string()))?,
+            serde_json::to_vec_pretty(&*data).map_err(|e| AppError::Internal(e.to_string()))?,
             "application/json",
             &format!("digikoord-{year}.json"),
         )),

@@ -378,6 +378,19 @@ async fn open_data_shows_paid_out_and_settled_repayments_and_no_personal_data() 
         app.get("/oppna-data/1999.json").await.status,
         StatusCode::NOT_FOUND
     );
+    // Anonymous asking never takes the staff's turns at a whole year: with both held (an
+    // export and a summary being made, say), open data is still served.
+    let (_one, _two) = (
+        digikoord::summary::db::whole_year_turn().await,
+        digikoord::summary::db::whole_year_turn().await,
+    );
+    let asked = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        app.other_browser().get("/oppna-data/2024.csv"),
+    )
+    .await
+    .expect("open data is served while the staff's turns are taken");
+    assert_eq!(asked.status, StatusCode::OK);
 }
 
 #[tokio::test]

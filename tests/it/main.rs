@@ -24,10 +24,7 @@ mod summary;
 mod two_factor;
 mod users;
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, OnceLock},
-};
+use std::{net::SocketAddr, sync::OnceLock};
 
 use digikoord::{
     AppState, Clock, Config,
@@ -370,11 +367,11 @@ impl TestApp {
                 })
         })
         .expect("valid config");
-        let state = AppState {
-            db: db::server_pool(&db_url, 5).expect("server pool"),
-            config: Arc::new(config),
+        let state = AppState::new(
+            db::server_pool(&db_url, 5).expect("server pool"),
+            config,
             clock,
-        };
+        );
         tokio::spawn(async move {
             axum::serve(
                 listener,
