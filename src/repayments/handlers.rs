@@ -115,7 +115,7 @@ impl ShowPage {
 
     /// A case officer prepares a refund while some over-payment has none.
     fn can_prepare_refund(&self) -> bool {
-        self.role == Role::CaseOfficer && self.row.balance().to_prepare() > Decimal::ZERO
+        self.role == Role::CaseOfficer && self.row.balance().refundable() > Decimal::ZERO
     }
 
     fn can_approve(&self, r: &Refund) -> bool {
@@ -188,7 +188,7 @@ pub(super) async fn show_page(
         reference: reference.clone().unwrap_or_default(),
     });
     let refund_form = forms.refund.unwrap_or_else(|| RefundForm {
-        amount: format_input(balance.to_prepare()),
+        amount: format_input(balance.refundable()),
         planned_date: today.to_string(),
     });
     let refund_paid_form = forms.refund_paid.unwrap_or_else(|| RefundPaidForm {

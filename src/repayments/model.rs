@@ -89,6 +89,16 @@ impl Balance {
         (self.overpaid() - self.refunding).max(Decimal::ZERO)
     }
 
+    /// What may be refunded now: the over-payment no refund is prepared for, once what the
+    /// region owes rests on an approved report. Until then the figure is the region's own
+    /// and may still change (the database holds the same rule: `refunds_rest_on_approved_report`).
+    pub fn refundable(&self) -> Decimal {
+        match self.approved {
+            true => self.to_prepare(),
+            false => Decimal::ZERO,
+        }
+    }
+
     /// What goes on to Kammarkollegiet from this region: what it paid and kept paid, never
     /// more than it owed. A refund leaves it unchanged; an over-payment never adds to it.
     pub fn counted(&self) -> Decimal {
@@ -709,6 +719,17 @@ mod tests {
         assert_eq!(overpaid.status(), Status::Overpaid);
         assert_eq!(overpaid.overpaid(), dec("50000"));
         assert_eq!(overpaid.to_prepare(), dec("30000"));
+        assert_eq!(overpaid.refundable(), dec("30000"));
+        let on_a_submitted_report = Balance {
+            approved: false,
+            ..overpaid
+        };
+        assert_eq!(on_a_submitted_report.to_prepare(), dec("30000"));
+        assert_eq!(
+            on_a_submitted_report.refundable(),
+            Decimal::ZERO,
+            "nothing is refunded on figures nobody approved"
+        );
         assert_eq!(overpaid.counted(), dec("100000"), "never more than owed");
         let refunded = Balance {
             refunded: dec("50000"),

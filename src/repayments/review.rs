@@ -219,6 +219,7 @@ pub async fn list(
 
 const REFUND_HANDLED: &str = "Återbetalningen till regionen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";
 const REFUND_FOUR_EYES: &str = "Du har själv förberett den här återbetalningen. En annan person måste attestera den (principen om fyra ögon).";
+const REFUND_NOT_APPROVED: &str = "Inget betalas tillbaka till regionen förrän dess redovisning är godkänd: vad regionen är skyldig vilar i dag på en redovisning som ingen har godkänt och kan ändras.";
 const REFUND_TOO_MUCH: &str = "Beloppet är mer än det regionen har betalat in för mycket och som inte redan ska betalas tillbaka. Ladda om sidan och försök igen.";
 
 fn page_of(year: i32, org: Uuid) -> String {
@@ -234,9 +235,12 @@ pub async fn prepare_refund(
 ) -> Result<Response> {
     user.require_role(&[Role::CaseOfficer])?;
     let row = actor_row(&state, &user, year, org).await?;
+    if !row.balance().approved {
+        return Err(AppError::Conflict(REFUND_NOT_APPROVED.into()));
+    }
     let programme_year = programme_year(&state, year).await?;
     let (amount, planned_date) =
-        match form.validate(row.balance().to_prepare(), state.clock.today()) {
+        match form.validate(row.balance().refundable(), state.clock.today()) {
             Ok(v) => v,
             Err(errors) => {
                 let forms = Forms {
@@ -254,6 +258,9 @@ pub async fn prepare_refund(
     {
         return match violated_constraint(&e) {
             Some("refunds_within_overpayment") => Err(AppError::Conflict(REFUND_TOO_MUCH.into())),
+            Some("refunds_rest_on_approved_report") => {
+                Err(AppError::Conflict(REFUND_NOT_APPROVED.into()))
+            }
             _ => Err(e.into()),
         };
     }
@@ -300,10 +307,15 @@ async fn step(
     let mut tx = state.db.begin().await?;
     let moved = match db::step_refund(&mut tx, refund.id, &step, user.id()).await {
         Ok(moved) => moved,
-        Err(e) if violated_constraint(&e) == Some("refunds_within_overpayment") => {
-            return Err(AppError::Conflict(REFUND_TOO_MUCH.into()));
+        Err(e) => {
+            return Err(match violated_constraint(&e) {
+                Some("refunds_within_overpayment") => AppError::Conflict(REFUND_TOO_MUCH.into()),
+                Some("refunds_rest_on_approved_report") => {
+                    AppError::Conflict(REFUND_NOT_APPROVED.into())
+                }
+                _ => e.into(),
+            });
         }
-        Err(e) => return Err(e.into()),
     };
     if !moved {
         return Err(AppError::Conflict(REFUND_HANDLED.into()));

@@ -643,3 +643,95 @@ async fn a_rejected_payment_or_confirmation_comes_back_filled_in_and_writes_noth
     );
     assert_eq!(app.audit_count("repayment.confirmed").await, 0);
 }
+
+#[tokio::test]
+async fn nothing_is_refunded_while_what_is_owed_rests_on_a_report_nobody_approved() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    paid(&app, STOCKHOLM, "1000000").await;
+    let region = app.other_browser();
+    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let report = start_report(&region).await;
+    fill_in_everything(&region, report).await;
+    let costs = save(&region, report, "ekonomi", &[("cost_personnel", "900 000")]).await;
+    assert_eq!(costs.status, StatusCode::SEE_OTHER, "{}", costs.plain());
+    submit_report(&region, report).await;
+    // Submitted, not approved: the region owes 100 000 kr on its own figures, and pays more.
+    let case = Case {
+        region,
+        officer,
+        org: org_id(&app, STOCKHOLM).await,
+        report,
+    };
+    register(&case, "150 000", "DK").await;
+    let payment = unconfirmed_payment(&app).await;
+    let confirmed = confirm(&case.officer, payment, "150 000").await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.plain()
+    );
+
+    let page = case.officer.get(&case.page()).await;
+    assert!(page.select(".overpaid")[0].contains("50 000 kr"));
+    assert_eq!(page.select(".refund-waits").len(), 1, "it says why");
+    assert!(
+        !page
+            .attrs("form", "action")
+            .iter()
+            .any(|a| a.ends_with("/tillbakabetalningar")),
+        "no refund is offered"
+    );
+    let before = crate::digests(&app.db, &["sessions"]).await;
+    let refused = crate::reports::post_anyway(
+        &case.officer,
+        &format!("{}/tillbakabetalningar", case.page()),
+        &[("amount", "50 000"), ("planned_date", "2026-02-12")],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.plain().contains("ingen har godkänt"),
+        "{}",
+        refused.plain()
+    );
+    assert_eq!(crate::digests(&app.db, &["sessions"]).await, before);
+    // The schema holds the rule on its own.
+    let officer_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'case_officer' LIMIT 1")
+            .fetch_one(&app.db)
+            .await
+            .expect("officer");
+    let direct = sqlx::query(
+        "INSERT INTO refunds (id, year, organisation_id, amount, planned_date, prepared_by)
+         VALUES (gen_random_uuid(), 2025, $1, 50000, '2026-02-12', $2)",
+    )
+    .bind(case.org)
+    .bind(officer_id)
+    .execute(&app.db)
+    .await
+    .expect_err("refused by the schema");
+    assert_eq!(
+        digikoord::error::violated_constraint(&direct),
+        Some("refunds_rest_on_approved_report")
+    );
+
+    // Approved, the figure is Tillväxtverket's: the refund is offered and prepared.
+    approve_report(&case.officer, report).await;
+    let prepared = case
+        .officer
+        .submit(
+            &case.page(),
+            &format!("{}/tillbakabetalningar", case.page()),
+            &[("amount", "50 000"), ("planned_date", "2026-02-12")],
+        )
+        .await;
+    assert_eq!(
+        prepared.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        prepared.plain()
+    );
+}
