@@ -23,6 +23,9 @@ pub struct Database {
     pub owner_url: String,
     /// What the server connects with (as `db::SERVER_ROLE`).
     pub server_url: String,
+    /// The server's own login, made by `prepare` when missing: its password, and whether it
+    /// is set again at each start (the private cluster's, whose password is ours).
+    server_login: Option<(String, bool)>,
     pub private: Option<Arc<Mutex<PrivatePostgres>>>,
 }
 
@@ -31,9 +34,24 @@ impl Database {
     /// under `DATA_DIR`, started now or found running.
     pub async fn open(config: &Config) -> Result<Database, String> {
         if let Some(url) = &config.database_url {
+            // A server login named in DATABASE_URL beside the owner's is made at the first
+            // start, with the password the URL gives.
+            let options: sqlx::postgres::PgConnectOptions =
+                url.parse().map_err(|e| format!("DATABASE_URL: {e}"))?;
+            let server_login = (config.database_owner_url.is_some()
+                && options.get_username() == db::SERVER_LOGIN)
+                .then(|| {
+                    reqwest::Url::parse(url).ok().and_then(|u| {
+                        u.password()
+                            .map(|p| crate::web::url_decode(p).unwrap_or_default())
+                    })
+                })
+                .flatten()
+                .map(|password| (password, false));
             return Ok(Database {
                 owner_url: config.database_owner_url.clone().unwrap_or(url.clone()),
                 server_url: url.clone(),
+                server_login,
                 private: None,
             });
         }
@@ -48,7 +66,8 @@ impl Database {
             .map_err(|e| e.to_string())?;
         let database = Database {
             owner_url: pg.url("digikoord"),
-            server_url: pg.url("digikoord"),
+            server_url: pg.server_url("digikoord"),
+            server_login: Some((pg.server_password(), true)),
             private: Some(Arc::new(Mutex::new(pg))),
         };
         tracing::info!(dir = %config.data_dir.display(), "private PostgreSQL running");
@@ -73,6 +92,9 @@ impl Database {
             .await
             .map_err(|e| format!("connecting to the database: {e}"))?;
         db::prepare(&owner).await?;
+        if let Some((password, reset)) = &self.server_login {
+            db::ensure_server_login(&owner, password, *reset).await?;
+        }
         Ok(owner)
     }
 }
@@ -120,6 +142,17 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         db::server_pool(&database.server_url, 10).map_err(|e| format!("DATABASE_URL: {e}"))?;
     if let Some(pg) = &database.private {
         tokio::spawn(keep_alive(pg.clone()));
+    }
+    // The schema's guards hold against the server's role; a login that can leave the role
+    // (RESET ROLE) can leave them too.
+    match db::server_login_weakness(&pool).await {
+        Ok(Some(weakness)) => tracing::warn!(
+            %weakness,
+            "DATABASE_URL's login can undo the server's role: give the server its own NOINHERIT login, a member of {} only (README, Security)",
+            db::SERVER_ROLE
+        ),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "the server's login could not be checked"),
     }
     tokio::spawn(sweep(pool.clone()));
 

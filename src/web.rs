@@ -184,10 +184,10 @@ fn control_refused() -> AppError {
     )
 }
 
-/// A path whose parameters decode to a forbidden character (`%00`, `%01`…): refused like
-/// such a field, before a handler sees it.
-pub fn check_plain_path(path: &str) -> std::result::Result<(), AppError> {
-    let bytes = path.as_bytes();
+/// `%XX` escapes decoded (a `+` stays a `+`, as in a path or a URL's user and password);
+/// what is not UTF-8 after decoding is replaced.
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -206,10 +206,13 @@ pub fn check_plain_path(path: &str) -> std::result::Result<(), AppError> {
             }
         }
     }
-    match String::from_utf8_lossy(&decoded)
-        .chars()
-        .any(is_forbidden_char)
-    {
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+/// A path whose parameters decode to a forbidden character (`%00`, `%01`…): refused like
+/// such a field, before a handler sees it.
+pub fn check_plain_path(path: &str) -> std::result::Result<(), AppError> {
+    match percent_decode(path).chars().any(is_forbidden_char) {
         true => Err(control_refused()),
         false => Ok(()),
     }

@@ -15,6 +15,96 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// exports. Created and granted by `prepare` after every migration.
 pub const SERVER_ROLE: &str = "digikoord_app";
 
+/// The server's own login: a member of `SERVER_ROLE` only, `NOINHERIT`, so it has no rights
+/// of its own and `RESET ROLE` gives it nothing (as the owner's login would give it all).
+/// Made by `ensure_server_login` for the private cluster and the tests; in production the
+/// operator makes it (README, Security).
+pub const SERVER_LOGIN: &str = "digikoord_server";
+
+/// Makes the server's own login when it is missing, with this password, and makes sure it
+/// is what it must be (NOINHERIT, no other powers, a member of `SERVER_ROLE`). With `reset`,
+/// the password is set even if the login exists (the private cluster and the tests, whose
+/// password is theirs); otherwise an existing login's password is the operator's.
+/// Roles are the cluster's: run as the owner, after `prepare`.
+pub async fn ensure_server_login(
+    owner: &PgPool,
+    password: &str,
+    reset: bool,
+) -> Result<(), String> {
+    if password.is_empty() || password.contains(['\'', '\\']) {
+        return Err("the server login's password must not be empty nor hold a quote".into());
+    }
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(SERVER_LOGIN)
+            .fetch_one(owner)
+            .await
+            .map_err(|e| e.to_string())?;
+    let mut sql = String::new();
+    if !exists {
+        sql.push_str(&format!(
+            "CREATE ROLE {SERVER_LOGIN} LOGIN NOINHERIT PASSWORD '{password}';"
+        ));
+    } else if reset {
+        sql.push_str(&format!("ALTER ROLE {SERVER_LOGIN} PASSWORD '{password}';"));
+    }
+    let checked: Option<(bool, bool)> = sqlx::query_as(
+        "SELECT r.rolinherit OR r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolbypassrls,
+                pg_has_role(r.oid, $2, 'MEMBER')
+         FROM pg_roles r WHERE r.rolname = $1",
+    )
+    .bind(SERVER_LOGIN)
+    .bind(SERVER_ROLE)
+    .fetch_optional(owner)
+    .await
+    .map_err(|e| e.to_string())?;
+    if checked.is_none_or(|(weak, _)| weak) {
+        sql.push_str(&format!(
+            "ALTER ROLE {SERVER_LOGIN} LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;"
+        ));
+    }
+    if checked.is_none_or(|(_, member)| !member) {
+        sql.push_str(&format!("GRANT {SERVER_ROLE} TO {SERVER_LOGIN};"));
+    }
+    if sql.is_empty() {
+        return Ok(());
+    }
+    sqlx::raw_sql(&sql)
+        .execute(owner)
+        .await
+        .map_err(|e| format!("making the server's login {SERVER_LOGIN}: {e}"))?;
+    Ok(())
+}
+
+/// Why the server's login could undo its role, if it could: a superuser, or a login that
+/// inherits rights beyond `SERVER_ROLE` (the schema's owner, say). `None` when it holds.
+pub async fn server_login_weakness(server: &PgPool) -> sqlx::Result<Option<String>> {
+    let (login, superuser, owner, inherits, member_of): (String, bool, bool, bool, Vec<String>) =
+        sqlx::query_as(
+            "SELECT r.rolname::text, r.rolsuper,
+                    EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid
+                            AND c.relnamespace = 'public'::regnamespace),
+                    r.rolinherit,
+                    ARRAY(SELECT g.rolname::text FROM pg_auth_members m
+                          JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = r.oid)
+             FROM pg_roles r WHERE r.rolname = session_user",
+        )
+        .fetch_one(server)
+        .await?;
+    let others: Vec<&String> = member_of.iter().filter(|r| *r != SERVER_ROLE).collect();
+    Ok(if superuser {
+        Some(format!("{login} is a superuser"))
+    } else if owner {
+        Some(format!("{login} owns the schema's tables"))
+    } else if inherits {
+        Some(format!("{login} inherits rights (make it NOINHERIT)"))
+    } else if !others.is_empty() {
+        Some(format!("{login} is also a member of {others:?}"))
+    } else {
+        None
+    })
+}
+
 /// How long a request waits for a database connection before it is told the service is
 /// unavailable: short, so `/healthz` and pages answer promptly while the database is away.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);

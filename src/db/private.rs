@@ -270,6 +270,23 @@ impl PrivatePostgres {
         Ok(())
     }
 
+    /// The password of the server's own login (`db::SERVER_LOGIN`) on this cluster: derived
+    /// from the cluster's, so it needs no file of its own and is the same at every start.
+    pub fn server_password(&self) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(format!("server login:{}", self.password)))
+    }
+
+    /// The URL of database `name` for the server's own login (`db::ensure_server_login`).
+    pub fn server_url(&self, name: &str) -> String {
+        format!(
+            "postgres://{}:{}@127.0.0.1:{}/{name}",
+            super::SERVER_LOGIN,
+            self.server_password(),
+            self.port
+        )
+    }
+
     /// The URL of database `name` on this cluster.
     pub fn url(&self, name: &str) -> String {
         format!(

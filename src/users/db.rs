@@ -398,9 +398,10 @@ pub async fn create_first_administrator(
         organisation_id: None,
     };
     let id = insert(&mut *conn, &user, true).await?;
+    // Recorded by the schema as the owner inserts an active staff account
+    // (`users_staff_grant_recorded`).
     let grant: i64 = sqlx::query_scalar(
-        "INSERT INTO role_grants (user_id, role, state, confirmed_at)
-         VALUES ($1, 'admin', 'confirmed', now()) RETURNING id",
+        "SELECT id FROM role_grants WHERE user_id = $1 AND role = 'admin' AND state = 'confirmed'",
     )
     .bind(id)
     .fetch_one(&mut *conn)

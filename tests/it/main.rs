@@ -53,6 +53,14 @@ impl Cluster {
             Err(poisoned) => poisoned.into_inner().url(database),
         }
     }
+
+    /// The URL the server connects with: its own login, as in production.
+    fn server_url(&self, database: &str) -> String {
+        match self.server.lock() {
+            Ok(server) => server.server_url(database),
+            Err(poisoned) => poisoned.into_inner().server_url(database),
+        }
+    }
 }
 
 const CLUSTER_PREFIX: &str = "digikoord-test-";
@@ -86,6 +94,9 @@ fn cluster() -> &'static Cluster {
                     .await
                     .expect("connect template");
                 db::prepare(&pool).await.expect("migrate template");
+                db::ensure_server_login(&pool, &server.server_password(), true)
+                    .await
+                    .expect("the server's login");
                 digikoord::seed::programme(&pool)
                     .await
                     .expect("seed template");
@@ -220,6 +231,8 @@ pub struct TestApp {
     pub db: PgPool,
     /// The test database's URL (the owner's), for the `digikoord` binary.
     pub db_url: String,
+    /// The server's own login to the test database.
+    pub server_url: String,
     pub client: reqwest::Client,
 }
 
@@ -317,7 +330,7 @@ impl TestApp {
             .expect("connect test db");
         Self::serve(
             pool,
-            cluster.url(&name),
+            (cluster.url(&name), cluster.server_url(&name)),
             clock,
             settings,
             Self::new_client(),
@@ -338,7 +351,7 @@ impl TestApp {
     pub async fn later(&self, clock: Clock) -> TestApp {
         Self::serve(
             self.db.clone(),
-            self.db_url.clone(),
+            (self.db_url.clone(), self.server_url.clone()),
             clock,
             &[],
             self.client.clone(),
@@ -348,7 +361,7 @@ impl TestApp {
 
     async fn serve(
         pool: PgPool,
-        db_url: String,
+        (db_url, server_url): (String, String),
         clock: Clock,
         settings: &[(&str, &str)],
         client: reqwest::Client,
@@ -368,7 +381,7 @@ impl TestApp {
         })
         .expect("valid config");
         let state = AppState::new(
-            db::server_pool(&db_url, 5).expect("server pool"),
+            db::server_pool(&server_url, 5).expect("server pool"),
             config,
             clock,
         );
@@ -384,6 +397,7 @@ impl TestApp {
             addr,
             db: pool,
             db_url,
+            server_url,
             client,
         }
     }
@@ -402,6 +416,7 @@ impl TestApp {
             addr: self.addr,
             db: self.db.clone(),
             db_url: self.db_url.clone(),
+            server_url: self.server_url.clone(),
             client: Self::new_client(),
         }
     }

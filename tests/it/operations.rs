@@ -124,6 +124,7 @@ impl Server {
             addr: self.addr(),
             db: db.clone(),
             db_url: db_url.to_string(),
+            server_url: db_url.to_string(),
             client: TestApp::new_client(),
         }
     }
@@ -134,6 +135,7 @@ impl Server {
             addr: self.addr(),
             db: browser.db.clone(),
             db_url: browser.db_url.clone(),
+            server_url: browser.server_url.clone(),
             client: browser.client.clone(),
         }
     }
@@ -336,7 +338,8 @@ async fn a_backup_restored_into_an_empty_database_gives_back_every_row() {
 #[tokio::test]
 async fn the_server_role_cannot_change_the_schema_the_audit_log_or_kept_exports() {
     let app = TestApp::spawn().await;
-    let server = db::server_pool(&app.db_url, 1).expect("pool");
+    // As the server runs: its own login, in the server's role.
+    let server = db::server_pool(&app.server_url, 1).expect("pool");
     for sql in [
         "UPDATE audit_log SET action = 'x'",
         "DELETE FROM audit_log",
@@ -381,6 +384,92 @@ async fn the_server_role_cannot_change_the_schema_the_audit_log_or_kept_exports(
         .await
         .expect("role");
     assert_eq!(role, "digikoord_app");
+    assert_eq!(
+        db::server_login_weakness(&server).await.expect("checked"),
+        None
+    );
+    // The owner's login can leave the role; the server's own can't: after RESET ROLE it
+    // reads nothing, writes nothing.
+    let owners = db::server_pool(&app.db_url, 1).expect("pool");
+    assert!(
+        db::server_login_weakness(&owners)
+            .await
+            .expect("checked")
+            .is_some()
+    );
+    let mut conn = server.acquire().await.expect("a connection");
+    sqlx::query("RESET ROLE")
+        .execute(&mut *conn)
+        .await
+        .expect("reset");
+    for sql in [
+        "SELECT count(*) FROM users",
+        "UPDATE role_grants SET state = 'confirmed'",
+        "INSERT INTO audit_log (action, entity, entity_id) VALUES ('x', 'x', 'x')",
+    ] {
+        let err = sqlx::query(sql).execute(&mut *conn).await.expect_err(sql);
+        assert_eq!(
+            err.as_database_error()
+                .and_then(|e| e.code())
+                .map(|c| c.to_string())
+                .as_deref(),
+            Some("42501"),
+            "{sql}: {err}"
+        );
+    }
+    drop(conn);
+    let server = db::server_pool(&app.server_url, 1).expect("pool");
+    // The server only asks for a role; it never writes one in force.
+    let admin = app.create_user(digikoord::auth::Role::Admin, None).await;
+    let officer = app
+        .create_user(digikoord::auth::Role::CaseOfficer, None)
+        .await;
+    let err = sqlx::query(
+        "INSERT INTO role_grants (user_id, role, from_role, state, requested_by, confirmed_at)
+         VALUES ($1, 'approver', 'case_officer', 'confirmed', NULL, now())",
+    )
+    .bind(officer)
+    .execute(&server)
+    .await
+    .expect_err("a confirmed grant inserted by the server");
+    assert_eq!(
+        err.as_database_error().and_then(|e| e.constraint()),
+        Some("role_grants_server_only_asks"),
+        "{err}"
+    );
+    // A staff account without any grant is not in force: inserted inactive (as the server
+    // may), it can't be switched on.
+    let smuggled: uuid::Uuid = sqlx::query_scalar(
+        "INSERT INTO users (id, email, name, role, active)
+         VALUES (gen_random_uuid(), 'inaktiv@test.example', 'Inaktiv', 'approver', false)
+         RETURNING id",
+    )
+    .fetch_one(&server)
+    .await
+    .expect("an inactive staff account");
+    let err = sqlx::query("UPDATE users SET active = true WHERE id = $1")
+        .bind(smuggled)
+        .execute(&server)
+        .await
+        .expect_err("switched on without a grant");
+    assert_eq!(
+        err.as_database_error().and_then(|e| e.constraint()),
+        Some("users_staff_account_confirmed"),
+        "{err}"
+    );
+    // The accounts the owner made (the operator's, the demo's, these tests') have their
+    // grant recorded.
+    for user in [admin, officer] {
+        let grants: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM role_grants WHERE user_id = $1 AND state = 'confirmed'
+               AND requested_by IS NULL",
+        )
+        .bind(user)
+        .fetch_one(&app.db)
+        .await
+        .expect("grants");
+        assert_eq!(grants, 1);
+    }
 }
 
 #[tokio::test]
