@@ -49,6 +49,10 @@ pub struct Config {
     /// `SOFFICE`: LibreOffice's `soffice`, which makes the PDF/A exports. Unset: found on
     /// `PATH` or in `/usr/lib/libreoffice/program` (Debian's `libreoffice-writer-nogui`).
     pub soffice: Option<PathBuf>,
+    /// `SECRETS_KEY` (64 hex digits) seals the secrets kept in the database; during a
+    /// rotation `SECRETS_KEY_OLD` opens what the previous key sealed. Required with
+    /// `DATABASE_URL`; the private cluster keeps one under `DATA_DIR` (`serve`).
+    pub sealer: Option<crate::secrets::Sealer>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,7 +149,18 @@ impl Config {
         )
         .map_err(|e| ConfigError(format!("ACCESSIBILITY_CONTACT: {e}")))?;
         let identity_providers = identity_providers(&get)?;
+        let sealer = match get("SECRETS_KEY") {
+            Some(key) => Some(
+                crate::secrets::Sealer::new(&key, get("SECRETS_KEY_OLD").as_deref())
+                    .map_err(ConfigError)?,
+            ),
+            None if get("SECRETS_KEY_OLD").is_some() => {
+                return Err(ConfigError("SECRETS_KEY_OLD needs SECRETS_KEY too".into()));
+            }
+            None => None,
+        };
         Ok(Config {
+            sealer,
             identity_providers,
             accessibility_contact,
             soffice: get("SOFFICE").map(PathBuf::from),

@@ -67,6 +67,12 @@ impl From<crate::pdfa::Error> for AppError {
     }
 }
 
+impl From<crate::secrets::CannotOpen> for AppError {
+    fn from(e: crate::secrets::CannotOpen) -> Self {
+        AppError::Internal(e.to_string())
+    }
+}
+
 impl From<askama::Error> for AppError {
     fn from(e: askama::Error) -> Self {
         AppError::Internal(format!("template: {e}"))

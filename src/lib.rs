@@ -29,6 +29,7 @@ pub mod programme;
 pub mod repayments;
 pub mod reports;
 pub mod requisitions;
+pub mod secrets;
 pub mod seed;
 pub mod serve;
 mod start;
@@ -54,16 +55,24 @@ pub struct AppState {
     pub clock: Clock,
     /// Each year's open data, made once a minute at most whoever asks (`open_data`).
     pub open_data: open_data::Cache,
+    /// Seals and opens the secrets kept in the database (`secrets`).
+    pub sealer: Arc<secrets::Sealer>,
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config, clock: Clock) -> AppState {
-        AppState {
+    /// The server's state; the configuration must name the key that seals secrets
+    /// (`SECRETS_KEY`, or the private cluster's, which `serve` finds).
+    pub fn new(db: PgPool, config: Config, clock: Clock) -> std::result::Result<AppState, String> {
+        let sealer = config.sealer.clone().ok_or_else(|| {
+            "SECRETS_KEY is not set: 64 hexadecimal digits, kept outside the database (`digikoord secrets new-key` makes one)".to_string()
+        })?;
+        Ok(AppState {
             db,
             config: Arc::new(config),
             clock,
             open_data: open_data::Cache::default(),
-        }
+            sealer: Arc::new(sealer),
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use digikoord::{Config, operator, serve, telemetry};
+use digikoord::{Config, mail::PasswordLink, operator, serve, telemetry};
 
 /// Digikoord: the funds for the regional digitalisation coordinators, from requisition to
 /// repayment. Configured by the environment (see README: "Operating Digikoord").
@@ -33,6 +33,11 @@ enum Command {
     Backup { file: PathBuf },
     /// Restore a dump made by `backup` into an empty database
     Restore { file: PathBuf },
+    /// The key that seals the secrets kept in the database
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -44,6 +49,21 @@ enum AdminCommand {
         #[arg(long)]
         name: String,
     },
+    /// Print a new one-time link to set the password of an active account (links are never
+    /// shown in the browser; this is the way in when the server has no SMTP_URL)
+    PasswordLink {
+        #[arg(long)]
+        email: String,
+    },
+}
+
+/// Operator commands on the secrets kept sealed in the database (SECRETS_KEY)
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key for SECRETS_KEY
+    NewKey,
+    /// Seal every secret kept with SECRETS_KEY, opening what SECRETS_KEY_OLD sealed
+    Rotate,
 }
 
 #[tokio::main]
@@ -67,8 +87,30 @@ async fn main() -> ExitCode {
             .await
             .map(|link| {
                 println!("Administratören {email} är skapad.");
-                println!("Engångslänk för att välja lösenord (gäller i 72 timmar):\n{link}");
+                println!(
+                    "Engångslänk för att välja lösenord (gäller i {} timmar):\n{link}",
+                    PasswordLink::NewAccount.valid_hours()
+                );
             }),
+        Command::Admin {
+            command: AdminCommand::PasswordLink { email },
+        } => operator::password_link(&config, &email).await.map(|link| {
+            println!(
+                "Engångslänk för att välja lösenord för {email} (gäller i {} timmar; tidigare länkar slutar gälla):\n{link}",
+                PasswordLink::NewLink.valid_hours()
+            );
+        }),
+        Command::Secrets {
+            command: SecretsCommand::NewKey,
+        } => {
+            println!("{}", digikoord::secrets::Sealer::new_key());
+            Ok(())
+        }
+        Command::Secrets {
+            command: SecretsCommand::Rotate,
+        } => operator::rotate_secrets(&config).await.map(|n| {
+            println!("{n} hemligheter är förseglade med SECRETS_KEY.");
+        }),
         Command::Healthcheck { url } => {
             let url = url.unwrap_or_else(|| operator::default_health_url(config.listen_addr));
             operator::healthy(&url).await

@@ -25,12 +25,74 @@ pub async fn create_administrator(
         let id = crate::users::create_first_administrator(&mut tx, email, name)
             .await
             .map_err(|e| e.to_string())?;
-        let link = crate::users::create_password_link(&mut tx, &config.public_url, id)
+        let link = crate::users::create_password_link(
+            &mut tx,
+            &config.public_url,
+            id,
+            crate::mail::PasswordLink::NewAccount,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
+        owner.close().await;
+        Ok(link)
+    }
+    .await;
+    database.stop();
+    result
+}
+
+/// A new one-time link to set the password of the active account with this address (an
+/// operator's way in when the server has no SMTP server; earlier links stop working).
+pub async fn password_link(config: &Config, email: &str) -> Result<String, String> {
+    let email = crate::users::model::parse_email(email).map_err(|e| format!("--email: {e}"))?;
+    let database = Database::open(config).await?;
+    let result = async {
+        let owner = database.prepare().await?;
+        let mut tx = owner.begin().await.map_err(|e| e.to_string())?;
+        let id: uuid::Uuid = sqlx::query_scalar(
+            "SELECT id FROM users WHERE email = $1 AND active AND user_role_confirmed(id, role)",
+        )
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("det finns inget aktivt konto med adressen {email}"))?;
+        let link = crate::users::create_password_link(
+            &mut tx,
+            &config.public_url,
+            id,
+            crate::mail::PasswordLink::NewLink,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        crate::audit::Entry::new(None, "password.link_created", "user", id)
+            .after(serde_json::json!({ "by": "operator" }))
+            .record(&mut tx)
             .await
             .map_err(|e| e.to_string())?;
         tx.commit().await.map_err(|e| e.to_string())?;
         owner.close().await;
         Ok(link)
+    }
+    .await;
+    database.stop();
+    result
+}
+
+/// Seals every kept secret with `SECRETS_KEY`, opening what `SECRETS_KEY_OLD` sealed: the
+/// second half of a key rotation (the server reads both keys meanwhile). Returns how many.
+pub async fn rotate_secrets(config: &Config) -> Result<usize, String> {
+    let sealer = config
+        .sealer
+        .clone()
+        .ok_or("SECRETS_KEY is not set: the new key (and SECRETS_KEY_OLD the one it replaces)")?;
+    let database = Database::open(config).await?;
+    let result = async {
+        let owner = database.prepare().await?;
+        let sealed = crate::secrets::seal_stored(&owner, &sealer).await?;
+        owner.close().await;
+        Ok(sealed)
     }
     .await;
     database.stop();

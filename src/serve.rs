@@ -104,13 +104,19 @@ pub async fn run(config: Config) -> Result<(), String> {
     if let Some(reason) = config.demo_refusal() {
         return Err(format!("refusing to start: {reason}"));
     }
+    if config.database_url.is_some() && config.sealer.is_none() {
+        return Err("SECRETS_KEY is not set: with DATABASE_URL, the key that seals the secrets kept in the database must be given (64 hexadecimal digits, kept outside the database; `digikoord secrets new-key` makes one)".into());
+    }
     let database = Database::open(&config).await?;
     let result = serve(config, &database).await;
     database.stop();
     result
 }
 
-async fn serve(config: Config, database: &Database) -> Result<(), String> {
+async fn serve(mut config: Config, database: &Database) -> Result<(), String> {
+    if config.sealer.is_none() && database.private.is_some() {
+        config.sealer = Some(crate::secrets::private_key(&config.data_dir)?);
+    }
     let owner = database.prepare().await?;
     seed::programme(&owner)
         .await
@@ -130,11 +136,23 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         }
         None
     };
-    let providers = crate::identity::keep_from_environment(&owner, &config.identity_providers)
-        .await
-        .map_err(|e| format!("OIDC_PROVIDERS: {e}"))?;
+    let sealer = config
+        .sealer
+        .clone()
+        .ok_or_else(|| "SECRETS_KEY is not set".to_string())?;
+    let providers =
+        crate::identity::keep_from_environment(&owner, &sealer, &config.identity_providers)
+            .await
+            .map_err(|e| format!("OIDC_PROVIDERS: {e}"))?;
     if providers > 0 {
         println!("{providers} inloggningsleverantörer sparades från miljön (OIDC_PROVIDERS).");
+    }
+    // What was kept before sealing (and what the demo just wrote) is sealed now.
+    let sealed = crate::secrets::seal_stored(&owner, &sealer)
+        .await
+        .map_err(|e| format!("sealing the secrets kept: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(sealed, "secrets sealed with SECRETS_KEY");
     }
     owner.close().await;
 
@@ -175,7 +193,7 @@ async fn serve(config: Config, database: &Database) -> Result<(), String> {
         }
     }
     println!("\nAvsluta med Ctrl-C.\n");
-    let state = AppState::new(pool, config, Clock::System);
+    let state = AppState::new(pool, config, Clock::System)?;
     let mailer = crate::mail::Mailer::from_config(&state.config)?;
     crate::mail::spawn_workers(&state, mailer);
     axum::serve(

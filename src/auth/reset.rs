@@ -131,15 +131,12 @@ async fn request(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(account) = account {
-        let link =
-            crate::users::create_password_link(&mut tx, &state.config.public_url, account.id)
-                .await?;
         let to = mail::db::Recipient::account(account.id, &account.name, &account.email);
-        mail::password_link(
+        crate::users::password_link::send(
             &mut tx,
             &state.config.public_url,
+            &state.sealer,
             &to,
-            &link,
             mail::PasswordLink::Reset,
         )
         .await?;

@@ -493,10 +493,19 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
     }
 
     if let Some((row, id_hash)) = session {
+        // The secret being set up is kept sealed with the session (`secrets`).
+        let setup_secret = match row
+            .totp_setup_secret
+            .map(|s| state.sealer.open(crate::secrets::Purpose::Totp, &s))
+            .transpose()
+        {
+            Ok(secret) => secret,
+            Err(e) => return refused(e.into()),
+        };
         request.extensions_mut().insert(ActiveSession {
             id_hash,
             user_id: row.user.id,
-            setup_secret: row.totp_setup_secret,
+            setup_secret,
         });
         if row.second_factor_pending {
             request.extensions_mut().insert(PendingLogin {

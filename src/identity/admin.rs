@@ -149,8 +149,8 @@ async fn save(
     let new_id = id.unwrap_or_else(Uuid::new_v4);
     let mut tx = state.db.begin().await?;
     let saved = match id {
-        None => db::insert_provider(&mut tx, new_id, &settings).await,
-        Some(id) => db::update_provider(&mut tx, id, &settings)
+        None => db::insert_provider(&mut tx, &state.sealer, new_id, &settings).await,
+        Some(id) => db::update_provider(&mut tx, &state.sealer, id, &settings)
             .await
             .map(|_| ()),
     };

@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Candidate, Provider, ProviderSettings};
+use crate::secrets::{Purpose, Sealer};
 
 const PROVIDER: &str = "SELECT id, key, display_name, issuer_url, client_id, client_secret,
         only_way_in, active FROM identity_providers";
@@ -48,8 +49,10 @@ pub async fn provider(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<O
         .await
 }
 
+/// The client secret is kept sealed (`secrets`).
 pub async fn insert_provider(
     conn: &mut PgConnection,
+    sealer: &Sealer,
     id: Uuid,
     s: &ProviderSettings,
 ) -> sqlx::Result<()> {
@@ -63,7 +66,10 @@ pub async fn insert_provider(
     .bind(&s.display_name)
     .bind(&s.issuer_url)
     .bind(&s.client_id)
-    .bind(s.client_secret.as_deref().unwrap_or_default())
+    .bind(sealer.seal(
+        Purpose::ClientSecret,
+        s.client_secret.as_deref().unwrap_or_default(),
+    ))
     .bind(s.only_way_in)
     .bind(s.active)
     .execute(conn)
@@ -74,6 +80,7 @@ pub async fn insert_provider(
 /// Saves an edit; a secret left empty keeps the one kept. False if there is no such provider.
 pub async fn update_provider(
     conn: &mut PgConnection,
+    sealer: &Sealer,
     id: Uuid,
     s: &ProviderSettings,
 ) -> sqlx::Result<bool> {
@@ -88,7 +95,11 @@ pub async fn update_provider(
     .bind(&s.display_name)
     .bind(&s.issuer_url)
     .bind(&s.client_id)
-    .bind(s.client_secret.as_deref())
+    .bind(
+        s.client_secret
+            .as_deref()
+            .map(|secret| sealer.seal(Purpose::ClientSecret, secret)),
+    )
     .bind(s.only_way_in)
     .bind(s.active)
     .execute(conn)
@@ -284,4 +295,20 @@ pub async fn second_step(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result
     .fetch_one(conn)
     .await?;
     Ok((staff || has_factor, has_factor))
+}
+
+/// Confirms a link waiting for confirmation (by the person, or by an administrator `by`).
+/// False when it is gone or confirmed already.
+pub async fn confirm_link(conn: &mut PgConnection, id: Uuid, by: Uuid) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE identity_links SET confirmed_at = now(), confirmed_by = $2,
+             pending_hash = NULL, pending_until = NULL
+         WHERE id = $1 AND confirmed_at IS NULL",
+    )
+    .bind(id)
+    .bind(by)
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
 }

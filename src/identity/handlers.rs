@@ -62,7 +62,9 @@ pub async fn start(
     let provider = db::active_provider(&state.db, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let authorization = match oidc::authorize(&provider, &state.config.public_url).await {
+    let authorization = match oidc::authorize(&provider, &state.sealer, &state.config.public_url)
+        .await
+    {
         Ok(a) => a,
         Err(e) => {
             tracing::warn!(provider = %provider.key, error = %e, "the identity provider does not answer");
@@ -209,7 +211,15 @@ pub async fn answer(
         )
         .await;
     };
-    let verified = match oidc::finish(&provider, &state.config.public_url, code, &login).await {
+    let verified = match oidc::finish(
+        &provider,
+        &state.sealer,
+        &state.config.public_url,
+        code,
+        &login,
+    )
+    .await
+    {
         Ok(v) => v,
         Err((reason, detail)) => {
             tracing::warn!(provider = %provider.key, reason, %detail, "an identity provider's answer was refused");

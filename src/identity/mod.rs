@@ -32,17 +32,25 @@ pub fn router() -> Router<AppState> {
 /// one is added, a changed one updated, each recorded in the audit log; the number changed.
 pub async fn keep_from_environment(
     db: &sqlx::PgPool,
+    sealer: &crate::secrets::Sealer,
     providers: &[model::ProviderSettings],
-) -> sqlx::Result<usize> {
+) -> Result<usize, String> {
     let mut changed = 0;
     for settings in providers {
-        let mut tx = db.begin().await?;
-        let before = db::provider_by_key(&mut *tx, &settings.key).await?;
+        let mut tx = db.begin().await.map_err(|e| e.to_string())?;
+        let before = db::provider_by_key(&mut *tx, &settings.key)
+            .await
+            .map_err(|e| e.to_string())?;
+        let kept_secret = before
+            .as_ref()
+            .map(|b| sealer.open(crate::secrets::Purpose::ClientSecret, &b.client_secret))
+            .transpose()
+            .map_err(|e| e.to_string())?;
         let same = before.as_ref().is_some_and(|b| {
             b.display_name == settings.display_name
                 && b.issuer_url == settings.issuer_url
                 && b.client_id == settings.client_id
-                && Some(&b.client_secret) == settings.client_secret.as_ref()
+                && kept_secret.as_ref() == settings.client_secret.as_ref()
                 && b.only_way_in == settings.only_way_in
                 && b.active
         });
@@ -51,11 +59,12 @@ pub async fn keep_from_environment(
         }
         let id = before.as_ref().map_or_else(uuid::Uuid::new_v4, |b| b.id);
         match &before {
-            None => db::insert_provider(&mut tx, id, settings).await?,
-            Some(_) => {
-                db::update_provider(&mut tx, id, settings).await?;
-            }
+            None => db::insert_provider(&mut tx, sealer, id, settings).await,
+            Some(_) => db::update_provider(&mut tx, sealer, id, settings)
+                .await
+                .map(|_| ()),
         }
+        .map_err(|e| e.to_string())?;
         crate::audit::Entry::new(
             None,
             "identity_provider.from_environment",
@@ -68,8 +77,9 @@ pub async fn keep_from_environment(
             "only_way_in": settings.only_way_in, "new": before.is_none(),
         }))
         .record(&mut tx)
-        .await?;
-        tx.commit().await?;
+        .await
+        .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
         changed += 1;
     }
     Ok(changed)

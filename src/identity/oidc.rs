@@ -14,6 +14,7 @@ use openidconnect::{
 
 use super::db::LoginUnderWay;
 use super::model::{HowSignedIn, Provider};
+use crate::secrets::{CannotOpen, Purpose, Sealer};
 
 /// Redirects are not followed (a provider's answer that redirects could reach anywhere);
 /// a provider that does not answer in 3 s is not waited for (an answer takes three requests
@@ -32,6 +33,13 @@ fn http() -> &'static openidconnect::reqwest::Client {
     })
 }
 
+/// The provider's client secret, opened from where it is kept sealed.
+fn client_secret(provider: &Provider, sealer: &Sealer) -> Result<ClientSecret, CannotOpen> {
+    Ok(ClientSecret::new(
+        sealer.open(Purpose::ClientSecret, &provider.client_secret)?,
+    ))
+}
+
 async fn discover(provider: &Provider) -> Result<ProviderMetadataWithLogout, String> {
     let issuer = IssuerUrl::new(provider.issuer_url.clone()).map_err(|e| e.to_string())?;
     ProviderMetadataWithLogout::discover_async(issuer, http())
@@ -45,12 +53,16 @@ pub struct Authorization {
     pub login: LoginUnderWay,
 }
 
-pub async fn authorize(provider: &Provider, public_url: &str) -> Result<Authorization, String> {
+pub async fn authorize(
+    provider: &Provider,
+    sealer: &Sealer,
+    public_url: &str,
+) -> Result<Authorization, String> {
     let metadata = discover(provider).await?;
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.client_id.clone()),
-        Some(ClientSecret::new(provider.client_secret.clone())),
+        Some(client_secret(provider, sealer).map_err(|e| e.to_string())?),
     )
     .set_redirect_uri(
         RedirectUrl::new(provider.redirect_uri(public_url)).map_err(|e| e.to_string())?,
@@ -93,15 +105,17 @@ pub struct Verified {
 /// `issuer`, `signature`, or `claims`.
 pub async fn finish(
     provider: &Provider,
+    sealer: &Sealer,
     public_url: &str,
     code: &str,
     login: &LoginUnderWay,
 ) -> Result<Verified, (&'static str, String)> {
     let metadata = discover(provider).await.map_err(|e| ("discovery", e))?;
+    let secret = client_secret(provider, sealer).map_err(|e| ("configuration", e.to_string()))?;
     let client = CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.client_id.clone()),
-        Some(ClientSecret::new(provider.client_secret.clone())),
+        Some(secret),
     )
     .set_redirect_uri(
         RedirectUrl::new(provider.redirect_uri(public_url))

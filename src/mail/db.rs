@@ -5,7 +5,11 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Content, Kind, State, footer};
-use crate::{auth::Role, programme::model::ExtendedDeadline};
+use crate::{
+    auth::Role,
+    programme::model::ExtendedDeadline,
+    secrets::{Purpose, Sealer},
+};
 
 /// Someone to write to: an account, or a bare address (a requisition's contact person).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -131,6 +135,38 @@ pub async fn enqueue(
     Ok(inserted.rows_affected() == 1)
 }
 
+/// Queues a mail whose link must never be readable (a set-password link): `shown` is what
+/// the pages and the log may show (the link left out), `sent` the whole mail, kept sealed
+/// until the sender takes it (`outbox_links_never_readable`).
+pub async fn enqueue_sealed(
+    conn: &mut PgConnection,
+    public_url: &str,
+    sealer: &Sealer,
+    shown: Outgoing<'_>,
+    sent: &Content,
+) -> sqlx::Result<()> {
+    let footer = footer(shown.kind, public_url);
+    let name = &shown.to.name;
+    sqlx::query(
+        "INSERT INTO outbox (user_id, to_address, to_name, kind, event, subject, body_text,
+                             body_html, sealed_text, sealed_html)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(shown.to.user_id)
+    .bind(&shown.to.email)
+    .bind(name)
+    .bind(shown.kind)
+    .bind(shown.event)
+    .bind(&shown.content.subject)
+    .bind(shown.content.text(name, &footer))
+    .bind(shown.content.html(name, &footer))
+    .bind(sealer.seal(Purpose::MailLink, &sent.text(name, &footer)))
+    .bind(sealer.seal(Purpose::MailLink, &sent.html(name, &footer)))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Queues the same content to each recipient (a notice: never held back).
 pub async fn enqueue_all(
     conn: &mut PgConnection,
@@ -165,6 +201,9 @@ pub struct Queued {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
+    /// The whole mail, sealed, when what may be shown leaves its link out.
+    pub sealed_text: Option<String>,
+    pub sealed_html: Option<String>,
     pub attempts: i32,
 }
 
@@ -176,7 +215,8 @@ pub async fn claim_due(
     limit: i64,
 ) -> sqlx::Result<Vec<Queued>> {
     sqlx::query_as(
-        "SELECT id, to_address, to_name, subject, body_text, body_html, attempts FROM outbox
+        "SELECT id, to_address, to_name, subject, body_text, body_html, sealed_text, sealed_html,
+                attempts FROM outbox
          WHERE state = 'queued' AND next_attempt_at <= $1
          ORDER BY next_attempt_at, id LIMIT $2
          FOR UPDATE SKIP LOCKED",
@@ -190,7 +230,8 @@ pub async fn claim_due(
 /// Delivered (or, with no SMTP server, logged).
 pub async fn mark_delivered(conn: &mut PgConnection, id: i64, state: State) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE outbox SET state = $2, sent_at = now(), attempts = attempts + 1, last_error = NULL
+        "UPDATE outbox SET state = $2, sent_at = now(), attempts = attempts + 1, last_error = NULL,
+             sealed_text = NULL, sealed_html = NULL
          WHERE id = $1",
     )
     .bind(id)
@@ -211,7 +252,9 @@ pub async fn mark_failed(
     sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, last_error = $2,
              state = CASE WHEN $3::timestamptz IS NULL THEN 'failed'::mail_state ELSE 'queued' END,
-             next_attempt_at = COALESCE($3, next_attempt_at)
+             next_attempt_at = COALESCE($3, next_attempt_at),
+             sealed_text = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE sealed_text END,
+             sealed_html = CASE WHEN $3::timestamptz IS NULL THEN NULL ELSE sealed_html END
          WHERE id = $1",
     )
     .bind(id)

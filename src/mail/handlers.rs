@@ -173,6 +173,13 @@ pub async fn resend(
     admin.require_admin()?;
     let mut tx = state.db.begin().await?;
     let original = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    // What is kept of a set-password mail has no link (and a link works once): a new link
+    // is made for the person instead.
+    if !original.kind.resendable() {
+        return Err(AppError::Conflict(
+            "Ett meddelande med en lösenordslänk skickas inte igen: länken finns inte kvar i Digikoord. Skapa en ny lösenordslänk på användarens sida i stället.".into(),
+        ));
+    }
     let copy = db::resend(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     audit::Entry::new(Some(admin.id()), "mail.resent", "mail", copy)
         .before(json!({ "mail": id, "state": original.state }))

@@ -33,6 +33,12 @@ impl Kind {
         }
     }
 
+    /// Whether an administrator may send it again: not a set-password mail, whose link is
+    /// kept nowhere readable (and works once).
+    pub fn resendable(self) -> bool {
+        self != Kind::Password
+    }
+
     /// Whether a user's "no reminders" holds it back.
     pub fn optional(self) -> bool {
         matches!(self, Kind::Reminder | Kind::Digest)

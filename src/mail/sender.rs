@@ -15,7 +15,10 @@ use super::{
     db::{self, Queued},
     model::{MAX_ATTEMPTS, State, retry_delay},
 };
-use crate::Config;
+use crate::{
+    Config,
+    secrets::{Purpose, Sealer},
+};
 
 /// Where mail goes.
 #[derive(Clone)]
@@ -65,7 +68,9 @@ impl Mailer {
         Ok(Mailer::Smtp(Box::new(Smtp { transport, from })))
     }
 
-    async fn deliver(&self, mail: &Queued) -> Result<State, String> {
+    /// Sends the mail; a sealed one's whole text goes only to the SMTP server, never to the
+    /// log (which gets the text that may be shown, its link left out).
+    async fn deliver(&self, mail: &Queued, sealer: &Sealer) -> Result<State, String> {
         match self {
             Mailer::Log => {
                 tracing::info!(
@@ -89,8 +94,8 @@ impl Mailer {
                     .to(to)
                     .subject(&mail.subject)
                     .multipart(MultiPart::alternative_plain_html(
-                        mail.body_text.clone(),
-                        mail.body_html.clone(),
+                        open_or_shown(sealer, &mail.sealed_text, &mail.body_text)?,
+                        open_or_shown(sealer, &mail.sealed_html, &mail.body_html)?,
                     ))
                     .map_err(|e| e.to_string())?;
                 transport
@@ -100,6 +105,16 @@ impl Mailer {
                     .map_err(|e| e.to_string())
             }
         }
+    }
+}
+
+/// The sealed text, opened, or the text that may be shown when nothing is sealed.
+fn open_or_shown(sealer: &Sealer, sealed: &Option<String>, shown: &str) -> Result<String, String> {
+    match sealed {
+        Some(sealed) => sealer
+            .open(Purpose::MailLink, sealed)
+            .map_err(|e| e.to_string()),
+        None => Ok(shown.to_string()),
     }
 }
 
@@ -113,7 +128,12 @@ pub struct Round {
 /// Delivers every mail due at `now`, a few at a time, each batch in a transaction that
 /// holds its mails while they are sent. A failure is recorded and tried again later
 /// (one minute, doubling, at most six hours), and given up after `MAX_ATTEMPTS`.
-pub async fn deliver_due(db: &PgPool, mailer: &Mailer, now: DateTime<Utc>) -> sqlx::Result<Round> {
+pub async fn deliver_due(
+    db: &PgPool,
+    mailer: &Mailer,
+    sealer: &Sealer,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Round> {
     let mut round = Round::default();
     loop {
         let mut tx = db.begin().await?;
@@ -123,7 +143,7 @@ pub async fn deliver_due(db: &PgPool, mailer: &Mailer, now: DateTime<Utc>) -> sq
             return Ok(round);
         }
         for mail in &batch {
-            match mailer.deliver(mail).await {
+            match mailer.deliver(mail, sealer).await {
                 Ok(state) => {
                     db::mark_delivered(&mut tx, mail.id, state).await?;
                     round.delivered += 1;

@@ -7,14 +7,11 @@ use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{AccountStatus, GrantState, ValidUser, parse_email, parse_name};
+use super::model::{AccountChange, AccountStatus, GrantState, ValidUser, parse_email, parse_name};
 use crate::{
     audit,
     auth::{Role, session},
 };
-
-/// How long a set-password link works.
-pub const LINK_VALID_HOURS: i32 = 72;
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct User {
@@ -107,7 +104,8 @@ pub async fn insert(conn: &mut PgConnection, user: &ValidUser, active: bool) -> 
     Ok(id)
 }
 
-/// Saves the e-mail address and name, and the role and organisation when given.
+/// Saves the e-mail address and name, and the role and organisation when given. (A staff
+/// member's new address waits for a second administrator: pass the address kept.)
 pub async fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -145,6 +143,7 @@ pub async fn create_password_link(
     conn: &mut PgConnection,
     public_url: &str,
     user_id: Uuid,
+    why: crate::mail::PasswordLink,
 ) -> sqlx::Result<String> {
     let token = session::random_token();
     sqlx::query(
@@ -159,7 +158,7 @@ pub async fn create_password_link(
     )
     .bind(session::hash_token(&token))
     .bind(user_id)
-    .bind(LINK_VALID_HOURS)
+    .bind(why.valid_hours())
     .execute(conn)
     .await?;
     Ok(format!("{public_url}/losenord/{token}"))
@@ -251,10 +250,14 @@ pub async fn decided_grants(db: &PgPool, limit: i64) -> sqlx::Result<Vec<Grant>>
     .await
 }
 
+/// Roles and account changes waiting for a second administrator.
 pub async fn count_pending_grants(db: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM role_grants WHERE state = 'pending'")
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM role_grants WHERE state = 'pending')
+              + (SELECT count(*) FROM account_requests WHERE state = 'pending')",
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// Asks for a staff role for the user; `role_grants_one_pending` tells that one waits already.
@@ -323,6 +326,169 @@ pub async fn refuse_grant(
     .execute(conn)
     .await?;
     Ok(refused.rows_affected() == 1)
+}
+
+/// A change to a staff account waiting for (or decided by) a second administrator.
+#[derive(Clone, Debug, sqlx::FromRow, Serialize)]
+pub struct AccountRequest {
+    pub id: i64,
+    pub user_id: Uuid,
+    #[serde(skip)]
+    pub user_name: String,
+    #[serde(skip)]
+    pub user_email: String,
+    pub change: AccountChange,
+    pub new_email: Option<String>,
+    pub identity_link: Option<Uuid>,
+    #[serde(skip)]
+    pub provider_name: Option<String>,
+    pub state: GrantState,
+    pub requested_by: Uuid,
+    #[serde(skip)]
+    pub requested_by_name: String,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    #[serde(skip)]
+    pub decided_by_name: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl AccountRequest {
+    /// What is asked for, as the pages say it.
+    pub fn what(&self) -> String {
+        match (&self.new_email, &self.provider_name) {
+            (Some(email), _) => format!("{}: {email}", self.change.label()),
+            (_, Some(provider)) => format!("{} ({provider})", self.change.label()),
+            _ => self.change.label().to_string(),
+        }
+    }
+
+    pub fn decision_label(&self) -> &'static str {
+        match self.state {
+            GrantState::Pending => "Väntar på bekräftelse",
+            GrantState::Confirmed => "Bekräftad",
+            GrantState::Refused if self.decided_by == Some(self.requested_by) => "Tillbakadragen",
+            GrantState::Refused => "Nekad",
+        }
+    }
+}
+
+const SELECT_REQUESTS: &str = "SELECT r.id, r.user_id, u.name AS user_name, u.email AS user_email,
+        r.change, r.new_email, r.identity_link, p.display_name AS provider_name, r.state,
+        r.requested_by, a.name AS requested_by_name, r.requested_at,
+        r.decided_by, d.name AS decided_by_name, r.decided_at
+    FROM account_requests r
+    JOIN users u ON u.id = r.user_id
+    JOIN users a ON a.id = r.requested_by
+    LEFT JOIN users d ON d.id = r.decided_by
+    LEFT JOIN identity_links l ON l.id = r.identity_link
+    LEFT JOIN identity_providers p ON p.id = l.provider_id";
+
+pub async fn account_request(
+    conn: &mut PgConnection,
+    id: i64,
+) -> sqlx::Result<Option<AccountRequest>> {
+    sqlx::query_as(&format!("{SELECT_REQUESTS} WHERE r.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The account changes waiting, oldest first (all, or one user's).
+pub async fn pending_requests(
+    db: impl sqlx::PgExecutor<'_>,
+    user: Option<Uuid>,
+) -> sqlx::Result<Vec<AccountRequest>> {
+    sqlx::query_as(&format!(
+        "{SELECT_REQUESTS} WHERE r.state = 'pending' AND ($1::uuid IS NULL OR r.user_id = $1)
+         ORDER BY r.requested_at, r.id"
+    ))
+    .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// The latest decided account changes, newest first.
+pub async fn decided_requests(db: &PgPool, limit: i64) -> sqlx::Result<Vec<AccountRequest>> {
+    sqlx::query_as(&format!(
+        "{SELECT_REQUESTS} WHERE r.state <> 'pending' ORDER BY r.decided_at DESC, r.id DESC LIMIT $1"
+    ))
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Asks a second administrator for a change to a staff account;
+/// `account_requests_one_pending` tells that one of the kind waits already.
+pub async fn request_change(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    change: AccountChange,
+    new_email: Option<&str>,
+    identity_link: Option<Uuid>,
+    requested_by: Uuid,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO account_requests (user_id, change, new_email, identity_link, requested_by)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(change)
+    .bind(new_email)
+    .bind(identity_link)
+    .bind(requested_by)
+    .fetch_one(conn)
+    .await
+}
+
+/// Decides a waiting request: `true` confirms, `false` refuses (or, by the one who asked,
+/// withdraws). False when it no longer waits. The schema refuses a confirmation by the one
+/// who asked or by the account's own user.
+pub async fn decide_request(
+    conn: &mut PgConnection,
+    id: i64,
+    confirm: bool,
+    decided_by: Uuid,
+) -> sqlx::Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE account_requests SET state = $3, decided_by = $2, decided_at = now()
+         WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(decided_by)
+    .bind(if confirm {
+        GrantState::Confirmed
+    } else {
+        GrantState::Refused
+    })
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Changes the user's address (a staff member's only in the transaction that confirms it:
+/// `users_staff_email_confirmed`).
+pub async fn set_email(conn: &mut PgConnection, id: Uuid, email: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET email = $2 WHERE id = $1")
+        .bind(id)
+        .bind(email)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Whether another user has this address.
+pub async fn email_taken_by_another(
+    conn: &mut PgConnection,
+    id: Uuid,
+    email: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $2 AND id <> $1)")
+        .bind(id)
+        .bind(email)
+        .fetch_one(conn)
+        .await
 }
 
 /// Why the operator's command could not create an administrator.

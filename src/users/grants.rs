@@ -8,7 +8,7 @@ use axum::{
 use serde_json::json;
 
 use super::{
-    db::{self, Grant},
+    db::{self, AccountRequest, Grant},
     model::GrantState,
 };
 use crate::{
@@ -29,6 +29,9 @@ struct GrantsPage {
     ctx: Ctx,
     pending: Vec<Grant>,
     decided: Vec<Grant>,
+    /// Changes to staff accounts waiting for a second administrator, and the latest decided.
+    changes: Vec<AccountRequest>,
+    changes_decided: Vec<AccountRequest>,
 }
 
 impl GrantsPage {
@@ -46,16 +49,35 @@ impl GrantsPage {
             .as_ref()
             .is_some_and(|me| grant.requested_by == Some(me.id))
     }
+
+    /// Whether the administrator looking at the page may confirm the account change.
+    fn may_confirm_change(&self, change: &AccountRequest) -> bool {
+        self.ctx
+            .user
+            .as_ref()
+            .is_some_and(|me| change.requested_by != me.id && change.user_id != me.id)
+    }
+
+    fn change_asked_by_me(&self, change: &AccountRequest) -> bool {
+        self.ctx
+            .user
+            .as_ref()
+            .is_some_and(|me| change.requested_by == me.id)
+    }
 }
 
 pub async fn list(State(state): State<AppState>, admin: CurrentUser) -> Result<Response> {
     admin.require_admin()?;
     let pending = db::pending_grants(&state.db).await?;
     let decided = db::decided_grants(&state.db, 50).await?;
+    let changes = db::pending_requests(&state.db, None).await?;
+    let changes_decided = db::decided_requests(&state.db, 50).await?;
     render(&GrantsPage {
         ctx: admin.ctx,
         pending,
         decided,
+        changes,
+        changes_decided,
     })
 }
 
@@ -102,20 +124,19 @@ pub async fn confirm(
         Some(json!({ "user": after, "role_grant": decided })),
     )
     .await?;
-    // A new account that has never had a password gets its link now, by e-mail, when
-    // mail is configured (without it, the creating administrator was shown the link).
-    let mailed = state.config.mail_configured() && after.active && !after.has_password;
-    if mailed {
-        let link = db::create_password_link(&mut tx, &state.config.public_url, after.id).await?;
-        crate::mail::password_link(
+    // A new account that has never had a password gets its link now, to its own address.
+    let sends_link = after.active && !after.has_password;
+    if sends_link {
+        super::password_link::send(
             &mut tx,
             &state.config.public_url,
+            &state.sealer,
             &super::handlers::recipient(&after),
-            &link,
             crate::mail::PasswordLink::NewAccount,
         )
         .await?;
     }
+    let mailed = sends_link && state.config.mail_configured();
     tx.commit().await?;
     let mut message = format!(
         "Rollen {} för {} är bekräftad och gäller från och med nu.",

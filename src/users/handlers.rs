@@ -11,8 +11,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    db::{self, LINK_VALID_HOURS, User},
-    model::{RoleChange, UserForm},
+    db::{self, User},
+    model::{AccountChange, RoleChange, UserForm},
 };
 use crate::{
     AppState, audit,
@@ -51,7 +51,8 @@ struct FormPage {
     errors: FormErrors,
     organisations: Vec<Organisation>,
     roles: [Role; 4],
-    link: Option<String>,
+    /// The changes to the account waiting for a second administrator.
+    waiting: Vec<db::AccountRequest>,
 }
 
 impl FormPage {
@@ -63,7 +64,7 @@ impl FormPage {
             errors: FormErrors::default(),
             organisations,
             roles: Role::ALL,
-            link: None,
+            waiting: Vec::new(),
         }
     }
 
@@ -84,15 +85,17 @@ pub async fn new_form(State(state): State<AppState>, user: CurrentUser) -> Resul
     ))
 }
 
+fn email_taken_errors() -> FormErrors {
+    let mut errors = FormErrors::default();
+    errors.add(
+        "email",
+        "Det finns redan en användare med den e-postadressen.",
+    );
+    errors
+}
+
 fn email_taken(e: &sqlx::Error) -> Option<FormErrors> {
-    db::email_is_taken(e).then(|| {
-        let mut errors = FormErrors::default();
-        errors.add(
-            "email",
-            "Det finns redan en användare med den e-postadressen.",
-        );
-        errors
-    })
+    db::email_is_taken(e).then(email_taken_errors)
 }
 
 pub async fn create(
@@ -121,23 +124,18 @@ pub async fn create(
     };
     let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let mailed = state.config.mail_configured();
-    // With e-mail, the link goes to the person's own address, and for a staff account
-    // only once its role is confirmed (the account is shut until then); without e-mail
-    // the administrator is shown it (and it is queued and logged all the same).
-    let link = if needs_confirmation && mailed {
-        None
-    } else {
-        let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
-        mail::password_link(
+    // The link goes to the person's own address, never to the screen; for a staff account
+    // only once its role is confirmed (the account is shut until then).
+    if !needs_confirmation {
+        super::password_link::send(
             &mut tx,
             &state.config.public_url,
+            &state.sealer,
             &recipient(&created),
-            &link,
             mail::PasswordLink::NewAccount,
         )
         .await?;
-        Some(link)
-    };
+    }
     db::record(
         &mut tx,
         Some(admin.id()),
@@ -152,8 +150,8 @@ pub async fn create(
     }
     let created = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     tx.commit().await?;
-    let mut ctx = admin.ctx;
-    ctx.flash = Some(match (needs_confirmation, mailed) {
+    let valid_hours = mail::PasswordLink::NewAccount.valid_hours();
+    let message = match (needs_confirmation, mailed) {
         (true, true) => format!(
             "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; då får {} en länk med e-post för att välja lösenord.",
             created.name,
@@ -161,23 +159,24 @@ pub async fn create(
             created.email
         ),
         (false, true) => format!(
-            "Användaren {} är skapad. En länk för att välja lösenord är skickad med e-post till {}. Den gäller i {LINK_VALID_HOURS} timmar.",
+            "Användaren {} är skapad. En länk för att välja lösenord är skickad med e-post till {}. Den gäller i {valid_hours} timmar.",
             created.name, created.email
         ),
         (true, false) => format!(
-            "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas. Ge personen länken nedan så att hen kan välja lösenord när rollen är bekräftad. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
+            "Användaren {} är skapad. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess kan kontot inte användas. E-post är inte inställd på servern (SMTP_URL), så ingen länk kan skickas: länkar visas aldrig på skärmen. Driftansvarig kan ta fram en med kommandot ”digikoord admin password-link --email {}” när rollen är bekräftad.",
             created.name,
-            valid.role.label()
+            valid.role.label(),
+            created.email
         ),
         (false, false) => format!(
-            "Användaren {} är skapad. Ge personen länken nedan så att hen kan välja lösenord. Länken visas bara nu och gäller i {LINK_VALID_HOURS} timmar.",
-            created.name
+            "Användaren {} är skapad. E-post är inte inställd på servern (SMTP_URL), så ingen länk kan skickas: länkar visas aldrig på skärmen. Driftansvarig kan ta fram en med kommandot ”digikoord admin password-link --email {}”.",
+            created.name, created.email
         ),
-    });
-    let mut page = FormPage::new(ctx, None, form_of(&created), organisations);
-    page.user = Some(created);
-    page.link = link.filter(|_| !mailed);
-    render(&page)
+    };
+    Ok(redirect_with_flash(
+        &format!("/admin/anvandare/{id}"),
+        &message,
+    ))
 }
 
 /// A user as the recipient of a mail that is always sent.
@@ -236,12 +235,9 @@ pub async fn edit_form(
     let mut conn = state.db.acquire().await?;
     let user = db::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
     let organisations = organisations(&state.db).await?;
-    render(&FormPage::new(
-        admin.ctx,
-        Some(user.clone()),
-        form_of(&user),
-        organisations,
-    ))
+    let mut page = FormPage::new(admin.ctx, Some(user.clone()), form_of(&user), organisations);
+    page.waiting = db::pending_requests(&mut *conn, Some(id)).await?;
+    render(&page)
 }
 
 pub async fn update(
@@ -257,11 +253,24 @@ pub async fn update(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut asked = None;
+    // A new address: a staff member's waits for a second administrator (the next link would
+    // go to it); a coordinator's is saved now. The old address is told either way.
+    let mut new_email = None;
     let errors = match form.validate(&organisations) {
-        Ok(valid) => {
+        Ok(mut valid) => {
             let change = RoleChange::of(before.role_in_force(), before.pending_role, valid.role);
             let mut e = FormErrors::default();
-            if id == admin.id() && valid.role != Role::Admin {
+            if valid.email != before.email {
+                new_email = Some(valid.email.clone());
+                if db::email_taken_by_another(&mut tx, id, &valid.email).await? {
+                    e = email_taken_errors();
+                } else if AccountChange::needs_second_administrator(before.role) {
+                    valid.email = before.email.clone();
+                }
+            }
+            if !e.is_empty() {
+                // The address is taken: said beside the field, nothing saved.
+            } else if id == admin.id() && valid.role != Role::Admin {
                 e.add("role", "Du kan inte ta bort din egen administratörsroll.");
             } else if let RoleChange::OtherPending(waiting) = change {
                 e.add(
@@ -301,8 +310,14 @@ pub async fn update(
     if let Some(role) = asked {
         request_role(&mut tx, &admin, id, role, before.role_in_force()).await?;
     }
+    let email_waits = match &new_email {
+        Some(email) => {
+            super::requests::make_or_ask_email(&mut tx, &state, &admin, &before, email).await?
+        }
+        None => false,
+    };
     tx.commit().await?;
-    let message = match (asked, before.role_in_force()) {
+    let mut message = match (asked, before.role_in_force()) {
         (Some(role), Some(_)) => format!(
             "Ändringarna för {} är sparade. Rollen {} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess har {} kvar sin nuvarande roll.",
             after.name,
@@ -316,6 +331,16 @@ pub async fn update(
         ),
         (None, _) => format!("Ändringarna för {} är sparade.", after.name),
     };
+    match (&new_email, email_waits) {
+        (Some(email), true) => message.push_str(&format!(
+            " Den nya e-postadressen {email} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess används {}.",
+            before.email
+        )),
+        (Some(_), false) => message.push_str(
+            " Både den gamla och den nya e-postadressen har fått ett meddelande om ändringen.",
+        ),
+        (None, _) => {}
+    }
     Ok(redirect_with_flash("/admin/anvandare", &message))
 }
 
@@ -390,63 +415,6 @@ pub async fn activate(
         "/admin/anvandare",
         &format!("{} är aktiverad igen.", user.name),
     ))
-}
-
-pub async fn new_link(
-    State(state): State<AppState>,
-    admin: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response> {
-    admin.require_admin()?;
-    let organisations = organisations(&state.db).await?;
-    let mut tx = state.db.begin().await?;
-    let user = db::find(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    if !user.role_confirmed {
-        return Err(AppError::BadRequest(
-            "Kontot väntar på att en annan administratör bekräftar rollen. Skapa en ny länk när rollen är bekräftad.".into(),
-        ));
-    }
-    if !user.active {
-        return Err(AppError::BadRequest(
-            "Aktivera användaren innan du skapar en lösenordslänk.".into(),
-        ));
-    }
-    let link = db::create_password_link(&mut tx, &state.config.public_url, id).await?;
-    mail::password_link(
-        &mut tx,
-        &state.config.public_url,
-        &recipient(&user),
-        &link,
-        mail::PasswordLink::NewLink,
-    )
-    .await?;
-    db::record(
-        &mut tx,
-        Some(admin.id()),
-        "password.link_created",
-        id,
-        None,
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    let mailed = state.config.mail_configured();
-    let mut ctx = admin.ctx;
-    ctx.flash = Some(if mailed {
-        format!(
-            "En ny lösenordslänk för {} är skickad med e-post till {}. Tidigare länkar slutar gälla.",
-            user.name, user.email
-        )
-    } else {
-        format!(
-            "En ny lösenordslänk för {} är skapad. Tidigare länkar slutar gälla. Länken visas bara nu.",
-            user.name
-        )
-    });
-    let mut page = FormPage::new(ctx, None, form_of(&user), organisations);
-    page.user = Some(user);
-    page.link = (!mailed).then_some(link);
-    render(&page)
 }
 
 #[derive(Template)]

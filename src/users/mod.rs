@@ -3,12 +3,16 @@
 //! roles that wait for a second administrator; and the audit log page.
 //!
 //! A staff role (case officer, approver, administrator) takes effect only when a
-//! second administrator confirms it (`role_grants`); a coordinator's at once.
+//! second administrator confirms it (`role_grants`); a coordinator's at once. So do the
+//! changes that would let one administrator take a staff account over: a new address, a
+//! reset second factor, a new set-password link (`requests`, `account_requests`).
 
 pub mod db;
 mod grants;
 mod handlers;
 pub mod model;
+pub mod password_link;
+mod requests;
 
 use axum::{
     Router,
@@ -37,10 +41,22 @@ pub fn router() -> Router<AppState> {
         .route("/admin/anvandare/{id}/aktivera", post(handlers::activate))
         .route(
             "/admin/anvandare/{id}/losenordslank",
-            post(handlers::new_link),
+            post(requests::new_link),
+        )
+        .route(
+            "/admin/anvandare/{id}/tvastegsverifiering/aterstall",
+            post(requests::reset_second_factor),
         )
         .route("/admin/behorigheter", get(grants::list))
         .route("/admin/behorigheter/{id}/bekrafta", post(grants::confirm))
         .route("/admin/behorigheter/{id}/neka", post(grants::refuse))
+        .route(
+            "/admin/behorigheter/andringar/{id}/bekrafta",
+            post(requests::confirm),
+        )
+        .route(
+            "/admin/behorigheter/andringar/{id}/neka",
+            post(requests::refuse),
+        )
         .route("/admin/logg", get(handlers::audit_log))
 }

@@ -102,6 +102,49 @@ pub enum GrantState {
     Refused,
 }
 
+/// A change to an account that, for a staff member, waits for a second administrator
+/// (`account_requests`): each would let one administrator take the account over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
+#[sqlx(type_name = "account_change", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum AccountChange {
+    /// A new e-mail address: the next set-password link goes there.
+    Email,
+    /// The second factor removed: the next login enrols a new one.
+    SecondFactorReset,
+    /// A new set-password link.
+    PasswordLink,
+    /// A link to an identity provider, confirmed by an administrator (the person could not
+    /// confirm it with their own password and code).
+    IdentityLink,
+}
+
+impl AccountChange {
+    pub fn label(self) -> &'static str {
+        match self {
+            AccountChange::Email => "Ny e-postadress",
+            AccountChange::SecondFactorReset => "Återställd tvåstegsverifiering",
+            AccountChange::PasswordLink => "Ny lösenordslänk",
+            AccountChange::IdentityLink => "Inloggning med organisationens konto",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            AccountChange::Email => "email",
+            AccountChange::SecondFactorReset => "second_factor_reset",
+            AccountChange::PasswordLink => "password_link",
+            AccountChange::IdentityLink => "identity_link",
+        }
+    }
+
+    /// Whether the change to this account waits for a second administrator: a staff
+    /// member's does (a coordinator's account moves no money and grants no power).
+    pub fn needs_second_administrator(role: Role) -> bool {
+        role.is_staff()
+    }
+}
+
 /// What saving a role on the user form does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RoleChange {

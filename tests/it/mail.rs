@@ -152,13 +152,13 @@ impl Sink {
 }
 
 /// A server whose mail goes to `sink`.
-async fn with_mail(clock: Clock, sink: &Sink) -> TestApp {
+pub(crate) async fn with_mail(clock: Clock, sink: &Sink) -> TestApp {
     TestApp::spawn_with(clock, &[("SMTP_URL", &sink.url()), ("MAIL_FROM", FROM)]).await
 }
 
 /// Delivers what is due now, as the server's sender does.
-async fn deliver(app: &TestApp, sink: &Sink) -> Round {
-    mail::deliver_due(&app.db, &sink.mailer(), Utc::now())
+pub(crate) async fn deliver(app: &TestApp, sink: &Sink) -> Round {
+    mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), Utc::now())
         .await
         .expect("deliver")
 }
@@ -173,7 +173,7 @@ fn unreachable_smtp() -> Mailer {
 }
 
 /// The set-password page a mail's link leads to (`/losenord/<token>`).
-fn password_path(text: &str) -> String {
+pub(crate) fn password_path(text: &str) -> String {
     let line = text
         .lines()
         .find(|l| l.contains("/losenord/"))
@@ -543,7 +543,7 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
 
     let broken = unreachable_smtp();
     let now = Utc::now();
-    let round = mail::deliver_due(&app.db, &broken, now)
+    let round = mail::deliver_due(&app.db, &broken, &crate::sealer(), now)
         .await
         .expect("deliver");
     assert_eq!(
@@ -564,13 +564,13 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
     assert!(error.is_some_and(|e| !e.is_empty()));
 
     // Not tried again before its time, even with the server back…
-    let round = mail::deliver_due(&app.db, &sink.mailer(), now)
+    let round = mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), now)
         .await
         .expect("deliver");
     assert_eq!(round, Round::default());
     // …and delivered, once, when it is.
     let later = now + chrono::Duration::minutes(2);
-    let round = mail::deliver_due(&app.db, &sink.mailer(), later)
+    let round = mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), later)
         .await
         .expect("deliver");
     assert_eq!(
@@ -581,7 +581,7 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
         }
     );
     assert_eq!(sink.to(&officer).len(), 1);
-    let round = mail::deliver_due(&app.db, &sink.mailer(), later)
+    let round = mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), later)
         .await
         .expect("deliver");
     assert_eq!(round, Round::default());
@@ -621,7 +621,7 @@ async fn a_mail_given_up_after_its_attempts_is_shown_as_failed_with_the_reason()
     let broken = unreachable_smtp();
     let mut at = Utc::now();
     for _ in 0..mail::model::MAX_ATTEMPTS {
-        mail::deliver_due(&app.db, &broken, at)
+        mail::deliver_due(&app.db, &broken, &crate::sealer(), at)
             .await
             .expect("deliver");
         at += chrono::Duration::hours(7);
@@ -633,7 +633,7 @@ async fn a_mail_given_up_after_its_attempts_is_shown_as_failed_with_the_reason()
     assert_eq!(state, "failed");
     // Given up: no further attempt.
     assert_eq!(
-        mail::deliver_due(&app.db, &sink.mailer(), at)
+        mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), at)
             .await
             .expect("deliver"),
         Round::default()
@@ -1091,8 +1091,12 @@ async fn with_mail_configured_a_new_users_link_goes_by_mail_and_is_not_shown() {
     admin.login_as(Role::Admin, None).await;
     let created =
         create_coordinator(&app, &admin, "Åsa Öberg", "asa.oberg@regionstockholm.se").await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.plain());
-    assert!(created.select("#link").is_empty(), "the link is not shown");
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.plain());
+    let created = admin.follow(created).await;
+    assert!(
+        !created.text.contains("/losenord/"),
+        "the link is not shown"
+    );
     assert!(
         created
             .plain()
@@ -1142,14 +1146,14 @@ async fn with_mail_configured_a_new_users_link_goes_by_mail_and_is_not_shown() {
 }
 
 #[tokio::test]
-async fn without_smtp_mail_is_queued_shown_and_logged_and_links_stay_on_screen() {
+async fn without_smtp_mail_is_queued_shown_and_logged_and_links_never_leave_the_mailbox() {
     let app = TestApp::spawn_on(on(2025, 3, 1)).await;
     let region = app.other_browser();
     region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let officer = app.other_browser();
     officer.login_as(Role::CaseOfficer, None).await;
     submitted(&region, "500 000").await;
-    let round = mail::deliver_due(&app.db, &Mailer::Log, Utc::now())
+    let round = mail::deliver_due(&app.db, &Mailer::Log, &crate::sealer(), Utc::now())
         .await
         .expect("log");
     assert_eq!(round.delivered, 1);
@@ -1170,13 +1174,55 @@ async fn without_smtp_mail_is_queued_shown_and_logged_and_links_stay_on_screen()
     admin.login_as(Role::Admin, None).await;
     let page = admin.get("/admin/meddelanden").await;
     assert!(page.plain().contains("E-post är inte konfigurerad"));
+    // A set-password link is never shown, nor written to the log: without SMTP the page
+    // says how the operator gives one.
     let created = create_coordinator(&app, &admin, "Bo Ek", "bo.ek@regionstockholm.se").await;
-    let shown = created.attr("#link", "value").expect("the link on screen");
-    let queued: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox WHERE to_address = 'bo.ek@regionstockholm.se'",
+    let created = admin.follow(created).await;
+    assert!(!created.text.contains("/losenord/"));
+    assert!(
+        created
+            .plain()
+            .contains("digikoord admin password-link --email bo.ek@regionstockholm.se"),
+        "{}",
+        created.plain()
+    );
+    crate::users::assert_links_unreadable(&app).await;
+    let round = mail::deliver_due(&app.db, &Mailer::Log, &crate::sealer(), Utc::now())
+        .await
+        .expect("log");
+    assert_eq!(round.delivered, 1);
+    let logged: (String, Option<String>) = sqlx::query_as(
+        "SELECT state::text, sealed_text FROM outbox WHERE to_address = 'bo.ek@regionstockholm.se'",
     )
     .fetch_one(&app.db)
     .await
-    .expect("queued");
-    assert!(queued.contains(&shown));
+    .expect("logged");
+    assert_eq!(
+        logged,
+        ("logged".to_string(), None),
+        "nothing sealed is kept"
+    );
+    crate::users::assert_links_unreadable(&app).await;
+    // Resending a link mail would send a mail without its link: refused, nothing queued.
+    let mail: i64 =
+        sqlx::query_scalar("SELECT id FROM outbox WHERE to_address = 'bo.ek@regionstockholm.se'")
+            .fetch_one(&app.db)
+            .await
+            .expect("mail");
+    let resent = admin
+        .submit(
+            "/admin/meddelanden",
+            &format!("/admin/meddelanden/{mail}/skicka-igen"),
+            &[],
+        )
+        .await;
+    assert_eq!(resent.status, StatusCode::CONFLICT);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM outbox WHERE to_address = 'bo.ek@regionstockholm.se'"
+        )
+        .await,
+        1
+    );
 }

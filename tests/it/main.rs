@@ -41,6 +41,14 @@ use uuid::Uuid;
 
 pub const PASSWORD: &str = "ett långt testlösenord";
 
+/// The key every test server seals its secrets with (`SECRETS_KEY`).
+pub const SECRETS_KEY: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e70001";
+
+/// What the test servers seal with: for reading back what they sealed.
+pub fn sealer() -> digikoord::secrets::Sealer {
+    digikoord::secrets::Sealer::new(SECRETS_KEY, None).expect("the tests' key")
+}
+
 struct Cluster {
     server: std::sync::Mutex<PrivatePostgres>,
     dir: std::path::PathBuf,
@@ -299,10 +307,12 @@ impl Page {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        Self::spawn_on(Clock::Fixed(
-            chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"),
-        ))
-        .await
+        Self::spawn_on(Self::default_clock()).await
+    }
+
+    /// The day `spawn` serves on: 1 March 2025.
+    pub fn default_clock() -> Clock {
+        Clock::Fixed(chrono::NaiveDate::from_ymd_opt(2025, 3, 1).expect("date"))
     }
 
     pub async fn spawn_on(clock: Clock) -> TestApp {
@@ -359,6 +369,19 @@ impl TestApp {
         .await
     }
 
+    /// The same database served by another server configured with these settings; a new
+    /// browser.
+    pub async fn with_settings(&self, settings: &[(&str, &str)]) -> TestApp {
+        Self::serve(
+            self.db.clone(),
+            (self.db_url.clone(), self.server_url.clone()),
+            Self::default_clock(),
+            settings,
+            Self::new_client(),
+        )
+        .await
+    }
+
     async fn serve(
         pool: PgPool,
         (db_url, server_url): (String, String),
@@ -378,13 +401,15 @@ impl TestApp {
                     OWN_ADDRESS => format!("http://{addr}"),
                     v => v.to_string(),
                 })
+                .or_else(|| (key == "SECRETS_KEY").then(|| SECRETS_KEY.to_string()))
         })
         .expect("valid config");
         let state = AppState::new(
             db::server_pool(&server_url, 5).expect("server pool"),
             config,
             clock,
-        );
+        )
+        .expect("the server's state");
         tokio::spawn(async move {
             axum::serve(
                 listener,

@@ -31,10 +31,14 @@ fn digikoord(envs: &[(&str, &str)]) -> Command {
         "DATA_DIR",
         "COOKIE_SECURE",
         "TRUSTED_PROXIES",
+        "SECRETS_KEY",
+        "SECRETS_KEY_OLD",
     ] {
         cmd.env_remove(key);
     }
-    cmd.env("RUST_LOG", "warn").envs(envs.iter().copied());
+    cmd.env("RUST_LOG", "warn")
+        .env("SECRETS_KEY", crate::SECRETS_KEY)
+        .envs(envs.iter().copied());
     cmd
 }
 
@@ -192,11 +196,112 @@ async fn the_help_lists_every_operator_command() {
     let out = run(digikoord(&[]).arg("--help")).await;
     assert!(out.status.success());
     let help = stdout(&out);
-    for command in ["serve", "admin", "healthcheck", "backup", "restore"] {
+    for command in [
+        "serve",
+        "admin",
+        "healthcheck",
+        "backup",
+        "restore",
+        "secrets",
+    ] {
         assert!(help.contains(command), "{command} missing from:\n{help}");
     }
     let admin = stdout(&run(digikoord(&[]).args(["admin", "--help"])).await);
-    assert!(admin.contains("create"), "{admin}");
+    assert!(
+        admin.contains("create") && admin.contains("password-link"),
+        "{admin}"
+    );
+    let secrets = stdout(&run(digikoord(&[]).args(["secrets", "--help"])).await);
+    assert!(
+        secrets.contains("new-key") && secrets.contains("rotate"),
+        "{secrets}"
+    );
+}
+
+#[tokio::test]
+async fn secrets_are_sealed_at_rest_and_a_rotated_key_seals_them_anew() {
+    let app = TestApp::spawn().await;
+    let officer = app.create_user(Role::CaseOfficer, None).await;
+    // A secret kept before sealing existed, as an older Digikoord left it.
+    let coordinator = app
+        .create_user(Role::Coordinator, Some("Region Skåne"))
+        .await;
+    sqlx::query("INSERT INTO second_factors (user_id, totp_secret) VALUES ($1, $2)")
+        .bind(coordinator)
+        .bind(crate::two_factor::TEST_TOTP_SECRET)
+        .execute(&app.db)
+        .await
+        .expect("a plain secret");
+
+    let new_key = stdout(&run(digikoord(&[]).args(["secrets", "new-key"])).await)
+        .trim()
+        .to_string();
+    assert_eq!(new_key.len(), 64);
+    let without_old = run(
+        digikoord(&[("DATABASE_URL", &app.db_url), ("SECRETS_KEY", &new_key)])
+            .args(["secrets", "rotate"]),
+    )
+    .await;
+    assert_eq!(
+        without_old.status.code(),
+        Some(1),
+        "the old key is needed to open"
+    );
+    let rotated = run(digikoord(&[
+        ("DATABASE_URL", &app.db_url),
+        ("SECRETS_KEY", &new_key),
+        ("SECRETS_KEY_OLD", crate::SECRETS_KEY),
+    ])
+    .args(["secrets", "rotate"]))
+    .await;
+    assert!(rotated.status.success(), "{}", stderr(&rotated));
+    assert!(
+        stdout(&rotated).contains("2 hemligheter"),
+        "{}",
+        stdout(&rotated)
+    );
+
+    let kept: Vec<String> = sqlx::query_scalar("SELECT totp_secret FROM second_factors")
+        .fetch_all(&app.db)
+        .await
+        .expect("secrets");
+    let new = digikoord::secrets::Sealer::new(&new_key, None).expect("key");
+    assert_eq!(kept.len(), 2);
+    for secret in &kept {
+        assert!(new.is_current(secret), "{secret}");
+        assert!(!secret.contains(crate::two_factor::TEST_TOTP_SECRET));
+        assert!(
+            crate::sealer()
+                .open(digikoord::secrets::Purpose::Totp, secret)
+                .is_err()
+        );
+        assert_eq!(
+            new.open(digikoord::secrets::Purpose::Totp, secret)
+                .as_deref(),
+            Ok(crate::two_factor::TEST_TOTP_SECRET)
+        );
+    }
+    // A server with the new key signs the officer in with the code from the app.
+    let later = app.with_settings(&[("SECRETS_KEY", &new_key)]).await;
+    let email = later.email_of(officer).await;
+    let page = later.login(&email, crate::PASSWORD).await;
+    assert_eq!(page.location.as_deref(), Some("/logga-in/kod"));
+    let secret = new
+        .open(digikoord::secrets::Purpose::Totp, &kept[0])
+        .expect("opened");
+    let code = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(&secret).expect("base32"))
+        .build()
+        .expect("totp")
+        .generate(digikoord::auth::second_factor::unix_now());
+    let done = later
+        .submit(
+            "/logga-in/kod",
+            "/logga-in/kod",
+            &[("code", &code.to_string())],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/"), "{}", done.plain());
 }
 
 #[tokio::test]
@@ -740,10 +845,30 @@ async fn from_an_empty_database_to_a_confirmed_case_officer() {
             ],
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK, "{}", created.plain());
-    let kim_link = password_path(&created.attr("#link", "value").expect("the link"));
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.plain());
+    let created = anna.follow(created).await;
+    assert!(
+        !created.text.contains("/losenord/"),
+        "links are never shown"
+    );
+    // No SMTP here: the operator gives the link, and not before the role is confirmed.
+    let kim_link = || async {
+        run(digikoord(&[("DATABASE_URL", &url)]).args([
+            "admin",
+            "password-link",
+            "--email",
+            "kim@tillvaxtverket.example",
+        ]))
+        .await
+    };
+    let early = kim_link().await;
+    assert_eq!(early.status.code(), Some(1));
+    assert!(
+        stderr(&early).contains("inget aktivt konto"),
+        "{}",
+        stderr(&early)
+    );
     let kim = browser();
-    assert_eq!(kim.get(&kim_link).await.status, StatusCode::NOT_FOUND);
     let grant: i64 = sqlx::query_scalar("SELECT id FROM role_grants WHERE state = 'pending'")
         .fetch_one(&owner)
         .await
@@ -754,7 +879,14 @@ async fn from_an_empty_database_to_a_confirmed_case_officer() {
     let confirmed = bo.submit("/admin/behorigheter", &path, &[]).await;
     assert_eq!(confirmed.status, StatusCode::SEE_OTHER);
 
-    first_login(&kim, &kim_link, "kim@tillvaxtverket.example").await;
+    let printed = kim_link().await;
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    first_login(
+        &kim,
+        &password_path(&stdout(&printed)),
+        "kim@tillvaxtverket.example",
+    )
+    .await;
     assert_eq!(
         kim.get("/handlaggning/rekvisitioner").await.status,
         StatusCode::OK

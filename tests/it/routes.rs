@@ -251,6 +251,16 @@ const TABLE: &[(&str, &str, Access)] = &[
     (GET, "/admin/behorigheter", Roles(ADMIN)),
     (POST, "/admin/behorigheter/{id}/bekrafta", Roles(ADMIN)),
     (POST, "/admin/behorigheter/{id}/neka", Roles(ADMIN)),
+    (
+        POST,
+        "/admin/behorigheter/andringar/{id}/bekrafta",
+        Roles(ADMIN),
+    ),
+    (
+        POST,
+        "/admin/behorigheter/andringar/{id}/neka",
+        Roles(ADMIN),
+    ),
     (GET, "/admin/logg", Roles(ADMIN)),
     // Mail.
     (GET, "/meddelanden", LoggedIn),
@@ -1045,6 +1055,21 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
         .expect("a role request")
     };
     let (grant_confirmed, grant_refused) = (grant().await, grant().await);
+    // Two account changes asked by another administrator: a new address for each of two
+    // staff members.
+    let change = || async {
+        let user = app.create_user(Role::Approver, None).await;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO account_requests (user_id, change, new_email, requested_by)
+             VALUES ($1, 'email', 'ny-' || $1::text || '@matris.example', $2) RETURNING id",
+        )
+        .bind(user)
+        .bind(helper_admin)
+        .fetch_one(db)
+        .await
+        .expect("an account request")
+    };
+    let (change_confirmed, change_refused) = (change().await, change().await);
     let mail: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (user_id, to_address, kind, event, subject, body_text, body_html)
          VALUES ($1, 'koordinator@matris.example', 'notice', 'matris', 'Ämne', 'Text', '<p>Text</p>')
@@ -1182,6 +1207,12 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
                 s(&user_reset),
             ),
             ("/admin/anvandare/", "id", s(&user_edited)),
+            (
+                "/admin/behorigheter/andringar/{id}/neka",
+                "id",
+                s(&change_refused),
+            ),
+            ("/admin/behorigheter/andringar/", "id", s(&change_confirmed)),
             ("/admin/behorigheter/{id}/neka", "id", s(&grant_refused)),
             ("/admin/behorigheter/", "id", s(&grant_confirmed)),
             ("/admin/meddelanden/", "id", s(&mail)),

@@ -687,9 +687,13 @@ async fn a_provider_named_by_the_environment_is_kept_at_start_and_signs_in() {
     let keep = |config: digikoord::Config| {
         let db = app.db.clone();
         async move {
-            digikoord::identity::keep_from_environment(&db, &config.identity_providers)
-                .await
-                .expect("kept")
+            digikoord::identity::keep_from_environment(
+                &db,
+                &crate::sealer(),
+                &config.identity_providers,
+            )
+            .await
+            .expect("kept")
         }
     };
     assert_eq!(keep(config.clone()).await, 1);

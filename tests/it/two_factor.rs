@@ -44,7 +44,7 @@ impl TestApp {
     pub async fn give_second_factor(&self, user: Uuid) {
         sqlx::query("INSERT INTO second_factors (user_id, totp_secret) VALUES ($1, $2)")
             .bind(user)
-            .bind(TEST_TOTP_SECRET)
+            .bind(crate::sealer().seal(digikoord::secrets::Purpose::Totp, TEST_TOTP_SECRET))
             .execute(&self.db)
             .await
             .expect("second factor");
@@ -68,6 +68,9 @@ impl TestApp {
         .fetch_one(&self.db)
         .await
         .expect("the user has a second factor");
+        let secret = crate::sealer()
+            .open(digikoord::secrets::Purpose::Totp, &secret)
+            .expect("sealed with the tests' key");
         // The server takes the current step or one either side, each once: the next unused
         // step, waiting for the clock when even the one ahead is used (a third login within
         // one 30 s step).
@@ -116,6 +119,19 @@ pub async fn enrol(app: &TestApp, path: &str) -> Vec<String> {
         .post(path, &[("csrf", &page.csrf()), ("code", &code)])
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    // The secret is kept sealed: the database holds no copy anyone could read.
+    let kept: Vec<String> = sqlx::query_scalar(
+        "SELECT totp_secret FROM second_factors UNION ALL
+         SELECT totp_setup_secret FROM sessions WHERE totp_setup_secret IS NOT NULL",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("secrets");
+    assert!(
+        kept.iter()
+            .all(|k| k.starts_with("sealed:v1:") && !k.contains(&secret)),
+        "{kept:?}"
+    );
     done.select(".recovery-codes li")
 }
 
@@ -366,10 +382,57 @@ async fn the_administrators_reset_ends_the_sessions_forces_enrolment_and_is_audi
             .is_some(),
         "the user's page has a reset button"
     );
+    // A staff member's factor: one administrator asks, and nothing changes yet…
     let done = app.post(&action, &[("csrf", &form.csrf())]).await;
     assert_eq!(done.location.as_deref(), Some(path.as_str()));
     let shown = app.follow(done).await;
-    assert!(shown.select(".flash")[0].contains("är återställd"));
+    assert!(
+        shown.select(".flash")[0].contains("väntar nu på att en annan administratör bekräftar"),
+        "{:?}",
+        shown.select(".flash")
+    );
+    assert_eq!(
+        shown.select("#pending-changes li"),
+        vec!["Återställd tvåstegsverifiering (begärd av Test Administratör)"]
+    );
+    assert_eq!(officer_browser.get("/").await.status, StatusCode::OK);
+    assert_eq!(app.audit_count("second_factor.reset").await, 0);
+    let request: i64 = sqlx::query_scalar(
+        "SELECT id FROM account_requests WHERE user_id = $1 AND state = 'pending'",
+    )
+    .bind(officer)
+    .fetch_one(&app.db)
+    .await
+    .expect("a request");
+    let confirm = format!("/admin/behorigheter/andringar/{request}/bekrafta");
+    let own = app.submit("/admin/behorigheter", &confirm, &[]).await;
+    assert_eq!(
+        own.status,
+        StatusCode::FORBIDDEN,
+        "not by the one who asked"
+    );
+    // …the schema too refuses the server removing it without a confirmation.
+    let server = digikoord::db::server_pool(&app.server_url, 1).expect("pool");
+    let err = sqlx::query("DELETE FROM second_factors WHERE user_id = $1")
+        .bind(officer)
+        .execute(&server)
+        .await
+        .expect_err("removed without a second administrator");
+    assert_eq!(
+        digikoord::error::violated_constraint(&err),
+        Some("second_factors_staff_reset_confirmed")
+    );
+    // A second administrator confirms it.
+    let second = app.other_browser();
+    let second_id = second.login_as(Role::Admin, None).await;
+    let confirmed = second.submit("/admin/behorigheter", &confirm, &[]).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.plain()
+    );
+    let shown = app.get(&path).await;
     assert!(
         shown
             .attr(&format!("form[action='{action}'] button"), "type")
@@ -387,6 +450,10 @@ async fn the_administrators_reset_ends_the_sessions_forces_enrolment_and_is_audi
     assert_eq!(app.audit_count("second_factor.reset").await, 1);
     assert_eq!(
         app.last_audit_actor("second_factor.reset").await,
+        Some(second_id)
+    );
+    assert_eq!(
+        app.last_audit_actor("account_request.requested").await,
         Some(admin)
     );
 

@@ -2,7 +2,34 @@ use digikoord::auth::Role;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::{Page, TestApp};
+use crate::{
+    Page, TestApp,
+    mail::{Sink, deliver, password_path, with_mail},
+};
+
+/// No copy of a set-password link anyone could read is kept: not in what the outbox shows,
+/// and the whole mail only sealed, and only until it has left.
+pub(crate) async fn assert_links_unreadable(app: &TestApp) {
+    let kept: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT body_text, body_html, sealed_text, state::text FROM outbox WHERE kind = 'password'",
+    )
+    .fetch_all(&app.db)
+    .await
+    .expect("outbox");
+    for (text, html, sealed, state) in kept {
+        assert!(
+            !text.contains("/losenord/") && !html.contains("/losenord/"),
+            "{text}"
+        );
+        match sealed {
+            Some(sealed) => {
+                assert_eq!(state, "queued");
+                assert!(sealed.starts_with("sealed:v1:") && !sealed.contains("losenord"));
+            }
+            None => assert_ne!(state, "queued", "a waiting link mail keeps its text sealed"),
+        }
+    }
+}
 
 async fn org_id(app: &TestApp, name: &str) -> String {
     let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
@@ -15,7 +42,8 @@ async fn org_id(app: &TestApp, name: &str) -> String {
 
 #[tokio::test]
 async fn an_admin_creates_a_coordinator_who_sets_a_password_with_the_one_time_link_and_logs_in() {
-    let app = TestApp::spawn().await;
+    let sink = Sink::start();
+    let app = with_mail(crate::TestApp::default_clock(), &sink).await;
     app.login_as(Role::Admin, None).await;
     let org = org_id(&app, "Region Halland").await;
     let created = app
@@ -30,15 +58,25 @@ async fn an_admin_creates_a_coordinator_who_sets_a_password_with_the_one_time_li
             ],
         )
         .await;
-    assert_eq!(created.status, StatusCode::OK);
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let created = app.follow(created).await;
     assert!(created.select(".flash")[0].contains("Åsa Öberg är skapad"));
-    let link = created
-        .attr("#link", "value")
-        .expect("the link is shown on screen");
-    let path = link
-        .strip_prefix("http://localhost:3000")
-        .expect("link on the public URL")
-        .to_string();
+    assert!(
+        created.select(".flash")[0].contains("skickad med e-post till asa.oberg@regionhalland.se")
+    );
+    // The link goes to the person's own address only: never on a page, nor readable in
+    // the outbox (the administrator's mail page shows the mail without it).
+    assert!(!created.text.contains("/losenord/"));
+    let outbox = app.get("/admin/meddelanden").await;
+    assert!(outbox.text.contains("Välkommen till Digikoord"));
+    assert!(!outbox.text.contains("/losenord/"), "{}", outbox.text);
+    assert_links_unreadable(&app).await;
+    assert_eq!(deliver(&app, &sink).await.delivered, 1);
+    let mails = sink.to("asa.oberg@regionhalland.se");
+    assert_eq!(mails.len(), 1);
+    let path = password_path(&mails[0].text);
+    assert!(mails[0].text.contains("i 24 timmar"), "{}", mails[0].text);
+    assert_links_unreadable(&app).await;
     assert_eq!(app.audit_count("user.created").await, 1);
 
     let person = app.other_browser();
@@ -237,7 +275,8 @@ async fn create_staff(app: &TestApp, name: &str, email: &str, role: Role) -> (Uu
             ],
         )
         .await;
-    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.plain());
+    let page = app.follow(page).await;
     (user_id(app, email).await, page)
 }
 
@@ -252,17 +291,19 @@ async fn decide(admin: &TestApp, grant: i64, action: &str) -> Page {
         .await
 }
 
-fn link_path(page: &Page) -> String {
-    page.attr("#link", "value")
-        .expect("the link is shown on screen")
-        .strip_prefix("http://localhost:3000")
-        .expect("link on the public URL")
-        .to_string()
+/// How many set-password mails have been queued to the address.
+async fn link_mails(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE kind = 'password' AND to_address = $1")
+        .bind(email)
+        .fetch_one(&app.db)
+        .await
+        .expect("count")
 }
 
 #[tokio::test]
 async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms_the_role() {
-    let app = TestApp::spawn().await;
+    let sink = Sink::start();
+    let app = with_mail(crate::TestApp::default_clock(), &sink).await;
     app.login_as(Role::Admin, None).await;
     let (id, created) = create_staff(
         &app,
@@ -280,12 +321,13 @@ async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms
         created.select("strong.status"),
         vec!["Väntar på bekräftelse"]
     );
-    let link = link_path(&created);
-
-    // Not yet in force: the account is shut, even with a password, and its link does not open.
+    // Not yet in force: the account is shut, even with a password, and gets no link.
     assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, false));
+    assert_eq!(
+        link_mails(&app, "kim.handlaggare@tillvaxtverket.se").await,
+        0
+    );
     let person = app.other_browser();
-    assert_eq!(person.get(&link).await.status, StatusCode::NOT_FOUND);
     let hash = digikoord::auth::password::hash(crate::PASSWORD.into())
         .await
         .expect("hash");
@@ -307,6 +349,12 @@ async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms
             .as_deref(),
         Some("/logga-in")
     );
+    // The person has not chosen a password yet (the one above was for the refused login).
+    sqlx::query("UPDATE users SET password_hash = NULL WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .expect("no password");
     let list = app.get("/admin/anvandare").await;
     assert!(list.select("#pending-grants")[0].contains("En roll väntar på bekräftelse"));
     assert!(
@@ -352,12 +400,18 @@ async fn a_new_case_officer_can_do_nothing_until_a_second_administrator_confirms
     let after = second.follow(confirmed).await;
     assert_eq!(
         after.select(".flash"),
-        vec!["Rollen handläggare för Kim Handläggare är bekräftad och gäller från och med nu."]
+        vec![
+            "Rollen handläggare för Kim Handläggare är bekräftad och gäller från och med nu. En länk för att välja lösenord är skickad med e-post till kim.handlaggare@tillvaxtverket.se."
+        ]
     );
     assert!(after.select(&row).is_empty(), "no longer waiting");
     assert_eq!(role_and_active(&app, id).await, (Role::CaseOfficer, true));
 
-    // Now the link opens and the case officer works as one.
+    // Now the link goes to the case officer's own address, who works as one.
+    deliver(&app, &sink).await;
+    let mails = sink.to("kim.handlaggare@tillvaxtverket.se");
+    assert_eq!(mails.len(), 1);
+    let link = password_path(&mails[0].text);
     assert_eq!(person.get(&link).await.status, StatusCode::OK);
     let set = person
         .submit(
@@ -516,7 +570,7 @@ async fn a_refused_role_is_never_in_force_and_can_be_asked_for_again_or_withdraw
         Role::Approver,
     )
     .await;
-    let link = link_path(&created);
+    assert!(created.select(".flash")[0].contains("Alex Attest är skapad"));
     let grant = pending_grant(&app, id).await;
 
     let second = app.other_browser();
@@ -534,10 +588,7 @@ async fn a_refused_role_is_never_in_force_and_can_be_asked_for_again_or_withdraw
     assert_eq!(app.audit_count("role_grant.refused").await, 1);
 
     // The account stays shut: no link, no reactivation, shown as refused.
-    assert_eq!(
-        app.other_browser().get(&link).await.status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(link_mails(&app, "alex@tillvaxtverket.se").await, 0);
     let path = format!("/admin/anvandare/{id}");
     let form = app.get(&path).await;
     assert_eq!(form.select("strong.status"), vec!["Rollen nekad"]);
@@ -814,9 +865,14 @@ async fn the_operators_first_administrator_needs_no_confirmation_and_gets_a_pass
     )
     .await
     .expect("created");
-    let link = digikoord::users::create_password_link(&mut tx, "http://localhost:3000", id)
-        .await
-        .expect("link");
+    let link = digikoord::users::create_password_link(
+        &mut tx,
+        "http://localhost:3000",
+        id,
+        digikoord::mail::PasswordLink::NewAccount,
+    )
+    .await
+    .expect("link");
     tx.commit().await.expect("commit");
     assert_eq!(role_and_active(&app, id).await, (Role::Admin, true));
     assert_eq!(app.email_of(id).await, "första.admin@tillvaxtverket.se");
@@ -855,4 +911,133 @@ async fn the_operators_first_administrator_needs_no_confirmation_and_gets_a_pass
         taken,
         Err(digikoord::users::FirstAdministratorError::EmailTaken)
     ));
+}
+
+#[tokio::test]
+async fn a_staff_members_new_address_waits_for_a_second_administrator_and_both_addresses_are_told()
+{
+    let sink = Sink::start();
+    let app = with_mail(crate::TestApp::default_clock(), &sink).await;
+    app.login_as(Role::Admin, None).await;
+    let approver = app.create_user(Role::Approver, None).await;
+    let old_email = app.email_of(approver).await;
+    let path = format!("/admin/anvandare/{approver}");
+    let fields = [
+        ("name", "Test Attestant"),
+        ("email", "Ny.Adress@Tillvaxtverket.se"),
+        ("role", "approver"),
+        ("organisation_id", ""),
+    ];
+    let saved = app.submit(&path, &path, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+    let saved = app.follow(saved).await;
+    assert!(
+        saved.select(".flash")[0].contains("Den nya e-postadressen ny.adress@tillvaxtverket.se gäller först när en annan administratör har bekräftat den"),
+        "{:?}",
+        saved.select(".flash")
+    );
+    // Until then the address is the old one: a link would still go there.
+    assert_eq!(app.email_of(approver).await, old_email);
+    let form = app.get(&path).await;
+    assert_eq!(
+        form.select("#pending-changes li"),
+        vec!["Ny e-postadress: ny.adress@tillvaxtverket.se (begärd av Test Administratör)"]
+    );
+    // The schema holds it too: the server's role can't change a staff address alone.
+    let server = digikoord::db::server_pool(&app.server_url, 1).expect("pool");
+    let err = sqlx::query("UPDATE users SET email = 'x@tillvaxtverket.se' WHERE id = $1")
+        .bind(approver)
+        .execute(&server)
+        .await
+        .expect_err("changed alone");
+    assert_eq!(
+        digikoord::error::violated_constraint(&err),
+        Some("users_staff_email_confirmed")
+    );
+    let request: i64 = sqlx::query_scalar(
+        "SELECT id FROM account_requests WHERE user_id = $1 AND state = 'pending'",
+    )
+    .bind(approver)
+    .fetch_one(&app.db)
+    .await
+    .expect("request");
+    let confirm = format!("/admin/behorigheter/andringar/{request}/bekrafta");
+    assert_eq!(
+        app.submit("/admin/behorigheter", &confirm, &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "not by the one who asked"
+    );
+    let second = app.other_browser();
+    second.login_as(Role::Admin, None).await;
+    let page = second.get("/admin/behorigheter").await;
+    assert_eq!(
+        page.select(&format!("#andring-{request} .change")),
+        vec!["Ny e-postadress: ny.adress@tillvaxtverket.se"]
+    );
+    let confirmed = second.submit("/admin/behorigheter", &confirm, &[]).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.plain()
+    );
+    assert_eq!(app.email_of(approver).await, "ny.adress@tillvaxtverket.se");
+    deliver(&app, &sink).await;
+    let told_old = sink.to(&old_email);
+    assert_eq!(told_old.len(), 1);
+    assert!(
+        told_old[0].text.contains("har ändrats från"),
+        "{}",
+        told_old[0].text
+    );
+    assert_eq!(sink.to("ny.adress@tillvaxtverket.se").len(), 1);
+    assert_eq!(app.audit_count("account_request.confirmed").await, 1);
+
+    // A coordinator's address changes at once; the old address is told all the same.
+    let coordinator = app
+        .create_user(Role::Coordinator, Some("Region Halland"))
+        .await;
+    let coordinator_email = app.email_of(coordinator).await;
+    let org = org_id(&app, "Region Halland").await;
+    let path = format!("/admin/anvandare/{coordinator}");
+    let saved = app
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", "Test Koordinator"),
+                ("email", "koordinator@regionhalland.se"),
+                ("role", "coordinator"),
+                ("organisation_id", &org),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+    assert_eq!(
+        app.email_of(coordinator).await,
+        "koordinator@regionhalland.se"
+    );
+    deliver(&app, &sink).await;
+    assert_eq!(sink.to(&coordinator_email).len(), 1);
+
+    // A new link for a staff member waits too; a coordinator's goes at once.
+    let link = format!("/admin/anvandare/{approver}/losenordslank");
+    let asked = app
+        .submit(&format!("/admin/anvandare/{approver}"), &link, &[])
+        .await;
+    let asked = app.follow(asked).await;
+    assert!(asked.select(".flash")[0].contains("Ny lösenordslänk för Test Attestant väntar"));
+    assert_eq!(link_mails(&app, "ny.adress@tillvaxtverket.se").await, 0);
+    let link = format!("/admin/anvandare/{coordinator}/losenordslank");
+    let sent = app
+        .submit(&format!("/admin/anvandare/{coordinator}"), &link, &[])
+        .await;
+    let sent = app.follow(sent).await;
+    assert!(
+        sent.select(".flash")[0]
+            .contains("är skickad med e-post till koordinator@regionhalland.se")
+    );
+    assert_eq!(link_mails(&app, "koordinator@regionhalland.se").await, 1);
 }

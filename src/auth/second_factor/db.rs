@@ -7,25 +7,23 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::{new_recovery_codes, normalise_recovery_code, recovery_code_hash};
-use crate::{audit, auth::Role};
+use crate::{
+    audit,
+    secrets::{Purpose, Sealer},
+};
 
-/// The user's name and role, locked for a change of their second factor.
-pub async fn lock_user(
+/// The user's authenticator secret, if they have one (kept sealed: `secrets`).
+pub async fn secret_of(
     conn: &mut PgConnection,
+    sealer: &Sealer,
     user_id: Uuid,
-) -> sqlx::Result<Option<(String, Role)>> {
-    sqlx::query_as("SELECT name, role FROM users WHERE id = $1 FOR UPDATE")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-}
-
-/// The user's authenticator secret, if they have one.
-pub async fn secret_of(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT totp_secret FROM second_factors WHERE user_id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
+) -> crate::error::Result<Option<String>> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT totp_secret FROM second_factors WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(stored.map(|s| sealer.open(Purpose::Totp, &s)).transpose()?)
 }
 
 /// Takes a code's time step as used; false when that step (or a later one) was used already.
@@ -80,20 +78,23 @@ pub async fn status(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<Opti
     }))
 }
 
-/// The secret being set up in this session: the one already shown, or `candidate`.
+/// The secret being set up in this session: the one already shown, or `candidate` (kept
+/// sealed with the session).
 pub async fn setup_secret(
     conn: &mut PgConnection,
+    sealer: &Sealer,
     session_id_hash: &[u8],
     candidate: &str,
-) -> sqlx::Result<String> {
-    sqlx::query_scalar(
+) -> crate::error::Result<String> {
+    let stored: String = sqlx::query_scalar(
         "UPDATE sessions SET totp_setup_secret = coalesce(totp_setup_secret, $2)
          WHERE id_hash = $1 RETURNING totp_setup_secret",
     )
     .bind(session_id_hash)
-    .bind(candidate)
+    .bind(sealer.seal(Purpose::Totp, candidate))
     .fetch_one(conn)
-    .await
+    .await?;
+    Ok(sealer.open(Purpose::Totp, &stored)?)
 }
 
 /// Enrols a confirmed secret, its first code's step taken as used, with ten new recovery
@@ -101,6 +102,7 @@ pub async fn setup_secret(
 /// `None` if the user has a second factor already (another tab got there first).
 pub async fn enrol(
     conn: &mut PgConnection,
+    sealer: &Sealer,
     user_id: Uuid,
     secret: &str,
     step: i64,
@@ -110,7 +112,7 @@ pub async fn enrol(
          ON CONFLICT (user_id) DO NOTHING",
     )
     .bind(user_id)
-    .bind(secret)
+    .bind(sealer.seal(Purpose::Totp, secret))
     .bind(step)
     .execute(&mut *conn)
     .await?;

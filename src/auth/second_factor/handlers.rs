@@ -4,14 +4,13 @@
 use askama::Template;
 use axum::{
     Extension, Form, Router,
-    extract::{FromRequestParts, Path, State},
+    extract::{FromRequestParts, State},
     http::{StatusCode, request::Parts},
     response::{IntoResponse, Redirect, Response},
-    routing::{get, post},
+    routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::{
     CODE_PATH, ENROL_PATH, Entered, OWN_PAGE_PATH, check_code, db, in_groups, new_secret, qr_image,
@@ -39,10 +38,6 @@ pub fn router() -> Router<AppState> {
         .route(CODE_PATH, get(code_form).post(enter_code))
         .route(ENROL_PATH, get(enrol_form).post(enrol_at_login))
         .route(OWN_PAGE_PATH, get(own_page).post(enrol_own))
-        .route(
-            "/admin/anvandare/{id}/tvastegsverifiering/aterstall",
-            post(reset),
-        )
 }
 
 impl FromRequestParts<AppState> for PendingLogin {
@@ -137,7 +132,7 @@ async fn enter_code(
     let mut tx = state.db.begin().await?;
     let passed = match &entered {
         Entered::Code(code) => {
-            let secret = db::secret_of(&mut tx, user.id)
+            let secret = db::secret_of(&mut tx, &state.sealer, user.id)
                 .await?
                 .ok_or(AppError::Unauthenticated)?;
             match check_code(&secret, code, unix_now())? {
@@ -276,7 +271,7 @@ async fn enrol_form(
         return Ok(Redirect::to(CODE_PATH).into_response());
     }
     let mut conn = state.db.acquire().await?;
-    let secret = db::setup_secret(&mut conn, &active.id_hash, &new_secret()).await?;
+    let secret = db::setup_secret(&mut conn, &state.sealer, &active.id_hash, &new_secret()).await?;
     render(&EnrolPage::new(
         ctx,
         true,
@@ -315,7 +310,7 @@ async fn enrol_at_login(
     let new = session::finish_pending(&mut tx, &active.id_hash, user.id)
         .await?
         .ok_or_else(already_finished)?;
-    let codes = db::enrol(&mut tx, user.id, &secret, step)
+    let codes = db::enrol(&mut tx, &state.sealer, user.id, &secret, step)
         .await?
         .ok_or_else(|| AppError::Conflict("Tvåstegsverifiering är redan aktiverad.".into()))?;
     throttle::record_success(&mut tx, &user.email, &client.bucket(), Step::SecondFactor).await?;
@@ -358,7 +353,7 @@ async fn own_page(
             status,
         });
     }
-    let secret = db::setup_secret(&mut conn, &active.id_hash, &new_secret()).await?;
+    let secret = db::setup_secret(&mut conn, &state.sealer, &active.id_hash, &new_secret()).await?;
     render(&EnrolPage::new(
         user.ctx,
         false,
@@ -395,7 +390,7 @@ async fn enrol_own(
         }
     };
     let mut tx = state.db.begin().await?;
-    let Some(codes) = db::enrol(&mut tx, user.id(), &secret, step).await? else {
+    let Some(codes) = db::enrol(&mut tx, &state.sealer, user.id(), &secret, step).await? else {
         return Ok(redirect_with_flash(
             OWN_PAGE_PATH,
             "Tvåstegsverifiering är redan aktiverad.",
@@ -406,42 +401,4 @@ async fn enrol_own(
         ctx: user.ctx,
         codes,
     })
-}
-
-/// The administrator's reset, for someone who lost their phone and their recovery codes:
-/// the factor and the codes are removed and every session of the user ends. Staff then
-/// enrol again at their next login; a coordinator logs in with the password alone.
-async fn reset(
-    State(state): State<AppState>,
-    admin: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response> {
-    admin.require_admin()?;
-    let mut tx = state.db.begin().await?;
-    let (name, role) = db::lock_user(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let page = format!("/admin/anvandare/{id}");
-    let Some(enrolled_at) = db::remove(&mut tx, id).await? else {
-        return Ok(redirect_with_flash(
-            &page,
-            &format!("{name} har ingen tvåstegsverifiering att återställa."),
-        ));
-    };
-    let sessions = session::end_all_for_user(&mut tx, id).await?;
-    audit::Entry::new(Some(admin.id()), "second_factor.reset", "user", id)
-        .before(json!({ "method": "totp", "enrolled_at": enrolled_at }))
-        .after(json!({ "sessions_ended": sessions }))
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
-    let next = if role.is_staff() {
-        "Vid nästa inloggning kopplar hen en app på nytt."
-    } else {
-        "Hen kan logga in med bara lösenordet och slå på tvåstegsverifiering igen."
-    };
-    Ok(redirect_with_flash(
-        &page,
-        &format!("Tvåstegsverifieringen för {name} är återställd och hen är utloggad. {next}"),
-    ))
 }

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, Result};
 
+pub use db::remove;
 pub use handlers::router;
 
 /// The second step of a login: the code from the app.
