@@ -13,8 +13,9 @@ CREATE TABLE account_requests (
     new_email      TEXT CHECK (new_email = lower(btrim(new_email))
                                AND new_email ~ '^[^@[:space:]]+@[^@[:space:]]+$'
                                AND length(new_email) <= 254),
-    -- The link to confirm (an identity link).
-    identity_link  UUID REFERENCES identity_links (id) ON DELETE CASCADE,
+    -- The link to confirm (an identity link). No foreign key: the request is kept when the
+    -- link is removed (it is then not confirmed).
+    identity_link  UUID,
     state          role_grant_state NOT NULL DEFAULT 'pending',
     requested_by   UUID NOT NULL REFERENCES users (id),
     requested_at   TIMESTAMPTZ NOT NULL DEFAULT now(),

@@ -43,9 +43,16 @@ pub struct Config {
     /// Where people report accessibility problems (the accessibility statement's address).
     pub accessibility_contact: String,
     /// `OIDC_PROVIDERS`, e.g. `tillvaxtverket,region-skane`: identity providers kept from the
-    /// environment, each by `OIDC_<KEY>_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET`, `_NAME` and
-    /// `_ONLY_WAY_IN` (the key upper-cased, `-` as `_`). Saved over the same key at each start.
-    pub identity_providers: Vec<crate::identity::model::ProviderSettings>,
+    /// environment, each by `OIDC_<KEY>_ISSUER`, `_CLIENT_ID`, `_CLIENT_SECRET`, `_NAME`,
+    /// `_ONLY_WAY_IN`, and whom it signs in: `_ORGANISATIONS` (names, `;` between),
+    /// `_DOMAINS`, `_STAFF`, and `_TRUST_MFA` (the key upper-cased, `-` as `_`). Saved over
+    /// the same key at each start.
+    pub identity_providers: Vec<crate::identity::model::EnvironmentProvider>,
+    /// `OIDC_ALLOW_LOCAL`: let a provider be this machine over http, and its addresses be
+    /// inside a private network (tests and development only). Default off: an issuer or an
+    /// endpoint on a loopback, private or link-local address is refused, and every endpoint
+    /// must be https.
+    pub oidc_allow_local: bool,
     /// `SOFFICE`: LibreOffice's `soffice`, which makes the PDF/A exports. Unset: found on
     /// `PATH` or in `/usr/lib/libreoffice/program` (Debian's `libreoffice-writer-nogui`).
     pub soffice: Option<PathBuf>,
@@ -148,7 +155,8 @@ impl Config {
             &get("ACCESSIBILITY_CONTACT").unwrap_or_else(|| "digikoord@tillvaxtverket.se".into()),
         )
         .map_err(|e| ConfigError(format!("ACCESSIBILITY_CONTACT: {e}")))?;
-        let identity_providers = identity_providers(&get)?;
+        let oidc_allow_local = parse_bool(&get, "OIDC_ALLOW_LOCAL", false)?;
+        let identity_providers = identity_providers(&get, oidc_allow_local)?;
         let sealer = match get("SECRETS_KEY") {
             Some(key) => Some(
                 crate::secrets::Sealer::new(&key, get("SECRETS_KEY_OLD").as_deref())
@@ -161,6 +169,7 @@ impl Config {
         };
         Ok(Config {
             sealer,
+            oidc_allow_local,
             identity_providers,
             accessibility_contact,
             soffice: get("SOFFICE").map(PathBuf::from),
@@ -205,9 +214,12 @@ impl Config {
 }
 
 /// The providers `OIDC_PROVIDERS` names, checked as an administrator's form would be.
+/// Their organisations are named (`OIDC_<KEY>_ORGANISATIONS`, separated by `;`) and found in
+/// the database at start (`identity::keep_from_environment`).
 fn identity_providers(
     get: &impl Fn(&str) -> Option<String>,
-) -> Result<Vec<crate::identity::model::ProviderSettings>, ConfigError> {
+    allow_local: bool,
+) -> Result<Vec<crate::identity::model::EnvironmentProvider>, ConfigError> {
     let Some(keys) = get("OIDC_PROVIDERS") else {
         return Ok(Vec::new());
     };
@@ -215,23 +227,52 @@ fn identity_providers(
     for key in keys.split(',').map(str::trim).filter(|k| !k.is_empty()) {
         let prefix = format!("OIDC_{}_", key.to_ascii_uppercase().replace('-', "_"));
         let var = |name: &str| get(&format!("{prefix}{name}")).unwrap_or_default();
+        let on = |name: &str| -> Result<Option<String>, ConfigError> {
+            Ok(parse_bool(get, &format!("{prefix}{name}"), false)?.then(|| "on".to_string()))
+        };
+        let organisations: Vec<String> = var("ORGANISATIONS")
+            .split(';')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
         let form = crate::identity::model::ProviderForm {
             key: key.to_string(),
             display_name: var("NAME"),
             issuer_url: var("ISSUER"),
             client_id: var("CLIENT_ID"),
             client_secret: var("CLIENT_SECRET"),
-            only_way_in: parse_bool(get, &format!("{prefix}ONLY_WAY_IN"), false)?
-                .then(|| "on".to_string()),
+            only_way_in: on("ONLY_WAY_IN")?,
             active: Some("on".to_string()),
+            email_domains: var("DOMAINS"),
+            signs_in_staff: on("STAFF")?,
+            trusts_mfa: on("TRUST_MFA")?,
+            rest: Default::default(),
         };
-        let settings = form.check(true).map_err(|errors| {
+        let settings = form.check(true, &[], allow_local);
+        // Organisations are named here and found at start: their list can't be checked yet.
+        let settings = match settings {
+            Err(errors)
+                if !organisations.is_empty()
+                    && errors.iter().all(|(field, _)| *field == "organisations") =>
+            {
+                let mut form = form;
+                form.email_domains = "organisationer.invalid".into();
+                form.check(true, &[], allow_local).map(|mut s| {
+                    s.email_domains.clear();
+                    s
+                })
+            }
+            checked => checked,
+        };
+        let settings = settings.map_err(|errors| {
             let said: Vec<String> = errors
                 .iter()
                 .map(|(field, message)| {
                     let name = match *field {
                         "display_name" => "NAME".to_string(),
                         "issuer_url" => "ISSUER".to_string(),
+                        "email_domains" => "DOMAINS".to_string(),
                         "key" => "OIDC_PROVIDERS".to_string(),
                         other => other.to_ascii_uppercase(),
                     };
@@ -245,7 +286,11 @@ fn identity_providers(
                 .collect();
             ConfigError(said.join("; "))
         })?;
-        providers.push(settings);
+        providers.push(crate::identity::model::EnvironmentProvider {
+            settings,
+            organisations,
+            variable: format!("{prefix}ORGANISATIONS"),
+        });
     }
     Ok(providers)
 }
@@ -292,7 +337,7 @@ impl fmt::Debug for Config {
                 &self
                     .identity_providers
                     .iter()
-                    .map(|p| p.key.as_str())
+                    .map(|p| p.settings.key.as_str())
                     .collect::<Vec<_>>(),
             )
             .finish()
@@ -410,10 +455,17 @@ mod tests {
             ("OIDC_TILLVAXTVERKET_CLIENT_SECRET", "hemligt"),
             ("OIDC_TILLVAXTVERKET_NAME", "Tillväxtverkets konto"),
             ("OIDC_TILLVAXTVERKET_ONLY_WAY_IN", "true"),
+            ("OIDC_TILLVAXTVERKET_DOMAINS", "tillvaxtverket.se"),
+            ("OIDC_TILLVAXTVERKET_STAFF", "true"),
+            ("OIDC_TILLVAXTVERKET_TRUST_MFA", "true"),
             ("OIDC_REGION_SKANE_ISSUER", "https://idp.skane.example"),
             ("OIDC_REGION_SKANE_CLIENT_ID", "dk"),
             ("OIDC_REGION_SKANE_CLIENT_SECRET", "s"),
             ("OIDC_REGION_SKANE_NAME", "Region Skånes konto"),
+            (
+                "OIDC_REGION_SKANE_ORGANISATIONS",
+                "Region Skåne; Region Blekinge",
+            ),
         ];
         let lookup = |extra: &'static [(&'static str, &'static str)]| {
             move |key: &str| {
@@ -425,15 +477,44 @@ mod tests {
             }
         };
         let c = Config::from_lookup(lookup(&[])).expect("valid");
-        let keys: Vec<(&str, bool)> = c
+        let keys: Vec<(&str, bool, bool, bool)> = c
             .identity_providers
             .iter()
-            .map(|p| (p.key.as_str(), p.only_way_in))
+            .map(|p| {
+                let s = &p.settings;
+                (
+                    s.key.as_str(),
+                    s.only_way_in,
+                    s.signs_in_staff,
+                    s.trusts_mfa,
+                )
+            })
             .collect();
         assert_eq!(
             keys,
-            vec![("tillvaxtverket", true), ("region-skane", false)]
+            vec![
+                ("tillvaxtverket", true, true, true),
+                ("region-skane", false, false, false)
+            ]
         );
+        assert_eq!(
+            c.identity_providers[1].organisations,
+            vec!["Region Skåne", "Region Blekinge"]
+        );
+        assert_eq!(
+            c.identity_providers[0].settings.email_domains,
+            vec!["tillvaxtverket.se"]
+        );
+        assert!(c.identity_providers[1].settings.email_domains.is_empty());
+        let e = Config::from_lookup(lookup(&[("OIDC_REGION_SKANE_ORGANISATIONS", " ")]))
+            .expect_err("whom it signs in");
+        assert!(e.0.contains("OIDC_REGION_SKANE_ORGANISATIONS"), "{}", e.0);
+        let e = Config::from_lookup(lookup(&[(
+            "OIDC_REGION_SKANE_ISSUER",
+            "https://10.1.1.1/realms/x",
+        )]))
+        .expect_err("inside a network");
+        assert!(e.0.contains("OIDC_REGION_SKANE_ISSUER"), "{}", e.0);
         assert!(
             !format!("{c:?}").contains("hemligt"),
             "the secret stays out of logs"

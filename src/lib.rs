@@ -57,6 +57,9 @@ pub struct AppState {
     pub open_data: open_data::Cache,
     /// Seals and opens the secrets kept in the database (`secrets`).
     pub sealer: Arc<secrets::Sealer>,
+    /// What sign-ins through identity providers share: their metadata, and how many each
+    /// client has started (`identity`).
+    pub identity: identity::Shared,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             clock,
             open_data: open_data::Cache::default(),
             sealer: Arc::new(sealer),
+            identity: identity::Shared::default(),
         })
     }
 }

@@ -210,16 +210,27 @@ async fn logout(
             at_provider = crate::identity::logout_at_provider(&state, &with).await;
         }
     }
-    let mut response = redirect_with_flash("/logga-in", "Du är utloggad.");
-    if let Some(url) = at_provider
-        && let Ok(location) = axum::http::HeaderValue::from_str(&url)
-    {
-        response
-            .headers_mut()
-            .insert(axum::http::header::LOCATION, location);
-    }
+    // Going on to the provider is a page of ours that sends the browser there (a refresh and
+    // a link), not a redirect of the logout form: a form may only lead to our own origin
+    // (the CSP's form-action), and browsers hold a form's redirects to that.
+    let mut response = match at_provider {
+        Some((provider, provider_url)) => render(&LoggedOutPage {
+            ctx: Ctx::default(),
+            provider,
+            provider_url,
+        })?,
+        None => redirect_with_flash("/logga-in", "Du är utloggad."),
+    };
     session::clear_session_cookie(&mut response, state.config.cookie_secure);
     Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "auth/logged_out.html")]
+struct LoggedOutPage {
+    ctx: Ctx,
+    provider: String,
+    provider_url: String,
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,14 +1,15 @@
-//! Signing in through a provider: the redirect there, and its answer.
+//! Signing in through a provider: the redirect there, its answer, and the confirmation of a
+//! first link with the person's own Digikoord password and code.
 
+use askama::Template;
 use axum::{
-    Extension,
+    Extension, Form,
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
 use super::{
     db,
@@ -21,15 +22,19 @@ use crate::{
         Ctx, PageCtx,
         client_ip::ClientIp,
         handlers::LoginPage,
-        second_factor,
+        password, second_factor,
         session::{self, ActiveSession, SignedInWith},
+        throttle::{self, Outcome, Step, TooSoon},
     },
     error::{AppError, Result},
-    web::render_status,
+    web::{FormErrors, render, render_status},
 };
 
 /// The cookie that binds a sign-in under way to the browser that started it.
 const LOGIN_COOKIE: &str = "dk_sso";
+/// The cookie that binds a link waiting for confirmation to the browser that signed in.
+const LINK_COOKIE: &str = "dk_sso_link";
+pub const CONFIRM_PATH: &str = "/logga-in/sso/bekrafta";
 
 /// The login page again, with why the sign-in did not go through.
 async fn refused(
@@ -52,19 +57,40 @@ async fn refused(
     Ok(response)
 }
 
+fn speaking(state: &AppState) -> oidc::Speaking<'_> {
+    oidc::Speaking {
+        discovery: &state.identity.discovery,
+        sealer: &state.sealer,
+        public_url: &state.config.public_url,
+        allow_local: state.config.oidc_allow_local,
+    }
+}
+
 /// Sends the browser to the provider, having kept the `state`, `nonce` and PKCE verifier to
-/// check its answer by.
+/// check its answer by. A link (GET), so that no form's `form-action` stands in the way of
+/// going on to the provider; each client may start a few a minute.
 pub async fn start(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
+    client: ClientIp,
     Path(key): Path<String>,
 ) -> Result<Response> {
     let provider = db::active_provider(&state.db, &key)
         .await?
         .ok_or(AppError::NotFound)?;
-    let authorization = match oidc::authorize(&provider, &state.sealer, &state.config.public_url)
-        .await
-    {
+    if !state.identity.may_start(&client.bucket()) {
+        let mut response = refused(
+            &state,
+            ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Många inloggningar har påbörjats härifrån på kort tid. Vänta en minut och försök igen."
+                .into(),
+        )
+        .await?;
+        throttle::retry_after(&mut response, std::time::Duration::from_secs(60));
+        return Ok(response);
+    }
+    let authorization = match oidc::authorize(&provider, &speaking(&state)).await {
         Ok(a) => a,
         Err(e) => {
             tracing::warn!(provider = %provider.key, error = %e, "the identity provider does not answer");
@@ -140,7 +166,8 @@ async fn refuse(
 
 /// The provider's answer: the sign-in under way is taken (once), its `state` compared, the
 /// code exchanged and the ID token verified; then the person is let in as the user linked to
-/// the provider's subject, or linked now by a verified address, or refused.
+/// the provider's subject, or asked to confirm a first link by a verified address, or
+/// refused.
 pub async fn answer(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -211,15 +238,7 @@ pub async fn answer(
         )
         .await;
     };
-    let verified = match oidc::finish(
-        &provider,
-        &state.sealer,
-        &state.config.public_url,
-        code,
-        &login,
-    )
-    .await
-    {
+    let verified = match oidc::finish(&provider, &speaking(&state), code, &login).await {
         Ok(v) => v,
         Err((reason, detail)) => {
             tracing::warn!(provider = %provider.key, reason, %detail, "an identity provider's answer was refused");
@@ -243,19 +262,39 @@ pub async fn answer(
         (None, Some(email)) => db::by_email(&mut tx, provider.id, email).await?,
         _ => None,
     };
-    let user_id = match decide(linked.as_ref(), verified.email_verified, by_email.as_ref()) {
+    let user_id = match decide(
+        &provider,
+        linked.as_ref(),
+        verified.email_verified,
+        by_email.as_ref(),
+    ) {
         Decision::SignIn(user) => user,
-        Decision::LinkAndSignIn(user) => {
-            let id = Uuid::new_v4();
+        Decision::Confirm(user) => {
+            // Not yet: the person confirms the link with their own password and code first.
+            let claim = session::random_token();
             let email = verified.email.clone().unwrap_or_default();
-            db::link(&mut tx, id, provider.id, &verified.subject, user, &email).await?;
-            audit::Entry::new(Some(user), "sso.linked", "identity_link", id)
+            let link = db::link_pending(
+                &mut tx,
+                provider.id,
+                &verified.subject,
+                user,
+                &email,
+                &session::hash_token(&claim),
+                &verified.id_token,
+            )
+            .await?;
+            audit::Entry::new(Some(user), "sso.link_pending", "identity_link", link)
                 .after(json!({
                     "provider": provider.key, "subject": verified.subject, "email": email,
+                    "ip": client.to_string(),
                 }))
                 .record(&mut tx)
                 .await?;
-            user
+            tx.commit().await?;
+            let mut response = Redirect::to(CONFIRM_PATH).into_response();
+            session::set_cookie(&mut response, LINK_COOKIE, &claim, Some(600), secure);
+            session::set_cookie(&mut response, LOGIN_COOKIE, "", Some(0), secure);
+            return Ok(response);
         }
         Decision::Refuse(why) => {
             tx.rollback().await?;
@@ -276,9 +315,10 @@ pub async fn answer(
     if let Some(Extension(previous)) = active {
         session::end(&mut tx, &previous.id_hash).await?;
     }
-    // Digikoord's own second step, unless the provider reports more than one factor.
+    // Digikoord's own second step, unless the provider is trusted to report more than one
+    // factor, and does.
     let (second_step_rule, has_factor) = db::second_step(&mut tx, user_id).await?;
-    let second_step = second_step_rule && !verified.how.multi_factor();
+    let second_step = second_step_rule && !provider.vouches_for_second_factor(&verified.how);
     let (new, next) = if second_step {
         let next = if has_factor {
             second_factor::CODE_PATH
@@ -303,6 +343,7 @@ pub async fn answer(
             "provider": provider.key, "subject": verified.subject, "ip": client.to_string(),
             "amr": verified.how.amr, "acr": verified.how.acr,
             "multi_factor_at_provider": verified.how.multi_factor(),
+            "trusts_mfa": provider.trusts_mfa,
             "second_step": second_step,
         }))
         .record(&mut tx)
@@ -311,5 +352,199 @@ pub async fn answer(
     let mut response = Redirect::to(next).into_response();
     session::set_session_cookie(&mut response, &new.token, secure);
     session::set_cookie(&mut response, LOGIN_COOKIE, "", Some(0), secure);
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "identity/confirm.html")]
+struct ConfirmPage {
+    ctx: Ctx,
+    provider: String,
+    link: db::PendingLink,
+    errors: FormErrors,
+}
+
+/// The link waiting in this browser, and its provider; `None` when nothing waits here (none
+/// was signed in, it was confirmed, or its ten minutes are over).
+async fn waiting_here(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(db::PendingLink, Provider)>> {
+    let Some(claim) = session::cookie(
+        headers,
+        &session::cookie_name(LINK_COOKIE, state.config.cookie_secure),
+    )
+    .filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let mut conn = state.db.acquire().await?;
+    let Some(link) = db::pending_link(&mut conn, &session::hash_token(&claim)).await? else {
+        return Ok(None);
+    };
+    Ok(db::provider(&mut *conn, link.provider_id)
+        .await?
+        .filter(|p| p.active)
+        .map(|provider| (link, provider)))
+}
+
+/// Nothing waits here: back to the login page, saying so.
+fn nothing_waits() -> Response {
+    crate::web::redirect_with_flash(
+        "/logga-in",
+        "Ingen inloggning väntar på bekräftelse i den här webbläsaren (den kan ha gått ut efter tio minuter). Logga in igen med din organisations konto.",
+    )
+}
+
+/// "Is this your Digikoord account?": the person confirms a first link with their own
+/// password (and code), which whoever runs the provider does not know.
+pub async fn confirm_form(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let Some((link, provider)) = waiting_here(&state, &headers).await? else {
+        return Ok(nothing_waits());
+    };
+    render(&ConfirmPage {
+        ctx,
+        provider: provider.display_name,
+        link,
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn confirm(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+    client: ClientIp,
+    active: Option<Extension<ActiveSession>>,
+    headers: HeaderMap,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response> {
+    let Some((link, provider)) = waiting_here(&state, &headers).await? else {
+        return Ok(nothing_waits());
+    };
+    let page = |ctx: Ctx, field: &'static str, message: String| {
+        let mut errors = FormErrors::default();
+        errors.add(field, message);
+        ConfirmPage {
+            ctx,
+            provider: provider.display_name.clone(),
+            link: link.clone(),
+            errors,
+        }
+    };
+    if !link.has_password {
+        return Err(AppError::Conflict(
+            "Kontot har inget lösenord i Digikoord. En administratör på Tillväxtverket bekräftar kopplingen i stället.".into(),
+        ));
+    }
+    // Guessed like a password, and slowed down with the password attempts.
+    let attempt =
+        match throttle::begin(&state.db, &link.email, &client.bucket(), Step::Password).await? {
+            Ok(id) => id,
+            Err(TooSoon(wait)) => {
+                let mut response = render_status(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    &page(ctx, "password", throttle::wait_message(wait)),
+                )?;
+                throttle::retry_after(&mut response, wait);
+                return Ok(response);
+            }
+        };
+    let stored = db::password_hash(&state.db, link.user_id).await?;
+    let right = password::verify(form.password.clone(), stored).await?;
+    let mut tx = state.db.begin().await?;
+    let checked = match (right, link.has_second_factor) {
+        (false, _) => Err(("password", "Lösenordet stämmer inte.")),
+        (true, true) => second_factor::verify(&mut tx, &state.sealer, link.user_id, &form.code)
+            .await?
+            .map(|_| ())
+            .map_err(|message| ("code", message)),
+        (true, false) => Ok(()),
+    };
+    if let Err((field, message)) = checked {
+        drop(tx);
+        let mut tx = state.db.begin().await?;
+        audit::Entry::new(
+            Some(link.user_id),
+            "sso.link_refused",
+            "identity_link",
+            link.id,
+        )
+        .after(json!({ "provider": provider.key, "ip": client.to_string() }))
+        .record(&mut tx)
+        .await?;
+        tx.commit().await?;
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(ctx, field, message.to_string()),
+        );
+    }
+    if !db::confirm_link(&mut tx, link.id, link.user_id).await? {
+        return Err(AppError::Conflict(
+            "Kopplingen är redan bekräftad eller borttagen. Logga in på nytt.".into(),
+        ));
+    }
+    audit::Entry::new(Some(link.user_id), "sso.linked", "identity_link", link.id)
+        .after(json!({
+            "provider": provider.key, "subject": link.subject, "email": link.email,
+            "confirmed_by": "the person, with password and code", "ip": client.to_string(),
+        }))
+        .record(&mut tx)
+        .await?;
+    if let Some(Extension(previous)) = active {
+        session::end(&mut tx, &previous.id_hash).await?;
+    }
+    // The password and the code were given: signed in. Staff without a second factor yet
+    // enrol one first.
+    let staff_to_enrol = link.staff && !link.has_second_factor;
+    let new = if staff_to_enrol {
+        throttle::finish(&mut tx, attempt, Outcome::Passed).await?;
+        session::create_pending(&mut tx, link.user_id).await?
+    } else {
+        throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
+        audit::Entry::new(Some(link.user_id), "auth.login", "user", link.user_id)
+            .after(json!({ "ip": client.to_string(), "confirmed_link": provider.key }))
+            .record(&mut tx)
+            .await?;
+        session::create(&mut tx, link.user_id).await?
+    };
+    // Signed in through the provider: logging out goes on there too.
+    if let Some(id_token) = &link.id_token {
+        session::set_signed_in_with(
+            &mut tx,
+            &new.token,
+            &SignedInWith {
+                provider: provider.id,
+                id_token: id_token.clone(),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let secure = state.config.cookie_secure;
+    let mut response = crate::web::redirect_with_flash(
+        if staff_to_enrol {
+            second_factor::ENROL_PATH
+        } else {
+            "/"
+        },
+        &format!(
+            "Ditt konto hos {} är nu kopplat till Digikoord. Nästa gång loggar du in med knappen ”{}”.",
+            provider.display_name,
+            provider.button()
+        ),
+    );
+    session::set_session_cookie(&mut response, &new.token, secure);
+    session::set_cookie(&mut response, LINK_COOKIE, "", Some(0), secure);
     Ok(response)
 }

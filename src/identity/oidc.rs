@@ -2,32 +2,69 @@
 //! (`.well-known/openid-configuration`), the authorization code flow with PKCE, `state` and
 //! `nonce`, the ID token verified against the provider's JWKS (signature, issuer, audience,
 //! expiry, nonce), and RP-initiated logout where the provider offers it.
+//!
+//! Digikoord asks only public addresses over https: the issuer and every endpoint discovery
+//! names are checked (`model::reachable`), and names are looked up by a resolver that drops
+//! every address inside a network (`PublicOnly`), so no provider's configuration makes the
+//! server ask inside its own network. A provider's metadata is kept for ten minutes
+//! (`Discovery`), so a sign-in asks the provider once, not three times.
 
-use std::{sync::OnceLock, time::Duration};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex, OnceLock},
+    time::{Duration, Instant},
+};
 
 use openidconnect::{
     AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce,
     PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
     RedirectUrl, Scope, TokenResponse,
     core::{CoreClient, CoreIdToken, CoreResponseType},
+    reqwest,
 };
 
 use super::db::LoginUnderWay;
-use super::model::{HowSignedIn, Provider};
+use super::model::{HowSignedIn, Provider, is_public, reachable};
 use crate::secrets::{CannotOpen, Purpose, Sealer};
 
+/// Looks names up as the system does, keeping only public addresses (or, with
+/// `OIDC_ALLOW_LOCAL`, every address).
+struct PublicOnly {
+    allow_local: bool,
+}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_local = self.allow_local;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allow_local || is_public(a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!("{host} has no public address").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// Redirects are not followed (a provider's answer that redirects could reach anywhere);
-/// a provider that does not answer in 3 s is not waited for (an answer takes three requests
-/// — the configuration, its keys, the token — all within the 10 s a request may take). No connection is kept for
-/// the next request: sign-ins are few, and a provider may close an idle one at any moment
-/// (a request sent on it then fails).
-fn http() -> &'static openidconnect::reqwest::Client {
-    static CLIENT: OnceLock<openidconnect::reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        openidconnect::reqwest::Client::builder()
-            .redirect(openidconnect::reqwest::redirect::Policy::none())
+/// a provider that does not answer in 3 s is not waited for. No connection is kept for the
+/// next request: sign-ins are few, and a provider may close an idle one at any moment.
+fn http(allow_local: bool) -> &'static reqwest::Client {
+    static STRICT: OnceLock<reqwest::Client> = OnceLock::new();
+    static LOCAL: OnceLock<reqwest::Client> = OnceLock::new();
+    let cell = if allow_local { &LOCAL } else { &STRICT };
+    cell.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(3))
             .pool_max_idle_per_host(0)
+            .dns_resolver(Arc::new(PublicOnly { allow_local }))
             .build()
             .expect("an HTTP client")
     })
@@ -40,11 +77,75 @@ fn client_secret(provider: &Provider, sealer: &Sealer) -> Result<ClientSecret, C
     ))
 }
 
-async fn discover(provider: &Provider) -> Result<ProviderMetadataWithLogout, String> {
+/// How long a provider's metadata (its configuration and keys) is kept.
+const METADATA_FOR: Duration = Duration::from_secs(600);
+
+/// Each provider's discovered metadata, kept for ten minutes per issuer.
+#[derive(Clone, Default)]
+pub struct Discovery {
+    kept: Arc<Mutex<HashMap<String, (Instant, ProviderMetadataWithLogout)>>>,
+}
+
+impl Discovery {
+    /// The issuer's metadata, from what is kept or asked again (`fresh` asks again: a
+    /// provider that rotated its keys signs with one not kept yet).
+    async fn of(
+        &self,
+        provider: &Provider,
+        allow_local: bool,
+        fresh: bool,
+    ) -> Result<ProviderMetadataWithLogout, String> {
+        let key = provider.issuer_url.clone();
+        if !fresh
+            && let Ok(kept) = self.kept.lock()
+            && let Some((at, metadata)) = kept.get(&key)
+            && at.elapsed() < METADATA_FOR
+        {
+            return Ok(metadata.clone());
+        }
+        let metadata = discover(provider, allow_local).await?;
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.retain(|_, (at, _)| at.elapsed() < METADATA_FOR);
+            kept.insert(key, (Instant::now(), metadata.clone()));
+        }
+        Ok(metadata)
+    }
+}
+
+async fn discover(
+    provider: &Provider,
+    allow_local: bool,
+) -> Result<ProviderMetadataWithLogout, String> {
     let issuer = IssuerUrl::new(provider.issuer_url.clone()).map_err(|e| e.to_string())?;
-    ProviderMetadataWithLogout::discover_async(issuer, http())
+    if !reachable(issuer.url(), allow_local) {
+        return Err(format!(
+            "the issuer {} is not a public https address",
+            provider.issuer_url
+        ));
+    }
+    let metadata = ProviderMetadataWithLogout::discover_async(issuer, http(allow_local))
         .await
-        .map_err(|e| format!("discovery: {e:?}"))
+        .map_err(|e| format!("discovery: {e:?}"))?;
+    // Every address discovery names is one Digikoord or the browser will go to.
+    let mut named = vec![
+        (
+            "authorization_endpoint",
+            metadata.authorization_endpoint().url().clone(),
+        ),
+        ("jwks_uri", metadata.jwks_uri().url().clone()),
+    ];
+    if let Some(token) = metadata.token_endpoint() {
+        named.push(("token_endpoint", token.url().clone()));
+    }
+    if let Some(end) = &metadata.additional_metadata().end_session_endpoint {
+        named.push(("end_session_endpoint", end.url().clone()));
+    }
+    for (what, url) in named {
+        if !reachable(&url, allow_local) {
+            return Err(format!("{what} {url} is not a public https address"));
+        }
+    }
+    Ok(metadata)
 }
 
 /// The provider's own address for the sign-in, and what Digikoord keeps to check its answer.
@@ -53,20 +154,43 @@ pub struct Authorization {
     pub login: LoginUnderWay,
 }
 
-pub async fn authorize(
+/// What Digikoord needs to speak with a provider.
+pub struct Speaking<'a> {
+    pub discovery: &'a Discovery,
+    pub sealer: &'a Sealer,
+    pub public_url: &'a str,
+    pub allow_local: bool,
+}
+
+/// A client made from a provider's discovered metadata (its authorization endpoint set, its
+/// token and user-info endpoints as discovery gave them).
+type Discovered = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
+fn client(
     provider: &Provider,
-    sealer: &Sealer,
-    public_url: &str,
-) -> Result<Authorization, String> {
-    let metadata = discover(provider).await?;
-    let client = CoreClient::from_provider_metadata(
+    with: &Speaking<'_>,
+    metadata: ProviderMetadataWithLogout,
+) -> Result<Discovered, String> {
+    Ok(CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.client_id.clone()),
-        Some(client_secret(provider, sealer).map_err(|e| e.to_string())?),
+        Some(client_secret(provider, with.sealer).map_err(|e| e.to_string())?),
     )
     .set_redirect_uri(
-        RedirectUrl::new(provider.redirect_uri(public_url)).map_err(|e| e.to_string())?,
-    );
+        RedirectUrl::new(provider.redirect_uri(with.public_url)).map_err(|e| e.to_string())?,
+    ))
+}
+
+pub async fn authorize(provider: &Provider, with: &Speaking<'_>) -> Result<Authorization, String> {
+    let metadata = with.discovery.of(provider, with.allow_local, false).await?;
+    let client = client(provider, with, metadata)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, state, nonce) = client
         .authorize_url(
@@ -105,49 +229,45 @@ pub struct Verified {
 /// `issuer`, `signature`, or `claims`.
 pub async fn finish(
     provider: &Provider,
-    sealer: &Sealer,
-    public_url: &str,
+    with: &Speaking<'_>,
     code: &str,
     login: &LoginUnderWay,
 ) -> Result<Verified, (&'static str, String)> {
-    let metadata = discover(provider).await.map_err(|e| ("discovery", e))?;
-    let secret = client_secret(provider, sealer).map_err(|e| ("configuration", e.to_string()))?;
-    let client = CoreClient::from_provider_metadata(
-        metadata,
-        ClientId::new(provider.client_id.clone()),
-        Some(secret),
-    )
-    .set_redirect_uri(
-        RedirectUrl::new(provider.redirect_uri(public_url))
-            .map_err(|e| ("configuration", e.to_string()))?,
-    );
+    let metadata = with
+        .discovery
+        .of(provider, with.allow_local, false)
+        .await
+        .map_err(|e| ("discovery", e))?;
+    let client = client(provider, with, metadata).map_err(|e| ("configuration", e))?;
     let response = client
         .exchange_code(AuthorizationCode::new(code.to_string()))
         .map_err(|e| ("configuration", e.to_string()))?
         .set_pkce_verifier(PkceCodeVerifier::new(login.pkce_verifier.clone()))
-        .request_async(http())
+        .request_async(http(with.allow_local))
         .await
         .map_err(|e| ("exchange", e.to_string()))?;
     let id_token = response
         .id_token()
         .ok_or(("no_id_token", "the provider sent no ID token".to_string()))?;
-    let claims = id_token
-        .claims(
-            &client.id_token_verifier(),
-            &Nonce::new(login.nonce.clone()),
-        )
-        .map_err(|e| {
-            use openidconnect::ClaimsVerificationError as E;
-            let reason = match &e {
-                E::Expired(_) => "expired",
-                E::InvalidAudience(_) => "audience",
-                E::InvalidNonce(_) => "nonce",
-                E::InvalidIssuer(_) => "issuer",
-                E::SignatureVerification(_) => "signature",
-                _ => "claims",
-            };
-            (reason, e.to_string())
-        })?;
+    let nonce = Nonce::new(login.nonce.clone());
+    let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+        Ok(claims) => claims.clone(),
+        // Signed with a key not kept yet: the provider's keys are asked for again, once.
+        Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
+            let metadata = with
+                .discovery
+                .of(provider, with.allow_local, true)
+                .await
+                .map_err(|e| ("discovery", e))?;
+            let client =
+                self::client(provider, with, metadata).map_err(|e| ("configuration", e))?;
+            id_token
+                .claims(&client.id_token_verifier(), &nonce)
+                .map_err(refusal)?
+                .clone()
+        }
+        Err(e) => return Err(refusal(e)),
+    };
     Ok(Verified {
         subject: claims.subject().as_str().to_string(),
         email: claims.email().map(|e| e.as_str().to_string()),
@@ -163,10 +283,30 @@ pub async fn finish(
     })
 }
 
+/// Why an ID token was refused, for the audit log.
+fn refusal(e: openidconnect::ClaimsVerificationError) -> (&'static str, String) {
+    use openidconnect::ClaimsVerificationError as E;
+    let reason = match &e {
+        E::Expired(_) => "expired",
+        E::InvalidAudience(_) => "audience",
+        E::InvalidNonce(_) => "nonce",
+        E::InvalidIssuer(_) => "issuer",
+        E::SignatureVerification(_) => "signature",
+        _ => "claims",
+    };
+    (reason, e.to_string())
+}
+
 /// The provider's end-session address with the ID token as hint and the way back to the login
 /// page, if the provider offers RP-initiated logout (and answers).
-pub async fn logout_url(provider: &Provider, id_token: &str, back_to: &str) -> Option<String> {
-    let metadata = discover(provider).await.ok()?;
+pub async fn logout_url(
+    provider: &Provider,
+    discovery: &Discovery,
+    allow_local: bool,
+    id_token: &str,
+    back_to: &str,
+) -> Option<String> {
+    let metadata = discovery.of(provider, allow_local, false).await.ok()?;
     let end_session = metadata
         .additional_metadata()
         .end_session_endpoint

@@ -22,6 +22,7 @@ use axum::{
 use crate::AppState;
 
 pub use db::{FirstAdministratorError, create_first_administrator, create_password_link};
+pub use requests::confirm_identity_link;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -175,6 +175,30 @@ pub(super) async fn make_or_ask_email(
     .await
 }
 
+/// An administrator's confirmation of a user's link to an identity provider: made now for a
+/// coordinator, asked of a second administrator for a staff member. Returns whether it waits.
+pub async fn confirm_identity_link(
+    conn: &mut sqlx::PgConnection,
+    state: &AppState,
+    admin: &CurrentUser,
+    user_id: Uuid,
+    link: Uuid,
+) -> Result<bool> {
+    let user = db::find_for_update(conn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    make_or_ask(
+        conn,
+        state,
+        admin,
+        &user,
+        AccountChange::IdentityLink,
+        None,
+        Some(link),
+    )
+    .await
+}
+
 /// What the administrator is told once a change is made or asked for.
 fn told(user: &User, change: AccountChange, waits: bool, mailed: bool) -> String {
     let who = &user.name;

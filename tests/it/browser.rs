@@ -151,7 +151,7 @@ pub struct Person {
 }
 
 impl Person {
-    async fn at(&mut self, base: &str) {
+    pub async fn at(&mut self, base: &str) {
         self.base = base.to_string();
     }
 
@@ -425,6 +425,39 @@ impl Person {
         self.look(name).await;
     }
 
+    /// Clicks the button whose text is `text` and waits until the browser has left the page,
+    /// without looking: for a page that sends the browser on by itself.
+    pub async fn press_and_go_on(&mut self, text: &str) {
+        let old = self.find("html").await;
+        self.client
+            .find(Locator::XPath(&format!(
+                "//button[normalize-space()='{text}']"
+            )))
+            .await
+            .unwrap_or_else(|e| panic!("no button {text}: {e}"))
+            .click()
+            .await
+            .expect("click");
+        self.wait_for_new_page(old).await;
+    }
+
+    /// Waits until the browser is at an address on `host` (at most 15 s).
+    pub async fn wait_for_host(&self, host: &str) {
+        let started = Instant::now();
+        loop {
+            let url = self.client.current_url().await.expect("url");
+            if url.host_str() == Some(host) {
+                self.wait_until_loaded().await;
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "the browser did not reach {host}: it is at {url}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Follows the link whose text is `text`.
     pub async fn follow(&mut self, text: &str, name: &str) {
         let old = self.find("html").await;
@@ -515,7 +548,7 @@ impl Person {
         self.press("Logga ut", "utloggad").await;
     }
 
-    async fn close(self) -> Vec<String> {
+    pub async fn close(self) -> Vec<String> {
         self.client.close().await.expect("close the browser");
         self.violations
     }

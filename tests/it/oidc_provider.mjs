@@ -3,7 +3,8 @@
 //
 // OIDC_TEST_CONFIG (JSON): { clients: [...oidc-provider client metadata],
 //                            accounts: { <sub>: { email, email_verified } } }
-// Prints "listening <issuer>" once it serves on 127.0.0.2 (its own host for cookies).
+// Prints "listening <issuer>" once it serves on OIDC_TEST_HOST (default 127.0.0.2: a host of
+// its own, for its cookies; a second provider takes another).
 //
 // Its sign-in page takes the subject and whether a second factor was used (amr). For the
 // tests of what Digikoord must refuse, POST /test/fault?next=aud|exp makes the next ID token
@@ -68,8 +69,9 @@ const server = http.createServer((req, res) => {
   handle(req, res);
 });
 
-server.listen(0, '127.0.0.2', () => {
-  const issuer = `http://127.0.0.2:${server.address().port}`;
+const host = process.env.OIDC_TEST_HOST || '127.0.0.2';
+server.listen(0, host, () => {
+  const issuer = `http://${host}:${server.address().port}`;
   provider = new Provider(issuer, {
     clients: config.clients,
     jwks: { keys: [jwk] },

@@ -66,11 +66,25 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/logga-in/kod", SecondStep),
     (GET, "/logga-in/aktivera-tvastegsverifiering", SecondStep),
     (POST, "/logga-in/aktivera-tvastegsverifiering", SecondStep),
-    (POST, "/logga-in/sso/{key}", Public),
+    (GET, "/logga-in/sso/{key}", Public),
     (GET, "/logga-in/sso/{key}/svar", Public),
+    (GET, "/logga-in/sso/bekrafta", Public),
+    (POST, "/logga-in/sso/bekrafta", Public),
     (GET, "/admin/inloggning", Roles(ADMIN)),
     (POST, "/admin/inloggning", Roles(ADMIN)),
     (POST, "/admin/inloggning/{id}", Roles(ADMIN)),
+    (POST, "/admin/inloggning/{id}/stang-av", Roles(ADMIN)),
+    (
+        POST,
+        "/admin/inloggning/andringar/{id}/bekrafta",
+        Roles(ADMIN),
+    ),
+    (POST, "/admin/inloggning/andringar/{id}/neka", Roles(ADMIN)),
+    (
+        POST,
+        "/admin/inloggning/kopplingar/{id}/bekrafta",
+        Roles(ADMIN),
+    ),
     (
         POST,
         "/admin/inloggning/kopplingar/{id}/ta-bort",
@@ -1042,6 +1056,37 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
         &[provider, linked_user],
     )
     .await;
+    // A link waiting for an administrator's confirmation, and two changes of the provider
+    // asked by another administrator.
+    let waiting_user = app
+        .create_user(Role::Coordinator, Some("Region Halland"))
+        .await;
+    let waiting_link: Uuid = one(
+        app,
+        "INSERT INTO identity_links (id, provider_id, subject, user_id, email)
+         VALUES (gen_random_uuid(), $1, 'matris-2', $2, 'y@matris.example') RETURNING id",
+        &[provider, waiting_user],
+    )
+    .await;
+    let provider_change = |key: &'static str| async move {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO identity_provider_changes (provider_id, key, display_name, issuer_url,
+                 client_id, client_secret, only_way_in, active, organisations, email_domains,
+                 signs_in_staff, trusts_mfa, requested_by)
+             VALUES (gen_random_uuid(), $1, 'Matrisens andra konto', 'https://idp.matris.example',
+                 'digikoord', 'hemligt', false, true, '{}', '{matris.example}', false, false, $2)
+             RETURNING id",
+        )
+        .bind(key)
+        .bind(helper_admin)
+        .fetch_one(db)
+        .await
+        .expect("a provider change")
+    };
+    let (change_made, change_refused_provider) = (
+        provider_change("matris-ny").await,
+        provider_change("matris-nej").await,
+    );
     let grant = || async {
         let user = app.create_user(Role::CaseOfficer, None).await;
         sqlx::query_scalar::<_, i64>(
@@ -1216,7 +1261,18 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
             ("/admin/behorigheter/{id}/neka", "id", s(&grant_refused)),
             ("/admin/behorigheter/", "id", s(&grant_confirmed)),
             ("/admin/meddelanden/", "id", s(&mail)),
+            (
+                "/admin/inloggning/kopplingar/{id}/bekrafta",
+                "id",
+                s(&waiting_link),
+            ),
             ("/admin/inloggning/kopplingar/", "id", s(&identity_link)),
+            (
+                "/admin/inloggning/andringar/{id}/neka",
+                "id",
+                s(&change_refused_provider),
+            ),
+            ("/admin/inloggning/andringar/", "id", s(&change_made)),
             ("/admin/inloggning/", "id", s(&provider)),
             ("/logga-in/sso/", "key", s(&"matris")),
             ("/natverk/kontakter/{id}/ta-bort", "id", s(&spare_contact)),

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    CODE_PATH, ENROL_PATH, Entered, OWN_PAGE_PATH, check_code, db, in_groups, new_secret, qr_image,
-    read_entered, unix_now,
+    CODE_PATH, ENROL_PATH, Entered, OWN_PAGE_PATH, Passed, check_code, db, in_groups, new_secret,
+    qr_image, read_entered, unix_now,
 };
 use crate::{
     AppState, audit,
@@ -81,11 +81,6 @@ async fn code_form(PageCtx(ctx): PageCtx, pending: PendingLogin) -> Result<Respo
     render(&code_page(ctx, String::new(), None))
 }
 
-enum Passed {
-    Code,
-    RecoveryCode,
-}
-
 async fn enter_code(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
@@ -98,8 +93,7 @@ async fn enter_code(
         return Ok(Redirect::to(ENROL_PATH).into_response());
     }
     let user = pending.user;
-    let entered = read_entered(&form.code);
-    if entered == Entered::Unreadable {
+    if read_entered(&form.code) == Entered::Unreadable {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &code_page(
@@ -130,28 +124,7 @@ async fn enter_code(
     };
 
     let mut tx = state.db.begin().await?;
-    let passed = match &entered {
-        Entered::Code(code) => {
-            let secret = db::secret_of(&mut tx, &state.sealer, user.id)
-                .await?
-                .ok_or(AppError::Unauthenticated)?;
-            match check_code(&secret, code, unix_now())? {
-                Some(step) if db::use_step(&mut tx, user.id, step).await? => Ok(Passed::Code),
-                Some(_) => Err("Koden har redan använts. Vänta tills appen visar en ny kod."),
-                None => Err(
-                    "Koden stämmer inte. Ange koden som appen visar just nu, och kontrollera att telefonens klocka går rätt.",
-                ),
-            }
-        }
-        Entered::RecoveryCode(code) => {
-            if db::use_recovery_code(&mut tx, user.id, code).await? {
-                Ok(Passed::RecoveryCode)
-            } else {
-                Err("Reservkoden stämmer inte, eller har redan använts.")
-            }
-        }
-        Entered::Unreadable => Err("Ange de sex siffrorna från appen."),
-    };
+    let passed = super::verify(&mut tx, &state.sealer, user.id, &form.code).await?;
     let passed = match passed {
         Ok(p) => p,
         Err(message) => {

@@ -17,6 +17,56 @@ use uuid::Uuid;
 use crate::error::{AppError, Result};
 
 pub use db::remove;
+
+/// How a second factor was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passed {
+    Code,
+    RecoveryCode,
+}
+
+/// Checks what the person entered (a code from the app, or a recovery code) against their
+/// second factor, taking the code's time step (or the recovery code) as used, in the
+/// caller's transaction. `Err` is why not, in Swedish. Throttle before calling it.
+pub async fn verify(
+    conn: &mut sqlx::PgConnection,
+    sealer: &crate::secrets::Sealer,
+    user_id: Uuid,
+    input: &str,
+) -> Result<std::result::Result<Passed, &'static str>> {
+    Ok(match read_entered(input) {
+        Entered::Code(code) => {
+            let Some(secret) = db::secret_of(conn, sealer, user_id).await? else {
+                return Ok(Err("Kontot har ingen tvåstegsverifiering."));
+            };
+            match check_code(&secret, &code, unix_now())? {
+                Some(step) if db::use_step(conn, user_id, step).await? => Ok(Passed::Code),
+                Some(_) => Err("Koden har redan använts. Vänta tills appen visar en ny kod."),
+                None => Err(
+                    "Koden stämmer inte. Ange koden som appen visar just nu, och kontrollera att telefonens klocka går rätt.",
+                ),
+            }
+        }
+        Entered::RecoveryCode(code) => {
+            if db::use_recovery_code(conn, user_id, &code).await? {
+                Ok(Passed::RecoveryCode)
+            } else {
+                Err("Reservkoden stämmer inte, eller har redan använts.")
+            }
+        }
+        Entered::Unreadable => {
+            Err("Ange de sex siffrorna från appen, eller en av dina reservkoder.")
+        }
+    })
+}
+
+/// Unused recovery codes left.
+pub async fn recovery_codes_left(
+    conn: &mut sqlx::PgConnection,
+    user_id: Uuid,
+) -> sqlx::Result<i64> {
+    db::recovery_codes_left(conn, user_id).await
+}
 pub use handlers::router;
 
 /// The second step of a login: the code from the app.
