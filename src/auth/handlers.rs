@@ -94,9 +94,12 @@ async fn login(
     PageCtx(ctx): PageCtx,
     client: ClientIp,
     active: Option<Extension<ActiveSession>>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response> {
     let email = form.email.trim().to_lowercase();
+    let secure = state.config.cookie_secure;
+    let known_device = super::device::recognised(&headers, &state.sealer, &email, secure);
     // The login page again, with what was typed and why it failed (the providers read only
     // then, not on the way in).
     let page = |ctx: Ctx, failed: String| {
@@ -110,7 +113,14 @@ async fn login(
             &page(ctx, "Ange en giltig e-postadress.".to_string()).await?,
         );
     }
-    let attempt = match throttle::begin(&state.db, &email, &client.bucket(), Step::Password).await?
+    let attempt = match throttle::begin(
+        &state.db,
+        &email,
+        &client.bucket(),
+        Step::Password,
+        known_device,
+    )
+    .await?
     {
         Ok(id) => id,
         Err(TooSoon(wait)) => {
@@ -186,7 +196,10 @@ async fn login(
     tx.commit().await?;
 
     let mut response = Redirect::to(next).into_response();
-    session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
+    session::set_session_cookie(&mut response, &new.token, secure);
+    if !needs_second_step {
+        super::device::remember(&mut response, &state.sealer, &email, secure);
+    }
     Ok(response)
 }
 

@@ -1,6 +1,7 @@
 //! Who is logged in, and what they may do. Every route asks here.
 
 pub mod client_ip;
+pub mod device;
 pub(crate) mod handlers;
 pub mod page;
 pub mod password;

@@ -18,10 +18,16 @@
 //!
 //! Once a key is past its free failures, the next attempt must come at least the
 //! delay after that key's latest failure, or it is refused (429, "Vänta N sekunder")
-//! without being checked. So one guesser is slowed to four tries an hour per account;
-//! guessers on many addresses together to one try every two minutes, and they can hold
-//! up the real person, on another address, by at most those two minutes; an office
-//! behind one address is slowed, never shut out.
+//! without being checked. A refused attempt is written down as `refused` and counts
+//! against its pair of account and address (not the account's or the address's other
+//! keys): whoever keeps knocking too early slows themselves down further.
+//!
+//! So one guesser is slowed to four tries an hour per account, and guessers on many
+//! addresses together to one try every two minutes. They can keep renewing that account-wide
+//! delay for as long as they keep guessing (each bucket has its five free tries), which would
+//! shut out the real person from any other browser; but a browser the person has signed in
+//! from before carries a signed device cookie (`device`), and for it the account-wide rule
+//! does not count. An office behind one address is slowed, never shut out.
 //! An address bucket is an IPv4 address or an IPv6 /64 (`client_ip::bucket`).
 
 use std::time::Duration;
@@ -42,6 +48,8 @@ pub enum Outcome {
     /// The password was right; the second step is still to come. Neither a failure nor a success.
     Passed,
     Succeeded,
+    /// Came before the wait was over: not checked, but counted against its pair.
+    Refused,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,12 +135,14 @@ pub fn retry_after(response: &mut axum::response::Response, wait: Duration) {
 pub struct TooSoon(pub Duration);
 
 /// Counts and records an attempt in one locked transaction, before anything is verified.
-/// Returns the attempt's id, to mark its outcome afterwards.
+/// Returns the attempt's id, to mark its outcome afterwards. From a `known_device` (one the
+/// account has signed in from: `device`) the account-wide rule does not count.
 pub async fn begin(
     db: &PgPool,
     email: &str,
     bucket: &str,
     step: Step,
+    known_device: bool,
 ) -> sqlx::Result<Result<i64, TooSoon>> {
     let mut tx = db.begin().await?;
     // Always the account first, then the address: two locks in one order can't deadlock.
@@ -144,8 +154,22 @@ pub async fn begin(
         .bind(bucket)
         .execute(&mut *tx)
         .await?;
-    let counts = count(&mut tx, email, bucket).await?;
+    let counts: Vec<(Rule, Count)> = count(&mut tx, email, bucket)
+        .await?
+        .into_iter()
+        .filter(|(rule, _)| !(known_device && *rule == ACCOUNT))
+        .collect();
     if let Some(wait) = required_wait(&counts) {
+        sqlx::query(
+            "INSERT INTO login_attempts (email, ip_bucket, step, outcome)
+             VALUES ($1, $2, $3, 'refused')",
+        )
+        .bind(email)
+        .bind(bucket)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         return Ok(Err(TooSoon(wait)));
     }
     let id: i64 = sqlx::query_scalar(
@@ -216,10 +240,11 @@ async fn count(
              FROM recent WHERE email = $1 AND outcome = 'succeeded'
          ), failed AS (
              SELECT r.*, r.email = $1 AND r.ip_bucket = $2 AND r.attempted_at > s.pair AS in_pair,
-                    r.email = $1 AND r.attempted_at > s.account AS in_account,
-                    r.ip_bucket = $2 AND r.attempted_at > now() - make_interval(mins => $4)
-                        AS in_address
-             FROM recent r, since s WHERE r.outcome = 'failed'
+                    r.outcome = 'failed' AND r.email = $1 AND r.attempted_at > s.account
+                        AS in_account,
+                    r.outcome = 'failed' AND r.ip_bucket = $2
+                        AND r.attempted_at > now() - make_interval(mins => $4) AS in_address
+             FROM recent r, since s WHERE r.outcome IN ('failed', 'refused')
          )
          SELECT count(*) FILTER (WHERE in_pair) AS pair_failures,
                 extract(epoch FROM now() - max(attempted_at) FILTER (WHERE in_pair))::float8 AS pair_since,
@@ -310,7 +335,7 @@ mod tests {
     }
 
     #[test]
-    fn someone_guessing_elsewhere_delays_the_account_by_at_most_two_minutes() {
+    fn someone_guessing_elsewhere_delays_the_account_two_minutes_at_a_time() {
         // A thousand failures from other addresses, none from here.
         let wait = required_wait(&[
             (ACCOUNT_FROM_ADDRESS, count(0, 0)),

@@ -448,18 +448,31 @@ pub async fn confirm(
         ));
     }
     // Guessed like a password, and slowed down with the password attempts.
-    let attempt =
-        match throttle::begin(&state.db, &link.email, &client.bucket(), Step::Password).await? {
-            Ok(id) => id,
-            Err(TooSoon(wait)) => {
-                let mut response = render_status(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    &page(ctx, "password", throttle::wait_message(wait)),
-                )?;
-                throttle::retry_after(&mut response, wait);
-                return Ok(response);
-            }
-        };
+    let known_device = crate::auth::device::recognised(
+        &headers,
+        &state.sealer,
+        &link.email,
+        state.config.cookie_secure,
+    );
+    let attempt = match throttle::begin(
+        &state.db,
+        &link.email,
+        &client.bucket(),
+        Step::Password,
+        known_device,
+    )
+    .await?
+    {
+        Ok(id) => id,
+        Err(TooSoon(wait)) => {
+            let mut response = render_status(
+                StatusCode::TOO_MANY_REQUESTS,
+                &page(ctx, "password", throttle::wait_message(wait)),
+            )?;
+            throttle::retry_after(&mut response, wait);
+            return Ok(response);
+        }
+    };
     let stored = db::password_hash(&state.db, link.user_id).await?;
     let right = password::verify(form.password.clone(), stored).await?;
     let mut tx = state.db.begin().await?;
@@ -546,5 +559,6 @@ pub async fn confirm(
     );
     session::set_session_cookie(&mut response, &new.token, secure);
     session::set_cookie(&mut response, LINK_COOKIE, "", Some(0), secure);
+    crate::auth::device::remember(&mut response, &state.sealer, &link.email, secure);
     Ok(response)
 }

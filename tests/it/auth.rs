@@ -364,12 +364,84 @@ async fn thirty_wrong_passwords_at_once_reach_the_password_check_only_five_times
         .count();
     assert_eq!((checked, slowed), (5, 25), "{statuses:?}");
     assert_eq!(app.audit_count("auth.login_failed").await, 5);
-    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM login_attempts WHERE email = $1")
-        .bind(&email)
-        .fetch_one(&app.db)
+    // The 25 that came too early are written down too, as refused: they count against the
+    // pair of account and address they came from.
+    let recorded: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT outcome::text, count(*) FROM login_attempts WHERE email = $1
+         GROUP BY outcome ORDER BY outcome::text",
+    )
+    .bind(&email)
+    .fetch_all(&app.db)
+    .await
+    .expect("count");
+    assert_eq!(
+        recorded,
+        vec![("failed".to_string(), 5), ("refused".to_string(), 25)]
+    );
+}
+
+/// A login sent with this `X-Forwarded-For`, right or wrong.
+async fn login_from(app: &TestApp, email: &str, password: &str, forwarded_for: &str) -> StatusCode {
+    let csrf = app.get("/logga-in").await.csrf();
+    app.client
+        .post(app.url("/logga-in"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
         .await
-        .expect("count");
-    assert_eq!(recorded, 5);
+        .expect("POST")
+        .status()
+}
+
+#[tokio::test]
+async fn guessing_from_many_addresses_does_not_keep_out_a_person_at_a_device_they_signed_in_from() {
+    let app = TestApp::spawn_with(march_2025(), &[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let id = app
+        .create_user(Role::Coordinator, Some("Region Kalmar län"))
+        .await;
+    let email = app.email_of(id).await;
+    // The person signs in once from their own computer.
+    let own = app.other_browser();
+    assert_eq!(
+        login_from(&own, &email, PASSWORD, "198.51.100.7").await,
+        StatusCode::SEE_OTHER
+    );
+    let logout_csrf = own.get("/").await.csrf();
+    own.post("/logga-ut", &[("csrf", &logout_csrf)]).await;
+
+    // Someone guesses from 25 addresses, four each: under every address's own limit, past
+    // the account's (20): the account is slowed down for everyone…
+    let guesser = app.other_browser();
+    for bucket in 0..25 {
+        for _ in 0..4 {
+            login_from(&guesser, &email, "gissning", &format!("203.0.113.{bucket}")).await;
+        }
+    }
+    let stranger = app.other_browser();
+    assert_eq!(
+        login_from(&stranger, &email, PASSWORD, "192.0.2.200").await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "a browser the account never signed in from waits"
+    );
+    // …but not for the person, at the device they signed in from, from wherever they are.
+    assert_eq!(
+        login_from(&own, &email, PASSWORD, "192.0.2.201").await,
+        StatusCode::SEE_OTHER
+    );
+    // Whoever keeps knocking too early slows themselves down: their refused attempts count
+    // against their own pair of account and address.
+    let refused: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM login_attempts WHERE email = $1 AND outcome = 'refused'",
+    )
+    .bind(&email)
+    .fetch_one(&app.db)
+    .await
+    .expect("refused");
+    assert!(refused > 0, "attempts that came too early are written down");
 }
 
 #[tokio::test]

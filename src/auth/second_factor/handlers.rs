@@ -87,6 +87,7 @@ async fn enter_code(
     pending: PendingLogin,
     Extension(active): Extension<ActiveSession>,
     client: ClientIp,
+    headers: axum::http::HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
     if !pending.enrolled {
@@ -104,11 +105,18 @@ async fn enter_code(
         );
     }
     // Guessing codes is slowed down like guessing passwords, and counted with them.
+    let known_device = crate::auth::device::recognised(
+        &headers,
+        &state.sealer,
+        &user.email,
+        state.config.cookie_secure,
+    );
     let attempt = match throttle::begin(
         &state.db,
         &user.email,
         &client.bucket(),
         Step::SecondFactor,
+        known_device,
     )
     .await?
     {
@@ -174,6 +182,12 @@ async fn enter_code(
         None => Redirect::to("/").into_response(),
     };
     session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
+    crate::auth::device::remember(
+        &mut response,
+        &state.sealer,
+        &user.email,
+        state.config.cookie_secure,
+    );
     Ok(response)
 }
 
@@ -293,6 +307,7 @@ async fn enrol_at_login(
         .await?;
     tx.commit().await?;
 
+    let email = user.email.clone();
     let mut response = render(&RecoveryCodesPage {
         ctx: Ctx {
             user: Some(user),
@@ -302,6 +317,12 @@ async fn enrol_at_login(
         codes,
     })?;
     session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
+    crate::auth::device::remember(
+        &mut response,
+        &state.sealer,
+        &email,
+        state.config.cookie_secure,
+    );
     Ok(response)
 }
 
