@@ -23,7 +23,7 @@ use super::{
 use crate::{
     AppState, audit,
     error::{AppError, Result},
-    web::{FormErrors, redirect_with_flash, render, render_status},
+    web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub fn router() -> Router<AppState> {
@@ -34,6 +34,92 @@ pub fn router() -> Router<AppState> {
             "/losenord/{token}",
             get(set_password_form).post(set_password),
         )
+        .route("/sessioner", get(sessions))
+        .route(
+            "/sessioner/logga-ut-overallt",
+            axum::routing::post(log_out_elsewhere),
+        )
+}
+
+/// One of the user's sessions, as their own page lists it.
+#[derive(sqlx::FromRow)]
+struct SessionListed {
+    id_hash: Vec<u8>,
+    created_at: chrono::DateTime<chrono::Utc>,
+    last_seen_at: chrono::DateTime<chrono::Utc>,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    provider: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "auth/sessions.html")]
+struct SessionsPage {
+    ctx: Ctx,
+    sessions: Vec<SessionListed>,
+    current: Vec<u8>,
+}
+
+impl SessionsPage {
+    fn is_current(&self, s: &SessionListed) -> bool {
+        s.id_hash == self.current
+    }
+}
+
+/// Where one is signed in: every session of one's own, this one marked.
+async fn sessions(
+    State(state): State<AppState>,
+    user: super::CurrentUser,
+    Extension(active): Extension<ActiveSession>,
+) -> Result<Response> {
+    let sessions: Vec<SessionListed> = sqlx::query_as(
+        "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, p.display_name AS provider
+         FROM sessions s LEFT JOIN identity_providers p ON p.id = s.identity_provider
+         WHERE s.user_id = $1 AND NOT s.second_factor_pending AND s.expires_at > now()
+           AND s.last_seen_at > now() - make_interval(mins => $2::int)
+         ORDER BY s.last_seen_at DESC",
+    )
+    .bind(user.id())
+    .bind(session::IDLE_TIMEOUT_MINUTES as i32)
+    .fetch_all(&state.db)
+    .await?;
+    render(&SessionsPage {
+        ctx: user.ctx,
+        sessions,
+        current: active.id_hash,
+    })
+}
+
+/// Ends every session of one's own but this one (a phone left behind, a shared computer).
+async fn log_out_elsewhere(
+    State(state): State<AppState>,
+    user: super::CurrentUser,
+    Extension(active): Extension<ActiveSession>,
+) -> Result<Response> {
+    let mut tx = state.db.begin().await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user.id())
+        .bind(&active.id_hash)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    audit::Entry::new(
+        Some(user.id()),
+        "auth.logged_out_elsewhere",
+        "user",
+        user.id(),
+    )
+    .after(json!({ "sessions_ended": ended }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        "/sessioner",
+        &match ended {
+            0 => "Du var inte inloggad någon annanstans.".to_string(),
+            1 => "Du är utloggad från 1 annan inloggning.".to_string(),
+            n => format!("Du är utloggad från {n} andra inloggningar."),
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -302,7 +388,11 @@ async fn set_password(
     Form(form): Form<SetPasswordForm>,
 ) -> Result<Response> {
     let owner = token_owner(&state, &token).await?;
-    if let Err(message) = password::check_new_password(&form.password, &form.password_repeat) {
+    if let Err(message) = password::check_new_password(
+        &form.password,
+        &form.password_repeat,
+        &[&owner.email, &owner.name],
+    ) {
         let mut errors = FormErrors::default();
         errors.add("password", message);
         return render_status(

@@ -5,6 +5,7 @@ pub mod device;
 pub(crate) mod handlers;
 pub mod page;
 pub mod password;
+mod reauth;
 mod reset;
 pub mod second_factor;
 pub mod session;

@@ -9,8 +9,15 @@ use crate::error::{AppError, Result};
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 256;
 
-/// The rule for a new password, in Swedish.
-pub fn check_new_password(password: &str, repeated: &str) -> std::result::Result<(), &'static str> {
+/// The rule for a new password, in Swedish: long enough, repeated alike, and not easily
+/// guessed. Guessable is what zxcvbn (shipped with its lists of the most common and breached
+/// passwords, names and words) estimates at fewer than 10^10 guesses, or what is built on
+/// what the person is known by (`known`: their address and name) or on Digikoord's own name.
+pub fn check_new_password(
+    password: &str,
+    repeated: &str,
+    known: &[&str],
+) -> std::result::Result<(), &'static str> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
         return Err("Lösenordet måste ha minst 12 tecken.");
@@ -20,6 +27,24 @@ pub fn check_new_password(password: &str, repeated: &str) -> std::result::Result
     }
     if password != repeated {
         return Err("Lösenorden är inte lika.");
+    }
+    // What the person is known by, whole, in its parts and run together ("anna.andersson"
+    // as "anna", "andersson" and "annaandersson").
+    let mut inputs: Vec<String> = ["digikoord", "tillväxtverket", "tillvaxtverket"]
+        .map(String::from)
+        .to_vec();
+    for k in known.iter().map(|k| k.to_lowercase()) {
+        let local = k.split('@').next().unwrap_or_default().to_string();
+        inputs.extend(k.split(['@', '.', ' ', '-']).map(str::to_string));
+        inputs.push(local.replace(['.', '-', '_'], ""));
+        inputs.push(k.replace([' ', '.', '-'], ""));
+        inputs.push(k);
+    }
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    if zxcvbn::zxcvbn(password, &inputs).score() < zxcvbn::Score::Three {
+        return Err(
+            "Lösenordet är för lätt att gissa: det liknar vanliga eller läckta lösenord, eller bygger på ditt namn eller din adress. Välj en längre fras med flera ord som inte hör ihop.",
+        );
     }
     Ok(())
 }
@@ -77,23 +102,58 @@ fn dummy_hash() -> &'static str {
 mod tests {
     use super::*;
 
+    fn check(password: &str) -> std::result::Result<(), &'static str> {
+        check_new_password(
+            password,
+            password,
+            &["anna.andersson@regionskane.se", "Anna Andersson"],
+        )
+    }
+
     #[test]
     fn a_new_password_needs_twelve_characters_and_a_matching_repeat() {
+        assert_eq!(check("kort"), Err("Lösenordet måste ha minst 12 tecken."));
         assert_eq!(
-            check_new_password("kort", "kort"),
+            check("åäöåäöåäöåä"),
             Err("Lösenordet måste ha minst 12 tecken.")
         );
+        assert_eq!(check("hallands kust är vacker"), Ok(()));
         assert_eq!(
-            check_new_password("åäöåäöåäöåä", "åäöåäöåäöåä"),
-            Err("Lösenordet måste ha minst 12 tecken.")
-        );
-        assert_eq!(check_new_password("åäöåäöåäöåäö", "åäöåäöåäöåäö"), Ok(()));
-        assert_eq!(
-            check_new_password("ett långt lösenord", "ett annat lösenord"),
+            check_new_password("ett långt lösenord", "ett annat lösenord", &[]),
             Err("Lösenorden är inte lika.")
         );
         let long = "x".repeat(257);
-        assert!(check_new_password(&long, &long).is_err());
+        assert!(check(&long).is_err());
+    }
+
+    #[test]
+    fn common_breached_and_personal_passwords_are_refused() {
+        for guessable in [
+            "password1234",
+            "123456789012",
+            "qwertyuiopas",
+            "iloveyou1234",
+            "Password123!",
+            "åäöåäöåäöåäö",
+            "aaaaaaaaaaaaaaaa",
+            "digikoord2026",
+            "Tillvaxtverket1",
+            "annaandersson1",
+            "regionskane2025",
+        ] {
+            let refused = check(guessable).expect_err(guessable);
+            assert!(
+                refused.contains("för lätt att gissa"),
+                "{guessable}: {refused}"
+            );
+        }
+        for fine in [
+            "ett långt testlösenord",
+            "handläggarens eget lösenord",
+            "kaffe trappa moln 1987",
+        ] {
+            assert_eq!(check(fine), Ok(()), "{fine}");
+        }
     }
 
     #[tokio::test]

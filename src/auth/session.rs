@@ -32,7 +32,7 @@ pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
 /// A login waiting for its second step lasts this long.
 pub const PENDING_LIFETIME_MINUTES: i64 = 10;
 /// The largest form body read for the CSRF check.
-const MAX_FORM_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_FORM_BYTES: usize = 1024 * 1024;
 
 /// The current session, full or pending: its hashed id (for logout) and whose it is.
 #[derive(Clone, Debug)]
@@ -239,6 +239,8 @@ pub async fn end_all_for_user(conn: &mut PgConnection, user_id: Uuid) -> sqlx::R
 struct SessionRow {
     csrf_token: String,
     last_seen_at: DateTime<Utc>,
+    /// When the person last proved who they are in this session (`reauth`).
+    authenticated_at: DateTime<Utc>,
     second_factor_pending: bool,
     has_second_factor: bool,
     totp_setup_secret: Option<String>,
@@ -250,7 +252,8 @@ struct SessionRow {
 /// role changed under a running session) is no session: they log in and enrol.
 async fn load(state: &AppState, id_hash: &[u8]) -> sqlx::Result<Option<SessionRow>> {
     let row: Option<SessionRow> = sqlx::query_as(
-        "SELECT s.csrf_token, s.last_seen_at, s.second_factor_pending, s.totp_setup_secret,
+        "SELECT s.csrf_token, s.last_seen_at, s.authenticated_at, s.second_factor_pending,
+                s.totp_setup_secret,
                 f.user_id IS NOT NULL AS has_second_factor,
                 u.id, u.name, u.email, u.role, u.organisation_id,
                 o.name AS organisation_name
@@ -490,6 +493,31 @@ async fn handle(state: &AppState, mut request: Request, next: Next, who: &mut Wh
         crate::web::check_plain_input(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }) {
         return refused(e);
+    }
+
+    // A sensitive action asks for a fresh proof of who one is (`reauth`).
+    if let Some((row, id_hash)) = &session
+        && request.method() == Method::POST
+        && !row.second_factor_pending
+        && super::reauth::is_sensitive(request.uri().path())
+        && Utc::now() - row.authenticated_at
+            > chrono::Duration::minutes(super::reauth::FRESH_FOR_MINUTES)
+    {
+        let client = ClientIp::of(request.extensions(), &headers, state);
+        request = match super::reauth::check(
+            state,
+            &ctx,
+            &row.user,
+            row.has_second_factor,
+            id_hash,
+            client,
+            request,
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(response) => return render_error_page(response, &ctx),
+        };
     }
 
     if let Some((row, id_hash)) = session {

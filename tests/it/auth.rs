@@ -717,3 +717,166 @@ async fn a_login_waiting_for_its_second_step_shows_no_one_logged_in_on_its_error
     assert!(header.who.is_empty() && header.logout_buttons.is_empty());
     assert!(!header.staff_menu);
 }
+
+/// The hidden fields of the page's form, as a browser would send them again.
+fn hidden_fields(page: &crate::Page) -> Vec<(String, String)> {
+    let selector = scraper::Selector::parse("form.form input[type=hidden]").expect("selector");
+    page.html
+        .select(&selector)
+        .filter_map(|i| {
+            Some((
+                i.value().attr("name")?.to_string(),
+                i.value().attr("value").unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Makes the browser's proof of who it is older than 15 minutes.
+async fn proof_long_ago(app: &TestApp, user: uuid::Uuid) {
+    sqlx::query(
+        "UPDATE sessions SET authenticated_at = now() - interval '20 minutes' WHERE user_id = $1",
+    )
+    .bind(user)
+    .execute(&app.db)
+    .await
+    .expect("older proof");
+}
+
+#[tokio::test]
+async fn a_sensitive_action_asks_for_a_fresh_code_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let admin = app.login_as(Role::Admin, None).await;
+    proof_long_ago(&app, admin).await;
+    let users = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM users")
+            .fetch_one(&app.db)
+            .await
+            .expect("count")
+    };
+    let before = users().await;
+    let org: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM organisations WHERE name = 'Region Halland'")
+            .fetch_one(&app.db)
+            .await
+            .expect("org");
+    let org = org.to_string();
+    let asked = app
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("name", "Åsa Öberg"),
+                ("email", "asa@regionhalland.se"),
+                ("role", "coordinator"),
+                ("organisation_id", &org),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert_eq!(asked.select("h1"), vec!["Bekräfta att det är du"]);
+    assert_eq!(users().await, before, "nothing done yet");
+    let carried = hidden_fields(&asked);
+    assert!(
+        carried.contains(&("name".into(), "Åsa Öberg".into())),
+        "{carried:?}"
+    );
+    assert!(carried.contains(&("organisation_id".into(), org.clone())));
+    let send = |code: String| {
+        let mut fields = carried.clone();
+        fields.push(("reauth_code".into(), code));
+        fields
+    };
+    let as_refs = |fields: &[(String, String)]| -> Vec<(String, String)> { fields.to_vec() };
+    let wrong = app
+        .client
+        .post(app.url("/admin/anvandare/ny"))
+        .form(&as_refs(&send("000000".into())))
+        .send()
+        .await
+        .expect("POST");
+    let wrong = TestApp::page_of(wrong).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.select("#reauth_code-error").len(), 1);
+    assert_eq!(users().await, before);
+    let code = app.fresh_code(admin).await;
+    let done = app
+        .client
+        .post(app.url("/admin/anvandare/ny"))
+        .form(&as_refs(&send(code)))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(users().await, before + 1, "done as sent, once proved");
+    let created: String =
+        sqlx::query_scalar("SELECT name FROM users WHERE email = 'asa@regionhalland.se'")
+            .fetch_one(&app.db)
+            .await
+            .expect("created");
+    assert_eq!(created, "Åsa Öberg");
+    assert_eq!(app.audit_count("auth.reauthenticated").await, 1);
+    // The proof now counts for a quarter of an hour: the next action goes straight through.
+    let next = app
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("name", "Bo Ek"),
+                ("email", "bo@regionhalland.se"),
+                ("role", "coordinator"),
+                ("organisation_id", &org),
+            ],
+        )
+        .await;
+    assert_eq!(next.status, StatusCode::SEE_OTHER);
+
+    // A coordinator turning on a second factor gives the password again.
+    let region = app.other_browser();
+    let coordinator = region
+        .login_as(Role::Coordinator, Some("Region Halland"))
+        .await;
+    let form = region.get("/tvastegsverifiering").await;
+    proof_long_ago(&app, coordinator).await;
+    let asked = region
+        .post(
+            "/tvastegsverifiering",
+            &[("csrf", &form.csrf()), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(asked.select("h1"), vec!["Bekräfta att det är du"]);
+    assert_eq!(asked.select("#reauth_password").len(), 1);
+}
+
+#[tokio::test]
+async fn a_person_sees_where_they_are_signed_in_and_logs_out_everywhere_else() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .create_user(Role::Coordinator, Some("Region Gävleborg"))
+        .await;
+    let email = app.email_of(id).await;
+    let here = app.other_browser();
+    let there = app.other_browser();
+    for browser in [&here, &there] {
+        assert_eq!(
+            browser.login(&email, PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let page = here.get("/sessioner").await;
+    assert_eq!(page.select("table.sessions tbody tr").len(), 2);
+    assert_eq!(page.select("tr.current").len(), 1);
+    let out = here
+        .submit("/sessioner", "/sessioner/logga-ut-overallt", &[])
+        .await;
+    let after = here.follow(out).await;
+    assert!(after.select(".flash")[0].contains("1 annan inloggning"));
+    assert_eq!(after.select("table.sessions tbody tr").len(), 1);
+    assert_eq!(here.get("/").await.status, StatusCode::OK, "still in here");
+    assert_eq!(
+        there.get("/").await.location.as_deref(),
+        Some("/logga-in"),
+        "out there"
+    );
+    assert_eq!(app.audit_count("auth.logged_out_elsewhere").await, 1);
+}

@@ -94,6 +94,8 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/glomt-losenord", Public),
     (GET, "/losenord/{token}", Public),
     (POST, "/losenord/{token}", Public),
+    (GET, "/sessioner", LoggedIn),
+    (POST, "/sessioner/logga-ut-overallt", LoggedIn),
     (GET, "/tvastegsverifiering", LoggedIn),
     (POST, "/tvastegsverifiering", LoggedIn),
     // Calendar: the feed's link carries its own token.

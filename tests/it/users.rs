@@ -92,6 +92,25 @@ async fn an_admin_creates_a_coordinator_who_sets_a_password_with_the_one_time_li
         short.select("#password-error"),
         vec!["Fel: Lösenordet måste ha minst 12 tecken.".to_string()]
     );
+    // A common or breached password, or one built on the person's name, is refused too.
+    for guessable in ["password1234", "asaoberg2025!"] {
+        let refused = person
+            .submit(
+                &path,
+                &path,
+                &[("password", guessable), ("password_repeat", guessable)],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{guessable}"
+        );
+        assert!(
+            refused.select("#password-error")[0].contains("för lätt att gissa"),
+            "{guessable}"
+        );
+    }
     let set = person
         .submit(
             &path,
