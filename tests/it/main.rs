@@ -8,6 +8,7 @@ mod browser;
 mod calendar;
 mod demo;
 mod faults;
+mod four_eyes;
 mod history;
 mod mail;
 mod money_chain;

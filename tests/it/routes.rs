@@ -2,8 +2,10 @@
 //! are read from the router's source, so a route added without an entry in the table
 //! fails here by name, and an entry for a route that is gone fails too. Every route is
 //! tried by no one, by a login halfway (password given, second step not), by each role,
-//! and by a coordinator of the case's own organisation and of another, with real cases;
-//! every POST also without and with a wrong CSRF token. Refusals change nothing.
+//! by a coordinator of the case's own organisation and of another, and by an approver who
+//! prepared the payout, with real cases; every POST also without and with a wrong CSRF
+//! token. Every form is filled in right: refusals change nothing, and every form is carried
+//! out by someone allowed.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -118,13 +120,11 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/admin/program/ar/{year}", Roles(ADMIN)),
     (GET, "/admin/organisationer", Roles(ADMIN)),
     (POST, "/admin/organisationer", Roles(ADMIN)),
-    // Requisitions: a coordinator files their own organisation's.
-    (GET, "/rekvisitioner/ny", Roles(REGIONS)),
-    (POST, "/rekvisitioner/ny", Roles(REGIONS)),
+    // Requisitions: a coordinator files their own organisation's. The forms are sent in the
+    // table's order: the region's returned requisition is changed, withdrawn, and filed anew.
     (GET, "/rekvisitioner/{id}", Own(STAFF)),
     (GET, "/rekvisitioner/{id}/andra", Own(NO_STAFF)),
     (POST, "/rekvisitioner/{id}/andra", Own(NO_STAFF)),
-    (POST, "/rekvisitioner/{id}/aterkalla", Own(NO_STAFF)),
     (GET, "/rekvisitioner/{id}/kvitto", Own(STAFF)),
     (POST, "/rekvisitioner/{id}/bilagor", Own(NO_STAFF)),
     (GET, "/rekvisitioner/{id}/bilagor/{attachment}", Own(STAFF)),
@@ -134,6 +134,9 @@ const TABLE: &[(&str, &str, Access)] = &[
         Own(NO_STAFF),
     ),
     (POST, "/rekvisitioner/{id}/meddelanden", Own(STAFF)),
+    (POST, "/rekvisitioner/{id}/aterkalla", Own(NO_STAFF)),
+    (GET, "/rekvisitioner/ny", Roles(REGIONS)),
+    (POST, "/rekvisitioner/ny", Roles(REGIONS)),
     (GET, "/rekvisitioner/{id}/godkann", Roles(OFFICER)),
     (POST, "/rekvisitioner/{id}/godkann", Roles(OFFICER)),
     (GET, "/rekvisitioner/{id}/komplettering", Roles(OFFICER)),
@@ -149,11 +152,11 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/utbetalningar/{id}/skicka-tillbaka", Roles(APPROVER)),
     (GET, "/utbetalningar/{id}/utbetald", Roles(PAYERS)),
     (POST, "/utbetalningar/{id}/utbetald", Roles(PAYERS)),
-    // Reports: written by the region, decided by a case officer.
+    // Reports: written by the region, decided by a case officer. In the table's order the
+    // region's correction is written, submitted, approved, and corrected again.
     (POST, "/redovisningar/ny", Roles(REGIONS)),
     (GET, "/redovisningar/{id}", Own(STAFF)),
     (GET, "/redovisningar/{id}/kontrollera", Own(NO_STAFF)),
-    (POST, "/redovisningar/{id}/skicka-in", Own(NO_STAFF)),
     (GET, "/redovisningar/{id}/uppdrag", Own(NO_STAFF)),
     (POST, "/redovisningar/{id}/uppdrag", Own(NO_STAFF)),
     (GET, "/redovisningar/{id}/aktiviteter", Own(NO_STAFF)),
@@ -176,10 +179,11 @@ const TABLE: &[(&str, &str, Access)] = &[
         Own(NO_STAFF),
     ),
     (POST, "/redovisningar/{id}/meddelanden", Own(STAFF)),
-    (POST, "/redovisningar/{id}/ny-version", Own(NO_STAFF)),
+    (POST, "/redovisningar/{id}/skicka-in", Own(NO_STAFF)),
     (POST, "/redovisningar/{id}/godkann", Roles(OFFICER)),
     (GET, "/redovisningar/{id}/komplettering", Roles(OFFICER)),
     (POST, "/redovisningar/{id}/komplettering", Roles(OFFICER)),
+    (POST, "/redovisningar/{id}/ny-version", Own(NO_STAFF)),
     (GET, "/handlaggning/redovisningar", Roles(STAFF)),
     // Repayments: paid by the region, confirmed and refunded by Tillväxtverket.
     (GET, "/aterbetalningar/{year}/{org}", Own(STAFF)),
@@ -330,6 +334,47 @@ const UPLOADS: [&str; 4] = [
     "/redovisningar/{id}/bilagor",
     "/natverk/traffar/{id}/bilagor",
     "/admin/historik",
+];
+
+/// What the uploads send: a history sheet to the import (an actor-year not imported), a
+/// small PDF to the rest.
+fn file_for(pattern: &str) -> (&'static str, Vec<u8>) {
+    if pattern == "/admin/historik" {
+        ("historik.csv", history_sheet(HISTORY_ROW))
+    } else {
+        (
+            "underlag.pdf",
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+                .to_vec(),
+        )
+    }
+}
+
+const HISTORY_ROW: &str = "2019;Region Skåne;;1 000 000;1 000 000;2019-04-01;850 000;150 000;150 000;2020-02-20;2020-01-15";
+
+/// A history sheet as the import's template has it: the header, then the row.
+fn history_sheet(row: &str) -> Vec<u8> {
+    let header = digikoord::history::model::COLUMNS.join(";");
+    format!("\u{feff}{header}\r\n{row}\r\n").into_bytes()
+}
+
+/// Where an approver is refused a case of their own: approving the payout or refund they
+/// prepared themselves (four eyes).
+const FOUR_EYES: [&str; 2] = [
+    "/utbetalningar/{id}/attestera",
+    "/aterbetalningar/tillbakabetalningar/{id}/attestera",
+];
+
+/// The forms no request of the matrix may carry out; each is proven where it can be.
+const NOT_PROVEN_HERE: [&str; 4] = [
+    // A right password would sign the matrix's anonymous browser in: auth.rs.
+    "/logga-in",
+    // The right code would finish the halfway login: two_factor.rs.
+    "/logga-in/kod",
+    // Enrols a login without a second factor; the halfway one has one: two_factor.rs.
+    "/logga-in/aktivera-tvastegsverifiering",
+    // Confirms a provider's sign-in waiting in the browser, which needs a provider: sso.rs.
+    "/logga-in/sso/bekrafta",
 ];
 
 /// Tables a refused request may still touch: a session's last-seen time (once a minute).
@@ -654,17 +699,20 @@ enum Actor {
     OtherCoordinator,
     CaseOfficer,
     Approver,
+    /// An approver who prepared the payout and the refund the addresses name.
+    Preparer,
     Admin,
 }
 
 impl Actor {
-    const ALL: [Actor; 7] = [
+    const ALL: [Actor; 8] = [
         Actor::Anonymous,
         Actor::Halfway,
         Actor::OwnCoordinator,
         Actor::OtherCoordinator,
         Actor::CaseOfficer,
         Actor::Approver,
+        Actor::Preparer,
         Actor::Admin,
     ];
 
@@ -673,7 +721,7 @@ impl Actor {
             Actor::Anonymous | Actor::Halfway => None,
             Actor::OwnCoordinator | Actor::OtherCoordinator => Some(Role::Coordinator),
             Actor::CaseOfficer => Some(Role::CaseOfficer),
-            Actor::Approver => Some(Role::Approver),
+            Actor::Approver | Actor::Preparer => Some(Role::Approver),
             Actor::Admin => Some(Role::Admin),
         }
     }
@@ -690,6 +738,8 @@ enum Answer {
     ToSecondStep,
     /// 403 "Ingen behörighet": the role may not.
     Forbidden,
+    /// 403 "Inte tillåtet": the role may, but not in this case (four eyes).
+    Refused,
     /// 404: not there, or not the user's to see.
     NotFound,
     /// 403: the CSRF token was missing or wrong.
@@ -700,7 +750,10 @@ enum Answer {
 
 impl Answer {
     /// How the app refuses the actor this route, or `None` when the actor may use it.
-    fn refusal(access: Access, actor: Actor) -> Option<Answer> {
+    fn refusal(pattern: &str, access: Access, actor: Actor) -> Option<Answer> {
+        if actor == Actor::Preparer && FOUR_EYES.contains(&pattern) {
+            return Some(Answer::Refused);
+        }
         let refused_role = |roles: &[Role]| {
             (!actor.role().is_some_and(|r| roles.contains(&r))).then_some(Answer::Forbidden)
         };
@@ -723,6 +776,8 @@ impl Answer {
 struct Reply {
     status: StatusCode,
     answer: Answer,
+    /// Served as done: a page without a form error, or a redirect on.
+    done: bool,
     text: String,
 }
 
@@ -744,7 +799,7 @@ impl Browser {
     /// Asks for the route's address among the cases, with the fields its forms send.
     async fn send(&self, method: &str, pattern: &str, cases: &Cases, token: Token) -> Reply {
         let path = cases.address(pattern);
-        let fields = Cases::fields(pattern, self.actor);
+        let fields = cases.fields(pattern, self.actor);
         let client = &self.app.client;
         let csrf = match token {
             Token::Right => Some(self.csrf.clone()),
@@ -754,7 +809,8 @@ impl Browser {
         let request = if method == GET {
             client.get(self.app.url(&path))
         } else if UPLOADS.contains(&pattern) {
-            let file = reqwest::multipart::Part::bytes(b"matris".to_vec()).file_name("matris.txt");
+            let (name, bytes) = file_for(pattern);
+            let file = reqwest::multipart::Part::bytes(bytes).file_name(name);
             let mut url = self.app.url(&path);
             if let Some(csrf) = csrf {
                 url.push_str(&format!("?csrf={csrf}"));
@@ -763,8 +819,10 @@ impl Browser {
                 .post(url)
                 .multipart(reqwest::multipart::Form::new().part("file", file))
         } else {
-            let mut form: Vec<(&str, &str)> =
-                fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let mut form: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             if let Some(csrf) = &csrf {
                 form.push(("csrf", csrf));
             }
@@ -803,6 +861,7 @@ impl Browser {
             }
             (StatusCode::FORBIDDEN, _, "Ingen behörighet") => Answer::Forbidden,
             (StatusCode::FORBIDDEN, _, "Formuläret kunde inte skickas") => Answer::Csrf,
+            (StatusCode::FORBIDDEN, _, "Inte tillåtet") => Answer::Refused,
             // The login page, come back with why a sign-in through a provider did not go
             // through (the provider does not answer, say): served, whatever its status.
             (s, _, "Logga in") if s != StatusCode::NOT_FOUND => Answer::Served(s),
@@ -812,10 +871,23 @@ impl Browser {
             }
             (s, _, _) => Answer::Served(s),
         };
+        // A form's page shown again with its errors is served, but nothing was done.
+        let done = match answer {
+            Answer::Served(s) if s.is_success() => {
+                method == POST
+                    && Html::parse_document(&body)
+                        .select(&Selector::parse(".error-summary, .field-error").expect("selector"))
+                        .next()
+                        .is_none()
+            }
+            Answer::Served(s) => s.is_redirection(),
+            _ => false,
+        };
         let text = format!("{status} {} {title}", location.unwrap_or_default());
         Reply {
             status,
             answer,
+            done,
             text,
         }
     }
@@ -824,10 +896,26 @@ impl Browser {
 // ---- Real cases to ask about ----
 
 /// What fills each `{param}`: the first rule whose prefix the route's pattern starts with.
-/// Everything belongs to Region Stockholm (the own coordinator's) where an organisation
-/// matters; a route that removes something gets a thing of its own to remove.
+/// What a coordinator reaches belongs to Region Stockholm (the own coordinator's), what only
+/// staff act on may be any region's; a route that removes something gets a thing of its own
+/// to remove, and a decision a case waiting for it.
 struct Cases {
     rules: Vec<(&'static str, &'static str, String)>,
+    /// What the forms name beside the address.
+    stockholm: Uuid,
+    skane: Uuid,
+    halland: Uuid,
+    /// The own coordinator's entry in the directory.
+    own_contact: Uuid,
+    /// A registration whose attendance is recorded.
+    attendee: Uuid,
+    /// An organisation to add to the period as an actor.
+    new_actor: Uuid,
+    /// The address of the user whose account is edited, kept.
+    edited_email: String,
+    /// The period's and the programme year's forms as they are saved, sent back.
+    period: Vec<(String, String)>,
+    year: Vec<(String, String)>,
 }
 
 impl Cases {
@@ -855,20 +943,260 @@ impl Cases {
         }
     }
 
-    /// The fields a POST sends: none, but where a handler would refuse the empty form
-    /// before it got to access (a year to file for), and a login attempt of each its own
-    /// (attempts at one address are slowed down).
-    fn fields(pattern: &str, actor: Actor) -> Vec<(&'static str, String)> {
+    /// The fields each POST sends: what a person would type, valid, with the ids a form
+    /// carries taken from the cases. Where a form carries an organisation or a person, the
+    /// own coordinator names the other organisation, and the other coordinator a person of
+    /// the own one: each must act for their own organisation, or not at all.
+    fn fields(&self, pattern: &str, actor: Actor) -> Vec<(String, String)> {
+        let (stockholm, skane, halland) = (
+            self.stockholm.to_string(),
+            self.skane.to_string(),
+            self.halland.to_string(),
+        );
+        // Attempts at one address are slowed down: each actor names its own.
+        let own_address = format!("{actor:?}@matris.example").to_lowercase();
+        let reason = [("reason", "Matrisen skriver ett skäl.")];
+        let message = [("body", "Matrisen skriver ett meddelande.")];
+        let event = |day| {
+            typed(&[
+                ("kind", "natverkstraff"),
+                ("title", "Matristräff"),
+                ("day", day),
+                ("starts", "10:00"),
+                ("ends", "12:00"),
+                ("place", "Stockholm"),
+            ])
+        };
         match pattern {
-            "/rekvisitioner/ny" => vec![("ar", "2026".into())],
-            "/redovisningar/ny" => vec![("ar", "2025".into())],
-            "/logga-in" => vec![
-                ("email", format!("{actor:?}@matris.example").to_lowercase()),
-                ("password", "fel".into()),
-            ],
+            "/logga-in" => typed(&[("email", &own_address), ("password", "fel")]),
+            "/glomt-losenord" => typed(&[("email", &own_address)]),
+            "/losenord/{token}" => typed(&[
+                ("password", NEW_PASSWORD),
+                ("password_repeat", NEW_PASSWORD),
+            ]),
+            // The own coordinator's enrolment was begun with the tests' secret.
+            "/tvastegsverifiering" => {
+                typed(&[("code", &code_now(crate::two_factor::TEST_TOTP_SECRET))])
+            }
+            "/admin/inloggning" => typed(&[
+                ("key", "matris-tre"),
+                ("display_name", "Matrisens tredje konto"),
+                ("issuer_url", "https://idp3.matris.example"),
+                ("client_id", "digikoord"),
+                ("client_secret", "hemligt"),
+                ("email_domains", "matris.example"),
+                ("active", "on"),
+            ]),
+            "/admin/inloggning/{id}" => typed(&[
+                ("key", "matris"),
+                ("display_name", "Matrisens konto"),
+                ("issuer_url", "https://matris.example"),
+                ("client_id", "digikoord"),
+                ("email_domains", "matris.example"),
+                ("active", "on"),
+            ]),
+            "/admin/program/perioder/ny" => typed(&[
+                ("decision_number", "Matris 2027"),
+                ("decision_date", "2026-04-01"),
+                ("title", "Matrisens period"),
+                ("ministry", "Finansdepartementet"),
+                ("first_year", "2027"),
+                ("last_year", "2028"),
+            ]),
+            "/admin/program/perioder/{id}" => self.period.clone(),
+            "/admin/program/perioder/{id}/aktorer" => {
+                typed(&[("organisation_id", &self.new_actor.to_string())])
+            }
+            "/admin/program/ar/{year}" => self.year.clone(),
+            "/admin/organisationer" => typed(&[("name", "Matrisens nya organisation")]),
+            "/rekvisitioner/{id}/andra" | "/rekvisitioner/ny" => typed(&REQUISITION),
+            "/rekvisitioner/{id}/godkann" => {
+                typed(&[("amount", "500 000"), ("planned_date", "2026-04-30")])
+            }
+            "/rekvisitioner/{id}/komplettering"
+            | "/rekvisitioner/{id}/avslag"
+            | "/utbetalningar/{id}/skicka-tillbaka"
+            | "/redovisningar/{id}/komplettering"
+            | "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka"
+            | "/natverk/traffar/{id}/stall-in" => typed(&reason),
+            "/rekvisitioner/{id}/meddelanden"
+            | "/redovisningar/{id}/meddelanden"
+            | "/aterbetalningar/{year}/{org}/meddelanden" => typed(&message),
+            "/handlaggning/forlangningar" => typed(&[
+                ("ar", "2026"),
+                ("organisation_id", &stockholm),
+                ("deadline", "report"),
+                ("new_deadline", "2027-03-31"),
+                ("reason", "Matrisen behöver mer tid."),
+            ]),
+            "/utbetalningar/{id}/utbetald" => typed(&[
+                ("paid_date", "2026-04-20"),
+                ("amount", "1 000 000"),
+                ("voucher_number", "V-MATRIS-1"),
+            ]),
+            // The year of the own region's paid payout without a report.
+            "/redovisningar/ny" => typed(&[("ar", "2024")]),
+            "/redovisningar/{id}/uppdrag" => typed(&[
+                ("task_1", "Digitaliseringen finns i länets strategi."),
+                ("task_2", "Vi driver ett länsnätverk med kommunerna."),
+                ("task_3", "Vi har kartlagt e-hälsan i länet."),
+                ("task_4", "Vi deltar i Tillväxtverkets nätverksträffar."),
+                ("task_5", "Vi har bidragit med underlag till uppföljningen."),
+            ]),
+            "/redovisningar/{id}/aktiviteter" => typed(&[
+                ("title", "Länsträff om AI i offentlig sektor"),
+                ("held", "mars 2025"),
+                ("goal_innovation", "ja"),
+                ("kind", "network_meeting"),
+                ("partners", "Länsstyrelsen"),
+                ("participants", "85"),
+            ]),
+            "/redovisningar/{id}/analys" => typed(&[
+                (
+                    "needs_and_challenges",
+                    "Kommunerna behöver stöd i säkerhet.",
+                ),
+                ("results_and_effects", "Fler kommuner har en plan."),
+                ("self_assessment", "yes"),
+                ("self_assessment_motivation", "Samverkan har ökat."),
+            ]),
+            // As much used as in the approved version: the amount owed stays.
+            "/redovisningar/{id}/ekonomi" => typed(&[
+                ("cost_personnel", "600 000"),
+                ("cost_services", "200 000"),
+                ("cost_travel", "50 000"),
+                ("cost_other", "73 000"),
+            ]),
+            "/aterbetalningar/{year}/{org}/betalningar" => typed(&[
+                ("paid_on", "2026-04-15"),
+                ("amount", "77 000"),
+                ("reference", "Matris"),
+            ]),
+            "/aterbetalningar/betalningar/{id}/bekrafta" => typed(&[
+                ("received_on", "2026-04-16"),
+                ("received_amount", "22 000"),
+                ("verification_number", "V-MATRIS-2"),
+            ]),
+            "/aterbetalningar/{year}/{org}/tillbakabetalningar" => {
+                typed(&[("amount", "500"), ("planned_date", "2026-04-30")])
+            }
+            "/aterbetalningar/tillbakabetalningar/{id}/betald" => typed(&[
+                ("paid_date", "2026-04-20"),
+                ("voucher_number", "V-MATRIS-3"),
+            ]),
+            "/konto/{year}" => typed(&[
+                ("requisitioned", "20 000 000"),
+                ("requisitioned_on", "2025-03-10"),
+                ("support_costs", "1 500 000"),
+            ]),
+            "/konto/{year}/dokument" => typed(&[("document", "rekvisition"), ("format", "xlsx")]),
+            "/sammanstallning/{year}/avsnitt" => typed(&[
+                ("analysis", "Matrisens analys."),
+                ("innovation_hubs", "Matrisens innovationsnav."),
+                ("digg_views", "Matrisens synpunkter."),
+                ("report_date", "2026-03-20"),
+                ("case_number", "Dnr 2026/1"),
+            ]),
+            "/sammanstallning/{year}/exporter" => typed(&[("format", "csv")]),
+            "/admin/anvandare/ny" => typed(&[
+                ("email", "ny.koordinator@matris.example"),
+                ("name", "Ny Koordinator"),
+                ("role", "coordinator"),
+                ("organisation_id", &halland),
+            ]),
+            "/admin/anvandare/{id}" => typed(&[
+                ("email", &self.edited_email),
+                ("name", "Ändrad Koordinator"),
+                ("role", "coordinator"),
+                ("organisation_id", &halland),
+            ]),
+            "/meddelanden/paminnelser" => typed(&[("reminders", "on")]),
+            "/admin/meddelanden/paminnelsedagar" => typed(&[("days", "14, 3")]),
+            "/natverk/kontakter/ny" => typed(&[
+                ("name", "Ny Kontakt"),
+                ("email", "ny.kontakt@matris.example"),
+                ("phone", "08-123 456 78"),
+                ("organisation_id", &halland),
+            ]),
+            "/natverk/kontakter/{id}" => typed(&[
+                ("name", "Matris Koordinator"),
+                ("title", "Digitaliseringskoordinator"),
+                ("email", "matris.koordinator@matris.example"),
+                ("phone", "08-123 456 78"),
+                ("organisation_id", &skane),
+            ]),
+            "/natverk/tillvaxtverket" => typed(&[
+                ("name", "Matris Handläggare"),
+                ("email", "handlaggare@matris.example"),
+            ]),
+            "/natverk/traffar/ny" => event("2026-05-20"),
+            "/natverk/traffar/{id}/redigera" => event("2026-04-20"),
+            "/natverk/traffar/{id}/anmalan" => match actor {
+                Actor::OwnCoordinator => typed(&[
+                    ("organisation", &skane),
+                    ("name", "Matris Kollega"),
+                    ("email", COLLEAGUE),
+                ]),
+                Actor::OtherCoordinator => typed(&[
+                    ("organisation", &stockholm),
+                    ("contact", &self.own_contact.to_string()),
+                ]),
+                _ => typed(&[
+                    ("organisation", &halland),
+                    ("name", "Matris Gäst"),
+                    ("email", &own_address),
+                ]),
+            },
+            "/natverk/traffar/{id}/narvaro" => {
+                vec![(format!("narvaro_{}", self.attendee), "ja".into())]
+            }
             _ => vec![],
         }
     }
+}
+
+/// Fields as a form sends them.
+fn typed(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// A requisition as the region fills it in, saved (its deadline has passed).
+const REQUISITION: [(&str, &str); 12] = [
+    ("ar", "2026"),
+    ("amount", "800 000"),
+    ("payment_method", "bankgiro"),
+    ("account_number", "5050-1055"),
+    ("payment_reference", "Digikoord 2026"),
+    ("contact_name", "Karin Ek"),
+    ("contact_email", "karin.ek@matris.example"),
+    ("contact_phone", "08-123 456 78"),
+    ("signatory_name", "Per Lind"),
+    ("signatory_title", "Regiondirektör"),
+    ("declaration", "ja"),
+    ("handling", "spara"),
+];
+
+/// The password a password link is used for: long, and of no one's name.
+const NEW_PASSWORD: &str = "Matrisens lösenord tål både regn och rusk";
+
+/// The colleague the own coordinator registers for the network's meeting.
+const COLLEAGUE: &str = "kollega@matris.example";
+
+/// The code an authenticator app with `secret` shows now.
+fn code_now(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs();
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).expect("base32"))
+        .build()
+        .expect("totp")
+        .generate(now)
+        .to_string()
 }
 
 /// The one value a query returns.
@@ -890,16 +1218,26 @@ where
 const FILE: &str =
     "'underlag.pdf', 'application/pdf', 6, encode(sha256('matris'::bytea), 'hex'), 'matris'::bytea";
 
-async fn cases(app: &TestApp, own: Uuid) -> Cases {
+async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
     let db = &app.db;
-    let stockholm: Uuid = one(
+    let organisation = |name: &'static str| async move {
+        sqlx::query_scalar::<_, Uuid>("SELECT id FROM organisations WHERE name = $1")
+            .bind(name)
+            .fetch_one(db)
+            .await
+            .expect("an organisation")
+    };
+    let stockholm = organisation("Region Stockholm").await;
+    let skane = organisation("Region Skåne").await;
+    let halland = organisation("Region Halland").await;
+    let helper_admin = app.create_user(Role::Admin, None).await;
+    let helper_officer = app.create_user(Role::CaseOfficer, None).await;
+    let period: Uuid = one(
         app,
-        "SELECT id FROM organisations WHERE name = 'Region Stockholm'",
+        "SELECT period_id FROM programme_years WHERE year = 2026",
         &[],
     )
     .await;
-    let helper_admin = app.create_user(Role::Admin, None).await;
-    let helper_officer = app.create_user(Role::CaseOfficer, None).await;
 
     // Requisitions: Stockholm's of 2026 (returned to the region, so editable) and 2025.
     let requisition: Uuid = one(
@@ -925,13 +1263,61 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     };
     let requisition_attachment = attachment(requisition).await;
     let requisition_attachment_spare = attachment(requisition).await;
-    // Payouts (any region's: only staff act on them).
+    // Three requisitions awaiting the case officer's decision, each of an actor of its own
+    // (an actor has one requisition a year).
+    let mut waiting = Vec::new();
+    for n in 1..=3 {
+        let name = format!("Matrisens region {n}");
+        let org: Uuid = sqlx::query_scalar(
+            "INSERT INTO organisations (id, name) VALUES (gen_random_uuid(), $1) RETURNING id",
+        )
+        .bind(&name)
+        .fetch_one(db)
+        .await
+        .expect("an organisation");
+        sqlx::query(
+            "INSERT INTO period_actors (period_id, organisation_id, actor_name) VALUES ($1, $2, $3)",
+        )
+        .bind(period)
+        .bind(org)
+        .bind(&name)
+        .execute(db)
+        .await
+        .expect("an actor");
+        let id: Uuid = sqlx::query_scalar(
+            "INSERT INTO requisitions (id, case_number, year, organisation_id, decision_number, state,
+                 amount, payment_method, account_number, payment_reference, contact_name,
+                 contact_email, contact_phone, signatory_name, signatory_title, declaration,
+                 created_by, first_submitted_at, submitted_at)
+             SELECT gen_random_uuid(), 'DK-2026-90' || $3, 2026, $1, decision_number, 'submitted',
+                 500000, 'bankgiro', '5050-1055', 'Matris', 'Karin Ek', 'karin.ek@matris.example',
+                 '08-123 456 78', 'Per Lind', 'Regiondirektör', true, $2, now(), now()
+             FROM periods WHERE id = $4
+             RETURNING id",
+        )
+        .bind(org)
+        .bind(helper_admin)
+        .bind(n.to_string())
+        .bind(period)
+        .fetch_one(db)
+        .await
+        .expect("a submitted requisition");
+        waiting.push(id);
+    }
+    // Payouts (any region's: only staff act on them); the first prepared by the approver
+    // who tries to approve it.
     let prepared: Vec<Uuid> =
         sqlx::query_scalar("SELECT id FROM payouts WHERE state = 'prepared' ORDER BY id")
             .fetch_all(db)
             .await
             .expect("prepared payouts");
     assert!(prepared.len() >= 2, "two payouts await the approver");
+    sqlx::query("UPDATE payouts SET prepared_by = $2 WHERE id = $1")
+        .bind(prepared[0])
+        .bind(preparer)
+        .execute(db)
+        .await
+        .expect("prepared by the preparer");
     let approved: Uuid = one(
         app,
         "SELECT id FROM payouts WHERE state = 'approved' LIMIT 1",
@@ -939,19 +1325,34 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     )
     .await;
 
-    // Stockholm's report of 2025, an activity and two attachments.
-    let report: Uuid = one(
+    // Stockholm's report of 2025 being corrected (a new version of the approved one), an
+    // activity and two attachments; another region's report awaiting the case officer; and
+    // a paid payout of 2024 the own region has yet to report.
+    let approved_report: Uuid = one(
         app,
         "SELECT id FROM reports WHERE organisation_id = $1 AND year = 2025",
         &[stockholm],
     )
     .await;
+    let mut conn = db.acquire().await.expect("a connection");
+    let report = digikoord::reports::db::new_version(&mut conn, approved_report, own)
+        .await
+        .expect("a new version")
+        .expect("of the approved report");
+    drop(conn);
     let activity: Uuid = one(
         app,
         "SELECT id FROM report_activities WHERE report_id = $1 LIMIT 1",
         &[report],
     )
     .await;
+    let submitted_report: Uuid = one(
+        app,
+        "SELECT id FROM reports WHERE state = 'submitted' AND current LIMIT 1",
+        &[],
+    )
+    .await;
+    crate::reports::paid_in(app, 2024, "Region Stockholm", "1000000").await;
     let report_attachment = |report: Uuid| async move {
         one::<Uuid>(
             app,
@@ -964,7 +1365,9 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     let report_attachment_one = report_attachment(report).await;
     let report_attachment_spare = report_attachment(report).await;
 
-    // Repayments: a payment awaiting confirmation, and two refunds of an over-payment.
+    // Repayments: a payment awaiting confirmation, and an over-payment of 2 000 kr with two
+    // refunds of 500 kr (the first prepared by the approver who tries to approve it) and
+    // 1 000 kr left to refund.
     let payment: Uuid = one(
         app,
         "SELECT id FROM repayment_payments WHERE state = 'registered' LIMIT 1",
@@ -981,21 +1384,21 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
         app,
         "INSERT INTO repayment_payments (id, year, organisation_id, state, paid_on, amount, reference,
              registered_by, received_on, received_amount, verification_number, confirmed_by, confirmed_at)
-         VALUES (gen_random_uuid(), 2025, $1, 'confirmed', '2026-03-01', 1000, 'FÖR MYCKET', $2,
-                 '2026-03-02', 1000, 'V-MATRIS', $3, now()) RETURNING id",
+         VALUES (gen_random_uuid(), 2025, $1, 'confirmed', '2026-03-01', 2000, 'FÖR MYCKET', $2,
+                 '2026-03-02', 2000, 'V-MATRIS', $3, now()) RETURNING id",
         &[blekinge, helper_admin, helper_officer],
     )
     .await;
-    let refund = || async {
+    let refund = |prepared_by: Uuid| async move {
         one::<Uuid>(
             app,
             "INSERT INTO refunds (id, year, organisation_id, amount, planned_date, prepared_by)
              VALUES (gen_random_uuid(), 2025, $1, 500, '2026-04-21', $2) RETURNING id",
-            &[blekinge, helper_officer],
+            &[blekinge, prepared_by],
         )
         .await
     };
-    let (refund_one, refund_two) = (refund().await, refund().await);
+    let (refund_one, refund_two) = (refund(preparer).await, refund(helper_officer).await);
 
     // Exports: a summary export and one of Tillväxtverket's documents.
     let export = |document: &'static str| async move {
@@ -1011,13 +1414,13 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     let summary_export = export("summary").await;
     let agency_document = export("agency_requisition").await;
 
-    // A history upload: the empty template.
-    let template = digikoord::history::sheet::template_csv(&[]);
+    // A history upload checked and waiting to be loaded: another actor-year than the upload's.
+    let sheet = history_sheet("2020;Region Halland;;1 000 000;1 000 000;2020-04-02;;;;;");
     let upload: Uuid = sqlx::query_scalar(
         "INSERT INTO history_uploads (id, filename, sha256, bytes, row_count, uploaded_by)
-         VALUES (gen_random_uuid(), 'historik.csv', encode(sha256($1), 'hex'), $1, 0, $2) RETURNING id",
+         VALUES (gen_random_uuid(), 'historik.csv', encode(sha256($1), 'hex'), $1, 1, $2) RETURNING id",
     )
-    .bind(&template)
+    .bind(&sheet)
     .bind(helper_admin)
     .fetch_one(db)
     .await
@@ -1128,7 +1531,8 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     .expect("a mail");
 
     // The network: the own coordinator's entry, a contact to remove, an event today with
-    // the own organisation's registration and two documents.
+    // the own organisation's registration, another registration and two documents, and an
+    // event to cancel.
     let own_contact: Uuid = one(
         app,
         "SELECT id FROM network_contacts WHERE user_id = $1",
@@ -1142,20 +1546,31 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
         &[stockholm],
     )
     .await;
-    let event: Uuid = one(
-        app,
-        "INSERT INTO network_events (id, kind, title, day, starts, ends, place, created_by)
-         VALUES (gen_random_uuid(), 'meeting', 'Matristräff', '2026-04-20', '10:00', '12:00', 'Stockholm', $1)
-         RETURNING id",
-        &[helper_admin],
-    )
-    .await;
+    let new_event = || async {
+        one::<Uuid>(
+            app,
+            "INSERT INTO network_events (id, kind, title, day, starts, ends, place, created_by)
+             VALUES (gen_random_uuid(), 'meeting', 'Matristräff', '2026-04-20', '10:00', '12:00', 'Stockholm', $1)
+             RETURNING id",
+            &[helper_admin],
+        )
+        .await
+    };
+    let (event, event_to_cancel) = (new_event().await, new_event().await);
     let registration: Uuid = one(
         app,
         "INSERT INTO network_registrations (id, event_id, organisation_id, name, email, registered_by)
          SELECT gen_random_uuid(), $1, organisation_id, name, email, id FROM users WHERE id = $2
          RETURNING id",
         &[event, own],
+    )
+    .await;
+    let attendee: Uuid = one(
+        app,
+        "INSERT INTO network_registrations (id, event_id, organisation_id, name, email, registered_by)
+         VALUES (gen_random_uuid(), $1, $2, 'Matris Deltagare', 'deltagare@matris.example', $3)
+         RETURNING id",
+        &[event, halland, helper_admin],
     )
     .await;
     let document = || async {
@@ -1169,13 +1584,8 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
     };
     let (document_one, document_spare) = (document().await, document().await);
 
-    // The programme: 2026's period, with an actor of no cases to remove.
-    let period: Uuid = one(
-        app,
-        "SELECT period_id FROM programme_years WHERE year = 2026",
-        &[],
-    )
-    .await;
+    // The programme: 2026's period, with an actor of no cases to remove and an organisation
+    // to add; the period's and the year's forms as saved.
     let spare_actor: Uuid = one(
         app,
         "INSERT INTO organisations (id, name) VALUES (gen_random_uuid(), 'Matrisens organisation') RETURNING id",
@@ -1188,6 +1598,61 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
         .execute(db)
         .await
         .expect("an actor");
+    let new_actor: Uuid = one(
+        app,
+        "INSERT INTO organisations (id, name) VALUES (gen_random_uuid(), 'Matrisens nya aktör') RETURNING id",
+        &[],
+    )
+    .await;
+    let (decision_number, decision_date, title, ministry, first_year, last_year): (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+    ) = sqlx::query_as(
+        "SELECT decision_number, decision_date::text, title, ministry, first_year::text, last_year::text
+         FROM periods WHERE id = $1",
+    )
+    .bind(period)
+    .fetch_one(db)
+    .await
+    .expect("the period");
+    let period_form = typed(&[
+        ("decision_number", &decision_number),
+        ("decision_date", &decision_date),
+        ("title", &title),
+        ("ministry", &ministry),
+        ("first_year", &first_year),
+        ("last_year", &last_year),
+    ]);
+    let year_form: Vec<(String, String)> = sqlx::query_as(
+        "SELECT key, value FROM programme_years y, LATERAL (VALUES
+             ('cap_per_actor', cap_per_actor::bigint::text), ('budget_state', budget_state::text),
+             ('requisition_deadline', requisition_deadline::text),
+             ('report_deadline', report_deadline::text),
+             ('repayment_deadline', repayment_deadline::text),
+             ('agency_requisition_deadline', agency_requisition_deadline::text),
+             ('agency_repayment_deadline', agency_repayment_deadline::text),
+             ('summary_deadline', summary_deadline::text)) AS form (key, value)
+         WHERE year = 2026",
+    )
+    .fetch_all(db)
+    .await
+    .expect("the programme year");
+    let edited_email = app.email_of(user_edited).await;
+
+    // The own coordinator has begun turning a second factor on, with the tests' secret.
+    sqlx::query("UPDATE sessions SET totp_setup_secret = $2 WHERE user_id = $1")
+        .bind(own)
+        .bind(crate::sealer().seal(
+            digikoord::secrets::Purpose::Totp,
+            crate::two_factor::TEST_TOTP_SECRET,
+        ))
+        .execute(db)
+        .await
+        .expect("an enrolment begun");
 
     // Links carrying their own token: a password link and the own coordinator's calendar.
     let password_token = format!("{}", Uuid::new_v4().simple());
@@ -1209,6 +1674,15 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
 
     let s = |v: &dyn std::fmt::Display| v.to_string();
     Cases {
+        stockholm,
+        skane,
+        halland,
+        own_contact,
+        attendee,
+        new_actor,
+        edited_email,
+        period: period_form,
+        year: year_form,
         rules: vec![
             ("/utbetalningar/{id}/utbetald", "id", s(&approved)),
             ("/utbetalningar/{id}/skicka-tillbaka", "id", s(&prepared[1])),
@@ -1219,6 +1693,9 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
                 s(&requisition_attachment_spare),
             ),
             ("/rekvisitioner/", "attachment", s(&requisition_attachment)),
+            ("/rekvisitioner/{id}/godkann", "id", s(&waiting[0])),
+            ("/rekvisitioner/{id}/komplettering", "id", s(&waiting[1])),
+            ("/rekvisitioner/{id}/avslag", "id", s(&waiting[2])),
             ("/rekvisitioner/", "id", s(&requisition)),
             (
                 "/redovisningar/{id}/bilagor/{attachment}/ta-bort",
@@ -1227,6 +1704,11 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
             ),
             ("/redovisningar/", "attachment", s(&report_attachment_one)),
             ("/redovisningar/", "activity", s(&activity)),
+            (
+                "/redovisningar/{id}/komplettering",
+                "id",
+                s(&submitted_report),
+            ),
             ("/redovisningar/", "id", s(&report)),
             ("/aterbetalningar/betalningar/", "id", s(&payment)),
             (
@@ -1238,6 +1720,11 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
                 "/aterbetalningar/tillbakabetalningar/",
                 "id",
                 s(&refund_one),
+            ),
+            (
+                "/aterbetalningar/{year}/{org}/tillbakabetalningar",
+                "org",
+                s(&blekinge),
             ),
             ("/aterbetalningar/", "org", s(&stockholm)),
             ("/aterbetalningar/", "case", s(&requisition_2025)),
@@ -1286,6 +1773,7 @@ async fn cases(app: &TestApp, own: Uuid) -> Cases {
             ),
             ("/natverk/traffar/", "document", s(&document_one)),
             ("/natverk/traffar/", "registration", s(&registration)),
+            ("/natverk/traffar/{id}/stall-in", "id", s(&event_to_cancel)),
             ("/natverk/traffar/", "id", s(&event)),
             ("/admin/program/perioder/", "org", s(&spare_actor)),
             ("/admin/program/perioder/", "id", s(&period)),
@@ -1352,7 +1840,7 @@ fn matrix(browsers: &[Browser]) -> Vec<Try> {
     let mut tries = Vec::new();
     for &(method, pattern, access) in TABLE {
         for (browser, b) in browsers.iter().enumerate() {
-            let refusal = Answer::refusal(access, b.actor);
+            let refusal = Answer::refusal(pattern, access, b.actor);
             let mut add = |token, refusal| {
                 tries.push(Try {
                     browser,
@@ -1415,6 +1903,18 @@ async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
         missing.is_empty() && stale.is_empty(),
         "routes without an entry in the table: {missing:?}; entries for routes the router no longer has: {stale:?}"
     );
+    let named: Vec<&str> = NOT_PROVEN_HERE
+        .iter()
+        .chain(&FOUR_EYES)
+        .chain(&UPLOADS)
+        .copied()
+        .collect();
+    for form in named {
+        assert!(
+            in_table.contains(&(POST.to_string(), form.to_string())),
+            "{form} is named as a form, but the table has no POST {form}"
+        );
+    }
 
     // Two demo years, as bad_input.rs loads them: 2025 with its reports and repayments,
     // 2026 with requisitions waiting at each step.
@@ -1428,7 +1928,7 @@ async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
         digikoord::seed::demo(&app.db, day).await.expect("demo");
     }
     let mut browsers = Vec::new();
-    let mut own = Uuid::nil();
+    let (mut own, mut other, mut preparer) = (Uuid::nil(), Uuid::nil(), Uuid::nil());
     for actor in Actor::ALL {
         let b = app.other_browser();
         let page_with_a_form = match actor {
@@ -1446,11 +1946,14 @@ async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
                 "/"
             }
             Actor::OtherCoordinator => {
-                b.login_as(Role::Coordinator, Some("Region Skåne")).await;
+                other = b.login_as(Role::Coordinator, Some("Region Skåne")).await;
                 "/"
             }
             _ => {
-                b.login_as(actor.role().expect("a role"), None).await;
+                let id = b.login_as(actor.role().expect("a role"), None).await;
+                if actor == Actor::Preparer {
+                    preparer = id;
+                }
                 "/"
             }
         };
@@ -1462,7 +1965,7 @@ async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
         });
     }
     let browsers = Arc::new(browsers);
-    let cases = Arc::new(cases(&app, own).await);
+    let cases = Arc::new(cases(&app, own, preparer).await);
     let tries = matrix(&browsers);
     let mut failures = Vec::new();
 
@@ -1492,7 +1995,8 @@ async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
     }
 
     // Then what each may do: every page, then the forms one route at a time, logging out
-    // last. A form that used up its case (removed it, say) leaves the next a 404.
+    // last. A form that used up its case (removed it, say) leaves the next a 404; one that
+    // moved its case on leaves the next an answer that it has been handled.
     let mut served = BTreeMap::<u16, usize>::new();
     let mut check_served = |t: &Try, reply: &Reply, used_up: bool| {
         let ok = match reply.answer {
@@ -1521,25 +2025,98 @@ async fn every_route_refuses_every_role_it_must_and_serves_every_role_it_may() {
     for (t, reply) in pages.iter().zip(send_all(&browsers, &cases, &pages).await) {
         check_served(t, &reply, false);
     }
-    let before = fingerprint(&app).await;
     let forms = allowed(POST);
+    let forms_audited: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM audit_log")
+        .fetch_one(&app.db)
+        .await
+        .expect("audit log");
+    // A form is carried out by a request served as done that wrote something; each is asked
+    // of its allowed actors in turn until one has.
+    let mut carried_out = BTreeSet::new();
     let mut used_up = false;
     for (i, t) in forms.iter().enumerate() {
         used_up &= i > 0 && forms[i - 1].pattern == t.pattern;
+        let before = match carried_out.contains(t.pattern) {
+            true => None,
+            false => Some(fingerprint(&app).await),
+        };
         let reply = browsers[t.browser]
             .send(t.method, t.pattern, &cases, t.token)
             .await;
         check_served(t, &reply, used_up);
         used_up |= reply.status.is_success() || reply.status.is_redirection();
+        if let Some(before) = before
+            && reply.done
+            && !changed(&before, &fingerprint(&app).await).is_empty()
+        {
+            carried_out.insert(t.pattern);
+        }
     }
-    // The fingerprint sees writes: the allowed forms made some.
-    assert!(!changed(&before, &fingerprint(&app).await).is_empty());
+    let posts: BTreeSet<&str> = TABLE
+        .iter()
+        .filter(|(method, _, _)| *method == POST)
+        .map(|(_, pattern, _)| *pattern)
+        .collect();
+    for pattern in posts {
+        match (
+            carried_out.contains(pattern),
+            NOT_PROVEN_HERE.contains(&pattern),
+        ) {
+            (false, false) => failures.push(format!(
+                "POST {pattern}: no one allowed carried it out with a valid form"
+            )),
+            (true, true) => failures.push(format!(
+                "POST {pattern} was carried out: take it off NOT_PROVEN_HERE"
+            )),
+            _ => {}
+        }
+    }
+
+    // A coordinator's form naming another organisation (or its people) acted for their own,
+    // or not at all: the colleague is registered for the own organisation, the own entry is
+    // still its, and nothing either coordinator did names the other's organisation.
+    let registered: Vec<Uuid> =
+        sqlx::query_scalar("SELECT organisation_id FROM network_registrations WHERE email = $1")
+            .bind(COLLEAGUE)
+            .fetch_all(&app.db)
+            .await
+            .expect("registrations");
+    if registered != [cases.stockholm] {
+        failures.push(format!("the colleague is registered for {registered:?}"));
+    }
+    let entry: Uuid = one(
+        &app,
+        "SELECT coalesce(u.organisation_id, c.organisation_id)
+         FROM network_contacts c LEFT JOIN users u ON u.id = c.user_id WHERE c.id = $1",
+        &[cases.own_contact],
+    )
+    .await;
+    if entry != cases.stockholm {
+        failures.push(format!("the own coordinator's entry is now {entry}'s"));
+    }
+    let crossed: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log
+         WHERE id > $1 AND (actor_user_id = $2 AND concat(entity_id, before, after) LIKE '%' || $3 || '%'
+                         OR actor_user_id = $4 AND concat(entity_id, before, after) LIKE '%' || $5 || '%')",
+    )
+    .bind(forms_audited)
+    .bind(own)
+    .bind(cases.skane.to_string())
+    .bind(other)
+    .bind(cases.stockholm.to_string())
+    .fetch_all(&app.db)
+    .await
+    .expect("audit log");
+    if !crossed.is_empty() {
+        failures.push(format!("written for the other organisation: {crossed:?}"));
+    }
 
     eprintln!(
-        "route matrix: {} routes, {} requests ({} refused); the allowed were answered {served:?}",
+        "route matrix: {} routes, {} requests ({} refused); the allowed were answered {served:?}; {} forms carried out",
         TABLE.len(),
         refused.len() + pages.len() + forms.len(),
-        refused.len()
+        refused.len(),
+        carried_out.len()
     );
     assert!(
         failures.is_empty(),
