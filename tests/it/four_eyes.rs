@@ -246,3 +246,84 @@ async fn one_administrator_alone_can_neither_become_another_nor_be_the_second_pa
     assert_eq!(refused.status, StatusCode::SEE_OTHER);
     assert_eq!(app.email_of(b_id).await, b_email, "refused: unchanged");
 }
+
+#[tokio::test]
+async fn a_request_for_a_second_administrator_is_asked_by_one_decided_once_and_kept() {
+    let app = TestApp::spawn().await;
+    let a = app.create_user(Role::Admin, None).await;
+    let b = app.create_user(Role::Admin, None).await;
+    let officer = app.create_user(Role::CaseOfficer, None).await;
+    let server = digikoord::db::server_pool(&app.server_url, 1).expect("pool");
+    let constraint = |e: sqlx::Error| digikoord::error::violated_constraint(&e).map(str::to_string);
+    for (table, insert) in [
+        (
+            "account_requests",
+            "INSERT INTO account_requests (user_id, change, requested_by)
+             VALUES ($1, 'password_link', $2) RETURNING id",
+        ),
+        (
+            "identity_provider_changes",
+            "INSERT INTO identity_provider_changes (provider_id, key, display_name, issuer_url,
+                 client_id, only_way_in, active, organisations, email_domains, signs_in_staff,
+                 trusts_mfa, requested_by)
+             SELECT gen_random_uuid(), 'k' || substr(md5($1::text), 1, 8), 'Ett konto',
+                 'https://idp.example', 'dk', false, true, '{}', '{example.se}', false, false, $2
+             RETURNING id",
+        ),
+    ] {
+        // Asked only by an administrator.
+        let by_officer = sqlx::query_scalar::<_, i64>(insert)
+            .bind(officer)
+            .bind(officer)
+            .fetch_one(&server)
+            .await
+            .expect_err("asked by a case officer");
+        assert_eq!(
+            constraint(by_officer).as_deref(),
+            Some(format!("{table}_by_administrators").as_str())
+        );
+        let id: i64 = sqlx::query_scalar(insert)
+            .bind(officer)
+            .bind(a)
+            .fetch_one(&server)
+            .await
+            .expect("asked");
+        // Decided by another administrator, once; never deleted.
+        let decide = format!(
+            "UPDATE {table} SET state = 'confirmed', decided_by = $2, decided_at = now() WHERE id = $1"
+        );
+        let own = sqlx::query(&decide)
+            .bind(id)
+            .bind(a)
+            .execute(&server)
+            .await
+            .expect_err("by the one who asked");
+        assert!(constraint(own).is_some_and(|c| c.ends_with("_four_eyes")));
+        sqlx::query(&decide)
+            .bind(id)
+            .bind(b)
+            .execute(&server)
+            .await
+            .expect("confirmed");
+        let again = sqlx::query(&format!(
+            "UPDATE {table} SET state = 'refused' WHERE id = $1"
+        ))
+        .bind(id)
+        .execute(&server)
+        .await
+        .expect_err("decided again");
+        assert_eq!(
+            constraint(again).as_deref(),
+            Some(format!("{table}_decided_once").as_str())
+        );
+        let deleted = sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
+            .bind(id)
+            .execute(&app.db)
+            .await
+            .expect_err("deleted, even by the owner");
+        assert_eq!(
+            constraint(deleted).as_deref(),
+            Some(format!("{table}_kept").as_str())
+        );
+    }
+}
