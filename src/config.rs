@@ -1,4 +1,35 @@
 //! Typed configuration from the environment, checked once at start-up.
+//!
+//! Invalid values stop the start with a message naming the variable. Every setting:
+//!
+//! | variable | default | meaning |
+//! | --- | --- | --- |
+//! | `LISTEN_ADDR` | `127.0.0.1:3000` | address and port to serve on |
+//! | `DATABASE_URL` | unset | `postgres://…`; unset: start a private PostgreSQL under `DATA_DIR` |
+//! | `DATABASE_OWNER_URL` | `DATABASE_URL` | the schema's owner, for migrations, backup and restore; set it, and give `DATABASE_URL` the server's own login (`crate::db`) |
+//! | `SECRETS_KEY` | required with `DATABASE_URL`; the private cluster keeps one in `DATA_DIR/secrets.key` | 64 hex digits (`digikoord secrets new-key`): seals the secrets kept in the database. Keep it outside the database and its backups (a secret store, the orchestrator's secrets); without it the sealed secrets can't be opened |
+//! | `SECRETS_KEY_OLD` | unset | during a key rotation, the key being replaced: still opened with, never sealed with |
+//! | `DATA_DIR` | `./data` | where the private cluster lives (`data/postgres`, its password, port and log) |
+//! | `DEMO` | on with the private database, off otherwise | load the demo users and cases; off deactivates demo users left from before |
+//! | `COOKIE_SECURE` | on when `PUBLIC_URL` is https | mark cookies `Secure` (and name them `__Host-…`); needed whenever served over https |
+//! | `PUBLIC_URL` | `http://localhost:<port>` | the address people use; set-password links and calendar links are built from it; https also turns on HSTS |
+//! | `TRUSTED_PROXIES` | none | our reverse proxies, as addresses or CIDR blocks (`10.0.0.0/8,192.0.2.1`): only when the connecting peer is one of them is the client taken from `X-Forwarded-For` (the right-most address that is not a proxy) |
+//! | `REPAYMENT_BANKGIRO` | `5050-1055` (a placeholder: Bankgirot's test number) | Tillväxtverket's bankgiro the regions repay unused funds to; set the real one |
+//! | `SMTP_URL` | unset | where mail is delivered: `smtps://user:pass@host:465` (TLS from the start), `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25` (no TLS, a relay on the same network); unset: mail is queued, shown in the app and written to the log, never sent |
+//! | `MAIL_FROM` | `Digikoord <digikoord@localhost>` | the sender of every mail; required with `SMTP_URL` |
+//! | `OIDC_PROVIDERS` | none | identity providers kept from the environment, by key (`tillvaxtverket,region-skane`); for each, `OIDC_<KEY>_ISSUER`, `OIDC_<KEY>_CLIENT_ID`, `OIDC_<KEY>_CLIENT_SECRET`, `OIDC_<KEY>_NAME` (the button's name), whom it signs in: `OIDC_<KEY>_ORGANISATIONS` (names, `;` between) and/or `OIDC_<KEY>_DOMAINS` (e-mail domains), `OIDC_<KEY>_STAFF` (may sign in staff), `OIDC_<KEY>_TRUST_MFA` (its multi-factor claim spares Digikoord's code) and `OIDC_<KEY>_ONLY_WAY_IN` (all default false), the key upper-cased with `-` as `_`; saved over the same key at each start as the operator's (`crate::identity`) |
+//! | `OIDC_ALLOW_LOCAL` | off | tests and development only: a provider may be this machine over http, or on a private address |
+//! | `SOFFICE` | found on `PATH` or in `/usr/lib/libreoffice/program` | LibreOffice's `soffice`, which makes the PDF/A exports (Debian: `libreoffice-writer-nogui`) |
+//! | `ACCESSIBILITY_CONTACT` | `digikoord@tillvaxtverket.se` | the address the accessibility statement (`/tillganglighet`) gives for reporting a problem |
+//! | `BENCH_CEILING` | off | serve `/bench/ceiling`, the benchmark's yardstick page (`crate::bench`); only the benchmark turns it on |
+//! | `LOG_FORMAT` | `text` | `text` or `json` |
+//! | `RUST_LOG` | `info,sqlx=warn` | log filter |
+//!
+//! **Demo data only where it is safe.** The demo users share a published password (and the
+//! staff a published TOTP key) and are marked `users.demo`. A server that would serve them
+//! on a non-loopback address or behind an https `PUBLIC_URL` refuses to start, in one line
+//! naming `DEMO`, unless `DEMO=true` is set outright. Starting with `DEMO` off deactivates
+//! them and ends their sessions (recorded in the audit log).
 
 use std::{fmt, net::SocketAddr, path::PathBuf};
 
@@ -47,7 +78,7 @@ pub struct Config {
     /// `_ONLY_WAY_IN`, and whom it signs in: `_ORGANISATIONS` (names, `;` between),
     /// `_DOMAINS`, `_STAFF`, and `_TRUST_MFA` (the key upper-cased, `-` as `_`). Saved over
     /// the same key at each start.
-    pub identity_providers: Vec<crate::identity::model::EnvironmentProvider>,
+    pub identity_providers: Vec<ProviderVariables>,
     /// `OIDC_ALLOW_LOCAL`: let a provider be this machine over http, and its addresses be
     /// inside a private network (tests and development only). Default off: an issuer or an
     /// endpoint on a loopback, private or link-local address is refused, and every endpoint
@@ -140,18 +171,17 @@ impl Config {
                 .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?;
         let smtp_url = get("SMTP_URL").map(|u| u.trim().to_string());
         if let Some(url) = &smtp_url {
-            crate::mail::sender::check_smtp_url(url)
-                .map_err(|e| ConfigError(format!("SMTP_URL: {e}")))?;
+            crate::input::check_smtp_url(url).map_err(|e| ConfigError(format!("SMTP_URL: {e}")))?;
         }
         let mail_from = match (get("MAIL_FROM"), &smtp_url) {
             (Some(from), _) => from.trim().to_string(),
             (None, None) => "Digikoord <digikoord@localhost>".to_string(),
             (None, Some(_)) => return Err(ConfigError("SMTP_URL needs MAIL_FROM too".into())),
         };
-        crate::mail::sender::check_mailbox(&mail_from)
+        crate::input::parse_mailbox(&mail_from)
             .map_err(|e| ConfigError(format!("MAIL_FROM: {e}")))?;
         let bench_ceiling = parse_bool(&get, "BENCH_CEILING", false)?;
-        let accessibility_contact = crate::users::model::parse_email(
+        let accessibility_contact = crate::input::parse_email(
             &get("ACCESSIBILITY_CONTACT").unwrap_or_else(|| "digikoord@tillvaxtverket.se".into()),
         )
         .map_err(|e| ConfigError(format!("ACCESSIBILITY_CONTACT: {e}")))?;
@@ -213,13 +243,51 @@ impl Config {
     }
 }
 
-/// The providers `OIDC_PROVIDERS` names, checked as an administrator's form would be.
-/// Their organisations are named (`OIDC_<KEY>_ORGANISATIONS`, separated by `;`) and found in
-/// the database at start (`identity::keep_from_environment`).
+/// A provider `OIDC_PROVIDERS` names, as its variables say it. `identity` checks it as an
+/// administrator's form is checked, at start (`identity::model::EnvironmentProvider::check`),
+/// and finds its organisations by name.
+#[derive(Clone)]
+pub struct ProviderVariables {
+    pub key: String,
+    /// `OIDC_<KEY>_`: the key upper-cased, `-` as `_`; for naming a variable in a message.
+    pub prefix: String,
+    pub name: String,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub only_way_in: bool,
+    /// Named, separated by `;`.
+    pub organisations: Vec<String>,
+    pub domains: String,
+    pub staff: bool,
+    pub trust_mfa: bool,
+    /// `OIDC_ALLOW_LOCAL`, which the check of its addresses follows.
+    pub allow_local: bool,
+}
+
+/// The client secret never reaches a log.
+impl fmt::Debug for ProviderVariables {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderVariables")
+            .field("key", &self.key)
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<hidden>")
+            .field("only_way_in", &self.only_way_in)
+            .field("organisations", &self.organisations)
+            .field("domains", &self.domains)
+            .field("staff", &self.staff)
+            .field("trust_mfa", &self.trust_mfa)
+            .finish()
+    }
+}
+
+/// The providers `OIDC_PROVIDERS` names, each by its `OIDC_<KEY>_…` variables.
 fn identity_providers(
     get: &impl Fn(&str) -> Option<String>,
     allow_local: bool,
-) -> Result<Vec<crate::identity::model::EnvironmentProvider>, ConfigError> {
+) -> Result<Vec<ProviderVariables>, ConfigError> {
     let Some(keys) = get("OIDC_PROVIDERS") else {
         return Ok(Vec::new());
     };
@@ -227,69 +295,25 @@ fn identity_providers(
     for key in keys.split(',').map(str::trim).filter(|k| !k.is_empty()) {
         let prefix = format!("OIDC_{}_", key.to_ascii_uppercase().replace('-', "_"));
         let var = |name: &str| get(&format!("{prefix}{name}")).unwrap_or_default();
-        let on = |name: &str| -> Result<Option<String>, ConfigError> {
-            Ok(parse_bool(get, &format!("{prefix}{name}"), false)?.then(|| "on".to_string()))
-        };
-        let organisations: Vec<String> = var("ORGANISATIONS")
-            .split(';')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .collect();
-        let form = crate::identity::model::ProviderForm {
+        let on = |name: &str| parse_bool(get, &format!("{prefix}{name}"), false);
+        providers.push(ProviderVariables {
             key: key.to_string(),
-            display_name: var("NAME"),
-            issuer_url: var("ISSUER"),
+            name: var("NAME"),
+            issuer: var("ISSUER"),
             client_id: var("CLIENT_ID"),
             client_secret: var("CLIENT_SECRET"),
             only_way_in: on("ONLY_WAY_IN")?,
-            active: Some("on".to_string()),
-            email_domains: var("DOMAINS"),
-            signs_in_staff: on("STAFF")?,
-            trusts_mfa: on("TRUST_MFA")?,
-            rest: Default::default(),
-        };
-        let settings = form.check(true, &[], allow_local);
-        // Organisations are named here and found at start: their list can't be checked yet.
-        let settings = match settings {
-            Err(errors)
-                if !organisations.is_empty()
-                    && errors.iter().all(|(field, _)| *field == "organisations") =>
-            {
-                let mut form = form;
-                form.email_domains = "organisationer.invalid".into();
-                form.check(true, &[], allow_local).map(|mut s| {
-                    s.email_domains.clear();
-                    s
-                })
-            }
-            checked => checked,
-        };
-        let settings = settings.map_err(|errors| {
-            let said: Vec<String> = errors
-                .iter()
-                .map(|(field, message)| {
-                    let name = match *field {
-                        "display_name" => "NAME".to_string(),
-                        "issuer_url" => "ISSUER".to_string(),
-                        "email_domains" => "DOMAINS".to_string(),
-                        "key" => "OIDC_PROVIDERS".to_string(),
-                        other => other.to_ascii_uppercase(),
-                    };
-                    let name = if name == "OIDC_PROVIDERS" {
-                        name
-                    } else {
-                        format!("{prefix}{name}")
-                    };
-                    format!("{name}: {message}")
-                })
-                .collect();
-            ConfigError(said.join("; "))
-        })?;
-        providers.push(crate::identity::model::EnvironmentProvider {
-            settings,
-            organisations,
-            variable: format!("{prefix}ORGANISATIONS"),
+            organisations: var("ORGANISATIONS")
+                .split(';')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_string)
+                .collect(),
+            domains: var("DOMAINS"),
+            staff: on("STAFF")?,
+            trust_mfa: on("TRUST_MFA")?,
+            allow_local,
+            prefix,
         });
     }
     Ok(providers)
@@ -337,7 +361,7 @@ impl fmt::Debug for Config {
                 &self
                     .identity_providers
                     .iter()
-                    .map(|p| p.settings.key.as_str())
+                    .map(|p| p.key.as_str())
                     .collect::<Vec<_>>(),
             )
             .finish()
@@ -444,7 +468,7 @@ mod tests {
     }
 
     #[test]
-    fn identity_providers_come_from_the_environment_checked_as_the_form_checks_them() {
+    fn identity_providers_come_from_the_environment_by_their_keys_variables() {
         let settings = [
             ("OIDC_PROVIDERS", "tillvaxtverket, region-skane"),
             (
@@ -480,15 +504,7 @@ mod tests {
         let keys: Vec<(&str, bool, bool, bool)> = c
             .identity_providers
             .iter()
-            .map(|p| {
-                let s = &p.settings;
-                (
-                    s.key.as_str(),
-                    s.only_way_in,
-                    s.signs_in_staff,
-                    s.trusts_mfa,
-                )
-            })
+            .map(|p| (p.key.as_str(), p.only_way_in, p.staff, p.trust_mfa))
             .collect();
         assert_eq!(
             keys,
@@ -501,32 +517,13 @@ mod tests {
             c.identity_providers[1].organisations,
             vec!["Region Skåne", "Region Blekinge"]
         );
-        assert_eq!(
-            c.identity_providers[0].settings.email_domains,
-            vec!["tillvaxtverket.se"]
-        );
-        assert!(c.identity_providers[1].settings.email_domains.is_empty());
-        let e = Config::from_lookup(lookup(&[("OIDC_REGION_SKANE_ORGANISATIONS", " ")]))
-            .expect_err("whom it signs in");
-        assert!(e.0.contains("OIDC_REGION_SKANE_ORGANISATIONS"), "{}", e.0);
-        let e = Config::from_lookup(lookup(&[(
-            "OIDC_REGION_SKANE_ISSUER",
-            "https://10.1.1.1/realms/x",
-        )]))
-        .expect_err("inside a network");
-        assert!(e.0.contains("OIDC_REGION_SKANE_ISSUER"), "{}", e.0);
+        assert_eq!(c.identity_providers[1].prefix, "OIDC_REGION_SKANE_");
         assert!(
             !format!("{c:?}").contains("hemligt"),
             "the secret stays out of logs"
         );
-        let e = Config::from_lookup(lookup(&[(
-            "OIDC_REGION_SKANE_ISSUER",
-            "http://idp.skane.example",
-        )]))
-        .expect_err("http");
-        assert!(e.0.contains("OIDC_REGION_SKANE_ISSUER"), "{}", e.0);
-        let e = Config::from_lookup(lookup(&[("OIDC_REGION_SKANE_CLIENT_SECRET", " ")]))
-            .expect_err("no secret");
-        assert!(e.0.contains("OIDC_REGION_SKANE_CLIENT_SECRET"), "{}", e.0);
+        let e = Config::from_lookup(lookup(&[("OIDC_REGION_SKANE_STAFF", "kanske")]))
+            .expect_err("yes or no");
+        assert!(e.0.contains("OIDC_REGION_SKANE_STAFF"), "{}", e.0);
     }
 }

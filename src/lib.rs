@@ -5,6 +5,7 @@
 
 pub mod accessibility;
 mod assets;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 mod bench;
@@ -15,9 +16,11 @@ pub mod config;
 pub mod dates;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod giro;
 pub mod history;
 pub mod identity;
+pub mod input;
 pub mod mail;
 pub mod memory;
 pub mod money;
@@ -32,6 +35,7 @@ pub mod requisitions;
 pub mod secrets;
 pub mod seed;
 pub mod serve;
+pub mod signin;
 mod start;
 pub mod summary;
 pub mod telemetry;
@@ -84,7 +88,7 @@ pub fn app(state: AppState) -> Router {
     let pages = Router::new()
         .merge(start::router())
         .merge(accessibility::router())
-        .merge(auth::router())
+        .merge(signin::router())
         .merge(identity::router())
         .merge(calendar::router())
         .merge(programme::router())
@@ -105,7 +109,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(web::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            auth::session::layer,
+            auth::layer::layer,
         ));
     Router::new()
         .route("/healthz", get(healthz))
@@ -163,7 +167,7 @@ async fn time_limit(
 
 /// 200 when the database answers within 1.5 s, 503 otherwise: always within 2 s.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    let ping = sqlx::query("SELECT 1").execute(&state.db);
+    let ping = db::ping(&state.db);
     match tokio::time::timeout(Duration::from_millis(1500), ping).await {
         Ok(Ok(_)) => (StatusCode::OK, "ok"),
         Ok(Err(e)) => {

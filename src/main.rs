@@ -3,7 +3,9 @@
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
-use digikoord::{Config, mail::PasswordLink, operator, serve, telemetry};
+use digikoord::{
+    Config, identity::model::EnvironmentProvider, mail::PasswordLink, operator, serve, telemetry,
+};
 
 /// Digikoord: the funds for the regional digitalisation coordinators, from requisition to
 /// repayment. Configured by the environment (see README: "Operating Digikoord").
@@ -76,6 +78,16 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The identity providers the environment names are checked as an administrator's form is
+    // (`identity`), before anything starts.
+    if let Err(e) = config
+        .identity_providers
+        .iter()
+        .try_for_each(|named| EnvironmentProvider::check(named).map(drop))
+    {
+        eprintln!("digikoord: invalid configuration: {e}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             telemetry::init(config.log_format);

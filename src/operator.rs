@@ -1,5 +1,68 @@
 //! The operator's commands besides serving: the first administrators, a health check
 //! for container orchestration, and backup and restore with PostgreSQL's own tools.
+//!
+//! # The commands
+//!
+//! One binary does everything; `cargo run -- --help` (or `digikoord --help`) lists it:
+//!
+//! | command | what it does |
+//! | --- | --- |
+//! | `digikoord` or `digikoord serve` | serves on `LISTEN_ADDR` (migrating first) until Ctrl-C/SIGTERM (`crate::serve`) |
+//! | `digikoord admin create --email E --name N` | creates an administrator at once and prints a one-time link to set the password (24 h) |
+//! | `digikoord admin password-link --email E` | prints a new one-time link to set the password of an active account (24 h; earlier links stop working); links are never shown in the browser, so without `SMTP_URL` this is how a person gets one |
+//! | `digikoord secrets new-key` | prints a new random key for `SECRETS_KEY` |
+//! | `digikoord secrets rotate` | seals every kept secret with `SECRETS_KEY`, opening what `SECRETS_KEY_OLD` sealed (`crate::secrets`) |
+//! | `digikoord healthcheck [--url http://host:port]` | exit 0 when `/healthz` answers 200 within 2 s, 1 otherwise (default: `LISTEN_ADDR`); the container health check |
+//! | `digikoord backup FILE` | a complete, consistent dump (`pg_dump`, custom format: one snapshot) |
+//! | `digikoord restore FILE` | restores such a dump into an **empty** database, then grants the server's role again |
+//!
+//! Every command works against `DATABASE_URL`, or, when it is unset, against the private
+//! database under `DATA_DIR` (using the running one if `digikoord serve` has it started).
+//! `backup` and `restore` use PostgreSQL's client tools of the installed server
+//! (`/usr/lib/postgresql/*/bin`, else `PATH`; in the image, Debian's `postgresql-client`).
+//!
+//! # From an empty database to a working installation
+//!
+//! ```text
+//! export DATABASE_URL=postgres://digikoord:…@db:5432/digikoord PUBLIC_URL=https://digikoord.example.se
+//! digikoord admin create --email anna.admin@tillvaxtverket.se --name "Anna Admin"   # prints a link
+//! digikoord admin create --email bo.admin@tillvaxtverket.se --name "Bo Admin"       # the second
+//! digikoord serve
+//! ```
+//!
+//! 1. Each administrator opens their link, chooses a password, logs in and sets up the
+//!    second step (a QR code for an authenticator app, and ten recovery codes to keep).
+//! 2. An administrator creates the case officers and approvers (*Användare → Ny
+//!    användare*); a **second** administrator confirms each staff role under
+//!    *Behörigheter*. Until then the account is shut. Coordinators (bound to their region)
+//!    need no confirmation.
+//! 3. Check the programme (*Program*: periods, actors, each year's cap, budget state and
+//!    deadlines) and set `REPAYMENT_BANKGIRO`.
+//!
+//! Only the first two administrators should come from `admin create`: every later staff
+//! role needs a second administrator, and `admin create` is recorded in the audit log as
+//! the operator's (`users::create_first_administrator`: no confirmation, granted by the
+//! operator). The server itself can't create a staff account in force: its role may insert
+//! staff only inactive, awaiting confirmation (`users_staff_inserted_pending`). In
+//! `docker-compose.yml`: `docker compose exec app /app/digikoord admin create …`.
+//!
+//! # Backup and restore
+//!
+//! ```text
+//! digikoord backup /srv/backup/digikoord-$(date +%F).dump
+//! DATABASE_URL=postgres://…/digikoord_new digikoord restore /srv/backup/digikoord-2026-11-23.dump
+//! ```
+//!
+//! A backup is one consistent snapshot of every table, the audit log and the frozen
+//! exports included. `restore` refuses a database that has any table in it; restore into a
+//! new database (or, for the private one, a new `DATA_DIR`), check it, then point
+//! `DATABASE_URL` at it. The test suite restores a backup into an empty database and
+//! compares every table (`tests/it/operations.rs`). `SECRETS_KEY` is not in the backup:
+//! keep it apart, since without it the sealed secrets can't be opened.
+//!
+//! The database's roles, and what happens when the database goes away: `crate::db`.
+//! `docker-compose.yml` runs the app with a separate PostgreSQL as services; the image's
+//! health check is `digikoord healthcheck`.
 
 use std::{path::Path, process::Command, time::Duration};
 
@@ -45,7 +108,7 @@ pub async fn create_administrator(
 /// A new one-time link to set the password of the active account with this address (an
 /// operator's way in when the server has no SMTP server; earlier links stop working).
 pub async fn password_link(config: &Config, email: &str) -> Result<String, String> {
-    let email = crate::users::model::parse_email(email).map_err(|e| format!("--email: {e}"))?;
+    let email = crate::input::parse_email(email).map_err(|e| format!("--email: {e}"))?;
     let database = Database::open(config).await?;
     let result = async {
         let owner = database.prepare().await?;

@@ -7,7 +7,7 @@ use axum::{http::HeaderMap, response::Response};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::session;
+use super::{cookie, token};
 use crate::secrets::Sealer;
 
 const COOKIE: &str = "dk_device";
@@ -29,20 +29,17 @@ fn account(email: &str) -> String {
 pub fn remember(response: &mut Response, sealer: &Sealer, email: &str, secure: bool) {
     let payload = account(email);
     let value = format!("{payload}.{}", mac(sealer, &payload));
-    session::set_cookie(response, COOKIE, &value, Some(LIFETIME_SECONDS), secure);
+    cookie::set(response, COOKIE, &value, Some(LIFETIME_SECONDS), secure);
 }
 
 /// Whether the browser has signed in to this account before (its cookie is Digikoord's).
 pub fn recognised(headers: &HeaderMap, sealer: &Sealer, email: &str, secure: bool) -> bool {
-    session::cookie(headers, &session::cookie_name(COOKIE, secure))
+    cookie::read(headers, &cookie::name_for(COOKIE, secure))
         .and_then(|v| {
             let (payload, signature) = v.split_once('.')?;
             Some(
                 payload == account(email)
-                    && session::constant_time_eq(
-                        signature.as_bytes(),
-                        mac(sealer, payload).as_bytes(),
-                    ),
+                    && token::same(signature.as_bytes(), mac(sealer, payload).as_bytes()),
             )
         })
         .unwrap_or(false)

@@ -71,11 +71,7 @@ async fn proof_for(
     if has_factor {
         return Ok(Some(Proof::Code));
     }
-    let has_password: bool =
-        sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_one(&state.db)
-            .await?;
+    let has_password = super::db::password_hash(&state.db, user).await?.is_some();
     Ok(has_password.then_some(Proof::Password))
 }
 
@@ -130,7 +126,7 @@ pub async fn check(
     request: Request,
 ) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, super::session::MAX_FORM_BYTES)
+    let bytes = axum::body::to_bytes(body, super::csrf::MAX_FORM_BYTES)
         .await
         .map_err(|_| AppError::BadRequest("Formuläret är för stort.".into()).into_response())?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
@@ -194,11 +190,7 @@ pub async fn check(
                 .await?
                 .map(|_| ()),
             Proof::Password => {
-                let stored: Option<String> =
-                    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-                        .bind(user.id)
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let stored = super::db::password_hash(&mut *tx, user.id).await?;
                 match password::verify(given.clone(), stored).await? {
                     true => Ok(()),
                     false => Err("Lösenordet stämmer inte."),
@@ -206,10 +198,7 @@ pub async fn check(
             }
         };
         if right.is_ok() {
-            sqlx::query("UPDATE sessions SET authenticated_at = now() WHERE id_hash = $1")
-                .bind(session_id_hash)
-                .execute(&mut *tx)
-                .await?;
+            super::db::proved_now(&mut tx, session_id_hash).await?;
             throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
             crate::audit::Entry::new(Some(user.id), "auth.reauthenticated", "user", user.id)
                 .after(serde_json::json!({

@@ -145,54 +145,25 @@ pub async fn begin(
     known_device: bool,
 ) -> sqlx::Result<Result<i64, TooSoon>> {
     let mut tx = db.begin().await?;
-    // Always the account first, then the address: two locks in one order can't deadlock.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('login-account:' || $1, 0))")
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('login-address:' || $1, 0))")
-        .bind(bucket)
-        .execute(&mut *tx)
-        .await?;
+    super::db::lock_attempts(&mut tx, email, bucket).await?;
     let counts: Vec<(Rule, Count)> = count(&mut tx, email, bucket)
         .await?
         .into_iter()
         .filter(|(rule, _)| !(known_device && *rule == ACCOUNT))
         .collect();
     if let Some(wait) = required_wait(&counts) {
-        sqlx::query(
-            "INSERT INTO login_attempts (email, ip_bucket, step, outcome)
-             VALUES ($1, $2, $3, 'refused')",
-        )
-        .bind(email)
-        .bind(bucket)
-        .bind(step)
-        .execute(&mut *tx)
-        .await?;
+        super::db::insert_attempt(&mut tx, email, bucket, step, Outcome::Refused).await?;
         tx.commit().await?;
         return Ok(Err(TooSoon(wait)));
     }
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO login_attempts (email, ip_bucket, step, outcome)
-         VALUES ($1, $2, $3, 'failed') RETURNING id",
-    )
-    .bind(email)
-    .bind(bucket)
-    .bind(step)
-    .fetch_one(&mut *tx)
-    .await?;
+    let id = super::db::insert_attempt(&mut tx, email, bucket, step, Outcome::Failed).await?;
     tx.commit().await?;
     Ok(Ok(id))
 }
 
 /// Marks how a begun attempt ended; call inside the transaction that logs the person in.
 pub async fn finish(conn: &mut PgConnection, attempt: i64, outcome: Outcome) -> sqlx::Result<()> {
-    sqlx::query("UPDATE login_attempts SET outcome = $2 WHERE id = $1")
-        .bind(attempt)
-        .bind(outcome)
-        .execute(conn)
-        .await?;
-    Ok(())
+    super::db::set_attempt_outcome(conn, attempt, outcome).await
 }
 
 /// Records a successful login that needed no check here (the first code at enrolment).
@@ -202,25 +173,8 @@ pub async fn record_success(
     bucket: &str,
     step: Step,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO login_attempts (email, ip_bucket, step, outcome) VALUES ($1, $2, $3, 'succeeded')",
-    )
-    .bind(email)
-    .bind(bucket)
-    .bind(step)
-    .execute(conn)
-    .await?;
+    super::db::insert_attempt(conn, email, bucket, step, Outcome::Succeeded).await?;
     Ok(())
-}
-
-#[derive(sqlx::FromRow)]
-struct CountRow {
-    pair_failures: i64,
-    pair_since: Option<f64>,
-    account_failures: i64,
-    account_since: Option<f64>,
-    address_failures: i64,
-    address_since: Option<f64>,
 }
 
 async fn count(
@@ -228,37 +182,13 @@ async fn count(
     email: &str,
     bucket: &str,
 ) -> sqlx::Result<Vec<(Rule, Count)>> {
-    let row: CountRow = sqlx::query_as(
-        "WITH recent AS (
-             SELECT email, ip_bucket, outcome, attempted_at FROM login_attempts
-             WHERE attempted_at > now() - make_interval(mins => $3)
-               AND (email = $1 OR ip_bucket = $2)
-         ), since AS (
-             SELECT coalesce(max(attempted_at) FILTER (WHERE email = $1 AND ip_bucket = $2),
-                             '-infinity') AS pair,
-                    coalesce(max(attempted_at), '-infinity') AS account
-             FROM recent WHERE email = $1 AND outcome = 'succeeded'
-         ), failed AS (
-             SELECT r.*, r.email = $1 AND r.ip_bucket = $2 AND r.attempted_at > s.pair AS in_pair,
-                    r.outcome = 'failed' AND r.email = $1 AND r.attempted_at > s.account
-                        AS in_account,
-                    r.outcome = 'failed' AND r.ip_bucket = $2
-                        AND r.attempted_at > now() - make_interval(mins => $4) AS in_address
-             FROM recent r, since s WHERE r.outcome IN ('failed', 'refused')
-         )
-         SELECT count(*) FILTER (WHERE in_pair) AS pair_failures,
-                extract(epoch FROM now() - max(attempted_at) FILTER (WHERE in_pair))::float8 AS pair_since,
-                count(*) FILTER (WHERE in_account) AS account_failures,
-                extract(epoch FROM now() - max(attempted_at) FILTER (WHERE in_account))::float8 AS account_since,
-                count(*) FILTER (WHERE in_address) AS address_failures,
-                extract(epoch FROM now() - max(attempted_at) FILTER (WHERE in_address))::float8 AS address_since
-         FROM failed",
+    let row = super::db::count_attempts(
+        conn,
+        email,
+        bucket,
+        ACCOUNT_WINDOW_MINUTES,
+        ADDRESS_WINDOW_MINUTES,
     )
-    .bind(email)
-    .bind(bucket)
-    .bind(ACCOUNT_WINDOW_MINUTES)
-    .bind(ADDRESS_WINDOW_MINUTES)
-    .fetch_one(conn)
     .await?;
     let since = |s: Option<f64>| Duration::from_secs_f64(s.unwrap_or(0.0).max(0.0));
     Ok(vec![

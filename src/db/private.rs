@@ -171,7 +171,7 @@ impl PrivatePostgres {
             fs::set_permissions(&cluster, fs::Permissions::from_mode(0o700))
                 .map_err(|e| e.to_string())?;
             chown(&cluster, user)?;
-            let password = crate::auth::session::random_token();
+            let password = crate::auth::token::random();
             let mut f = fs::File::create(&password_file)
                 .map_err(|e| format!("writing the password file: {e}"))?;
             f.set_permissions(fs::Permissions::from_mode(0o600))

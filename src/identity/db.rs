@@ -5,7 +5,11 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Candidate, Provider, ProviderSettings};
-use crate::secrets::{Purpose, Sealer};
+use crate::{
+    auth::Role,
+    secrets::{Purpose, Sealer},
+    users::model::GrantState,
+};
 
 const PROVIDER: &str = "SELECT id, key, display_name, issuer_url, client_id, client_secret,
         only_way_in, active, organisations, email_domains, signs_in_staff, trusts_mfa
@@ -225,8 +229,9 @@ pub async fn change(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Pro
 /// The changes waiting for a second administrator, oldest first.
 pub async fn pending_changes(db: &PgPool) -> sqlx::Result<Vec<ProviderChange>> {
     sqlx::query_as(&format!(
-        "{CHANGE} WHERE c.state = 'pending' ORDER BY c.requested_at, c.id"
+        "{CHANGE} WHERE c.state = $1 ORDER BY c.requested_at, c.id"
     ))
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
@@ -241,15 +246,16 @@ pub async fn decide_change(
 ) -> sqlx::Result<bool> {
     Ok(sqlx::query(
         "UPDATE identity_provider_changes SET state = $3, decided_by = $2, decided_at = now()
-         WHERE id = $1 AND state = 'pending'",
+         WHERE id = $1 AND state = $4",
     )
     .bind(id)
     .bind(by)
     .bind(if confirm {
-        crate::users::model::GrantState::Confirmed
+        GrantState::Confirmed
     } else {
-        crate::users::model::GrantState::Refused
+        GrantState::Refused
     })
+    .bind(GrantState::Pending)
     .execute(conn)
     .await?
     .rows_affected()
@@ -317,8 +323,9 @@ pub async fn take_login(
     .await
 }
 
+/// Binds `Role::Coordinator` as `$3`: the queries that use it have two parameters of their own.
 const CANDIDATE: &str = "u.id AS user_id, u.active, u.email, u.organisation_id,
-        u.role <> 'coordinator' AS staff";
+        u.role <> $3 AS staff";
 
 /// The user linked to the provider's subject, and whether the link is confirmed.
 pub async fn linked(
@@ -333,6 +340,7 @@ pub async fn linked(
     ))
     .bind(provider_id)
     .bind(subject)
+    .bind(Role::Coordinator)
     .fetch_optional(conn)
     .await
 }
@@ -353,6 +361,7 @@ pub async fn by_email(
     ))
     .bind(provider_id)
     .bind(email)
+    .bind(Role::Coordinator)
     .fetch_optional(conn)
     .await
 }
@@ -421,7 +430,7 @@ pub async fn pending_link(
 ) -> sqlx::Result<Option<PendingLink>> {
     sqlx::query_as(
         "SELECT l.id, l.provider_id, l.subject, l.user_id, u.email, u.name AS user_name,
-                u.role <> 'coordinator' AS staff, u.password_hash IS NOT NULL AS has_password,
+                u.role <> $2 AS staff, u.password_hash IS NOT NULL AS has_password,
                 EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id) AS has_second_factor,
                 l.pending_id_token AS id_token
          FROM identity_links l JOIN users u ON u.id = l.user_id
@@ -429,6 +438,7 @@ pub async fn pending_link(
            AND u.active",
     )
     .bind(pending_hash)
+    .bind(Role::Coordinator)
     .fetch_optional(conn)
     .await
 }
@@ -466,11 +476,12 @@ pub struct LinkRow {
     pub confirmation_asked: bool,
 }
 
+/// Binds `GrantState::Pending` as `$1`: the queries that use it number theirs from `$2`.
 const LINK_ROW: &str = "SELECT l.id, p.id AS provider_id, p.display_name AS provider_name,
         l.subject, u.id AS user_id, u.name AS user_name, u.email AS user_email,
         u.role AS user_role, l.linked_at, l.last_used_at, l.confirmed_at,
         EXISTS (SELECT 1 FROM account_requests r WHERE r.identity_link = l.id
-                AND r.state = 'pending') AS confirmation_asked
+                AND r.state = $1) AS confirmation_asked
     FROM identity_links l
     JOIN identity_providers p ON p.id = l.provider_id
     JOIN users u ON u.id = l.user_id";
@@ -479,12 +490,14 @@ pub async fn links(db: &PgPool) -> sqlx::Result<Vec<LinkRow>> {
     sqlx::query_as(&format!(
         "{LINK_ROW} ORDER BY l.confirmed_at IS NOT NULL, u.name, u.email, p.display_name"
     ))
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
 
 pub async fn link(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<LinkRow>> {
-    sqlx::query_as(&format!("{LINK_ROW} WHERE l.id = $1"))
+    sqlx::query_as(&format!("{LINK_ROW} WHERE l.id = $2"))
+        .bind(GrantState::Pending)
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -523,11 +536,12 @@ pub async fn only_way_in(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result
 /// who has turned it on), and whether the user has a second factor yet.
 pub async fn second_step(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<(bool, bool)> {
     let (staff, has_factor): (bool, bool) = sqlx::query_as(
-        "SELECT u.role <> 'coordinator',
+        "SELECT u.role <> $2,
                 EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id)
          FROM users u WHERE u.id = $1",
     )
     .bind(user_id)
+    .bind(Role::Coordinator)
     .fetch_one(conn)
     .await?;
     Ok((staff || has_factor, has_factor))
@@ -558,4 +572,15 @@ pub async fn password_hash(db: &PgPool, user_id: Uuid) -> sqlx::Result<Option<St
             .await?
             .flatten(),
     )
+}
+
+/// The organisation of this name (a provider from the environment names its organisations).
+pub async fn organisation_named(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
+        .bind(name)
+        .fetch_optional(conn)
+        .await
 }

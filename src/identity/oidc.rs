@@ -320,3 +320,22 @@ pub async fn logout_url(
     }
     Some(request.http_get_url().to_string())
 }
+
+/// Where to send the browser to log out at the provider a session was signed in through,
+/// if it offers that (its name, and the address); back to the login page afterwards.
+pub async fn logout_at_provider(
+    state: &crate::AppState,
+    with: &crate::auth::session::SignedInWith,
+) -> Option<(String, String)> {
+    let provider = super::db::provider(&state.db, with.provider).await.ok()??;
+    let back = format!("{}/logga-in", state.config.public_url.trim_end_matches('/'));
+    let url = logout_url(
+        &provider,
+        &state.identity.discovery,
+        state.config.oidc_allow_local,
+        &with.id_token,
+        &back,
+    )
+    .await?;
+    Some((provider.display_name, url))
+}

@@ -37,18 +37,6 @@ pub struct Smtp {
 /// How long one SMTP conversation may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn check_smtp_url(url: &str) -> Result<(), String> {
-    AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-        .map(|_| ())
-        .map_err(|e| format!("{e} (expected e.g. smtps://user:pass@host:465 or smtp://host:25)"))
-}
-
-pub fn check_mailbox(from: &str) -> Result<(), String> {
-    from.parse::<Mailbox>()
-        .map(|_| ())
-        .map_err(|e| format!("{e} (expected e.g. Digikoord <digikoord@example.se>)"))
-}
-
 impl Mailer {
     pub fn from_config(config: &Config) -> Result<Mailer, String> {
         match &config.smtp_url {

@@ -7,10 +7,11 @@ use serde_json::{Value, json};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{AccountChange, AccountStatus, GrantState, ValidUser, parse_email, parse_name};
+use super::model::{AccountChange, AccountStatus, GrantState, ValidUser};
 use crate::{
     audit,
-    auth::{Role, session},
+    auth::{Role, token},
+    input::{parse_email, parse_name},
 };
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -55,16 +56,18 @@ impl User {
     }
 }
 
+/// Binds `GrantState::Pending` as `$1`: the queries that use it number theirs from `$2`.
 const SELECT_USERS: &str =
     "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
         u.active, u.password_hash IS NOT NULL AS has_password,
         EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id) AS has_second_factor,
         user_role_confirmed(u.id, u.role) AS role_confirmed,
-        (SELECT g.role FROM role_grants g WHERE g.user_id = u.id AND g.state = 'pending') AS pending_role
+        (SELECT g.role FROM role_grants g WHERE g.user_id = u.id AND g.state = $1) AS pending_role
     FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id";
 
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $1"))
+    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $2"))
+        .bind(GrantState::Pending)
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -72,7 +75,8 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User
 
 /// The user, locked until the transaction ends: for a change decided from what it was.
 pub async fn find_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<User>> {
-    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $1 FOR UPDATE OF u"))
+    sqlx::query_as(&format!("{SELECT_USERS} WHERE u.id = $2 FOR UPDATE OF u"))
+        .bind(GrantState::Pending)
         .bind(id)
         .fetch_optional(conn)
         .await
@@ -82,6 +86,7 @@ pub async fn all(db: &PgPool) -> sqlx::Result<Vec<User>> {
     sqlx::query_as(&format!(
         "{SELECT_USERS} ORDER BY u.active DESC, u.role, o.name NULLS FIRST, u.name"
     ))
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
@@ -145,7 +150,7 @@ pub async fn create_password_link(
     user_id: Uuid,
     why: crate::mail::PasswordLink,
 ) -> sqlx::Result<String> {
-    let token = session::random_token();
+    let token = token::random();
     sqlx::query(
         "UPDATE password_tokens SET used_at = now() WHERE user_id = $1 AND used_at IS NULL",
     )
@@ -156,7 +161,7 @@ pub async fn create_password_link(
         "INSERT INTO password_tokens (token_hash, user_id, expires_at)
          VALUES ($1, $2, now() + make_interval(hours => $3))",
     )
-    .bind(session::hash_token(&token))
+    .bind(token::hash(&token))
     .bind(user_id)
     .bind(why.valid_hours())
     .execute(conn)
@@ -233,8 +238,9 @@ pub async fn grant(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<Gran
 /// The requests waiting for a second administrator, oldest first.
 pub async fn pending_grants(db: &PgPool) -> sqlx::Result<Vec<Grant>> {
     sqlx::query_as(&format!(
-        "{SELECT_GRANTS} WHERE g.state = 'pending' ORDER BY g.requested_at, g.id"
+        "{SELECT_GRANTS} WHERE g.state = $1 ORDER BY g.requested_at, g.id"
     ))
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
@@ -242,10 +248,11 @@ pub async fn pending_grants(db: &PgPool) -> sqlx::Result<Vec<Grant>> {
 /// The latest decided requests, newest first.
 pub async fn decided_grants(db: &PgPool, limit: i64) -> sqlx::Result<Vec<Grant>> {
     sqlx::query_as(&format!(
-        "{SELECT_GRANTS} WHERE g.state <> 'pending'
+        "{SELECT_GRANTS} WHERE g.state <> $2
          ORDER BY COALESCE(g.confirmed_at, g.refused_at) DESC, g.id DESC LIMIT $1"
     ))
     .bind(limit)
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
@@ -253,9 +260,10 @@ pub async fn decided_grants(db: &PgPool, limit: i64) -> sqlx::Result<Vec<Grant>>
 /// Roles and account changes waiting for a second administrator.
 pub async fn count_pending_grants(db: &PgPool) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT (SELECT count(*) FROM role_grants WHERE state = 'pending')
-              + (SELECT count(*) FROM account_requests WHERE state = 'pending')",
+        "SELECT (SELECT count(*) FROM role_grants WHERE state = $1)
+              + (SELECT count(*) FROM account_requests WHERE state = $1)",
     )
+    .bind(GrantState::Pending)
     .fetch_one(db)
     .await
 }
@@ -289,11 +297,13 @@ pub async fn confirm_grant(
     confirmed_by: Uuid,
 ) -> sqlx::Result<bool> {
     let confirmed = sqlx::query(
-        "UPDATE role_grants SET state = 'confirmed', confirmed_by = $2, confirmed_at = now()
-         WHERE id = $1 AND state = 'pending'",
+        "UPDATE role_grants SET state = $3, confirmed_by = $2, confirmed_at = now()
+         WHERE id = $1 AND state = $4",
     )
     .bind(grant.id)
     .bind(confirmed_by)
+    .bind(GrantState::Confirmed)
+    .bind(GrantState::Pending)
     .execute(&mut *conn)
     .await?;
     if confirmed.rows_affected() != 1 {
@@ -318,11 +328,13 @@ pub async fn refuse_grant(
     refused_by: Uuid,
 ) -> sqlx::Result<bool> {
     let refused = sqlx::query(
-        "UPDATE role_grants SET state = 'refused', refused_by = $2, refused_at = now()
-         WHERE id = $1 AND state = 'pending'",
+        "UPDATE role_grants SET state = $3, refused_by = $2, refused_at = now()
+         WHERE id = $1 AND state = $4",
     )
     .bind(id)
     .bind(refused_by)
+    .bind(GrantState::Refused)
+    .bind(GrantState::Pending)
     .execute(conn)
     .await?;
     Ok(refused.rows_affected() == 1)
@@ -400,10 +412,11 @@ pub async fn pending_requests(
     user: Option<Uuid>,
 ) -> sqlx::Result<Vec<AccountRequest>> {
     sqlx::query_as(&format!(
-        "{SELECT_REQUESTS} WHERE r.state = 'pending' AND ($1::uuid IS NULL OR r.user_id = $1)
+        "{SELECT_REQUESTS} WHERE r.state = $2 AND ($1::uuid IS NULL OR r.user_id = $1)
          ORDER BY r.requested_at, r.id"
     ))
     .bind(user)
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
@@ -411,9 +424,10 @@ pub async fn pending_requests(
 /// The latest decided account changes, newest first.
 pub async fn decided_requests(db: &PgPool, limit: i64) -> sqlx::Result<Vec<AccountRequest>> {
     sqlx::query_as(&format!(
-        "{SELECT_REQUESTS} WHERE r.state <> 'pending' ORDER BY r.decided_at DESC, r.id DESC LIMIT $1"
+        "{SELECT_REQUESTS} WHERE r.state <> $2 ORDER BY r.decided_at DESC, r.id DESC LIMIT $1"
     ))
     .bind(limit)
+    .bind(GrantState::Pending)
     .fetch_all(db)
     .await
 }
@@ -452,7 +466,7 @@ pub async fn decide_request(
 ) -> sqlx::Result<bool> {
     Ok(sqlx::query(
         "UPDATE account_requests SET state = $3, decided_by = $2, decided_at = now()
-         WHERE id = $1 AND state = 'pending'",
+         WHERE id = $1 AND state = $4",
     )
     .bind(id)
     .bind(decided_by)
@@ -461,6 +475,7 @@ pub async fn decide_request(
     } else {
         GrantState::Refused
     })
+    .bind(GrantState::Pending)
     .execute(conn)
     .await?
     .rows_affected()
@@ -567,9 +582,11 @@ pub async fn create_first_administrator(
     // Recorded by the schema as the owner inserts an active staff account
     // (`users_staff_grant_recorded`).
     let grant: i64 = sqlx::query_scalar(
-        "SELECT id FROM role_grants WHERE user_id = $1 AND role = 'admin' AND state = 'confirmed'",
+        "SELECT id FROM role_grants WHERE user_id = $1 AND role = $2 AND state = $3",
     )
     .bind(id)
+    .bind(Role::Admin)
+    .bind(GrantState::Confirmed)
     .fetch_one(&mut *conn)
     .await?;
     let created = find(&mut *conn, id)
@@ -585,4 +602,12 @@ pub async fn create_first_administrator(
     )
     .await?;
     Ok(id)
+}
+
+/// A user's name.
+pub async fn name_of(db: &PgPool, id: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(db)
+        .await
 }

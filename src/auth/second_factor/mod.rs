@@ -3,10 +3,9 @@
 //! recovery codes. Required for Tillväxtverket's staff (`Role::is_staff`), who enrol at
 //! their first login; offered to coordinators on their own page.
 //!
-//! The rules here are pure; the queries are in `db.rs`, the pages in `handlers.rs`.
+//! The rules here are pure; the queries are in `db.rs`, the pages in `signin::second_step`.
 
-mod db;
-mod handlers;
+pub mod db;
 
 use qrcode::{QrCode, render::svg};
 use rand::{Rng, RngCore};
@@ -67,7 +66,6 @@ pub async fn recovery_codes_left(
 ) -> sqlx::Result<i64> {
     db::recovery_codes_left(conn, user_id).await
 }
-pub use handlers::router;
 
 /// The second step of a login: the code from the app.
 pub const CODE_PATH: &str = "/logga-in/kod";

@@ -1,26 +1,27 @@
-//! The pages of the second factor: the second step of a login, enrolment (at the first
-//! login of staff, or on one's own page), and the administrator's reset.
+//! The pages of the second factor (`auth::second_factor`): the second step of a login, and
+//! enrolment (at the first login of staff, or on one's own page).
 
 use askama::Template;
 use axum::{
     Extension, Form, Router,
-    extract::{FromRequestParts, State},
-    http::{StatusCode, request::Parts},
+    extract::State,
+    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    CODE_PATH, ENROL_PATH, Entered, OWN_PAGE_PATH, Passed, check_code, db, in_groups, new_secret,
-    qr_image, read_entered, unix_now,
-};
 use crate::{
     AppState, audit,
     auth::{
         Ctx, CurrentUser, PageCtx,
         client_ip::ClientIp,
+        device,
+        second_factor::{
+            self, CODE_PATH, ENROL_PATH, Entered, OWN_PAGE_PATH, Passed, check_code, db, in_groups,
+            new_secret, qr_image, read_entered, unix_now,
+        },
         session::{self, ActiveSession, PendingLogin},
         throttle::{self, Outcome, Step, TooSoon},
     },
@@ -40,18 +41,6 @@ pub fn router() -> Router<AppState> {
         .route(OWN_PAGE_PATH, get(own_page).post(enrol_own))
 }
 
-impl FromRequestParts<AppState> for PendingLogin {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self> {
-        parts
-            .extensions
-            .get::<PendingLogin>()
-            .cloned()
-            .ok_or(AppError::Unauthenticated)
-    }
-}
-
 #[derive(Default, Deserialize)]
 struct CodeForm {
     #[serde(default)]
@@ -59,7 +48,7 @@ struct CodeForm {
 }
 
 #[derive(Template)]
-#[template(path = "auth/second_step.html")]
+#[template(path = "signin/second_step.html")]
 struct CodePage {
     ctx: Ctx,
     code: String,
@@ -132,7 +121,7 @@ async fn enter_code(
     };
 
     let mut tx = state.db.begin().await?;
-    let passed = super::verify(&mut tx, &state.sealer, user.id, &form.code).await?;
+    let passed = second_factor::verify(&mut tx, &state.sealer, user.id, &form.code).await?;
     let passed = match passed {
         Ok(p) => p,
         Err(message) => {
@@ -181,8 +170,8 @@ async fn enter_code(
         Some(message) => redirect_with_flash("/", &message),
         None => Redirect::to("/").into_response(),
     };
-    session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
-    crate::auth::device::remember(
+    new.set_cookie(&mut response, state.config.cookie_secure);
+    device::remember(
         &mut response,
         &state.sealer,
         &user.email,
@@ -192,7 +181,7 @@ async fn enter_code(
 }
 
 #[derive(Template)]
-#[template(path = "auth/enrol.html")]
+#[template(path = "signin/enrol.html")]
 struct EnrolPage {
     ctx: Ctx,
     /// At the first login of staff (required), or on one's own page (chosen).
@@ -232,7 +221,7 @@ impl EnrolPage {
 }
 
 #[derive(Template)]
-#[template(path = "auth/recovery_codes.html")]
+#[template(path = "signin/recovery_codes.html")]
 struct RecoveryCodesPage {
     ctx: Ctx,
     codes: Vec<String>,
@@ -311,13 +300,13 @@ async fn enrol_at_login(
     let mut response = render(&RecoveryCodesPage {
         ctx: Ctx {
             user: Some(user),
-            csrf: new.csrf,
+            csrf: new.csrf.clone(),
             flash: None,
         },
         codes,
     })?;
-    session::set_session_cookie(&mut response, &new.token, state.config.cookie_secure);
-    crate::auth::device::remember(
+    new.set_cookie(&mut response, state.config.cookie_secure);
+    device::remember(
         &mut response,
         &state.sealer,
         &email,
@@ -327,7 +316,7 @@ async fn enrol_at_login(
 }
 
 #[derive(Template)]
-#[template(path = "auth/second_factor.html")]
+#[template(path = "signin/second_factor.html")]
 struct OwnPage {
     ctx: Ctx,
     status: db::Status,

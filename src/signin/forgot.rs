@@ -7,9 +7,10 @@ use axum::{Form, Router, extract::State, http::StatusCode, response::Response, r
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Ctx, PageCtx, client_ip::ClientIp};
+use super::db;
 use crate::{
     AppState, audit,
+    auth::{Ctx, PageCtx, client_ip::ClientIp},
     error::Result,
     mail,
     web::{FormErrors, render, render_status},
@@ -25,7 +26,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "auth/forgot.html")]
+#[template(path = "signin/forgot.html")]
 struct ForgotPage {
     ctx: Ctx,
     email: String,
@@ -45,13 +46,6 @@ async fn form(PageCtx(ctx): PageCtx) -> Result<Response> {
 #[derive(Deserialize)]
 struct ForgotForm {
     #[serde(default)]
-    email: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct Account {
-    id: uuid::Uuid,
-    name: String,
     email: String,
 }
 
@@ -89,23 +83,8 @@ async fn request(
     let bucket = client.bucket();
     let mut tx = state.db.begin().await?;
     // Racing requests for one address or client wait for each other while they count.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('password-reset:' || $1))")
-        .bind(&email)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('password-reset-ip:' || $1))")
-        .bind(&bucket)
-        .execute(&mut *tx)
-        .await?;
-    let (for_address, for_client): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE email = $1), count(*) FILTER (WHERE ip_bucket = $2)
-         FROM password_reset_requests
-         WHERE requested_at > now() - interval '1 hour' AND (email = $1 OR ip_bucket = $2)",
-    )
-    .bind(&email)
-    .bind(&bucket)
-    .fetch_one(&mut *tx)
-    .await?;
+    let (for_address, for_client) =
+        db::reset_requests_within_hour(&mut tx, &email, &bucket).await?;
     if for_address >= PER_ADDRESS_PER_HOUR || for_client >= PER_CLIENT_PER_HOUR {
         drop(tx);
         let mut response = refused(
@@ -118,18 +97,8 @@ async fn request(
             .insert("retry-after", axum::http::HeaderValue::from_static("3600"));
         return Ok(response);
     }
-    sqlx::query("INSERT INTO password_reset_requests (email, ip_bucket) VALUES ($1, $2)")
-        .bind(&email)
-        .bind(&bucket)
-        .execute(&mut *tx)
-        .await?;
-    let account: Option<Account> = sqlx::query_as(
-        "SELECT u.id, u.name, u.email FROM users u
-         WHERE u.email = $1 AND u.active AND user_role_confirmed(u.id, u.role)",
-    )
-    .bind(&email)
-    .fetch_optional(&mut *tx)
-    .await?;
+    db::record_reset_request(&mut tx, &email, &bucket).await?;
+    let account = db::account_for_reset(&mut tx, &email).await?;
     if let Some(account) = account {
         let to = mail::db::Recipient::account(account.id, &account.name, &account.email);
         crate::users::password_link::send(

@@ -3,30 +3,32 @@
 
 use askama::Template;
 use axum::{
-    Extension, Form,
+    Extension, Form, Router,
     extract::{Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
+    routing::get,
 };
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    db,
-    model::{Decision, Provider, decide},
-    oidc,
-};
+use super::login::LoginPage;
 use crate::{
     AppState, audit,
     auth::{
         Ctx, PageCtx,
         client_ip::ClientIp,
-        handlers::LoginPage,
-        password, second_factor,
+        cookie, device, password, second_factor,
         session::{self, ActiveSession, SignedInWith},
         throttle::{self, Outcome, Step, TooSoon},
+        token,
     },
     error::{AppError, Result},
+    identity::{
+        db,
+        model::{Decision, Provider, decide},
+        oidc,
+    },
     web::{FormErrors, render, render_status},
 };
 
@@ -35,6 +37,13 @@ const LOGIN_COOKIE: &str = "dk_sso";
 /// The cookie that binds a link waiting for confirmation to the browser that signed in.
 const LINK_COOKIE: &str = "dk_sso_link";
 pub const CONFIRM_PATH: &str = "/logga-in/sso/bekrafta";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/logga-in/sso/{key}", get(start))
+        .route("/logga-in/sso/{key}/svar", get(answer))
+        .route(CONFIRM_PATH, get(confirm_form).post(confirm))
+}
 
 /// The login page again, with why the sign-in did not go through.
 async fn refused(
@@ -47,13 +56,7 @@ async fn refused(
         status,
         &LoginPage::new(state, ctx, String::new(), Some(message)).await?,
     )?;
-    session::set_cookie(
-        &mut response,
-        LOGIN_COOKIE,
-        "",
-        Some(0),
-        state.config.cookie_secure,
-    );
+    cookie::clear(&mut response, LOGIN_COOKIE, state.config.cookie_secure);
     Ok(response)
 }
 
@@ -69,7 +72,7 @@ fn speaking(state: &AppState) -> oidc::Speaking<'_> {
 /// Sends the browser to the provider, having kept the `state`, `nonce` and PKCE verifier to
 /// check its answer by. A link (GET), so that no form's `form-action` stands in the way of
 /// going on to the provider; each client may start a few a minute.
-pub async fn start(
+async fn start(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
     client: ClientIp,
@@ -106,17 +109,12 @@ pub async fn start(
             .await;
         }
     };
-    let browser = session::random_token();
+    let browser = token::random();
     let mut tx = state.db.begin().await?;
-    db::start_login(
-        &mut tx,
-        &session::hash_token(&browser),
-        &authorization.login,
-    )
-    .await?;
+    db::start_login(&mut tx, &token::hash(&browser), &authorization.login).await?;
     tx.commit().await?;
     let mut response = Redirect::to(&authorization.url).into_response();
-    session::set_cookie(
+    cookie::set(
         &mut response,
         LOGIN_COOKIE,
         &browser,
@@ -127,7 +125,7 @@ pub async fn start(
 }
 
 #[derive(Deserialize)]
-pub struct Answer {
+struct Answer {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
@@ -168,7 +166,7 @@ async fn refuse(
 /// code exchanged and the ID token verified; then the person is let in as the user linked to
 /// the provider's subject, or asked to confirm a first link by a verified address, or
 /// refused.
-pub async fn answer(
+async fn answer(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
     client: ClientIp,
@@ -179,12 +177,11 @@ pub async fn answer(
 ) -> Result<Response> {
     let secure = state.config.cookie_secure;
     let again = "Försök igen från inloggningssidan.";
-    let browser = session::cookie(&headers, &session::cookie_name(LOGIN_COOKIE, secure))
-        .filter(|b| !b.is_empty());
+    let browser = cookie::ours(&headers, LOGIN_COOKIE, secure);
     let under_way = match browser {
         Some(b) => {
             let mut tx = state.db.begin().await?;
-            let login = db::take_login(&mut tx, &session::hash_token(&b)).await?;
+            let login = db::take_login(&mut tx, &token::hash(&b)).await?;
             tx.commit().await?;
             login
         }
@@ -224,7 +221,7 @@ pub async fn answer(
     let same_state = answer
         .state
         .as_deref()
-        .is_some_and(|s| session::constant_time_eq(s.as_bytes(), login.state.as_bytes()));
+        .is_some_and(|s| token::same(s.as_bytes(), login.state.as_bytes()));
     let (true, Some(code)) = (same_state, answer.code.as_deref()) else {
         return refuse(
             &state,
@@ -271,7 +268,7 @@ pub async fn answer(
         Decision::SignIn(user) => user,
         Decision::Confirm(user) => {
             // Not yet: the person confirms the link with their own password and code first.
-            let claim = session::random_token();
+            let claim = token::random();
             let email = verified.email.clone().unwrap_or_default();
             let link = db::link_pending(
                 &mut tx,
@@ -279,7 +276,7 @@ pub async fn answer(
                 &verified.subject,
                 user,
                 &email,
-                &session::hash_token(&claim),
+                &token::hash(&claim),
                 &verified.id_token,
             )
             .await?;
@@ -292,8 +289,8 @@ pub async fn answer(
                 .await?;
             tx.commit().await?;
             let mut response = Redirect::to(CONFIRM_PATH).into_response();
-            session::set_cookie(&mut response, LINK_COOKIE, &claim, Some(600), secure);
-            session::set_cookie(&mut response, LOGIN_COOKIE, "", Some(0), secure);
+            cookie::set(&mut response, LINK_COOKIE, &claim, Some(600), secure);
+            cookie::clear(&mut response, LOGIN_COOKIE, secure);
             return Ok(response);
         }
         Decision::Refuse(why) => {
@@ -312,9 +309,11 @@ pub async fn answer(
         }
     };
     db::link_used(&mut tx, provider.id, &verified.subject).await?;
-    if let Some(Extension(previous)) = active {
-        session::end(&mut tx, &previous.id_hash).await?;
-    }
+    let previous = active.as_ref().map(|Extension(previous)| previous);
+    let through = SignedInWith {
+        provider: provider.id,
+        id_token: verified.id_token.clone(),
+    };
     // Digikoord's own second step, unless the provider is trusted to report more than one
     // factor, and does.
     let (second_step_rule, has_factor) = db::second_step(&mut tx, user_id).await?;
@@ -325,19 +324,16 @@ pub async fn answer(
         } else {
             second_factor::ENROL_PATH
         };
-        (session::create_pending(&mut tx, user_id).await?, next)
+        (
+            session::start_pending(&mut tx, user_id, previous, Some(&through)).await?,
+            next,
+        )
     } else {
-        (session::create(&mut tx, user_id).await?, "/")
+        (
+            session::start(&mut tx, user_id, previous, Some(&through)).await?,
+            "/",
+        )
     };
-    session::set_signed_in_with(
-        &mut tx,
-        &new.token,
-        &SignedInWith {
-            provider: provider.id,
-            id_token: verified.id_token.clone(),
-        },
-    )
-    .await?;
     audit::Entry::new(Some(user_id), "sso.login", "user", user_id)
         .after(json!({
             "provider": provider.key, "subject": verified.subject, "ip": client.to_string(),
@@ -350,13 +346,13 @@ pub async fn answer(
         .await?;
     tx.commit().await?;
     let mut response = Redirect::to(next).into_response();
-    session::set_session_cookie(&mut response, &new.token, secure);
-    session::set_cookie(&mut response, LOGIN_COOKIE, "", Some(0), secure);
+    new.set_cookie(&mut response, secure);
+    cookie::clear(&mut response, LOGIN_COOKIE, secure);
     Ok(response)
 }
 
 #[derive(Template)]
-#[template(path = "identity/confirm.html")]
+#[template(path = "signin/sso_confirm.html")]
 struct ConfirmPage {
     ctx: Ctx,
     provider: String,
@@ -370,15 +366,11 @@ async fn waiting_here(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(db::PendingLink, Provider)>> {
-    let Some(claim) = session::cookie(
-        headers,
-        &session::cookie_name(LINK_COOKIE, state.config.cookie_secure),
-    )
-    .filter(|c| !c.is_empty()) else {
+    let Some(claim) = cookie::ours(headers, LINK_COOKIE, state.config.cookie_secure) else {
         return Ok(None);
     };
     let mut conn = state.db.acquire().await?;
-    let Some(link) = db::pending_link(&mut conn, &session::hash_token(&claim)).await? else {
+    let Some(link) = db::pending_link(&mut conn, &token::hash(&claim)).await? else {
         return Ok(None);
     };
     Ok(db::provider(&mut *conn, link.provider_id)
@@ -397,7 +389,7 @@ fn nothing_waits() -> Response {
 
 /// "Is this your Digikoord account?": the person confirms a first link with their own
 /// password (and code), which whoever runs the provider does not know.
-pub async fn confirm_form(
+async fn confirm_form(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
     headers: HeaderMap,
@@ -414,14 +406,14 @@ pub async fn confirm_form(
 }
 
 #[derive(Deserialize)]
-pub struct ConfirmForm {
+struct ConfirmForm {
     #[serde(default)]
     password: String,
     #[serde(default)]
     code: String,
 }
 
-pub async fn confirm(
+async fn confirm(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
     client: ClientIp,
@@ -448,7 +440,7 @@ pub async fn confirm(
         ));
     }
     // Guessed like a password, and slowed down with the password attempts.
-    let known_device = crate::auth::device::recognised(
+    let known_device = device::recognised(
         &headers,
         &state.sealer,
         &link.email,
@@ -514,35 +506,26 @@ pub async fn confirm(
         }))
         .record(&mut tx)
         .await?;
-    if let Some(Extension(previous)) = active {
-        session::end(&mut tx, &previous.id_hash).await?;
-    }
+    let previous = active.as_ref().map(|Extension(previous)| previous);
+    // Signed in through the provider: logging out goes on there too.
+    let through = link.id_token.as_ref().map(|id_token| SignedInWith {
+        provider: provider.id,
+        id_token: id_token.clone(),
+    });
     // The password and the code were given: signed in. Staff without a second factor yet
     // enrol one first.
     let staff_to_enrol = link.staff && !link.has_second_factor;
     let new = if staff_to_enrol {
         throttle::finish(&mut tx, attempt, Outcome::Passed).await?;
-        session::create_pending(&mut tx, link.user_id).await?
+        session::start_pending(&mut tx, link.user_id, previous, through.as_ref()).await?
     } else {
         throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
         audit::Entry::new(Some(link.user_id), "auth.login", "user", link.user_id)
             .after(json!({ "ip": client.to_string(), "confirmed_link": provider.key }))
             .record(&mut tx)
             .await?;
-        session::create(&mut tx, link.user_id).await?
+        session::start(&mut tx, link.user_id, previous, through.as_ref()).await?
     };
-    // Signed in through the provider: logging out goes on there too.
-    if let Some(id_token) = &link.id_token {
-        session::set_signed_in_with(
-            &mut tx,
-            &new.token,
-            &SignedInWith {
-                provider: provider.id,
-                id_token: id_token.clone(),
-            },
-        )
-        .await?;
-    }
     tx.commit().await?;
     let secure = state.config.cookie_secure;
     let mut response = crate::web::redirect_with_flash(
@@ -557,8 +540,8 @@ pub async fn confirm(
             provider.button()
         ),
     );
-    session::set_session_cookie(&mut response, &new.token, secure);
-    session::set_cookie(&mut response, LINK_COOKIE, "", Some(0), secure);
-    crate::auth::device::remember(&mut response, &state.sealer, &link.email, secure);
+    new.set_cookie(&mut response, secure);
+    cookie::clear(&mut response, LINK_COOKIE, secure);
+    device::remember(&mut response, &state.sealer, &link.email, secure);
     Ok(response)
 }
