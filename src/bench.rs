@@ -1,6 +1,6 @@
 //! The benchmark's yardstick: a page of our own stack doing the least a page does — one
 //! session lookup (the session layer), one query and one template in the site's layout.
-//! Served only with `BENCH_CEILING` on; `src/bin/bench.rs` measures every page against it.
+//! Served only with `BENCH_CEILING` on; `src/bin/bench/main.rs` measures every page against it.
 
 use askama::Template;
 use axum::{Router, extract::State, response::Response, routing::get};
@@ -24,10 +24,7 @@ struct CeilingPage {
 }
 
 async fn ceiling(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
-    let name = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
-        .bind(user.id())
-        .fetch_one(&state.db)
-        .await?;
+    let name = crate::users::db::name_of(&state.db, user.id()).await?;
     render(&CeilingPage {
         ctx: user.ctx,
         name,

@@ -1,5 +1,4 @@
-//! The administrator's import of earlier years: template, upload, preview, load; and the
-//! multi-year view for staff.
+//! The administrator's import of earlier years: template, upload, preview, load.
 
 use askama::Template;
 use axum::{
@@ -273,21 +272,4 @@ pub async fn load(
                 .join(", ")
         ),
     ))
-}
-
-#[derive(Template)]
-#[template(path = "history/years.html")]
-struct YearsPage {
-    ctx: Ctx,
-    lines: Vec<crate::summary::db::YearTotals>,
-}
-
-/// Every year since 2018 side by side, imported figures marked.
-pub async fn years(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
-    user.require_staff()?;
-    let lines = crate::summary::db::trend(&state.db).await?;
-    render(&YearsPage {
-        ctx: user.ctx,
-        lines,
-    })
 }

@@ -207,7 +207,7 @@ fn xlsx_grid(bytes: &[u8]) -> Result<Vec<Vec<String>>, &'static str> {
 
 /// The template as CSV: the header and a row per (year, actor, organisation number).
 pub fn template_csv(rows: &[(i32, String, Option<String>)]) -> Vec<u8> {
-    use crate::summary::export::csv_field as quote;
+    use crate::export::csv::field as quote;
     let mut out = String::from("\u{feff}");
     out.push_str(&COLUMNS.join(";"));
     out.push_str("\r\n");

@@ -9,27 +9,30 @@ use uuid::Uuid;
 use super::model::{
     AgencyContact, Attendee, Editor, NetworkEvent, Person, ValidContact, ValidEvent,
 };
-use crate::auth::Scope;
+use crate::auth::{Role, Scope};
 
 /// The directory's people: active coordinators (in the organisation their account has
-/// now) and the contacts an administrator added.
+/// now) and the contacts an administrator added. Binds `Role::Coordinator` as `$1`: the
+/// queries that use it number theirs from `$2`.
 const PEOPLE: &str = "SELECT c.id, c.user_id, o.id AS organisation_id, o.name AS organisation_name,
         c.name, c.title, c.email, c.phone
     FROM network_contacts c
     LEFT JOIN users u ON u.id = c.user_id
     JOIN organisations o ON o.id = COALESCE(u.organisation_id, c.organisation_id)
-    WHERE (c.user_id IS NULL OR (u.active AND u.role = 'coordinator'))";
+    WHERE (c.user_id IS NULL OR (u.active AND u.role = $1))";
 
 /// Everyone in the directory, by organisation and name.
 pub async fn directory(db: &PgPool) -> sqlx::Result<Vec<Person>> {
     sqlx::query_as(&format!("{PEOPLE} ORDER BY o.name, c.name, c.email"))
+        .bind(Role::Coordinator)
         .fetch_all(db)
         .await
 }
 
 /// One organisation's people, for registering one of them.
 pub async fn people_of(db: &PgPool, organisation: Uuid) -> sqlx::Result<Vec<Person>> {
-    sqlx::query_as(&format!("{PEOPLE} AND o.id = $1 ORDER BY c.name"))
+    sqlx::query_as(&format!("{PEOPLE} AND o.id = $2 ORDER BY c.name"))
+        .bind(Role::Coordinator)
         .bind(organisation)
         .fetch_all(db)
         .await
@@ -42,8 +45,9 @@ pub async fn person_to_edit(
     editor: Editor,
 ) -> sqlx::Result<Option<Person>> {
     sqlx::query_as(&format!(
-        "{PEOPLE} AND c.id = $1 AND ($2::uuid IS NULL OR c.user_id = $2) FOR UPDATE OF c"
+        "{PEOPLE} AND c.id = $2 AND ($3::uuid IS NULL OR c.user_id = $3) FOR UPDATE OF c"
     ))
+    .bind(Role::Coordinator)
     .bind(id)
     .bind(editor.only_user())
     .fetch_optional(conn)

@@ -10,7 +10,6 @@ use axum::{
     response::Response,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
@@ -21,13 +20,10 @@ use super::{
     },
 };
 use crate::{
-    AppState, audit,
+    AppState, attachments, audit,
     auth::{Ctx, CurrentUser, Role, Scope},
     error::{AppError, Result, violated_constraint},
-    reports::model::{MAX_ATTACHMENT_BYTES, attachment_type},
-    web::{
-        FormErrors, download_response, receive_file, redirect_with_flash, render, render_status,
-    },
+    web::{FormErrors, download_response, redirect_with_flash, render, render_status},
 };
 
 /// Who arranges events and records attendance: administrators and case officers.
@@ -284,23 +280,16 @@ pub async fn upload(
 ) -> Result<Response> {
     user.require_role(&ORGANISERS)?;
     let event = db::event(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    let (name, bytes) = match receive_file(multipart, MAX_ATTACHMENT_BYTES).await {
+    let file = match attachments::receive(multipart).await {
         Ok(file) => file,
         Err(message) => return refuse_document(&state, user, event, &message).await,
     };
-    let content_type = match attachment_type(&name, &bytes) {
-        Ok(content_type) => content_type,
-        Err(message) => return refuse_document(&state, user, event, message).await,
-    };
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let size = i32::try_from(bytes.len())
-        .map_err(|_| AppError::BadRequest("Filen är för stor.".into()))?;
     let mut tx = state.db.begin().await?;
     db::lock_event(&mut tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (count, total) = db::document_totals(&mut tx, id).await?;
-    if let Err(message) = documents_fit(count, total, bytes.len()) {
+    if let Err(message) = documents_fit(count, total, file.bytes.len()) {
         drop(tx);
         return refuse_document(&state, user, event, message).await;
     }
@@ -308,11 +297,11 @@ pub async fn upload(
         &mut tx,
         NewDocument {
             event_id: id,
-            filename: &name,
-            content_type,
-            sha256: &sha256,
-            bytes: &bytes,
-            size,
+            filename: &file.name,
+            content_type: file.content_type,
+            sha256: &file.sha256,
+            bytes: &file.bytes,
+            size: file.size,
             uploaded_by: user.id(),
         },
     )
@@ -323,13 +312,15 @@ pub async fn upload(
         "network_event",
         id,
     )
-    .after(json!({ "document": document, "filename": name, "size": size, "sha256": sha256 }))
+    .after(json!({
+        "document": document, "filename": file.name, "size": file.size, "sha256": file.sha256,
+    }))
     .record(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &event_url(id),
-        &format!("Dokumentet ”{name}” är tillagt."),
+        &format!("Dokumentet ”{}” är tillagt.", file.name),
     ))
 }
 

@@ -1,10 +1,54 @@
 //! The coordinators' network: a directory of every actor's coordinators and contacts,
 //! network meetings and competence-development events with registration and attendance,
 //! and Tillväxtverket's contact person shown to the regions.
+//!
+//! Tillväxtverket makes sure a network of the coordinators exists, is its national contact
+//! point and offers competence development. *Nätverket* and *Träffar* in the menu, for
+//! every logged-in role:
+//!
+//! - **The directory** (`/natverk`): every actor's coordinators and other contacts — name,
+//!   title, e-mail, phone, organisation. Every active coordinator is in it from the start,
+//!   with the account's name and address (`network_contacts`, made by a trigger on `users`)
+//!   and in the organisation the account has now; a coordinator changes only their own
+//!   entry (*Ändra mina kontaktuppgifter*; someone else's answers 404), an administrator
+//!   anyone's, and adds or removes contacts who have no account. The entry is the contact
+//!   card, not the login: changing its e-mail changes nothing about logging in. The search
+//!   box filters on the server (every word, anywhere in the entry, in any case), and *CSV*
+//!   (UTF-8 with BOM, semicolons, as the summary's) and *vCard* (3.0, one card per person,
+//!   escaped and folded) export what the search found.
+//! - **Meetings and competence development** (`/natverk/traffar`, `events.rs`):
+//!   administrators and case officers create and edit them — kind, title, day, start and
+//!   end in Swedish time, place and/or a link to the meeting, agenda — and add documents
+//!   (the report attachments' checks: type by the first bytes, ≤ 10 MB, at most 20 of
+//!   50 MB together; stored in PostgreSQL, always served as downloads). A region registers,
+//!   until the day of the event, one of its own people from the directory or a colleague by
+//!   name and e-mail (once per address), and may withdraw a registration; it sees only its
+//!   own registrations. From the event's day the staff record who came (yes/no per
+//!   registration); the region then sees it. Every event is in every calendar feed
+//!   (`/kalender`), regions' and Tillväxtverket's, as a timed event in UTC with a stable UID
+//!   (`network-event-<id>@digikoord`), so an edit moves it. Staff may also register (and
+//!   withdraw) on a region's behalf, choosing the organisation. An organiser may
+//!   **cancel** an event with a reason: it stays, marked *Inställd*, in the list, on its
+//!   page and in the feeds (`STATUS:CANCELLED`); everyone registered gets a mail with the
+//!   reason; it can no longer be edited or registered for (a trigger holds that against a
+//!   registration in flight).
+//! - **Tillväxtverket's contact** (name, e-mail) is set by an administrator under
+//!   *Tillväxtverkets kontaktperson* on `/natverk` (`network_settings`, one row) and shown
+//!   on every region's start page; emptied, nothing is shown.
+//! - **The demo** has a contact, a network meeting a month back with its attendance and a
+//!   competence event three weeks ahead with some regions registered.
+//!
+//! Every change is written with its audit record (`network_contact.*`, `network_event.*`,
+//! `network_registration.*`, `network_settings.updated`).
+//!
+//! `model.rs`: directory entries, events, registration and attendance rules, CSV and vCard
+//! (pure, unit-tested); `db.rs`: all SQL; `handlers.rs`: the directory, its entries,
+//! Tillväxtverket's contact; `events.rs`: meetings, documents, registration, attendance.
 
 pub mod db;
 mod events;
 mod handlers;
+pub mod meetings;
 pub mod model;
 
 use axum::{

@@ -1,6 +1,11 @@
 //! Open data: per year and actor what the Government's decision makes public — the amount
 //! paid out, and the amount repaid once the repayment is settled — with totals, as a page,
 //! JSON and CSV. No personal data (actors are organisations), no drafts, no case details.
+//!
+//! `/oppna-data` needs no login: the list of years, each year as a page,
+//! `/oppna-data/2025.json` and `/oppna-data/2025.csv`. A year's open data is made at most
+//! once a minute, never taking the staff's turns (anonymous work must not crowd out the
+//! staff). `model.rs` holds what a year publishes; this file the page, JSON and CSV.
 
 pub mod model;
 

@@ -49,7 +49,7 @@ impl OpenYear {
 
     /// UTF-8 with a BOM, semicolons and decimal commas.
     pub fn csv(&self) -> Vec<u8> {
-        use crate::summary::export::{csv_amount as amount, csv_field as field};
+        use crate::export::csv::{amount, field};
         let mut out = String::from("\u{feff}År;Aktör;Utbetalt;Återbetalt\r\n");
         for a in &self.actors {
             out.push_str(&format!(

@@ -2,56 +2,25 @@
 
 use askama::Template;
 use axum::{
-    Form, Router,
+    Form,
     extract::{Path, State},
     http::StatusCode,
     response::Response,
-    routing::{get, post},
 };
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
     db::{self, Actor, Organisation, Period, ProgrammeYear},
-    model::{BudgetState, Deadlines, check_deadline_order, parse_org_number},
+    form::{ActorForm, OrganisationForm, PeriodForm, YearForm, required},
+    model::parse_org_number,
 };
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, PageCtx},
-    dates::parse_date,
     error::{AppError, Result, violated_constraint},
-    money::{Amount, format_input},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/program", get(programme_page))
-        .route(
-            "/admin/program/perioder/ny",
-            get(new_period_form).post(create_period),
-        )
-        .route(
-            "/admin/program/perioder/{id}",
-            get(edit_period_form).post(update_period),
-        )
-        .route("/admin/program/perioder/{id}/aktorer", post(add_actor))
-        .route(
-            "/admin/program/perioder/{id}/aktorer/{org}/ta-bort",
-            post(remove_actor),
-        )
-        .route(
-            "/admin/program/ar/{year}",
-            get(edit_year_form).post(update_year),
-        )
-        .route(
-            "/admin/organisationer",
-            get(organisations_page).post(create_organisation),
-        )
-}
 
 struct PeriodView {
     period: Period,
@@ -66,7 +35,10 @@ struct ProgrammePage {
     periods: Vec<PeriodView>,
 }
 
-async fn programme_page(State(state): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response> {
+pub(super) async fn programme_page(
+    State(state): State<AppState>,
+    PageCtx(ctx): PageCtx,
+) -> Result<Response> {
     let years = db::years(&state.db).await?;
     let mut periods = Vec::new();
     for period in db::periods(&state.db).await? {
@@ -86,113 +58,6 @@ async fn programme_page(State(state): State<AppState>, PageCtx(ctx): PageCtx) ->
 }
 
 // ---- periods ----
-
-#[derive(Default, Deserialize)]
-struct PeriodForm {
-    #[serde(default)]
-    decision_number: String,
-    #[serde(default)]
-    decision_date: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    ministry: String,
-    #[serde(default)]
-    agency_assignment: String,
-    #[serde(default)]
-    first_year: String,
-    #[serde(default)]
-    last_year: String,
-}
-
-struct ValidPeriod {
-    decision_number: String,
-    decision_date: NaiveDate,
-    title: String,
-    ministry: String,
-    agency_assignment: Option<String>,
-    first_year: i32,
-    last_year: i32,
-}
-
-fn required(
-    errors: &mut FormErrors,
-    field: &'static str,
-    value: &str,
-    max: usize,
-    what: &str,
-) -> String {
-    let v = value.trim();
-    if v.is_empty() {
-        errors.add(field, format!("Ange {what}."));
-    } else if v.chars().count() > max {
-        errors.add(field, format!("Högst {max} tecken."));
-    }
-    v.to_string()
-}
-
-fn parse_year(errors: &mut FormErrors, field: &'static str, value: &str) -> i32 {
-    crate::dates::parse_year(value).unwrap_or_else(|message| {
-        errors.add(field, message);
-        0
-    })
-}
-
-impl PeriodForm {
-    fn validate(&self) -> std::result::Result<ValidPeriod, FormErrors> {
-        let mut e = FormErrors::default();
-        let decision_number = required(
-            &mut e,
-            "decision_number",
-            &self.decision_number,
-            50,
-            "beslutets diarienummer",
-        );
-        let decision_date = parse_date(&self.decision_date)
-            .map_err(|m| e.add("decision_date", m))
-            .ok();
-        let title = required(&mut e, "title", &self.title, 300, "beslutets rubrik");
-        let ministry = required(&mut e, "ministry", &self.ministry, 200, "departementet");
-        let agency_assignment = Some(self.agency_assignment.trim())
-            .filter(|a| !a.is_empty())
-            .map(String::from);
-        if agency_assignment
-            .as_ref()
-            .is_some_and(|a| a.chars().count() > 50)
-        {
-            e.add("agency_assignment", "Högst 50 tecken.");
-        }
-        let first_year = parse_year(&mut e, "first_year", &self.first_year);
-        let last_year = parse_year(&mut e, "last_year", &self.last_year);
-        if e.get("first_year").is_none() && e.get("last_year").is_none() && first_year > last_year {
-            e.add("last_year", "Sista året kan inte ligga före första året.");
-        }
-        match decision_date {
-            Some(decision_date) if e.is_empty() => Ok(ValidPeriod {
-                decision_number,
-                decision_date,
-                title,
-                ministry,
-                agency_assignment,
-                first_year,
-                last_year,
-            }),
-            _ => Err(e),
-        }
-    }
-
-    fn from_period(p: &Period) -> PeriodForm {
-        PeriodForm {
-            decision_number: p.decision_number.clone(),
-            decision_date: p.decision_date.to_string(),
-            title: p.title.clone(),
-            ministry: p.ministry.clone(),
-            agency_assignment: p.agency_assignment.clone().unwrap_or_default(),
-            first_year: p.first_year.to_string(),
-            last_year: p.last_year.to_string(),
-        }
-    }
-}
 
 fn period_constraint_error(e: &sqlx::Error) -> Option<FormErrors> {
     let mut errors = FormErrors::default();
@@ -270,7 +135,7 @@ impl PeriodFormPage {
     }
 }
 
-async fn new_period_form(user: CurrentUser) -> Result<Response> {
+pub(super) async fn new_period_form(user: CurrentUser) -> Result<Response> {
     user.require_admin()?;
     render(&PeriodFormPage::new_period(
         user.ctx,
@@ -279,7 +144,7 @@ async fn new_period_form(user: CurrentUser) -> Result<Response> {
     ))
 }
 
-async fn create_period(
+pub(super) async fn create_period(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(form): Form<PeriodForm>,
@@ -296,20 +161,7 @@ async fn create_period(
     };
     let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year, agency_assignment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(id)
-    .bind(&valid.decision_number)
-    .bind(valid.decision_date)
-    .bind(&valid.title)
-    .bind(&valid.ministry)
-    .bind(valid.first_year)
-    .bind(valid.last_year)
-    .bind(&valid.agency_assignment)
-    .execute(&mut *tx)
-    .await;
+    let inserted = db::insert_period(&mut tx, id, &valid).await;
     if let Err(e) = inserted {
         return match period_constraint_error(&e) {
             Some(errors) => render_status(
@@ -320,10 +172,7 @@ async fn create_period(
         };
     }
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
-    let after: Period = sqlx::query_as("SELECT * FROM periods WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let after = db::period(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     audit::Entry::new(Some(user.id()), "period.created", "period", id)
         .after(json!(after))
         .record(&mut tx)
@@ -338,7 +187,7 @@ async fn create_period(
     ))
 }
 
-async fn edit_period_form(
+pub(super) async fn edit_period_form(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
@@ -348,7 +197,7 @@ async fn edit_period_form(
     render(&PeriodFormPage::existing(&state, user.ctx, period, None).await?)
 }
 
-async fn update_period(
+pub(super) async fn update_period(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
@@ -365,20 +214,7 @@ async fn update_period(
         }
     };
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE periods SET decision_number = $2, decision_date = $3, title = $4, ministry = $5,
-             first_year = $6, last_year = $7, agency_assignment = $8 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(&valid.decision_number)
-    .bind(valid.decision_date)
-    .bind(&valid.title)
-    .bind(&valid.ministry)
-    .bind(valid.first_year)
-    .bind(valid.last_year)
-    .bind(&valid.agency_assignment)
-    .execute(&mut *tx)
-    .await;
+    let updated = db::update_period(&mut tx, id, &valid).await;
     if let Err(e) = updated {
         return match period_constraint_error(&e) {
             Some(errors) => {
@@ -392,10 +228,7 @@ async fn update_period(
         };
     }
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
-    let after: Period = sqlx::query_as("SELECT * FROM periods WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let after = db::period(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     audit::Entry::new(Some(user.id()), "period.updated", "period", id)
         .before(json!(before))
         .after(json!(after))
@@ -408,15 +241,7 @@ async fn update_period(
     ))
 }
 
-#[derive(Deserialize)]
-struct ActorForm {
-    #[serde(default)]
-    organisation_id: String,
-    #[serde(default)]
-    actor_name: String,
-}
-
-async fn add_actor(
+pub(super) async fn add_actor(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
@@ -443,22 +268,13 @@ async fn add_actor(
         n => n.to_string(),
     };
     let mut tx = state.db.begin().await?;
-    if let (Some(org), true) = (organisation, errors.is_empty()) {
-        let inserted = sqlx::query(
-            "INSERT INTO period_actors (period_id, organisation_id, actor_name) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(org.id)
-        .bind(&name)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 0 {
-            errors.add(
-                "organisation_id",
-                "Organisationen är redan aktör i perioden.",
-            );
-        }
+    if let (Some(org), true) = (organisation, errors.is_empty())
+        && !db::add_actor(&mut tx, id, org.id, &name).await?
+    {
+        errors.add(
+            "organisation_id",
+            "Organisationen är redan aktör i perioden.",
+        );
     }
     if !errors.is_empty() {
         drop(tx);
@@ -479,27 +295,23 @@ async fn add_actor(
     ))
 }
 
-async fn remove_actor(
+pub(super) async fn remove_actor(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((id, org)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
     user.require_admin()?;
     let mut tx = state.db.begin().await?;
-    let removed: Option<(String,)> = sqlx::query_as(
-        "DELETE FROM period_actors WHERE period_id = $1 AND organisation_id = $2 RETURNING actor_name",
-    )
-    .bind(id)
-    .bind(org)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(|e| match violated_constraint(&e) {
-        Some("requisitions_actor_of_year") => AppError::Conflict(
-            "Aktören har rekvisitioner i perioden och kan inte tas bort.".into(),
-        ),
-        _ => e.into(),
-    })?;
-    let (name,) = removed.ok_or(AppError::NotFound)?;
+    let removed =
+        db::remove_actor(&mut tx, id, org)
+            .await
+            .map_err(|e| match violated_constraint(&e) {
+                Some("requisitions_actor_of_year") => AppError::Conflict(
+                    "Aktören har rekvisitioner i perioden och kan inte tas bort.".into(),
+                ),
+                _ => e.into(),
+            })?;
+    let name = removed.ok_or(AppError::NotFound)?;
     audit::Entry::new(Some(user.id()), "actor.removed", "period", id)
         .before(json!({ "organisation_id": org, "actor_name": name }))
         .record(&mut tx)
@@ -513,106 +325,6 @@ async fn remove_actor(
 
 // ---- programme years ----
 
-#[derive(Default, Deserialize)]
-struct YearForm {
-    #[serde(default)]
-    cap_per_actor: String,
-    #[serde(default)]
-    budget_state: String,
-    #[serde(default)]
-    requisition_deadline: String,
-    #[serde(default)]
-    report_deadline: String,
-    #[serde(default)]
-    repayment_deadline: String,
-    #[serde(default)]
-    agency_requisition_deadline: String,
-    #[serde(default)]
-    agency_repayment_deadline: String,
-    #[serde(default)]
-    summary_deadline: String,
-}
-
-impl YearForm {
-    fn from_year(y: &ProgrammeYear) -> YearForm {
-        YearForm {
-            cap_per_actor: format_input(y.cap_per_actor),
-            budget_state: y.budget_state.key().to_string(),
-            requisition_deadline: y.requisition_deadline.to_string(),
-            report_deadline: y.report_deadline.to_string(),
-            repayment_deadline: y.repayment_deadline.to_string(),
-            agency_requisition_deadline: y.agency_requisition_deadline.to_string(),
-            agency_repayment_deadline: y.agency_repayment_deadline.to_string(),
-            summary_deadline: y.summary_deadline.to_string(),
-        }
-    }
-
-    fn validate(&self) -> std::result::Result<(Decimal, BudgetState, Deadlines), FormErrors> {
-        let mut e = FormErrors::default();
-        let cap = match Amount::parse(&self.cap_per_actor) {
-            Ok(a) if a.value() > Decimal::ZERO => Some(a.value()),
-            Ok(_) => {
-                e.add("cap_per_actor", "Taket måste vara större än 0 kr.");
-                None
-            }
-            Err(m) => {
-                e.add("cap_per_actor", m);
-                None
-            }
-        };
-        let budget = BudgetState::from_key(&self.budget_state);
-        if budget.is_none() {
-            e.add("budget_state", "Välj budgetläge.");
-        }
-        let mut date =
-            |field: &'static str, value: &str| parse_date(value).map_err(|m| e.add(field, m)).ok();
-        let requisition = date("requisition_deadline", &self.requisition_deadline);
-        let report = date("report_deadline", &self.report_deadline);
-        let repayment = date("repayment_deadline", &self.repayment_deadline);
-        let agency_requisition = date(
-            "agency_requisition_deadline",
-            &self.agency_requisition_deadline,
-        );
-        let agency_repayment = date("agency_repayment_deadline", &self.agency_repayment_deadline);
-        let summary = date("summary_deadline", &self.summary_deadline);
-        if let (
-            Some(cap),
-            Some(budget),
-            Some(requisition),
-            Some(report),
-            Some(repayment),
-            Some(ar),
-            Some(arp),
-            Some(s),
-        ) = (
-            cap,
-            budget,
-            requisition,
-            report,
-            repayment,
-            agency_requisition,
-            agency_repayment,
-            summary,
-        ) {
-            let deadlines = Deadlines {
-                requisition,
-                report,
-                repayment,
-                agency_requisition: ar,
-                agency_repayment: arp,
-                summary: s,
-            };
-            if let Err((field, message)) = check_deadline_order(&deadlines) {
-                e.add(field, message);
-            }
-            if e.is_empty() {
-                return Ok((cap, budget, deadlines));
-            }
-        }
-        Err(e)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "programme/year_form.html")]
 struct YearFormPage {
@@ -622,7 +334,7 @@ struct YearFormPage {
     errors: FormErrors,
 }
 
-async fn edit_year_form(
+pub(super) async fn edit_year_form(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(year): Path<i32>,
@@ -637,7 +349,7 @@ async fn edit_year_form(
     })
 }
 
-async fn update_year(
+pub(super) async fn update_year(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(year): Path<i32>,
@@ -660,23 +372,7 @@ async fn update_year(
         }
     };
     let mut tx = state.db.begin().await?;
-    let after: ProgrammeYear = sqlx::query_as(
-        "UPDATE programme_years SET cap_per_actor = $2, budget_state = $3, requisition_deadline = $4,
-             report_deadline = $5, repayment_deadline = $6, agency_requisition_deadline = $7,
-             agency_repayment_deadline = $8, summary_deadline = $9, deadlines_assumed = false
-         WHERE year = $1 RETURNING *",
-    )
-    .bind(year)
-    .bind(cap)
-    .bind(budget)
-    .bind(d.requisition)
-    .bind(d.report)
-    .bind(d.repayment)
-    .bind(d.agency_requisition)
-    .bind(d.agency_repayment)
-    .bind(d.summary)
-    .fetch_one(&mut *tx)
-    .await?;
+    let after = db::update_year(&mut tx, year, cap, budget, &d).await?;
     audit::Entry::new(
         Some(user.id()),
         "programme_year.updated",
@@ -706,7 +402,10 @@ struct OrganisationsPage {
     errors: FormErrors,
 }
 
-async fn organisations_page(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+pub(super) async fn organisations_page(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response> {
     user.require_admin()?;
     let organisations = db::organisations(&state.db).await?;
     render(&OrganisationsPage {
@@ -718,15 +417,7 @@ async fn organisations_page(State(state): State<AppState>, user: CurrentUser) ->
     })
 }
 
-#[derive(Deserialize)]
-struct OrganisationForm {
-    #[serde(default)]
-    name: String,
-    #[serde(default)]
-    org_number: String,
-}
-
-async fn create_organisation(
+pub(super) async fn create_organisation(
     State(state): State<AppState>,
     user: CurrentUser,
     Form(form): Form<OrganisationForm>,
@@ -743,13 +434,7 @@ async fn create_organisation(
     let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
     if errors.is_empty() {
-        let inserted =
-            sqlx::query("INSERT INTO organisations (id, name, org_number) VALUES ($1, $2, $3)")
-                .bind(id)
-                .bind(&name)
-                .bind(&org_number)
-                .execute(&mut *tx)
-                .await;
+        let inserted = db::insert_organisation(&mut tx, id, &name, org_number.as_deref()).await;
         if let Err(e) = inserted {
             match violated_constraint(&e) {
                 Some("organisations_name_key") => {

@@ -13,12 +13,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    db::{self, ExportRow},
-    documents::{ActorLine, Contents, Document},
+    db,
+    documents::{ActorLine, Contents},
     model::{AgencyAccount, AgencyForm, agency_frame, support_cap},
     review::YearQuery,
 };
@@ -26,9 +25,9 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
+    export::{self, Document, ExportFormat, db::ExportRow},
     money::{format_input, format_kronor},
     programme::{db::ProgrammeYear, model::DeadlineStatus},
-    summary::export::ExportFormat,
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
@@ -135,7 +134,7 @@ pub async fn account(
     user.require_staff()?;
     let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let account = db::agency_account(&state.db, year.year).await?;
-    let documents = db::agency_documents(&state.db, year.year).await?;
+    let documents = export::db::list(&state.db, year.year, &Document::AGENCY).await?;
     render(&AccountPage {
         ctx: user.ctx,
         warnings: account_warnings(&account, &year, state.clock.today()),
@@ -157,7 +156,7 @@ pub async fn update_account(
     user.require_admin()?;
     let (year, years) = crate::programme::path_year(&state, year).await?;
     let before = db::agency_account(&state.db, year.year).await?;
-    let documents = db::agency_documents(&state.db, year.year).await?;
+    let documents = export::db::list(&state.db, year.year, &Document::AGENCY).await?;
     let entries = match form.validate(year.year, state.clock.today()) {
         Ok(e) => e,
         Err(errors) => {
@@ -204,9 +203,7 @@ pub async fn update_account(
 /// Everything a document says, read in one transaction so the figures are of one moment.
 async fn contents(state: &AppState, year: &ProgrammeYear, document: Document) -> Result<Contents> {
     let mut tx = state.db.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    crate::db::snapshot(&mut tx).await?;
     let account = db::agency_account(&mut *tx, year.year).await?;
     let paid = db::paid_out_per_actor(&mut *tx, year.year).await?;
     let rows = db::rows(&mut *tx, year.year, None).await?;
@@ -274,38 +271,27 @@ pub async fn create_document(
     let bytes = format
         .finish(bytes, state.config.soffice.as_deref())
         .await?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let filename = document.filename(year.year, format);
-    let id = Uuid::new_v4();
     let mut tx = state.db.begin().await?;
-    let size = db::insert_document(
-        &mut tx,
-        id,
-        year.year,
-        document,
-        format,
-        &filename,
-        &sha256,
-        &bytes,
-        user.id(),
-    )
-    .await?;
+    let kept = export::keep(&mut tx, year.year, document, format, &bytes, user.id()).await?;
     audit::Entry::new(
         Some(user.id()),
         "agency_document.exported",
         "summary_export",
-        id,
+        kept.id,
     )
     .after(json!({
-        "year": year.year, "document": document, "format": format, "sha256": sha256,
-        "size": size, "to_repay": contents.account.to_repay(),
+        "year": year.year, "document": document, "format": format, "sha256": kept.sha256,
+        "size": kept.size, "to_repay": contents.account.to_repay(),
     }))
     .record(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/konto?ar={}#dokument", year.year),
-        &format!("”{filename}” är skapad och sparad. Ladda ner den i listan nedan."),
+        &format!(
+            "”{}” är skapad och sparad. Ladda ner den i listan nedan.",
+            kept.filename
+        ),
     ))
 }
 
@@ -317,11 +303,14 @@ pub async fn mark_document_submitted(
 ) -> Result<Response> {
     user.require_admin()?;
     let mut tx = state.db.begin().await?;
-    let Some((year, filename)) = db::mark_document_submitted(&mut tx, id, user.id()).await? else {
-        return Err(match db::document_exists(&mut *tx, id).await? {
-            true => AppError::Conflict("Dokumentet är redan markerat som inlämnat.".into()),
-            false => AppError::NotFound,
-        });
+    let marked = export::db::mark_submitted(&mut tx, id, &Document::AGENCY, user.id()).await?;
+    let Some((year, filename)) = marked else {
+        return Err(
+            match export::db::exists(&mut *tx, id, &Document::AGENCY).await? {
+                true => AppError::Conflict("Dokumentet är redan markerat som inlämnat.".into()),
+                false => AppError::NotFound,
+            },
+        );
     };
     audit::Entry::new(
         Some(user.id()),

@@ -6,12 +6,14 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::documents::Document;
 use super::model::{
     AgencyAccount, AgencyEntries, Balance, Confirmation, Payment, PaymentState, RefundAction,
     RefundState,
 };
-use crate::{reports::model::ReportState, summary::export::ExportFormat};
+use crate::{
+    reports::model::ReportState,
+    requisitions::model::{PayoutState, RequisitionState},
+};
 
 /// An actor's repayment for a year, with the sums of its payments.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -68,14 +70,7 @@ pub async fn rows(
         ("AND $2::uuid IS NULL", "AND $2::uuid IS NULL")
     };
     sqlx::query_as(&format!(
-        "WITH rep AS (
-              SELECT DISTINCT ON (organisation_id) organisation_id,
-                     CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS owed,
-                     state = $3 AS approved
-              FROM reports
-              WHERE year = $1 AND state <> 'draft' {only_filter}
-              ORDER BY organisation_id, state = 'approved' DESC, version DESC
-         ), opened AS (
+        "WITH opened AS (
               SELECT organisation_id,
                      (min(first_submitted_at) AT TIME ZONE 'Europe/Stockholm')::date AS opened_on
               FROM reports
@@ -83,16 +78,16 @@ pub async fn rows(
               GROUP BY organisation_id
          ), pay AS (
               SELECT organisation_id,
-                     sum(amount) FILTER (WHERE state = 'registered') AS registered,
-                     sum(received_amount) FILTER (WHERE state = 'confirmed') AS received,
-                     count(*) FILTER (WHERE state = 'registered') AS unconfirmed
+                     sum(amount) FILTER (WHERE state = $4) AS registered,
+                     sum(received_amount) FILTER (WHERE state = $5) AS received,
+                     count(*) FILTER (WHERE state = $4) AS unconfirmed
               FROM repayment_payments
               WHERE year = $1 {only_filter}
               GROUP BY organisation_id
          ), ref AS (
               SELECT organisation_id,
-                     sum(amount) FILTER (WHERE state = 'paid') AS refunded,
-                     sum(amount) FILTER (WHERE state IN ('prepared', 'approved')) AS refunding
+                     sum(amount) FILTER (WHERE state = $6) AS refunded,
+                     sum(amount) FILTER (WHERE state = ANY($7)) AS refunding
               FROM refunds
               WHERE year = $1 {only_filter}
               GROUP BY organisation_id
@@ -103,15 +98,15 @@ pub async fn rows(
                 COALESCE(ref.refunded, 0) AS refunded, COALESCE(ref.refunding, 0) AS refunding,
                 COALESCE(pay.unconfirmed, 0) AS unconfirmed,
                 opened.opened_on,
-                GREATEST(y.repayment_deadline, x.new_deadline) AS deadline,
-                x.new_deadline IS NOT NULL AS extended
+                d.repayment_due AS deadline,
+                COALESCE(d.repayment_extended_to > y.repayment_deadline, false) AS extended
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
+         JOIN actor_deadlines d ON d.year = y.year AND d.organisation_id = a.organisation_id
          LEFT JOIN requisitions req ON req.year = y.year AND req.organisation_id = a.organisation_id
-              AND req.state = 'approved'
-         LEFT JOIN deadline_extensions x ON x.year = y.year AND x.organisation_id = a.organisation_id
-              AND x.deadline = 'repayment' AND x.new_deadline > y.repayment_deadline
-         LEFT JOIN rep ON rep.organisation_id = a.organisation_id
+              AND req.state = $3
+         LEFT JOIN repayment_owed_per_actor rep ON rep.year = y.year
+              AND rep.organisation_id = a.organisation_id
          LEFT JOIN opened ON opened.organisation_id = a.organisation_id
          LEFT JOIN pay ON pay.organisation_id = a.organisation_id
          LEFT JOIN ref ON ref.organisation_id = a.organisation_id
@@ -120,7 +115,11 @@ pub async fn rows(
     ))
     .bind(year)
     .bind(only)
-    .bind(ReportState::Approved)
+    .bind(RequisitionState::Approved)
+    .bind(PaymentState::Registered)
+    .bind(PaymentState::Confirmed)
+    .bind(RefundState::Paid)
+    .bind(RefundState::UNDER_WAY.to_vec())
     .fetch_all(db)
     .await
 }
@@ -185,14 +184,12 @@ pub async fn owed_history(
     organisation: Uuid,
 ) -> sqlx::Result<Vec<OwedVersion>> {
     sqlx::query_as(
-        "SELECT id AS report_id, version, state, submitted_at, approved_at,
-                CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS unused
-         FROM reports
-         WHERE year = $1 AND organisation_id = $2 AND state <> $3 ORDER BY version",
+        "SELECT id AS report_id, version, state, submitted_at, approved_at, owed AS unused
+         FROM report_owed
+         WHERE year = $1 AND organisation_id = $2 ORDER BY version",
     )
     .bind(year)
     .bind(organisation)
-    .bind(ReportState::Draft)
     .fetch_all(db)
     .await
 }
@@ -220,16 +217,13 @@ pub async fn agency_account(
     // counted towards Kammarkollegiet = min(net, owed).
     let r: Row = sqlx::query_as(
         "WITH owed AS (
-             SELECT DISTINCT ON (organisation_id) organisation_id,
-                    CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS owed
-             FROM reports WHERE year = $1 AND state <> 'draft'
-             ORDER BY organisation_id, state = 'approved' DESC, version DESC
+             SELECT organisation_id, owed FROM repayment_owed_per_actor WHERE year = $1
          ), received AS (
              SELECT organisation_id, sum(received_amount) AS received FROM repayment_payments
-             WHERE year = $1 AND state = 'confirmed' GROUP BY organisation_id
+             WHERE year = $1 AND state = $2 GROUP BY organisation_id
          ), refunded AS (
              SELECT organisation_id, sum(amount) AS refunded FROM refunds
-             WHERE year = $1 AND state = 'paid' GROUP BY organisation_id
+             WHERE year = $1 AND state = $3 GROUP BY organisation_id
          ), region AS (
              -- Set-based, each table read once (repayment_owed says the same per actor).
              SELECT COALESCE(o.owed, 0) AS owed, COALESCE(c.received, 0) AS received,
@@ -242,7 +236,7 @@ pub async fn agency_account(
          )
          SELECT
              (SELECT COALESCE(sum(p.paid_amount), 0) FROM payouts p
-              JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = $1 AND p.state = 'paid') AS paid_out,
+              JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = $1 AND p.state = $4) AS paid_out,
              (SELECT COALESCE(sum(received), 0) FROM region) AS received,
              (SELECT COALESCE(sum(refunded), 0) FROM region) AS refunded,
              (SELECT COALESCE(sum(GREATEST(received - refunded - owed, 0)), 0) FROM region) AS owed_to_regions,
@@ -253,6 +247,9 @@ pub async fn agency_account(
          LEFT JOIN agency_accounts a ON a.year = y.year",
     )
     .bind(year)
+    .bind(PaymentState::Confirmed)
+    .bind(RefundState::Paid)
+    .bind(PayoutState::Paid)
     .fetch_one(db)
     .await?;
     Ok(AgencyAccount {
@@ -474,24 +471,28 @@ pub async fn step_refund(
     by: Uuid,
 ) -> sqlx::Result<bool> {
     let action = step.action();
+    let (records, four_eyes) = match step {
+        RefundStep::Approve => (
+            "approved_by = $2, approved_at = now()",
+            " AND prepared_by <> $2",
+        ),
+        RefundStep::SendBack { .. } => (
+            "sent_back_by = $2, sent_back_at = now(), sent_back_reason = $5",
+            " AND prepared_by <> $2",
+        ),
+        RefundStep::RegisterPaid { .. } => (
+            "paid_by = $2, paid_at = now(), paid_date = $6, voucher_number = $7",
+            "",
+        ),
+    };
     let (reason, paid_date, voucher) = match step {
         RefundStep::Approve => (None, None, None),
         RefundStep::SendBack { reason } => (Some(*reason), None, None),
         RefundStep::RegisterPaid { paid_date, voucher } => (None, Some(*paid_date), Some(*voucher)),
     };
-    let updated = sqlx::query(
-        "UPDATE refunds SET state = $3,
-             approved_by = CASE WHEN $3 = 'approved' THEN $2 ELSE approved_by END,
-             approved_at = CASE WHEN $3 = 'approved' THEN now() ELSE approved_at END,
-             sent_back_by = CASE WHEN $3 = 'sent_back' THEN $2 ELSE sent_back_by END,
-             sent_back_at = CASE WHEN $3 = 'sent_back' THEN now() ELSE sent_back_at END,
-             sent_back_reason = COALESCE($5, sent_back_reason),
-             paid_date = COALESCE($6, paid_date),
-             voucher_number = COALESCE($7, voucher_number),
-             paid_by = CASE WHEN $3 = 'paid' THEN $2 ELSE paid_by END,
-             paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE paid_at END
-         WHERE id = $1 AND state = $4 AND ($3 = 'paid' OR prepared_by <> $2)",
-    )
+    let updated = sqlx::query(&format!(
+        "UPDATE refunds SET state = $3, {records} WHERE id = $1 AND state = $4{four_eyes}"
+    ))
     .bind(id)
     .bind(by)
     .bind(action.target())
@@ -512,97 +513,11 @@ pub async fn paid_out_per_actor(
     sqlx::query_as(
         "SELECT r.organisation_id, sum(p.paid_amount), max(p.paid_date)
          FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
-         WHERE r.year = $1 AND p.state = 'paid'
+         WHERE r.year = $1 AND p.state = $2
          GROUP BY r.organisation_id",
     )
     .bind(year)
+    .bind(PayoutState::Paid)
     .fetch_all(db)
-    .await
-}
-
-/// A kept document to Kammarkollegiet.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ExportRow {
-    pub id: Uuid,
-    pub document: Document,
-    pub format: ExportFormat,
-    pub filename: String,
-    pub sha256: String,
-    pub size: i32,
-    pub created_by_name: String,
-    pub created_at: DateTime<Utc>,
-    pub submitted_at: Option<DateTime<Utc>>,
-}
-
-pub async fn agency_documents(db: &PgPool, year: i32) -> sqlx::Result<Vec<ExportRow>> {
-    sqlx::query_as(
-        "SELECT e.id, e.document, e.format, e.filename, e.sha256, e.size, u.name AS created_by_name,
-                e.created_at, e.submitted_at
-         FROM summary_exports e JOIN users u ON u.id = e.created_by
-         WHERE e.year = $1 AND e.document = ANY($2)
-         ORDER BY e.created_at DESC",
-    )
-    .bind(year)
-    .bind(Document::AGENCY.to_vec())
-    .fetch_all(db)
-    .await
-}
-
-/// Keeps a document's file; returns its size.
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_document(
-    conn: &mut PgConnection,
-    id: Uuid,
-    year: i32,
-    document: Document,
-    format: ExportFormat,
-    filename: &str,
-    sha256: &str,
-    bytes: &[u8],
-    by: Uuid,
-) -> sqlx::Result<i32> {
-    let size = i32::try_from(bytes.len()).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query(
-        "INSERT INTO summary_exports (id, year, document, format, filename, sha256, size, bytes, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(year)
-    .bind(document)
-    .bind(format)
-    .bind(filename)
-    .bind(sha256)
-    .bind(size)
-    .bind(bytes)
-    .bind(by)
-    .execute(conn)
-    .await?;
-    Ok(size)
-}
-
-/// Marks an agency document submitted; `None` if it is not one, or already submitted.
-pub async fn mark_document_submitted(
-    conn: &mut PgConnection,
-    id: Uuid,
-    by: Uuid,
-) -> sqlx::Result<Option<(i32, String)>> {
-    sqlx::query_as(
-        "UPDATE summary_exports SET submitted_at = now(), submitted_by = $2
-         WHERE id = $1 AND submitted_at IS NULL AND document = ANY($3) RETURNING year, filename",
-    )
-    .bind(id)
-    .bind(by)
-    .bind(Document::AGENCY.to_vec())
-    .fetch_optional(conn)
-    .await
-}
-
-pub async fn document_exists(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM summary_exports WHERE id = $1 AND document = ANY($2))",
-    )
-    .bind(id)
-    .bind(Document::AGENCY.to_vec())
-    .fetch_one(db)
     .await
 }

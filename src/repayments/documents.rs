@@ -5,69 +5,17 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
-use serde::Serialize;
 
 use super::model::{AgencyAccount, Balance};
 use crate::{
     dates::format_date,
-    money::format_kronor,
-    summary::export::{
-        ExportFormat, add_table, document, heading, money, pack, page_numbers, print_setup, table,
-        text,
+    export::{
+        Document, ExportFormat,
+        docx::{add_table, document, heading, pack, page_numbers, table, text},
+        xlsx::{money, print_setup},
     },
+    money::format_kronor,
 };
-
-/// Which document, as `export_document` in the schema.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]
-#[sqlx(type_name = "export_document", rename_all = "snake_case")]
-#[serde(rename_all = "snake_case")]
-pub enum Document {
-    Summary,
-    AgencyRequisition,
-    AgencyFinancialReport,
-}
-
-impl Document {
-    pub const AGENCY: [Document; 2] =
-        [Document::AgencyRequisition, Document::AgencyFinancialReport];
-
-    /// The formats Tillväxtverket's documents to Kammarkollegiet are offered in.
-    pub const FORMATS: [ExportFormat; 3] =
-        [ExportFormat::Xlsx, ExportFormat::Docx, ExportFormat::Pdf];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Document::Summary => "sammanstallning",
-            Document::AgencyRequisition => "rekvisition",
-            Document::AgencyFinancialReport => "ekonomisk-redovisning",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Document> {
-        Document::AGENCY.into_iter().find(|d| d.key() == key)
-    }
-
-    pub fn title(self, year: i32) -> String {
-        match self {
-            Document::Summary => crate::summary::export::title(year),
-            Document::AgencyRequisition => {
-                format!("Rekvisition av medel {year} – regionala digitaliseringskoordinatorer")
-            }
-            Document::AgencyFinancialReport => {
-                format!("Ekonomisk redovisning {year} – regionala digitaliseringskoordinatorer")
-            }
-        }
-    }
-
-    pub fn filename(self, year: i32, format: ExportFormat) -> String {
-        let name = match self {
-            Document::Summary => return format.filename(year),
-            Document::AgencyRequisition => "Rekvisition Kammarkollegiet",
-            Document::AgencyFinancialReport => "Ekonomisk redovisning Kammarkollegiet",
-        };
-        format!("{name} {year}.{}", format.key())
-    }
-}
 
 /// The appropriation the programme is charged to (DOMAIN.md, both decisions).
 pub const APPROPRIATION: [(&str, &str); 3] = [

@@ -295,42 +295,32 @@ pub async fn register_payment(
     ))
 }
 
-#[derive(serde::Deserialize)]
-pub struct MessagePost {
-    #[serde(default)]
-    body: String,
-}
-
 /// A message on the year's repayment, from the region or from Tillväxtverket.
 pub async fn post_message(
     State(state): State<AppState>,
     user: CurrentUser,
     Path((year, org)): Path<(i32, Uuid)>,
-    Form(post): Form<MessagePost>,
+    Form(post): Form<thread::MessagePost>,
 ) -> Result<Response> {
     let row = actor_row(&state, &user, year, org).await?;
     let case = row.requisition_id.ok_or(AppError::NotFound)?;
-    match thread::post(
-        &state.db,
-        &state.config.public_url,
-        &user,
+    let state = &state;
+    thread::post(
+        state,
+        user,
         Thread::Repayment(case),
-        &post.body,
-    )
-    .await?
-    {
-        Ok(posted) => Ok(posted),
-        Err(errors) => {
-            let programme_year = programme_year(&state, year).await?;
+        post.body,
+        |user, body, errors| async move {
+            let programme_year = programme_year(state, year).await?;
             let forms = Forms {
-                message: Some(post.body),
+                message: Some(body),
                 errors,
                 ..Forms::default()
             };
-            let page = show_page(&state, user, programme_year, row, forms).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+            render(&show_page(state, user, programme_year, row, forms).await?)
+        },
+    )
+    .await
 }
 
 /// A thread's link (in a notice) leads to the repayment page it belongs to.

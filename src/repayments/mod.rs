@@ -2,12 +2,82 @@
 //! refunds of over-payments with four eyes, and Tillväxtverket's own account with
 //! Kammarkollegiet (requisition by 1 December Y, repayment and financial report by
 //! 15 March Y+1) with its two documents.
+//!
+//! # Repay when ready
+//!
+//! As soon as the region's report is *submitted* it can pay: what it owes is the unused
+//! funds of its latest *approved* report version or, until one is approved, of the
+//! submitted one (`repayment_owed()` in the schema). The region's page
+//! `/aterbetalningar/{år}/{organisation}` shows the amount (marked *ej godkänd än* while it
+//! rests on a submitted report), the deadline (26 February Y+1, or the actor's extension),
+//! Tillväxtverket's bankgiro (`REPAYMENT_BANKGIRO`), the reference to use
+//! (`DK-2025-007-AB`) and every report version's figure. When approval or a later approved
+//! version moves the amount past what was paid, the page says so: *återstår X att betala*,
+//! or *X för mycket*, to be refunded. Nothing owed says *inget att återbetala*. The region
+//! registers each payment (part payments allowed); only a case officer's confirmation
+//! (date, amount, verification number) makes it count. Overdue counts only days on which
+//! the region could have paid: from the later of the deadline and the day its report was
+//! first submitted (`Balance::days_overdue`). The case officer's list
+//! `/handlaggning/aterbetalningar` shows owed, registered, received, refunded, remaining,
+//! owed to the region, each actor's deadline, days overdue and totals. Each repayment has
+//! its own message thread between the region and Tillväxtverket, as requisitions and
+//! reports do.
+//!
+//! # Over-payments are the region's money
+//!
+//! A case officer prepares a refund (amount, date) on the region's page; an approver —
+//! never the one who prepared it — approves it or sends it back with a reason; a case
+//! officer or approver registers the payment with its voucher number (`refunds`: the
+//! schema keeps the four eyes, the order prepared → approved → paid, and the sum of refunds
+//! within what was paid too much). Until it is paid, the region's page, the list, the
+//! overview and the summary show it as owed to the region.
+//!
+//! # Extensions
+//!
+//! On `/handlaggning/forlangningar` (served by `requisitions`) a case officer gives an
+//! actor a later date for its requisition, its report or its repayment, with a reason the
+//! region sees (`deadline_extensions`, one per actor, year and deadline; `actor_deadline()`
+//! in the schema). Start pages, lists, overdue marks, the overview, reminders and the
+//! calendar feeds all use the actor's date.
+//!
+//! # Tillväxtverket's account (`/konto`)
+//!
+//! Tillväxtverket's own account for a year: its requisition from Kammarkollegiet (the
+//! 23 000 000 kr frame of I2021/00795 applies to 2021–2025 only, by 1 December), the
+//! payouts to the actors, its own support costs (at most 1 000 000 kr in 2018 and
+//! 2 000 000 kr a year 2019–2025, as the decisions say), what came in from the regions and
+//! what was refunded to them, and what it must repay to Kammarkollegiet by 15 March:
+//! `AgencyAccount::to_repay` = requisitioned − paid out − own costs + from each region what
+//! it paid and kept paid, never more than it owed (`Balance::counted`, min(received −
+//! refunded, owed)). An over-payment never reaches Kammarkollegiet, and refunding it moves
+//! nothing. The account page, the summary page and every summary export show the same
+//! figures. The page checks the requisition's date against 1 December, paid out and own
+//! costs against what was requisitioned, and the caps, and warns within 30 days of each
+//! deadline.
+//!
+//! **The documents to Kammarkollegiet.** An administrator writes the requisition (by 1
+//! December) and the financial report that goes with the repayment (*ekonomisk
+//! redovisning*, by 15 March) as XLSX, DOCX or PDF/A (`crate::pdfa`): the appropriation
+//! (utgiftsområde 22, anslag 2:4, anslagspost 4), requisitioned and its date, paid out per
+//! actor, own costs, received from each region, refunds and the amount to repay, and the
+//! checks that failed. Each file is kept with its SHA-256 and frozen when marked
+//! *inlämnat*, as the 26 March exports are (`summary_exports.document`).
+//!
+//! # The files
+//!
+//! `model.rs`: balance, status, overdue, refunds' states and actions, caps, the agency's
+//! account and its checks (pure, unit-tested); `db.rs`: all SQL; `handlers.rs`: the
+//! region's page, paying; `review.rs`: confirming, the list, refunds with four eyes;
+//! `account.rs`: `/konto` and the documents; `documents.rs`: the two documents to
+//! Kammarkollegiet.
 
 mod account;
+pub mod agency;
 pub mod db;
 pub mod documents;
 mod handlers;
 pub mod model;
+pub mod refunds;
 mod review;
 
 use axum::{

@@ -8,23 +8,19 @@ use axum::{
     response::Response,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
     db::{self, AttachmentRow, NewAttachment, Report},
     handlers::{editable, load, lock_open},
-    model::{MAX_ATTACHMENT_BYTES, Part, attachment_type, attachments_fit},
+    model::{Part, attachments_fit},
     parts::{Step, part_url, steps},
 };
 use crate::{
-    AppState, audit,
+    AppState, attachments, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
-    web::{
-        FormErrors, download_response, filters, receive_file, redirect_with_flash, render,
-        render_status,
-    },
+    web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
 };
 
 #[derive(Template)]
@@ -70,30 +66,18 @@ pub async fn upload(
 ) -> Result<Response> {
     let r = editable(&state, &user, id).await?;
     let mut errors = FormErrors::default();
-    let accepted = match receive_file(multipart, MAX_ATTACHMENT_BYTES).await {
-        Ok((name, bytes)) => match attachment_type(&name, &bytes) {
-            Ok(content_type) => Some((name, content_type, bytes)),
-            Err(e) => {
-                errors.add("file", e);
-                None
-            }
-        },
-        Err(e) => {
-            errors.add("file", e);
-            None
+    let file = match attachments::receive(multipart).await {
+        Ok(file) => file,
+        Err(message) => {
+            errors.add("file", message);
+            let page = attachments_view(&state, user, r, errors).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let Some((name, content_type, bytes)) = accepted else {
-        let page = attachments_view(&state, user, r, errors).await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    };
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let size = i32::try_from(bytes.len())
-        .map_err(|_| AppError::BadRequest("Filen är för stor.".into()))?;
     let mut tx = state.db.begin().await?;
     lock_open(&mut tx, id).await?;
     let (count, total) = db::attachment_totals(&mut tx, id).await?;
-    if let Err(message) = attachments_fit(count, total, bytes.len()) {
+    if let Err(message) = attachments_fit(count, total, file.bytes.len()) {
         drop(tx);
         errors.add("file", message);
         let page = attachments_view(&state, user, r, errors).await?;
@@ -103,25 +87,25 @@ pub async fn upload(
         &mut tx,
         NewAttachment {
             report_id: id,
-            filename: &name,
-            content_type,
-            size,
-            sha256: &sha256,
-            bytes: &bytes,
+            filename: &file.name,
+            content_type: file.content_type,
+            size: file.size,
+            sha256: &file.sha256,
+            bytes: &file.bytes,
             uploaded_by: user.id(),
         },
     )
     .await?;
     audit::Entry::new(Some(user.id()), "report.attachment_added", "report", id)
         .after(
-            json!({ "attachment": attachment, "filename": name, "size": size, "sha256": sha256 }),
+            json!({ "attachment": attachment, "filename": file.name, "size": file.size, "sha256": file.sha256 }),
         )
         .record(&mut tx)
         .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &part_url(&r, Part::Attachments),
-        &format!("Filen ”{name}” är bifogad."),
+        &format!("Filen ”{}” är bifogad.", file.name),
     ))
 }
 

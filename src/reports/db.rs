@@ -10,7 +10,10 @@ use super::model::{
     Action, Activity, ActivityKind, Analysis, Completeness, Costs, ReportState, SelfAssessment,
     is_late,
 };
-use crate::{auth::Scope, requisitions::model::PayoutState};
+use crate::{
+    auth::{Role, Scope},
+    requisitions::model::PayoutState,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Report {
@@ -100,16 +103,13 @@ impl Report {
 }
 
 const SELECT: &str = "
-    SELECT r.*, a.actor_name,
-           GREATEST(y.report_deadline, xd.new_deadline) AS report_deadline,
+    SELECT r.*, a.actor_name, d.report_due AS report_deadline,
            u.name AS approved_by_name,
            (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count
     FROM reports r
     JOIN programme_years y ON y.year = r.year
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
-    -- actor_deadline(r.year, r.organisation_id, 'report'), joined rather than called per row
-    LEFT JOIN deadline_extensions xd ON xd.year = r.year AND xd.organisation_id = r.organisation_id
-         AND xd.deadline = 'report'
+    JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
     LEFT JOIN users u ON u.id = r.approved_by";
 
 pub async fn find(
@@ -191,14 +191,10 @@ pub async fn paid_organisations(db: &PgPool, year: i32) -> sqlx::Result<Vec<Uuid
 
 /// Every actor's report deadline for the year, extensions included.
 pub async fn report_deadlines(db: &PgPool, year: i32) -> sqlx::Result<Vec<(Uuid, NaiveDate)>> {
-    sqlx::query_as(
-        "SELECT a.organisation_id, actor_deadline(y.year, a.organisation_id, 'report')
-         FROM programme_years y JOIN period_actors a ON a.period_id = y.period_id
-         WHERE y.year = $1",
-    )
-    .bind(year)
-    .fetch_all(db)
-    .await
+    sqlx::query_as("SELECT organisation_id, report_due FROM actor_deadlines WHERE year = $1")
+        .bind(year)
+        .fetch_all(db)
+        .await
 }
 
 pub struct NewReport {
@@ -522,13 +518,14 @@ impl HistoryEntry {
 /// What happened to a report, oldest first; the many saves of its parts left out.
 pub async fn history(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<HistoryEntry>> {
     sqlx::query_as(
-        "SELECT a.at, u.name AS actor_name, u.role <> 'coordinator' AS actor_is_staff, a.action,
+        "SELECT a.at, u.name AS actor_name, u.role <> $2 AS actor_is_staff, a.action,
                 a.after->>'message' AS note
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
          WHERE a.entity = 'report' AND a.entity_id = $1 AND a.action <> 'report.saved'
          ORDER BY a.id",
     )
     .bind(report.to_string())
+    .bind(Role::Coordinator)
     .fetch_all(db)
     .await
 }

@@ -266,34 +266,24 @@ pub async fn submit(
     ))
 }
 
-#[derive(Deserialize)]
-pub struct MessagePost {
-    #[serde(default)]
-    body: String,
-}
-
 pub async fn post_message(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    Form(post): Form<MessagePost>,
+    Form(post): Form<thread::MessagePost>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
-    match thread::post(
-        &state.db,
-        &state.config.public_url,
-        &user,
+    let state = &state;
+    thread::post(
+        state,
+        user,
         Thread::Report(id),
-        &post.body,
+        post.body,
+        |user, body, errors| async move {
+            render(&show_page(state, user, r, false, body, errors).await?)
+        },
     )
-    .await?
-    {
-        Ok(posted) => Ok(posted),
-        Err(errors) => {
-            let page = show_page(&state, user, r, false, post.body, errors).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+    .await
 }
 
 /// A correction after approval: a new draft version, copied from the approved one,

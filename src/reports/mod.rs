@@ -1,8 +1,40 @@
 //! The yearly activity report: the region writes it part by part, submits it,
 //! and a case officer returns or approves it. Approval fixes what is left to repay.
+//!
+//! Once its payout is paid, the region's start page shows *Redovisa 2025* with the deadline
+//! (31 January Y+1) and the days left, or *försenad* after it. The report is written part
+//! by part, each on its own page and saved as you go (log out, come back, everything is
+//! there):
+//!
+//! - the five tasks of the decision (a 2018–2020 report asks about N2018/04129's single
+//!   task);
+//! - activities (sub-goals of the national strategy, kind, partners, participants; at least
+//!   one);
+//! - needs and challenges, results and effects, and the self-assessment;
+//! - finances: received comes from the payout; costs per category; used and unused are
+//!   computed — by the database, as generated columns — never typed; used can't exceed
+//!   received;
+//! - attachments: PDF, Word, Excel, images, ≤ 10 MB, checked by their first bytes, stored
+//!   in PostgreSQL, always served as downloads.
+//!
+//! *Kontrollera och skicka in* shows the whole report and what is missing; submitting gives
+//! a receipt; a late report is accepted and marked late. The case officer
+//! (`/handlaggning/redovisningar`: every actor, filter by state, late marks) reads the
+//! report on one print-friendly page and approves it or returns it with a message.
+//! Approval locks it; a correction after approval is a new version (*Rätta
+//! redovisningen*), and every version stays in the history. As soon as a report is
+//! submitted the region can repay what it did not use (`repayments`).
+//!
+//! # The files
+//!
+//! `model.rs`: states and actions, parts, completeness, costs, attachment types (pure,
+//! unit-tested); `db.rs`: all SQL; `handlers.rs`: start, overview, check and submit,
+//! messages, correction; `parts.rs`: the parts' pages; `attachments.rs`; `review.rs`: the
+//! case officer's side.
 
 mod attachments;
 pub mod db;
+pub mod form;
 mod handlers;
 pub mod model;
 mod parts;

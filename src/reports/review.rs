@@ -23,7 +23,6 @@ use crate::{
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result},
     programme::db as programme,
-    requisitions::model::parse_message,
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -113,7 +112,7 @@ pub async fn return_for_completion(
 ) -> Result<Response> {
     let r = submitted_report(&state, &user, id).await?;
     let mut errors = FormErrors::default();
-    let Some(reason) = parse_message(
+    let Some(reason) = thread::parse_message(
         &mut errors,
         "reason",
         &post.reason,

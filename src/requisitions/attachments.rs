@@ -1,6 +1,6 @@
 //! Documents on a requisition (for example the signed requisition as a PDF): the region
 //! adds and removes them while it may change the requisition; the region and Tillväxtverket
-//! download them. The same checks as a report's attachments.
+//! download them. The same checks as every attachment (`crate::attachments`).
 
 use axum::{
     extract::{Multipart, Path, State},
@@ -8,7 +8,6 @@ use axum::{
     response::Response,
 };
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
@@ -16,11 +15,10 @@ use super::{
     handlers::{editable, load, show_page},
 };
 use crate::{
-    AppState, audit,
+    AppState, attachments, audit,
     auth::CurrentUser,
     error::{AppError, Result, violated_constraint},
-    reports::model::{MAX_ATTACHMENT_BYTES, attachment_type},
-    web::{FormErrors, download_response, receive_file, redirect_with_flash, render_status},
+    web::{FormErrors, download_response, redirect_with_flash, render_status},
 };
 
 pub async fn upload(
@@ -31,14 +29,7 @@ pub async fn upload(
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
     editable(&user, &r)?;
-    let checked = receive_file(multipart, MAX_ATTACHMENT_BYTES)
-        .await
-        .and_then(|(name, bytes)| {
-            attachment_type(&name, &bytes)
-                .map(|content_type| (name, content_type, bytes))
-                .map_err(String::from)
-        });
-    let (name, content_type, bytes) = match checked {
+    let file = match attachments::receive(multipart).await {
         Ok(file) => file,
         Err(message) => {
             let mut errors = FormErrors::default();
@@ -48,16 +39,15 @@ pub async fn upload(
         }
     };
     let attachment = Uuid::new_v4();
-    let sha256 = hex::encode(Sha256::digest(&bytes));
     let mut tx = state.db.begin().await?;
     let inserted = db::insert_attachment(
         &mut tx,
         attachment,
         id,
-        &name,
-        content_type,
-        &sha256,
-        &bytes,
+        &file.name,
+        file.content_type,
+        &file.sha256,
+        &file.bytes,
         user.id(),
     )
     .await;
@@ -82,13 +72,15 @@ pub async fn upload(
         "requisition_attachment",
         attachment,
     )
-    .after(json!({ "requisition": id, "filename": name, "size": bytes.len(), "sha256": sha256 }))
+    .after(json!({
+        "requisition": id, "filename": file.name, "size": file.bytes.len(), "sha256": file.sha256,
+    }))
     .record(&mut tx)
     .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/rekvisitioner/{id}#bilagor"),
-        &format!("”{name}” är bifogad."),
+        &format!("”{}” är bifogad.", file.name),
     ))
 }
 

@@ -7,9 +7,13 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{
-    CaseState, PayoutState, RequisitionFields, RequisitionState, is_late, submission_deadline,
+    Action, CaseState, PayoutAction, PayoutState, RequisitionFields, RequisitionState, is_late,
 };
-use crate::{auth::Scope, giro::PaymentMethod, programme::model::ExtendedDeadline};
+use crate::{
+    auth::{Role, Scope},
+    giro::PaymentMethod,
+    programme::model::ExtendedDeadline,
+};
 
 /// A requisition with its actor, its live payout (if any) and any extended deadline.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -37,6 +41,8 @@ pub struct Requisition {
     pub submitted_at: Option<DateTime<Utc>>,
     pub requisition_deadline: NaiveDate,
     pub extended_deadline: Option<NaiveDate>,
+    /// The day that counts: the later of the two (`actor_deadlines`).
+    pub due: NaiveDate,
     pub payout_id: Option<Uuid>,
     pub payout_state: Option<PayoutState>,
     pub payout_amount: Option<Decimal>,
@@ -70,8 +76,9 @@ impl Requisition {
         }
     }
 
+    /// The last day the region may submit: the year's deadline, or a later one granted it.
     pub fn deadline(&self) -> NaiveDate {
-        submission_deadline(self.requisition_deadline, self.extended_deadline)
+        self.due
     }
 
     pub fn first_submitted_on(&self) -> Option<NaiveDate> {
@@ -101,16 +108,16 @@ impl Requisition {
 }
 
 const SELECT: &str = "
-    SELECT r.*, a.actor_name, y.requisition_deadline, x.new_deadline AS extended_deadline,
+    SELECT r.*, a.actor_name, y.requisition_deadline,
+           d.requisition_extended_to AS extended_deadline, d.requisition_due AS due,
            p.id AS payout_id, p.state AS payout_state, p.amount AS payout_amount, p.planned_date,
            p.prepared_by, pu.name AS prepared_by_name, au.name AS approved_by_name, p.approved_at,
            p.paid_amount, p.paid_date, p.voucher_number
     FROM requisitions r
     JOIN programme_years y ON y.year = r.year
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
-    LEFT JOIN deadline_extensions x ON x.year = r.year AND x.organisation_id = r.organisation_id
-         AND x.deadline = 'requisition'
-    LEFT JOIN payouts p ON p.requisition_id = r.id AND p.state <> 'sent_back'
+    JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
+    LEFT JOIN live_payouts p ON p.requisition_id = r.id
     LEFT JOIN users pu ON pu.id = p.prepared_by
     LEFT JOIN users au ON au.id = p.approved_by";
 
@@ -151,10 +158,11 @@ pub async fn active(
 ) -> sqlx::Result<Option<Requisition>> {
     sqlx::query_as(&format!(
         "{SELECT} WHERE r.organisation_id = $1 AND r.year = $2
-         AND r.state NOT IN ('withdrawn', 'rejected')"
+         AND r.state <> ALL($3)"
     ))
     .bind(organisation)
     .bind(year)
+    .bind(RequisitionState::ENDED.to_vec())
     .fetch_optional(db)
     .await
 }
@@ -169,8 +177,9 @@ pub async fn years_with_cases(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec
 /// Payouts waiting for an approver or for the payment to be registered.
 pub async fn payouts_in_progress(db: &PgPool) -> sqlx::Result<Vec<Requisition>> {
     sqlx::query_as(&format!(
-        "{SELECT} WHERE p.state IN ('prepared', 'approved') ORDER BY p.prepared_at"
+        "{SELECT} WHERE p.state = ANY($1) ORDER BY p.prepared_at"
     ))
+    .bind(PayoutState::IN_PROGRESS.to_vec())
     .fetch_all(db)
     .await
 }
@@ -304,13 +313,14 @@ impl HistoryEntry {
 
 pub async fn history(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<HistoryEntry>> {
     sqlx::query_as(
-        "SELECT a.at, u.name AS actor_name, u.role <> 'coordinator' AS actor_is_staff, a.action,
+        "SELECT a.at, u.name AS actor_name, u.role <> $2 AS actor_is_staff, a.action,
                 a.after->>'message' AS note
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
          WHERE a.entity = 'requisition' AND a.entity_id = $1
          ORDER BY a.id",
     )
     .bind(requisition.to_string())
+    .bind(Role::Coordinator)
     .fetch_all(db)
     .await
 }
@@ -396,10 +406,10 @@ pub async fn update_fields(
              amount = $2, payment_method = $3, account_number = $4, payment_reference = $5,
              contact_name = $6, contact_email = $7, contact_phone = $8, signatory_name = $9,
              signatory_title = $10, declaration = $11, updated_at = now(),
-             state = CASE WHEN $12 THEN 'submitted'::requisition_state ELSE state END,
+             state = CASE WHEN $12 THEN $14 ELSE state END,
              first_submitted_at = CASE WHEN $12 THEN COALESCE(first_submitted_at, $13) ELSE first_submitted_at END,
              submitted_at = CASE WHEN $12 THEN $13 ELSE submitted_at END
-         WHERE id = $1 AND state IN ('draft', 'returned')
+         WHERE id = $1 AND state = ANY($15)
          RETURNING state",
     )
     .bind(id)
@@ -415,6 +425,8 @@ pub async fn update_fields(
     .bind(f.declaration)
     .bind(submit)
     .bind(now)
+    .bind(RequisitionState::Submitted)
+    .bind(Action::Edit.from_states())
     .fetch_optional(conn)
     .await
 }
@@ -442,6 +454,80 @@ pub async fn transition(
     .bind(to)
     .bind(note)
     .bind(decided)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// A payout's step, with what it records besides its state: who approved it, why it was
+/// sent back, or the payment as the ledger has it.
+pub enum PayoutStep<'a> {
+    Approve,
+    SendBack {
+        reason: &'a str,
+    },
+    RegisterPaid {
+        amount: Decimal,
+        date: NaiveDate,
+        voucher_number: &'a str,
+    },
+}
+
+impl PayoutStep<'_> {
+    pub fn action(&self) -> PayoutAction {
+        match self {
+            PayoutStep::Approve => PayoutAction::Approve,
+            PayoutStep::SendBack { .. } => PayoutAction::SendBack,
+            PayoutStep::RegisterPaid { .. } => PayoutAction::RegisterPaid,
+        }
+    }
+}
+
+/// Moves a payout by `step` from the state the `PayoutAction` table says it starts in to
+/// the one it leads to, recording `by` and what the step records. Approving also needs
+/// someone other than the one who prepared it. `false` when the payout was not in that
+/// state (someone else came first) or `by` prepared it.
+pub async fn payout_transition(
+    conn: &mut PgConnection,
+    id: Uuid,
+    step: PayoutStep<'_>,
+    by: Uuid,
+) -> sqlx::Result<bool> {
+    let action = step.action();
+    let (records, four_eyes) = match step {
+        PayoutStep::Approve => (
+            "approved_by = $2, approved_at = now()",
+            " AND prepared_by <> $2",
+        ),
+        PayoutStep::SendBack { .. } => (
+            "sent_back_by = $2, sent_back_at = now(), sent_back_reason = $5",
+            "",
+        ),
+        PayoutStep::RegisterPaid { .. } => (
+            "paid_by = $2, paid_at = now(), paid_amount = $6, paid_date = $7, voucher_number = $8",
+            "",
+        ),
+    };
+    let (reason, amount, date, voucher) = match step {
+        PayoutStep::Approve => (None, None, None, None),
+        PayoutStep::SendBack { reason } => (Some(reason), None, None, None),
+        PayoutStep::RegisterPaid {
+            amount,
+            date,
+            voucher_number,
+        } => (None, Some(amount), Some(date), Some(voucher_number)),
+    };
+    let updated = sqlx::query(&format!(
+        "UPDATE payouts SET state = $3, {records} WHERE id = $1 AND state = $4{four_eyes}"
+    ))
+    .bind(id)
+    .bind(by)
+    .bind(action.target())
+    .bind(action.from_state())
+    .bind(reason)
+    .bind(amount)
+    .bind(date)
+    .bind(voucher)
     .execute(conn)
     .await?;
     Ok(updated.rows_affected() == 1)

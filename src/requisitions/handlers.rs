@@ -14,20 +14,14 @@ use uuid::Uuid;
 
 use super::{
     db::{self, HistoryEntry, NewRequisition, Requisition},
-    model::{
-        Action, RequisitionForm, RequisitionState, check_start, check_submission,
-        submission_deadline,
-    },
+    model::{Action, RequisitionForm, RequisitionState, check_start, check_submission},
 };
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     giro::PaymentMethod,
-    programme::{
-        db::{self as programme, ProgrammeYear},
-        model::ExtendedDeadline,
-    },
+    programme::db::{self as programme, ProgrammeYear},
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -112,15 +106,10 @@ async fn filing(state: &AppState, organisation: Uuid, year: &str) -> Result<Fili
         .await?
         .map(|p| p.decision_number)
         .ok_or(AppError::NotFound)?;
-    let extension = db::extension(
-        &state.db,
-        year.year,
-        organisation,
-        ExtendedDeadline::Requisition,
-    )
-    .await?;
-    let deadline =
-        submission_deadline(year.requisition_deadline, extension.map(|x| x.new_deadline));
+    let deadline = programme::actor_deadlines(&state.db, year.year, organisation)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .requisition_due;
     Ok(Filing {
         year,
         actor_name: actor.actor_name,
@@ -518,34 +507,22 @@ pub async fn show(
     render(&show_page(&state, user, r, String::new(), FormErrors::default()).await?)
 }
 
-#[derive(Deserialize)]
-pub struct MessagePost {
-    #[serde(default)]
-    body: String,
-}
-
 pub async fn post_message(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
-    Form(post): Form<MessagePost>,
+    Form(post): Form<thread::MessagePost>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
-    match thread::post(
-        &state.db,
-        &state.config.public_url,
-        &user,
+    let state = &state;
+    thread::post(
+        state,
+        user,
         Thread::Requisition(id),
-        &post.body,
+        post.body,
+        |user, body, errors| async move { render(&show_page(state, user, r, body, errors).await?) },
     )
-    .await?
-    {
-        Ok(posted) => Ok(posted),
-        Err(errors) => {
-            let page = show_page(&state, user, r, post.body, errors).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-        }
-    }
+    .await
 }
 
 #[derive(Template)]

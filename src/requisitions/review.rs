@@ -1,5 +1,5 @@
-//! Tillväxtverket's side: the case officer's list, decisions and extensions; the
-//! approver's queue; registering the payment.
+//! Tillväxtverket's side: the case officer's list, decisions and extensions. The payout
+//! that follows an approval is in `payouts.rs`.
 
 use askama::Template;
 use axum::{
@@ -13,12 +13,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    db::{self, Extension, Payout, Requisition},
+    db::{self, Extension, Requisition},
     handlers::{ALREADY_HANDLED, load},
-    model::{
-        Action, ApproveForm, CaseState, ExtensionForm, PaidForm, PayoutAction, PayoutState,
-        parse_message,
-    },
+    model::{Action, ApproveForm, CaseState, ExtensionForm},
 };
 use crate::{
     AppState, audit,
@@ -206,9 +203,9 @@ struct ReasonPage {
 }
 
 #[derive(Deserialize)]
-pub struct ReasonPost {
+pub(super) struct ReasonPost {
     #[serde(default)]
-    reason: String,
+    pub(super) reason: String,
 }
 
 struct Decision {
@@ -292,7 +289,7 @@ async fn decide(
 ) -> Result<Response> {
     let r = submitted(&state, &user, id).await?;
     let mut errors = FormErrors::default();
-    let Some(reason) = parse_message(&mut errors, "reason", &post.reason, d.missing) else {
+    let Some(reason) = thread::parse_message(&mut errors, "reason", &post.reason, d.missing) else {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &reason_page(user.ctx, r, d, post.reason, errors),
@@ -486,290 +483,6 @@ pub async fn grant_extension(
             deadline.label(),
             year.year,
             crate::dates::format_date(new_deadline)
-        ),
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "requisitions/payout_queue.html")]
-struct QueuePage {
-    ctx: Ctx,
-    awaiting_approval: Vec<Requisition>,
-    awaiting_payment: Vec<Requisition>,
-    me: Uuid,
-    role: Role,
-}
-
-pub async fn payout_queue(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
-    user.require_staff()?;
-    let (awaiting_approval, awaiting_payment) = db::payouts_in_progress(&state.db)
-        .await?
-        .into_iter()
-        .partition(|r| r.payout_state == Some(PayoutState::Prepared));
-    render(&QueuePage {
-        me: user.id(),
-        role: user.role(),
-        ctx: user.ctx,
-        awaiting_approval,
-        awaiting_payment,
-    })
-}
-
-async fn payout_in(
-    state: &AppState,
-    id: Uuid,
-    action: PayoutAction,
-) -> Result<(Payout, Requisition)> {
-    let payout = db::payout(&state.db, id).await?.ok_or(AppError::NotFound)?;
-    if payout.state != action.from_state() {
-        return Err(AppError::Conflict(
-            "Utbetalningen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu."
-                .into(),
-        ));
-    }
-    let r = db::find(&state.db, payout.requisition_id, crate::auth::Scope::All)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((payout, r))
-}
-
-const FOUR_EYES: &str = "Du har själv förberett den här utbetalningen. En annan person måste attestera den (principen om fyra ögon).";
-const PAYOUT_HANDLED: &str = "Utbetalningen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";
-
-pub async fn approve_payout(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response> {
-    user.require_role(&[Role::Approver])?;
-    let (payout, r) = payout_in(&state, id, PayoutAction::Approve).await?;
-    if payout.prepared_by == user.id() {
-        return Err(AppError::Refused(FOUR_EYES.into()));
-    }
-    let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE payouts SET state = $3, approved_by = $2, approved_at = now()
-         WHERE id = $1 AND state = $4 AND prepared_by <> $2",
-    )
-    .bind(id)
-    .bind(user.id())
-    .bind(PayoutAction::Approve.target())
-    .bind(PayoutAction::Approve.from_state())
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
-    }
-    audit::Entry::new(Some(user.id()), "payout.approved", "requisition", r.id)
-        .before(json!({ "payout": id, "state": payout.state }))
-        .after(json!({
-            "payout": id,
-            "state": PayoutAction::Approve.target(),
-            "amount": payout.amount,
-        }))
-        .record(&mut tx)
-        .await?;
-    tx.commit().await?;
-    Ok(redirect_with_flash(
-        "/attest",
-        &format!(
-            "Utbetalningen för {} är attesterad och kan betalas ut.",
-            r.case_number
-        ),
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "requisitions/send_back.html")]
-struct SendBackPage {
-    ctx: Ctx,
-    r: Requisition,
-    value: String,
-    errors: FormErrors,
-}
-
-pub async fn send_back_form(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response> {
-    user.require_role(&[Role::Approver])?;
-    let (_, r) = payout_in(&state, id, PayoutAction::SendBack).await?;
-    render(&SendBackPage {
-        ctx: user.ctx,
-        r,
-        value: String::new(),
-        errors: FormErrors::default(),
-    })
-}
-
-pub async fn send_back(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-    Form(post): Form<ReasonPost>,
-) -> Result<Response> {
-    user.require_role(&[Role::Approver])?;
-    let (payout, r) = payout_in(&state, id, PayoutAction::SendBack).await?;
-    let mut errors = FormErrors::default();
-    let Some(reason) = parse_message(
-        &mut errors,
-        "reason",
-        &post.reason,
-        "Skriv varför utbetalningen skickas tillbaka.",
-    ) else {
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SendBackPage {
-                ctx: user.ctx,
-                r,
-                value: post.reason,
-                errors,
-            },
-        );
-    };
-    let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE payouts SET state = $3, sent_back_by = $2, sent_back_at = now(), sent_back_reason = $4
-         WHERE id = $1 AND state = $5",
-    )
-    .bind(id)
-    .bind(user.id())
-    .bind(PayoutAction::SendBack.target())
-    .bind(&reason)
-    .bind(PayoutAction::SendBack.from_state())
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
-    }
-    let back = Action::PayoutSentBack;
-    if !db::transition(
-        &mut tx,
-        r.id,
-        back.from_states(),
-        back.target(r.state),
-        None,
-    )
-    .await?
-    {
-        return Err(AppError::Conflict(ALREADY_HANDLED.into()));
-    }
-    audit::Entry::new(Some(user.id()), "payout.sent_back", "requisition", r.id)
-        .before(json!({ "payout": id, "state": payout.state }))
-        .after(json!({ "payout": id, "state": PayoutAction::SendBack.target(), "message": reason }))
-        .record(&mut tx)
-        .await?;
-    crate::mail::notify(
-        &mut tx,
-        &state.config.public_url,
-        crate::mail::Notice::PayoutSentBack(r.id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(redirect_with_flash(
-        "/attest",
-        &format!(
-            "Utbetalningen för {} är skickad tillbaka till handläggaren.",
-            r.case_number
-        ),
-    ))
-}
-
-#[derive(Template)]
-#[template(path = "requisitions/paid.html")]
-struct PaidPage {
-    ctx: Ctx,
-    r: Requisition,
-    form: PaidForm,
-    errors: FormErrors,
-}
-
-const PAYERS: [Role; 2] = [Role::CaseOfficer, Role::Approver];
-
-pub async fn paid_form(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-) -> Result<Response> {
-    user.require_role(&PAYERS)?;
-    let (payout, r) = payout_in(&state, id, PayoutAction::RegisterPaid).await?;
-    let form = PaidForm {
-        paid_date: state.clock.today().to_string(),
-        amount: format_input(payout.amount),
-        voucher_number: String::new(),
-    };
-    render(&PaidPage {
-        ctx: user.ctx,
-        r,
-        form,
-        errors: FormErrors::default(),
-    })
-}
-
-pub async fn register_paid(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    Path(id): Path<Uuid>,
-    Form(form): Form<PaidForm>,
-) -> Result<Response> {
-    user.require_role(&PAYERS)?;
-    let (payout, r) = payout_in(&state, id, PayoutAction::RegisterPaid).await?;
-    let payment = match form.validate(payout.amount, state.clock.today()) {
-        Ok(p) => p,
-        Err(errors) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &PaidPage {
-                    ctx: user.ctx,
-                    r,
-                    form,
-                    errors,
-                },
-            );
-        }
-    };
-    let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE payouts SET state = $2, paid_amount = $3, paid_date = $4, voucher_number = $5,
-             paid_by = $6, paid_at = now()
-         WHERE id = $1 AND state = $7",
-    )
-    .bind(id)
-    .bind(PayoutAction::RegisterPaid.target())
-    .bind(payment.amount)
-    .bind(payment.date)
-    .bind(&payment.voucher_number)
-    .bind(user.id())
-    .bind(PayoutAction::RegisterPaid.from_state())
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
-    }
-    audit::Entry::new(Some(user.id()), "payout.paid", "requisition", r.id)
-        .before(json!({ "payout": id, "state": payout.state }))
-        .after(json!({
-            "payout": id,
-            "state": PayoutAction::RegisterPaid.target(),
-            "paid_amount": payment.amount,
-            "paid_date": payment.date,
-            "voucher_number": payment.voucher_number,
-        }))
-        .record(&mut tx)
-        .await?;
-    crate::mail::notify(
-        &mut tx,
-        &state.config.public_url,
-        crate::mail::Notice::PayoutPaid(r.id),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(redirect_with_flash(
-        &format!("/rekvisitioner/{}", r.id),
-        &format!(
-            "Utbetalningen för {} är registrerad som utbetald.",
-            r.case_number
         ),
     ))
 }

@@ -2,19 +2,22 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Decisions, Totals, Year};
 use crate::{
     auth::Scope,
     programme::{db as programme, model::ExtendedDeadline},
-    repayments,
+    repayments::{
+        self,
+        model::{PaymentState, RefundState},
+    },
     reports::{
         self,
-        model::{ActivityKind, Costs, SelfAssessment},
+        model::{ActivityKind, Costs, ReportState, SelfAssessment},
     },
     requisitions::{self, model::RequisitionState},
 };
@@ -99,9 +102,7 @@ pub async fn load_year_figures(pool: &PgPool, year: i32) -> sqlx::Result<Option<
 
 async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Year>> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(&mut *tx)
-        .await?;
+    crate::db::snapshot(&mut tx).await?;
     let db = &mut *tx;
     let Some(programme_year) = programme::year(&mut *db, year).await? else {
         return Ok(None);
@@ -117,17 +118,16 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
         .unwrap_or_default();
     let decision_number = decisions.number.clone();
     let actors = programme::actors_of_year(&mut *db, year, None).await?;
-    let extensions: HashMap<(Uuid, ExtendedDeadline), chrono::NaiveDate> =
-        requisitions::db::extensions(&mut *db, year)
+    let deadlines: HashMap<Uuid, programme::ActorDeadlines> =
+        programme::deadlines_of_actors(&mut *db, year)
             .await?
             .into_iter()
-            .map(|x| ((x.organisation_id, x.deadline), x.new_deadline))
+            .map(|d| (d.organisation_id, d))
             .collect();
     let deadline = |org: Uuid, which: ExtendedDeadline| {
-        requisitions::model::submission_deadline(
-            which.of(&programme_year.deadlines()),
-            extensions.get(&(org, which)).copied(),
-        )
+        deadlines
+            .get(&org)
+            .map_or(which.of(&programme_year.deadlines()), |d| d.due(which))
     };
     let mut requisitions: HashMap<Uuid, requisitions::db::Requisition> =
         requisitions::db::list(&mut *db, year, Scope::All)
@@ -160,10 +160,11 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
     let approved_rows: Vec<ApprovedRow> = sqlx::query_as(&format!(
         "SELECT DISTINCT ON (organisation_id) id, organisation_id, version, cost_personnel, cost_services,
                 cost_travel, cost_other, used, unused, self_assessment, {texts}, approved_at
-         FROM reports WHERE year = $1 AND state = 'approved'
+         FROM reports WHERE year = $1 AND state = $2
          ORDER BY organisation_id, version DESC"
     ))
     .bind(year)
+    .bind(ReportState::Approved)
     .fetch_all(&mut *db)
     .await?;
     let ids: Vec<Uuid> = approved_rows.iter().map(|r| r.id).collect();
@@ -395,31 +396,32 @@ pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
          LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = a.organisation_id
-              AND r.first_submitted_at IS NOT NULL AND r.state NOT IN ('withdrawn', 'rejected')
-         LEFT JOIN payouts p ON p.requisition_id = r.id AND p.state <> 'sent_back'
+              AND r.first_submitted_at IS NOT NULL AND r.state <> ALL($1)
+         LEFT JOIN live_payouts p ON p.requisition_id = r.id
          LEFT JOIN (SELECT DISTINCT ON (year, organisation_id) year, organisation_id,
                            cost_personnel, cost_services, cost_travel, cost_other, used, unused
-                    FROM reports WHERE state = 'approved'
+                    FROM reports WHERE state = $2
                     ORDER BY year, organisation_id, version DESC) ap
               ON ap.year = y.year AND ap.organisation_id = a.organisation_id
-         LEFT JOIN (SELECT DISTINCT ON (year, organisation_id) year, organisation_id,
-                           CASE WHEN state = 'approved' THEN unused ELSE submitted_unused END AS owed,
-                           state = 'approved' AS approved
-                    FROM reports WHERE state <> 'draft'
-                    ORDER BY year, organisation_id, state = 'approved' DESC, version DESC) rb
+         LEFT JOIN repayment_owed_per_actor rb
               ON rb.year = y.year AND rb.organisation_id = a.organisation_id
          LEFT JOIN (SELECT year, organisation_id,
-                           sum(received_amount) FILTER (WHERE state = 'confirmed') AS received
+                           sum(received_amount) FILTER (WHERE state = $3) AS received
                     FROM repayment_payments GROUP BY year, organisation_id) pay
               ON pay.year = y.year AND pay.organisation_id = a.organisation_id
          LEFT JOIN (SELECT year, organisation_id,
-                           sum(amount) FILTER (WHERE state = 'paid') AS refunded,
-                           sum(amount) FILTER (WHERE state IN ('prepared', 'approved')) AS refunding
+                           sum(amount) FILTER (WHERE state = $4) AS refunded,
+                           sum(amount) FILTER (WHERE state = ANY($5)) AS refunding
                     FROM refunds GROUP BY year, organisation_id) ref
               ON ref.year = y.year AND ref.organisation_id = a.organisation_id
          LEFT JOIN imported_actor_years i ON i.year = y.year AND i.organisation_id = a.organisation_id
          ORDER BY y.year",
     )
+    .bind(RequisitionState::ENDED.to_vec())
+    .bind(ReportState::Approved)
+    .bind(PaymentState::Confirmed)
+    .bind(RefundState::Paid)
+    .bind(RefundState::UNDER_WAY.to_vec())
     .fetch_all(pool)
     .await?;
     let mut years: Vec<YearTotals> = programme::years(pool)
@@ -447,11 +449,59 @@ pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
 
 /// Whether a summary of the year has been marked as submitted to the Government.
 pub async fn submitted(db: &PgPool, year: i32) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM summary_exports
-         WHERE year = $1 AND document = 'summary' AND submitted_at IS NOT NULL)",
+    crate::export::db::submitted(db, year, crate::export::Document::Summary).await
+}
+
+/// Tillväxtverket's own sections of the year's summary (empty until written).
+pub async fn sections(db: &PgPool, year: i32) -> sqlx::Result<super::export::Sections> {
+    let row: Option<(String, String, String, Option<NaiveDate>, String)> = sqlx::query_as(
+        "SELECT analysis, innovation_hubs, digg_views, report_date, case_number
+         FROM summary_sections WHERE year = $1",
     )
     .bind(year)
-    .fetch_one(db)
-    .await
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map_or_else(
+        super::export::Sections::default,
+        |(analysis, innovation_hubs, digg_views, report_date, case_number)| {
+            super::export::Sections {
+                analysis,
+                innovation_hubs,
+                digg_views,
+                report_date: report_date
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                case_number,
+            }
+        },
+    ))
+}
+
+/// Saves Tillväxtverket's sections of the year's summary (`report_date` as typed, parsed).
+pub async fn save_sections(
+    conn: &mut PgConnection,
+    year: i32,
+    sections: &super::export::Sections,
+    report_date: Option<NaiveDate>,
+    by: Uuid,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO summary_sections (year, analysis, innovation_hubs, digg_views, updated_by,
+             report_date, case_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (year) DO UPDATE SET analysis = EXCLUDED.analysis,
+             innovation_hubs = EXCLUDED.innovation_hubs, digg_views = EXCLUDED.digg_views,
+             updated_by = EXCLUDED.updated_by, updated_at = now(),
+             report_date = EXCLUDED.report_date, case_number = EXCLUDED.case_number",
+    )
+    .bind(year)
+    .bind(&sections.analysis)
+    .bind(&sections.innovation_hubs)
+    .bind(&sections.digg_views)
+    .bind(by)
+    .bind(report_date)
+    .bind(&sections.case_number)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

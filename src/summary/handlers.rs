@@ -7,21 +7,21 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
     db::load_year,
-    export::{self, ExportFormat, Sections},
+    export::{self, Sections},
     model::{ActivityStats, ActorYear, AssessmentCounts, Totals, Year},
 };
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
+    export::{Document, ExportFormat, db as export_db, db::ExportRow},
     web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
 };
 
@@ -184,38 +184,8 @@ pub async fn overview(
     })
 }
 
-#[derive(sqlx::FromRow)]
-pub struct ExportRow {
-    pub id: Uuid,
-    pub format: ExportFormat,
-    pub filename: String,
-    pub sha256: String,
-    pub size: i32,
-    pub created_by_name: String,
-    pub created_at: DateTime<Utc>,
-    pub submitted_at: Option<DateTime<Utc>>,
-}
-
 async fn sections_of(state: &AppState, year: i32) -> Result<Sections> {
-    let row: Option<(String, String, String, Option<NaiveDate>, String)> = sqlx::query_as(
-        "SELECT analysis, innovation_hubs, digg_views, report_date, case_number
-         FROM summary_sections WHERE year = $1",
-    )
-    .bind(year)
-    .fetch_optional(&state.db)
-    .await?;
-    Ok(row.map_or_else(
-        Sections::default,
-        |(analysis, innovation_hubs, digg_views, report_date, case_number)| Sections {
-            analysis,
-            innovation_hubs,
-            digg_views,
-            report_date: report_date
-                .map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default(),
-            case_number,
-        },
-    ))
+    Ok(super::db::sections(&state.db, year).await?)
 }
 
 #[derive(Template)]
@@ -266,14 +236,7 @@ async fn summary_page(
     sections: Sections,
     errors: FormErrors,
 ) -> Result<SummaryPage> {
-    let exports = sqlx::query_as(
-        "SELECT e.id, e.format, e.filename, e.sha256, e.size, u.name AS created_by_name, e.created_at, e.submitted_at
-         FROM summary_exports e JOIN users u ON u.id = e.created_by
-         WHERE e.year = $1 AND e.document = 'summary' ORDER BY e.created_at DESC",
-    )
-    .bind(year.year)
-    .fetch_all(&state.db)
-    .await?;
+    let exports = export_db::list(&state.db, year.year, &[Document::Summary]).await?;
     let trend = crate::summary::db::trend(&state.db)
         .await?
         .into_iter()
@@ -361,24 +324,7 @@ pub async fn save_sections(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO summary_sections (year, analysis, innovation_hubs, digg_views, updated_by,
-             report_date, case_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (year) DO UPDATE SET analysis = EXCLUDED.analysis,
-             innovation_hubs = EXCLUDED.innovation_hubs, digg_views = EXCLUDED.digg_views,
-             updated_by = EXCLUDED.updated_by, updated_at = now(),
-             report_date = EXCLUDED.report_date, case_number = EXCLUDED.case_number",
-    )
-    .bind(year)
-    .bind(&sections.analysis)
-    .bind(&sections.innovation_hubs)
-    .bind(&sections.digg_views)
-    .bind(user.id())
-    .bind(report_date)
-    .bind(&sections.case_number)
-    .execute(&mut *tx)
-    .await?;
+    super::db::save_sections(&mut tx, year, &sections, report_date, user.id()).await?;
     audit::Entry::new(Some(user.id()), "summary.sections_saved", "summary", year)
         .after(json!(sections))
         .record(&mut tx)
@@ -406,34 +352,25 @@ pub async fn create_export(
     let format = ExportFormat::from_key(post.format.trim())
         .ok_or_else(|| AppError::BadRequest("Välj ett av exportformaten.".into()))?;
     let bytes = rendered(&state, format, year).await?;
-    let sha256 = hex::encode(Sha256::digest(&bytes));
-    let size =
-        i32::try_from(bytes.len()).map_err(|_| AppError::Internal("export too large".into()))?;
-    let id = Uuid::new_v4();
-    let filename = format.filename(year);
     let mut tx = state.db.begin().await?;
-    sqlx::query(
-        "INSERT INTO summary_exports (id, year, format, filename, sha256, size, bytes, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    let kept =
+        crate::export::keep(&mut tx, year, Document::Summary, format, &bytes, user.id()).await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "summary.exported",
+        "summary_export",
+        kept.id,
     )
-    .bind(id)
-    .bind(year)
-    .bind(format)
-    .bind(&filename)
-    .bind(&sha256)
-    .bind(size)
-    .bind(&bytes)
-    .bind(user.id())
-    .execute(&mut *tx)
+    .after(json!({ "year": year, "format": format, "sha256": kept.sha256, "size": kept.size }))
+    .record(&mut tx)
     .await?;
-    audit::Entry::new(Some(user.id()), "summary.exported", "summary_export", id)
-        .after(json!({ "year": year, "format": format, "sha256": sha256, "size": size }))
-        .record(&mut tx)
-        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/sammanstallning?ar={year}#exporter"),
-        &format!("Exporten ”{filename}” är skapad och sparad. Ladda ner den i listan nedan."),
+        &format!(
+            "Exporten ”{}” är skapad och sparad. Ladda ner den i listan nedan.",
+            kept.filename
+        ),
     ))
 }
 
@@ -489,12 +426,9 @@ pub async fn download_export(
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let (format, filename, bytes): (ExportFormat, String, Vec<u8>) =
-        sqlx::query_as("SELECT format, filename, bytes FROM summary_exports WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&state.db)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let (format, filename, bytes) = export_db::file(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(download_response(bytes, format.content_type(), &filename))
 }
 
@@ -505,21 +439,9 @@ pub async fn mark_submitted(
 ) -> Result<Response> {
     user.require_admin()?;
     let mut tx = state.db.begin().await?;
-    let marked: Option<(i32, String)> = sqlx::query_as(
-        "UPDATE summary_exports SET submitted_at = now(), submitted_by = $2
-         WHERE id = $1 AND submitted_at IS NULL AND document = 'summary'
-         RETURNING year, filename",
-    )
-    .bind(id)
-    .bind(user.id())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let marked = export_db::mark_submitted(&mut tx, id, &[Document::Summary], user.id()).await?;
     let Some((year, filename)) = marked else {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM summary_exports WHERE id = $1)")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let exists = export_db::exists(&mut *tx, id, &[Document::Summary]).await?;
         return Err(if exists {
             AppError::Conflict("Exporten är redan markerad som inlämnad.".into())
         } else {
@@ -535,4 +457,21 @@ pub async fn mark_submitted(
         &format!("/sammanstallning?ar={year}#exporter"),
         &format!("”{filename}” är markerad som inlämnad till regeringen och sparas som den är."),
     ))
+}
+
+#[derive(Template)]
+#[template(path = "summary/years.html")]
+struct YearsPage {
+    ctx: Ctx,
+    lines: Vec<super::db::YearTotals>,
+}
+
+/// Every year since 2018 side by side, imported figures marked.
+pub async fn years(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_staff()?;
+    let lines = super::db::trend(&state.db).await?;
+    render(&YearsPage {
+        ctx: user.ctx,
+        lines,
+    })
 }

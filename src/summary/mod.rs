@@ -1,11 +1,74 @@
 //! Tillväxtverket's overview of a year, and the 26 March summary to the Government with
 //! its exports. Every figure comes from `model::Year`, loaded once by `db::load_year`.
+//!
+//! # The overview (`/oversikt`, staff)
+//!
+//! The year's actors as rows and requisition, payout, report and repayment as columns —
+//! each cell the state, date and amount, linked to the case; overdue cells say *Försenad*
+//! / *Förfallen, N dagar* (not colour alone); sort by actor or by how far each has come;
+//! *Visa bara det som behöver åtgärdas*; totals (requisitioned, paid out, used, owed,
+//! repaid, outstanding) beside the frames (actors × cap; 23 Mkr). The year is loaded by
+//! `db::load_year` in a fixed number of queries, whatever the number of actors (the
+//! overview without the reports' texts: `load_year_figures`). The table comes a hundred
+//! rows a page (*Föregående sida*, *Nästa sida* and each page's number); the totals and the
+//! chart are always over every actor. Imported earlier years are marked *importerad*
+//! (`history`).
+//!
+//! # The summary (`/sammanstallning`)
+//!
+//! Staff read it; administrators write and export. Finances per actor and in total with
+//! Tillväxtverket's account; activities per sub-goal and kind, in total and per actor,
+//! participants and partners; the self-assessment ("12 av 12"); each actor's needs and
+//! challenges, results and effects; Tillväxtverket's own sections (analysis, the digital
+//! innovation hubs, DIGG's views) and the report's date and Tillväxtverket's diarienummer
+//! for the DOCX's title page, saved with the year. Actors without an approved report are
+//! named plainly. The document is addressed to the period's ministry and cites, for
+//! 2018–2020, N2018/04129 (Näringsdepartementet); from 2021 Tillväxtverket's assignment
+//! and the offer to the regions (I2021/00795), each as what it is (`programme`).
+//!
+//! # Exports (`export.rs`)
+//!
+//! - **XLSX**: a sheet per part, numbers in kronor format, frozen headers; each sheet
+//!   prints A4 landscape, one page wide, with the heading row on every page, the title and
+//!   the sheet's name above and *Sida N av M* below (the account document's XLSX too).
+//! - **DOCX**: the report document as an authority's *Redovisning av regeringsuppdrag* is
+//!   set out: a title page with Tillväxtverket as sender beside the date and diarienummer,
+//!   the recipient — Regeringskansliet and the year's ministry — the title and the
+//!   decisions it answers; then a table of contents, the five parts and an appendix per
+//!   actor, each on a new page. Word's built-in styles (Title, Heading 1–3, Caption), a
+//!   sans-serif 11 pt, a running header and *Sida N av M* after the title page. The table
+//!   of contents is a real TOC field over headings 1–2, its entries linked to bookmarks on
+//!   the headings: Word updates it on opening (it asks), LibreOffice with *Verktyg →
+//!   Uppdatera*. Tables at 8 pt with columns fitted to their contents, figures
+//!   right-aligned, the heading row repeated on every page; a table too wide for an upright
+//!   page — the finance table with what the money was used for, the account document's
+//!   per-actor table — gets landscape pages of its own. It carries the page's charts as
+//!   PNG pictures (`charts.rs` builds them once for the pages and the document, drawn from
+//!   the SVG with `resvg` in the bundled DejaVu Sans, `static/fonts/`, so they look the
+//!   same on every machine), each with a numbered caption and its figures in a table.
+//! - **PDF/A-2b** of the very DOCX, laid out by LibreOffice (`crate::pdfa`).
+//! - **CSV** (UTF-8 with BOM, `;`, decimal comma) and **JSON** of the finance table.
+//!
+//! Every export is recorded with who, when, year and SHA-256, and its file is kept; one can
+//! be marked *inlämnad* and is then downloadable as it was, whatever changes later (the
+//! schema refuses changing or deleting it). Page and exports are all built from the same
+//! `model::Year`. An administrator can also download a *draft* of any export as the figures
+//! stand, not recorded (`/sammanstallning/{år}/utkast/xlsx`). Exports are drawn off the
+//! async workers (`spawn_blocking`), and at most two whole years are loaded and drawn at a
+//! time.
+//!
+//! # The files
+//!
+//! `model.rs`: a year per actor, totals, counts (pure, unit-tested); `db.rs`: `load_year`
+//! and all SQL; `export.rs`: XLSX, DOCX, CSV, JSON; `charts.rs`: the year's charts;
+//! `handlers.rs`: the pages.
 
 mod charts;
 pub mod db;
 pub mod export;
 mod handlers;
 pub mod model;
+mod stats;
 
 use axum::{
     Router,
@@ -18,6 +81,7 @@ pub fn router() -> Router<AppState> {
     use handlers as h;
     Router::new()
         .route("/oversikt", get(h::overview))
+        .route("/oversikt/alla-ar", get(h::years))
         .route("/sammanstallning", get(h::summary))
         .route("/sammanstallning/{year}/avsnitt", post(h::save_sections))
         .route("/sammanstallning/{year}/exporter", post(h::create_export))
