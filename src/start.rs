@@ -1,4 +1,14 @@
 //! The start page: what the logged-in person needs first, by role.
+//!
+//! A region's coordinator sees the obligations and deadlines of the programme year, and
+//! from January to March, when last year's report and repayment and this year's
+//! requisition are open at once, every open obligation of every year, soonest deadline
+//! first, each linked (*Rekvirera medel för 2025*, *Redovisa 2025* with the days left or
+//! *försenad*), and Tillväxtverket's contact person (`network`). The staff see the year's
+//! 21 actors, what waits for Tillväxtverket across years (requisitions and reports to
+//! review, payouts and refunds to approve or pay, repayments to confirm) and its own open
+//! deadlines, for the years run in Digikoord. Every deadline is the actor's own, extensions
+//! included.
 
 use askama::Template;
 use axum::{
@@ -23,7 +33,7 @@ use crate::{
     requisitions::{
         self,
         db::{Extension, Requisition},
-        model::{CaseState, RequisitionState, check_submission, submission_deadline},
+        model::{CaseState, RequisitionState, check_submission},
     },
     web::{filters, render},
 };
@@ -265,17 +275,12 @@ async fn start_page(
                     ExtendedDeadline::Requisition,
                 )
                 .await?;
-                let deadline = submission_deadline(
-                    y.requisition_deadline,
-                    extension.as_ref().map(|x| x.new_deadline),
-                );
+                let deadlines = db::actor_deadlines(&state.db, y.year, org)
+                    .await?
+                    .ok_or(crate::error::AppError::NotFound)?;
+                let deadline = deadlines.requisition_due;
                 let report = reports::db::current(&state.db, y.year, org).await?;
-                let report_deadline = submission_deadline(
-                    y.report_deadline,
-                    requisitions::db::extension(&state.db, y.year, org, ExtendedDeadline::Report)
-                        .await?
-                        .map(|x| x.new_deadline),
-                );
+                let report_deadline = deadlines.report_due;
                 if report.is_none()
                     && reports::db::paid_payout(&state.db, y.year, org)
                         .await?

@@ -6,10 +6,7 @@ use uuid::Uuid;
 
 use super::model::{ActorYear, Deadline, Feed, Meeting, agency_deadlines};
 use crate::{
-    auth::{
-        Scope, SessionUser,
-        session::{hash_token, random_token},
-    },
+    auth::{Scope, SessionUser, token},
     network::{self, model::NetworkEvent},
     programme,
 };
@@ -24,7 +21,7 @@ pub async fn owner(db: &PgPool, token: &str) -> sqlx::Result<Option<SessionUser>
          LEFT JOIN organisations o ON o.id = u.organisation_id
          WHERE f.token_hash = $1 AND u.active",
     )
-    .bind(hash_token(token))
+    .bind(token::hash(token))
     .fetch_optional(db)
     .await
 }
@@ -52,7 +49,7 @@ pub async fn renew_link(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<
             .bind(user_id)
             .fetch_optional(&mut *conn)
             .await?;
-    let token = random_token();
+    let token = token::random();
     let created_at = sqlx::query_scalar(
         "INSERT INTO calendar_feeds (user_id, token_hash) VALUES ($1, $2)
          ON CONFLICT (user_id) DO UPDATE
@@ -60,7 +57,7 @@ pub async fn renew_link(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<
          RETURNING created_at",
     )
     .bind(user_id)
-    .bind(hash_token(&token))
+    .bind(token::hash(&token))
     .fetch_one(conn)
     .await?;
     Ok(NewLink {
@@ -71,21 +68,16 @@ pub async fn renew_link(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<
 }
 
 /// Every actor's deadlines of every programme year, or one organisation's: the years'
-/// dates with the extensions granted.
+/// dates, and the days that count with the extensions granted.
 async fn actor_years(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<ActorYear>> {
     sqlx::query_as(
         "SELECT y.year, a.organisation_id, a.actor_name,
-                y.requisition_deadline, rx.new_deadline AS requisition_extension,
-                y.report_deadline, px.new_deadline AS report_extension,
-                y.repayment_deadline, bx.new_deadline AS repayment_extension
+                y.requisition_deadline, d.requisition_due,
+                y.report_deadline, d.report_due,
+                y.repayment_deadline, d.repayment_due
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
-         LEFT JOIN deadline_extensions rx ON rx.year = y.year
-                AND rx.organisation_id = a.organisation_id AND rx.deadline = 'requisition'
-         LEFT JOIN deadline_extensions px ON px.year = y.year
-                AND px.organisation_id = a.organisation_id AND px.deadline = 'report'
-         LEFT JOIN deadline_extensions bx ON bx.year = y.year
-                AND bx.organisation_id = a.organisation_id AND bx.deadline = 'repayment'
+         JOIN actor_deadlines d ON d.year = y.year AND d.organisation_id = a.organisation_id
          WHERE $1::uuid IS NULL OR a.organisation_id = $1
          ORDER BY y.year, a.actor_name",
     )

@@ -10,7 +10,6 @@ use crate::{
     auth::{Scope, UserKind},
     dates::format_date,
     programme::model::Deadlines,
-    requisitions::model::submission_deadline,
 };
 
 /// Whose deadlines a feed shows: one organisation's, to its coordinators; or every
@@ -140,15 +139,16 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// An actor's deadline: the year's date, or a later one granted to the actor.
+    /// An actor's deadline: `due`, the day that counts (the year's `ordinary` date, or a
+    /// later one granted to the actor: the schema's `actor_deadlines`).
     fn of_actor(
         step: Step,
         year: i32,
         actor: &Actor,
         ordinary: NaiveDate,
-        extension: Option<NaiveDate>,
+        due: NaiveDate,
     ) -> Deadline {
-        let date = submission_deadline(ordinary, extension);
+        let date = due;
         Deadline {
             step,
             year,
@@ -227,20 +227,19 @@ impl Deadline {
     }
 }
 
-/// An actor's deadlines of one programme year as stored: the year's dates and any
-/// extension granted to the actor. A report or repayment extension, when there is one,
-/// is one more field here (one more join in `db::actor_years`), passed to `of_actor`.
+/// An actor's deadlines of one programme year: the year's dates, and the days that count
+/// with any extension granted to the actor (the schema's `actor_deadlines`).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ActorYear {
     pub year: i32,
     pub organisation_id: Uuid,
     pub actor_name: String,
     pub requisition_deadline: NaiveDate,
-    pub requisition_extension: Option<NaiveDate>,
+    pub requisition_due: NaiveDate,
     pub report_deadline: NaiveDate,
-    pub report_extension: Option<NaiveDate>,
+    pub report_due: NaiveDate,
     pub repayment_deadline: NaiveDate,
-    pub repayment_extension: Option<NaiveDate>,
+    pub repayment_due: NaiveDate,
 }
 
 impl ActorYear {
@@ -256,21 +255,21 @@ impl ActorYear {
                 y,
                 &actor,
                 self.requisition_deadline,
-                self.requisition_extension,
+                self.requisition_due,
             ),
             Deadline::of_actor(
                 Step::Report,
                 y,
                 &actor,
                 self.report_deadline,
-                self.report_extension,
+                self.report_due,
             ),
             Deadline::of_actor(
                 Step::Repayment,
                 y,
                 &actor,
                 self.repayment_deadline,
-                self.repayment_extension,
+                self.repayment_due,
             ),
         ]
     }
@@ -407,17 +406,18 @@ mod tests {
         }
     }
 
-    fn year_2025(extension: Option<NaiveDate>) -> ActorYear {
+    /// 2025 for Region Stockholm, its requisition due on `extended` when it was given more time.
+    fn year_2025(extended: Option<NaiveDate>) -> ActorYear {
         ActorYear {
             year: 2025,
             organisation_id: Uuid::from_u128(1),
             actor_name: "Region Stockholm".into(),
             requisition_deadline: date(2025, 3, 31),
-            requisition_extension: extension,
+            requisition_due: extended.unwrap_or(date(2025, 3, 31)),
             report_deadline: date(2026, 1, 31),
-            report_extension: None,
+            report_due: date(2026, 1, 31),
             repayment_deadline: date(2026, 2, 26),
-            repayment_extension: None,
+            repayment_due: date(2026, 2, 26),
         }
     }
 
@@ -469,11 +469,8 @@ mod tests {
         assert_eq!(requisition.extended_from, Some(date(2025, 3, 31)));
         assert_eq!(report.date, date(2026, 1, 31));
         assert_eq!(report.extended_from, None);
-
-        // An "extension" before the year's own date never shortens it.
-        let [requisition, ..] = year_2025(Some(date(2025, 3, 1))).deadlines();
-        assert_eq!(requisition.date, date(2025, 3, 31));
-        assert_eq!(requisition.extended_from, None);
+        // That an extension never shortens the year's own date is the schema's
+        // `actor_deadlines` (tests/it/programme.rs).
     }
 
     #[test]

@@ -1,4 +1,51 @@
 //! Connecting to PostgreSQL, migrating, and the private cluster for `cargo run` and tests.
+//!
+//! # The database's roles
+//!
+//! Migrations run as the owner (`DATABASE_OWNER_URL`, else `DATABASE_URL`). After every
+//! migration and restore the owner creates and grants the role `digikoord_app`
+//! (`server_role.sql`): it reads and writes data but cannot change the schema, and cannot
+//! update, delete or truncate the audit log or the kept summary exports (it may only mark an
+//! export submitted; a trigger keeps that final). The server runs every connection as
+//! `digikoord_app` (`SET ROLE`), and the schema's guards (four eyes on payouts, refunds,
+//! roles, account changes and identity providers) hold against that role.
+//!
+//! A login that owns the schema or is a superuser can `RESET ROLE` and step past every
+//! guard, so production runs the server as `digikoord_server`, `NOINHERIT` and a member of
+//! `digikoord_app` only (after `RESET ROLE` it can read nothing):
+//!
+//! ```text
+//! CREATE ROLE digikoord_server LOGIN NOINHERIT PASSWORD '…';   -- or let the first start make it
+//! GRANT digikoord_app TO digikoord_server;
+//! ```
+//!
+//! with `DATABASE_URL=postgres://digikoord_server:…@db/digikoord` and the owner as
+//! `DATABASE_OWNER_URL`. When `DATABASE_URL` names `digikoord_server` beside an owner URL,
+//! the first start makes the login with that password if it is missing. The server warns at
+//! start when its login is a superuser, owns the schema or inherits rights. `cargo run`'s
+//! private database and the tests serve through such a login too; `docker-compose.yml` is
+//! set up so.
+//!
+//! # When the database goes away
+//!
+//! A request waits at most 3 s for a database connection; `/healthz` answers within 2 s,
+//! 503 while the database is unreachable, and pages show *Tjänsten är tillfälligt
+//! otillgänglig* (503). No request runs longer than 10 s (tower-http timeouts; a request
+//! body may pause 10 s at most). Connections are made again as soon as the database is
+//! back: nothing to restart. If the private PostgreSQL dies, the server starts it again on
+//! the same port within a few seconds and serves on.
+//!
+//! # The private cluster (`private.rs`)
+//!
+//! Found on `PATH` or under `/usr/lib/postgresql/*/bin`. It lives under `DATA_DIR`
+//! (`data/postgres`, its password in `data/postgres.password`, its port and log), listens
+//! only on 127.0.0.1 with that generated password, is created by `initdb` on first run and
+//! reused afterwards, and is stopped on Ctrl-C/SIGTERM (and, should Digikoord die, by the
+//! kernel's parent-death signal). Run as root, it runs as the `postgres` user, which must be
+//! able to reach `DATA_DIR`. Without `DATABASE_URL`, every command (serving, the operator's)
+//! uses it, or the running one if `digikoord serve` has it started. The test suite starts
+//! one throwaway cluster in the system temp dir, migrates and seeds a template database
+//! once, and copies it for each test.
 
 pub mod private;
 
@@ -120,6 +167,20 @@ pub async fn prepare(owner: &PgPool) -> Result<(), String> {
         .await
         .map_err(|e| format!("granting the server's role {SERVER_ROLE}: {e}"))?;
     Ok(())
+}
+
+/// Whether the database answers (the health check).
+pub async fn ping(db: &PgPool) -> sqlx::Result<()> {
+    sqlx::query("SELECT 1").execute(db).await.map(|_| ())
+}
+
+/// Makes the transaction one read-only view of a single moment: every read in it sees the
+/// same data (a year's summary, a document's figures), whatever is written meanwhile.
+pub async fn snapshot(tx: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 /// The server's pool: every connection runs as `SERVER_ROLE`. It connects lazily and

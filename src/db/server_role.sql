@@ -17,6 +17,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO digikoord
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO digikoord_app;
 
 REVOKE ALL ON _sqlx_migrations FROM digikoord_app;
+-- The views say what the tables hold; they are read, never written through.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE
+    ON report_owed, repayment_owed_per_actor, actor_deadlines, live_payouts, mail_queue
+    FROM digikoord_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM digikoord_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON summary_exports FROM digikoord_app;
 -- Marking an export submitted is the one change allowed (its trigger keeps it so).

@@ -2,6 +2,65 @@
 //! digest, and set-password links. Every mail is written to the outbox in the
 //! transaction of the event that causes it; a sender inside the server delivers it
 //! (`sender`), and every user can read what was sent to them (`handlers`).
+//!
+//! # Notices
+//!
+//! In Swedish, plain text and HTML, to those who must act or would want to know:
+//!
+//! | event | to |
+//! | --- | --- |
+//! | requisition submitted; report submitted; repayment registered | the case officers |
+//! | requisition returned, approved or rejected; payout paid | the region's coordinators and the requisition's contact person |
+//! | payout awaiting approval | the approvers |
+//! | payout sent back | the case officer who prepared it |
+//! | report returned or approved; repayment owed (with the approval); repayment confirmed; extension granted | the region's coordinators |
+//! | over-payment to refund | the region's coordinators and the case officers |
+//! | a new message in a case's thread | the other side (coordinators, or the case officers) |
+//! | a network event cancelled | everyone registered, with the reason |
+//!
+//! # Reminders and the digest
+//!
+//! Reminders of each open obligation go *N* days before its deadline (14 and 3 by default;
+//! an administrator sets them under *E-post*), on the day, and weekly while it is overdue,
+//! only to those who still have something to do: a region's coordinators for its
+//! requisition (until filed), report (until submitted) and repayment (until paid in full);
+//! administrators for Tillväxtverket's own requisition from Kammarkollegiet (1 December),
+//! repayment and financial report (15 March) and report to the Government (26 March).
+//! Extensions move the reminders with the date. Each staff member also gets a weekly
+//! digest of what waits for Tillväxtverket and which regions are late. Anyone can turn
+//! reminders and the digest off under *Meddelanden*; notices of decisions, payments and
+//! set-password links always go.
+//!
+//! # How it works
+//!
+//! A change that rolls back sends nothing, one that commits loses nothing. The sender
+//! delivers what is due every few seconds over SMTP (`lettre`, rustls), taking mails with
+//! `FOR UPDATE SKIP LOCKED`, so two server instances deliver each mail once. A failed
+//! delivery is tried again after 1, 2, 4 … minutes (at most 6 hours apart) and given up
+//! after 12 attempts, with the reason kept. Reminders are computed every 15 minutes in
+//! Swedish office hours (07–20) from the deadlines and the cases' states; the outbox keeps
+//! one mail per address, obligation, deadline and occasion, and an advisory lock lets one
+//! server at a time compute them.
+//!
+//! **Who was told what.** Every user sees the mail sent to them under *Meddelanden*
+//! (`/meddelanden`). Administrators see every mail under *E-post*
+//! (`/admin/meddelanden`), with its state (i kö, skickat, misslyckades with the reason, or
+//! skrivet till loggen) and can send any of them again — but a mail with a set-password
+//! link, which is kept only sealed until sent and shown without its link.
+//!
+//! **Configuring.** `SMTP_URL` and `MAIL_FROM` (see the README's settings). Without them —
+//! the `cargo run` default — nothing leaves the machine: each mail is queued, shown in the
+//! app and written to the server's log without any link, and a person gets a set-password
+//! link only from the operator (`digikoord admin password-link --email …`). With them,
+//! set-password links go only to the user's own address (a new staff account's once a
+//! second administrator has confirmed its role), and "Glömt lösenord?" mails a reset link
+//! (`signin::forgot`).
+//!
+//! # The files
+//!
+//! `model.rs`: content, reminder occasions, retry delays (pure, unit-tested); `db.rs`: the
+//! outbox, recipients, open obligations; `notices.rs`: event → mails; `reminders.rs`;
+//! `sender.rs`: SMTP or the log; `handlers.rs`: *Meddelanden*, *E-post*.
 
 pub mod db;
 mod handlers;

@@ -1,0 +1,183 @@
+//! What someone still has to do by a deadline: the regions' obligations and what waits
+//! for Tillväxtverket, for the start pages, the reminders and the weekly digest.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::{
+    export::Document,
+    programme::model::ExtendedDeadline,
+    repayments::model::{PaymentState, RefundAction, RefundState},
+    reports::model::{Action as ReportAction, ReportState},
+    requisitions::model::{
+        Action as RequisitionAction, PayoutAction, PayoutState, RequisitionState,
+    },
+};
+
+/// An open obligation with a deadline: something someone still has to do.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Obligation {
+    /// requisition, report, repayment (a region's); agency_requisition, agency_repayment,
+    /// summary (Tillväxtverket's).
+    pub kind: String,
+    pub year: i32,
+    /// The region, or `None` for Tillväxtverket's own.
+    pub organisation_id: Option<Uuid>,
+    pub organisation: String,
+    pub deadline: chrono::NaiveDate,
+    /// For a repayment: what is still to pay.
+    pub amount: Option<rust_decimal::Decimal>,
+}
+
+/// Whose open obligations to find.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whose {
+    /// Every actor's and Tillväxtverket's (the reminders).
+    All,
+    /// One organisation's (its start page).
+    Organisation(Uuid),
+    /// Tillväxtverket's own (the staff's start page).
+    Agency,
+}
+
+/// Every obligation still open on `today` whose deadline is at most a year past:
+/// - a requisition not yet filed (none, a draft, or returned) for a year not yet over;
+/// - a report not yet submitted for a year with a paid payout;
+/// - a repayment owed by an approved report and not yet paid in full (payments the
+///   region registered count as paid: what remains is for Tillväxtverket to confirm);
+/// - Tillväxtverket's requisition and repayment to Kammarkollegiet not yet registered,
+///   and its summary not yet marked submitted.
+///
+/// Deadlines include the actor's extension.
+pub async fn open_obligations(
+    conn: &mut PgConnection,
+    today: chrono::NaiveDate,
+    whose: Whose,
+) -> sqlx::Result<Vec<Obligation>> {
+    // The filter goes into the text, so each kind of question gets its own plan: one
+    // organisation's start page reads that organisation's rows only.
+    let (actors, agency) = match whose {
+        Whose::All => ("", ""),
+        Whose::Organisation(_) => ("AND a.organisation_id = $2", "AND false"),
+        Whose::Agency => ("AND false", ""),
+    };
+    let organisation = match whose {
+        Whose::Organisation(org) => Some(org),
+        _ => None,
+    };
+    sqlx::query_as(&format!(
+        "WITH o AS (
+            SELECT 'requisition' AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
+                   actor_deadline(y.year, a.organisation_id, $3) AS deadline,
+                   NULL::numeric AS amount
+            FROM programme_years y
+            JOIN period_actors a ON a.period_id = y.period_id
+            WHERE $1 <= make_date(y.year, 12, 31) {actors}
+              AND NOT EXISTS (SELECT 1 FROM requisitions r
+                              WHERE r.year = y.year AND r.organisation_id = a.organisation_id
+                                AND r.state = ANY($4))
+          UNION ALL
+            SELECT 'report', y.year, a.organisation_id, a.actor_name,
+                   actor_deadline(y.year, a.organisation_id, $5), NULL
+            FROM programme_years y
+            JOIN period_actors a ON a.period_id = y.period_id
+            WHERE true {actors}
+              AND EXISTS (SELECT 1 FROM requisitions r JOIN payouts p ON p.requisition_id = r.id
+                          WHERE r.year = y.year AND r.organisation_id = a.organisation_id
+                            AND p.state = $6)
+              AND NOT EXISTS (SELECT 1 FROM reports rep
+                              WHERE rep.year = y.year AND rep.organisation_id = a.organisation_id
+                                AND rep.state = ANY($7))
+          UNION ALL
+            SELECT 'repayment', y.year, a.organisation_id, a.actor_name,
+                   actor_deadline(y.year, a.organisation_id, $8),
+                   repayment_owed(y.year, a.organisation_id)
+                   - (SELECT COALESCE(sum(COALESCE(q.received_amount, q.amount)), 0)
+                      FROM repayment_payments q
+                      WHERE q.year = y.year AND q.organisation_id = a.organisation_id)
+                   + (SELECT COALESCE(sum(f.amount), 0) FROM refunds f
+                      WHERE f.year = y.year AND f.organisation_id = a.organisation_id
+                        AND f.state = $9)
+            FROM programme_years y
+            JOIN period_actors a ON a.period_id = y.period_id
+            WHERE true {actors}
+          UNION ALL
+            SELECT 'agency_requisition', y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
+            FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
+            WHERE ac.requisitioned IS NULL {agency}
+          UNION ALL
+            SELECT 'agency_repayment', y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
+            FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
+            WHERE ac.repaid IS NULL {agency}
+          UNION ALL
+            SELECT 'summary', y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
+            FROM programme_years y
+            WHERE true {agency}
+              AND NOT EXISTS (SELECT 1 FROM summary_exports s
+                              WHERE s.year = y.year AND s.document = $10
+                                AND s.submitted_at IS NOT NULL)
+         )
+         SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
+         WHERE deadline >= $1 - 365 AND (kind <> 'repayment' OR amount > 0)
+         ORDER BY deadline, kind, organisation"
+    ))
+    .bind(today)
+    .bind(organisation)
+    .bind(ExtendedDeadline::Requisition)
+    .bind(vec![
+        RequisitionState::Submitted,
+        RequisitionState::Approved,
+        RequisitionState::Rejected,
+    ])
+    .bind(ExtendedDeadline::Report)
+    .bind(PayoutState::Paid)
+    .bind(vec![ReportState::Submitted, ReportState::Approved])
+    .bind(ExtendedDeadline::Repayment)
+    .bind(RefundState::Paid)
+    .bind(Document::Summary)
+    .fetch_all(conn)
+    .await
+}
+
+/// Something waiting for Tillväxtverket, every year together.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Waiting {
+    pub what: String,
+    pub n: i64,
+    /// The page where it is done.
+    pub link: String,
+}
+
+/// What waits for Tillväxtverket across years, for the staff's start page and the weekly
+/// digest.
+pub async fn waiting_for_staff(conn: &mut PgConnection) -> sqlx::Result<Vec<Waiting>> {
+    sqlx::query_as(
+        "SELECT what, n, link FROM (
+            SELECT 1 AS o, 'Rekvisitioner att granska' AS what,
+                   (SELECT count(*) FROM requisitions WHERE state = ANY($1)) AS n,
+                   '/handlaggning/rekvisitioner' AS link
+            UNION ALL SELECT 2, 'Utbetalningar att attestera',
+                   (SELECT count(*) FROM payouts WHERE state = $2), '/attest'
+            UNION ALL SELECT 3, 'Attesterade utbetalningar att registrera som betalda',
+                   (SELECT count(*) FROM payouts WHERE state = $3), '/attest'
+            UNION ALL SELECT 4, 'Redovisningar att granska',
+                   (SELECT count(*) FROM reports WHERE state = ANY($4)), '/handlaggning/redovisningar'
+            UNION ALL SELECT 5, 'Återbetalningar att bekräfta',
+                   (SELECT count(*) FROM repayment_payments WHERE state = $5),
+                   '/handlaggning/aterbetalningar'
+            UNION ALL SELECT 6, 'Återbetalningar till regioner att attestera',
+                   (SELECT count(*) FROM refunds WHERE state = $6), '/handlaggning/aterbetalningar'
+            UNION ALL SELECT 7, 'Attesterade återbetalningar till regioner att betala',
+                   (SELECT count(*) FROM refunds WHERE state = $7), '/handlaggning/aterbetalningar'
+         ) w WHERE n > 0 ORDER BY o",
+    )
+    .bind(RequisitionAction::Approve.from_states())
+    .bind(PayoutAction::Approve.from_state())
+    .bind(PayoutAction::RegisterPaid.from_state())
+    .bind(ReportAction::Approve.from_states())
+    .bind(PaymentState::Registered)
+    .bind(RefundAction::Approve.from_state())
+    .bind(RefundAction::RegisterPaid.from_state())
+    .fetch_all(conn)
+    .await
+}
