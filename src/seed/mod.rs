@@ -1,15 +1,59 @@
 //! The real programme from DOMAIN.md, loaded at every start (idempotent); the demo that
 //! `cargo run` adds on its private database is in `demo.rs`, its calendar in `model.rs`.
+//!
+//! # The demo
+//!
+//! Loaded when `DEMO` is on (the default with the private database). The demo users share
+//! the published password `digikoord-demo-2026` and the staff the published TOTP key
+//! `DIGIKOORDDEMOHEMLIGHETATTPROVAPA`; both are printed at start-up, and they are marked
+//! `users.demo`. A server that would serve them on a non-loopback address or behind an https
+//! `PUBLIC_URL` refuses to start, in one line naming `DEMO`, unless `DEMO=true` is set
+//! outright. Starting with `DEMO` off deactivates them and ends their sessions (recorded in
+//! the audit log).
+//!
+//! Demo cases follow the calendar: they are placed in the programme year that is running
+//! on the (Swedish) day `cargo run` starts — year Y from 27 March Y until its summary to
+//! the Government on 26 March Y+1 — and only the steps whose time has come exist, each
+//! dated before that day at its usual distance from its deadline (`model.rs`). A year
+//! outside the real programme is added in a period of its own, decision number **DEMO**,
+//! titled as made-up test data, ministry "—", with the standard deadlines, a decided budget
+//! and all 21 actors; it is marked `periods.demo` and shown as a demo on `/program`, and
+//! nothing of the real programme changes. What the demo roles find, by season:
+//!
+//! - late March–April: requisitions filed and decided — Region Stockholm's returned for
+//!   completion, Region Skåne's awaiting the case officer, Region Uppsala's payout awaiting
+//!   the approver, Region Örebro län's awaiting payment; Gotlands kommun has a later
+//!   deadline by extension (30 November);
+//! - May–November: everything paid but Gotlands kommun's, filed late by its extension,
+//!   whose payout awaits the approver; from November a few reports written early (Region
+//!   Stockholm's is a draft) and the case officer approving them; Tillväxtverket
+//!   requisitions 23 000 000 kr from Kammarkollegiet a week before 1 December;
+//! - December–January: reports written, submitted and approved; early repayments
+//!   registered and confirmed; Tillväxtverket's support costs registered;
+//! - February–March: the reports in (one a few days late, Region Värmland's returned for
+//!   completion, Gotlands kommun's almost three weeks late), repayments registered,
+//!   confirmed and a few overdue; on 13 March Tillväxtverket's repayment to Kammarkollegiet
+//!   registered.
+//!
+//! The network has a contact, a meeting a month back with its attendance and a competence
+//! event three weeks ahead with some regions registered. The cases are loaded once per
+//! year: starting again adds nothing, and cases loaded earlier stay as they were (they
+//! don't move on with the calendar); when a new year has come alive, its cases are added and
+//! the demo period grows to it.
+//!
+//! `scale.rs` makes synthetic actors × years through the demo's own writes, for the
+//! benchmark (`src/bin/bench/main.rs`).
 
 mod demo;
 pub mod model;
 pub mod scale;
+mod story;
 
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::programme::db::add_missing_years;
+use crate::programme::{db::add_missing_years, model::BudgetState};
 
 pub use demo::{
     DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoLogin, deactivate_demo_users, demo, demo_cases, demo_users,
@@ -151,8 +195,9 @@ pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
         }
         add_missing_years(&mut tx, period_id, first, last).await?;
         // The years are history: every budget was decided.
-        sqlx::query("UPDATE programme_years SET budget_state = 'decided' WHERE period_id = $1")
+        sqlx::query("UPDATE programme_years SET budget_state = $2 WHERE period_id = $1")
             .bind(period_id)
+            .bind(BudgetState::Decided)
             .execute(&mut *tx)
             .await?;
         if first == 2018 {

@@ -1,4 +1,4 @@
-//! Synthetic data at scale, for the benchmark (`src/bin/bench.rs`): `organisations`
+//! Synthetic data at scale, for the benchmark (`src/bin/bench/main.rs`): `organisations`
 //! actors (the real 21 and synthetic ones) in every programme year 2018–2027, each actor's
 //! year written as the demo writes its cases — through the same SQL, with the same
 //! stories (`model::story`) as of `today`. Idempotent: a year that has its cases is left.
@@ -9,10 +9,11 @@ use uuid::Uuid;
 
 use super::{
     ACTORS_2021,
-    demo::{Case, Staff, demo_users, demo_year, write_story},
+    demo::{Case, Staff, demo_users, demo_year},
     model,
+    story::write_story,
 };
-use crate::error::AppError;
+use crate::{auth::Role, error::AppError};
 
 /// The years the scale run fills.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2018..=2027;
@@ -46,12 +47,13 @@ pub async fn scale(
     sqlx::query(
         "INSERT INTO users (id, email, name, role, organisation_id, password_hash, demo)
          SELECT gen_random_uuid(), 'koordinator.' || substring(o.name from '[0-9]+$') || '@skala.example',
-                'Koordinator ' || o.name, 'coordinator', o.id, $1, true
+                'Koordinator ' || o.name, $2, o.id, $1, true
          FROM organisations o
          WHERE o.name LIKE 'Syntetisk aktör %'
            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.organisation_id = o.id)",
     )
     .bind(&hash)
+    .bind(Role::Coordinator)
     .execute(&mut *tx)
     .await?;
     for year in years.clone() {
@@ -84,7 +86,7 @@ pub async fn scale(
         let actors: Vec<(Uuid, String, Uuid, String)> = sqlx::query_as(
             "SELECT DISTINCT ON (a.organisation_id) a.organisation_id, a.actor_name, u.id, u.email
              FROM period_actors a
-             JOIN users u ON u.organisation_id = a.organisation_id AND u.role = 'coordinator'
+             JOIN users u ON u.organisation_id = a.organisation_id AND u.role = $3
              WHERE a.period_id = $1
                AND NOT EXISTS (SELECT 1 FROM requisitions r
                                WHERE r.year = $2 AND r.organisation_id = a.organisation_id)
@@ -92,6 +94,7 @@ pub async fn scale(
         )
         .bind(programme_year.period_id)
         .bind(year)
+        .bind(Role::Coordinator)
         .fetch_all(db)
         .await?;
         let deadlines = programme_year.deadlines();
