@@ -9,22 +9,10 @@ use icalendar::{Calendar, Component, DatePerhapsTime, Event};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::{Page, TestApp};
-
-const STOCKHOLM: &str = "Region Stockholm";
-const SKANE: &str = "Region Skåne";
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("date")
-}
-
-async fn organisation(app: &TestApp, name: &str) -> Uuid {
-    sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-        .bind(name)
-        .fetch_one(&app.db)
-        .await
-        .expect("organisation")
-}
+use crate::{
+    Page, TestApp,
+    steps::{SKANE, STOCKHOLM, date, org_id},
+};
 
 /// Presses the button on /kalender (make the link, or a new one) and returns the page.
 async fn press_link_button(person: &TestApp) -> Page {
@@ -163,7 +151,7 @@ async fn a_coordinator_subscribes_to_exactly_their_organisations_deadlines() {
         calendar.property_value("X-WR-CALNAME"),
         Some("Digikoord – Region Stockholm")
     );
-    let stockholm = organisation(&app, STOCKHOLM).await;
+    let stockholm = org_id(&app, STOCKHOLM).await;
     let got = uids_and_dates(&calendar);
     assert_eq!(got, expected_for(&app, stockholm).await);
     // Region Stockholm took part from 2021 (before, the county administrative board did).
@@ -225,7 +213,7 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
 
     let officer = app.other_browser();
     officer.login_as(Role::CaseOfficer, None).await;
-    let stockholm = organisation(&app, STOCKHOLM).await;
+    let stockholm = org_id(&app, STOCKHOLM).await;
     let granted = officer
         .submit(
             "/handlaggning/forlangningar?ar=2025",
@@ -277,7 +265,7 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
     );
 
     // Region Skåne got no extension, and its feed holds nothing of Stockholm's.
-    let skane = organisation(&app, SKANE).await;
+    let skane = org_id(&app, SKANE).await;
     let calendar = feed(&app, &skane_feed).await;
     let got = uids_and_dates(&calendar);
     assert_eq!(got, expected_for(&app, skane).await);
@@ -304,8 +292,8 @@ async fn tillvaxtverkets_feed_has_every_actors_deadlines_and_its_own() {
     .fetch_one(&app.db)
     .await
     .expect("counts");
-    let stockholm = organisation(&app, STOCKHOLM).await;
-    let skane = organisation(&app, SKANE).await;
+    let stockholm = org_id(&app, STOCKHOLM).await;
+    let skane = org_id(&app, SKANE).await;
     for role in [Role::CaseOfficer, Role::Approver, Role::Admin] {
         let staff = app.other_browser();
         staff.login_as(role, None).await;

@@ -8,11 +8,10 @@ use digikoord::{Clock, seed};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::{Page, TestApp};
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("date")
-}
+use crate::{
+    Page, TestApp,
+    steps::{count, date},
+};
 
 /// A server whose clock says `today`, with the demo loaded for that day.
 async fn demo_on(today: NaiveDate) -> TestApp {
@@ -213,13 +212,6 @@ async fn on_10_april_2027_the_requisitions_for_2027_are_being_decided() {
     let queue = approver.get("/attest").await;
     assert!(!queue.select("table.awaiting-approval tbody tr").is_empty());
     assert!(!queue.select("table.awaiting-payment tbody tr").is_empty());
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
 }
 
 const COUNTS: [&str; 10] = [

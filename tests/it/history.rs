@@ -5,20 +5,17 @@ use chrono::NaiveDate;
 use digikoord::{Clock, auth::Role};
 use reqwest::StatusCode;
 
-use crate::{TestApp, reports::paid_in};
-
-fn on(y: i32, m: u32, d: u32) -> Clock {
-    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
-}
+use crate::{
+    TestApp,
+    steps::{SKANE, STOCKHOLM, complete, count, file, on, paid_in, requisition_id, send_in},
+};
 
 #[tokio::test]
 async fn in_february_the_start_page_shows_last_years_report_and_this_years_requisition() {
     let app = TestApp::spawn_on(on(2025, 2, 10)).await;
-    paid_in(&app, 2024, "Region Stockholm", "1000000").await;
+    paid_in(&app, 2024, STOCKHOLM, "1000000").await;
     let region = app.other_browser();
-    region
-        .login_as(Role::Coordinator, Some("Region Stockholm"))
-        .await;
+    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let start = region.get("/").await;
     assert_eq!(start.status, StatusCode::OK);
     let open = start.select(".open-items li");
@@ -100,13 +97,6 @@ fn sheet(rows: &[&str]) -> Vec<u8> {
     text.into_bytes()
 }
 
-async fn count(app: &TestApp, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT count(*) FROM {table}"))
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 const GOOD: [&str; 3] = [
     "2019;Region Skåne;;1 000 000;1 000 000;2019-04-01;850 000;150 000;150 000;2020-02-20;2020-01-15",
     "2019;;232100-0115;1 000 000;900 000,50;2019-04-03;900 000,50;0;;;2020-01-20",
@@ -151,8 +141,11 @@ async fn a_history_sheet_with_one_bad_row_is_refused_with_the_row_named_and_noth
         problems[1].contains("2030 är inte ett programår"),
         "{problems:?}"
     );
-    assert_eq!(count(&app, "history_uploads").await, 0);
-    assert_eq!(count(&app, "imported_actor_years").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM history_uploads").await, 0);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM imported_actor_years").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -175,7 +168,7 @@ async fn a_good_history_sheet_loads_all_at_once_and_its_years_appear_everywhere_
     assert_eq!(preview.select("table.import-preview tbody tr").len(), 3);
     assert_eq!(preview.select(".preview-paid-out"), vec!["2 900 000,50 kr"]);
     assert_eq!(
-        count(&app, "imported_actor_years").await,
+        count(&app, "SELECT count(*) FROM imported_actor_years").await,
         0,
         "not before it is loaded"
     );
@@ -190,7 +183,10 @@ async fn a_good_history_sheet_loads_all_at_once_and_its_years_appear_everywhere_
         StatusCode::CONFLICT,
         "loaded once"
     );
-    assert_eq!(count(&app, "imported_actor_years").await, 3);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM imported_actor_years").await,
+        3
+    );
     assert_eq!(app.audit_count("history.loaded").await, 1);
 
     let years = admin.follow(loaded).await;
@@ -221,7 +217,7 @@ async fn a_good_history_sheet_loads_all_at_once_and_its_years_appear_everywhere_
     assert_eq!(summary.select(".sum-used"), vec!["1 750 000,50 kr"]);
     assert_eq!(summary.select(".sum-repaid"), vec!["150 000 kr"]);
     // A year's requisition in Digikoord can't be overwritten by an import.
-    crate::reports::paid_in(&app, 2021, "Region Skåne", "1000000").await;
+    paid_in(&app, 2021, SKANE, "1000000").await;
     let refused = upload(
         &admin,
         "2021.csv",
@@ -397,16 +393,9 @@ async fn open_data_shows_paid_out_and_settled_repayments_and_no_personal_data() 
 async fn a_region_attaches_its_signed_requisition_and_staff_download_it() {
     let app = TestApp::spawn().await;
     let region = app.other_browser();
-    region
-        .login_as(Role::Coordinator, Some("Region Stockholm"))
-        .await;
-    let draft = crate::requisitions::file(
-        &region,
-        &crate::requisitions::complete("1 000 000"),
-        "spara",
-    )
-    .await;
-    let id = crate::requisitions::requisition_id(&draft);
+    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
+    let draft = file(&region, &complete("1 000 000"), "spara").await;
+    let id = requisition_id(&draft);
     let page = format!("/rekvisitioner/{id}");
     let send = |name: &'static str, bytes: Vec<u8>| {
         let region = &region;
@@ -446,13 +435,7 @@ async fn a_region_attaches_its_signed_requisition_and_staff_download_it() {
         .attr("ul.attachments a", "href")
         .expect("listed");
     // Sent in, the requisition is read by Tillväxtverket, with its document.
-    let mut fields = crate::requisitions::complete("1 000 000");
-    fields.push(("handling", "skicka".to_string()));
-    let edit = format!("/rekvisitioner/{id}/andra");
-    let sent = region
-        .submit(&edit, &edit, &crate::requisitions::borrowed(&fields))
-        .await;
-    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.plain());
+    send_in(&region, id, &complete("1 000 000")).await;
     assert!(
         region
             .get(&page)
@@ -475,9 +458,7 @@ async fn a_region_attaches_its_signed_requisition_and_staff_download_it() {
         b"%PDF-1.7\nsignerad"
     );
     let other = app.other_browser();
-    other
-        .login_as(Role::Coordinator, Some("Region Skåne"))
-        .await;
+    other.login_as(Role::Coordinator, Some(SKANE)).await;
     assert_eq!(other.get(&link).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.audit_count("requisition.attachment_added").await, 1);
 }
@@ -551,7 +532,10 @@ async fn two_uploads_of_the_same_actor_year_loaded_at_once_load_one_and_name_the
         "{}",
         refused.plain()
     );
-    assert_eq!(count(&app, "imported_actor_years").await, 1);
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM imported_actor_years").await,
+        1
+    );
     assert_eq!(app.audit_count("history.loaded").await, 1);
     let loaded: i64 =
         sqlx::query_scalar("SELECT count(*) FROM history_uploads WHERE loaded_at IS NOT NULL")
@@ -598,7 +582,7 @@ async fn a_load_whose_client_gives_up_still_completes_whole() {
     drop(hold);
     let mut loaded = 0;
     for _ in 0..100 {
-        loaded = count(&app, "imported_actor_years").await;
+        loaded = count(&app, "SELECT count(*) FROM imported_actor_years").await;
         if loaded > 0 {
             break;
         }
@@ -704,7 +688,7 @@ async fn hostile_files_are_refused_not_parsed_and_the_server_keeps_serving() {
         assert_eq!(admin.get("/admin/historik").await.status, StatusCode::OK);
         assert_eq!(bystander.get("/").await.status, StatusCode::OK, "{name}");
     }
-    assert_eq!(count(&app, "history_uploads").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM history_uploads").await, 0);
     let grown = peak_memory_mib().saturating_sub(peak_before);
     assert!(
         grown < 512,

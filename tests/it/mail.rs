@@ -19,21 +19,14 @@ use uuid::Uuid;
 
 use crate::{
     PASSWORD, TestApp,
-    repayments::{approved_case, confirm, org_id, register, unconfirmed_payment},
-    requisitions::{approve, approve_payout, live_payout, submitted},
+    steps::{
+        SKANE, STOCKHOLM, approve, approve_payout, approved_case, complete, confirm, count, date,
+        file, live_payout, on, org_id, password_path, pay_payout, register, return_requisition,
+        submitted, unconfirmed_payment, with,
+    },
 };
 
-const STOCKHOLM: &str = "Region Stockholm";
-const SKANE: &str = "Region Skåne";
 const FROM: &str = "Digikoord <digikoord@tillvaxtverket.se>";
-
-fn on(y: i32, m: u32, d: u32) -> Clock {
-    Clock::Fixed(day(y, m, d))
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("date")
-}
 
 /// A message as the SMTP server received it, parsed.
 #[derive(Clone, Debug)]
@@ -172,18 +165,6 @@ fn unreachable_smtp() -> Mailer {
     Mailer::smtp(&format!("smtp://{down}"), FROM).expect("mailer")
 }
 
-/// The set-password page a mail's link leads to (`/losenord/<token>`).
-pub(crate) fn password_path(text: &str) -> String {
-    let line = text
-        .lines()
-        .find(|l| l.contains("/losenord/"))
-        .expect("a link");
-    line.trim()
-        .split_once("/losenord/")
-        .map(|(_, t)| format!("/losenord/{t}"))
-        .expect("path")
-}
-
 /// An administrator creates a coordinator of Region Stockholm on the user form.
 async fn create_coordinator(
     app: &TestApp,
@@ -214,13 +195,6 @@ async fn queued(app: &TestApp, event: &str) -> Vec<String> {
         .expect("outbox")
 }
 
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(&app.db)
-        .await
-        .expect("count")
-}
-
 async fn sorted(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v
@@ -245,18 +219,12 @@ async fn a_returned_requisition_reaches_the_region_and_its_contact_person_in_swe
         vec![officer_email.clone()]
     );
 
-    let path = format!("/rekvisitioner/{id}/komplettering");
-    let returned = officer
-        .submit(
-            &path,
-            &path,
-            &[(
-                "reason",
-                "Ange firmatecknarens fullständiga titel – gärna på svenska: åäö.",
-            )],
-        )
-        .await;
-    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    return_requisition(
+        &officer,
+        id,
+        "Ange firmatecknarens fullständiga titel – gärna på svenska: åäö.",
+    )
+    .await;
     let round = deliver(&app, &sink).await;
     assert_eq!(
         round,
@@ -345,28 +313,10 @@ async fn each_step_of_the_year_tells_the_people_who_must_act_or_want_to_know() {
         )
         .await;
     assert_eq!(answered.status, StatusCode::SEE_OTHER);
-    assert_eq!(
-        approve(&officer, id, "1 000 000").await.status,
-        StatusCode::SEE_OTHER
-    );
+    approve(&officer, id, "1 000 000").await;
     let payout = live_payout(&app, id).await;
-    assert_eq!(
-        approve_payout(&approver, id, payout).await.status,
-        StatusCode::SEE_OTHER
-    );
-    let paid_path = format!("/utbetalningar/{payout}/utbetald");
-    let paid = officer
-        .submit(
-            &paid_path,
-            &paid_path,
-            &[
-                ("paid_date", "2025-03-01"),
-                ("amount", "1 000 000"),
-                ("voucher_number", "V1"),
-            ],
-        )
-        .await;
-    assert_eq!(paid.status, StatusCode::SEE_OTHER);
+    approve_payout(&approver, id, payout).await;
+    pay_payout(&officer, payout, "1 000 000", "V1").await;
 
     let contact = "karin.ek@regionstockholm.se".to_string();
     let region_and_contact = sorted(vec![coordinator.clone(), contact.clone()]).await;
@@ -437,16 +387,10 @@ async fn a_report_and_its_repayment_tell_the_region_and_the_case_officers() {
         vec![coordinator.clone()]
     );
 
-    assert_eq!(
-        register(&case, "200 000", "OCR 123").await.status,
-        StatusCode::SEE_OTHER
-    );
+    register(&case, "200 000", "OCR 123").await;
     assert_eq!(queued(&app, "repayment.registered").await, officers);
     let payment = unconfirmed_payment(&app).await;
-    assert_eq!(
-        confirm(&case.officer, payment, "200 000").await.status,
-        StatusCode::SEE_OTHER
-    );
+    confirm(&case.officer, payment, "200 000").await;
     assert_eq!(
         queued(&app, "repayment.confirmed").await,
         vec![coordinator.clone()]
@@ -720,20 +664,20 @@ async fn reminders_go_before_on_and_after_the_deadline_to_those_who_still_must_a
     officer.login_as(Role::CaseOfficer, None).await;
 
     // The deadline is 31 March 2025; reminders 14 and 3 days before by default.
-    reminders(&app, day(2025, 3, 16)).await;
+    reminders(&app, date(2025, 3, 16)).await;
     assert!(requisition_reminders(&app).await.is_empty());
-    reminders(&app, day(2025, 3, 17)).await;
+    reminders(&app, date(2025, 3, 17)).await;
     let first = requisition_reminders(&app).await;
     assert_eq!(first.len(), 3);
     assert!(first.iter().all(|(_, occasion)| occasion == "before-14"));
     // Again the same day, on two servers at once, and on a day between occasions: nothing new.
     let (a, b) = tokio::join!(
-        reminders(&app, day(2025, 3, 17)),
-        reminders(&app, day(2025, 3, 17))
+        reminders(&app, date(2025, 3, 17)),
+        reminders(&app, date(2025, 3, 17))
     );
-    reminders(&app, day(2025, 3, 20)).await;
+    assert_eq!((a, b), (0, 0), "nothing new is queued the same day");
+    reminders(&app, date(2025, 3, 20)).await;
     assert_eq!(requisition_reminders(&app).await, first);
-    let _ = (a, b);
 
     // Uppsala turns reminders off on its own page; Skåne files its requisition.
     let off = uppsala_browser
@@ -745,24 +689,11 @@ async fn reminders_go_before_on_and_after_the_deadline_to_those_who_still_must_a
         .await;
     assert_eq!(off.status, StatusCode::SEE_OTHER);
     assert_eq!(app.audit_count("user.reminders_set").await, 1);
-    let skane_fields: Vec<(&'static str, String)> = crate::requisitions::complete("700 000")
-        .into_iter()
-        .map(|(k, v)| {
-            (
-                k,
-                if k == "contact_email" {
-                    "lena@skane.se".into()
-                } else {
-                    v
-                },
-            )
-        })
-        .collect();
-    let filed = crate::requisitions::file(&skane_browser, &skane_fields, "skicka").await;
-    assert_eq!(filed.status, StatusCode::SEE_OTHER, "{}", filed.plain());
+    let skane_fields = with(complete("700 000"), "contact_email", "lena@skane.se");
+    file(&skane_browser, &skane_fields, "skicka").await;
 
-    reminders(&app, day(2025, 3, 28)).await;
-    reminders(&app, day(2025, 3, 31)).await;
+    reminders(&app, date(2025, 3, 28)).await;
+    reminders(&app, date(2025, 3, 31)).await;
     let all = requisition_reminders(&app).await;
     let later: Vec<_> = all[3..].to_vec();
     assert_eq!(
@@ -793,17 +724,18 @@ async fn reminders_go_before_on_and_after_the_deadline_to_those_who_still_must_a
         queued(&app, "deadline_extension.granted").await,
         vec![stockholm.clone()]
     );
-    uppsala_browser
+    let on_again = uppsala_browser
         .submit(
             "/meddelanden",
             "/meddelanden/paminnelser",
             &[("reminders", "on")],
         )
         .await;
+    assert_eq!(on_again.status, StatusCode::SEE_OTHER);
 
-    reminders(&app, day(2025, 4, 1)).await;
-    reminders(&app, day(2025, 4, 7)).await;
-    reminders(&app, day(2025, 4, 8)).await;
+    reminders(&app, date(2025, 4, 1)).await;
+    reminders(&app, date(2025, 4, 7)).await;
+    reminders(&app, date(2025, 4, 8)).await;
     let all = requisition_reminders(&app).await;
     assert_eq!(
         all[5..].to_vec(),
@@ -874,9 +806,9 @@ async fn an_administrator_sets_the_reminder_days_and_a_bad_value_changes_nothing
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
     assert_eq!(app.audit_count("mail_settings.updated").await, 1);
-    reminders(&app, day(2025, 3, 17)).await;
+    reminders(&app, date(2025, 3, 17)).await;
     assert!(requisition_reminders(&app).await.is_empty());
-    reminders(&app, day(2025, 3, 24)).await;
+    reminders(&app, date(2025, 3, 24)).await;
     let sent = requisition_reminders(&app).await;
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].1, "before-7");
@@ -938,7 +870,7 @@ async fn tillvaxtverket_gets_a_weekly_digest_and_reminders_of_its_own_deadlines(
     submitted(&region, "500 000").await;
 
     // Monday 17 November 2025: 14 days before 1 December.
-    reminders(&app, day(2025, 11, 17)).await;
+    reminders(&app, date(2025, 11, 17)).await;
     let own: Vec<(String, String)> = sqlx::query_as(
         "SELECT to_address, occasion FROM outbox
          WHERE event = 'reminder.agency_requisition' AND occasion LIKE 'reminder:agency_requisition:2025:%'
@@ -969,12 +901,12 @@ async fn tillvaxtverket_gets_a_weekly_digest_and_reminders_of_its_own_deadlines(
     );
     assert!(digests.iter().any(|(to, _, _)| *to == officer));
     // Later that week: no second digest.
-    reminders(&app, day(2025, 11, 20)).await;
+    reminders(&app, date(2025, 11, 20)).await;
     assert_eq!(
         count(&app, "SELECT count(*) FROM outbox WHERE kind = 'digest'").await,
         2
     );
-    reminders(&app, day(2025, 11, 24)).await;
+    reminders(&app, date(2025, 11, 24)).await;
     assert_eq!(
         count(&app, "SELECT count(*) FROM outbox WHERE kind = 'digest'").await,
         4

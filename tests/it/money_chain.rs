@@ -2,12 +2,14 @@
 //! difference when approval moves the amount, refunding an over-payment with four eyes
 //! without changing what goes to Kammarkollegiet, report and repayment extensions, and
 //! Tillväxtverket's documents to Kammarkollegiet against an independent computation.
+//!
+//! Fifty at once (`cargo test --test it fifty`): fifty clicks at the same moment prepare,
+//! attest and pay a refund once each; exactly one succeeds each time.
 
 use std::io::Read;
 
 use calamine::{Data, Reader, Xlsx};
-use chrono::NaiveDate;
-use digikoord::{Clock, auth::Role};
+use digikoord::{auth::Role, error::violated_constraint};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -15,28 +17,13 @@ use uuid::Uuid;
 
 use crate::{
     TestApp, at_once,
-    repayments::{
-        Case, approve_report, approved_case, confirm, org_id, register, submit_report,
-        unconfirmed_payment,
+    steps::{
+        Case, SKANE, STOCKHOLM, approve_report, approved_case, confirm, correct_report, date, dec,
+        fill_in_everything, kr, on, org_id, paid, paid_in, post_anyway, register, report_id,
+        return_report, save, start_report, submit_report, unconfirmed_payment,
     },
-    reports::{fill_in_everything, paid, post_anyway, report_id, save, start_report},
     successes,
 };
-
-const STOCKHOLM: &str = "Region Stockholm";
-const SKANE: &str = "Region Skåne";
-
-fn on(y: i32, m: u32, d: u32) -> Clock {
-    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("decimal")
-}
-
-fn kr(d: Decimal) -> String {
-    digikoord::money::format_kronor(d).replace('\u{a0}', " ")
-}
 
 /// Paid 1 000 000 kr for 2025, the report written with `personnel` as its cost and
 /// submitted, not yet approved.
@@ -78,8 +65,7 @@ async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount
     assert_eq!(page.select(".repayment-status"), vec!["Att betala"]);
     assert!(page.select(".owed")[0].starts_with("200 000 kr"));
     assert_eq!(page.select(".provisional").len(), 1, "not yet approved");
-    let paid = register(&case, "200 000", "DK").await;
-    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.plain());
+    register(&case, "200 000", "DK").await;
     confirm(&case.officer, unconfirmed_payment(&app).await, "200 000").await;
     assert_eq!(
         case.region
@@ -90,16 +76,12 @@ async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount
     );
 
     // The case officer returns the report; the region moves 50 000 kr from costs to unused.
-    let path = format!("/redovisningar/{}/komplettering", case.report);
-    let returned = case
-        .officer
-        .submit(
-            &path,
-            &path,
-            &[("reason", "Personalkostnaden stämmer inte.")],
-        )
-        .await;
-    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    return_report(
+        &case.officer,
+        case.report,
+        "Personalkostnaden stämmer inte.",
+    )
+    .await;
     save(
         &case.region,
         case.report,
@@ -118,19 +100,7 @@ async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount
     approve_report(&case.officer, case.report).await;
 
     // A corrected version, approved, owes less than was paid: an over-payment to refund.
-    let csrf = case
-        .region
-        .get(&format!("/redovisningar/{}", case.report))
-        .await
-        .csrf();
-    let corrected = case
-        .region
-        .post(
-            &format!("/redovisningar/{}/ny-version", case.report),
-            &[("csrf", &csrf)],
-        )
-        .await;
-    let second = report_id(&corrected);
+    let second = correct_report(&case.region, case.report).await;
     save(
         &case.region,
         second,
@@ -238,10 +208,7 @@ async fn an_over_payment_is_refunded_with_four_eyes_and_kammarkollegiet_gets_onl
     .execute(&app.db)
     .await
     .expect_err("four eyes");
-    assert_eq!(
-        same_person.as_database_error().and_then(|e| e.constraint()),
-        Some("refunds_four_eyes")
-    );
+    assert_eq!(violated_constraint(&same_person), Some("refunds_four_eyes"));
     // Nothing is paid before it is approved.
     let paid_path = format!("/aterbetalningar/tillbakabetalningar/{refund}/betald");
     let early = post_anyway(
@@ -346,7 +313,7 @@ async fn an_over_payment_is_refunded_with_four_eyes_and_kammarkollegiet_gets_onl
     .await
     .expect_err("nothing left to refund");
     assert_eq!(
-        more.as_database_error().and_then(|e| e.constraint()),
+        violated_constraint(&more),
         Some("refunds_within_overpayment")
     );
     // The trend's one query counts the refund as each year loaded whole does.
@@ -550,15 +517,13 @@ async fn report_and_repayment_deadlines_are_extended_and_the_overdue_marks_follo
     assert!(page.select(".overdue").is_empty());
     assert!(page.select(".deadline")[0].contains("förlängd från 26 februari 2026"));
     // The reminders and the calendar read the same date.
-    let reminded: NaiveDate = sqlx::query_scalar("SELECT actor_deadline(2025, $1, 'repayment')")
-        .bind(stockholm)
-        .fetch_one(&app.db)
-        .await
-        .expect("deadline");
-    assert_eq!(
-        reminded,
-        NaiveDate::from_ymd_opt(2026, 3, 15).expect("date")
-    );
+    let reminded: chrono::NaiveDate =
+        sqlx::query_scalar("SELECT actor_deadline(2025, $1, 'repayment')")
+            .bind(stockholm)
+            .fetch_one(&app.db)
+            .await
+            .expect("deadline");
+    assert_eq!(reminded, date(2026, 3, 15));
     assert_eq!(app.audit_count("deadline_extension.granted").await, 2);
 }
 
@@ -748,10 +713,7 @@ async fn the_documents_to_kammarkollegiet_equal_an_independent_computation_and_a
         .execute(&app.db)
         .await
         .expect_err("kept as it was");
-    assert_eq!(
-        changed.as_database_error().and_then(|e| e.constraint()),
-        Some("summary_exports_kept")
-    );
+    assert_eq!(violated_constraint(&changed), Some("summary_exports_kept"));
     assert_eq!(app.audit_count("agency_document.exported").await, 3);
     assert_eq!(app.audit_count("agency_document.submitted").await, 1);
     // The 26 March exports list only the summary's files.
@@ -934,7 +896,7 @@ async fn the_2018_and_2021_documents_cite_their_own_decisions() {
 #[tokio::test]
 async fn a_2018_report_asks_about_the_single_task_of_n2018() {
     let app = TestApp::spawn_on(on(2019, 1, 15)).await;
-    crate::reports::paid_in(&app, 2018, SKANE, "500000").await;
+    paid_in(&app, 2018, SKANE, "500000").await;
     let region = app.other_browser();
     region.login_as(Role::Coordinator, Some(SKANE)).await;
     let started = region

@@ -3,20 +3,15 @@
 //! staff, registered for by the regions, attended and in the calendar feeds; and
 //! Tillväxtverket's contact on the regions' start page.
 
-use chrono::NaiveDate;
-use digikoord::{Clock, auth::Role};
+use digikoord::auth::Role;
 use icalendar::{Calendar, Component, EventLike};
 use reqwest::{StatusCode, multipart};
 use uuid::Uuid;
 
-use crate::{Page, TestApp};
-
-const STOCKHOLM: &str = "Region Stockholm";
-const SKANE: &str = "Region Skåne";
-
-fn on(y: i32, m: u32, d: u32) -> Clock {
-    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
-}
+use crate::{
+    Page, TestApp,
+    steps::{SKANE, STOCKHOLM, on},
+};
 
 /// The directory entry of a user.
 async fn entry_of(app: &TestApp, user: Uuid) -> Uuid {

@@ -4,6 +4,24 @@
 //! PDF/A exports (made by Digikoord with LibreOffice) are checked by an open validator,
 //! `page_validation` from crates.io, against PDF/A-2b.
 //! In CI the tools must be there; elsewhere a machine without them skips this and says so.
+//! LibreOffice is installed in CI (about 20 s) rather than kept as a separate command,
+//! because it is what proves an exported file opens. Run alone with
+//! `cargo test --test it office`.
+//!
+//! **Exports in an office suite.** LibreOffice converts the summary and the account
+//! document, XLSX and DOCX, to PDF; each PDF's text shows the year's totals; the summary's
+//! first sheet prints one page wide (every finance heading on page 1); the DOCX has its
+//! cover, its table of contents and numbers every page after the title page; the account
+//! document's per-actor rows stay whole on landscape pages; the first three pages of each
+//! are drawn to `target/screenshots/exporter/`.
+//!
+//! **PDF/A-2b.** The summary's and the account document's PDF/A pass `page_validation`'s
+//! PDF/A-2b profile and are recorded with the checksum of what is downloaded; the cover has
+//! sender, date, diarienummer, recipient, ministry, title and decisions; every entry of the
+//! table of contents names the page its heading is on; the finance table's headings and
+//! each actor's ten columns lie on one line of a landscape page between upright ones; every
+//! page after the cover has the header and *Sida N av M*; without LibreOffice a PDF/A is
+//! refused with a reason and nothing is kept.
 
 use std::{path::Path, time::Duration};
 
@@ -13,7 +31,7 @@ use reqwest::StatusCode;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use crate::{TestApp, scratch_dir, tool};
+use crate::{TestApp, scratch_dir, steps::sha256_hex, tool};
 
 /// The ways an office suite may print `amount`: thousands grouped by a space, comma or
 /// point (or not at all), with öre after a comma or point when there are any.
@@ -139,11 +157,6 @@ async fn convert(
         texts.push(String::from_utf8_lossy(&text.stdout).into_owned());
     }
     texts
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// Each page's width and height in points, as `pdfinfo` (poppler-utils) reads them.

@@ -17,7 +17,7 @@ use digikoord::{
 };
 use reqwest::StatusCode;
 
-use crate::{PASSWORD, TestApp, empty_database, scratch_dir};
+use crate::{PASSWORD, TestApp, empty_database, scratch_dir, steps::password_path};
 
 /// The `digikoord` binary, with none of the caller's settings leaking in.
 fn digikoord(envs: &[(&str, &str)]) -> Command {
@@ -766,16 +766,6 @@ async fn static_files_are_embedded_and_cached_by_their_etag() {
         .await
         .expect("GET");
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-}
-
-/// The path of a set-password link printed by `admin create` or shown on screen.
-fn password_path(text: &str) -> String {
-    let at = text.find("/losenord/").expect("a set-password link");
-    text[at..]
-        .split(|c: char| c.is_whitespace() || c == '"')
-        .next()
-        .expect("path")
-        .to_string()
 }
 
 /// Sets the password through the link, logs in and enrols the second factor.

@@ -1,172 +1,19 @@
 //! The yearly report through HTTP: written over several visits, submitted, returned,
 //! corrected and approved; the money rules; attachments; who may do what.
 
-use chrono::NaiveDate;
-use digikoord::{Clock, auth::Role};
+use digikoord::{auth::Role, error::violated_constraint};
 use reqwest::{StatusCode, multipart};
 use rust_decimal::Decimal;
-use std::str::FromStr;
 use uuid::Uuid;
 
-use crate::{PASSWORD, Page, TestApp};
-
-const STOCKHOLM: &str = "Region Stockholm";
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("decimal")
-}
-
-fn on(y: i32, m: u32, d: u32) -> Clock {
-    Clock::Fixed(NaiveDate::from_ymd_opt(y, m, d).expect("date"))
-}
-
-/// A requisition for 2025 approved and paid (the requisition flow has its own tests).
-pub(crate) async fn paid(app: &TestApp, organisation: &str, amount: &str) {
-    paid_in(app, 2025, organisation, amount).await;
-}
-
-/// A requisition for `year` approved and paid under the year's decision.
-pub(crate) async fn paid_in(app: &TestApp, year: i32, organisation: &str, amount: &str) {
-    let officer = app.create_user(Role::CaseOfficer, None).await;
-    let approver = app.create_user(Role::Approver, None).await;
-    let id = Uuid::new_v4();
-    sqlx::query(
-        "INSERT INTO requisitions (id, case_number, year, organisation_id, decision_number, state, amount,
-             payment_method, account_number, payment_reference, contact_name, contact_email, contact_phone,
-             signatory_name, signatory_title, declaration, created_by, first_submitted_at, submitted_at)
-         SELECT $1, 'DK-' || $5 || '-' || lpad((SELECT count(*) + 1 FROM requisitions)::text, 3, '0'), $5, o.id,
-             p.decision_number, 'approved', $3, 'bankgiro', '5050-1055', 'r', 'n', 'e@x.se', '081234567', 's', 't',
-             true, $4, make_date($5, 3, 1), make_date($5, 3, 1)
-         FROM organisations o, programme_years y JOIN periods p ON p.id = y.period_id
-         WHERE o.name = $2 AND y.year = $5",
-    )
-    .bind(id)
-    .bind(organisation)
-    .bind(dec(amount))
-    .bind(officer)
-    .bind(year)
-    .execute(&app.db)
-    .await
-    .expect("requisition");
-    sqlx::query(
-        "INSERT INTO payouts (id, requisition_id, state, amount, planned_date, prepared_by, approved_by, approved_at,
-             paid_amount, paid_date, voucher_number, paid_by, paid_at)
-         VALUES ($1, $2, 'paid', $3, make_date($6, 4, 1), $4, $5, now(), $3, make_date($6, 4, 1), 'V1', $4, now())",
-    )
-    .bind(Uuid::new_v4())
-    .bind(id)
-    .bind(dec(amount))
-    .bind(officer)
-    .bind(approver)
-    .bind(year)
-    .execute(&app.db)
-    .await
-    .expect("payout");
-}
-
-pub(crate) fn report_id(page: &Page) -> Uuid {
-    let location = page.location.as_deref().expect("a redirect");
-    let id = location
-        .trim_start_matches("/redovisningar/")
-        .split(['#', '/', '?'])
-        .next()
-        .expect("id");
-    Uuid::parse_str(id).unwrap_or_else(|_| panic!("redirect to a report, got {location}"))
-}
-
-/// The region starts its report from the start page's button.
-pub(crate) async fn start_report(region: &TestApp) -> Uuid {
-    let page = region
-        .submit("/", "/redovisningar/ny", &[("ar", "2025")])
-        .await;
-    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.plain());
-    report_id(&page)
-}
-
-/// A POST with the session's CSRF token, for a form the page no longer offers.
-pub(crate) async fn post_anyway(browser: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
-    let csrf = browser.get("/").await.csrf();
-    let mut all = vec![("csrf", csrf.as_str())];
-    all.extend_from_slice(fields);
-    browser.post(path, &all).await
-}
-
-pub(crate) async fn save(region: &TestApp, id: Uuid, part: &str, fields: &[(&str, &str)]) -> Page {
-    let path = format!("/redovisningar/{id}/{part}");
-    region.submit(&path, &path, fields).await
-}
-
-const TASKS: [(&str, &str); 5] = [
-    (
-        "task_1",
-        "Digitalisering är med i den regionala utvecklingsstrategin.",
-    ),
-    ("task_2", "Vi driver ett länsnätverk med kommunerna."),
-    (
-        "task_3",
-        "Vi har kartlagt förbättringsområden inom e-hälsa.",
-    ),
-    ("task_4", "Vi deltar i Tillväxtverkets nätverksträffar."),
-    ("task_5", "Vi har bidragit med underlag till uppföljningen."),
-];
-
-pub(crate) async fn fill_in_everything(region: &TestApp, id: Uuid) {
-    assert_eq!(
-        save(region, id, "uppdrag", &TASKS).await.status,
-        StatusCode::SEE_OTHER
-    );
-    let activity = save(
-        region,
-        id,
-        "aktiviteter",
-        &[
-            ("title", "Länsträff om AI i offentlig sektor"),
-            ("held", "mars 2025"),
-            ("goal_innovation", "ja"),
-            ("goal_ledning", "ja"),
-            ("kind", "network_meeting"),
-            ("partners", "Länsstyrelsen, RISE"),
-            ("participants", "85"),
-        ],
-    )
-    .await;
-    assert_eq!(activity.status, StatusCode::SEE_OTHER);
-    let analysis = save(
-        region,
-        id,
-        "analys",
-        &[
-            (
-                "needs_and_challenges",
-                "Kommunerna behöver stöd i informationssäkerhet.",
-            ),
-            (
-                "results_and_effects",
-                "Fler kommuner har en digitaliseringsplan.",
-            ),
-            ("self_assessment", "yes"),
-            (
-                "self_assessment_motivation",
-                "Tydligt ökad samverkan i länet.",
-            ),
-        ],
-    )
-    .await;
-    assert_eq!(analysis.status, StatusCode::SEE_OTHER);
-    let finances = save(
-        region,
-        id,
-        "ekonomi",
-        &[
-            ("cost_personnel", "650 000"),
-            ("cost_services", "120 000,50"),
-            ("cost_travel", "30 000"),
-            ("cost_other", "9 999,50"),
-        ],
-    )
-    .await;
-    assert_eq!(finances.status, StatusCode::SEE_OTHER);
-}
+use crate::{
+    PASSWORD, Page, TestApp,
+    steps::{
+        SKANE, STOCKHOLM, TASKS, approve_report, correct_report, dec, fill_in_everything, on, paid,
+        post_anyway, report_id, report_state, return_report, save, save_refused, start_report,
+        submit_report,
+    },
+};
 
 async fn upload(browser: &TestApp, id: Uuid, name: &str, bytes: Vec<u8>) -> Page {
     let page = browser.get(&format!("/redovisningar/{id}/bilagor")).await;
@@ -187,14 +34,6 @@ async fn upload(browser: &TestApp, id: Uuid, name: &str, bytes: Vec<u8>) -> Page
     TestApp::page_of(response).await
 }
 
-async fn report_state(app: &TestApp, id: Uuid) -> String {
-    sqlx::query_scalar("SELECT state::text FROM reports WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .expect("report")
-}
-
 #[tokio::test]
 async fn a_report_is_written_over_several_visits_and_nothing_is_lost_in_between() {
     let app = TestApp::spawn_on(on(2026, 1, 15)).await;
@@ -202,7 +41,10 @@ async fn a_report_is_written_over_several_visits_and_nothing_is_lost_in_between(
     let coordinator = app.create_user(Role::Coordinator, Some(STOCKHOLM)).await;
     let email = app.email_of(coordinator).await;
     let region = app.other_browser();
-    region.login(&email, PASSWORD).await;
+    assert_eq!(
+        region.login(&email, PASSWORD).await.location.as_deref(),
+        Some("/")
+    );
 
     let start = region.get("/").await;
     assert_eq!(start.select(".report-call button"), vec!["Redovisa 2025"]);
@@ -213,14 +55,12 @@ async fn a_report_is_written_over_several_visits_and_nothing_is_lost_in_between(
             .contains("31 januari 2026")
     );
     let id = start_report(&region).await;
-    assert_eq!(
-        save(&region, id, "uppdrag", &TASKS[..2]).await.status,
-        StatusCode::SEE_OTHER
-    );
+    save(&region, id, "uppdrag", &TASKS[..2]).await;
 
     // Log out; come back another day.
     let csrf = region.get("/").await.csrf();
-    region.post("/logga-ut", &[("csrf", &csrf)]).await;
+    let out = region.post("/logga-ut", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(
         region
             .get(&format!("/redovisningar/{id}/uppdrag"))
@@ -229,7 +69,10 @@ async fn a_report_is_written_over_several_visits_and_nothing_is_lost_in_between(
             .as_deref(),
         Some("/logga-in")
     );
-    region.login(&email, PASSWORD).await;
+    assert_eq!(
+        region.login(&email, PASSWORD).await.location.as_deref(),
+        Some("/")
+    );
     let tasks = region.get(&format!("/redovisningar/{id}/uppdrag")).await;
     assert_eq!(tasks.select("#task_1"), vec![TASKS[0].1]);
     assert_eq!(tasks.select("#task_2"), vec![TASKS[1].1]);
@@ -262,14 +105,7 @@ async fn a_report_is_written_over_several_visits_and_nothing_is_lost_in_between(
             .contains("Digital innovation, Digital ledning")
     );
     assert!(check.plain().contains("Verksamhetsberättelse 2025.pdf"));
-    let sent = region
-        .submit(
-            &format!("/redovisningar/{id}/kontrollera"),
-            &format!("/redovisningar/{id}/skicka-in"),
-            &[],
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::SEE_OTHER);
+    let sent = submit_report(&region, id).await;
     let receipt = region.follow(sent).await;
     assert!(receipt.select(".flash")[0].contains(
         "Kvittens: redovisningen för 2025 är inskickad till Tillväxtverket den 15 januari 2026"
@@ -317,7 +153,7 @@ async fn a_report_too_early_shows_what_is_missing() {
     );
     assert_eq!(report_state(&app, id).await, "draft");
     // Filling in everything but the finances still leaves the finances missing.
-    crate::reports::save(&region, id, "uppdrag", &TASKS).await;
+    save(&region, id, "uppdrag", &TASKS).await;
     let check = region
         .get(&format!("/redovisningar/{id}/kontrollera"))
         .await;
@@ -340,13 +176,7 @@ async fn a_case_officer_returns_a_report_the_region_corrects_it_and_it_is_approv
     officer.login_as(Role::CaseOfficer, None).await;
     let id = start_report(&region).await;
     fill_in_everything(&region, id).await;
-    region
-        .submit(
-            &format!("/redovisningar/{id}/kontrollera"),
-            &format!("/redovisningar/{id}/skicka-in"),
-            &[],
-        )
-        .await;
+    submit_report(&region, id).await;
 
     let list = officer.get("/handlaggning/redovisningar?ar=2025").await;
     let rows = list.select("table.reports tbody tr");
@@ -369,41 +199,23 @@ async fn a_case_officer_returns_a_report_the_region_corrects_it_and_it_is_approv
         submitted.select("table.reports tbody th"),
         vec!["Region Stockholm"]
     );
-    let path = format!("/redovisningar/{id}/komplettering");
-    let returned = officer
-        .submit(&path, &path, &[("reason", "Specificera köpta tjänster.")])
-        .await;
-    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    return_report(&officer, id, "Specificera köpta tjänster.").await;
     let page = region.get(&format!("/redovisningar/{id}")).await;
     assert_eq!(
         page.select(".state-note"),
         vec!["Specificera köpta tjänster."]
     );
-    assert_eq!(
-        save(
-            &region,
-            id,
-            "ekonomi",
-            &[("cost_personnel", "650 000"), ("cost_services", "200 000")]
-        )
-        .await
-        .status,
-        StatusCode::SEE_OTHER
-    );
-    region
-        .submit(
-            &format!("/redovisningar/{id}/kontrollera"),
-            &format!("/redovisningar/{id}/skicka-in"),
-            &[],
-        )
-        .await;
-    assert_eq!(report_state(&app, id).await, "submitted");
+    save(
+        &region,
+        id,
+        "ekonomi",
+        &[("cost_personnel", "650 000"), ("cost_services", "200 000")],
+    )
+    .await;
+    submit_report(&region, id).await;
 
     let csrf = officer.get(&format!("/redovisningar/{id}")).await.csrf();
-    let approved = officer
-        .post(&format!("/redovisningar/{id}/godkann"), &[("csrf", &csrf)])
-        .await;
-    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    let approved = approve_report(&officer, id).await;
     let page = officer.follow(approved).await;
     assert!(
         page.select(".flash")[0].contains("150 000 kr"),
@@ -427,27 +239,14 @@ async fn a_case_officer_returns_a_report_the_region_corrects_it_and_it_is_approv
         .status,
         StatusCode::CONFLICT
     );
-    let csrf = region.get(&format!("/redovisningar/{id}")).await.csrf();
-    let corrected = region
-        .post(
-            &format!("/redovisningar/{id}/ny-version"),
-            &[("csrf", &csrf)],
-        )
-        .await;
-    assert_eq!(corrected.status, StatusCode::SEE_OTHER);
-    let second = report_id(&corrected);
-    assert_ne!(second, id);
-    assert_eq!(
-        save(
-            &region,
-            second,
-            "ekonomi",
-            &[("cost_personnel", "700 000"), ("cost_services", "200 000")]
-        )
-        .await
-        .status,
-        StatusCode::SEE_OTHER
-    );
+    let second = correct_report(&region, id).await;
+    save(
+        &region,
+        second,
+        "ekonomi",
+        &[("cost_personnel", "700 000"), ("cost_services", "200 000")],
+    )
+    .await;
     let versions: Vec<(i32, String, bool, Decimal)> = sqlx::query_as(
         "SELECT version, state::text, current, unused FROM reports ORDER BY version",
     )
@@ -496,13 +295,7 @@ async fn a_late_report_is_accepted_and_marked_late_with_its_date() {
 
     let id = start_report(&region).await;
     fill_in_everything(&region, id).await;
-    let sent = region
-        .submit(
-            &format!("/redovisningar/{id}/kontrollera"),
-            &format!("/redovisningar/{id}/skicka-in"),
-            &[],
-        )
-        .await;
+    let sent = submit_report(&region, id).await;
     let receipt = region.follow(sent).await;
     assert!(receipt.select(".flash")[0].contains("5 februari 2026"));
     assert!(receipt.select(".flash")[0].contains("försenad"));
@@ -537,8 +330,7 @@ async fn the_money_adds_up_or_nothing_is_written() {
             "cost_personnel",
         ),
     ] {
-        let page = save(&region, id, "ekonomi", &fields).await;
-        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        let page = save_refused(&region, id, "ekonomi", &fields).await;
         assert_eq!(
             page.select(&format!("#{field}-error")).len(),
             1,
@@ -556,14 +348,11 @@ async fn the_money_adds_up_or_nothing_is_written() {
         .await
         .expect("used");
     assert_eq!(used, Decimal::ZERO, "nothing written");
-    let all = save(&region, id, "ekonomi", &[("cost_personnel", "800 000")]).await;
-    assert_eq!(all.status, StatusCode::SEE_OTHER);
+    save(&region, id, "ekonomi", &[("cost_personnel", "800 000")]).await;
 
     // The schema refuses anything that doesn't add up.
     let constraint = |r: Result<sqlx::postgres::PgQueryResult, sqlx::Error>| {
-        r.expect_err("refused")
-            .as_database_error()
-            .and_then(|e| e.constraint().map(str::to_string))
+        violated_constraint(&r.expect_err("refused")).map(str::to_string)
     };
     let over = sqlx::query("UPDATE reports SET cost_other = 0.01 WHERE id = $1")
         .bind(id)
@@ -581,22 +370,34 @@ async fn the_money_adds_up_or_nothing_is_written() {
         constraint(received).as_deref(),
         Some("reports_received_is_paid")
     );
+    // A generated column has no constraint to name: PostgreSQL refuses the write itself
+    // (generated_always, 428C9).
     let typed = sqlx::query("UPDATE reports SET unused = 5 WHERE id = $1")
         .bind(id)
         .execute(&app.db)
-        .await;
-    assert!(typed.is_err(), "unused is computed, never typed");
+        .await
+        .expect_err("unused is computed, never typed");
+    assert!(violated_constraint(&typed).is_none(), "{typed}");
+    let refusal = typed.as_database_error().expect("refused by the database");
+    assert_eq!(refusal.code().as_deref(), Some("428C9"), "{typed}");
+    assert!(
+        refusal
+            .message()
+            .contains("column \"unused\" can only be updated to DEFAULT"),
+        "{typed}"
+    );
     let negative = sqlx::query("UPDATE reports SET cost_travel = -1 WHERE id = $1")
         .bind(id)
         .execute(&app.db)
         .await;
-    assert!(negative.is_err());
+    assert_eq!(
+        constraint(negative).as_deref(),
+        Some("reports_cost_travel_check")
+    );
 
     // No report for a year without a payout; one report per actor and year.
     let skane = app.other_browser();
-    skane
-        .login_as(Role::Coordinator, Some("Region Skåne"))
-        .await;
+    skane.login_as(Role::Coordinator, Some(SKANE)).await;
     let refused = skane
         .submit("/", "/redovisningar/ny", &[("ar", "2025")])
         .await;
@@ -617,28 +418,26 @@ async fn text_far_over_the_limit_and_a_bad_activity_come_back_with_a_message() {
     region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let id = start_report(&region).await;
     let long = "å".repeat(6000);
-    let page = save(
+    let page = save_refused(
         &region,
         id,
         "uppdrag",
         &[("task_1", "Kort"), ("task_3", &long)],
     )
     .await;
-    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.select("#task_3-error")[0].contains("högst 5000 tecken"));
     assert_eq!(
         page.select("#task_1"),
         vec!["Kort"],
         "the form comes back filled in"
     );
-    let bad = save(
+    let bad = save_refused(
         &region,
         id,
         "aktiviteter",
         &[("title", "Träff"), ("participants", "många")],
     )
     .await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["held", "sub_goals", "kind", "participants"] {
         assert_eq!(bad.select(&format!("#{field}-error")).len(), 1, "{field}");
     }
@@ -721,7 +520,7 @@ async fn attachments_are_checked_and_served_only_to_those_allowed_as_downloads()
         "the staff list does not link to a draft"
     );
     fill_in_everything(&region, id).await;
-    crate::repayments::submit_report(&region, id).await;
+    submit_report(&region, id).await;
     assert_eq!(
         officer.get(&format!("/redovisningar/{id}")).await.status,
         StatusCode::OK
@@ -749,9 +548,7 @@ async fn attachments_are_checked_and_served_only_to_those_allowed_as_downloads()
         );
     }
     let other = app.other_browser();
-    other
-        .login_as(Role::Coordinator, Some("Region Skåne"))
-        .await;
+    other.login_as(Role::Coordinator, Some(SKANE)).await;
     assert_eq!(
         other.client.get(&url).send().await.expect("GET").status(),
         StatusCode::NOT_FOUND
@@ -783,182 +580,4 @@ async fn attachments_are_checked_and_served_only_to_those_allowed_as_downloads()
         .expect("POST");
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
     assert_eq!(count().await, 1);
-}
-
-#[tokio::test]
-async fn every_report_route_refuses_the_roles_it_must() {
-    let app = TestApp::spawn_on(on(2026, 1, 15)).await;
-    paid(&app, STOCKHOLM, "1000000").await;
-    let region = app.other_browser();
-    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
-    let id = start_report(&region).await;
-    fill_in_everything(&region, id).await;
-    upload(&region, id, "bilaga.pdf", b"%PDF-1.4 x".to_vec()).await;
-    let (activity, attachment): (Uuid, Uuid) = sqlx::query_as(
-        "SELECT (SELECT id FROM report_activities LIMIT 1), (SELECT id FROM report_attachments LIMIT 1)",
-    )
-    .fetch_one(&app.db)
-    .await
-    .expect("parts");
-    let removals = [
-        format!("/redovisningar/{id}/aktiviteter/{activity}/ta-bort"),
-        format!("/redovisningar/{id}/bilagor/{attachment}/ta-bort"),
-    ];
-    region
-        .submit(
-            &format!("/redovisningar/{id}/kontrollera"),
-            &format!("/redovisningar/{id}/skicka-in"),
-            &[],
-        )
-        .await;
-    let before: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
-
-    let region_writes: Vec<String> = [
-        "uppdrag",
-        "aktiviteter",
-        "analys",
-        "ekonomi",
-        "skicka-in",
-        "ny-version",
-    ]
-    .iter()
-    .map(|p| format!("/redovisningar/{id}/{p}"))
-    .chain(["/redovisningar/ny".to_string()])
-    .chain(removals.iter().cloned())
-    .collect();
-    let officer_writes = [
-        format!("/redovisningar/{id}/godkann"),
-        format!("/redovisningar/{id}/komplettering"),
-    ];
-    for role in [Role::CaseOfficer, Role::Approver, Role::Admin] {
-        let staff = app.other_browser();
-        staff.login_as(role, None).await;
-        let csrf = staff.get("/").await.csrf();
-        assert_eq!(
-            staff.get(&format!("/redovisningar/{id}")).await.status,
-            StatusCode::OK,
-            "{role:?} reads"
-        );
-        for path in &region_writes {
-            let page = staff
-                .post(
-                    path,
-                    &[("csrf", &csrf), ("ar", "2025"), ("cost_personnel", "1")],
-                )
-                .await;
-            assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} POST {path}");
-        }
-        for part in [
-            "kontrollera",
-            "uppdrag",
-            "aktiviteter",
-            "analys",
-            "ekonomi",
-            "bilagor",
-        ] {
-            let page = staff.get(&format!("/redovisningar/{id}/{part}")).await;
-            assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} GET {part}");
-        }
-        let form = multipart::Form::new().part(
-            "file",
-            multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("x.pdf"),
-        );
-        let upload = staff
-            .client
-            .post(staff.url(&format!("/redovisningar/{id}/bilagor?csrf={csrf}")))
-            .multipart(form)
-            .send()
-            .await
-            .expect("POST");
-        assert_eq!(upload.status(), StatusCode::FORBIDDEN, "{role:?} uploads");
-        if role != Role::CaseOfficer {
-            for path in &officer_writes {
-                let page = staff.post(path, &[("csrf", &csrf), ("reason", "x")]).await;
-                assert_eq!(page.status, StatusCode::FORBIDDEN, "{role:?} POST {path}");
-            }
-            assert_eq!(
-                staff.get(&officer_writes[1]).await.status,
-                StatusCode::FORBIDDEN
-            );
-        }
-    }
-    let csrf = region.get("/").await.csrf();
-    for path in &officer_writes {
-        let page = region.post(path, &[("csrf", &csrf), ("reason", "x")]).await;
-        assert_eq!(
-            page.status,
-            StatusCode::FORBIDDEN,
-            "coordinator POST {path}"
-        );
-    }
-    assert_eq!(
-        region.get("/handlaggning/redovisningar").await.status,
-        StatusCode::FORBIDDEN
-    );
-    let other = app.other_browser();
-    other
-        .login_as(Role::Coordinator, Some("Region Skåne"))
-        .await;
-    let csrf = other.get("/").await.csrf();
-    for part in [
-        "",
-        "/kontrollera",
-        "/uppdrag",
-        "/aktiviteter",
-        "/analys",
-        "/ekonomi",
-        "/bilagor",
-    ] {
-        assert_eq!(
-            other
-                .get(&format!("/redovisningar/{id}{part}"))
-                .await
-                .status,
-            StatusCode::NOT_FOUND,
-            "GET {part}"
-        );
-    }
-    for part in [
-        "/uppdrag",
-        "/ekonomi",
-        "/skicka-in",
-        "/ny-version",
-        "/meddelanden",
-    ] {
-        let page = other
-            .post(
-                &format!("/redovisningar/{id}{part}"),
-                &[("csrf", &csrf), ("body", "x")],
-            )
-            .await;
-        assert_eq!(page.status, StatusCode::NOT_FOUND, "POST {part}");
-    }
-    for path in &removals {
-        let page = other.post(path, &[("csrf", &csrf)]).await;
-        assert_eq!(
-            page.status,
-            StatusCode::NOT_FOUND,
-            "other region POST {path}"
-        );
-    }
-    let anonymous = app.other_browser();
-    assert_eq!(
-        anonymous
-            .get(&format!("/redovisningar/{id}"))
-            .await
-            .location
-            .as_deref(),
-        Some("/logga-in")
-    );
-    let after: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action <> 'auth.login'")
-            .fetch_one(&app.db)
-            .await
-            .expect("count");
-    assert_eq!(before, after, "nothing was changed");
-    assert_eq!(report_state(&app, id).await, "submitted");
 }

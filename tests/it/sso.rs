@@ -1,8 +1,16 @@
 //! Signing in through a real OpenID provider: npm's `oidc-provider` (certified), run with node
-//! (`oidc_provider.mjs`), installed into `target/tmp/oidc-provider` at first use. Each flow
-//! goes over HTTP between Digikoord and the provider, following redirects and filling in the
-//! provider's sign-in page as a browser does. Without node or npm the tests skip and say so
-//! (with `CI=true` they fail: `.ci/run` installs them).
+//! (`oidc_provider.mjs`, on `127.0.0.2`), installed into `target/tmp/oidc-provider` at first
+//! use. Each flow goes over HTTP between Digikoord and the provider, following redirects and
+//! filling in the provider's sign-in page as a browser does. Without node or npm the tests
+//! skip and say so (with `CI=true` they fail: `.ci/run` installs them). Run alone with
+//! `cargo test --test it sso`.
+//!
+//! What is held: the first sign-in links by verified e-mail, then by subject; logout ends
+//! the session and goes to the provider's end-session page; an unknown person and an
+//! unverified address are refused, nothing made; tampered state, wrong nonce, expired
+//! token, wrong audience each refused; only-way-in refuses the password; staff's second
+//! step unless the provider reports MFA; the provider form and unlinking; a provider from
+//! the environment; and the attacker's side, with two real providers.
 
 use std::{
     io::{BufRead, BufReader},
@@ -16,7 +24,7 @@ use reqwest::{StatusCode, Url, header};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{PASSWORD, Page, TestApp, tool};
+use crate::{PASSWORD, Page, TestApp, steps::org_id, tool};
 
 /// `oidc-provider` installed from npm into `target/tmp/oidc-provider` once, beside the
 /// harness script.
@@ -212,7 +220,7 @@ async fn provider_fields(
     }
     for organisation in trust.organisations {
         fields.push((
-            format!("org-{}", crate::repayments::org_id(app, organisation).await),
+            format!("org-{}", org_id(app, organisation).await),
             "on".into(),
         ));
     }

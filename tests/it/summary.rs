@@ -6,13 +6,15 @@ use std::io::Read;
 
 use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
-use digikoord::{Clock, auth::Role};
+use digikoord::{Clock, auth::Role, error::violated_constraint};
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
-use std::str::FromStr;
 use uuid::Uuid;
 
-use crate::TestApp;
+use crate::{
+    TestApp,
+    steps::{dec, kr, sha256_hex},
+};
 
 /// The demo's year 2025 as it stands on 1 March 2026, while Tillväxtverket writes its
 /// summary: 21 actors paid, all but one report approved, repayments confirmed, awaiting
@@ -68,15 +70,6 @@ async fn expected(app: &TestApp) -> Expected {
         repaid,
         outstanding,
     }
-}
-
-/// `1 234 567,89 kr` as the pages show it (after `select` made the spaces plain).
-fn kr(d: Decimal) -> String {
-    digikoord::money::format_kronor(d).replace('\u{a0}', " ")
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).expect("decimal")
 }
 
 #[tokio::test]
@@ -374,23 +367,24 @@ async fn the_summary_and_every_export_agree_to_the_ore_with_independent_sums() {
     );
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}
-
 #[tokio::test]
 async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
     let app = realistic_year().await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
-    admin
+    let exported = admin
         .submit(
             "/sammanstallning?ar=2025",
             "/sammanstallning/2025/exporter",
             &[("format", "csv")],
         )
         .await;
+    assert_eq!(
+        exported.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        exported.plain()
+    );
     let (id, sha): (Uuid, String) = sqlx::query_as("SELECT id, sha256 FROM summary_exports")
         .fetch_one(&app.db)
         .await
@@ -446,13 +440,19 @@ async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
         .await
         .expect("bytes");
     assert_eq!(sha256_hex(&kept), sha, "the submitted file is as it was");
-    admin
+    let exported = admin
         .submit(
             "/sammanstallning?ar=2025",
             "/sammanstallning/2025/exporter",
             &[("format", "csv")],
         )
         .await;
+    assert_eq!(
+        exported.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        exported.plain()
+    );
     let shas: Vec<String> =
         sqlx::query_scalar("SELECT sha256 FROM summary_exports ORDER BY created_at")
             .fetch_all(&app.db)
@@ -461,27 +461,31 @@ async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
     assert_eq!(shas.len(), 2);
     assert_ne!(shas[0], shas[1], "a new export has the new figures");
     // The schema keeps it too.
+    let constraint = |r: Result<sqlx::postgres::PgQueryResult, sqlx::Error>| {
+        violated_constraint(&r.expect_err("kept as it was")).map(str::to_string)
+    };
     let changed = sqlx::query(
         "UPDATE summary_exports SET bytes = 'x', sha256 = repeat('0', 64), size = 1 WHERE id = $1",
     )
     .bind(id)
     .execute(&app.db)
     .await;
-    assert!(changed.is_err());
+    assert_eq!(constraint(changed).as_deref(), Some("summary_exports_kept"));
     let unsubmitted = sqlx::query(
         "UPDATE summary_exports SET submitted_at = NULL, submitted_by = NULL WHERE id = $1",
     )
     .bind(id)
     .execute(&app.db)
     .await;
-    assert!(unsubmitted.is_err());
-    assert!(
-        sqlx::query("DELETE FROM summary_exports WHERE id = $1")
-            .bind(id)
-            .execute(&app.db)
-            .await
-            .is_err()
+    assert_eq!(
+        constraint(unsubmitted).as_deref(),
+        Some("summary_exports_kept")
     );
+    let deleted = sqlx::query("DELETE FROM summary_exports WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await;
+    assert_eq!(constraint(deleted).as_deref(), Some("summary_exports_kept"));
 }
 
 #[tokio::test]
@@ -489,13 +493,19 @@ async fn only_staff_see_the_overview_and_only_administrators_export_and_write() 
     let app = realistic_year().await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
-    admin
+    let exported = admin
         .submit(
             "/sammanstallning?ar=2025",
             "/sammanstallning/2025/exporter",
             &[("format", "json")],
         )
         .await;
+    assert_eq!(
+        exported.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        exported.plain()
+    );
     let id: Uuid = sqlx::query_scalar("SELECT id FROM summary_exports")
         .fetch_one(&app.db)
         .await

@@ -4,7 +4,8 @@ use uuid::Uuid;
 
 use crate::{
     Page, TestApp,
-    mail::{Sink, deliver, password_path, with_mail},
+    mail::{Sink, deliver, with_mail},
+    steps::{org_id, password_path},
 };
 
 /// No copy of a set-password link anyone could read is kept: not in what the outbox shows,
@@ -31,21 +32,12 @@ pub(crate) async fn assert_links_unreadable(app: &TestApp) {
     }
 }
 
-async fn org_id(app: &TestApp, name: &str) -> String {
-    let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM organisations WHERE name = $1")
-        .bind(name)
-        .fetch_one(&app.db)
-        .await
-        .expect("org");
-    id.to_string()
-}
-
 #[tokio::test]
 async fn an_admin_creates_a_coordinator_who_sets_a_password_with_the_one_time_link_and_logs_in() {
     let sink = Sink::start();
     let app = with_mail(crate::TestApp::default_clock(), &sink).await;
     app.login_as(Role::Admin, None).await;
-    let org = org_id(&app, "Region Halland").await;
+    let org = org_id(&app, "Region Halland").await.to_string();
     let created = app
         .submit(
             "/admin/anvandare/ny",
@@ -218,7 +210,7 @@ async fn an_admin_moves_a_coordinator_to_another_organisation_at_once() {
     let id = app
         .create_user(Role::Coordinator, Some("Region Skåne"))
         .await;
-    let halland = org_id(&app, "Region Halland").await;
+    let halland = org_id(&app, "Region Halland").await.to_string();
     let path = format!("/admin/anvandare/{id}");
     let done = app
         .submit(
@@ -666,7 +658,7 @@ async fn lowering_a_staff_member_to_coordinator_takes_effect_at_once() {
     let id = approver.login_as(Role::Approver, None).await;
     assert_eq!(approver.get("/attest").await.status, StatusCode::OK);
     let email = app.email_of(id).await;
-    let org = org_id(&app, "Region Gävleborg").await;
+    let org = org_id(&app, "Region Gävleborg").await.to_string();
     let path = format!("/admin/anvandare/{id}");
     let done = app
         .submit(
@@ -1019,7 +1011,7 @@ async fn a_staff_members_new_address_waits_for_a_second_administrator_and_both_a
         .create_user(Role::Coordinator, Some("Region Halland"))
         .await;
     let coordinator_email = app.email_of(coordinator).await;
-    let org = org_id(&app, "Region Halland").await;
+    let org = org_id(&app, "Region Halland").await.to_string();
     let path = format!("/admin/anvandare/{coordinator}");
     let saved = app
         .submit(
