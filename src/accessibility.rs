@@ -2,6 +2,13 @@
 //! law on accessibility to digital public services (2018:1937) asks of an authority's
 //! services: how accessible Digikoord is, what is not, how it was tested, and how to
 //! report a problem.
+//!
+//! Served at `/tillganglighet`; the address it gives for reporting a problem is
+//! `ACCESSIBILITY_CONTACT`. What it rests on: every page passes axe-core's WCAG 2.1 A and
+//! AA checks, wide and narrow and with its forms in their error state
+//! (`tests/it/browser.rs`); every table has a caption, and every sideways-scrolling table
+//! region can be reached with the keyboard; charts carry their figures as text
+//! (`crate::charts`); overdue marks and chart series are never told by colour alone.
 
 use askama::Template;
 use axum::{Router, extract::State, response::Response, routing::get};

@@ -1,5 +1,9 @@
 //! The static files (CSS), embedded in the binary so it runs from any directory and in
 //! the container image, served with an ETag and a cache lifetime.
+//!
+//! `static/style.css` is the hand-written stylesheet: the pages work without JavaScript,
+//! with print styles. `static/fonts/` holds
+//! DejaVu Sans, with its licence beside it, in which the DOCX's charts are drawn.
 
 use axum::{
     extract::Path,

@@ -1,5 +1,6 @@
 //! Swedish time. Deadlines are Swedish dates: "today" is the date in Europe/Stockholm,
-//! and every date and time shown is Swedish, whatever the server's own time zone.
+//! and every date and time shown is Swedish, whatever the server's own time zone: a
+//! requisition sent at 00:30 on 1 April is late even on a UTC server.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::{Europe::Stockholm, Tz};

@@ -1,7 +1,24 @@
 //! PDF/A-2b, the archive's copy of a document. LibreOffice, headless, lays out the very
 //! DOCX an official sends, brings its table of contents up to date (the page numbers are
 //! LibreOffice's own), and writes it with its PDF/A-2b filter: one layout to keep right,
-//! not two (README, "PDF/A").
+//! not two.
+//!
+//! The 26 March report and both documents to Kammarkollegiet can be had as PDF/A-2b, for
+//! the archive: the very DOCX, from the same `summary::model::Year`. It is recorded,
+//! checksummed and frozen like every export. We chose LibreOffice over a Rust renderer
+//! (such as `typst` as a library) because the PDF/A is then the document the official
+//! sends, not a second layout of it to keep in step, and LibreOffice's PDF/A export is
+//! mature; it is one Debian package (`apt-get install libreoffice-writer-nogui`, which
+//! `.ci/run` installs) and is found on `PATH`, in `/usr/lib/libreoffice/program`, or where
+//! `SOFFICE` says. A server without it answers a PDF/A request with a 503 that says so and
+//! keeps nothing; every other format works as before. One conversion runs at a time (about
+//! 2–3 s for a year of 21 actors), each in a fresh LibreOffice profile in a temporary
+//! folder that is removed afterwards.
+//!
+//! In `cargo test`, every PDF/A export is checked by `page_validation` (crates.io, MIT), an
+//! open PDF/A and PDF/UA validator that passes veraPDF's and the Isartor test corpora and
+//! needs neither Java nor a download; veraPDF itself is in neither Debian nor the
+//! registries here (`tests/it/office.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
