@@ -369,9 +369,46 @@ impl fmt::Debug for Config {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// Two identity providers from the environment, as an operator sets them.
+    pub(crate) const PROVIDERS: &[(&str, &str)] = &[
+        ("OIDC_PROVIDERS", "tillvaxtverket, region-skane"),
+        (
+            "OIDC_TILLVAXTVERKET_ISSUER",
+            "https://login.example.se/t/v2.0",
+        ),
+        ("OIDC_TILLVAXTVERKET_CLIENT_ID", "digikoord"),
+        ("OIDC_TILLVAXTVERKET_CLIENT_SECRET", "hemligt"),
+        ("OIDC_TILLVAXTVERKET_NAME", "Tillväxtverkets konto"),
+        ("OIDC_TILLVAXTVERKET_ONLY_WAY_IN", "true"),
+        ("OIDC_TILLVAXTVERKET_DOMAINS", "tillvaxtverket.se"),
+        ("OIDC_TILLVAXTVERKET_STAFF", "true"),
+        ("OIDC_TILLVAXTVERKET_TRUST_MFA", "true"),
+        ("OIDC_REGION_SKANE_ISSUER", "https://idp.skane.example"),
+        ("OIDC_REGION_SKANE_CLIENT_ID", "dk"),
+        ("OIDC_REGION_SKANE_CLIENT_SECRET", "s"),
+        ("OIDC_REGION_SKANE_NAME", "Region Skånes konto"),
+        (
+            "OIDC_REGION_SKANE_ORGANISATIONS",
+            "Region Skåne; Region Blekinge",
+        ),
+    ];
+
+    /// The environment `PROVIDERS` and `extra` make (`extra` first).
+    pub(crate) fn lookup(
+        extra: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Option<String> {
+        move |key: &str| {
+            extra
+                .iter()
+                .chain(PROVIDERS.iter())
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        }
+    }
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = pairs
@@ -469,37 +506,6 @@ mod tests {
 
     #[test]
     fn identity_providers_come_from_the_environment_by_their_keys_variables() {
-        let settings = [
-            ("OIDC_PROVIDERS", "tillvaxtverket, region-skane"),
-            (
-                "OIDC_TILLVAXTVERKET_ISSUER",
-                "https://login.example.se/t/v2.0",
-            ),
-            ("OIDC_TILLVAXTVERKET_CLIENT_ID", "digikoord"),
-            ("OIDC_TILLVAXTVERKET_CLIENT_SECRET", "hemligt"),
-            ("OIDC_TILLVAXTVERKET_NAME", "Tillväxtverkets konto"),
-            ("OIDC_TILLVAXTVERKET_ONLY_WAY_IN", "true"),
-            ("OIDC_TILLVAXTVERKET_DOMAINS", "tillvaxtverket.se"),
-            ("OIDC_TILLVAXTVERKET_STAFF", "true"),
-            ("OIDC_TILLVAXTVERKET_TRUST_MFA", "true"),
-            ("OIDC_REGION_SKANE_ISSUER", "https://idp.skane.example"),
-            ("OIDC_REGION_SKANE_CLIENT_ID", "dk"),
-            ("OIDC_REGION_SKANE_CLIENT_SECRET", "s"),
-            ("OIDC_REGION_SKANE_NAME", "Region Skånes konto"),
-            (
-                "OIDC_REGION_SKANE_ORGANISATIONS",
-                "Region Skåne; Region Blekinge",
-            ),
-        ];
-        let lookup = |extra: &'static [(&'static str, &'static str)]| {
-            move |key: &str| {
-                extra
-                    .iter()
-                    .chain(settings.iter())
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let c = Config::from_lookup(lookup(&[])).expect("valid");
         let keys: Vec<(&str, bool, bool, bool)> = c
             .identity_providers

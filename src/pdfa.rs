@@ -118,18 +118,37 @@ async fn run(soffice: &Path, dir: &Path, args: &[&str]) -> Result<std::process::
     let child = command
         .spawn()
         .map_err(|e| Error::Failed(format!("start {}: {e}", soffice.display())))?;
-    let group = child.id();
+    let group = Group(child.id().and_then(|p| libc::pid_t::try_from(p).ok()));
     match tokio::time::timeout(TIME_LIMIT, child.wait_with_output()).await {
-        Ok(out) => out.map_err(|e| Error::Failed(format!("run soffice: {e}"))),
-        Err(_) => {
-            if let Some(pid) = group.and_then(|p| libc::pid_t::try_from(p).ok()) {
-                // SAFETY: killpg only sends a signal to the group this conversion started.
-                unsafe { libc::killpg(pid, libc::SIGKILL) };
-            }
-            Err(Error::Failed(format!(
-                "soffice did not finish in {} s",
-                TIME_LIMIT.as_secs()
-            )))
+        Ok(out) => {
+            group.finished();
+            out.map_err(|e| Error::Failed(format!("run soffice: {e}")))
+        }
+        // The group is ended as `group` goes.
+        Err(_) => Err(Error::Failed(format!(
+            "soffice did not finish in {} s",
+            TIME_LIMIT.as_secs()
+        ))),
+    }
+}
+
+/// A conversion's process group (soffice and the soffice.bin it starts), ended when this is
+/// dropped before the conversion finished: past the time limit, or when the request is
+/// given up (the client gone, the request's own limit, the server shutting down).
+/// `kill_on_drop` alone reaches soffice only, and soffice.bin would run on.
+struct Group(Option<libc::pid_t>);
+
+impl Group {
+    fn finished(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            // SAFETY: killpg only sends a signal to the group this conversion started.
+            unsafe { libc::killpg(pid, libc::SIGKILL) };
         }
     }
 }

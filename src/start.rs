@@ -116,7 +116,7 @@ async fn open_across_years(
     organisation: Option<uuid::Uuid>,
     today: NaiveDate,
 ) -> Result<Vec<OpenItem>> {
-    use crate::mail::db::{Whose, open_obligations};
+    use crate::mail::db::{ObligationKind, Whose, open_obligations};
     let mut conn = state.db.acquire().await?;
     let (all, run_here) = match organisation {
         Some(org) => (
@@ -135,21 +135,23 @@ async fn open_across_years(
         .filter(|o| o.organisation_id.is_some() || run_here.contains(&o.year))
         .map(|o| {
             let y = o.year;
-            let (title, link) = match (o.kind.as_str(), o.organisation_id) {
-                ("requisition", _) => (format!("Rekvisition {y}"), format!("/?ar={y}")),
-                ("report", _) => (format!("Redovisning {y}"), format!("/?ar={y}")),
-                ("repayment", Some(org)) => (
+            let (title, link) = match (o.kind, o.organisation_id) {
+                (ObligationKind::Requisition, _) => {
+                    (format!("Rekvisition {y}"), format!("/?ar={y}"))
+                }
+                (ObligationKind::Report, _) => (format!("Redovisning {y}"), format!("/?ar={y}")),
+                (ObligationKind::Repayment, Some(org)) => (
                     format!(
                         "Återbetalning {y}: {}",
                         crate::money::format_kronor(o.amount.unwrap_or_default())
                     ),
                     format!("/aterbetalningar/{y}/{org}"),
                 ),
-                ("agency_requisition", _) => (
+                (ObligationKind::AgencyRequisition, _) => (
                     format!("Rekvisition från Kammarkollegiet {y}"),
                     format!("/konto?ar={y}"),
                 ),
-                ("agency_repayment", _) => (
+                (ObligationKind::AgencyRepayment, _) => (
                     format!("Återbetalning och ekonomisk redovisning till Kammarkollegiet {y}"),
                     format!("/konto?ar={y}"),
                 ),

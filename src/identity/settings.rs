@@ -433,37 +433,9 @@ mod tests {
 
     #[test]
     fn identity_providers_come_from_the_environment_checked_as_the_form_checks_them() {
-        let settings = [
-            ("OIDC_PROVIDERS", "tillvaxtverket, region-skane"),
-            (
-                "OIDC_TILLVAXTVERKET_ISSUER",
-                "https://login.example.se/t/v2.0",
-            ),
-            ("OIDC_TILLVAXTVERKET_CLIENT_ID", "digikoord"),
-            ("OIDC_TILLVAXTVERKET_CLIENT_SECRET", "hemligt"),
-            ("OIDC_TILLVAXTVERKET_NAME", "Tillväxtverkets konto"),
-            ("OIDC_TILLVAXTVERKET_ONLY_WAY_IN", "true"),
-            ("OIDC_TILLVAXTVERKET_DOMAINS", "tillvaxtverket.se"),
-            ("OIDC_TILLVAXTVERKET_STAFF", "true"),
-            ("OIDC_TILLVAXTVERKET_TRUST_MFA", "true"),
-            ("OIDC_REGION_SKANE_ISSUER", "https://idp.skane.example"),
-            ("OIDC_REGION_SKANE_CLIENT_ID", "dk"),
-            ("OIDC_REGION_SKANE_CLIENT_SECRET", "s"),
-            ("OIDC_REGION_SKANE_NAME", "Region Skånes konto"),
-            (
-                "OIDC_REGION_SKANE_ORGANISATIONS",
-                "Region Skåne; Region Blekinge",
-            ),
-        ];
         let checked = |extra: &'static [(&'static str, &'static str)]| {
-            let config = crate::Config::from_lookup(move |key: &str| {
-                extra
-                    .iter()
-                    .chain(settings.iter())
-                    .find(|(k, _)| *k == key)
-                    .map(|(_, v)| v.to_string())
-            })
-            .expect("valid variables");
+            let config = crate::Config::from_lookup(crate::config::tests::lookup(extra))
+                .expect("valid variables");
             config
                 .identity_providers
                 .iter()

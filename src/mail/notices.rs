@@ -434,7 +434,11 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
 /// contact person is one of them).
 async fn region(conn: &mut PgConnection, r: &db::RequisitionFacts) -> sqlx::Result<Vec<Recipient>> {
     let mut to = db::coordinators(conn, r.organisation_id).await?;
-    if let Some(email) = r.contact_email.as_deref().filter(|e| e.contains('@')) {
+    if let Some(email) = r
+        .contact_email
+        .as_deref()
+        .filter(|e| crate::input::is_email(e))
+    {
         add_unique(
             &mut to,
             [Recipient::address(

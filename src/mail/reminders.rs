@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 
 use super::{
-    db::{self, Obligation, Outgoing, Recipient},
+    db::{self, Obligation, ObligationKind, Outgoing, Recipient},
     model::{Content, Kind, Occasion, reminder_occasion, time_left, week_key},
 };
 use crate::{auth::Role, dates::format_date, money::format_kronor};
@@ -38,7 +38,7 @@ pub async fn run(db: &PgPool, public_url: &str, today: NaiveDate) -> sqlx::Resul
         // The deadline is part of the key: a new date (an extension) has occasions of its own.
         let key = format!(
             "reminder:{}:{}:{}:{}:{}",
-            o.kind,
+            o.kind.key(),
             o.year,
             o.organisation_id
                 .map_or_else(|| "tillvaxtverket".to_string(), |id| id.to_string()),
@@ -50,7 +50,7 @@ pub async fn run(db: &PgPool, public_url: &str, today: NaiveDate) -> sqlx::Resul
             public_url,
             &to,
             Kind::Reminder,
-            &o.kind,
+            o.kind.key(),
             &content,
             &key,
         )
@@ -99,8 +99,8 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
     let when = time_left(o.deadline, today);
     let late = matches!(occasion, Occasion::Overdue(_));
     let y = o.year;
-    let (subject, task, path) = match o.kind.as_str() {
-        "requisition" => (
+    let (subject, task, path) = match o.kind {
+        ObligationKind::Requisition => (
             format!("Rekvirera medlen för {y}"),
             format!(
                 "{} har ännu inte skickat in sin rekvisition av medlen för {y}.",
@@ -108,7 +108,7 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
             ),
             "/".to_string(),
         ),
-        "report" => (
+        ObligationKind::Report => (
             format!("Redovisningen för {y}"),
             format!(
                 "{} har ännu inte skickat in sin redovisning av verksamheten och medlen för {y}.",
@@ -116,7 +116,7 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
             ),
             "/".to_string(),
         ),
-        "repayment" => (
+        ObligationKind::Repayment => (
             format!("Återbetalning för {y}"),
             format!(
                 "{} har {} kvar att betala tillbaka för {y}.",
@@ -127,21 +127,21 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
                 .map(|org| format!("/aterbetalningar/{y}/{org}"))
                 .unwrap_or_else(|| "/".into()),
         ),
-        "agency_requisition" => (
+        ObligationKind::AgencyRequisition => (
             format!("Rekvisition från Kammarkollegiet för {y}"),
             format!(
                 "Tillväxtverkets rekvisition av årets medel för {y} från Kammarkollegiet är inte registrerad."
             ),
             "/konto".to_string(),
         ),
-        "agency_repayment" => (
+        ObligationKind::AgencyRepayment => (
             format!("Återbetalning och ekonomisk redovisning till Kammarkollegiet för {y}"),
             format!(
                 "Tillväxtverkets återbetalning av outnyttjade medel för {y} till Kammarkollegiet, med den ekonomiska redovisningen, är inte registrerad."
             ),
             "/konto".to_string(),
         ),
-        _ => (
+        ObligationKind::Summary => (
             format!("Redovisningen till Regeringskansliet för {y}"),
             format!(
                 "Sammanställningen för {y} är inte markerad som inlämnad till Regeringskansliet."
@@ -160,7 +160,7 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
         format!("Sista dagen är {when}.")
     };
     let mut content = Content::new(subject).paragraph(task).paragraph(deadline);
-    if late && o.kind == "requisition" {
+    if late && o.kind == ObligationKind::Requisition {
         content = content.paragraph(
             "Kontakta Tillväxtverket om ni behöver mer tid: en handläggare kan ge en ny sista dag.",
         );
@@ -181,9 +181,9 @@ async fn digest(
         .iter()
         .filter(|o| o.organisation_id.is_some() && o.deadline < today)
         .map(|o| {
-            let what = match o.kind.as_str() {
-                "requisition" => "rekvisition",
-                "report" => "redovisning",
+            let what = match o.kind {
+                ObligationKind::Requisition => "rekvisition",
+                ObligationKind::Report => "redovisning",
                 _ => "återbetalning",
             };
             format!(

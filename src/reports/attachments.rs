@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::{
     db::{self, AttachmentRow, NewAttachment, Report},
-    handlers::{editable, load, lock_open},
+    editable, load, lock_open,
     model::{Part, attachments_fit},
     parts::{Step, part_url, steps},
 };

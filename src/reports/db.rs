@@ -521,11 +521,13 @@ pub async fn history(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<HistoryEntry
         "SELECT a.at, u.name AS actor_name, u.role <> $2 AS actor_is_staff, a.action,
                 a.after->>'message' AS note
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-         WHERE a.entity = 'report' AND a.entity_id = $1 AND a.action <> 'report.saved'
+         WHERE a.entity = $3 AND a.entity_id = $1 AND a.action <> $4
          ORDER BY a.id",
     )
     .bind(report.to_string())
     .bind(Role::Coordinator)
+    .bind("report")
+    .bind("report.saved")
     .fetch_all(db)
     .await
 }

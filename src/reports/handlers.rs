@@ -15,7 +15,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ALREADY_HANDLED,
     db::{self, ActivityRow, AttachmentRow, HistoryEntry, NewReport, Report},
+    editable, load, lock_open,
     model::{Action, Part, tasks_for, tasks_title},
     parts::part_url,
 };
@@ -26,37 +28,6 @@ use crate::{
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
-
-pub(super) const ALREADY_HANDLED: &str = "Redovisningen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
-
-pub(super) async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Report> {
-    db::find(&state.db, id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)
-}
-
-/// The region's own report, while it may still write in it.
-pub(super) async fn editable(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Report> {
-    user.coordinator_organisation()?;
-    let r = load(state, user, id).await?;
-    if !r.editable() {
-        return Err(AppError::Conflict(format!(
-            "Redovisningen är {} och kan inte ändras.",
-            r.state.label().to_lowercase()
-        )));
-    }
-    Ok(r)
-}
-
-/// Locks an open report (draft or returned) for the rest of the transaction, so a
-/// submission and a change to its parts never interleave.
-pub(super) async fn lock_open(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<()> {
-    if db::lock_editable(tx, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(ALREADY_HANDLED.into()))
-    }
-}
 
 #[derive(Deserialize)]
 pub struct YearPost {

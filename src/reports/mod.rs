@@ -45,8 +45,45 @@ use axum::{
     extract::DefaultBodyLimit,
     routing::{get, post},
 };
+use uuid::Uuid;
 
-use crate::AppState;
+use crate::{
+    AppState,
+    auth::CurrentUser,
+    error::{AppError, Result},
+};
+use db::Report;
+
+pub(crate) const ALREADY_HANDLED: &str = "Redovisningen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
+
+pub(crate) async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Report> {
+    db::find(&state.db, id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The region's own report, while it may still write in it.
+pub(crate) async fn editable(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Report> {
+    user.coordinator_organisation()?;
+    let r = load(state, user, id).await?;
+    if !r.editable() {
+        return Err(AppError::Conflict(format!(
+            "Redovisningen är {} och kan inte ändras.",
+            r.state.label().to_lowercase()
+        )));
+    }
+    Ok(r)
+}
+
+/// Locks an open report (draft or returned) for the rest of the transaction, so a
+/// submission and a change to its parts never interleave.
+pub(crate) async fn lock_open(tx: &mut sqlx::PgConnection, id: Uuid) -> Result<()> {
+    if db::lock_editable(tx, id).await? {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(ALREADY_HANDLED.into()))
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -12,8 +12,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ALREADY_HANDLED,
     db::{self, ActivityRow, Report},
-    handlers::{ALREADY_HANDLED, editable, lock_open},
+    editable, lock_open,
     model::{
         ActivityForm, ActivityKind, AnalysisForm, FinancesForm, Part, SUB_GOALS, SelfAssessment,
         TasksForm, tasks_for, tasks_title,

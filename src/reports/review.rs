@@ -14,8 +14,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ALREADY_HANDLED,
     db::{self, Report},
-    handlers::{ALREADY_HANDLED, load},
+    load,
     model::Action,
 };
 use crate::{

@@ -10,10 +10,7 @@ use axum::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    db,
-    handlers::{editable, load, show_page},
-};
+use super::{db, editable, handlers::show_page, load};
 use crate::{
     AppState, attachments, audit,
     auth::CurrentUser,

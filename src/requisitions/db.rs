@@ -316,11 +316,12 @@ pub async fn history(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<History
         "SELECT a.at, u.name AS actor_name, u.role <> $2 AS actor_is_staff, a.action,
                 a.after->>'message' AS note
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-         WHERE a.entity = 'requisition' AND a.entity_id = $1
+         WHERE a.entity = $3 AND a.entity_id = $1
          ORDER BY a.id",
     )
     .bind(requisition.to_string())
     .bind(Role::Coordinator)
+    .bind("requisition")
     .fetch_all(db)
     .await
 }

@@ -13,7 +13,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ALREADY_HANDLED,
     db::{self, HistoryEntry, NewRequisition, Requisition},
+    editable, load,
     model::{Action, RequisitionForm, RequisitionState, check_start, check_submission},
 };
 use crate::{
@@ -25,15 +27,6 @@ use crate::{
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
-
-pub const ALREADY_HANDLED: &str = "Rekvisitionen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
-
-/// Loads a requisition the user may see; anything else is "not found", whatever the id.
-pub async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Requisition> {
-    db::find(&state.db, id, user.scope())
-        .await?
-        .ok_or(AppError::NotFound)
-}
 
 #[derive(Deserialize)]
 pub struct NewQuery {
@@ -283,20 +276,6 @@ fn rejected_form(
         StatusCode::UNPROCESSABLE_ENTITY,
         &form_page(ctx, filing, existing, form, errors),
     )
-}
-
-/// The region may change its requisition only while it is a draft or returned.
-pub(super) fn editable(user: &CurrentUser, r: &Requisition) -> Result<()> {
-    user.coordinator_organisation()?;
-    if Action::Edit.allowed(r.state) {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(format!(
-            "Rekvisitionen {} är {} och kan inte ändras.",
-            r.case_number,
-            r.case_state().label().to_lowercase()
-        )))
-    }
 }
 
 pub async fn edit_form(

@@ -61,7 +61,38 @@ use axum::{
     routing::{get, post},
 };
 
-use crate::AppState;
+use uuid::Uuid;
+
+use crate::{
+    AppState,
+    auth::CurrentUser,
+    error::{AppError, Result},
+};
+use db::Requisition;
+use model::Action;
+
+pub const ALREADY_HANDLED: &str = "Rekvisitionen har redan hanterats – någon annan hann före, eller så har den ändrats sedan du öppnade sidan. Ladda om sidan för att se hur den står nu.";
+
+/// Loads a requisition the user may see; anything else is "not found", whatever the id.
+pub async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Requisition> {
+    db::find(&state.db, id, user.scope())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The region may change its requisition only while it is a draft or returned.
+pub(crate) fn editable(user: &CurrentUser, r: &Requisition) -> Result<()> {
+    user.coordinator_organisation()?;
+    if Action::Edit.allowed(r.state) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "Rekvisitionen {} är {} och kan inte ändras.",
+            r.case_number,
+            r.case_state().label().to_lowercase()
+        )))
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

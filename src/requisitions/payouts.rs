@@ -12,8 +12,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ALREADY_HANDLED,
     db::{self, Payout, Requisition},
-    handlers::ALREADY_HANDLED,
     model::{Action, PaidForm, PayoutAction, PayoutState},
     review::ReasonPost,
 };

@@ -13,8 +13,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
+    ALREADY_HANDLED,
     db::{self, Extension, Requisition},
-    handlers::{ALREADY_HANDLED, load},
+    load,
     model::{Action, ApproveForm, CaseState, ExtensionForm},
 };
 use crate::{

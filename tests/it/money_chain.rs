@@ -18,32 +18,12 @@ use uuid::Uuid;
 use crate::{
     TestApp, at_once,
     steps::{
-        Case, SKANE, STOCKHOLM, approve_report, approved_case, confirm, correct_report, date, dec,
+        SKANE, STOCKHOLM, approve_report, approved_case, confirm, correct_report, date, dec,
         fill_in_everything, kr, on, org_id, paid, paid_in, post_anyway, register, report_id,
-        return_report, save, start_report, submit_report, unconfirmed_payment,
+        return_report, save, start_report, submit_report, submitted_case, unconfirmed_payment,
     },
     successes,
 };
-
-/// Paid 1 000 000 kr for 2025, the report written with `personnel` as its cost and
-/// submitted, not yet approved.
-async fn submitted_case(app: &TestApp, organisation: &str, personnel: &str) -> Case {
-    paid(app, organisation, "1000000").await;
-    let region = app.other_browser();
-    region.login_as(Role::Coordinator, Some(organisation)).await;
-    let officer = app.other_browser();
-    officer.login_as(Role::CaseOfficer, None).await;
-    let report = start_report(&region).await;
-    fill_in_everything(&region, report).await;
-    save(&region, report, "ekonomi", &[("cost_personnel", personnel)]).await;
-    submit_report(&region, report).await;
-    Case {
-        region,
-        officer,
-        org: org_id(app, organisation).await,
-        report,
-    }
-}
 
 async fn account(app: &TestApp) -> crate::Page {
     let admin = app.other_browser();
@@ -60,7 +40,7 @@ async fn summary(app: &TestApp) -> crate::Page {
 #[tokio::test]
 async fn a_region_repays_before_approval_and_sees_the_difference_when_the_amount_moves() {
     let app = TestApp::spawn_on(on(2026, 2, 10)).await;
-    let case = submitted_case(&app, STOCKHOLM, "800 000").await;
+    let case = submitted_case(&app, STOCKHOLM, "1000000", "800 000").await;
     let page = case.region.get(&case.page()).await;
     assert_eq!(page.select(".repayment-status"), vec!["Att betala"]);
     assert!(page.select(".owed")[0].starts_with("200 000 kr"));

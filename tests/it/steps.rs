@@ -556,8 +556,9 @@ impl Case {
     }
 }
 
-/// 2025 paid with `received`, the report approved with `personnel` as its only cost.
-pub async fn approved_case(
+/// 2025 paid with `received`, the report written with `personnel` as its only cost and
+/// submitted, not yet approved.
+pub async fn submitted_case(
     app: &TestApp,
     organisation: &str,
     received: &str,
@@ -572,13 +573,24 @@ pub async fn approved_case(
     fill_in_everything(&region, report).await;
     save(&region, report, "ekonomi", &[("cost_personnel", personnel)]).await;
     submit_report(&region, report).await;
-    approve_report(&officer, report).await;
     Case {
         region,
         officer,
         org: org_id(app, organisation).await,
         report,
     }
+}
+
+/// 2025 paid with `received`, the report approved with `personnel` as its only cost.
+pub async fn approved_case(
+    app: &TestApp,
+    organisation: &str,
+    received: &str,
+    personnel: &str,
+) -> Case {
+    let case = submitted_case(app, organisation, received, personnel).await;
+    approve_report(&case.officer, case.report).await;
+    case
 }
 
 async fn payments_of(app: &TestApp, org: Uuid) -> i64 {

@@ -14,12 +14,48 @@ use crate::{
     },
 };
 
+/// What an obligation is: a region's three, or Tillväxtverket's three.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObligationKind {
+    Requisition,
+    Report,
+    Repayment,
+    AgencyRequisition,
+    AgencyRepayment,
+    Summary,
+}
+
+impl ObligationKind {
+    pub const ALL: [ObligationKind; 6] = [
+        ObligationKind::Requisition,
+        ObligationKind::Report,
+        ObligationKind::Repayment,
+        ObligationKind::AgencyRequisition,
+        ObligationKind::AgencyRepayment,
+        ObligationKind::Summary,
+    ];
+
+    /// Its name in a reminder's key and the outbox's topic.
+    pub fn key(self) -> &'static str {
+        match self {
+            ObligationKind::Requisition => "requisition",
+            ObligationKind::Report => "report",
+            ObligationKind::Repayment => "repayment",
+            ObligationKind::AgencyRequisition => "agency_requisition",
+            ObligationKind::AgencyRepayment => "agency_repayment",
+            ObligationKind::Summary => "summary",
+        }
+    }
+
+    fn from_key(key: &str) -> Option<ObligationKind> {
+        ObligationKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
 /// An open obligation with a deadline: something someone still has to do.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug)]
 pub struct Obligation {
-    /// requisition, report, repayment (a region's); agency_requisition, agency_repayment,
-    /// summary (Tillväxtverket's).
-    pub kind: String,
+    pub kind: ObligationKind,
     pub year: i32,
     /// The region, or `None` for Tillväxtverket's own.
     pub organisation_id: Option<Uuid>,
@@ -65,9 +101,18 @@ pub async fn open_obligations(
         Whose::Organisation(org) => Some(org),
         _ => None,
     };
-    sqlx::query_as(&format!(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        kind: String,
+        year: i32,
+        organisation_id: Option<Uuid>,
+        organisation: String,
+        deadline: chrono::NaiveDate,
+        amount: Option<rust_decimal::Decimal>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(&format!(
         "WITH o AS (
-            SELECT 'requisition' AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
+            SELECT $11::text AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
                    actor_deadline(y.year, a.organisation_id, $3) AS deadline,
                    NULL::numeric AS amount
             FROM programme_years y
@@ -77,7 +122,7 @@ pub async fn open_obligations(
                               WHERE r.year = y.year AND r.organisation_id = a.organisation_id
                                 AND r.state = ANY($4))
           UNION ALL
-            SELECT 'report', y.year, a.organisation_id, a.actor_name,
+            SELECT $12, y.year, a.organisation_id, a.actor_name,
                    actor_deadline(y.year, a.organisation_id, $5), NULL
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
@@ -89,7 +134,7 @@ pub async fn open_obligations(
                               WHERE rep.year = y.year AND rep.organisation_id = a.organisation_id
                                 AND rep.state = ANY($7))
           UNION ALL
-            SELECT 'repayment', y.year, a.organisation_id, a.actor_name,
+            SELECT $13, y.year, a.organisation_id, a.actor_name,
                    actor_deadline(y.year, a.organisation_id, $8),
                    repayment_owed(y.year, a.organisation_id)
                    - (SELECT COALESCE(sum(COALESCE(q.received_amount, q.amount)), 0)
@@ -102,15 +147,15 @@ pub async fn open_obligations(
             JOIN period_actors a ON a.period_id = y.period_id
             WHERE true {actors}
           UNION ALL
-            SELECT 'agency_requisition', y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
+            SELECT $14, y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
             WHERE ac.requisitioned IS NULL {agency}
           UNION ALL
-            SELECT 'agency_repayment', y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
+            SELECT $15, y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
             WHERE ac.repaid IS NULL {agency}
           UNION ALL
-            SELECT 'summary', y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
+            SELECT $16, y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
             FROM programme_years y
             WHERE true {agency}
               AND NOT EXISTS (SELECT 1 FROM summary_exports s
@@ -118,7 +163,7 @@ pub async fn open_obligations(
                                 AND s.submitted_at IS NOT NULL)
          )
          SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
-         WHERE deadline >= $1 - 365 AND (kind <> 'repayment' OR amount > 0)
+         WHERE deadline >= $1 - 365 AND (kind <> $13 OR amount > 0)
          ORDER BY deadline, kind, organisation"
     ))
     .bind(today)
@@ -135,8 +180,29 @@ pub async fn open_obligations(
     .bind(ExtendedDeadline::Repayment)
     .bind(RefundState::Paid)
     .bind(Document::Summary)
+    .bind(ObligationKind::Requisition.key())
+    .bind(ObligationKind::Report.key())
+    .bind(ObligationKind::Repayment.key())
+    .bind(ObligationKind::AgencyRequisition.key())
+    .bind(ObligationKind::AgencyRepayment.key())
+    .bind(ObligationKind::Summary.key())
     .fetch_all(conn)
-    .await
+    .await?;
+    rows.into_iter()
+        .map(|r| {
+            let kind = ObligationKind::from_key(&r.kind).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown obligation kind {}", r.kind).into())
+            })?;
+            Ok(Obligation {
+                kind,
+                year: r.year,
+                organisation_id: r.organisation_id,
+                organisation: r.organisation,
+                deadline: r.deadline,
+                amount: r.amount,
+            })
+        })
+        .collect()
 }
 
 /// Something waiting for Tillväxtverket, every year together.
