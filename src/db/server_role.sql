@@ -17,10 +17,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO digikoord
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO digikoord_app;
 
 REVOKE ALL ON _sqlx_migrations FROM digikoord_app;
--- The views say what the tables hold; they are read, never written through.
+-- The views say what the tables hold; they are read, never written through — but the
+-- mail sender locks the queue's rows it takes (SELECT … FOR UPDATE needs UPDATE).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE
-    ON report_owed, repayment_owed_per_actor, actor_deadlines, live_payouts, mail_queue
+    ON report_owed, repayment_owed_per_actor, actor_deadlines, live_payouts
     FROM digikoord_app;
+REVOKE INSERT, DELETE, TRUNCATE ON mail_queue FROM digikoord_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM digikoord_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON summary_exports FROM digikoord_app;
 -- Marking an export submitted is the one change allowed (its trigger keeps it so).

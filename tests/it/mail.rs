@@ -150,8 +150,13 @@ pub(crate) async fn with_mail(clock: Clock, sink: &Sink) -> TestApp {
 }
 
 /// Delivers what is due now, as the server's sender does.
+/// The server's own pool: mail is sent with the server's rights, as `serve` sends it.
+pub(crate) fn server(app: &TestApp) -> sqlx::PgPool {
+    digikoord::db::server_pool(&app.server_url, 2).expect("the server's pool")
+}
+
 pub(crate) async fn deliver(app: &TestApp, sink: &Sink) -> Round {
-    mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), Utc::now())
+    mail::deliver_due(&server(app), &sink.mailer(), &crate::sealer(), Utc::now())
         .await
         .expect("deliver")
 }
@@ -487,7 +492,7 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
 
     let broken = unreachable_smtp();
     let now = Utc::now();
-    let round = mail::deliver_due(&app.db, &broken, &crate::sealer(), now)
+    let round = mail::deliver_due(&server(&app), &broken, &crate::sealer(), now)
         .await
         .expect("deliver");
     assert_eq!(
@@ -508,13 +513,13 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
     assert!(error.is_some_and(|e| !e.is_empty()));
 
     // Not tried again before its time, even with the server back…
-    let round = mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), now)
+    let round = mail::deliver_due(&server(&app), &sink.mailer(), &crate::sealer(), now)
         .await
         .expect("deliver");
     assert_eq!(round, Round::default());
     // …and delivered, once, when it is.
     let later = now + chrono::Duration::minutes(2);
-    let round = mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), later)
+    let round = mail::deliver_due(&server(&app), &sink.mailer(), &crate::sealer(), later)
         .await
         .expect("deliver");
     assert_eq!(
@@ -525,7 +530,7 @@ async fn with_smtp_down_mail_waits_and_is_delivered_once_it_is_back() {
         }
     );
     assert_eq!(sink.to(&officer).len(), 1);
-    let round = mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), later)
+    let round = mail::deliver_due(&server(&app), &sink.mailer(), &crate::sealer(), later)
         .await
         .expect("deliver");
     assert_eq!(round, Round::default());
@@ -565,7 +570,7 @@ async fn a_mail_given_up_after_its_attempts_is_shown_as_failed_with_the_reason()
     let broken = unreachable_smtp();
     let mut at = Utc::now();
     for _ in 0..mail::model::MAX_ATTEMPTS {
-        mail::deliver_due(&app.db, &broken, &crate::sealer(), at)
+        mail::deliver_due(&server(&app), &broken, &crate::sealer(), at)
             .await
             .expect("deliver");
         at += chrono::Duration::hours(7);
@@ -577,7 +582,7 @@ async fn a_mail_given_up_after_its_attempts_is_shown_as_failed_with_the_reason()
     assert_eq!(state, "failed");
     // Given up: no further attempt.
     assert_eq!(
-        mail::deliver_due(&app.db, &sink.mailer(), &crate::sealer(), at)
+        mail::deliver_due(&server(&app), &sink.mailer(), &crate::sealer(), at)
             .await
             .expect("deliver"),
         Round::default()
@@ -1085,7 +1090,7 @@ async fn without_smtp_mail_is_queued_shown_and_logged_and_links_never_leave_the_
     let officer = app.other_browser();
     officer.login_as(Role::CaseOfficer, None).await;
     submitted(&region, "500 000").await;
-    let round = mail::deliver_due(&app.db, &Mailer::Log, &crate::sealer(), Utc::now())
+    let round = mail::deliver_due(&server(&app), &Mailer::Log, &crate::sealer(), Utc::now())
         .await
         .expect("log");
     assert_eq!(round.delivered, 1);
@@ -1119,7 +1124,7 @@ async fn without_smtp_mail_is_queued_shown_and_logged_and_links_never_leave_the_
         created.plain()
     );
     crate::users::assert_links_unreadable(&app).await;
-    let round = mail::deliver_due(&app.db, &Mailer::Log, &crate::sealer(), Utc::now())
+    let round = mail::deliver_due(&server(&app), &Mailer::Log, &crate::sealer(), Utc::now())
         .await
         .expect("log");
     assert_eq!(round.delivered, 1);
