@@ -180,6 +180,21 @@ pub fn stacked(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
 
 /// Grouped vertical bars: for each label (a year) one bar per series.
 pub fn grouped(id: &str, title: &str, labels: &[String], series: &[Series]) -> String {
+    grouped_with_gaps(id, title, labels, series, &vec![true; labels.len()])
+}
+
+/// `grouped`, where a label whose `known` is false has no figures at all: its group is a
+/// gap marked `–`, said as *ingen uppgift i Digikoord*, never bars of 0 (its values are
+/// ignored).
+pub fn grouped_with_gaps(
+    id: &str,
+    title: &str,
+    labels: &[String],
+    series: &[Series],
+    known: &[bool],
+) -> String {
+    use crate::summary::model::{NO_DATA, NO_DATA_LEGEND, NO_DATA_MARK};
+    let known = |i: usize| known.get(i).copied().unwrap_or(true);
     let legend: f64 = 26.0;
     let plot_h: f64 = 220.0;
     let group_w = 34.0 * series.len() as f64 + 30.0;
@@ -187,19 +202,51 @@ pub fn grouped(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
     let height = legend + plot_h + 50.0;
     let max = series
         .iter()
-        .flat_map(|s| s.values.iter().map(|v| f(*v)))
+        .flat_map(|s| {
+            s.values
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| known(*i))
+                .map(|(_, v)| f(*v))
+        })
         .fold(0.0, f64::max);
-    let desc = series_description(labels, series);
+    let desc = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if known(i) {
+                series_description(std::slice::from_ref(l), &series_at(series, i))
+            } else {
+                format!("{l}: {NO_DATA}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
     let mut svg = open(id, title, &desc, width.ceil() as u32, height.ceil() as u32);
     svg.push_str(&legend_row(series, 60.0));
     let base = legend + plot_h + 10.0;
+    if (0..labels.len()).any(|i| !known(i)) {
+        svg.push_str(&format!(
+            r#"<text class="no-data-legend" x="60" y="{:.1}" font-size="12">{}</text>"#,
+            height - 6.0,
+            escape(NO_DATA_LEGEND)
+        ));
+    }
     svg.push_str(&format!(
         r##"<line x1="50" y1="{base}" x2="{:.1}" y2="{base}" stroke="#333"/>"##,
         width - 5.0
     ));
     for (i, label) in labels.iter().enumerate() {
         let gx = 60.0 + group_w * i as f64;
-        for (k, s) in series.iter().enumerate() {
+        if !known(i) {
+            svg.push_str(&format!(
+                r#"<g class="no-data" data-label="{l}"><text x="{:.1}" y="{:.1}" font-size="16">{NO_DATA_MARK}</text><title>{l}: {NO_DATA}</title></g>"#,
+                gx + 17.0 * series.len() as f64 - 4.0,
+                base - 6.0,
+                l = escape(label),
+            ));
+        }
+        for (k, s) in series.iter().enumerate().filter(|_| known(i)) {
             let v = s.values[i];
             let h = if max > 0.0 { plot_h * f(v) / max } else { 0.0 };
             svg.push_str(&format!(
@@ -224,6 +271,18 @@ pub fn grouped(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Each series with only its value at `i`, for describing one label.
+fn series_at(series: &[Series], i: usize) -> Vec<Series> {
+    series
+        .iter()
+        .map(|s| Series {
+            name: s.name,
+            fill: s.fill,
+            values: vec![s.values[i]],
+        })
+        .collect()
 }
 
 /// Every label's values in words, for a chart's description: "A: använt 900 kr, …; B: …".
@@ -300,6 +359,27 @@ mod tests {
             assert!(svg.contains("B &amp; C"));
             assert!(svg.ends_with("</svg>"));
         }
+    }
+
+    #[test]
+    fn a_year_without_figures_is_a_marked_gap_not_bars_of_zero() {
+        let series = vec![Series {
+            name: "Utbetalt",
+            fill: SOLID,
+            values: vec![Decimal::ZERO, Decimal::from(21_000_000)],
+        }];
+        let labels = vec!["2019".to_string(), "2025".to_string()];
+        let svg = grouped_with_gaps("t", "År för år", &labels, &series, &[false, true]);
+        assert!(!svg.contains(r#"class="bar" data-label="2019""#), "{svg}");
+        assert!(svg.contains(r#"<g class="no-data" data-label="2019">"#));
+        assert!(svg.contains("2019: ingen uppgift i Digikoord; 2025: utbetalt 21"));
+        assert!(svg.contains("– = ingen uppgift i Digikoord"));
+        assert!(svg.contains(r#"data-label="2025" data-series="Utbetalt" data-value="21000000""#));
+        assert!(png(&svg).is_ok());
+        // Without gaps, nothing is marked.
+        let whole = grouped("t", "År för år", &labels, &series);
+        assert!(!whole.contains("no-data"));
+        assert!(whole.contains(r#"data-label="2019" data-series="Utbetalt" data-value="0""#));
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! from January to March, when last year's report and repayment and this year's
 //! requisition are open at once, every open obligation of every year, soonest deadline
 //! first, each linked (*Rekvirera medel för 2025*, *Redovisa 2025* with the days left or
-//! *försenad*), and Tillväxtverket's contact person (`network`). The staff see the year's
+//! *försenad*), and Tillväxtverket's contact person (`network`). Only a region that
+//! requisitioned funds is asked to report and repay; one that let the requisition deadline
+//! pass took no funds that year and is not late; a year whose budget is not decided counts
+//! no days. The staff see the year's
 //! 21 actors, what waits for Tillväxtverket across years (requisitions and reports to
 //! review, payouts and refunds to approve or pay, repayments to confirm) and its own open
 //! deadlines, for the years run in Digikoord. Every deadline is the actor's own, extensions
@@ -26,7 +29,7 @@ use crate::{
     error::Result,
     programme::{
         db::{self, Actor, ProgrammeYear},
-        model::{DeadlineStatus, ExtendedDeadline},
+        model::{BudgetState, DeadlineStatus, ExtendedDeadline},
     },
     repayments::{self, db::RepaymentRow, model::Status},
     reports::{self, db::Report, model::ReportState},
@@ -35,6 +38,7 @@ use crate::{
         db::{Extension, Requisition},
         model::{CaseState, RequisitionState, check_submission},
     },
+    summary::model::ClosedYear,
     web::{filters, render},
 };
 
@@ -46,64 +50,98 @@ pub fn router() -> Router<AppState> {
 pub struct Obligation {
     pub title: &'static str,
     pub deadline: NaiveDate,
-    pub status: DeadlineStatus,
-    pub state: &'static str,
+    /// The year's own date, which no source gives: shown *antaget – ej angivet i beslutet*.
+    pub assumed: bool,
+    /// The days left or passed; `None` when no days count: the year's budget is not
+    /// decided, or the region took no funds.
+    pub status: Option<DeadlineStatus>,
+    pub state: String,
     pub link: Option<String>,
     /// The step is done: no more counting days.
     pub done: bool,
 }
 
+impl Obligation {
+    /// Past its day and not done.
+    pub fn is_late(&self) -> bool {
+        !self.done && self.status.is_some_and(DeadlineStatus::is_passed)
+    }
+}
+
+/// What the year asks of the region. The offer is voluntary: a region that let the
+/// requisition deadline pass without filing took no funds that year, and is not late.
+/// Only a region that requisitioned funds (they were paid: `funds`, the schema's
+/// `requisitioned_funds`) reports and repays, its report due the later of its deadline
+/// and the day the funds were paid. While the year's budget is not decided nothing counts.
 fn obligations(
     year: &ProgrammeYear,
     requisition_deadline: NaiveDate,
-    report_deadline: NaiveDate,
     requisition: Option<&Requisition>,
+    funds: Option<&reports::db::Funds>,
     report: Option<&Report>,
     repayment: Option<&RepaymentRow>,
     today: NaiveDate,
 ) -> Vec<Obligation> {
-    let d = year.deadlines();
-    let not_started = |title, deadline| Obligation {
-        title,
-        deadline,
-        status: DeadlineStatus::of(deadline, today),
-        state: "Ej påbörjad",
-        link: None,
-        done: false,
-    };
-    vec![
-        Obligation {
-            state: requisition.map_or("Ej påbörjad", |r| r.case_state().label()),
-            link: requisition.map(|r| format!("/rekvisitioner/{}", r.id)),
-            done: requisition.is_some_and(|r| r.case_state() == CaseState::Paid),
-            ..not_started("Rekvisition av medel", requisition_deadline)
+    let decided = year.budget_state == BudgetState::Decided;
+    let filed = requisition.filter(|r| !r.is_draft());
+    let took_no_funds = decided && filed.is_none() && today > requisition_deadline;
+    let counting = decided && !took_no_funds;
+    let mut list = vec![Obligation {
+        title: "Rekvisition av medel",
+        deadline: requisition_deadline,
+        assumed: year.requisition_assumed() && requisition_deadline == year.requisition_deadline,
+        status: counting.then(|| DeadlineStatus::of(requisition_deadline, today)),
+        state: match requisition {
+            _ if took_no_funds => format!("Har inte rekvirerat medel för {}", year.year),
+            Some(r) => r.case_state().label().to_string(),
+            None if !decided => year.budget_state.label().to_string(),
+            None => "Ej påbörjad".to_string(),
         },
+        link: requisition.map(|r| format!("/rekvisitioner/{}", r.id)),
+        done: requisition.is_some_and(|r| r.case_state() == CaseState::Paid),
+    }];
+    let Some(funds) = funds else {
+        return list;
+    };
+    let d = year.deadlines();
+    let repayment_deadline = repayment.map_or(d.repayment, |r| r.deadline);
+    list.extend([
         Obligation {
-            state: report.map_or("Ej påbörjad", |r| r.state.label()),
+            title: "Redovisning av verksamheten",
+            deadline: funds.report_late_after,
+            assumed: year.report_assumed() && funds.report_late_after == year.report_deadline,
+            status: Some(DeadlineStatus::of(funds.report_late_after, today)),
+            state: report
+                .map_or("Ej påbörjad", |r| r.state.label())
+                .to_string(),
             link: report.map(|r| format!("/redovisningar/{}", r.id)),
             done: report.is_some_and(|r| r.state == ReportState::Approved),
-            ..not_started("Redovisning av verksamheten", report_deadline)
         },
         Obligation {
-            state: repayment.map_or("Ej påbörjad", |r| r.balance().status().label()),
+            title: "Återbetalning av outnyttjade medel",
+            deadline: repayment_deadline,
+            assumed: year.repayment_assumed() && repayment_deadline == year.repayment_deadline,
+            status: Some(DeadlineStatus::of(repayment_deadline, today)),
+            state: repayment
+                .map_or("Ej påbörjad", |r| r.balance().status().label())
+                .to_string(),
             link: repayment
                 .filter(|r| r.owed.is_some())
                 .map(|r| format!("/aterbetalningar/{}/{}", year.year, r.organisation_id)),
             done: repayment.is_some_and(|r| {
                 matches!(r.balance().status(), Status::Settled | Status::NothingOwed)
             }),
-            ..not_started(
-                "Återbetalning av outnyttjade medel",
-                repayment.map_or(d.repayment, |r| r.deadline),
-            )
         },
-    ]
+    ]);
+    list
 }
 
 /// One open obligation of any year, for the list across years.
 pub struct OpenItem {
     pub title: String,
     pub deadline: NaiveDate,
+    /// No source gives the date: shown *antaget – ej angivet i beslutet*.
+    pub assumed: bool,
     pub status: DeadlineStatus,
     pub link: String,
 }
@@ -164,6 +202,7 @@ async fn open_across_years(
                 title,
                 status: DeadlineStatus::of(o.deadline, today),
                 deadline: o.deadline,
+                assumed: o.assumed,
                 link,
             }
         })
@@ -207,6 +246,41 @@ struct CoordinatorStart {
     open: Vec<OpenItem>,
     /// Tillväxtverket's contact person, kept by an administrator.
     agency_contact: Option<crate::network::model::AgencyContact>,
+    /// A year with no steps left: its imported history, or what Digikoord knows of it,
+    /// instead of deadlines and days.
+    closed: Option<ClosedYear>,
+}
+
+impl CoordinatorStart {
+    /// A closed year without imported history: its dates are shown as facts, no days
+    /// counted.
+    fn closed_dates(&self) -> bool {
+        matches!(
+            self.closed,
+            Some(ClosedYear::NoRequisition | ClosedYear::NoData)
+        )
+    }
+}
+
+/// The region's year as closed (`summary::model::closed_year`): imported history, or a past
+/// year without a case. Nothing there to do, no days to count, no later date to ask for.
+async fn closed_year_of(
+    state: &AppState,
+    year: i32,
+    organisation: uuid::Uuid,
+    today: NaiveDate,
+) -> Result<Option<ClosedYear>> {
+    let (figures, run_here) =
+        crate::summary::db::actor_figures(&state.db, year, organisation).await?;
+    let Some(d) = db::actor_deadlines(&state.db, year, organisation).await? else {
+        return Ok(None);
+    };
+    Ok(crate::summary::model::closed_year(
+        figures,
+        run_here,
+        today,
+        &[d.requisition_due, d.report_due, d.repayment_due],
+    ))
 }
 
 #[derive(Template)]
@@ -263,12 +337,14 @@ async fn start_page(
         let mut call = RequisitionCall::Filed;
         let mut extension = None;
         let mut report_call = None;
+        let mut closed = None;
         if let Some(y) = &year {
             actor = db::actors_of_year(&state.db, y.year, Some(org))
                 .await?
                 .into_iter()
                 .next();
             if actor.is_some() {
+                closed = closed_year_of(&state, y.year, org, today).await?;
                 let requisition = requisitions::db::active(&state.db, y.year, org).await?;
                 extension = requisitions::db::extension(
                     &state.db,
@@ -282,14 +358,12 @@ async fn start_page(
                     .ok_or(crate::error::AppError::NotFound)?;
                 let deadline = deadlines.requisition_due;
                 let report = reports::db::current(&state.db, y.year, org).await?;
-                let report_deadline = deadlines.report_due;
-                if report.is_none()
-                    && reports::db::paid_payout(&state.db, y.year, org)
-                        .await?
-                        .is_some()
-                {
-                    report_call =
-                        Some((report_deadline, DeadlineStatus::of(report_deadline, today)));
+                let funds = reports::db::funds(&state.db, y.year, org).await?;
+                if let (None, Some(f)) = (&report, &funds) {
+                    report_call = Some((
+                        f.report_late_after,
+                        DeadlineStatus::of(f.report_late_after, today),
+                    ));
                 }
                 let repayment = repayments::db::rows(&state.db, y.year, Some(org))
                     .await?
@@ -298,8 +372,8 @@ async fn start_page(
                 obligations_of_year = obligations(
                     y,
                     deadline,
-                    report_deadline,
                     requisition.as_ref(),
+                    funds.as_ref(),
                     report.as_ref(),
                     repayment.as_ref(),
                     today,
@@ -311,6 +385,12 @@ async fn start_page(
                     };
                 }
             }
+        }
+        if closed.is_some() {
+            // A closed year: nothing to start, no days to count, no later date to ask for.
+            call = RequisitionCall::Filed;
+            report_call = None;
+            extension = None;
         }
         let open = open_across_years(&state, Some(org), today).await?;
         return render(&CoordinatorStart {
@@ -325,6 +405,7 @@ async fn start_page(
             report_call,
             open,
             agency_contact: crate::network::db::agency_contact(&state.db).await?,
+            closed,
         });
     }
 
@@ -369,10 +450,14 @@ async fn start_page(
             ),
             (
                 "Sammanställning till Regeringskansliet",
-                d.summary,
+                Some(d.summary),
                 summary_submitted,
             ),
         ] {
+            // No Kammarkollegiet dates where the period has no such chain.
+            let Some(deadline) = deadline else {
+                continue;
+            };
             agency.push(AgencyDeadline {
                 title,
                 deadline,

@@ -68,13 +68,20 @@ pub async fn renew_link(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<
 }
 
 /// Every actor's deadlines of every programme year, or one organisation's: the years'
-/// dates, and the days that count with the extensions granted.
+/// dates, the days that count with the extensions granted, and whether the actor
+/// requisitioned funds (`requisitioned_funds`), which alone asks it to report and repay.
 async fn actor_years(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<ActorYear>> {
     sqlx::query_as(
         "SELECT y.year, a.organisation_id, a.actor_name,
                 y.requisition_deadline, d.requisition_due,
                 y.report_deadline, d.report_due,
-                y.repayment_deadline, d.repayment_due
+                y.repayment_deadline, d.repayment_due,
+                EXISTS (SELECT 1 FROM requisitioned_funds f
+                        WHERE f.year = y.year AND f.organisation_id = a.organisation_id)
+                    AS requisitioned,
+                y.requisition_basis IS NULL AS requisition_assumed,
+                y.report_basis IS NULL AS report_assumed,
+                y.repayment_basis IS NULL AS repayment_assumed
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
          JOIN actor_deadlines d ON d.year = y.year AND d.organisation_id = a.organisation_id
@@ -94,8 +101,19 @@ pub async fn deadlines(db: &PgPool, feed: &Feed) -> sqlx::Result<Vec<Deadline>> 
         .flat_map(ActorYear::deadlines)
         .collect();
     if *feed == Feed::Agency {
+        let periods = programme::db::periods(db).await?;
         for year in programme::db::years(db).await? {
-            deadlines.extend(agency_deadlines(year.year, &year.deadlines()));
+            let recipient = periods
+                .iter()
+                .find(|p| p.id == year.report_period_id())
+                .map(|p| p.report_ministry.as_str())
+                .unwrap_or_default();
+            deadlines.extend(agency_deadlines(
+                year.year,
+                &year.deadlines(),
+                |which| year.assumed(which),
+                recipient,
+            ));
         }
     }
     Ok(deadlines)

@@ -5,13 +5,14 @@
 //! their own, `PUBLIC_URL/kalender/<token>.ics`, to an iCalendar feed that Outlook and
 //! Google Calendar subscribe to:
 //!
-//! - a coordinator's feed holds their organisation's deadlines — requisition (with the
-//!   extension, if granted), report and repayment — for every programme year in which it is
-//!   an actor;
+//! - a coordinator's feed holds their organisation's deadlines — the requisition (with the
+//!   extension, if granted) for every programme year in which it is an actor, and the
+//!   report and the repayment for the years in which it requisitioned funds and was paid
+//!   them (`requisitioned_funds`): a region that took no funds is asked for neither;
 //! - staff (case officers, approvers, administrators) get Tillväxtverket's feed: every
-//!   actor's deadlines (*Rekvisition 2025: Region Stockholm*) and Tillväxtverket's own
-//!   (requisition from Kammarkollegiet 1 December, repayment and financial report to
-//!   Kammarkollegiet 15 March, report to Regeringskansliet 26 March);
+//!   actor's deadlines by the same rule (*Rekvisition 2025: Region Stockholm*) and
+//!   Tillväxtverket's own (requisition from Kammarkollegiet 1 December, repayment and
+//!   financial report to Kammarkollegiet 15 March, report to Regeringskansliet 26 March);
 //! - both hold every network meeting and competence-development event, at its time, as a
 //!   timed event in UTC with a stable UID (`network-event-<id>@digikoord`), so an edit
 //!   moves it; a cancelled one stays with `STATUS:CANCELLED` (`network`).

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::{
     auth::{Scope, UserKind},
     dates::format_date,
-    programme::model::Deadlines,
+    programme::model::{Deadlines, YearDate},
 };
 
 /// Whose deadlines a feed shows: one organisation's, to its coordinators; or every
@@ -55,10 +55,10 @@ impl Feed {
     pub fn contents(&self) -> &'static str {
         match self {
             Feed::Organisation { .. } => {
-                "Sista dag för rekvisition, redovisning och återbetalning för varje programår där er organisation är aktör, med förlängd tid när ni har fått det, och koordinatornätverkets träffar."
+                "Sista dag för rekvisition för varje programår där er organisation är aktör, för redovisning och återbetalning de år ni har rekvirerat och fått medel, med förlängd tid när ni har fått det, och koordinatornätverkets träffar."
             }
             Feed::Agency => {
-                "Sista dag för varje aktörs rekvisition, redovisning och återbetalning, och för Tillväxtverkets egen rekvisition från och återbetalning till Kammarkollegiet och redovisning till Regeringskansliet, och koordinatornätverkets träffar."
+                "Sista dag för varje aktörs rekvisition, för redovisning och återbetalning hos de aktörer som har rekvirerat och fått medel, för Tillväxtverkets egen rekvisition från och återbetalning till Kammarkollegiet och redovisning till Regeringskansliet, och koordinatornätverkets träffar."
             }
         }
     }
@@ -111,9 +111,8 @@ impl Step {
             Step::AgencyRepayment => {
                 "Tillväxtverkets återbetalning och ekonomiska redovisning till Kammarkollegiet"
             }
-            Step::Summary => {
-                "Tillväxtverkets redovisning till Regeringskansliet (Infrastrukturdepartementet)"
-            }
+            // The ministry is the year's (`Deadline::recipient`).
+            Step::Summary => "Tillväxtverkets redovisning till Regeringskansliet",
         }
     }
 }
@@ -136,6 +135,10 @@ pub struct Deadline {
     pub actor: Option<Actor>,
     /// The year's own date, when an extension moved this one later.
     pub extended_from: Option<NaiveDate>,
+    /// The date is ours, not a source's: said in the event (*antaget – ej angivet i beslutet*).
+    pub assumed: bool,
+    /// To whom the report to the Government goes, for its event ("Näringsdepartementet").
+    pub recipient: Option<String>,
 }
 
 impl Deadline {
@@ -147,14 +150,19 @@ impl Deadline {
         actor: &Actor,
         ordinary: NaiveDate,
         due: NaiveDate,
+        assumed: bool,
     ) -> Deadline {
         let date = due;
+        let extended_from = (date != ordinary).then_some(ordinary);
         Deadline {
             step,
             year,
             date,
             actor: Some(actor.clone()),
-            extended_from: (date != ordinary).then_some(ordinary),
+            extended_from,
+            // A date granted to the actor rests on the extension's own basis.
+            assumed: assumed && extended_from.is_none(),
+            recipient: None,
         }
     }
 
@@ -203,11 +211,16 @@ impl Deadline {
             .extended_from
             .map(|d| format!(" (förlängd från {})", format_date(d)))
             .unwrap_or_default();
+        let what = match (self.step, &self.recipient) {
+            (Step::Summary, Some(ministry)) => {
+                format!("Tillväxtverkets redovisning till Regeringskansliet ({ministry})")
+            }
+            (step, _) => step.what().to_string(),
+        };
         format!(
-            "{} för programår {}{actor}.\nSista dag: {}{extended}.\n{link}",
-            self.step.what(),
+            "{what} för programår {}{actor}.\nSista dag: {}{extended}.\n{link}",
             self.year,
-            format_date(self.date),
+            crate::programme::model::marked_date(self.date, self.assumed),
         )
     }
 
@@ -227,8 +240,9 @@ impl Deadline {
     }
 }
 
-/// An actor's deadlines of one programme year: the year's dates, and the days that count
-/// with any extension granted to the actor (the schema's `actor_deadlines`).
+/// An actor's deadlines of one programme year: the year's dates, the days that count
+/// with any extension granted to the actor (the schema's `actor_deadlines`), and whether
+/// it requisitioned funds that year (the schema's `requisitioned_funds`).
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ActorYear {
     pub year: i32,
@@ -240,55 +254,83 @@ pub struct ActorYear {
     pub report_due: NaiveDate,
     pub repayment_deadline: NaiveDate,
     pub repayment_due: NaiveDate,
+    /// Its funds were paid: it reports and repays.
+    pub requisitioned: bool,
+    /// The year's own dates that no source gives.
+    pub requisition_assumed: bool,
+    pub report_assumed: bool,
+    pub repayment_assumed: bool,
 }
 
 impl ActorYear {
-    pub fn deadlines(&self) -> [Deadline; 3] {
+    /// The requisition's deadline, and the report's and the repayment's when the actor
+    /// requisitioned funds: a region that took none is asked for neither.
+    pub fn deadlines(&self) -> Vec<Deadline> {
         let actor = Actor {
             organisation_id: self.organisation_id,
             name: self.actor_name.clone(),
         };
         let y = self.year;
-        [
-            Deadline::of_actor(
-                Step::Requisition,
-                y,
-                &actor,
-                self.requisition_deadline,
-                self.requisition_due,
-            ),
-            Deadline::of_actor(
-                Step::Report,
-                y,
-                &actor,
-                self.report_deadline,
-                self.report_due,
-            ),
-            Deadline::of_actor(
-                Step::Repayment,
-                y,
-                &actor,
-                self.repayment_deadline,
-                self.repayment_due,
-            ),
-        ]
+        let mut deadlines = vec![Deadline::of_actor(
+            Step::Requisition,
+            y,
+            &actor,
+            self.requisition_deadline,
+            self.requisition_due,
+            self.requisition_assumed,
+        )];
+        if self.requisitioned {
+            deadlines.extend([
+                Deadline::of_actor(
+                    Step::Report,
+                    y,
+                    &actor,
+                    self.report_deadline,
+                    self.report_due,
+                    self.report_assumed,
+                ),
+                Deadline::of_actor(
+                    Step::Repayment,
+                    y,
+                    &actor,
+                    self.repayment_deadline,
+                    self.repayment_due,
+                    self.repayment_assumed,
+                ),
+            ]);
+        }
+        deadlines
     }
 }
 
-/// Tillväxtverket's own deadlines of a programme year.
-pub fn agency_deadlines(year: i32, d: &Deadlines) -> [Deadline; 3] {
-    let own = |step, date| Deadline {
+/// Tillväxtverket's own deadlines of a programme year: towards Kammarkollegiet only where
+/// the period has the chain; each marked when assumed (`assumed`); the report to the
+/// Government names its `recipient` ministry.
+pub fn agency_deadlines(
+    year: i32,
+    d: &Deadlines,
+    assumed: impl Fn(YearDate) -> bool,
+    recipient: &str,
+) -> Vec<Deadline> {
+    let own = |step, which: YearDate, date| Deadline {
         step,
         year,
         date,
         actor: None,
         extended_from: None,
+        assumed: assumed(which),
+        recipient: (step == Step::Summary).then(|| recipient.to_string()),
     };
     [
-        own(Step::AgencyRequisition, d.agency_requisition),
-        own(Step::AgencyRepayment, d.agency_repayment),
-        own(Step::Summary, d.summary),
+        d.agency_requisition
+            .map(|date| own(Step::AgencyRequisition, YearDate::AgencyRequisition, date)),
+        d.agency_repayment
+            .map(|date| own(Step::AgencyRepayment, YearDate::AgencyRepayment, date)),
+        Some(own(Step::Summary, YearDate::Summary, d.summary)),
     ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// A reminder at 09:00 a week before (an all-day event starts at midnight). The trigger
@@ -418,7 +460,40 @@ mod tests {
             report_due: date(2026, 1, 31),
             repayment_deadline: date(2026, 2, 26),
             repayment_due: date(2026, 2, 26),
+            requisitioned: true,
+            requisition_assumed: false,
+            report_assumed: true,
+            repayment_assumed: false,
         }
+    }
+
+    #[test]
+    fn an_assumed_date_says_so_in_its_event_and_the_report_names_the_years_ministry() {
+        let events = year_2025(None).deadlines();
+        let report = events
+            .iter()
+            .find(|d| d.step == Step::Report)
+            .expect("report");
+        assert!(
+            report
+                .description("x")
+                .contains("Sista dag: 31 januari 2026 (antaget – ej angivet i beslutet).")
+        );
+        let requisition = &events[0];
+        assert!(!requisition.description("x").contains("antaget"));
+        let own = agency_deadlines(
+            2019,
+            &standard_deadlines(2019, false),
+            |which| which != YearDate::Summary,
+            "Näringsdepartementet",
+        );
+        assert_eq!(own.len(), 1, "no Kammarkollegiet dates without a chain");
+        let text = own[0].description("x");
+        assert!(
+            text.contains("Regeringskansliet (Näringsdepartementet)"),
+            "{text}"
+        );
+        assert!(!text.contains("antaget"), "{text}");
     }
 
     /// The feed written and read back, as a calendar app would.
@@ -456,15 +531,20 @@ mod tests {
         }
     }
 
+    /// An actor-year's three deadlines, for one that requisitioned funds.
+    fn three(year: &ActorYear) -> [Deadline; 3] {
+        year.deadlines().try_into().expect("three deadlines")
+    }
+
     #[test]
     fn an_actors_year_has_three_deadlines_and_an_extension_moves_only_the_requisition() {
-        let [requisition, report, repayment] = year_2025(None).deadlines();
+        let [requisition, report, repayment] = three(&year_2025(None));
         assert_eq!(requisition.date, date(2025, 3, 31));
         assert_eq!(requisition.extended_from, None);
         assert_eq!(report.date, date(2026, 1, 31));
         assert_eq!(repayment.date, date(2026, 2, 26));
 
-        let [requisition, report, _] = year_2025(Some(date(2025, 4, 15))).deadlines();
+        let [requisition, report, _] = three(&year_2025(Some(date(2025, 4, 15))));
         assert_eq!(requisition.date, date(2025, 4, 15));
         assert_eq!(requisition.extended_from, Some(date(2025, 3, 31)));
         assert_eq!(report.date, date(2026, 1, 31));
@@ -474,11 +554,26 @@ mod tests {
     }
 
     #[test]
+    fn an_actor_that_took_no_funds_is_asked_only_for_its_requisition() {
+        let none = ActorYear {
+            requisitioned: false,
+            ..year_2025(None)
+        };
+        let steps: Vec<Step> = none.deadlines().iter().map(|d| d.step).collect();
+        assert_eq!(steps, [Step::Requisition]);
+    }
+
+    #[test]
     fn tillvaxtverkets_own_deadlines_are_1_december_15_march_and_26_march() {
-        let dates: Vec<_> = agency_deadlines(2025, &standard_deadlines(2025))
-            .iter()
-            .map(|d| (d.step, d.date, d.actor.clone()))
-            .collect();
+        let dates: Vec<_> = agency_deadlines(
+            2025,
+            &standard_deadlines(2025, true),
+            |_| false,
+            "Infrastrukturdepartementet",
+        )
+        .iter()
+        .map(|d| (d.step, d.date, d.actor.clone()))
+        .collect();
         assert_eq!(
             dates,
             [
@@ -554,8 +649,13 @@ mod tests {
 
     #[test]
     fn tillvaxtverkets_feed_names_the_actor_and_reminds_only_of_its_own_deadlines() {
-        let mut deadlines = year_2025(None).deadlines().to_vec();
-        deadlines.extend(agency_deadlines(2025, &standard_deadlines(2025)));
+        let mut deadlines = year_2025(None).deadlines();
+        deadlines.extend(agency_deadlines(
+            2025,
+            &standard_deadlines(2025, true),
+            |_| false,
+            "Infrastrukturdepartementet",
+        ));
         let parsed = parsed(&Feed::Agency, &deadlines);
         assert_eq!(parsed.get_name(), Some("Digikoord – Tillväxtverket"));
         let events: Vec<&Event> = parsed.events().collect();

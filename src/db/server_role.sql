@@ -20,7 +20,7 @@ REVOKE ALL ON _sqlx_migrations FROM digikoord_app;
 -- The views say what the tables hold; they are read, never written through — but the
 -- mail sender locks the queue's rows it takes (SELECT … FOR UPDATE needs UPDATE).
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE
-    ON report_owed, repayment_owed_per_actor, actor_deadlines, live_payouts
+    ON report_owed, repayment_owed_per_actor, actor_deadlines, live_payouts, requisitioned_funds
     FROM digikoord_app;
 REVOKE INSERT, DELETE, TRUNCATE ON mail_queue FROM digikoord_app;
 REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM digikoord_app;

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{COLUMNS, Problem, Row};
+use super::model::{COLUMNS, Problem, Row, YearCap};
 
 /// Who an imported row is about, and whether it may be loaded.
 pub struct Resolved {
@@ -100,6 +100,33 @@ pub async fn resolve(
     } else {
         Err(problems)
     })
+}
+
+/// Each of `years`' cap per actor, its number of actors and what Digikoord already holds
+/// as paid out for it (live payouts not sent back, and earlier imports): what the rows are
+/// checked against (`model::within_caps`), as the schema checks each row.
+pub async fn year_caps(conn: &mut PgConnection, years: &[i32]) -> sqlx::Result<Vec<YearCap>> {
+    let found: Vec<(i32, Decimal, i64, Decimal)> = sqlx::query_as(
+        "SELECT y.year, y.cap_per_actor,
+                (SELECT count(*) FROM period_actors a WHERE a.period_id = y.period_id),
+                (SELECT COALESCE(sum(p.amount), 0) FROM live_payouts p
+                 JOIN requisitions r ON r.id = p.requisition_id WHERE r.year = y.year)
+                + (SELECT COALESCE(sum(i.paid_out), 0) FROM imported_actor_years i
+                   WHERE i.year = y.year)
+         FROM programme_years y WHERE y.year = ANY($1)",
+    )
+    .bind(years)
+    .fetch_all(conn)
+    .await?;
+    Ok(found
+        .into_iter()
+        .map(|(year, cap_per_actor, actors, already_paid)| YearCap {
+            year,
+            cap_per_actor,
+            actors,
+            already_paid,
+        })
+        .collect())
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -89,7 +89,33 @@ async fn checked(
         Err(problems) => return Ok(Err(problems)),
     };
     let mut conn = state.db.acquire().await?;
-    Ok(db::resolve(&mut conn, rows).await?)
+    against_programme(&mut conn, rows).await
+}
+
+/// Every row checked against the programme: its actor and year (`db::resolve`), then its
+/// year's cap per actor and frame, as live cases are (the schema checks the same).
+async fn against_programme(
+    conn: &mut sqlx::PgConnection,
+    rows: Vec<Row>,
+) -> Result<std::result::Result<Vec<db::Resolved>, Vec<Problem>>> {
+    let resolved = match db::resolve(&mut *conn, rows).await? {
+        Ok(r) => r,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let years: Vec<i32> = resolved
+        .iter()
+        .map(|r| r.row.year)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let caps = db::year_caps(&mut *conn, &years).await?;
+    let rows: Vec<Row> = resolved.iter().map(|r| r.row.clone()).collect();
+    let problems = model::within_caps(&rows, &caps);
+    Ok(if problems.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(problems)
+    })
 }
 
 /// Checks an upload; a file with any problem is refused with each problem named and
@@ -235,7 +261,7 @@ pub async fn load(
         .await
         .map_err(|e| AppError::BadRequest(e.into()))?;
     let rows = model::parse(&grid).map_err(|_| AppError::BadRequest("Filen har fel.".into()))?;
-    let resolved = match db::resolve(&mut tx, rows).await? {
+    let resolved = match against_programme(&mut tx, rows).await? {
         Ok(r) => r,
         Err(problems) => {
             drop(tx);
@@ -249,7 +275,18 @@ pub async fn load(
         }
     };
     for r in &resolved {
-        db::insert_row(&mut tx, id, r).await?;
+        // The schema's own check, should a payout have come in since the check above.
+        db::insert_row(&mut tx, id, r).await.map_err(|e| {
+            match crate::error::violated_constraint(&e) {
+                Some("imported_within_cap" | "imported_within_frame") => AppError::Conflict(
+                    format!(
+                        "Rad {}: beloppet ryms inte inom taket per aktör eller årets ram för {}. Inget har lästs in.",
+                        r.row.line, r.row.year
+                    ),
+                ),
+                _ => e.into(),
+            }
+        })?;
     }
     let years: std::collections::BTreeSet<i32> = resolved.iter().map(|r| r.row.year).collect();
     audit::Entry::new(Some(user.id()), "history.loaded", "history_upload", id)

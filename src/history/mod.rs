@@ -8,7 +8,9 @@
 //! used, unused, repaid and the date, and when the report was approved. The upload is
 //! checked row by row and column by column — format, amount-and-date pairs, used + unused
 //! = paid out, duplicates, unknown actor or year, a year that already has a requisition in
-//! Digikoord or was imported before — and a file with any problem is refused with every
+//! Digikoord or was imported before, and, as live cases are held to them, the year's cap
+//! per actor and its frame (cap × the period's actors, counting what Digikoord already
+//! holds; the schema checks both too) — and a file with any problem is refused with every
 //! problem named by row and column and nothing written. A good file is kept with its
 //! SHA-256 for a preview; *Läs in* loads all its rows in one transaction or none
 //! (`imported_actor_years`). Imported figures are marked *importerad* on the overview, the

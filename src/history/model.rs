@@ -236,6 +236,93 @@ pub fn parse(grid: &[Vec<String>]) -> Result<Vec<Row>, Vec<Problem>> {
     }
 }
 
+/// What a programme year allows, as live cases are held to it: at most `cap_per_actor` to
+/// each actor, and in all at most the frame, the cap × the period's actors (2018: 21 ×
+/// 500 000 kr = 10,5 Mkr). `already_paid` is what Digikoord already holds for the year:
+/// live payouts and earlier imports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YearCap {
+    pub year: i32,
+    pub cap_per_actor: Decimal,
+    pub actors: i64,
+    pub already_paid: Decimal,
+}
+
+impl YearCap {
+    pub fn frame(&self) -> Decimal {
+        self.cap_per_actor * Decimal::from(self.actors)
+    }
+}
+
+/// Checks the rows against their years' caps: no row above the cap per actor, and no year
+/// whose paid-out total (what Digikoord holds and the rows before) passes its frame; that
+/// row is named. A year without a cap is not a programme year (named elsewhere).
+pub fn within_caps(rows: &[Row], caps: &[YearCap]) -> Vec<Problem> {
+    use crate::money::format_kronor;
+    let mut problems = Vec::new();
+    let mut totals: Vec<(i32, Decimal, bool)> = caps
+        .iter()
+        .map(|c| (c.year, c.already_paid, false))
+        .collect();
+    for row in rows {
+        let Some(cap) = caps.iter().find(|c| c.year == row.year) else {
+            continue;
+        };
+        let most = format_kronor(cap.cap_per_actor);
+        if let Some(paid) = row.paid_out.filter(|p| *p > cap.cap_per_actor) {
+            problems.push(Problem::new(
+                row.line,
+                COLUMNS[4],
+                format!(
+                    "Utbetalt {} är mer än taket per aktör för {}, {most}.",
+                    format_kronor(paid),
+                    row.year
+                ),
+            ));
+        } else if row.requisitioned > cap.cap_per_actor {
+            problems.push(Problem::new(
+                row.line,
+                COLUMNS[3],
+                format!(
+                    "Rekvirerat {} är mer än taket per aktör för {}, {most}.",
+                    format_kronor(row.requisitioned),
+                    row.year
+                ),
+            ));
+        }
+        let Some(paid) = row.paid_out else {
+            continue;
+        };
+        let Some((_, total, told)) = totals.iter_mut().find(|(y, _, _)| *y == row.year) else {
+            continue;
+        };
+        *total += paid;
+        if *total > cap.frame() && !*told {
+            *told = true;
+            let held = if cap.already_paid > Decimal::ZERO {
+                format!(
+                    " Av det finns {} redan i Digikoord (utbetalningar och tidigare inlästa år).",
+                    format_kronor(cap.already_paid)
+                )
+            } else {
+                String::new()
+            };
+            problems.push(Problem::new(
+                row.line,
+                COLUMNS[4],
+                format!(
+                    "Med den här raden blir utbetalt för {} sammanlagt {}, mer än årets ram {} ({} aktörer × {most}).{held}",
+                    row.year,
+                    format_kronor(*total),
+                    format_kronor(cap.frame()),
+                    cap.actors
+                ),
+            ));
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,6 +381,74 @@ mod tests {
         assert!(at(5, "Aktör"), "a duplicate: {problems:?}");
         assert!(at(6, "Outnyttjat"), "used + unused ≠ paid: {problems:?}");
         assert!(!problems.iter().any(|p| p.line == 2), "{problems:?}");
+    }
+
+    fn paid_row(line: usize, year: i32, paid: &str) -> Row {
+        let paid = Decimal::from_str(paid).expect("dec");
+        Row {
+            line,
+            year,
+            actor: format!("Aktör {line}"),
+            org_number: None,
+            requisitioned: paid,
+            paid_out: Some(paid),
+            paid_on: NaiveDate::from_ymd_opt(year, 12, 1),
+            used: None,
+            unused: None,
+            repaid: None,
+            repaid_on: None,
+            report_approved_on: None,
+        }
+    }
+
+    fn cap_2018(already_paid: &str) -> YearCap {
+        YearCap {
+            year: 2018,
+            cap_per_actor: Decimal::from(500_000),
+            actors: 21,
+            already_paid: Decimal::from_str(already_paid).expect("dec"),
+        }
+    }
+
+    #[test]
+    fn a_row_above_the_cap_per_actor_is_named_by_row() {
+        let rows = [paid_row(2, 2018, "500000"), paid_row(3, 2018, "500000.01")];
+        let problems = within_caps(&rows, &[cap_2018("0")]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!((problems[0].line, problems[0].column), (3, "Utbetalt"));
+        assert!(
+            problems[0].message.contains("taket per aktör för 2018"),
+            "{problems:?}"
+        );
+        // Requisitioned above the cap, paid within it: the requisition is named.
+        let mut asked = paid_row(4, 2018, "400000");
+        asked.requisitioned = Decimal::from(600_000);
+        let problems = within_caps(&[asked], &[cap_2018("0")]);
+        assert_eq!((problems[0].line, problems[0].column), (4, "Rekvirerat"));
+        // A year that is not a programme year is left to the year check.
+        assert!(within_caps(&[paid_row(5, 2030, "9000000")], &[cap_2018("0")]).is_empty());
+    }
+
+    #[test]
+    fn a_year_whose_total_passes_its_frame_is_refused_at_the_row_that_passes_it() {
+        // 10,5 Mkr in 2018: exactly the frame is allowed.
+        let full: Vec<Row> = (0..21).map(|i| paid_row(i + 2, 2018, "500000")).collect();
+        assert!(within_caps(&full, &[cap_2018("0")]).is_empty());
+        // With 9,7 Mkr already in Digikoord, the second row passes it (10,6 Mkr).
+        let rows = [
+            paid_row(2, 2018, "400000"),
+            paid_row(3, 2018, "500000"),
+            paid_row(4, 2018, "500000"),
+        ];
+        let problems = within_caps(&rows, &[cap_2018("9700000")]);
+        assert_eq!(problems.len(), 1, "once per year: {problems:?}");
+        assert_eq!((problems[0].line, problems[0].column), (3, "Utbetalt"));
+        assert!(
+            problems[0].message.contains("ram")
+                && problems[0].message.contains("21 aktörer")
+                && problems[0].message.contains("redan i Digikoord"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -23,7 +23,10 @@
 //! Reminders of each open obligation go *N* days before its deadline (14 and 3 by default;
 //! an administrator sets them under *E-post*), on the day, and weekly while it is overdue,
 //! only to those who still have something to do: a region's coordinators for its
-//! requisition (until filed), report (until submitted) and repayment (until paid in full);
+//! requisition (until filed, and only until its deadline in a year whose budget is decided:
+//! the offer is voluntary, so not requisitioning is not being late), and, once it has
+//! requisitioned funds, its report (until submitted; late only from the day after the
+//! funds were paid, if that was after the deadline) and repayment (until paid in full);
 //! administrators for Tillväxtverket's own requisition from Kammarkollegiet (1 December),
 //! repayment and financial report (15 March) and report to the Government (26 March).
 //! Extensions move the reminders with the date. Each staff member also gets a weekly

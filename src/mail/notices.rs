@@ -9,7 +9,10 @@ use super::{
     model::Content,
 };
 use crate::{
-    auth::Role, dates::format_date, money::format_kronor, programme::model::ExtendedDeadline,
+    auth::Role,
+    dates::format_date,
+    money::format_kronor,
+    programme::model::{ExtendedDeadline, marked_date},
     thread::Thread,
 };
 
@@ -162,9 +165,7 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                     r.paid_date.map(format_date).unwrap_or_default(),
                     r.case_number
                 ))
-                .paragraph(
-                    "Verksamheten och hur medlen använts redovisas senast 31 januari året efter.",
-                )
+                .paragraph(report_due_sentence(&r))
                 .link("Öppna rekvisitionen", url(&format!("/rekvisitioner/{id}")));
             let to = region(conn, &r).await?;
             enqueue_all(conn, public_url, &to, "payout.paid", &content).await
@@ -382,14 +383,16 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
             organisation,
             deadline,
         } => {
-            let (date, reason, name) = db::extension(conn, year, organisation, deadline).await?;
+            let x = db::extension(conn, year, organisation, deadline).await?;
             let what = deadline.label();
             let content = Content::new(format!("Ny sista dag för {what} {year}"))
                 .paragraph(format!(
-                    "Tillväxtverket har gett {name} förlängd tid för {what} {year}: ny sista dag är {}.",
-                    format_date(date)
+                    "Tillväxtverket har gett {} förlängd tid för {what} {year}: ny sista dag är {}.",
+                    x.organisation,
+                    format_date(x.new_deadline)
                 ))
-                .paragraph(format!("Skäl: {reason}"))
+                .paragraph(format!("Skäl: {}", x.reason))
+                .paragraph(format!("Grund: {}", x.basis))
                 .link("Öppna Digikoord", url("/"));
             let to = db::coordinators(conn, organisation).await?;
             enqueue_all(
@@ -450,10 +453,68 @@ async fn region(conn: &mut PgConnection, r: &db::RequisitionFacts) -> sqlx::Resu
     Ok(to)
 }
 
+/// When the region reports on the funds: its own report deadline for the year, a later
+/// date granted to it said so, an assumed date marked as one.
+fn report_due_sentence(r: &db::RequisitionFacts) -> String {
+    let Some(due) = r.report_due else {
+        return "Verksamheten och hur medlen använts redovisas enligt Tillväxtverkets anvisningar."
+            .into();
+    };
+    let shown = if r.report_extended {
+        format!("{} (förlängd tid)", format_date(due))
+    } else {
+        marked_date(due, r.report_assumed)
+    };
+    format!("Verksamheten och hur medlen använts redovisas senast {shown}.")
+}
+
 fn version_note(version: i32) -> String {
     if version > 1 {
         format!(" (version {version}, en rättelse)")
     } else {
         String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paid(report_due: Option<chrono::NaiveDate>, extended: bool, assumed: bool) -> String {
+        report_due_sentence(&db::RequisitionFacts {
+            id: Uuid::nil(),
+            case_number: "DK-2025-001".into(),
+            year: 2025,
+            organisation_id: Uuid::nil(),
+            organisation: "Region Skåne".into(),
+            contact_name: None,
+            contact_email: None,
+            amount: None,
+            state_note: None,
+            payout_amount: None,
+            planned_date: None,
+            paid_amount: None,
+            paid_date: None,
+            prepared_by: None,
+            sent_back_reason: None,
+            report_due,
+            report_extended: extended,
+            report_assumed: assumed,
+        })
+    }
+
+    #[test]
+    fn the_payout_names_the_actors_own_report_deadline() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 31);
+        assert_eq!(
+            paid(day, false, false),
+            "Verksamheten och hur medlen använts redovisas senast 31 januari 2026."
+        );
+        assert!(
+            paid(day, false, true).contains("31 januari 2026 (antaget – ej angivet i beslutet)")
+        );
+        let later = chrono::NaiveDate::from_ymd_opt(2026, 2, 20);
+        assert!(paid(later, true, true).contains("20 februari 2026 (förlängd tid)"));
+        assert!(!paid(None, false, false).contains("januari"));
     }
 }

@@ -1,7 +1,10 @@
 //! Reminders of every open obligation, and Tillväxtverket's weekly digest. Computed from
 //! the deadlines (extensions included) and the cases' states each time they run; the
 //! outbox keeps one mail per address and occasion, so running again, or on two servers
-//! at once, never sends anything twice.
+//! at once, never sends anything twice. What is open is `db::open_obligations`'s rule: a
+//! requisition only until its deadline and only in a year whose budget is decided (not
+//! requisitioning is not being late), a report and a repayment only from an actor that
+//! requisitioned funds.
 
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
@@ -10,7 +13,11 @@ use super::{
     db::{self, Obligation, ObligationKind, Outgoing, Recipient},
     model::{Content, Kind, Occasion, reminder_occasion, time_left, week_key},
 };
-use crate::{auth::Role, dates::format_date, money::format_kronor};
+use crate::{
+    auth::Role,
+    money::format_kronor,
+    programme::model::{ASSUMED, marked_date},
+};
 
 /// Queues the reminders and the digest due on `today`; returns how many were queued.
 /// One server at a time does it (an advisory lock); another finds it done.
@@ -159,11 +166,16 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
     } else {
         format!("Sista dagen är {when}.")
     };
+    // A date no source gives is said to be ours.
+    let deadline = if o.assumed {
+        format!("{deadline} Datumet är {ASSUMED}.")
+    } else {
+        deadline
+    };
     let mut content = Content::new(subject).paragraph(task).paragraph(deadline);
-    if late && o.kind == ObligationKind::Requisition {
-        content = content.paragraph(
-            "Kontakta Tillväxtverket om ni behöver mer tid: en handläggare kan ge en ny sista dag.",
-        );
+    // The dates are the Government's: Tillväxtverket can't offer to move them.
+    if late && o.organisation_id.is_some() {
+        content = content.paragraph("Kontakta Tillväxtverket om ni har frågor.");
     }
     content.link("Öppna Digikoord", format!("{public_url}{path}"))
 }
@@ -190,7 +202,7 @@ async fn digest(
                 "{}: {what} för {}, sista dag {}",
                 o.organisation,
                 o.year,
-                format_date(o.deadline)
+                marked_date(o.deadline, o.assumed)
             )
         })
         .collect();

@@ -6,13 +6,18 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{BudgetState, Deadlines, ExtendedDeadline, standard_deadlines};
+use super::model::{BudgetState, Deadlines, ExtendedDeadline, YearDate, standard_deadlines};
 
+/// A period: the Government's decision to the actors (`decision_*`, `title`, `ministry`:
+/// the offer or assignment, N2018/04129, I2021/00795), Tillväxtverket's own assignment,
+/// the report to the Government, and whether a Kammarkollegiet chain exists. Its tasks are
+/// in `period_tasks` (`tasks`).
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
 pub struct Period {
     pub id: Uuid,
     pub decision_number: String,
     pub decision_date: NaiveDate,
+    /// What the decision to the actors is, in its own heading.
     pub title: String,
     pub ministry: String,
     pub first_year: i32,
@@ -20,8 +25,54 @@ pub struct Period {
     /// Made by the demo for a year outside the real programme: fictitious test data.
     pub demo: bool,
     /// The registration number of Tillväxtverket's own assignment, entered by an
-    /// administrator (the sources don't give it).
+    /// administrator (the sources don't give it): shown as missing until then.
     pub agency_assignment: Option<String>,
+    pub agency_assignment_date: Option<NaiveDate>,
+    pub agency_assignment_ministry: Option<String>,
+    /// What Tillväxtverket's assignment is, as the decision says it.
+    pub agency_assignment_title: Option<String>,
+    /// The report to the Government: to which ministry, under what title, and whether it
+    /// covers the digital innovation hubs and DIGG's views.
+    pub report_ministry: String,
+    pub report_title: String,
+    pub report_hubs: bool,
+    pub report_digg: bool,
+    /// Tillväxtverket requisitions from and settles with Kammarkollegiet (2021–2025).
+    pub kammarkollegiet_chain: bool,
+    /// The appropriation the costs are charged to, where there is a chain.
+    pub appropriation: Option<String>,
+    /// At most this much a year from Kammarkollegiet, where there is a chain.
+    pub agency_frame: Option<Decimal>,
+}
+
+impl Period {
+    /// "Regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet)".
+    pub fn decision_reference(&self) -> String {
+        format!(
+            "{} den {} ({})",
+            self.decision_number,
+            crate::dates::format_date(self.decision_date),
+            self.ministry
+        )
+    }
+
+    /// Tillväxtverket's assignment cited as the sources allow: its number or, missing,
+    /// "diarienummer saknas"; its date and ministry where known.
+    pub fn agency_assignment_reference(&self) -> String {
+        let number = self
+            .agency_assignment
+            .clone()
+            .unwrap_or_else(|| "diarienummer saknas".into());
+        match (
+            self.agency_assignment_date,
+            self.agency_assignment_ministry.as_deref(),
+        ) {
+            (Some(d), Some(m)) => format!("{number} den {} ({m})", crate::dates::format_date(d)),
+            (Some(d), None) => format!("{number} den {}", crate::dates::format_date(d)),
+            (None, Some(m)) => format!("{number} ({m})"),
+            (None, None) => number,
+        }
+    }
 }
 
 #[derive(Clone, Debug, sqlx::FromRow, Serialize)]
@@ -47,15 +98,85 @@ pub struct ProgrammeYear {
     pub requisition_deadline: NaiveDate,
     pub report_deadline: NaiveDate,
     pub repayment_deadline: NaiveDate,
-    pub agency_requisition_deadline: NaiveDate,
-    pub agency_repayment_deadline: NaiveDate,
+    /// Only where the period has a Kammarkollegiet chain.
+    pub agency_requisition_deadline: Option<NaiveDate>,
+    pub agency_repayment_deadline: Option<NaiveDate>,
     pub summary_deadline: NaiveDate,
-    /// The regional deadlines are not in the year's decision (2018–2020): assumed until an
-    /// administrator confirms them by saving the year.
-    pub deadlines_assumed: bool,
+    /// What each date rests on (the decision that gives it); `None`: assumed until an
+    /// administrator confirms it with a reference.
+    pub requisition_basis: Option<String>,
+    pub report_basis: Option<String>,
+    pub repayment_basis: Option<String>,
+    pub agency_requisition_basis: Option<String>,
+    pub agency_repayment_basis: Option<String>,
+    pub summary_basis: Option<String>,
+    /// What a decided budget rests on; `None` while decided is an assumption.
+    pub budget_basis: Option<String>,
+    /// Tillväxtverket's own support work: at most this much (no decision: `None`).
+    pub agency_support_cap: Option<Decimal>,
+    /// The period whose rules the year's report to the Government follows, when not its own.
+    pub report_rules_period: Option<Uuid>,
 }
 
 impl ProgrammeYear {
+    /// What the date rests on, `None` when assumed.
+    pub fn basis(&self, which: YearDate) -> Option<&str> {
+        match which {
+            YearDate::Requisition => self.requisition_basis.as_deref(),
+            YearDate::Report => self.report_basis.as_deref(),
+            YearDate::Repayment => self.repayment_basis.as_deref(),
+            YearDate::AgencyRequisition => self.agency_requisition_basis.as_deref(),
+            YearDate::AgencyRepayment => self.agency_repayment_basis.as_deref(),
+            YearDate::Summary => self.summary_basis.as_deref(),
+        }
+    }
+
+    /// The date of `which` (templates hold references); none without a chain.
+    pub fn date_of(&self, which: &YearDate) -> Option<NaiveDate> {
+        which.of(&self.deadlines())
+    }
+
+    /// What the date of `which` rests on (templates hold references).
+    pub fn basis_of(&self, which: &YearDate) -> Option<&str> {
+        self.basis(*which)
+    }
+
+    /// The date is ours, not a source's: shown *antaget – ej angivet i beslutet*.
+    pub fn assumed(&self, which: YearDate) -> bool {
+        self.basis(which).is_none()
+    }
+
+    pub fn requisition_assumed(&self) -> bool {
+        self.assumed(YearDate::Requisition)
+    }
+
+    pub fn report_assumed(&self) -> bool {
+        self.assumed(YearDate::Report)
+    }
+
+    pub fn repayment_assumed(&self) -> bool {
+        self.assumed(YearDate::Repayment)
+    }
+
+    pub fn summary_assumed(&self) -> bool {
+        self.assumed(YearDate::Summary)
+    }
+
+    /// Tillväxtverket settles this year with Kammarkollegiet.
+    pub fn has_chain(&self) -> bool {
+        self.agency_requisition_deadline.is_some()
+    }
+
+    /// The Riksdag has decided the year's budget: funds may be requisitioned and paid.
+    pub fn budget_decided(&self) -> bool {
+        self.budget_state == BudgetState::Decided
+    }
+
+    /// The report period's own: `report_rules_period` or the year's own period.
+    pub fn report_period_id(&self) -> Uuid {
+        self.report_rules_period.unwrap_or(self.period_id)
+    }
+
     pub fn deadlines(&self) -> Deadlines {
         Deadlines {
             requisition: self.requisition_deadline,
@@ -82,6 +203,11 @@ pub async fn period(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<Opt
 }
 
 pub async fn years(db: &PgPool) -> sqlx::Result<Vec<ProgrammeYear>> {
+    years_in(db).await
+}
+
+/// Every programme year, read on any connection (inside a transaction too).
+pub async fn years_in(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec<ProgrammeYear>> {
     sqlx::query_as("SELECT * FROM programme_years ORDER BY year")
         .fetch_all(db)
         .await
@@ -147,16 +273,87 @@ pub async fn organisations(db: &PgPool) -> sqlx::Result<Vec<Organisation>> {
         .await
 }
 
+/// A period's tasks, in order.
+pub async fn tasks(db: impl sqlx::PgExecutor<'_>, period_id: Uuid) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("SELECT task FROM period_tasks WHERE period_id = $1 ORDER BY position")
+        .bind(period_id)
+        .fetch_all(db)
+        .await
+}
+
+/// The tasks a report for `year` answers to: its period's.
+pub async fn tasks_of_year(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT t.task FROM programme_years y JOIN period_tasks t ON t.period_id = y.period_id
+         WHERE y.year = $1 ORDER BY t.position",
+    )
+    .bind(year)
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces a period's tasks.
+pub async fn set_tasks(
+    conn: &mut PgConnection,
+    period_id: Uuid,
+    tasks: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM period_tasks WHERE period_id = $1")
+        .bind(period_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO period_tasks (period_id, position, task)
+         SELECT $1, position, task FROM unnest($2::text[]) WITH ORDINALITY AS t (task, position)",
+    )
+    .bind(period_id)
+    .bind(tasks)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The rules a year's report to the Government follows: the period it names, or its own.
+pub async fn report_period(
+    db: impl sqlx::PgExecutor<'_>,
+    year: &ProgrammeYear,
+) -> sqlx::Result<Option<Period>> {
+    period(db, year.report_period_id()).await
+}
+
+/// Gives a period's years the Kammarkollegiet dates when it has the chain (the standard
+/// ones, assumed) and takes them away when it has none.
+pub async fn match_chain(conn: &mut PgConnection, period_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE programme_years y SET
+             agency_requisition_deadline = CASE WHEN p.kammarkollegiet_chain
+                 THEN COALESCE(y.agency_requisition_deadline, make_date(y.year, 12, 1)) END,
+             agency_repayment_deadline = CASE WHEN p.kammarkollegiet_chain
+                 THEN COALESCE(y.agency_repayment_deadline, make_date(y.year + 1, 3, 15)) END,
+             agency_requisition_basis = CASE WHEN p.kammarkollegiet_chain THEN y.agency_requisition_basis END,
+             agency_repayment_basis = CASE WHEN p.kammarkollegiet_chain THEN y.agency_repayment_basis END
+         FROM periods p WHERE p.id = y.period_id AND p.id = $1",
+    )
+    .bind(period_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Creates the years `from..=to` of a period that don't exist yet, with the standard
-/// deadlines, the standard cap and a budget still to be decided.
+/// deadlines (assumed: no basis yet), the standard cap and a budget still to be decided.
 pub async fn add_missing_years(
     conn: &mut PgConnection,
     period_id: Uuid,
     from: i32,
     to: i32,
 ) -> sqlx::Result<()> {
+    let chain: bool = sqlx::query_scalar("SELECT kammarkollegiet_chain FROM periods WHERE id = $1")
+        .bind(period_id)
+        .fetch_one(&mut *conn)
+        .await?;
     for y in from..=to {
-        let d = standard_deadlines(y);
+        let d = standard_deadlines(y, chain);
         sqlx::query(
             "INSERT INTO programme_years (year, period_id, cap_per_actor, budget_state, requisition_deadline,
                  report_deadline, repayment_deadline, agency_requisition_deadline, agency_repayment_deadline,
@@ -179,15 +376,17 @@ pub async fn add_missing_years(
     Ok(())
 }
 
-/// Saves a new period as typed; its constraints (`period_constraint_error`) say what clashes.
+/// Saves a new period as typed, with its tasks; its constraints (`period_constraint_error`)
+/// say what clashes.
 pub async fn insert_period(
     conn: &mut PgConnection,
     id: Uuid,
     p: &super::form::ValidPeriod,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year, agency_assignment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year,
+             report_ministry, report_title)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
     .bind(&p.decision_number)
@@ -196,12 +395,14 @@ pub async fn insert_period(
     .bind(&p.ministry)
     .bind(p.first_year)
     .bind(p.last_year)
-    .bind(&p.agency_assignment)
-    .execute(conn)
+    .bind(&p.report_ministry)
+    .bind(&p.report_title)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    update_period(conn, id, p).await
 }
 
+/// Saves a period as typed, with its tasks.
 pub async fn update_period(
     conn: &mut PgConnection,
     id: Uuid,
@@ -209,7 +410,11 @@ pub async fn update_period(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE periods SET decision_number = $2, decision_date = $3, title = $4, ministry = $5,
-             first_year = $6, last_year = $7, agency_assignment = $8 WHERE id = $1",
+             first_year = $6, last_year = $7, agency_assignment = $8, agency_assignment_date = $9,
+             agency_assignment_ministry = $10, agency_assignment_title = $11, report_ministry = $12,
+             report_title = $13, report_hubs = $14, report_digg = $15, kammarkollegiet_chain = $16,
+             appropriation = $17, agency_frame = $18
+         WHERE id = $1",
     )
     .bind(id)
     .bind(&p.decision_number)
@@ -219,9 +424,20 @@ pub async fn update_period(
     .bind(p.first_year)
     .bind(p.last_year)
     .bind(&p.agency_assignment)
-    .execute(conn)
+    .bind(p.agency_assignment_date)
+    .bind(&p.agency_assignment_ministry)
+    .bind(&p.agency_assignment_title)
+    .bind(&p.report_ministry)
+    .bind(&p.report_title)
+    .bind(p.report_hubs)
+    .bind(p.report_digg)
+    .bind(p.chain.is_some())
+    .bind(p.chain.as_ref().map(|c| &c.appropriation))
+    .bind(p.chain.as_ref().map(|c| c.frame))
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    set_tasks(conn, id, &p.tasks).await?;
+    match_chain(conn, id).await
 }
 
 /// Makes an organisation an actor of the period; `false` if it already is one.
@@ -259,29 +475,42 @@ pub async fn remove_actor(
     .await
 }
 
-/// Sets a year's cap, budget state and deadlines (no longer assumed), returning the year.
+/// Sets a year as typed (`form::ValidYear`): cap, budget state and its basis, each date
+/// with its basis (none: assumed), the support cap and whose report rules it follows;
+/// returning the year.
 pub async fn update_year(
     conn: &mut PgConnection,
     year: i32,
-    cap: Decimal,
-    budget: BudgetState,
-    d: &Deadlines,
+    v: &super::form::ValidYear,
 ) -> sqlx::Result<ProgrammeYear> {
+    let d = &v.deadlines;
     sqlx::query_as(
         "UPDATE programme_years SET cap_per_actor = $2, budget_state = $3, requisition_deadline = $4,
              report_deadline = $5, repayment_deadline = $6, agency_requisition_deadline = $7,
-             agency_repayment_deadline = $8, summary_deadline = $9, deadlines_assumed = false
+             agency_repayment_deadline = $8, summary_deadline = $9, requisition_basis = $10,
+             report_basis = $11, repayment_basis = $12, agency_requisition_basis = $13,
+             agency_repayment_basis = $14, summary_basis = $15, budget_basis = $16,
+             agency_support_cap = $17, report_rules_period = $18
          WHERE year = $1 RETURNING *",
     )
     .bind(year)
-    .bind(cap)
-    .bind(budget)
+    .bind(v.cap)
+    .bind(v.budget)
     .bind(d.requisition)
     .bind(d.report)
     .bind(d.repayment)
     .bind(d.agency_requisition)
     .bind(d.agency_repayment)
     .bind(d.summary)
+    .bind(&v.bases[0])
+    .bind(&v.bases[1])
+    .bind(&v.bases[2])
+    .bind(&v.bases[3])
+    .bind(&v.bases[4])
+    .bind(&v.bases[5])
+    .bind(&v.budget_basis)
+    .bind(v.support_cap)
+    .bind(v.report_rules_period)
     .fetch_one(conn)
     .await
 }

@@ -5,9 +5,11 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use uuid::Uuid;
+
 use super::{
     db::{Period, ProgrammeYear},
-    model::{BudgetState, Deadlines, check_deadline_order},
+    model::{BudgetState, Deadlines, YearDate, check_deadline_order, parse_tasks, tasks_text},
 };
 use crate::{
     dates::parse_date,
@@ -28,9 +30,38 @@ pub struct PeriodForm {
     #[serde(default)]
     pub agency_assignment: String,
     #[serde(default)]
+    pub agency_assignment_date: String,
+    #[serde(default)]
+    pub agency_assignment_ministry: String,
+    #[serde(default)]
+    pub agency_assignment_title: String,
+    #[serde(default)]
     pub first_year: String,
     #[serde(default)]
     pub last_year: String,
+    #[serde(default)]
+    pub tasks: String,
+    #[serde(default)]
+    pub report_ministry: String,
+    #[serde(default)]
+    pub report_title: String,
+    /// Checkboxes: present ("on") when ticked.
+    #[serde(default)]
+    pub report_hubs: Option<String>,
+    #[serde(default)]
+    pub report_digg: Option<String>,
+    #[serde(default)]
+    pub kammarkollegiet_chain: Option<String>,
+    #[serde(default)]
+    pub appropriation: String,
+    #[serde(default)]
+    pub agency_frame: String,
+}
+
+/// Tillväxtverket's Kammarkollegiet chain: its appropriation and yearly frame.
+pub struct Chain {
+    pub appropriation: String,
+    pub frame: Decimal,
 }
 
 pub struct ValidPeriod {
@@ -39,8 +70,37 @@ pub struct ValidPeriod {
     pub title: String,
     pub ministry: String,
     pub agency_assignment: Option<String>,
+    pub agency_assignment_date: Option<NaiveDate>,
+    pub agency_assignment_ministry: Option<String>,
+    pub agency_assignment_title: Option<String>,
     pub first_year: i32,
     pub last_year: i32,
+    pub tasks: Vec<String>,
+    pub report_ministry: String,
+    pub report_title: String,
+    pub report_hubs: bool,
+    pub report_digg: bool,
+    pub chain: Option<Chain>,
+}
+
+/// Text that may be left out, of at most `max` characters.
+fn optional(
+    errors: &mut FormErrors,
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match crate::input::bounded_text(value, max) {
+        Ok(_) => Some(value.to_string()),
+        Err(message) => {
+            errors.add(field, message);
+            None
+        }
+    }
 }
 
 /// Text that must be there (`Ange {what}.`), of at most `max` characters; empty when not.
@@ -77,15 +137,69 @@ impl PeriodForm {
             .ok();
         let title = required(&mut e, "title", &self.title, 300, "beslutets rubrik");
         let ministry = required(&mut e, "ministry", &self.ministry, 200, "departementet");
-        let agency_assignment = Some(self.agency_assignment.trim())
-            .filter(|a| !a.is_empty())
-            .map(String::from);
-        if let Some(Err(message)) = agency_assignment
-            .as_deref()
-            .map(|a| crate::input::bounded_text(a, 50))
-        {
-            e.add("agency_assignment", message);
-        }
+        let agency_assignment = optional(&mut e, "agency_assignment", &self.agency_assignment, 50);
+        let agency_assignment_date = Some(self.agency_assignment_date.trim())
+            .filter(|d| !d.is_empty())
+            .and_then(|d| {
+                parse_date(d)
+                    .map_err(|m| e.add("agency_assignment_date", m))
+                    .ok()
+            });
+        let agency_assignment_ministry = optional(
+            &mut e,
+            "agency_assignment_ministry",
+            &self.agency_assignment_ministry,
+            200,
+        );
+        let agency_assignment_title = optional(
+            &mut e,
+            "agency_assignment_title",
+            &self.agency_assignment_title,
+            300,
+        );
+        let tasks = parse_tasks(&self.tasks)
+            .map_err(|m| e.add("tasks", m))
+            .unwrap_or_default();
+        let report_ministry = required(
+            &mut e,
+            "report_ministry",
+            &self.report_ministry,
+            200,
+            "vilket departement redovisningen lämnas till",
+        );
+        let report_title = required(
+            &mut e,
+            "report_title",
+            &self.report_title,
+            300,
+            "redovisningens rubrik",
+        );
+        let chain = if self.kammarkollegiet_chain.is_some() {
+            let appropriation = required(
+                &mut e,
+                "appropriation",
+                &self.appropriation,
+                300,
+                "anslaget kostnaderna belastar",
+            );
+            let frame = match Amount::parse(&self.agency_frame) {
+                Ok(a) if a.value() > Decimal::ZERO => Some(a.value()),
+                Ok(_) => {
+                    e.add("agency_frame", "Ramen måste vara större än 0 kr.");
+                    None
+                }
+                Err(m) => {
+                    e.add("agency_frame", m);
+                    None
+                }
+            };
+            frame.map(|frame| Chain {
+                appropriation,
+                frame,
+            })
+        } else {
+            None
+        };
         let first_year = parse_year(&mut e, "first_year", &self.first_year);
         let last_year = parse_year(&mut e, "last_year", &self.last_year);
         if e.get("first_year").is_none() && e.get("last_year").is_none() && first_year > last_year {
@@ -98,22 +212,46 @@ impl PeriodForm {
                 title,
                 ministry,
                 agency_assignment,
+                agency_assignment_date,
+                agency_assignment_ministry,
+                agency_assignment_title,
                 first_year,
                 last_year,
+                tasks,
+                report_ministry,
+                report_title,
+                report_hubs: self.report_hubs.is_some(),
+                report_digg: self.report_digg.is_some(),
+                chain,
             }),
             _ => Err(e),
         }
     }
 
-    pub fn from_period(p: &Period) -> PeriodForm {
+    pub fn from_period(p: &Period, tasks: &[String]) -> PeriodForm {
+        let ticked = |on: bool| on.then(|| "on".to_string());
         PeriodForm {
             decision_number: p.decision_number.clone(),
             decision_date: p.decision_date.to_string(),
             title: p.title.clone(),
             ministry: p.ministry.clone(),
             agency_assignment: p.agency_assignment.clone().unwrap_or_default(),
+            agency_assignment_date: p
+                .agency_assignment_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            agency_assignment_ministry: p.agency_assignment_ministry.clone().unwrap_or_default(),
+            agency_assignment_title: p.agency_assignment_title.clone().unwrap_or_default(),
             first_year: p.first_year.to_string(),
             last_year: p.last_year.to_string(),
+            tasks: tasks_text(tasks),
+            report_ministry: p.report_ministry.clone(),
+            report_title: p.report_title.clone(),
+            report_hubs: ticked(p.report_hubs),
+            report_digg: ticked(p.report_digg),
+            kammarkollegiet_chain: ticked(p.kammarkollegiet_chain),
+            appropriation: p.appropriation.clone().unwrap_or_default(),
+            agency_frame: p.agency_frame.map(format_input).unwrap_or_default(),
         }
     }
 }
@@ -144,23 +282,93 @@ pub struct YearForm {
     pub agency_repayment_deadline: String,
     #[serde(default)]
     pub summary_deadline: String,
+    #[serde(default)]
+    pub requisition_basis: String,
+    #[serde(default)]
+    pub report_basis: String,
+    #[serde(default)]
+    pub repayment_basis: String,
+    #[serde(default)]
+    pub agency_requisition_basis: String,
+    #[serde(default)]
+    pub agency_repayment_basis: String,
+    #[serde(default)]
+    pub summary_basis: String,
+    #[serde(default)]
+    pub budget_basis: String,
+    #[serde(default)]
+    pub agency_support_cap: String,
+    /// The period whose report rules the year follows; empty: its own.
+    #[serde(default)]
+    pub report_rules_period: String,
+}
+
+/// A programme year as it may be saved.
+pub struct ValidYear {
+    pub cap: Decimal,
+    pub budget: BudgetState,
+    pub budget_basis: Option<String>,
+    pub deadlines: Deadlines,
+    /// Each date's basis in `YearDate::ALL` order; `None`: assumed.
+    pub bases: [Option<String>; 6],
+    pub support_cap: Option<Decimal>,
+    pub report_rules_period: Option<Uuid>,
 }
 
 impl YearForm {
     pub fn from_year(y: &ProgrammeYear) -> YearForm {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let basis = |which: YearDate| y.basis(which).unwrap_or_default().to_string();
         YearForm {
             cap_per_actor: format_input(y.cap_per_actor),
             budget_state: y.budget_state.key().to_string(),
             requisition_deadline: y.requisition_deadline.to_string(),
             report_deadline: y.report_deadline.to_string(),
             repayment_deadline: y.repayment_deadline.to_string(),
-            agency_requisition_deadline: y.agency_requisition_deadline.to_string(),
-            agency_repayment_deadline: y.agency_repayment_deadline.to_string(),
+            agency_requisition_deadline: date(y.agency_requisition_deadline),
+            agency_repayment_deadline: date(y.agency_repayment_deadline),
             summary_deadline: y.summary_deadline.to_string(),
+            requisition_basis: basis(YearDate::Requisition),
+            report_basis: basis(YearDate::Report),
+            repayment_basis: basis(YearDate::Repayment),
+            agency_requisition_basis: basis(YearDate::AgencyRequisition),
+            agency_repayment_basis: basis(YearDate::AgencyRepayment),
+            summary_basis: basis(YearDate::Summary),
+            budget_basis: y.budget_basis.clone().unwrap_or_default(),
+            agency_support_cap: y.agency_support_cap.map(format_input).unwrap_or_default(),
+            report_rules_period: y
+                .report_rules_period
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
         }
     }
 
-    pub fn validate(&self) -> std::result::Result<(Decimal, BudgetState, Deadlines), FormErrors> {
+    /// The typed date of `which`, and its basis.
+    pub fn date_of(&self, which: &YearDate) -> (&str, &str) {
+        match which {
+            YearDate::Requisition => (&self.requisition_deadline, &self.requisition_basis),
+            YearDate::Report => (&self.report_deadline, &self.report_basis),
+            YearDate::Repayment => (&self.repayment_deadline, &self.repayment_basis),
+            YearDate::AgencyRequisition => (
+                &self.agency_requisition_deadline,
+                &self.agency_requisition_basis,
+            ),
+            YearDate::AgencyRepayment => (
+                &self.agency_repayment_deadline,
+                &self.agency_repayment_basis,
+            ),
+            YearDate::Summary => (&self.summary_deadline, &self.summary_basis),
+        }
+    }
+
+    /// Checks the year as typed; `chain`: the period has a Kammarkollegiet chain (only then
+    /// are Tillväxtverket's own dates kept); `periods`: the periods whose report rules the
+    /// year may follow.
+    pub fn validate(
+        &self,
+        chain: bool,
+        periods: &[Uuid],
+    ) -> std::result::Result<ValidYear, FormErrors> {
         let mut e = FormErrors::default();
         let cap = match Amount::parse(&self.cap_per_actor) {
             Ok(a) if a.value() > Decimal::ZERO => Some(a.value()),
@@ -177,49 +385,75 @@ impl YearForm {
         if budget.is_none() {
             e.add("budget_state", "Välj budgetläge.");
         }
-        let mut date =
-            |field: &'static str, value: &str| parse_date(value).map_err(|m| e.add(field, m)).ok();
-        let requisition = date("requisition_deadline", &self.requisition_deadline);
-        let report = date("report_deadline", &self.report_deadline);
-        let repayment = date("repayment_deadline", &self.repayment_deadline);
-        let agency_requisition = date(
-            "agency_requisition_deadline",
-            &self.agency_requisition_deadline,
-        );
-        let agency_repayment = date("agency_repayment_deadline", &self.agency_repayment_deadline);
-        let summary = date("summary_deadline", &self.summary_deadline);
-        if let (
-            Some(cap),
-            Some(budget),
-            Some(requisition),
-            Some(report),
-            Some(repayment),
-            Some(ar),
-            Some(arp),
-            Some(s),
-        ) = (
-            cap,
-            budget,
+        let budget_basis = optional(&mut e, "budget_basis", &self.budget_basis, 200);
+        let support_cap = match self.agency_support_cap.trim() {
+            "" => None,
+            typed => match Amount::parse(typed) {
+                Ok(a) => Some(a.value()),
+                Err(m) => {
+                    e.add("agency_support_cap", m);
+                    None
+                }
+            },
+        };
+        let report_rules_period = match self.report_rules_period.trim() {
+            "" => None,
+            typed => match Uuid::parse_str(typed).ok().filter(|p| periods.contains(p)) {
+                Some(p) => Some(p),
+                None => {
+                    e.add("report_rules_period", "Välj en av perioderna.");
+                    None
+                }
+            },
+        };
+        let mut dates: [Option<NaiveDate>; 6] = [None; 6];
+        let mut bases: [Option<String>; 6] = Default::default();
+        for (i, which) in YearDate::ALL.into_iter().enumerate() {
+            if which.is_agency_chain() && !chain {
+                continue;
+            }
+            let (typed, basis) = self.date_of(&which);
+            dates[i] = parse_date(typed).map_err(|m| e.add(which.field(), m)).ok();
+            bases[i] = optional(&mut e, which.basis_field(), basis, 200);
+        }
+        let [
             requisition,
             report,
             repayment,
             agency_requisition,
             agency_repayment,
             summary,
-        ) {
+        ] = dates;
+        if let (
+            Some(cap),
+            Some(budget),
+            Some(requisition),
+            Some(report),
+            Some(repayment),
+            Some(summary),
+        ) = (cap, budget, requisition, report, repayment, summary)
+        {
             let deadlines = Deadlines {
                 requisition,
                 report,
                 repayment,
-                agency_requisition: ar,
-                agency_repayment: arp,
-                summary: s,
+                agency_requisition,
+                agency_repayment,
+                summary,
             };
             if let Err((field, message)) = check_deadline_order(&deadlines) {
                 e.add(field, message);
             }
             if e.is_empty() {
-                return Ok((cap, budget, deadlines));
+                return Ok(ValidYear {
+                    cap,
+                    budget,
+                    budget_basis,
+                    deadlines,
+                    bases,
+                    support_cap,
+                    report_rules_period,
+                });
             }
         }
         Err(e)

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{
     db::{self, Actor, Organisation, Period, ProgrammeYear},
     form::{ActorForm, OrganisationForm, PeriodForm, YearForm, required},
-    model::parse_org_number,
+    model::{ASSUMED, YearDate, parse_org_number},
 };
 use crate::{
     AppState, audit,
@@ -24,6 +24,7 @@ use crate::{
 
 struct PeriodView {
     period: Period,
+    tasks: Vec<String>,
     actors: Vec<Actor>,
     years: Vec<ProgrammeYear>,
 }
@@ -33,6 +34,8 @@ struct PeriodView {
 struct ProgrammePage {
     ctx: Ctx,
     periods: Vec<PeriodView>,
+    /// Every period, for the years whose report follows another period's rules.
+    all: Vec<Period>,
 }
 
 pub(super) async fn programme_page(
@@ -40,9 +43,11 @@ pub(super) async fn programme_page(
     PageCtx(ctx): PageCtx,
 ) -> Result<Response> {
     let years = db::years(&state.db).await?;
+    let all = db::periods(&state.db).await?;
     let mut periods = Vec::new();
-    for period in db::periods(&state.db).await? {
+    for period in all.iter().cloned() {
         let actors = db::actors_of_period(&state.db, period.id).await?;
+        let tasks = db::tasks(&state.db, period.id).await?;
         let years = years
             .iter()
             .filter(|y| y.period_id == period.id)
@@ -50,11 +55,28 @@ pub(super) async fn programme_page(
             .collect();
         periods.push(PeriodView {
             period,
+            tasks,
             actors,
             years,
         });
     }
-    render(&ProgrammePage { ctx, periods })
+    render(&ProgrammePage { ctx, periods, all })
+}
+
+impl ProgrammePage {
+    /// "Näringsdepartementet: Sammanställning …" for a year's report, by the rules it follows.
+    fn report_of(&self, y: &ProgrammeYear) -> String {
+        self.all
+            .iter()
+            .find(|p| p.id == y.report_period_id())
+            .map(|p| {
+                format!(
+                    "{} ({}, enligt {})",
+                    p.report_title, p.report_ministry, p.decision_number
+                )
+            })
+            .unwrap_or_default()
+    }
 }
 
 // ---- periods ----
@@ -70,6 +92,10 @@ fn period_constraint_error(e: &sqlx::Error) -> Option<FormErrors> {
         "programme_years_in_period" => errors.add(
             "first_year",
             "Åren måste täcka periodens befintliga programår.",
+        ),
+        "agency_accounts_chain" | "programme_years_chain" => errors.add(
+            "kammarkollegiet_chain",
+            "Tillväxtverket har redan ett konto med Kammarkollegiet för ett av periodens år.",
         ),
         _ => return None,
     }
@@ -120,9 +146,10 @@ impl PeriodFormPage {
             .filter(|y| y.period_id == period.id)
             .collect();
         let organisations = db::organisations(&state.db).await?;
+        let tasks = db::tasks(&state.db, period.id).await?;
         Ok(PeriodFormPage {
             ctx,
-            form: form.unwrap_or_else(|| PeriodForm::from_period(&period)),
+            form: form.unwrap_or_else(|| PeriodForm::from_period(&period, &tasks)),
             period: Some(period),
             errors: FormErrors::default(),
             actors,
@@ -174,7 +201,7 @@ pub(super) async fn create_period(
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
     let after = db::period(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     audit::Entry::new(Some(user.id()), "period.created", "period", id)
-        .after(json!(after))
+        .after(json!({ "period": after, "tasks": valid.tasks }))
         .record(&mut tx)
         .await?;
     tx.commit().await?;
@@ -214,6 +241,7 @@ pub(super) async fn update_period(
         }
     };
     let mut tx = state.db.begin().await?;
+    let tasks_before = db::tasks(&mut *tx, id).await?;
     let updated = db::update_period(&mut tx, id, &valid).await;
     if let Err(e) = updated {
         return match period_constraint_error(&e) {
@@ -230,8 +258,8 @@ pub(super) async fn update_period(
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
     let after = db::period(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
     audit::Entry::new(Some(user.id()), "period.updated", "period", id)
-        .before(json!(before))
-        .after(json!(after))
+        .before(json!({ "period": before, "tasks": tasks_before }))
+        .after(json!({ "period": after, "tasks": valid.tasks }))
         .record(&mut tx)
         .await?;
     tx.commit().await?;
@@ -330,8 +358,45 @@ pub(super) async fn remove_actor(
 struct YearFormPage {
     ctx: Ctx,
     year: ProgrammeYear,
+    /// The year's own period.
+    period: Period,
+    /// The periods whose report rules the year may follow.
+    periods: Vec<Period>,
     form: YearForm,
     errors: FormErrors,
+}
+
+impl YearFormPage {
+    async fn new(
+        state: &AppState,
+        ctx: Ctx,
+        year: ProgrammeYear,
+        form: Option<YearForm>,
+        errors: FormErrors,
+    ) -> Result<Self> {
+        let periods = db::periods(&state.db).await?;
+        let period = periods
+            .iter()
+            .find(|p| p.id == year.period_id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        Ok(YearFormPage {
+            ctx,
+            form: form.unwrap_or_else(|| YearForm::from_year(&year)),
+            year,
+            period,
+            periods,
+            errors,
+        })
+    }
+
+    /// The dates the form asks for: Tillväxtverket's Kammarkollegiet dates only with a chain.
+    fn dates(&self) -> Vec<YearDate> {
+        YearDate::ALL
+            .into_iter()
+            .filter(|d| self.period.kammarkollegiet_chain || !d.is_agency_chain())
+            .collect()
+    }
 }
 
 pub(super) async fn edit_year_form(
@@ -341,12 +406,7 @@ pub(super) async fn edit_year_form(
 ) -> Result<Response> {
     user.require_admin()?;
     let year = db::year(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    render(&YearFormPage {
-        ctx: user.ctx,
-        form: YearForm::from_year(&year),
-        year,
-        errors: FormErrors::default(),
-    })
+    render(&YearFormPage::new(&state, user.ctx, year, None, FormErrors::default()).await?)
 }
 
 pub(super) async fn update_year(
@@ -357,22 +417,19 @@ pub(super) async fn update_year(
 ) -> Result<Response> {
     user.require_admin()?;
     let before = db::year(&state.db, year).await?.ok_or(AppError::NotFound)?;
-    let (cap, budget, d) = match form.validate() {
+    let period = db::period(&state.db, before.period_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let period_ids: Vec<Uuid> = db::periods(&state.db).await?.iter().map(|p| p.id).collect();
+    let valid = match form.validate(period.kammarkollegiet_chain, &period_ids) {
         Ok(v) => v,
         Err(errors) => {
-            return render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &YearFormPage {
-                    ctx: user.ctx,
-                    year: before,
-                    form,
-                    errors,
-                },
-            );
+            let page = YearFormPage::new(&state, user.ctx, before, Some(form), errors).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let mut tx = state.db.begin().await?;
-    let after = db::update_year(&mut tx, year, cap, budget, &d).await?;
+    let after = db::update_year(&mut tx, year, &valid).await?;
     audit::Entry::new(
         Some(user.id()),
         "programme_year.updated",

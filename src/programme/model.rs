@@ -90,10 +90,12 @@ pub struct Deadlines {
     pub report: NaiveDate,
     /// The region's repayment of unused funds (Y+1).
     pub repayment: NaiveDate,
-    /// Tillväxtverket's requisition from Kammarkollegiet.
-    pub agency_requisition: NaiveDate,
-    /// Tillväxtverket's repayment and financial report to Kammarkollegiet (Y+1).
-    pub agency_repayment: NaiveDate,
+    /// Tillväxtverket's requisition from Kammarkollegiet; none where the period has no
+    /// Kammarkollegiet chain (2018–2020).
+    pub agency_requisition: Option<NaiveDate>,
+    /// Tillväxtverket's repayment and financial report to Kammarkollegiet (Y+1); none
+    /// without a chain.
+    pub agency_repayment: Option<NaiveDate>,
     /// Tillväxtverket's summary to the Government (Y+1).
     pub summary: NaiveDate,
 }
@@ -103,17 +105,171 @@ fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
 }
 
-/// The deadlines decision I2021/00795 and Tillväxtverket's assignment set for year `y`:
-/// requisition 31 March, report 31 January and repayment 26 February the year after;
-/// Tillväxtverket requisitions by 1 December, repays by 15 March and reports by 26 March.
-pub fn standard_deadlines(y: i32) -> Deadlines {
+/// The dates a new year starts from, the shape of decision I2021/00795 and Tillväxtverket's
+/// assignment: requisition 31 March, report 31 January and repayment 26 February the year
+/// after; with a Kammarkollegiet chain Tillväxtverket requisitions by 1 December and repays
+/// by 15 March; it reports by 26 March. For a new year they are assumptions (no basis)
+/// until an administrator confirms each with the decision that gives it.
+pub fn standard_deadlines(y: i32, chain: bool) -> Deadlines {
     Deadlines {
         requisition: ymd(y, 3, 31),
         report: ymd(y + 1, 1, 31),
         repayment: ymd(y + 1, 2, 26),
-        agency_requisition: ymd(y, 12, 1),
-        agency_repayment: ymd(y + 1, 3, 15),
+        agency_requisition: chain.then(|| ymd(y, 12, 1)),
+        agency_repayment: chain.then(|| ymd(y + 1, 3, 15)),
         summary: ymd(y + 1, 3, 26),
+    }
+}
+
+/// A programme year's dates, each resting on a basis (the decision that gives it) or
+/// assumed until an administrator confirms it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum YearDate {
+    Requisition,
+    Report,
+    Repayment,
+    AgencyRequisition,
+    AgencyRepayment,
+    Summary,
+}
+
+/// How an assumed date is marked wherever it is shown or mailed.
+pub const ASSUMED: &str = "antaget – ej angivet i beslutet";
+
+impl YearDate {
+    pub const ALL: [YearDate; 6] = [
+        YearDate::Requisition,
+        YearDate::Report,
+        YearDate::Repayment,
+        YearDate::AgencyRequisition,
+        YearDate::AgencyRepayment,
+        YearDate::Summary,
+    ];
+
+    /// The form field of the date.
+    pub fn field(self) -> &'static str {
+        match self {
+            YearDate::Requisition => "requisition_deadline",
+            YearDate::Report => "report_deadline",
+            YearDate::Repayment => "repayment_deadline",
+            YearDate::AgencyRequisition => "agency_requisition_deadline",
+            YearDate::AgencyRepayment => "agency_repayment_deadline",
+            YearDate::Summary => "summary_deadline",
+        }
+    }
+
+    pub fn basis_field(self) -> &'static str {
+        match self {
+            YearDate::Requisition => "requisition_basis",
+            YearDate::Report => "report_basis",
+            YearDate::Repayment => "repayment_basis",
+            YearDate::AgencyRequisition => "agency_requisition_basis",
+            YearDate::AgencyRepayment => "agency_repayment_basis",
+            YearDate::Summary => "summary_basis",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            YearDate::Requisition => "Rekvisition senast",
+            YearDate::Report => "Redovisning senast",
+            YearDate::Repayment => "Återbetalning senast",
+            YearDate::AgencyRequisition => "Rekvisition från Kammarkollegiet senast",
+            YearDate::AgencyRepayment => {
+                "Återbetalning och ekonomisk redovisning till Kammarkollegiet senast"
+            }
+            YearDate::Summary => "Redovisning till Regeringskansliet senast",
+        }
+    }
+
+    pub fn is_summary(&self) -> bool {
+        *self == YearDate::Summary
+    }
+
+    /// Only a period with a Kammarkollegiet chain has these.
+    pub fn is_agency_chain(self) -> bool {
+        matches!(
+            self,
+            YearDate::AgencyRequisition | YearDate::AgencyRepayment
+        )
+    }
+
+    pub fn of(self, d: &Deadlines) -> Option<NaiveDate> {
+        match self {
+            YearDate::Requisition => Some(d.requisition),
+            YearDate::Report => Some(d.report),
+            YearDate::Repayment => Some(d.repayment),
+            YearDate::AgencyRequisition => d.agency_requisition,
+            YearDate::AgencyRepayment => d.agency_repayment,
+            YearDate::Summary => Some(d.summary),
+        }
+    }
+}
+
+/// A date as people read it, marked when it is assumed: "31 januari 2026 (antaget – ej
+/// angivet i beslutet)".
+pub fn marked_date(date: NaiveDate, assumed: bool) -> String {
+    let shown = crate::dates::format_date(date);
+    if assumed {
+        format!("{shown} ({ASSUMED})")
+    } else {
+        shown
+    }
+}
+
+/// A period's tasks as typed: one task per paragraph (a blank line between), at most five
+/// (a report keeps five answers), each at most 2 000 characters.
+pub fn parse_tasks(input: &str) -> Result<Vec<String>, String> {
+    let normalised = input.replace("\r\n", "\n");
+    let tasks: Vec<String> = normalised
+        .split("\n\n")
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if tasks.is_empty() {
+        return Err("Ange koordinatorernas uppgifter enligt beslutet, en per stycke.".into());
+    }
+    if tasks.len() > 5 {
+        return Err(format!(
+            "Högst fem uppgifter (nu {}): en redovisning besvarar högst fem.",
+            tasks.len()
+        ));
+    }
+    if let Some((i, t)) = tasks
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.chars().count() > 2000)
+    {
+        return Err(format!(
+            "Uppgift {} får vara högst 2 000 tecken (nu {}).",
+            i + 1,
+            t.chars().count()
+        ));
+    }
+    Ok(tasks)
+}
+
+/// The tasks as the form shows them: one per paragraph.
+pub fn tasks_text(tasks: &[String]) -> String {
+    tasks.join("\n\n")
+}
+
+/// The heading of a report's task part: "Uppdraget" for a single task, else "Uppdragets
+/// N delar" in words.
+pub fn tasks_title(count: usize) -> String {
+    match count {
+        0 | 1 => "Uppdraget".into(),
+        n => format!("Uppdragets {} delar", number_word(n)),
+    }
+}
+
+fn number_word(n: usize) -> String {
+    match n {
+        2 => "två".into(),
+        3 => "tre".into(),
+        4 => "fyra".into(),
+        5 => "fem".into(),
+        n => n.to_string(),
     }
 }
 
@@ -131,16 +287,24 @@ pub fn check_deadline_order(d: &Deadlines) -> Result<(), (&'static str, &'static
             "Återbetalningen kan inte ligga före redovisningen.",
         ));
     }
-    if d.repayment > d.agency_repayment {
-        return Err((
-            "agency_repayment_deadline",
-            "Tillväxtverkets återbetalning kan inte ligga före regionernas återbetalning.",
-        ));
+    if let Some(agency_repayment) = d.agency_repayment {
+        if d.repayment > agency_repayment {
+            return Err((
+                "agency_repayment_deadline",
+                "Tillväxtverkets återbetalning kan inte ligga före regionernas återbetalning.",
+            ));
+        }
+        if agency_repayment > d.summary {
+            return Err((
+                "summary_deadline",
+                "Sammanställningen kan inte ligga före Tillväxtverkets återbetalning.",
+            ));
+        }
     }
-    if d.agency_repayment > d.summary {
+    if d.repayment > d.summary {
         return Err((
             "summary_deadline",
-            "Sammanställningen kan inte ligga före Tillväxtverkets återbetalning.",
+            "Sammanställningen kan inte ligga före regionernas återbetalning.",
         ));
     }
     Ok(())
@@ -232,31 +396,80 @@ mod tests {
 
     #[test]
     fn a_standard_year_follows_the_decision_and_the_assignment() {
-        let d = standard_deadlines(2025);
+        let d = standard_deadlines(2025, true);
         assert_eq!(d.requisition, date(2025, 3, 31));
         assert_eq!(d.report, date(2026, 1, 31));
         assert_eq!(d.repayment, date(2026, 2, 26));
-        assert_eq!(d.agency_requisition, date(2025, 12, 1));
-        assert_eq!(d.agency_repayment, date(2026, 3, 15));
+        assert_eq!(d.agency_requisition, Some(date(2025, 12, 1)));
+        assert_eq!(d.agency_repayment, Some(date(2026, 3, 15)));
         assert_eq!(d.summary, date(2026, 3, 26));
         assert_eq!(check_deadline_order(&d), Ok(()));
     }
 
     #[test]
+    fn without_a_chain_a_year_has_no_kammarkollegiet_dates() {
+        let d = standard_deadlines(2019, false);
+        assert_eq!((d.agency_requisition, d.agency_repayment), (None, None));
+        assert_eq!(YearDate::AgencyRequisition.of(&d), None);
+        assert_eq!(check_deadline_order(&d), Ok(()));
+        let mut late = d;
+        late.summary = date(2020, 2, 1);
+        assert_eq!(
+            check_deadline_order(&late).map_err(|e| e.0),
+            Err("summary_deadline")
+        );
+    }
+
+    #[test]
+    fn an_assumed_date_says_so() {
+        assert_eq!(
+            marked_date(date(2026, 1, 31), true),
+            "31 januari 2026 (antaget – ej angivet i beslutet)"
+        );
+        assert_eq!(marked_date(date(2026, 1, 31), false), "31 januari 2026");
+    }
+
+    #[test]
+    fn tasks_are_typed_one_per_paragraph_at_most_five() {
+        assert_eq!(
+            parse_tasks("Första\nraden fortsätter.\r\n\r\nAndra.\n\n\n"),
+            Ok(vec![
+                "Första raden fortsätter.".to_string(),
+                "Andra.".to_string()
+            ])
+        );
+        assert!(parse_tasks("  \n\n ").is_err());
+        assert!(
+            parse_tasks("a\n\nb\n\nc\n\nd\n\ne\n\nf")
+                .expect_err("six tasks")
+                .contains("Högst fem")
+        );
+        assert!(
+            parse_tasks(&"x".repeat(2001))
+                .expect_err("too long")
+                .contains("2 000")
+        );
+        assert_eq!(tasks_text(&["a".into(), "b".into()]), "a\n\nb");
+        assert_eq!(tasks_title(1), "Uppdraget");
+        assert_eq!(tasks_title(5), "Uppdragets fem delar");
+        assert_eq!(tasks_title(3), "Uppdragets tre delar");
+    }
+
+    #[test]
     fn deadlines_out_of_order_are_refused_by_field() {
-        let mut d = standard_deadlines(2024);
+        let mut d = standard_deadlines(2024, true);
         d.report = date(2024, 1, 1);
         assert_eq!(
             check_deadline_order(&d).map_err(|e| e.0),
             Err("report_deadline")
         );
-        let mut d = standard_deadlines(2024);
+        let mut d = standard_deadlines(2024, true);
         d.repayment = date(2025, 1, 30);
         assert_eq!(
             check_deadline_order(&d).map_err(|e| e.0),
             Err("repayment_deadline")
         );
-        let mut d = standard_deadlines(2024);
+        let mut d = standard_deadlines(2024, true);
         d.summary = date(2025, 3, 1);
         assert_eq!(
             check_deadline_order(&d).map_err(|e| e.0),

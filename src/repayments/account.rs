@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{
     db,
     documents::{ActorLine, Contents},
-    model::{AgencyAccount, AgencyForm, agency_frame, support_cap},
+    model::{AgencyAccount, AgencyForm},
     review::YearQuery,
 };
 use crate::{
@@ -46,7 +46,21 @@ struct AccountPage {
 
 impl AccountPage {
     fn frame(&self) -> Option<Decimal> {
-        agency_frame(self.year.year)
+        self.account.limits.frame
+    }
+
+    fn agency_requisition_deadline(&self) -> String {
+        self.year
+            .agency_requisition_deadline
+            .map(crate::dates::format_date)
+            .unwrap_or_default()
+    }
+
+    fn agency_repayment_deadline(&self) -> String {
+        self.year
+            .agency_repayment_deadline
+            .map(crate::dates::format_date)
+            .unwrap_or_default()
     }
 
     fn frame_hint(&self) -> String {
@@ -57,7 +71,7 @@ impl AccountPage {
     }
 
     fn cap_hint(&self) -> String {
-        match support_cap(self.year.year) {
+        match self.account.limits.support_cap {
             Some(c) => format!("Högst {} för {}.", format_kronor(c), self.year.year),
             None => String::new(),
         }
@@ -79,10 +93,14 @@ fn account_warnings(
     today: NaiveDate,
 ) -> Vec<String> {
     let mut warnings = Vec::new();
-    let mut warn = |done: bool, deadline: NaiveDate, what: &str| {
-        if done {
+    // Nothing to chase without a chain, nor while the year's budget is undecided.
+    if !year.has_chain() || !year.budget_decided() {
+        return warnings;
+    }
+    let mut warn = |done: bool, deadline: Option<NaiveDate>, what: &str| {
+        let Some(deadline) = deadline.filter(|_| !done) else {
             return;
-        }
+        };
         let status = DeadlineStatus::of(deadline, today);
         let soon = matches!(status, DeadlineStatus::DaysLeft(d) if d <= 30);
         if soon || matches!(status, DeadlineStatus::Today | DeadlineStatus::Passed(_)) {
@@ -103,7 +121,9 @@ fn account_warnings(
         year.agency_repayment_deadline,
         "Återbetalning och ekonomisk redovisning till Kammarkollegiet",
     );
-    warnings.extend(account.checks(year.agency_requisition_deadline));
+    if let Some(deadline) = year.agency_requisition_deadline {
+        warnings.extend(account.checks(deadline));
+    }
     if let Some(diff) = account.repayment_difference() {
         warnings.push(format!(
             "Den registrerade återbetalningen skiljer sig från det beräknade beloppet med {}.",
@@ -155,9 +175,10 @@ pub async fn update_account(
 ) -> Result<Response> {
     user.require_admin()?;
     let (year, years) = crate::programme::path_year(&state, year).await?;
+    waits_for_nothing(&year)?;
     let before = db::agency_account(&state.db, year.year).await?;
     let documents = export::db::list(&state.db, year.year, &Document::AGENCY).await?;
-    let entries = match form.validate(year.year, state.clock.today()) {
+    let entries = match form.validate(year.year, state.clock.today(), before.limits) {
         Ok(e) => e,
         Err(errors) => {
             return render_status(
@@ -200,6 +221,24 @@ pub async fn update_account(
     ))
 }
 
+/// Tillväxtverket keeps an account with Kammarkollegiet only for a year whose period has
+/// the chain, and only once the year's budget is decided.
+fn waits_for_nothing(year: &ProgrammeYear) -> Result<()> {
+    if !year.has_chain() {
+        return Err(AppError::Conflict(format!(
+            "{} har ingen rekvisition från Kammarkollegiet enligt beslutet: det finns inget konto att föra.",
+            year.year
+        )));
+    }
+    if !year.budget_decided() {
+        return Err(AppError::Conflict(format!(
+            "Budgeten för {} är inte beslutad än: kontot med Kammarkollegiet väntar tills den är det.",
+            year.year
+        )));
+    }
+    Ok(())
+}
+
 /// Everything a document says, read in one transaction so the figures are of one moment.
 async fn contents(state: &AppState, year: &ProgrammeYear, document: Document) -> Result<Contents> {
     let mut tx = state.db.begin().await?;
@@ -207,11 +246,22 @@ async fn contents(state: &AppState, year: &ProgrammeYear, document: Document) ->
     let account = db::agency_account(&mut *tx, year.year).await?;
     let paid = db::paid_out_per_actor(&mut *tx, year.year).await?;
     let rows = db::rows(&mut *tx, year.year, None).await?;
-    let decision = crate::programme::db::period(&mut *tx, year.period_id)
+    let period = crate::programme::db::period(&mut *tx, year.period_id)
         .await?
-        .map(|p| p.decision_number)
-        .unwrap_or_default();
+        .ok_or(AppError::NotFound)?;
     tx.commit().await?;
+    let assignment = crate::summary::model::Decisions::of(&period, &period, vec![])
+        .agency
+        .citation();
+    let (Some(agency_requisition_deadline), Some(agency_repayment_deadline)) = (
+        year.agency_requisition_deadline,
+        year.agency_repayment_deadline,
+    ) else {
+        return Err(AppError::Conflict(format!(
+            "{} har ingen rekvisition från Kammarkollegiet enligt beslutet.",
+            year.year
+        )));
+    };
     let actors = rows
         .into_iter()
         .map(|r| {
@@ -231,9 +281,10 @@ async fn contents(state: &AppState, year: &ProgrammeYear, document: Document) ->
     Ok(Contents {
         document,
         year: year.year,
-        decision,
-        agency_requisition_deadline: year.agency_requisition_deadline,
-        agency_repayment_deadline: year.agency_repayment_deadline,
+        assignment,
+        appropriation: period.appropriation.unwrap_or_default(),
+        agency_requisition_deadline,
+        agency_repayment_deadline,
         account,
         actors,
     })
@@ -256,6 +307,7 @@ pub async fn create_document(
 ) -> Result<Response> {
     user.require_admin()?;
     let (year, _) = crate::programme::path_year(&state, year).await?;
+    waits_for_nothing(&year)?;
     let document = Document::from_key(post.document.trim()).ok_or_else(|| {
         AppError::BadRequest("Välj rekvisition eller ekonomisk redovisning.".into())
     })?;

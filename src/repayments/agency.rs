@@ -12,26 +12,14 @@ use crate::{
     web::FormErrors,
 };
 
-/// At most 23 000 000 kr a year from Kammarkollegiet (21 × 1 Mkr + 2 Mkr), I2021/00795.
-pub const AGENCY_REQUISITION_MAX: Decimal = Decimal::from_parts(23_000_000, 0, 0, false, 0);
-
-/// The frame of I2021/00795 applies to 2021–2025 only; no decision gives one for other
-/// years. As `agency_frame()` in the schema.
-pub fn agency_frame(year: i32) -> Option<Decimal> {
-    (2021..=2025)
-        .contains(&year)
-        .then_some(AGENCY_REQUISITION_MAX)
-}
-
-/// Tillväxtverket's own support work: 1 000 000 kr in 2018 (N2018/04129), 2 000 000 kr a
-/// year 2019–2025 (N2018/04129, I2021/00795); no decision gives a cap for other years.
-/// As `agency_support_cap()` in the schema.
-pub fn support_cap(year: i32) -> Option<Decimal> {
-    match year {
-        2018 => Some(Decimal::from(1_000_000)),
-        2019..=2025 => Some(Decimal::from(2_000_000)),
-        _ => None,
-    }
+/// What the year's decisions allow Tillväxtverket's account, as the period and the year
+/// record them (no longer constants): the yearly frame from Kammarkollegiet (I2021/00795's
+/// assignment: 23 000 000 kr) and the cap on its own support work (1 000 000 kr in 2018,
+/// 2 000 000 kr a year 2019–2025). `None`: no decision gives one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    pub frame: Option<Decimal>,
+    pub support_cap: Option<Decimal>,
 }
 
 /// Tillväxtverket's account with Kammarkollegiet for a year.
@@ -49,6 +37,8 @@ pub struct AgencyAccount {
     pub received_from_regions: Decimal,
     /// Over-payments paid back to the regions.
     pub refunded_to_regions: Decimal,
+    /// What the decisions allow (`Limits`).
+    pub limits: Limits,
     /// Over-payments not yet paid back: the regions' money, owed to them.
     pub owed_to_regions: Decimal,
     /// Σ over the regions of what each paid and kept paid, never more than it owed
@@ -86,7 +76,7 @@ impl AgencyAccount {
                 format_kronor(requisitioned)
             ));
         }
-        if let Some(cap) = support_cap(self.year)
+        if let Some(cap) = self.limits.support_cap
             && self.support_costs > cap
         {
             checks.push(format!(
@@ -95,7 +85,7 @@ impl AgencyAccount {
                 self.year
             ));
         }
-        if let Some(frame) = agency_frame(self.year)
+        if let Some(frame) = self.limits.frame
             && requisitioned > frame
         {
             checks.push(format!(
@@ -139,7 +129,12 @@ pub struct AgencyEntries {
 }
 
 impl AgencyForm {
-    pub fn validate(&self, year: i32, today: NaiveDate) -> Result<AgencyEntries, FormErrors> {
+    pub fn validate(
+        &self,
+        year: i32,
+        today: NaiveDate,
+        limits: Limits,
+    ) -> Result<AgencyEntries, FormErrors> {
         let mut errors = FormErrors::default();
         let mut pair = |amount_field: &'static str,
                         date_field: &'static str,
@@ -174,13 +169,13 @@ impl AgencyForm {
             "requisitioned_on",
             &self.requisitioned,
             &self.requisitioned_on,
-            agency_frame(year),
+            limits.frame,
         );
         let repaid = pair("repaid", "repaid_on", &self.repaid, &self.repaid_on, None);
         let support_costs = if self.support_costs.trim().is_empty() {
             Decimal::ZERO
         } else {
-            match (Amount::parse(&self.support_costs), support_cap(year)) {
+            match (Amount::parse(&self.support_costs), limits.support_cap) {
                 (Ok(a), Some(cap)) if a.value() > cap => {
                     errors.add(
                         "support_costs",
@@ -220,33 +215,44 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).expect("date")
     }
 
+    /// As the seed records 2021–2025: a 23 Mkr frame, 2 Mkr for the support work.
+    const LIMITS_2021: Limits = Limits {
+        frame: Some(Decimal::from_parts(23_000_000, 0, 0, false, 0)),
+        support_cap: Some(Decimal::from_parts(2_000_000, 0, 0, false, 0)),
+    };
+
     #[test]
-    fn the_caps_are_the_decisions_of_each_year() {
-        assert_eq!(support_cap(2018), Some(dec("1000000")));
-        assert_eq!(support_cap(2019), Some(dec("2000000")));
-        assert_eq!(support_cap(2025), Some(dec("2000000")));
-        assert_eq!(support_cap(2026), None);
-        assert_eq!(agency_frame(2020), None);
-        assert_eq!(agency_frame(2021), Some(dec("23000000")));
-        assert_eq!(agency_frame(2025), Some(dec("23000000")));
-        assert_eq!(agency_frame(2026), None);
+    fn the_limits_are_the_ones_the_year_records() {
         let costs_2018 = AgencyForm {
             support_costs: "1 000 000,01".into(),
             ..Default::default()
         };
+        let limits_2018 = Limits {
+            frame: None,
+            support_cap: Some(dec("1000000")),
+        };
         assert!(
             costs_2018
-                .validate(2018, date(2019, 1, 10))
+                .validate(2018, date(2019, 1, 10), limits_2018)
                 .expect_err("over 1 Mkr in 2018")
                 .get("support_costs")
                 .is_some()
         );
-        let requisition_2019 = AgencyForm {
+        let requisition = AgencyForm {
             requisitioned: "24 000 000".into(),
             requisitioned_on: "2019-11-20".into(),
             ..Default::default()
         };
-        assert!(requisition_2019.validate(2019, date(2019, 12, 1)).is_ok());
+        assert!(
+            requisition
+                .validate(2019, date(2019, 12, 1), Limits::default())
+                .is_ok()
+        );
+        assert!(
+            requisition
+                .validate(2025, date(2025, 12, 1), LIMITS_2021)
+                .is_err()
+        );
     }
 
     #[test]
@@ -258,6 +264,7 @@ mod tests {
             support_costs: dec("1500000"),
             paid_out: dec("21000000"),
             owed_to_regions: dec("10"),
+            limits: LIMITS_2021,
             ..Default::default()
         };
         let checks = account.checks(date(2025, 12, 1));
@@ -310,7 +317,7 @@ mod tests {
             ..Default::default()
         };
         assert!(
-            over.validate(2025, today)
+            over.validate(2025, today, LIMITS_2021)
                 .expect_err("over 23 Mkr")
                 .get("requisitioned")
                 .is_some()
@@ -321,7 +328,7 @@ mod tests {
         };
         assert!(
             costs
-                .validate(2025, today)
+                .validate(2025, today, LIMITS_2021)
                 .expect_err("over 2 Mkr")
                 .get("support_costs")
                 .is_some()
@@ -332,7 +339,7 @@ mod tests {
         };
         assert!(
             undated
-                .validate(2025, today)
+                .validate(2025, today, LIMITS_2021)
                 .expect_err("needs a date")
                 .get("requisitioned_on")
                 .is_some()
@@ -343,7 +350,7 @@ mod tests {
             support_costs: "1 900 000".into(),
             ..Default::default()
         };
-        let entries = ok.validate(2025, today).expect("valid");
+        let entries = ok.validate(2025, today, LIMITS_2021).expect("valid");
         assert_eq!(
             entries.requisitioned,
             Some((dec("23000000"), date(2025, 11, 20)))

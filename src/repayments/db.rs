@@ -212,6 +212,8 @@ pub async fn agency_account(
         support_costs: Decimal,
         repaid: Option<Decimal>,
         repaid_on: Option<NaiveDate>,
+        agency_frame: Option<Decimal>,
+        agency_support_cap: Option<Decimal>,
     }
     // Per region as `Balance`: net = received − refunded; owed to it = max(net − owed, 0);
     // counted towards Kammarkollegiet = min(net, owed).
@@ -242,9 +244,11 @@ pub async fn agency_account(
              (SELECT COALESCE(sum(GREATEST(received - refunded - owed, 0)), 0) FROM region) AS owed_to_regions,
              (SELECT COALESCE(sum(LEAST(received - refunded, owed)), 0) FROM region) AS counted,
              a.requisitioned, a.requisitioned_on, COALESCE(a.support_costs, 0) AS support_costs,
-             a.repaid, a.repaid_on
+             a.repaid, a.repaid_on, p.agency_frame, py.agency_support_cap
          FROM (SELECT $1::integer AS year) y
-         LEFT JOIN agency_accounts a ON a.year = y.year",
+         LEFT JOIN agency_accounts a ON a.year = y.year
+         LEFT JOIN programme_years py ON py.year = y.year
+         LEFT JOIN periods p ON p.id = py.period_id",
     )
     .bind(year)
     .bind(PaymentState::Confirmed)
@@ -264,6 +268,10 @@ pub async fn agency_account(
         refunded_to_regions: r.refunded,
         owed_to_regions: r.owed_to_regions,
         counted_from_regions: r.counted,
+        limits: super::model::Limits {
+            frame: r.agency_frame,
+            support_cap: r.agency_support_cap,
+        },
     })
 }
 

@@ -17,13 +17,6 @@ use crate::{
     money::format_kronor,
 };
 
-/// The appropriation the programme is charged to (DOMAIN.md, both decisions).
-pub const APPROPRIATION: [(&str, &str); 3] = [
-    ("Utgiftsområde", "22 Kommunikationer"),
-    ("Anslag", "2:4 Informationsteknik och telekommunikation"),
-    ("Anslagspost", "4"),
-];
-
 /// One actor's line: what it was paid and what came back.
 #[derive(Clone, Debug)]
 pub struct ActorLine {
@@ -39,7 +32,11 @@ pub struct ActorLine {
 pub struct Contents {
     pub document: Document,
     pub year: i32,
-    pub decision: String,
+    /// Tillväxtverket's assignment, cited as what it is: the basis of the frame, of
+    /// 1 December and of 15 March (not the offer to the regions).
+    pub assignment: String,
+    /// The appropriation the costs are charged to, as the period records it.
+    pub appropriation: String,
     pub agency_requisition_deadline: NaiveDate,
     pub agency_repayment_deadline: NaiveDate,
     pub account: AgencyAccount,
@@ -109,19 +106,23 @@ impl Contents {
         let a = &self.account;
         match self.document {
             Document::AgencyRequisition => format!(
-                "Tillväxtverket rekvirerar {} för {} enligt regeringsbeslut {}. Sista dag för rekvisitionen är {}.{}",
+                "Tillväxtverket rekvirerar {} för {} enligt {}{}. Sista dag för rekvisitionen är {}.{}",
                 format_kronor(a.requisitioned.unwrap_or_default()),
                 self.year,
-                self.decision,
+                self.assignment.trim_end_matches('.'),
+                a.limits
+                    .frame
+                    .map(|f| format!(", som ger högst {} per år", format_kronor(f)))
+                    .unwrap_or_default(),
                 format_date(self.agency_requisition_deadline),
                 a.requisitioned_on
                     .map(|d| format!(" Rekvisitionen är daterad {}.", format_date(d)))
                     .unwrap_or_default()
             ),
             Document::AgencyFinancialReport | Document::Summary => format!(
-                "Tillväxtverkets ekonomiska redovisning av använda medel {} enligt regeringsbeslut {}, med återbetalning av medel som inte använts. Sista dag är {}.",
+                "Tillväxtverkets ekonomiska redovisning av använda medel {} enligt {}, med återbetalning av medel som inte använts. Sista dag är {}.",
                 self.year,
-                self.decision,
+                self.assignment.trim_end_matches('.'),
                 format_date(self.agency_repayment_deadline)
             ),
         }
@@ -145,12 +146,9 @@ impl Contents {
         sheet.write_string_with_format(0, 0, self.document.title(self.year), &bold)?;
         sheet.write_string(1, 0, self.intro())?;
         let mut row = 3;
-        for (label, value) in APPROPRIATION {
-            sheet.write_string_with_format(row, 0, label, &bold)?;
-            sheet.write_string(row, 1, value)?;
-            row += 1;
-        }
-        row += 1;
+        sheet.write_string_with_format(row, 0, "Anslag", &bold)?;
+        sheet.write_string(row, 1, &self.appropriation)?;
+        row += 2;
         for (label, value) in self.account_lines() {
             sheet.write_string_with_format(row, 0, label, &bold)?;
             sheet.write_number_with_format(row, 1, money(value), &kr)?;
@@ -235,12 +233,7 @@ impl Contents {
             .add_paragraph(heading(&self.document.title(self.year), 1))
             .add_paragraph(text(&self.intro()))
             .add_paragraph(heading("Anslag", 2))
-            .add_table(table(
-                APPROPRIATION
-                    .iter()
-                    .map(|(k, v)| vec![(*k).to_string(), (*v).to_string()])
-                    .collect(),
-            ))
+            .add_paragraph(text(&self.appropriation))
             .add_paragraph(heading("Belopp", 2));
         let mut lines: Vec<Vec<String>> = vec![vec!["Post".into(), "Belopp".into()]];
         lines.extend(
@@ -306,7 +299,8 @@ mod tests {
         Contents {
             document,
             year: 2025,
-            decision: "I2021/00795".into(),
+            assignment: "Uppdrag att lämna stöd till de regionala digitaliseringskoordinatorerna samt att samordna och koordinera digitala innovationshubbar: regeringsbeslut (diarienummer saknas – ej angivet i underlagen) den 4 mars 2021 (Infrastrukturdepartementet).".into(),
+            appropriation: "Utgiftsområde 22 Kommunikationer, anslag 2:4 Informationsteknik och telekommunikation, anslagspost 4 Informationsteknik – del till Kammarkollegiets disposition".into(),
             agency_requisition_deadline: NaiveDate::from_ymd_opt(2025, 12, 1).expect("date"),
             agency_repayment_deadline: NaiveDate::from_ymd_opt(2026, 3, 15).expect("date"),
             account: AgencyAccount {
@@ -319,6 +313,10 @@ mod tests {
                 refunded_to_regions: dec("50000"),
                 owed_to_regions: Decimal::ZERO,
                 counted_from_regions: dec("100000"),
+                limits: crate::repayments::model::Limits {
+                    frame: Some(dec("23000000")),
+                    support_cap: Some(dec("2000000")),
+                },
                 ..AgencyAccount::default()
             },
             actors: vec![
@@ -364,6 +362,15 @@ mod tests {
             c.intro()
         );
         assert!(c.intro().contains("20 november 2025"));
+        // The frame and the date rest on Tillväxtverket's assignment, not on the offer.
+        assert!(
+            c.intro().contains("enligt Uppdrag att lämna stöd"),
+            "{}",
+            c.intro()
+        );
+        let frame = format!("högst {} per år", format_kronor(dec("23000000")));
+        assert!(c.intro().contains(&frame), "{}", c.intro());
+        assert!(!c.intro().contains("I2021/00795"), "{}", c.intro());
         assert_eq!(c.headings().len(), 4);
         assert_eq!(
             Document::from_key("ekonomisk-redovisning"),

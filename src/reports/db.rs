@@ -10,10 +10,7 @@ use super::model::{
     Action, Activity, ActivityKind, Analysis, Completeness, Costs, ReportState, SelfAssessment,
     is_late,
 };
-use crate::{
-    auth::{Role, Scope},
-    requisitions::model::PayoutState,
-};
+use crate::auth::{Role, Scope};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Report {
@@ -49,11 +46,16 @@ pub struct Report {
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by_name: Option<String>,
     pub report_deadline: NaiveDate,
+    /// The last day the report is on time: its deadline, or the day the funds were paid
+    /// when that was later (`requisitioned_funds`).
+    pub late_after: NaiveDate,
     pub activity_count: i64,
+    /// The tasks of the year's period, in the decision's words: what the report answers.
+    pub period_tasks: Vec<String>,
 }
 
 impl Report {
-    /// The answers to the year's tasks: one for 2018–2020, five from 2021.
+    /// The answers to the tasks of the year's period (at most five).
     pub fn tasks(&self) -> Vec<&str> {
         [
             &self.task_1,
@@ -63,9 +65,14 @@ impl Report {
             &self.task_5,
         ]
         .into_iter()
-        .take(super::model::tasks_for(self.year).len())
+        .take(self.period_tasks.len())
         .map(String::as_str)
         .collect()
+    }
+
+    /// "Uppdraget" for a single task, "Uppdragets fem delar" for five.
+    pub fn tasks_title(&self) -> String {
+        crate::programme::model::tasks_title(self.period_tasks.len())
     }
 
     pub fn costs(&self) -> Costs {
@@ -94,7 +101,7 @@ impl Report {
     }
 
     pub fn is_late(&self) -> bool {
-        is_late(self.first_submitted_on(), self.report_deadline)
+        is_late(self.first_submitted_on(), self.late_after)
     }
 
     pub fn editable(&self) -> bool {
@@ -104,12 +111,16 @@ impl Report {
 
 const SELECT: &str = "
     SELECT r.*, a.actor_name, d.report_due AS report_deadline,
+           COALESCE(f.report_late_after, d.report_due) AS late_after,
            u.name AS approved_by_name,
-           (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count
+           (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count,
+           ARRAY(SELECT t.task FROM period_tasks t WHERE t.period_id = y.period_id
+                 ORDER BY t.position) AS period_tasks
     FROM reports r
     JOIN programme_years y ON y.year = r.year
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
     JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
+    LEFT JOIN requisitioned_funds f ON f.year = r.year AND f.organisation_id = r.organisation_id
     LEFT JOIN users u ON u.id = r.approved_by";
 
 pub async fn find(
@@ -160,41 +171,66 @@ pub async fn versions(db: &PgPool, year: i32, organisation: Uuid) -> sqlx::Resul
     .await
 }
 
+/// The funds an actor requisitioned and was paid for a year: what it reports on and repays.
+/// An actor without them is asked for neither (the schema's `requisitioned_funds`: one rule
+/// for the report button, the staff's list, the start page, the calendar, the reminders
+/// and the summary).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Funds {
+    pub payout_id: Uuid,
+    pub paid_amount: Decimal,
+    pub paid_date: NaiveDate,
+    /// The last day the report is on time: the actor's deadline (extension included), or
+    /// the day the funds were paid when that was later.
+    pub report_late_after: NaiveDate,
+}
+
+pub async fn funds(db: &PgPool, year: i32, organisation: Uuid) -> sqlx::Result<Option<Funds>> {
+    sqlx::query_as(
+        "SELECT payout_id, paid_amount, paid_date, report_late_after FROM requisitioned_funds
+         WHERE year = $1 AND organisation_id = $2",
+    )
+    .bind(year)
+    .bind(organisation)
+    .fetch_optional(db)
+    .await
+}
+
 /// The paid payout of an actor's year: what a report accounts for.
 pub async fn paid_payout(
     db: &PgPool,
     year: i32,
     organisation: Uuid,
 ) -> sqlx::Result<Option<(Uuid, Decimal)>> {
-    sqlx::query_as(
-        "SELECT p.id, p.paid_amount FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
-         WHERE p.state = $3 AND r.year = $1 AND r.organisation_id = $2",
-    )
-    .bind(year)
-    .bind(organisation)
-    .bind(PayoutState::Paid)
-    .fetch_optional(db)
-    .await
+    Ok(funds(db, year, organisation)
+        .await?
+        .map(|f| (f.payout_id, f.paid_amount)))
 }
 
 /// The organisations whose payout for the year is paid: those that owe a report.
 pub async fn paid_organisations(db: &PgPool, year: i32) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
-        "SELECT r.organisation_id FROM payouts p JOIN requisitions r ON r.id = p.requisition_id
-         WHERE p.state = $2 AND r.year = $1",
-    )
-    .bind(year)
-    .bind(PayoutState::Paid)
-    .fetch_all(db)
-    .await
-}
-
-/// Every actor's report deadline for the year, extensions included.
-pub async fn report_deadlines(db: &PgPool, year: i32) -> sqlx::Result<Vec<(Uuid, NaiveDate)>> {
-    sqlx::query_as("SELECT organisation_id, report_due FROM actor_deadlines WHERE year = $1")
+    sqlx::query_scalar("SELECT organisation_id FROM requisitioned_funds WHERE year = $1")
         .bind(year)
         .fetch_all(db)
         .await
+}
+
+/// Every actor's report deadline for the year as lateness counts it: extensions included,
+/// and never before the day the actor's funds were paid (`requisitioned_funds`).
+pub async fn report_deadlines(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+) -> sqlx::Result<Vec<(Uuid, NaiveDate)>> {
+    sqlx::query_as(
+        "SELECT d.organisation_id, COALESCE(f.report_late_after, d.report_due)
+         FROM actor_deadlines d
+         LEFT JOIN requisitioned_funds f
+              ON f.year = d.year AND f.organisation_id = d.organisation_id
+         WHERE d.year = $1",
+    )
+    .bind(year)
+    .fetch_all(db)
+    .await
 }
 
 pub struct NewReport {

@@ -18,7 +18,7 @@ use super::{
     ALREADY_HANDLED,
     db::{self, ActivityRow, AttachmentRow, HistoryEntry, NewReport, Report},
     editable, load, lock_open,
-    model::{Action, Part, tasks_for, tasks_title},
+    model::{Action, Part},
     parts::part_url,
 };
 use crate::{
@@ -95,7 +95,7 @@ struct ShowPage {
     messages: Vec<thread::Message>,
     versions: Vec<Report>,
     history: Vec<HistoryEntry>,
-    tasks: &'static [&'static str],
+    tasks: Vec<String>,
     role: Role,
     message_form: String,
     errors: FormErrors,
@@ -126,8 +126,8 @@ impl ShowPage {
         self.r.tasks()[*i]
     }
 
-    fn tasks_title(&self) -> &'static str {
-        tasks_title(self.r.year)
+    fn tasks_title(&self) -> String {
+        self.r.tasks_title()
     }
 }
 
@@ -148,7 +148,7 @@ async fn show_page(
     Ok(ShowPage {
         role: user.role(),
         ctx: user.ctx,
-        tasks: tasks_for(r.year),
+        tasks: r.period_tasks.clone(),
         r,
         checking,
         missing,
@@ -219,7 +219,7 @@ pub async fn submit(
     .await?;
     tx.commit().await?;
     let today = state.clock.today();
-    let late = if r.first_submitted_at.is_none() && today > r.report_deadline {
+    let late = if r.first_submitted_at.is_none() && today > r.late_after {
         format!(
             " Den kom in efter sista dag, {}, och är markerad som försenad.",
             crate::dates::format_date(r.report_deadline)

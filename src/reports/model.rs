@@ -194,35 +194,6 @@ pub fn sub_goal_label(key: &str) -> &str {
         .map_or(key, |(_, label)| label)
 }
 
-/// The coordinator's five tasks in decision I2021/00795, which the report answers to.
-pub const TASKS: [&str; 5] = [
-    "Verka för att digitaliseringen integreras i det regionala tillväxtarbetet, med utgångspunkt i den nationella digitaliseringsstrategin och dess delmål",
-    "Stödja nätverk och sprida relevant information i länet för att öka kunskapen om och användningen av ny teknik och digital innovation",
-    "Identifiera förbättringsområden inom digitalisering, kopplade till den nationella strategin och det regionala tillväxtarbetet",
-    "Samverka med Tillväxtverket och delta i Tillväxtverkets nätverk",
-    "Bidra till Tillväxtverkets uppföljning och analys av hur verksamheten har bedrivits och vilka behov och utmaningar som har identifierats",
-];
-
-/// The coordinator's single task in decision N2018/04129 (2018–2020).
-pub const TASKS_2018: [&str; 1] = [
-    "Bidra till en övergripande och strategisk samordning av länets digitaliseringsarbete inom ramen för det regionala tillväxtarbetet",
-];
-
-/// The tasks a report for `year` answers to: N2018/04129's one for 2018–2020, I2021/00795's
-/// five from 2021.
-pub fn tasks_for(year: i32) -> &'static [&'static str] {
-    if year <= 2020 { &TASKS_2018 } else { &TASKS }
-}
-
-/// "Uppdragets fem delar" or, for 2018–2020, "Uppdraget".
-pub fn tasks_title(year: i32) -> &'static str {
-    if tasks_for(year).len() == 1 {
-        "Uppdraget"
-    } else {
-        "Uppdragets fem delar"
-    }
-}
-
 /// The report's parts, each its own page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -254,7 +225,8 @@ impl Part {
 
     pub fn title(self) -> &'static str {
         match self {
-            Part::Tasks => "Uppdragets fem delar",
+            // The period's tasks name it: `Report::tasks_title`.
+            Part::Tasks => "Uppdraget",
             Part::Activities => "Aktiviteter",
             Part::Analysis => "Behov, resultat och självskattning",
             Part::Finances => "Ekonomi",
@@ -285,7 +257,7 @@ impl Costs {
 
 /// What a report still lacks before it can be submitted, part by part.
 pub struct Completeness<'a> {
-    /// The answers to the year's tasks (one for 2018–2020, five from 2021).
+    /// The answers to the tasks of the year's period.
     pub tasks: Vec<&'a str>,
     pub activities: usize,
     pub needs_and_challenges: &'a str,

@@ -17,7 +17,7 @@ use super::{
     editable, lock_open,
     model::{
         ActivityForm, ActivityKind, AnalysisForm, FinancesForm, Part, SUB_GOALS, SelfAssessment,
-        TasksForm, tasks_for, tasks_title,
+        TasksForm,
     },
 };
 use crate::{
@@ -47,7 +47,8 @@ fn next_url(r: &Report, part: Part) -> String {
 
 /// The parts and how far each has come, for the step list on every part page.
 pub struct Step {
-    pub part: Part,
+    /// The part's title; the tasks part is named by the period's tasks.
+    pub title: String,
     pub url: String,
     pub current: bool,
 }
@@ -56,7 +57,10 @@ pub(super) fn steps(r: &Report, current: Part) -> Vec<Step> {
     Part::ALL
         .into_iter()
         .map(|part| Step {
-            part,
+            title: match part {
+                Part::Tasks => r.tasks_title(),
+                other => other.title().to_string(),
+            },
             url: part_url(r, part),
             current: part == current,
         })
@@ -71,7 +75,7 @@ struct TasksPage {
     steps: Vec<Step>,
     form: TasksForm,
     errors: FormErrors,
-    tasks: &'static [&'static str],
+    tasks: Vec<String>,
 }
 
 impl TasksPage {
@@ -90,8 +94,8 @@ impl TasksPage {
         }
     }
 
-    fn title(&self) -> &'static str {
-        tasks_title(self.r.year)
+    fn title(&self) -> String {
+        self.r.tasks_title()
     }
 }
 
@@ -111,7 +115,7 @@ pub async fn tasks_form(
     render(&TasksPage {
         ctx: user.ctx,
         steps: steps(&r, Part::Tasks),
-        tasks: tasks_for(r.year),
+        tasks: r.period_tasks.clone(),
         r,
         form,
         errors: FormErrors::default(),
@@ -133,7 +137,7 @@ pub async fn save_tasks(
                 &TasksPage {
                     ctx: user.ctx,
                     steps: steps(&r, Part::Tasks),
-                    tasks: tasks_for(r.year),
+                    tasks: r.period_tasks.clone(),
                     r,
                     form,
                     errors,
@@ -152,10 +156,10 @@ pub async fn save_tasks(
     tx.commit().await?;
     Ok(redirect_with_flash(
         &next_url(&r, Part::Tasks),
-        if tasks_for(r.year).len() == 1 {
-            "Uppdraget är sparat."
+        &if r.period_tasks.len() == 1 {
+            "Uppdraget är sparat.".to_string()
         } else {
-            "Uppdragets fem delar är sparade."
+            format!("{} är sparade.", r.tasks_title())
         },
     ))
 }

@@ -216,6 +216,8 @@ struct ListPage {
     year: i32,
     years: Vec<i32>,
     deadline: NaiveDate,
+    /// No source gives the year's report date.
+    deadline_assumed: bool,
     today: NaiveDate,
     rows: Vec<ListRow>,
     filter: Option<&'static str>,
@@ -288,6 +290,7 @@ pub async fn list(
         year: year.year,
         years,
         deadline: year.report_deadline,
+        deadline_assumed: year.report_assumed(),
         today: state.clock.today(),
         rows,
         filter,

@@ -7,7 +7,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{
-    Action, CaseState, PayoutAction, PayoutState, RequisitionFields, RequisitionState, is_late,
+    Action, CaseState, EXTENSION_BASIS_NOT_GIVEN, ExtensionGrant, PayoutAction, PayoutState,
+    RequisitionFields, RequisitionState, is_late,
 };
 use crate::{
     auth::{Role, Scope},
@@ -190,15 +191,29 @@ pub struct Extension {
     pub organisation_id: Uuid,
     pub deadline: ExtendedDeadline,
     pub actor_name: String,
+    /// The year's own date the extension moves.
+    pub year_deadline: NaiveDate,
     pub new_deadline: NaiveDate,
     pub reason: String,
+    /// The decision or consent it rests on.
+    pub basis: String,
     pub granted_by_name: String,
     pub granted_at: DateTime<Utc>,
 }
 
+impl Extension {
+    /// Granted before a basis was asked for: shown as missing.
+    pub fn basis_missing(&self) -> bool {
+        self.basis == EXTENSION_BASIS_NOT_GIVEN
+    }
+}
+
 const SELECT_EXTENSION: &str = "
-    SELECT x.year, x.organisation_id, x.deadline, a.actor_name, x.new_deadline, x.reason,
-           u.name AS granted_by_name, x.granted_at
+    SELECT x.year, x.organisation_id, x.deadline, a.actor_name,
+           CASE x.deadline WHEN 'requisition' THEN y.requisition_deadline
+                           WHEN 'report' THEN y.report_deadline
+                           ELSE y.repayment_deadline END AS year_deadline,
+           x.new_deadline, x.reason, x.basis, u.name AS granted_by_name, x.granted_at
     FROM deadline_extensions x
     JOIN programme_years y ON y.year = x.year
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = x.organisation_id
@@ -245,37 +260,40 @@ pub async fn extensions(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Resul
     .await
 }
 
+/// What an extension said before it was moved: (new deadline, reason, basis).
+pub type ExtensionBefore = (NaiveDate, String, String);
+
 /// Grants (or moves) an extension; returns the one it replaced.
 pub async fn grant_extension(
     conn: &mut sqlx::PgConnection,
     year: i32,
     organisation: Uuid,
-    deadline: ExtendedDeadline,
-    new_deadline: NaiveDate,
-    reason: &str,
+    grant: &ExtensionGrant,
     granted_by: Uuid,
-) -> sqlx::Result<Option<(NaiveDate, String)>> {
-    let before: Option<(NaiveDate, String)> = sqlx::query_as(
-        "SELECT new_deadline, reason FROM deadline_extensions
+) -> sqlx::Result<Option<ExtensionBefore>> {
+    let before: Option<ExtensionBefore> = sqlx::query_as(
+        "SELECT new_deadline, reason, basis FROM deadline_extensions
          WHERE year = $1 AND organisation_id = $2 AND deadline = $3 FOR UPDATE",
     )
     .bind(year)
     .bind(organisation)
-    .bind(deadline)
+    .bind(grant.deadline)
     .fetch_optional(&mut *conn)
     .await?;
     sqlx::query(
-        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, granted_by)
-         VALUES ($1, $2, $3, $4, $5, $6)
+        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason,
+                                          basis, granted_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (year, organisation_id, deadline) DO UPDATE
          SET new_deadline = EXCLUDED.new_deadline, reason = EXCLUDED.reason,
-             granted_by = EXCLUDED.granted_by, granted_at = now()",
+             basis = EXCLUDED.basis, granted_by = EXCLUDED.granted_by, granted_at = now()",
     )
     .bind(year)
     .bind(organisation)
-    .bind(deadline)
-    .bind(new_deadline)
-    .bind(reason)
+    .bind(grant.deadline)
+    .bind(grant.new_deadline)
+    .bind(&grant.reason)
+    .bind(&grant.basis)
     .bind(granted_by)
     .execute(conn)
     .await?;

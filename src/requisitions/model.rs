@@ -208,7 +208,7 @@ impl Refusal {
                 "Riksdagen har ännu inte beslutat budgeten för {year}. Medel för {year} kan rekvireras när budgeten är beslutad."
             ),
             Refusal::DeadlinePassed { deadline } => format!(
-                "Sista dag för rekvisition var {}. Kontakta Tillväxtverket om ni behöver förlängd tid; en handläggare kan ge er ett nytt datum.",
+                "Sista dag för rekvisition var {}. Kontakta Tillväxtverket om ni har frågor.",
                 format_date(*deadline)
             ),
         }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     ALREADY_HANDLED,
     db::{self, Payout, Requisition},
-    model::{Action, PaidForm, PayoutAction, PayoutState},
+    model::{Action, PaidForm, PayoutAction, PayoutState, check_start},
     review::ReasonPost,
 };
 use crate::{
@@ -22,6 +22,7 @@ use crate::{
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result},
     money::format_input,
+    programme::model::BudgetState,
     thread,
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -69,6 +70,26 @@ async fn payout_in(
     Ok((payout, r))
 }
 
+/// A payout waits for the Riksdag: while its year's budget is not decided it is neither
+/// attested nor paid, by the rule that keeps the regions from requisitioning
+/// (`check_start`). The refusal, in Swedish, when it must wait.
+fn payout_waits_for_budget(year: i32, budget: BudgetState) -> std::result::Result<(), String> {
+    check_start(year, budget).map_err(|_| {
+        format!(
+            "Riksdagen har ännu inte beslutat budgeten för {year}. Utbetalningen kan attesteras och betalas ut när budgeten för {year} är beslutad."
+        )
+    })
+}
+
+/// Refuses, changing nothing, while the budget of the payout's year is not decided.
+async fn budget_decided(db: impl sqlx::PgExecutor<'_>, year: i32) -> Result<()> {
+    let budget = crate::programme::db::year(db, year)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .budget_state;
+    payout_waits_for_budget(year, budget).map_err(AppError::Refused)
+}
+
 const FOUR_EYES: &str = "Du har själv förberett den här utbetalningen. En annan person måste attestera den (principen om fyra ögon).";
 const PAYOUT_HANDLED: &str = "Utbetalningen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";
 
@@ -83,6 +104,7 @@ pub async fn approve_payout(
         return Err(AppError::Refused(FOUR_EYES.into()));
     }
     let mut tx = state.db.begin().await?;
+    budget_decided(&mut *tx, r.year).await?;
     let approved = db::payout_transition(&mut tx, id, db::PayoutStep::Approve, user.id()).await?;
     if !approved {
         return Err(AppError::Conflict(PAYOUT_HANDLED.into()));
@@ -217,6 +239,7 @@ pub async fn paid_form(
 ) -> Result<Response> {
     user.require_role(&PAYERS)?;
     let (payout, r) = payout_in(&state, id, PayoutAction::RegisterPaid).await?;
+    budget_decided(&state.db, r.year).await?;
     let form = PaidForm {
         paid_date: state.clock.today().to_string(),
         amount: format_input(payout.amount),
@@ -253,6 +276,7 @@ pub async fn register_paid(
         }
     };
     let mut tx = state.db.begin().await?;
+    budget_decided(&mut *tx, r.year).await?;
     let paid = db::payout_transition(
         &mut tx,
         id,
@@ -292,4 +316,19 @@ pub async fn register_paid(
             r.case_number
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payout_waits_while_its_years_budget_is_not_decided() {
+        assert_eq!(payout_waits_for_budget(2025, BudgetState::Decided), Ok(()));
+        let refusal = payout_waits_for_budget(2026, BudgetState::Pending).expect_err("it waits");
+        assert!(
+            refusal.starts_with("Riksdagen har ännu inte beslutat budgeten för 2026."),
+            "{refusal}"
+        );
+    }
 }

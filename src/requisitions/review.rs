@@ -429,7 +429,7 @@ pub async fn grant_extension(
         .ok()
         .filter(|id| actors.iter().any(|a| a.organisation_id == *id));
     let validated = post.form.validate(&year.deadlines(), state.clock.today());
-    let (organisation, (deadline, new_deadline, reason)) = match (organisation, validated) {
+    let (organisation, grant) = match (organisation, validated) {
         (Some(o), Ok(v)) => (o, v),
         (o, v) => {
             let mut errors = v.err().unwrap_or_default();
@@ -441,24 +441,21 @@ pub async fn grant_extension(
         }
     };
     let mut tx = state.db.begin().await?;
-    let before = db::grant_extension(
-        &mut tx,
-        year.year,
-        organisation,
-        deadline,
-        new_deadline,
-        &reason,
-        user.id(),
-    )
-    .await?;
+    let deadline = grant.deadline;
+    let before = db::grant_extension(&mut tx, year.year, organisation, &grant, user.id()).await?;
     audit::Entry::new(
         Some(user.id()),
         "deadline_extension.granted",
         "deadline_extension",
         format!("{}/{organisation}/{}", year.year, deadline.key()),
     )
-    .before(before.map(|(d, r)| json!({ "deadline": deadline, "new_deadline": d, "reason": r })))
-    .after(json!({ "deadline": deadline, "new_deadline": new_deadline, "reason": reason }))
+    .before(before.map(
+        |(d, r, b)| json!({ "deadline": deadline, "new_deadline": d, "reason": r, "basis": b }),
+    ))
+    .after(json!({
+        "deadline": deadline, "new_deadline": grant.new_deadline, "reason": grant.reason,
+        "basis": grant.basis,
+    }))
     .record(&mut tx)
     .await?;
     crate::mail::notify(
@@ -483,7 +480,7 @@ pub async fn grant_extension(
             "{actor_name} har fått förlängd tid för {} {} till {}.",
             deadline.label(),
             year.year,
-            crate::dates::format_date(new_deadline)
+            crate::dates::format_date(grant.new_deadline)
         ),
     ))
 }

@@ -16,6 +16,13 @@ use crate::{
 /// As `deadline_extensions.reason` allows.
 pub const EXTENSION_REASON_MAX: usize = 2000;
 
+/// As `deadline_extensions.basis` allows.
+pub const EXTENSION_BASIS_MAX: usize = 500;
+
+/// What the extensions granted before a basis was asked for say instead (the migration
+/// `extension_basis` wrote it).
+pub const EXTENSION_BASIS_NOT_GIVEN: &str = "Ej angiven (före 2026-12)";
+
 /// The case officer's approval: the amount to pay (at most requisitioned) and when.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
@@ -115,7 +122,9 @@ impl PaidForm {
     }
 }
 
-/// A later requisition deadline for one actor: after the year's own, not in the past.
+/// A later deadline for one actor: after the year's own, not in the past, with why and on
+/// what basis. The sources give Tillväxtverket no power to move the Government's dates, so
+/// the basis (a decision, the ministry's consent) is required.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ExtensionForm {
@@ -124,6 +133,18 @@ pub struct ExtensionForm {
     pub deadline: String,
     pub new_deadline: String,
     pub reason: String,
+    /// The decision or consent that allows it, e.g. "Infrastrukturdepartementets medgivande
+    /// 2026-01-20, I2026/00123".
+    pub basis: String,
+}
+
+/// An extension as checked: which deadline, the new date, why, and on what basis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtensionGrant {
+    pub deadline: ExtendedDeadline,
+    pub new_deadline: NaiveDate,
+    pub reason: String,
+    pub basis: String,
 }
 
 impl ExtensionForm {
@@ -131,7 +152,7 @@ impl ExtensionForm {
         &self,
         deadlines: &Deadlines,
         today: NaiveDate,
-    ) -> Result<(ExtendedDeadline, NaiveDate, String), FormErrors> {
+    ) -> Result<ExtensionGrant, FormErrors> {
         let mut errors = FormErrors::default();
         let Some(which) = ExtendedDeadline::parse(&self.deadline) else {
             errors.add("deadline", "Välj vilken sista dag som ska förlängas.");
@@ -170,8 +191,23 @@ impl ExtensionForm {
             true,
             "Ange skälet till förlängningen.",
         );
-        match (date, reason) {
-            (Some(d), Some(r)) if errors.is_empty() => Ok((which, d, r)),
+        let basis = text(
+            &mut errors,
+            "basis",
+            &self.basis,
+            EXTENSION_BASIS_MAX,
+            true,
+            "Ange grunden: beslutet eller departementets medgivande som tillåter det senare datumet, med datum och diarienummer.",
+        );
+        match (date, reason, basis) {
+            (Some(new_deadline), Some(reason), Some(basis)) if errors.is_empty() => {
+                Ok(ExtensionGrant {
+                    deadline: which,
+                    new_deadline,
+                    reason,
+                    basis,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -215,21 +251,23 @@ mod tests {
 
     #[test]
     fn an_extension_is_later_than_the_deadline_with_a_reason_of_at_most_2000_characters() {
-        let deadlines = crate::programme::model::standard_deadlines(2025);
+        let deadlines = crate::programme::model::standard_deadlines(2025, true);
         let today = date(2025, 4, 2);
         let ok = ExtensionForm {
             organisation_id: String::new(),
             deadline: "requisition".into(),
             new_deadline: "2025-04-15".into(),
             reason: "Sjukdom".into(),
+            basis: "Infrastrukturdepartementets medgivande 2025-03-28, I2025/00123".into(),
         };
         assert_eq!(
             ok.validate(&deadlines, today).ok(),
-            Some((
-                ExtendedDeadline::Requisition,
-                date(2025, 4, 15),
-                "Sjukdom".into()
-            ))
+            Some(ExtensionGrant {
+                deadline: ExtendedDeadline::Requisition,
+                new_deadline: date(2025, 4, 15),
+                reason: "Sjukdom".into(),
+                basis: "Infrastrukturdepartementets medgivande 2025-03-28, I2025/00123".into(),
+            })
         );
         let long = ExtensionForm {
             reason: "x".repeat(2001),
@@ -245,13 +283,14 @@ mod tests {
 
     #[test]
     fn a_report_or_repayment_extension_is_measured_against_its_own_deadline() {
-        let deadlines = crate::programme::model::standard_deadlines(2025);
+        let deadlines = crate::programme::model::standard_deadlines(2025, true);
         let today = date(2026, 1, 20);
         let report = ExtensionForm {
             organisation_id: String::new(),
             deadline: "report".into(),
             new_deadline: "2026-01-31".into(),
             reason: "Sjukdom".into(),
+            basis: "Regeringsbeslut I2026/00010".into(),
         };
         let errors = report.validate(&deadlines, today).expect_err("not later");
         assert!(
@@ -264,7 +303,7 @@ mod tests {
             ..report.clone()
         };
         assert_eq!(
-            later.validate(&deadlines, today).ok().map(|(d, _, _)| d),
+            later.validate(&deadlines, today).ok().map(|g| g.deadline),
             Some(ExtendedDeadline::Report)
         );
         let repayment = ExtensionForm {
@@ -282,6 +321,37 @@ mod tests {
                 .validate(&deadlines, today)
                 .expect_err("not a regional deadline")
                 .get("deadline")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn an_extension_without_a_basis_is_refused_at_the_basis() {
+        let deadlines = crate::programme::model::standard_deadlines(2025, true);
+        let form = ExtensionForm {
+            organisation_id: String::new(),
+            deadline: "report".into(),
+            new_deadline: "2026-02-20".into(),
+            reason: "Ny ekonomichef.".into(),
+            basis: "  ".into(),
+        };
+        let errors = form
+            .validate(&deadlines, date(2026, 1, 20))
+            .expect_err("no basis");
+        assert!(
+            errors
+                .get("basis")
+                .is_some_and(|e| e.contains("departementets medgivande")),
+            "{errors:?}"
+        );
+        let long = ExtensionForm {
+            basis: "x".repeat(EXTENSION_BASIS_MAX + 1),
+            ..form
+        };
+        assert!(
+            long.validate(&deadlines, date(2026, 1, 20))
+                .expect_err("too long")
+                .get("basis")
                 .is_some()
         );
     }

@@ -368,9 +368,14 @@ pub(super) async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<
                 None => "DEMO".to_string(),
                 Some(_) => format!("DEMO-{year}"),
             };
+            // Shaped like I2021/00795 (its tasks, a Kammarkollegiet chain, the hubs and
+            // DIGG parts) so every page has something to show; every name says it is made up.
             sqlx::query(
-                "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year, demo)
-                 VALUES ($1, $2, $3, $4, '—', $5, $5, true)",
+                "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year, demo,
+                     report_ministry, report_title, report_hubs, report_digg, kammarkollegiet_chain,
+                     appropriation, agency_frame, agency_assignment_title)
+                 VALUES ($1, $2, $3, $4, '—', $5, $5, true, '—', $4, true, true, true,
+                         'Påhittat anslag (demo)', 23000000, 'Påhittat uppdrag (demo)')",
             )
             .bind(id)
             .bind(&number)
@@ -379,6 +384,7 @@ pub(super) async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<
             .bind(year)
             .execute(&mut *tx)
             .await?;
+            crate::programme::db::set_tasks(tx, id, &super::TASKS_2021.map(String::from)).await?;
             let names: Vec<&str> = ACTORS_2021.iter().map(|(name, _)| *name).collect();
             sqlx::query(
                 "INSERT INTO period_actors (period_id, organisation_id, actor_name)
@@ -398,7 +404,12 @@ pub(super) async fn demo_year(tx: &mut PgConnection, year: i32) -> sqlx::Result<
             .await?;
     add_missing_years(&mut *tx, period_id, first, year).await?;
     sqlx::query(
-        "UPDATE programme_years SET budget_state = $3 WHERE period_id = $1 AND NOT (year = ANY($2))",
+        "UPDATE programme_years y SET budget_state = $3, budget_basis = p.decision_number,
+             requisition_basis = p.decision_number, report_basis = p.decision_number,
+             repayment_basis = p.decision_number, agency_requisition_basis = p.decision_number,
+             agency_repayment_basis = p.decision_number, summary_basis = p.decision_number,
+             agency_support_cap = 2000000
+         FROM periods p WHERE p.id = y.period_id AND y.period_id = $1 AND NOT (y.year = ANY($2))",
     )
     .bind(period_id)
     .bind(&before)

@@ -53,7 +53,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::programme::{db::add_missing_years, model::BudgetState};
+use crate::programme::db::add_missing_years;
 
 pub use demo::{
     DEMO_PASSWORD, DEMO_TOTP_SECRET, DemoLogin, deactivate_demo_users, demo, demo_cases, demo_users,
@@ -124,6 +124,100 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or(NaiveDate::MIN)
 }
 
+/// N2018/04129 as the press release gives it: the actors' decision and Tillväxtverket's
+/// assignment (the same day, its number not in the sources), the single task word for
+/// word, a compilation to Näringsdepartementet every 26 March, no Kammarkollegiet chain,
+/// 500 000 kr per actor in 2018 (granted by the decision), 1 000 000 kr 2019–2020 subject
+/// to the Riksdag. No regional date is in the decision: all are assumed (2018's
+/// requisition 15 November, since the decision came in July).
+async fn n2018_rules(tx: &mut sqlx::PgConnection, period_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE periods SET report_ministry = 'Näringsdepartementet',
+             report_title = 'Sammanställning avseende de regionala digitaliseringskoordinatorernas verksamhet',
+             agency_assignment_date = decision_date, agency_assignment_ministry = ministry,
+             agency_assignment_title = 'Uppdrag att administrera ett nationellt sekretariat som ska fungera som en stödfunktion till de regionala digitaliseringskoordinatorerna'
+         WHERE id = $1",
+    )
+    .bind(period_id)
+    .execute(&mut *tx)
+    .await?;
+    crate::programme::db::set_tasks(
+        tx,
+        period_id,
+        &["Digitaliseringskoordinatorn ska, med beaktande av de regionala förutsättningarna, ha i som uppgift att bidra till övergripande och strategisk samordning och samverkan mellan relevanta aktörer för att främja och tillvarata digitaliseringen i det regionala tillväxtarbetet.".to_string()],
+    )
+    .await?;
+    add_missing_years(tx, period_id, 2018, 2020).await?;
+    sqlx::query(
+        "UPDATE programme_years SET summary_basis = 'N2018/04129',
+             budget_state = 'decided', budget_basis = CASE WHEN year = 2018 THEN 'N2018/04129' END,
+             agency_support_cap = CASE WHEN year = 2018 THEN 1000000 ELSE 2000000 END,
+             cap_per_actor = CASE WHEN year = 2018 THEN 500000 ELSE cap_per_actor END,
+             requisition_deadline = CASE WHEN year = 2018 THEN $2 ELSE requisition_deadline END
+         WHERE period_id = $1",
+    )
+    .bind(period_id)
+    .bind(date(2018, 11, 15))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// I2021/00795 and Tillväxtverket's 2021 assignment (the same day: "denna dag"; its number
+/// not in the sources): the five tasks word for word, the report on the coordinators and
+/// the digital innovation hubs with DIGG's views to Infrastrukturdepartementet, the
+/// Kammarkollegiet chain (23 000 000 kr a year, UO 22 anslag 2:4 ap. 4), 2 000 000 kr a
+/// year for Tillväxtverket's own work. The dates each rest on the decision that gives
+/// them; the 2025 report and repayment and the 26 March 2026 report are assumed (the
+/// sources name 2022–2025 and 2021–2025). 2021's funds are granted by the decision; those
+/// of 2022–2025 follow the Riksdag's yearly decisions, which the sources don't give: the
+/// seed marks them decided as an assumption (no basis).
+async fn i2021_rules(tx: &mut sqlx::PgConnection, period_id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE periods SET report_ministry = 'Infrastrukturdepartementet',
+             report_title = 'Redovisning avseende de regionala digitaliseringskoordinatorernas verksamhet samt avseende arbetet med de digitala innovationshubbarna',
+             report_hubs = true, report_digg = true, kammarkollegiet_chain = true,
+             appropriation = 'Utgiftsområde 22 Kommunikationer, anslag 2:4 Informationsteknik och telekommunikation, anslagspost 4 Informationsteknik – del till Kammarkollegiets disposition',
+             agency_frame = 23000000,
+             agency_assignment_date = decision_date, agency_assignment_ministry = ministry,
+             agency_assignment_title = 'Uppdrag att lämna stöd till de regionala digitaliseringskoordinatorerna samt att samordna och koordinera digitala innovationshubbar'
+         WHERE id = $1",
+    )
+    .bind(period_id)
+    .execute(&mut *tx)
+    .await?;
+    crate::programme::db::set_tasks(tx, period_id, &TASKS_2021.map(String::from)).await?;
+    add_missing_years(tx, period_id, 2021, 2025).await?;
+    let assignment = "Tillväxtverkets uppdrag 2021-03-04";
+    sqlx::query(
+        "UPDATE programme_years SET
+             requisition_basis = 'I2021/00795',
+             requisition_deadline = CASE WHEN year = 2021 THEN $2 ELSE requisition_deadline END,
+             report_basis = CASE WHEN year < 2025 THEN 'I2021/00795' END,
+             repayment_basis = CASE WHEN year < 2025 THEN 'I2021/00795' END,
+             agency_requisition_basis = $3, agency_repayment_basis = $3,
+             summary_basis = CASE WHEN year < 2025 THEN $3 END,
+             budget_state = 'decided', budget_basis = CASE WHEN year = 2021 THEN 'I2021/00795' END,
+             agency_support_cap = 2000000
+         WHERE period_id = $1",
+    )
+    .bind(period_id)
+    .bind(date(2021, 11, 15))
+    .bind(assignment)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The coordinators' five tasks in I2021/00795, word for word.
+pub const TASKS_2021: [&str; 5] = [
+    "Verka främjande för att digitalisering integreras i det regionala tillväxtarbetet utifrån uppgifterna som anges i lagen (2010:630) om regionalt utvecklingsansvar. Detta med utgångspunkt i regeringens nationella digitaliseringsstrategi och dess delmål.",
+    "Stötta nätverk, sprida relevant information i länet till relevanta aktörer för att öka kunskap och förutsättningar och för att därigenom dra nytta av ny teknik och digital innovation.",
+    "Verka för att identifiera förbättringsområden inom området digitalisering kopplat till den nationella digitaliseringsstrategin och det regionala tillväxtarbetet.",
+    "Samverka med Tillväxtverket och delta i det nätverk som myndigheten tillhandahåller.",
+    "Bistå Tillväxtverket med uppföljning och analys av hur verksamheten bedrivits samt vilka behov och utmaningar som kunnat påvisas.",
+];
+
 /// Loads organisations, both periods, their actors and all years. Safe to run again:
 /// it adds what is missing and never overwrites what an administrator changed.
 pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
@@ -161,8 +255,9 @@ pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
     ];
     for (number, decided, title, ministry, first, last) in periods {
         let inserted: Option<(Uuid,)> = sqlx::query_as(
-            "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+            "INSERT INTO periods (id, decision_number, decision_date, title, ministry, first_year, last_year,
+                 report_ministry, report_title)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $5, $4) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(Uuid::new_v4())
         .bind(number)
@@ -193,37 +288,10 @@ pub async fn programme(db: &PgPool) -> sqlx::Result<()> {
             .execute(&mut *tx)
             .await?;
         }
-        add_missing_years(&mut tx, period_id, first, last).await?;
-        // The years are history: every budget was decided.
-        sqlx::query("UPDATE programme_years SET budget_state = $2 WHERE period_id = $1")
-            .bind(period_id)
-            .bind(BudgetState::Decided)
-            .execute(&mut *tx)
-            .await?;
         if first == 2018 {
-            // N2018/04129: at most 500 000 kr per actor in 2018. The decision came in July, so
-            // the standard 31 March requisition deadline can't apply; 15 November is our
-            // assumption (as for 2021) until Tillväxtverket confirms the real date. The
-            // decision gives no regional deadlines for any of its years: they are marked
-            // assumed until an administrator confirms them.
-            sqlx::query("UPDATE programme_years SET deadlines_assumed = true WHERE period_id = $1")
-                .bind(period_id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "UPDATE programme_years SET cap_per_actor = 500000, requisition_deadline = $2 WHERE year = 2018 AND period_id = $1",
-            )
-            .bind(period_id)
-            .bind(date(2018, 11, 15))
-            .execute(&mut *tx)
-            .await?;
+            n2018_rules(&mut tx, period_id).await?;
         } else {
-            // I2021/00795: the funds for 2021 are requisitioned by 15 November 2021.
-            sqlx::query("UPDATE programme_years SET requisition_deadline = $2 WHERE year = 2021 AND period_id = $1")
-                .bind(period_id)
-                .bind(date(2021, 11, 15))
-                .execute(&mut *tx)
-                .await?;
+            i2021_rules(&mut tx, period_id).await?;
         }
     }
     tx.commit().await

@@ -12,7 +12,7 @@ use crate::programme::model::{Deadlines, standard_deadlines};
 /// then the regions' part of Y is over, and they are requisitioning Y+1's funds.
 pub fn living_year(today: NaiveDate) -> i32 {
     let year = today.year();
-    if today <= standard_deadlines(year - 1).summary {
+    if today <= standard_deadlines(year - 1, true).summary {
         year - 1
     } else {
         year
@@ -298,11 +298,12 @@ pub struct AgencySteps {
 
 pub fn agency(d: &Deadlines, today: NaiveDate) -> AgencySteps {
     let before_today = |date: NaiveDate| Some(date).filter(|d| *d < today);
-    let requisitioned = before_today(day(d.agency_requisition, -7));
+    // Without a Kammarkollegiet chain there is nothing to requisition or repay.
+    let requisitioned = d.agency_requisition.and_then(|r| before_today(day(r, -7)));
     AgencySteps {
         requisitioned,
         costs_registered: requisitioned.and(before_today(day(d.report, -10))),
-        repaid: requisitioned.and(before_today(day(d.agency_repayment, -2))),
+        repaid: requisitioned.and(d.agency_repayment.and_then(|r| before_today(day(r, -2)))),
     }
 }
 
@@ -316,7 +317,7 @@ mod tests {
     }
 
     fn stories(today: NaiveDate) -> Vec<Story> {
-        let d = standard_deadlines(living_year(today));
+        let d = standard_deadlines(living_year(today), true);
         ACTORS_2021
             .iter()
             .enumerate()
@@ -391,7 +392,7 @@ mod tests {
         // The early ones have repaid; nothing is due yet.
         assert!(count(&s, |s| s.has(Step::RepaymentRegistered)) > 0);
         assert_eq!(
-            agency(&standard_deadlines(2025), date(2026, 1, 10)),
+            agency(&standard_deadlines(2025, true), date(2026, 1, 10)),
             AgencySteps {
                 requisitioned: Some(date(2025, 11, 24)),
                 costs_registered: None,
@@ -410,7 +411,7 @@ mod tests {
             s.has(Step::RepaymentRegistered) && !s.has(Step::RepaymentConfirmed)
         });
         assert_eq!((owing, confirmed, registered_only), (15, 15, 0));
-        let a = agency(&standard_deadlines(2025), date(2026, 3, 15));
+        let a = agency(&standard_deadlines(2025, true), date(2026, 3, 15));
         assert_eq!(a.repaid, Some(date(2026, 3, 13)));
     }
 
@@ -451,7 +452,7 @@ mod tests {
         );
         assert!(s.iter().all(|s| report(s).is_none()));
         assert_eq!(
-            agency(&standard_deadlines(2026), date(2026, 5, 1)),
+            agency(&standard_deadlines(2026, true), date(2026, 5, 1)),
             AgencySteps {
                 requisitioned: None,
                 costs_registered: None,
@@ -477,7 +478,7 @@ mod tests {
             Some(Step::ReportStarted)
         );
         assert_eq!(
-            agency(&standard_deadlines(2026), date(2026, 11, 23)).requisitioned,
+            agency(&standard_deadlines(2026, true), date(2026, 11, 23)).requisitioned,
             None,
             "Tillväxtverket's requisition is due 1 December"
         );
@@ -538,7 +539,7 @@ mod tests {
         let mut today = date(2026, 3, 27);
         while today <= date(2027, 3, 26) {
             assert_eq!(living_year(today), 2026);
-            let d = standard_deadlines(2026);
+            let d = standard_deadlines(2026, true);
             for (i, (name, _)) in ACTORS_2021.iter().enumerate() {
                 let s = story(i, name, &d, today);
                 let mut previous: Option<(Step, NaiveDate)> = None;

@@ -19,10 +19,7 @@ use crate::{
     programme::{db::ProgrammeYear, model::ExtendedDeadline},
     repayments::{
         db as repayment_db,
-        model::{
-            AGENCY_REQUISITION_MAX, AgencyEntries, Confirmation, Payment, PaymentState,
-            payment_reference, support_cap,
-        },
+        model::{AgencyEntries, Confirmation, Payment, PaymentState, payment_reference},
     },
     reports::{
         db as report_db,
@@ -33,7 +30,7 @@ use crate::{
     },
     requisitions::{
         db::{self as cases, PayoutStep},
-        model::{Action, RequisitionFields, RequisitionState},
+        model::{Action, ExtensionGrant, RequisitionFields, RequisitionState},
     },
     thread::Thread,
 };
@@ -106,6 +103,8 @@ fn took(done: bool, step: &str) -> sqlx::Result<()> {
 const REQUISITION_NOTE: &str = "Komplettera med firmatecknarens fullständiga titel.";
 const REPORT_NOTE: &str = "Specificera kostnaderna för köpta tjänster.";
 const EXTENSION_REASON: &str = "Kommunfullmäktiges beslut om medfinansiering dröjer till hösten.";
+/// An extension rests on a decision or the ministry's consent; the demo's is made up.
+const EXTENSION_BASIS: &str = "Departementets medgivande (demoperiodens påhittade exempel)";
 
 pub(super) async fn write_story(
     tx: &mut PgConnection,
@@ -115,13 +114,17 @@ pub(super) async fn write_story(
 ) -> sqlx::Result<()> {
     if let (Some(granted), Some(until)) = (story.on(Step::ExtensionGranted), story.extended_to) {
         let deadline = ExtendedDeadline::Requisition;
+        let grant = ExtensionGrant {
+            deadline,
+            new_deadline: until,
+            reason: EXTENSION_REASON.into(),
+            basis: EXTENSION_BASIS.into(),
+        };
         let replaced = cases::grant_extension(
             &mut *tx,
             case.year,
             case.organisation,
-            deadline,
-            until,
-            EXTENSION_REASON,
+            &grant,
             staff.officer,
         )
         .await?;
@@ -145,7 +148,7 @@ pub(super) async fn write_story(
             "deadline_extension.granted",
             "deadline_extension",
             format!("{}/{}", case.year, case.organisation),
-            json!({ "new_deadline": until, "reason": EXTENSION_REASON }),
+            json!({ "new_deadline": until, "reason": EXTENSION_REASON, "basis": EXTENSION_BASIS }),
         )
         .await?;
     }
@@ -618,10 +621,13 @@ pub(super) async fn write_agency(
     if registered {
         return Ok(());
     }
-    // The demo's years outside the real programme follow I2021/00795's terms.
-    let cap = support_cap(year.year).unwrap_or(Decimal::from(2_000_000));
-    let requisitioned =
-        (year.cap_per_actor * Decimal::from(actors) + cap).min(AGENCY_REQUISITION_MAX);
+    // Within what the year's decisions allow (the demo's made-up years: 2021's terms).
+    let limits = repayment_db::agency_account(&mut *tx, year.year)
+        .await?
+        .limits;
+    let cap = limits.support_cap.unwrap_or(Decimal::from(2_000_000));
+    let requisitioned = (year.cap_per_actor * Decimal::from(actors) + cap)
+        .min(limits.frame.unwrap_or(Decimal::from(23_000_000)));
     let support_costs = match steps.costs_registered {
         Some(_) => Decimal::from(1_850_000).min(cap),
         None => Decimal::ZERO,

@@ -2,7 +2,7 @@
 //! have come, used against unused per actor, and the trend over the years.
 
 use super::model::{Totals, Year};
-use crate::charts::{DOTS, HATCH, SOLID, Series, grouped, progress, stacked};
+use crate::charts::{DOTS, HATCH, SOLID, Series, grouped_with_gaps, progress, stacked};
 
 pub fn progress_chart(year: &Year) -> String {
     progress(
@@ -34,9 +34,16 @@ pub fn used_chart(year: &Year) -> String {
     )
 }
 
-/// `trend`: every year's totals, oldest first.
-pub fn trend_chart(trend: &[(i32, Totals)]) -> String {
-    grouped(
+/// `trend`: every year's totals, oldest first; `None` for a year Digikoord has no figures
+/// of (neither cases nor imported history), drawn as a marked gap, not as bars of 0.
+pub fn trend_chart(trend: &[(i32, Option<Totals>)]) -> String {
+    let totals = |pick: fn(&Totals) -> rust_decimal::Decimal| -> Vec<rust_decimal::Decimal> {
+        trend
+            .iter()
+            .map(|(_, t)| t.as_ref().map(pick).unwrap_or_default())
+            .collect()
+    };
+    grouped_with_gaps(
         "trend",
         "Utbetalt, använt och återbetalt år för år",
         &trend.iter().map(|(y, _)| y.to_string()).collect::<Vec<_>>(),
@@ -44,18 +51,19 @@ pub fn trend_chart(trend: &[(i32, Totals)]) -> String {
             Series {
                 name: "Utbetalt",
                 fill: SOLID,
-                values: trend.iter().map(|(_, t)| t.paid_out).collect(),
+                values: totals(|t| t.paid_out),
             },
             Series {
                 name: "Använt",
                 fill: HATCH,
-                values: trend.iter().map(|(_, t)| t.used).collect(),
+                values: totals(|t| t.used),
             },
             Series {
                 name: "Återbetalt",
                 fill: DOTS,
-                values: trend.iter().map(|(_, t)| t.repaid).collect(),
+                values: totals(|t| t.repaid),
             },
         ],
+        &trend.iter().map(|(_, t)| t.is_some()).collect::<Vec<_>>(),
     )
 }

@@ -7,7 +7,10 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{Activity, ActorYear, ApprovedReport, Deadlines, Decisions, Totals, Year};
+use super::model::{
+    Activity, ActorYear, ApprovedReport, Coverage, Deadlines, Decisions, Figures, Source, Totals,
+    Year,
+};
 use crate::{
     auth::Scope,
     programme::{db as programme, model::ExtendedDeadline},
@@ -89,6 +92,20 @@ pub enum Detail {
     Figures,
 }
 
+/// The decisions and report rules of a year (`Decisions::of`).
+pub async fn decisions_of(
+    db: &mut PgConnection,
+    year: &programme::ProgrammeYear,
+) -> sqlx::Result<Decisions> {
+    let own = programme::period(&mut *db, year.period_id).await?;
+    let report = programme::report_period(&mut *db, year).await?;
+    let tasks = programme::tasks(&mut *db, year.period_id).await?;
+    Ok(match (&own, &report) {
+        (Some(own), Some(report)) => Decisions::of(own, report, tasks),
+        _ => Decisions::default(),
+    })
+}
+
 /// The year as of one moment, whole: every query runs in one read-only, repeatable-read
 /// transaction, so an export never mixes figures from before and after a change.
 pub async fn load_year(pool: &PgPool, year: i32) -> sqlx::Result<Option<Year>> {
@@ -107,16 +124,8 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
     let Some(programme_year) = programme::year(&mut *db, year).await? else {
         return Ok(None);
     };
-    let period = programme::period(&mut *db, programme_year.period_id).await?;
-    let decisions = period
-        .map(|p| Decisions {
-            number: p.decision_number,
-            date: Some(p.decision_date),
-            ministry: p.ministry,
-            agency_assignment: p.agency_assignment,
-        })
-        .unwrap_or_default();
-    let decision_number = decisions.number.clone();
+    let decisions = decisions_of(&mut *db, &programme_year).await?;
+    let decision_number = decisions.decision_number.clone();
     let actors = programme::actors_of_year(&mut *db, year, None).await?;
     let deadlines: HashMap<Uuid, programme::ActorDeadlines> =
         programme::deadlines_of_actors(&mut *db, year)
@@ -129,6 +138,9 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
             .get(&org)
             .map_or(which.of(&programme_year.deadlines()), |d| d.due(which))
     };
+    // A report is late only after the day its funds were paid, if that was later.
+    let late_after = reports::db::report_deadlines(&mut *db, year).await?;
+    let late_after: HashMap<Uuid, NaiveDate> = late_after.into_iter().collect();
     let mut requisitions: HashMap<Uuid, requisitions::db::Requisition> =
         requisitions::db::list(&mut *db, year, Scope::All)
             .await?
@@ -238,7 +250,10 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
             let live = ActorYear {
                 organisation_id: org,
                 requisition_deadline: deadline(org, ExtendedDeadline::Requisition),
-                report_deadline: deadline(org, ExtendedDeadline::Report),
+                report_deadline: late_after
+                    .get(&org)
+                    .copied()
+                    .unwrap_or_else(|| deadline(org, ExtendedDeadline::Report)),
                 repayment_deadline: deadline(org, ExtendedDeadline::Repayment),
                 actor_name: a.actor_name,
                 requisition_id: requisition.as_ref().map(|r| r.id),
@@ -287,6 +302,16 @@ pub struct YearTotals {
     pub actors: usize,
     pub imported: usize,
     pub totals: Totals,
+    /// Where its actors' figures come from: a year with neither cases nor imported history
+    /// has no totals to show, only *ingen uppgift i Digikoord*.
+    pub coverage: Coverage,
+}
+
+impl YearTotals {
+    /// The totals, if the year has figures at all.
+    pub fn known_totals(&self) -> Option<Totals> {
+        self.coverage.has_data().then_some(self.totals)
+    }
 }
 
 /// The money of one actor in one year: what `totals` needs, no texts.
@@ -307,6 +332,9 @@ struct MoneyRow {
     received: Option<Decimal>,
     refunded: Option<Decimal>,
     refunding: Option<Decimal>,
+    /// A requisition filed for the actor-year, as `load_year` keeps one (submitted, not
+    /// withdrawn or refused).
+    has_case: bool,
     imported: bool,
     i_requisitioned: Option<Decimal>,
     i_paid_out: Option<Decimal>,
@@ -388,6 +416,10 @@ pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
                 ap.used, ap.unused,
                 rb.owed, rb.approved AS owed_approved,
                 pay.received, ref.refunded, ref.refunding,
+                EXISTS (SELECT 1 FROM requisitions c
+                        WHERE c.year = y.year AND c.organisation_id = a.organisation_id
+                          AND c.first_submitted_at IS NOT NULL
+                          AND c.state <> ALL($1)) AS has_case,
                 i.organisation_id IS NOT NULL AS imported,
                 i.requisitioned AS i_requisitioned, i.paid_out AS i_paid_out,
                 i.paid_on AS i_paid_on, i.used AS i_used, i.unused AS i_unused,
@@ -432,10 +464,16 @@ pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
             actors: 0,
             imported: 0,
             totals: Totals::default(),
+            coverage: Coverage::default(),
         })
         .collect();
     let mut by_year: HashMap<i32, Vec<ActorYear>> = HashMap::new();
+    let mut sources: HashMap<i32, Vec<Source>> = HashMap::new();
     for row in rows {
+        sources
+            .entry(row.year)
+            .or_default()
+            .push(Source::of(row.has_case, row.imported));
         by_year.entry(row.year).or_default().push(row.actor_year());
     }
     for y in &mut years {
@@ -443,8 +481,37 @@ pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
         y.actors = actors.len();
         y.imported = actors.iter().filter(|a| a.imported).count();
         y.totals = super::model::totals(&actors);
+        y.coverage = Coverage::of(sources.remove(&y.year).unwrap_or_default());
     }
     Ok(years)
+}
+
+/// What Digikoord knows of one actor's year (a case, imported history, or nothing), and
+/// whether the year was run in Digikoord at all (some actor has a case). A case is a
+/// requisition filed (submitted) and not withdrawn or refused, as `load_year` keeps it.
+pub async fn actor_figures(
+    db: &PgPool,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<(Figures, bool)> {
+    let (has_case, run_here): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM requisitions
+                        WHERE year = $1 AND organisation_id = $2
+                          AND first_submitted_at IS NOT NULL AND state <> ALL($3)),
+                EXISTS (SELECT 1 FROM requisitions
+                        WHERE year = $1 AND first_submitted_at IS NOT NULL
+                          AND state <> ALL($3))",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(RequisitionState::ENDED.to_vec())
+    .fetch_one(db)
+    .await?;
+    let imported = crate::history::db::imported(db, year)
+        .await?
+        .into_iter()
+        .find(|i| i.organisation_id == organisation);
+    Ok((Figures::of(has_case, imported), run_here))
 }
 
 /// Whether a summary of the year has been marked as submitted to the Government.

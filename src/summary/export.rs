@@ -18,7 +18,7 @@ use crate::{
         xlsx::{header, money},
     },
     money::format_kronor,
-    reports::model::{SUB_GOALS, tasks_for},
+    reports::model::SUB_GOALS,
 };
 
 /// Tillväxtverket's own sections of the summary.
@@ -33,16 +33,29 @@ pub struct Sections {
     pub case_number: String,
 }
 
+impl Sections {
+    /// A section by its form key.
+    pub fn part(&self, key: &str) -> &str {
+        match key {
+            "analysis" => &self.analysis,
+            "innovation_hubs" => &self.innovation_hubs,
+            "digg_views" => &self.digg_views,
+            _ => "",
+        }
+    }
+}
+
 pub fn title(year: i32) -> String {
     Document::Summary.title(year)
 }
 
-/// `trend`: every year's totals up to this one, oldest first (for the DOCX's chart).
+/// `trend`: every year's totals up to this one, oldest first (for the DOCX's chart); `None`
+/// for a year Digikoord has no figures of.
 pub fn render(
     format: ExportFormat,
     year: &Year,
     sections: &Sections,
-    trend: &[(i32, Totals)],
+    trend: &[(i32, Option<Totals>)],
 ) -> Result<Vec<u8>, String> {
     match format {
         ExportFormat::Csv => Ok(csv(year)),
@@ -231,6 +244,12 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         ),
         ("Att återbetala till Kammarkollegiet", a.to_repay()),
     ];
+    // Tillväxtverket's account exists only where the period has a Kammarkollegiet chain.
+    let account_lines = if year.decisions.chain {
+        &account_lines[..]
+    } else {
+        &account_lines[..1]
+    };
     for (i, (label, value)) in account_lines.iter().enumerate() {
         let row = total_row + 2 + i as u32;
         sheet.write_string_with_format(row, 0, *label, &bold)?;
@@ -326,19 +345,9 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
 
     let sheet = book.add_worksheet().set_name("Tillväxtverket")?;
     header(sheet, &["Avsnitt", "Text"], &bold, &title)?;
-    for (i, (label, text)) in [
-        ("Analys och slutsatser", &sections.analysis),
-        (
-            "Arbetet med de digitala innovationsnaven",
-            &sections.innovation_hubs,
-        ),
-        ("DIGG:s synpunkter", &sections.digg_views),
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(i as u32 + 1, 0, *label, &bold)?;
-        sheet.write_string_with_format(i as u32 + 1, 1, text.as_str(), &wrap)?;
+    for (i, (key, label)) in year.decisions.required_parts().into_iter().enumerate() {
+        sheet.write_string_with_format(i as u32 + 1, 0, label, &bold)?;
+        sheet.write_string_with_format(i as u32 + 1, 1, sections.part(key), &wrap)?;
     }
     sheet.set_column_width(0, 40)?;
     sheet.set_column_width(1, 100)?;
@@ -373,7 +382,7 @@ fn cover(doc: docx_rs::Docx, year: &Year, sections: &Sections) -> docx_rs::Docx 
         .add_table(letterhead)
         .add_paragraph(Paragraph::new())
         .add_paragraph(Paragraph::new());
-    for line in ["Regeringskansliet", year.decisions.ministry.as_str()] {
+    for line in ["Regeringskansliet", year.decisions.report_ministry.as_str()] {
         doc = doc.add_paragraph(indented(
             Paragraph::new().add_run(Run::new().add_text(line)),
         ));
@@ -393,20 +402,32 @@ fn cover(doc: docx_rs::Docx, year: &Year, sections: &Sections) -> docx_rs::Docx 
                     .size(28),
             ),
         )
+        .add_paragraph(text(&year.decisions.report_title))
         .add_paragraph(Paragraph::new());
     for citation in year.decisions.citations() {
         doc = doc.add_paragraph(text(&citation));
     }
-    doc.add_paragraph(text(&format!(
-        "{} aktörer · ram {} · rekvirerat från Kammarkollegiet {}",
+    let frame = format!(
+        "{} aktörer · ram {}",
         year.actors.len(),
-        format_kronor(year.actors_frame()),
-        format_kronor(year.account.requisitioned.unwrap_or_default())
-    )))
+        format_kronor(year.actors_frame())
+    );
+    doc.add_paragraph(text(&if year.decisions.chain {
+        format!(
+            "{frame} · rekvirerat från Kammarkollegiet {}",
+            format_kronor(year.account.requisitioned.unwrap_or_default())
+        )
+    } else {
+        format!("{frame} · ingen rekvisition från Kammarkollegiet enligt beslutet")
+    }))
 }
 
 /// The report document: title page, the five parts, and an appendix per actor.
-pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result<Vec<u8>, String> {
+pub fn docx(
+    year: &Year,
+    sections: &Sections,
+    trend: &[(i32, Option<Totals>)],
+) -> Result<Vec<u8>, String> {
     use docx_rs::{BreakType, Footer, Header, Paragraph, Run, TableOfContents};
     let mut doc = document();
     let y = year.year;
@@ -450,13 +471,23 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
     // The finance table, with what the money was used for: ten columns, on pages of their
     // own in landscape where portrait is too narrow.
     let t = year.totals();
+    let coverage = super::model::Coverage::of_year(year);
+    let no_data = super::model::NO_DATA_MARK;
     // `amounts` from paid out to still to repay: without requisitioned (first) and owed to
-    // the region (last).
-    let finance = |name: String, a: [Decimal; 11]| {
+    // the region (last); `–` where Digikoord has no figures, never 0 kr.
+    let finance = |name: String, a: [Decimal; 11], known: bool| {
         std::iter::once(name)
-            .chain(a[1..10].iter().map(|d| format_kronor(*d)))
+            .chain(a[1..10].iter().map(|d| {
+                if known {
+                    format_kronor(*d)
+                } else {
+                    no_data.to_string()
+                }
+            }))
             .collect::<Vec<_>>()
     };
+    let actor_known =
+        |a: &super::model::ActorYear| coverage.knows(super::model::Source::of_actor(a));
     doc = add_table(
         doc,
         heading("1. Ekonomi", 1),
@@ -476,16 +507,32 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
             .map(String::from)
             .to_vec(),
         )
-        .chain(
-            year.finance_rows()
-                .iter()
-                .map(|r| finance(r.actor.clone(), amounts(r))),
-        )
-        .chain(std::iter::once(finance("Summa".into(), total_amounts(&t))))
+        .chain(year.actors.iter().map(|a| {
+            let r = a.finance_row();
+            finance(r.actor.clone(), amounts(&r), actor_known(a))
+        }))
+        .chain(std::iter::once(finance(
+            "Summa".into(),
+            total_amounts(&t),
+            coverage.has_data(),
+        )))
         .collect(),
     );
+    if !coverage.has_data() {
+        doc = doc.add_paragraph(text(&format!(
+            "{}: för {y} finns varken ärenden eller inläst historik.",
+            super::model::NO_DATA_LEGEND
+        )));
+    } else if !year.actors.iter().all(actor_known) {
+        doc = doc.add_paragraph(text(&format!(
+            "{}: aktören har varken ärenden eller inläst historik för {y}.",
+            super::model::NO_DATA_LEGEND
+        )));
+    }
     let a = &year.account;
-    doc = doc.add_paragraph(text(&format!(
+    doc = doc.add_paragraph(text(&if !year.decisions.chain {
+        "Perioden har ingen rekvisition från och ingen återbetalning till Kammarkollegiet: beslutet anger ingen sådan.".to_string()
+    } else { format!(
         "Tillväxtverkets konto med Kammarkollegiet: rekvirerat {}, utbetalt till aktörerna {}, egna kostnader {}, mottaget från regionerna {}, återbetalt till regionerna {}, skyldigt regionerna {}; från regionerna räknas högst vad var och en var skyldig, {}; att återbetala till Kammarkollegiet {}.",
         format_kronor(a.requisitioned.unwrap_or_default()),
         format_kronor(a.paid_out),
@@ -495,7 +542,7 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
         format_kronor(a.owed_to_regions),
         format_kronor(a.counted_from_regions),
         format_kronor(a.to_repay())
-    )));
+    )}));
     for p in figure(
         &super::charts::used_chart(year),
         1,
@@ -534,15 +581,30 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
                     .to_vec(),
             )
             .chain(trend.iter().map(|(y, t)| {
-                vec![
-                    y.to_string(),
-                    format_kronor(t.paid_out),
-                    format_kronor(t.used),
-                    format_kronor(t.repaid),
-                ]
+                match t {
+                    Some(t) => vec![
+                        y.to_string(),
+                        format_kronor(t.paid_out),
+                        format_kronor(t.used),
+                        format_kronor(t.repaid),
+                    ],
+                    None => std::iter::once(y.to_string())
+                        .chain([
+                            no_data.to_string(),
+                            no_data.to_string(),
+                            no_data.to_string(),
+                        ])
+                        .collect(),
+                }
             }))
             .collect(),
         ));
+        if trend.iter().any(|(_, t)| t.is_none()) {
+            doc = doc.add_paragraph(text(&format!(
+                "{}: året har varken ärenden eller inläst historik.",
+                super::model::NO_DATA_LEGEND
+            )));
+        }
     }
     let missing = year.missing_reports();
     if !missing.is_empty() {
@@ -611,22 +673,20 @@ pub fn docx(year: &Year, sections: &Sections, trend: &[(i32, Totals)]) -> Result
             .add_paragraph(heading(&actor.actor_name, 3))
             .add_paragraph(text(&r.results_and_effects));
     }
-    doc = doc
-        .add_paragraph(heading("5. Tillväxtverkets analys och slutsatser", 1))
-        .add_paragraph(text(&sections.analysis))
-        .add_paragraph(heading("Arbetet med de digitala innovationsnaven", 2))
-        .add_paragraph(text(&sections.innovation_hubs))
-        .add_paragraph(heading(
-            "Synpunkter från Myndigheten för digital förvaltning (DIGG)",
-            2,
-        ))
-        .add_paragraph(text(&sections.digg_views));
+    doc = doc.add_paragraph(heading("5. Tillväxtverkets analys och slutsatser", 1));
+    // The analysis, then the parts the report's rules ask for (the hubs, DIGG's views).
+    for (key, label) in year.decisions.required_parts() {
+        if key != "analysis" {
+            doc = doc.add_paragraph(heading(label, 2));
+        }
+        doc = doc.add_paragraph(text(sections.part(key)));
+    }
 
     for (actor, r) in year.approved() {
         doc = doc
             .add_paragraph(page_break())
             .add_paragraph(heading(&format!("Bilaga: {}", actor.actor_name), 1));
-        for (i, task) in tasks_for(year.year).iter().enumerate() {
+        for (i, task) in year.decisions.tasks.iter().enumerate() {
             let answer = r.tasks.get(i).map(String::as_str).unwrap_or_default();
             doc = doc
                 .add_paragraph(heading(&format!("{}. {task}", i + 1), 3))

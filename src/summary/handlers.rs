@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::{
     db::load_year,
     export::{self, Sections},
-    model::{ActivityStats, ActorYear, AssessmentCounts, Totals, Year},
+    model::{ActivityStats, ActorYear, AssessmentCounts, Coverage, Source, Totals, Year},
 };
 use crate::{
     AppState, audit,
@@ -69,6 +69,10 @@ struct OverviewPage {
     totals: Totals,
     by_state: bool,
     only_action: bool,
+    /// Where the year's figures come from: none at all is *ingen uppgift i Digikoord*.
+    coverage: Coverage,
+    /// The dates moved for one actor, each with why and on what basis.
+    moved: Vec<crate::requisitions::db::Extension>,
 }
 
 impl OverviewPage {
@@ -80,12 +84,31 @@ impl OverviewPage {
         super::charts::progress_chart(&self.year)
     }
 
-    fn requisition_overdue(&self, a: &ActorYear) -> bool {
-        a.requisition_overdue(self.today)
+    /// The year has figures (cases or imported history): its totals are shown.
+    fn known(&self) -> bool {
+        self.coverage.has_data()
+    }
+
+    /// The actor's figures are known: else its cells say `NO_DATA_MARK`.
+    fn knows(&self, a: &ActorYear) -> bool {
+        self.coverage.knows(Source::of_actor(a))
+    }
+
+    /// Some actor's figures are not known: the page explains `–` once.
+    fn any_unknown(&self) -> bool {
+        self.year.actors.iter().any(|a| !self.knows(a))
+    }
+
+    fn no_data_legend(&self) -> &'static str {
+        super::model::NO_DATA_LEGEND
+    }
+
+    fn took_no_funds(&self, a: &ActorYear) -> bool {
+        a.took_no_funds(self.today)
     }
 
     fn frame(&self) -> Option<rust_decimal::Decimal> {
-        crate::repayments::model::agency_frame(self.year.year)
+        self.year.decisions.agency_frame
     }
 
     fn report_overdue(&self, a: &ActorYear) -> bool {
@@ -142,6 +165,7 @@ pub async fn overview(
     let by_state = query.sortera.as_deref() == Some("lage");
     let only_action = query.atgard.is_some();
     let totals = year.totals();
+    let coverage = Coverage::of_year(&year);
     let mut rows: Vec<ActorYear> = year
         .actors
         .iter()
@@ -168,8 +192,10 @@ pub async fn overview(
         .skip((page - 1) * OVERVIEW_PAGE)
         .take(OVERVIEW_PAGE)
         .collect();
+    let moved = crate::requisitions::db::extensions(&state.db, wanted.year).await?;
     render(&OverviewPage {
         ctx: user.ctx,
+        moved,
         first: (page - 1) * OVERVIEW_PAGE + 1,
         matching,
         page,
@@ -181,6 +207,7 @@ pub async fn overview(
         totals,
         by_state,
         only_action,
+        coverage,
     })
 }
 
@@ -202,8 +229,9 @@ struct SummaryPage {
     exports: Vec<ExportRow>,
     formats: [ExportFormat; 5],
     title: String,
-    /// Every year's totals, oldest first, for the trend.
-    trend: Vec<(i32, Totals)>,
+    /// Every year's totals, oldest first, for the trend; `None` where Digikoord has no
+    /// figures: the chart leaves a gap and the table says so.
+    trend_years: Vec<(i32, Option<Totals>)>,
 }
 
 impl SummaryPage {
@@ -212,7 +240,7 @@ impl SummaryPage {
     }
 
     fn trend_chart(&self) -> String {
-        super::charts::trend_chart(&self.trend)
+        super::charts::trend_chart(&self.trend_years)
     }
 
     fn missing(&self) -> Vec<&ActorYear> {
@@ -237,14 +265,11 @@ async fn summary_page(
     errors: FormErrors,
 ) -> Result<SummaryPage> {
     let exports = export_db::list(&state.db, year.year, &[Document::Summary]).await?;
-    let trend = crate::summary::db::trend(&state.db)
-        .await?
-        .into_iter()
-        .map(|y| (y.year, y.totals))
-        .collect();
+    let lines = crate::summary::db::trend(&state.db).await?;
+    let trend_years = lines.iter().map(|y| (y.year, y.known_totals())).collect();
     Ok(SummaryPage {
         ctx: user.ctx,
-        trend,
+        trend_years,
         totals: year.totals(),
         stats: year.activities(),
         counts: year.self_assessments(),
@@ -383,12 +408,12 @@ async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<V
         .await?
         .ok_or(AppError::NotFound)?;
     let sections = sections_of(state, year.year).await?;
-    let trend: Vec<(i32, Totals)> = if format.source() == ExportFormat::Docx {
+    let trend: Vec<(i32, Option<Totals>)> = if format.source() == ExportFormat::Docx {
         crate::summary::db::trend(&state.db)
             .await?
             .into_iter()
             .filter(|y| y.year <= year.year)
-            .map(|y| (y.year, y.totals))
+            .map(|y| (y.year, y.known_totals()))
             .collect()
     } else {
         vec![]
@@ -448,6 +473,17 @@ pub async fn mark_submitted(
             AppError::NotFound
         });
     };
+    // Not while a part the year's rules ask for (the hubs, DIGG's views) is empty.
+    let programme_year = crate::programme::db::year(&mut *tx, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let decisions = super::db::decisions_of(&mut tx, &programme_year).await?;
+    let sections = sections_of(&state, year).await?;
+    if let Some(part) = decisions.empty_part(|key| !sections.part(key).trim().is_empty()) {
+        return Err(AppError::Conflict(format!(
+            "Redovisningen kan inte markeras som inlämnad: avsnittet ”{part}” är tomt, och årets redovisning ska ha det. Skriv avsnittet, exportera på nytt och markera den nya filen."
+        )));
+    }
     audit::Entry::new(Some(user.id()), "summary.submitted", "summary_export", id)
         .after(json!({ "year": year, "filename": filename }))
         .record(&mut tx)
@@ -464,6 +500,12 @@ pub async fn mark_submitted(
 struct YearsPage {
     ctx: Ctx,
     lines: Vec<super::db::YearTotals>,
+}
+
+impl YearsPage {
+    fn no_data_legend(&self) -> &'static str {
+        super::model::NO_DATA_LEGEND
+    }
 }
 
 /// Every year since 2018 side by side, imported figures marked.

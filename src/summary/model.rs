@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 pub use super::stats::*;
 use crate::{
+    programme::db::Period,
     repayments::model::{AgencyAccount, Balance, Status as RepaymentStatus},
     reports::model::{ActivityKind, Costs, ReportState, SelfAssessment},
     requisitions::model::CaseState,
@@ -150,7 +151,9 @@ impl ActorYear {
         self.balance.status().label()
     }
 
-    pub fn requisition_overdue(&self, today: NaiveDate) -> bool {
+    /// Past the requisition deadline without a requisition: the offer is voluntary, so the
+    /// actor is not late, it took no funds that year.
+    pub fn took_no_funds(&self, today: NaiveDate) -> bool {
         self.requisition_submitted.is_none() && today > self.requisition_deadline
     }
 
@@ -177,7 +180,6 @@ impl ActorYear {
             Some(ReportState::Submitted | ReportState::Returned)
         ) || self.unconfirmed_repayments > 0
             || self.balance.status() == RepaymentStatus::Overpaid
-            || self.requisition_overdue(today)
             || self.report_overdue(today)
             || self.repayment_days_overdue(today).is_some()
     }
@@ -299,62 +301,129 @@ pub fn totals(actors: &[ActorYear]) -> Totals {
 }
 
 /// The year as a whole: actors, totals, frames and Tillväxtverket's account.
-/// The Government's decisions a year answers to, as its period records them.
+/// One Government decision as a document cites it: what it is, its number (`None`: not in
+/// the sources and not yet entered), its date and ministry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decision {
+    pub what: String,
+    pub number: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub ministry: Option<String>,
+}
+
+impl Decision {
+    /// "Erbjudande att …: regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet)."
+    pub fn citation(&self) -> String {
+        let mut cited = format!(
+            "{}: regeringsbeslut {}",
+            self.what,
+            self.number
+                .as_deref()
+                .unwrap_or("(diarienummer saknas – ej angivet i underlagen)")
+        );
+        if let Some(d) = self.date {
+            cited.push_str(&format!(" den {}", crate::dates::format_date(d)));
+        }
+        if let Some(m) = &self.ministry {
+            cited.push_str(&format!(" ({m})"));
+        }
+        cited.push('.');
+        cited
+    }
+}
+
+/// The Government's decisions a year answers to and the rules of its report, as the
+/// periods record them: the report follows the period an administrator chose for the
+/// year (its own unless another is chosen: 26 March 2021 is claimed by both); the tasks
+/// and the Kammarkollegiet chain are the year's own period's.
 #[derive(Clone, Debug, Default)]
 pub struct Decisions {
-    /// The decision of the period (N2018/04129, I2021/00795).
-    pub number: String,
-    pub date: Option<NaiveDate>,
-    pub ministry: String,
-    /// Tillväxtverket's own assignment, as an administrator entered it (not in the sources).
-    pub agency_assignment: Option<String>,
+    /// The decision to the actors (N2018/04129, I2021/00795).
+    pub actors: Decision,
+    /// Tillväxtverket's own assignment, whose number an administrator enters.
+    pub agency: Decision,
+    /// The report to the Government: to which ministry, its title, its parts.
+    pub report_ministry: String,
+    pub report_title: String,
+    pub report_hubs: bool,
+    pub report_digg: bool,
+    /// The coordinators' tasks of the year's period, in the decision's words.
+    pub tasks: Vec<String>,
+    /// The year's own period's decision number.
+    pub decision_number: String,
+    /// Tillväxtverket settles the year with Kammarkollegiet, within this frame.
+    pub chain: bool,
+    pub appropriation: Option<String>,
+    pub agency_frame: Option<Decimal>,
 }
 
 impl Decisions {
-    /// N2018/04129 assigned and offered in one decision; from 2021 the offer to the regions
-    /// (I2021/00795) and Tillväxtverket's assignment are separate decisions.
-    fn is_2018_decision(&self) -> bool {
-        self.number.starts_with("N2018/")
-    }
-
-    /// "Regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet)".
-    fn cite(&self, number: &str, date: Option<NaiveDate>) -> String {
-        match date {
-            Some(d) => format!(
-                "regeringsbeslut {number} den {} ({})",
-                crate::dates::format_date(d),
-                self.ministry
-            ),
-            None => format!("regeringsbeslut {number} ({})", self.ministry),
-        }
-    }
-
-    /// Each decision the report answers, as what it is.
-    pub fn citations(&self) -> Vec<String> {
-        if self.is_2018_decision() {
-            return vec![format!(
-                "Uppdraget och erbjudandet om medel till regionala digitaliseringskoordinatorer 2018–2020: {}.",
-                self.cite(&self.number, self.date)
-            )];
-        }
-        vec![
-            match &self.agency_assignment {
-                Some(a) => format!(
-                    "Tillväxtverkets uppdrag att administrera medlen och samordna koordinatorerna: {}.",
-                    self.cite(a, None)
-                ),
-                None => "Tillväxtverkets uppdrag att administrera medlen och samordna koordinatorerna: diarienumret är inte registrerat i Digikoord.".to_string(),
+    /// From the year's own period and the period whose report rules it follows.
+    pub fn of(own: &Period, report: &Period, tasks: Vec<String>) -> Decisions {
+        Decisions {
+            actors: Decision {
+                what: report.title.clone(),
+                number: Some(report.decision_number.clone()),
+                date: Some(report.decision_date),
+                ministry: Some(report.ministry.clone()),
             },
-            format!(
-                "Regeringens erbjudande till regionerna om medel för regionala digitaliseringskoordinatorer: {}.",
-                self.cite(&self.number, self.date)
-            ),
-        ]
+            agency: Decision {
+                what: report
+                    .agency_assignment_title
+                    .clone()
+                    .unwrap_or_else(|| "Tillväxtverkets uppdrag".into()),
+                number: report.agency_assignment.clone(),
+                date: report.agency_assignment_date,
+                ministry: report.agency_assignment_ministry.clone(),
+            },
+            report_ministry: report.report_ministry.clone(),
+            report_title: report.report_title.clone(),
+            report_hubs: report.report_hubs,
+            report_digg: report.report_digg,
+            tasks,
+            decision_number: own.decision_number.clone(),
+            chain: own.kammarkollegiet_chain,
+            appropriation: own.appropriation.clone(),
+            agency_frame: own.agency_frame,
+        }
+    }
+
+    /// Each decision the report answers, as what it is: Tillväxtverket's assignment
+    /// first (the report is its), then the decision to the actors.
+    pub fn citations(&self) -> Vec<String> {
+        vec![self.agency.citation(), self.actors.citation()]
     }
 
     /// "Regeringskansliet (Näringsdepartementet)".
     pub fn recipient(&self) -> String {
-        format!("Regeringskansliet ({})", self.ministry)
+        format!("Regeringskansliet ({})", self.report_ministry)
+    }
+
+    /// The first part the rules ask for that is still empty, by its name.
+    pub fn empty_part(&self, filled: impl Fn(&str) -> bool) -> Option<&'static str> {
+        self.required_parts()
+            .into_iter()
+            .find(|(key, _)| !filled(key))
+            .map(|(_, label)| label)
+    }
+
+    /// The parts the report must have filled in before it is marked *inlämnad*, with what
+    /// each is called: the analysis always, the hubs and DIGG's views where the rules ask.
+    pub fn required_parts(&self) -> Vec<(&'static str, &'static str)> {
+        let mut parts = vec![("analysis", "Analys och slutsatser")];
+        if self.report_hubs {
+            parts.push((
+                "innovation_hubs",
+                "Arbetet med de digitala innovationshubbarna",
+            ));
+        }
+        if self.report_digg {
+            parts.push((
+                "digg_views",
+                "Synpunkter från Myndigheten för digital förvaltning (DIGG)",
+            ));
+        }
+        parts
     }
 }
 
@@ -466,39 +535,64 @@ impl Year {
 mod decision_tests {
     use super::*;
 
-    fn decisions(number: &str, ministry: &str, assignment: Option<&str>) -> Decisions {
-        Decisions {
-            number: number.into(),
-            date: NaiveDate::from_ymd_opt(2021, 3, 4),
-            ministry: ministry.into(),
-            agency_assignment: assignment.map(String::from),
+    fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    fn decision(
+        what: &str,
+        number: Option<&str>,
+        date: Option<NaiveDate>,
+        ministry: &str,
+    ) -> Decision {
+        Decision {
+            what: what.into(),
+            number: number.map(String::from),
+            date,
+            ministry: Some(ministry.into()),
         }
     }
 
     #[test]
-    fn the_2018_years_cite_n2018_and_naringsdepartementet_once() {
-        let d = decisions("N2018/04129", "Näringsdepartementet", None);
-        let c = d.citations();
-        assert_eq!(c.len(), 1);
-        assert!(c[0].contains("N2018/04129") && c[0].contains("Näringsdepartementet"));
-        assert!(!c[0].contains("I2021"));
-        assert_eq!(d.recipient(), "Regeringskansliet (Näringsdepartementet)");
+    fn each_decision_is_cited_as_what_it_is_with_its_number_date_and_ministry() {
+        let offer = decision(
+            "Erbjudande att upprätthålla en funktion som regional digitaliseringskoordinator",
+            Some("I2021/00795"),
+            day(2021, 3, 4),
+            "Infrastrukturdepartementet",
+        );
+        assert_eq!(
+            offer.citation(),
+            "Erbjudande att upprätthålla en funktion som regional digitaliseringskoordinator: regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet)."
+        );
     }
 
     #[test]
-    fn from_2021_the_assignment_and_the_offer_are_cited_each_as_what_it_is() {
-        let d = decisions(
-            "I2021/00795",
-            "Infrastrukturdepartementet",
-            Some("I2021/01234"),
+    fn an_assignment_whose_number_the_sources_dont_give_says_it_is_missing() {
+        let assignment = decision(
+            "Uppdrag att administrera ett nationellt sekretariat",
+            None,
+            day(2018, 7, 12),
+            "Näringsdepartementet",
         );
-        let c = d.citations();
-        assert_eq!(c.len(), 2);
-        assert!(c[0].starts_with("Tillväxtverkets uppdrag") && c[0].contains("I2021/01234"));
-        assert!(c[1].starts_with("Regeringens erbjudande") && c[1].contains("I2021/00795"));
-        assert!(c[1].contains("4 mars 2021"));
-        let unknown = decisions("I2021/00795", "Infrastrukturdepartementet", None);
-        assert!(unknown.citations()[0].contains("inte registrerat"));
+        let cited = assignment.citation();
+        assert!(cited.contains("diarienummer saknas"), "{cited}");
+        assert!(
+            cited.contains("12 juli 2018 (Näringsdepartementet)"),
+            "{cited}"
+        );
+    }
+
+    #[test]
+    fn the_parts_required_follow_the_report_rules() {
+        let mut d = Decisions::default();
+        assert_eq!(d.required_parts().len(), 1);
+        d.report_hubs = true;
+        d.report_digg = true;
+        let keys: Vec<_> = d.required_parts().iter().map(|p| p.0).collect();
+        assert_eq!(keys, ["analysis", "innovation_hubs", "digg_views"]);
+        d.report_ministry = "Näringsdepartementet".into();
+        assert_eq!(d.recipient(), "Regeringskansliet (Näringsdepartementet)");
     }
 }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     Page, TestApp,
-    steps::{SKANE, STOCKHOLM, date, org_id},
+    steps::{SKANE, STOCKHOLM, date, org_id, paid, paid_in},
 };
 
 /// Presses the button on /kalender (make the link, or a new one) and returns the page.
@@ -82,12 +82,15 @@ fn event<'a>(calendar: &'a Calendar, uid: &str) -> &'a Event {
         .unwrap_or_else(|| panic!("no event {uid}"))
 }
 
-/// What an organisation's feed must hold, read from the programme's tables.
+/// What an organisation's feed must hold, read from the programme's tables: a requisition
+/// every year, a report and a repayment in the years its funds were paid.
 async fn expected_for(app: &TestApp, organisation: Uuid) -> BTreeSet<(String, NaiveDate)> {
-    let rows: Vec<(i32, NaiveDate, NaiveDate, NaiveDate)> = sqlx::query_as(
+    let rows: Vec<(i32, NaiveDate, NaiveDate, NaiveDate, bool)> = sqlx::query_as(
         "SELECT y.year, GREATEST(x.new_deadline, y.requisition_deadline),
                 GREATEST(p.new_deadline, y.report_deadline),
-                GREATEST(b.new_deadline, y.repayment_deadline)
+                GREATEST(b.new_deadline, y.repayment_deadline),
+                EXISTS (SELECT 1 FROM requisitions r JOIN payouts q ON q.requisition_id = r.id
+                        WHERE r.year = y.year AND r.organisation_id = $1 AND q.state = 'paid')
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = $1
          LEFT JOIN deadline_extensions x ON x.year = y.year AND x.organisation_id = $1
@@ -102,18 +105,19 @@ async fn expected_for(app: &TestApp, organisation: Uuid) -> BTreeSet<(String, Na
     .await
     .expect("deadlines");
     rows.into_iter()
-        .flat_map(|(year, requisition, report, repayment)| {
-            [
-                (
-                    format!("requisition-{year}-{organisation}@digikoord"),
-                    requisition,
-                ),
-                (format!("report-{year}-{organisation}@digikoord"), report),
-                (
+        .flat_map(|(year, requisition, report, repayment, funded)| {
+            let mut due = vec![(
+                format!("requisition-{year}-{organisation}@digikoord"),
+                requisition,
+            )];
+            if funded {
+                due.push((format!("report-{year}-{organisation}@digikoord"), report));
+                due.push((
                     format!("repayment-{year}-{organisation}@digikoord"),
                     repayment,
-                ),
-            ]
+                ));
+            }
+            due
         })
         .collect()
 }
@@ -121,6 +125,8 @@ async fn expected_for(app: &TestApp, organisation: Uuid) -> BTreeSet<(String, Na
 #[tokio::test]
 async fn a_coordinator_subscribes_to_exactly_their_organisations_deadlines() {
     let app = TestApp::spawn().await;
+    // Region Stockholm requisitioned funds for 2025, so it reports and repays for 2025.
+    paid(&app, STOCKHOLM, "1000000").await;
     app.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let start = app.get("/").await;
     assert_eq!(
@@ -154,8 +160,9 @@ async fn a_coordinator_subscribes_to_exactly_their_organisations_deadlines() {
     let stockholm = org_id(&app, STOCKHOLM).await;
     let got = uids_and_dates(&calendar);
     assert_eq!(got, expected_for(&app, stockholm).await);
-    // Region Stockholm took part from 2021 (before, the county administrative board did).
-    assert_eq!(got.len(), 5 * 3);
+    // Region Stockholm took part from 2021 (before, the county administrative board did):
+    // a requisition each year, a report and a repayment for 2025 only.
+    assert_eq!(got.len(), 5 + 2);
     assert!(
         got.iter()
             .all(|(uid, _)| uid.ends_with(&format!("-{stockholm}@digikoord")))
@@ -204,6 +211,8 @@ async fn a_coordinator_subscribes_to_exactly_their_organisations_deadlines() {
 #[tokio::test]
 async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_feed() {
     let app = TestApp::spawn().await;
+    // Region Stockholm requisitioned funds for 2024: it reports and repays for 2024.
+    paid_in(&app, 2024, STOCKHOLM, "1000000").await;
     let region = app.other_browser();
     region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let stockholm_feed = feed_path(&press_link_button(&region).await);
@@ -224,6 +233,10 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
                 ("deadline", "requisition"),
                 ("new_deadline", "2025-04-15"),
                 ("reason", "Koordinatorn har varit sjukskriven."),
+                (
+                    "basis",
+                    "Infrastrukturdepartementets medgivande 2025-03-10, I2025/00042",
+                ),
             ],
         )
         .await;
@@ -252,8 +265,8 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
     );
     // The report and the other years keep their dates.
     assert_eq!(
-        day(event(&calendar, &format!("report-2025-{stockholm}@digikoord")).get_start()),
-        date(2026, 1, 31)
+        day(event(&calendar, &format!("report-2024-{stockholm}@digikoord")).get_start()),
+        date(2025, 1, 31)
     );
     assert_eq!(
         day(event(
@@ -273,8 +286,8 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
         format!("requisition-2025-{skane}@digikoord"),
         date(2025, 3, 31)
     )));
-    // Skåne took part in both periods: 2018–2025.
-    assert_eq!(got.len(), 8 * 3);
+    // Skåne took part in both periods, 2018–2025, and has requisitioned nothing yet.
+    assert_eq!(got.len(), 8);
     assert!(
         !got.iter()
             .any(|(uid, _)| uid.contains(&stockholm.to_string()))
@@ -284,10 +297,16 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
 #[tokio::test]
 async fn tillvaxtverkets_feed_has_every_actors_deadlines_and_its_own() {
     let app = TestApp::spawn().await;
-    let (actor_years, years): (i64, i64) = sqlx::query_as(
+    // Two regions requisitioned funds for 2025: they report and repay; the others don't.
+    paid(&app, SKANE, "1000000").await;
+    paid(&app, "Gotlands kommun", "1000000").await;
+    let (actor_years, funded, own): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM programme_years y
                  JOIN period_actors a ON a.period_id = y.period_id),
-                (SELECT count(*) FROM programme_years)",
+                (SELECT count(*) FROM payouts WHERE state = 'paid'),
+                (SELECT count(agency_requisition_deadline) + count(agency_repayment_deadline)
+                        + count(*)
+                 FROM programme_years)",
     )
     .fetch_one(&app.db)
     .await
@@ -306,7 +325,7 @@ async fn tillvaxtverkets_feed_has_every_actors_deadlines_and_its_own() {
         let calendar = feed(&app, &feed_path(&press_link_button(&staff).await)).await;
         assert_eq!(calendar.get_name(), Some("Digikoord – Tillväxtverket"));
         let got = uids_and_dates(&calendar);
-        assert_eq!(got.len() as i64, 3 * actor_years + 3 * years, "{role:?}");
+        assert_eq!(got.len() as i64, actor_years + 2 * funded + own, "{role:?}");
         for organisation in [stockholm, skane] {
             assert!(
                 expected_for(&app, organisation).await.is_subset(&got),

@@ -412,12 +412,20 @@ async fn every_xlsx_and_docx_export_opens_in_libreoffice_and_shows_the_totals() 
         "Diarienummer",
         "Ä 2026-123",
         "Regeringskansliet",
-        year.decisions.ministry.as_str(),
+        year.decisions.report_ministry.as_str(),
         "Redovisning av de regionala",
         "Redovisning av regeringsuppdrag",
         "regeringsbeslut",
     ] {
         assert!(cover.contains(part), "{part} on the cover:\n{cover}");
+    }
+    // Each decision cited as what it is, as the sources give it (the lines joined).
+    let words = cover.split_whitespace().collect::<Vec<_>>().join(" ");
+    for cited in [
+        "Uppdrag att lämna stöd till de regionala digitaliseringskoordinatorerna samt att samordna och koordinera digitala innovationshubbar: regeringsbeslut (diarienummer saknas – ej angivet i underlagen) den 4 mars 2021 (Infrastrukturdepartementet).",
+        "Erbjudande att upprätthålla en funktion som regional digitaliseringskoordinator: regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet).",
+    ] {
+        assert!(words.contains(cited), "{cited} on the cover:\n{words}");
     }
     assert!(!cover.contains("Sida"), "{cover}");
     // The contents, updated: every entry's page number is the page its heading is on.

@@ -145,6 +145,9 @@ async fn an_admin_creates_a_period_whose_years_get_the_standard_deadlines() {
         ("ministry", "Finansdepartementet"),
         ("first_year", "2026"),
         ("last_year", "2027"),
+        ("tasks", "Samordna digitaliseringen i länet."),
+        ("report_ministry", "Finansdepartementet"),
+        ("report_title", "Redovisning av koordinatorernas verksamhet"),
     ];
     let created = app
         .submit(
@@ -182,6 +185,9 @@ async fn an_admin_creates_a_period_whose_years_get_the_standard_deadlines() {
                 ("ministry", "m"),
                 ("first_year", "2025"),
                 ("last_year", "2026"),
+                ("tasks", "t"),
+                ("report_ministry", "m"),
+                ("report_title", "t"),
             ],
         )
         .await;
@@ -252,8 +258,9 @@ async fn an_extension_moves_an_actors_deadline_later_and_never_earlier() {
 
     let later = year_deadline + chrono::Days::new(14);
     sqlx::query(
-        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, granted_by)
-         VALUES (2025, $1, 'report', $2, 'Sjukdom', $3)",
+        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, basis,
+             granted_by)
+         VALUES (2025, $1, 'report', $2, 'Sjukdom', 'Regeringsbeslut I2025/00001', $3)",
     )
     .bind(organisation)
     .bind(later)

@@ -379,6 +379,10 @@ async fn after_the_deadline_a_submission_is_refused_unless_the_actor_has_an_exte
                 ("deadline", "requisition"),
                 ("new_deadline", "2025-03-15"),
                 ("reason", "Sjukdom"),
+                (
+                    "basis",
+                    "Infrastrukturdepartementets medgivande 2025-03-10, I2025/00042",
+                ),
             ],
         )
         .await;
@@ -395,6 +399,10 @@ async fn after_the_deadline_a_submission_is_refused_unless_the_actor_has_an_exte
                 ("deadline", "requisition"),
                 ("new_deadline", "2025-04-15"),
                 ("reason", "Koordinatorn har varit sjukskriven."),
+                (
+                    "basis",
+                    "Infrastrukturdepartementets medgivande 2025-03-10, I2025/00042",
+                ),
             ],
         )
         .await;

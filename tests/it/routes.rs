@@ -1022,6 +1022,9 @@ impl Cases {
                 ("ministry", "Finansdepartementet"),
                 ("first_year", "2027"),
                 ("last_year", "2028"),
+                ("tasks", "Matrisens uppgift."),
+                ("report_ministry", "Finansdepartementet"),
+                ("report_title", "Matrisens redovisning"),
             ]),
             "/admin/program/perioder/{id}" => self.period.clone(),
             "/admin/program/perioder/{id}/aktorer" => {
@@ -1048,6 +1051,7 @@ impl Cases {
                 ("deadline", "report"),
                 ("new_deadline", "2027-03-31"),
                 ("reason", "Matrisen behöver mer tid."),
+                ("basis", "Matrisens medgivande, I2026/00001"),
             ]),
             "/utbetalningar/{id}/utbetald" => typed(&[
                 ("paid_date", "2026-04-20"),
@@ -1646,6 +1650,9 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
         ("ministry", &ministry),
         ("first_year", &first_year),
         ("last_year", &last_year),
+        ("tasks", "Matrisens uppgift."),
+        ("report_ministry", &ministry),
+        ("report_title", &title),
     ]);
     let year_form: Vec<(String, String)> = sqlx::query_as(
         "SELECT key, value FROM programme_years y, LATERAL (VALUES

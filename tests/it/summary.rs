@@ -372,6 +372,19 @@ async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
     let app = realistic_year().await;
     let admin = app.other_browser();
     admin.login_as(Role::Admin, None).await;
+    // Every part 2025's report must have is written (it can't be submitted without).
+    let written = admin
+        .submit(
+            "/sammanstallning?ar=2025",
+            "/sammanstallning/2025/avsnitt",
+            &[
+                ("analysis", "Analys."),
+                ("innovation_hubs", "Hubbarna."),
+                ("digg_views", "DIGG:s synpunkter."),
+            ],
+        )
+        .await;
+    assert_eq!(written.status, StatusCode::SEE_OTHER);
     let exported = admin
         .submit(
             "/sammanstallning?ar=2025",

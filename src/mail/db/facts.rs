@@ -26,6 +26,12 @@ pub struct RequisitionFacts {
     pub paid_date: Option<chrono::NaiveDate>,
     pub prepared_by: Option<Uuid>,
     pub sent_back_reason: Option<String>,
+    /// The actor's report deadline for the year, extension included (`actor_deadlines`).
+    pub report_due: Option<chrono::NaiveDate>,
+    /// Whether that is a later date granted to the actor.
+    pub report_extended: bool,
+    /// Whether the year's own report date is assumed (no decision gives it).
+    pub report_assumed: bool,
 }
 
 pub async fn requisition(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<RequisitionFacts> {
@@ -33,8 +39,12 @@ pub async fn requisition(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Requ
         "SELECT r.id, r.case_number, r.year, r.organisation_id, o.name AS organisation,
                 r.contact_name, r.contact_email, r.amount, r.state_note,
                 p.amount AS payout_amount, p.planned_date, p.paid_amount, p.paid_date,
-                p.prepared_by, p.sent_back_reason
+                p.prepared_by, p.sent_back_reason, d.report_due,
+                COALESCE(d.report_extended_to > y.report_deadline, false) AS report_extended,
+                y.report_basis IS NULL AS report_assumed
          FROM requisitions r JOIN organisations o ON o.id = r.organisation_id
+         JOIN programme_years y ON y.year = r.year
+         LEFT JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
          LEFT JOIN LATERAL (SELECT * FROM payouts p WHERE p.requisition_id = r.id
                             ORDER BY p.prepared_at DESC LIMIT 1) p ON true
          WHERE r.id = $1",
@@ -132,14 +142,23 @@ pub async fn refund(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<RefundFac
 }
 
 /// An extension as the notice tells it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExtensionFacts {
+    pub new_deadline: chrono::NaiveDate,
+    pub reason: String,
+    /// The decision or consent it rests on.
+    pub basis: String,
+    pub organisation: String,
+}
+
 pub async fn extension(
     conn: &mut PgConnection,
     year: i32,
     organisation: Uuid,
     deadline: ExtendedDeadline,
-) -> sqlx::Result<(chrono::NaiveDate, String, String)> {
+) -> sqlx::Result<ExtensionFacts> {
     sqlx::query_as(
-        "SELECT e.new_deadline, e.reason, o.name FROM deadline_extensions e
+        "SELECT e.new_deadline, e.reason, e.basis, o.name AS organisation FROM deadline_extensions e
          JOIN organisations o ON o.id = e.organisation_id
          WHERE e.year = $1 AND e.organisation_id = $2 AND e.deadline = $3",
     )

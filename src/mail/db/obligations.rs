@@ -6,12 +6,10 @@ use uuid::Uuid;
 
 use crate::{
     export::Document,
-    programme::model::ExtendedDeadline,
+    programme::model::{BudgetState, ExtendedDeadline},
     repayments::model::{PaymentState, RefundAction, RefundState},
     reports::model::{Action as ReportAction, ReportState},
-    requisitions::model::{
-        Action as RequisitionAction, PayoutAction, PayoutState, RequisitionState,
-    },
+    requisitions::model::{Action as RequisitionAction, PayoutAction, RequisitionState},
 };
 
 /// What an obligation is: a region's three, or Tillväxtverket's three.
@@ -61,8 +59,25 @@ pub struct Obligation {
     pub organisation_id: Option<Uuid>,
     pub organisation: String,
     pub deadline: chrono::NaiveDate,
+    /// The deadline is the year's own and no source gives it: said wherever it is named.
+    pub assumed: bool,
     /// For a repayment: what is still to pay.
     pub amount: Option<rust_decimal::Decimal>,
+}
+
+impl ObligationKind {
+    /// The year's date this obligation falls due on.
+    pub fn year_date(self) -> crate::programme::model::YearDate {
+        use crate::programme::model::YearDate;
+        match self {
+            ObligationKind::Requisition => YearDate::Requisition,
+            ObligationKind::Report => YearDate::Report,
+            ObligationKind::Repayment => YearDate::Repayment,
+            ObligationKind::AgencyRequisition => YearDate::AgencyRequisition,
+            ObligationKind::AgencyRepayment => YearDate::AgencyRepayment,
+            ObligationKind::Summary => YearDate::Summary,
+        }
+    }
 }
 
 /// Whose open obligations to find.
@@ -77,8 +92,13 @@ pub enum Whose {
 }
 
 /// Every obligation still open on `today` whose deadline is at most a year past:
-/// - a requisition not yet filed (none, a draft, or returned) for a year not yet over;
-/// - a report not yet submitted for a year with a paid payout;
+/// - a requisition not yet filed (none, a draft, or returned) until its deadline, for a
+///   year whose budget is decided: the offer is voluntary, so an actor that did not
+///   requisition is not late, it took no funds that year; and a year the Riksdag has not
+///   decided is not chased;
+/// - a report not yet submitted by an actor that requisitioned funds and was paid them
+///   (`requisitioned_funds`), due the later of its deadline and the day it was paid: only
+///   the days on which the region could report count;
 /// - a repayment owed by an approved report and not yet paid in full (payments the
 ///   region registered count as paid: what remains is for Tillväxtverket to confirm);
 /// - Tillväxtverket's requisition and repayment to Kammarkollegiet not yet registered,
@@ -112,58 +132,58 @@ pub async fn open_obligations(
     }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "WITH o AS (
-            SELECT $11::text AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
+            SELECT $9::text AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
                    actor_deadline(y.year, a.organisation_id, $3) AS deadline,
                    NULL::numeric AS amount
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
             WHERE $1 <= make_date(y.year, 12, 31) {actors}
+              AND y.budget_state = $15
               AND NOT EXISTS (SELECT 1 FROM requisitions r
                               WHERE r.year = y.year AND r.organisation_id = a.organisation_id
                                 AND r.state = ANY($4))
           UNION ALL
-            SELECT $12, y.year, a.organisation_id, a.actor_name,
-                   actor_deadline(y.year, a.organisation_id, $5), NULL
-            FROM programme_years y
+            SELECT $10, f.year, a.organisation_id, a.actor_name, f.report_late_after, NULL
+            FROM requisitioned_funds f
+            JOIN programme_years y ON y.year = f.year
             JOIN period_actors a ON a.period_id = y.period_id
+                 AND a.organisation_id = f.organisation_id
             WHERE true {actors}
-              AND EXISTS (SELECT 1 FROM requisitions r JOIN payouts p ON p.requisition_id = r.id
-                          WHERE r.year = y.year AND r.organisation_id = a.organisation_id
-                            AND p.state = $6)
               AND NOT EXISTS (SELECT 1 FROM reports rep
-                              WHERE rep.year = y.year AND rep.organisation_id = a.organisation_id
-                                AND rep.state = ANY($7))
+                              WHERE rep.year = f.year AND rep.organisation_id = f.organisation_id
+                                AND rep.state = ANY($5))
           UNION ALL
-            SELECT $13, y.year, a.organisation_id, a.actor_name,
-                   actor_deadline(y.year, a.organisation_id, $8),
+            SELECT $11, y.year, a.organisation_id, a.actor_name,
+                   actor_deadline(y.year, a.organisation_id, $6),
                    repayment_owed(y.year, a.organisation_id)
                    - (SELECT COALESCE(sum(COALESCE(q.received_amount, q.amount)), 0)
                       FROM repayment_payments q
                       WHERE q.year = y.year AND q.organisation_id = a.organisation_id)
                    + (SELECT COALESCE(sum(f.amount), 0) FROM refunds f
                       WHERE f.year = y.year AND f.organisation_id = a.organisation_id
-                        AND f.state = $9)
+                        AND f.state = $7)
             FROM programme_years y
             JOIN period_actors a ON a.period_id = y.period_id
             WHERE true {actors}
           UNION ALL
-            SELECT $14, y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
+            SELECT $12, y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
-            WHERE ac.requisitioned IS NULL {agency}
+            WHERE ac.requisitioned IS NULL AND y.agency_requisition_deadline IS NOT NULL {agency}
           UNION ALL
-            SELECT $15, y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
+            SELECT $13, y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
-            WHERE ac.repaid IS NULL {agency}
+            WHERE ac.repaid IS NULL AND y.agency_repayment_deadline IS NOT NULL {agency}
           UNION ALL
-            SELECT $16, y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
+            SELECT $14, y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
             FROM programme_years y
             WHERE true {agency}
               AND NOT EXISTS (SELECT 1 FROM summary_exports s
-                              WHERE s.year = y.year AND s.document = $10
+                              WHERE s.year = y.year AND s.document = $8
                                 AND s.submitted_at IS NOT NULL)
          )
          SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
-         WHERE deadline >= $1 - 365 AND (kind <> $13 OR amount > 0)
+         WHERE deadline >= $1 - 365 AND (kind <> $11 OR amount > 0)
+           AND (kind <> $9 OR deadline >= $1)
          ORDER BY deadline, kind, organisation"
     ))
     .bind(today)
@@ -174,8 +194,6 @@ pub async fn open_obligations(
         RequisitionState::Approved,
         RequisitionState::Rejected,
     ])
-    .bind(ExtendedDeadline::Report)
-    .bind(PayoutState::Paid)
     .bind(vec![ReportState::Submitted, ReportState::Approved])
     .bind(ExtendedDeadline::Repayment)
     .bind(RefundState::Paid)
@@ -186,8 +204,18 @@ pub async fn open_obligations(
     .bind(ObligationKind::AgencyRequisition.key())
     .bind(ObligationKind::AgencyRepayment.key())
     .bind(ObligationKind::Summary.key())
-    .fetch_all(conn)
+    .bind(BudgetState::Decided)
+    .fetch_all(&mut *conn)
     .await?;
+    // An obligation due on its year's own date, where no source gives that date, is
+    // named as assumed (a date moved for the actor, or by a late payout, is not).
+    let years = crate::programme::db::years_in(&mut *conn).await?;
+    let assumed = |kind: ObligationKind, year: i32, deadline: chrono::NaiveDate| {
+        years.iter().find(|y| y.year == year).is_some_and(|y| {
+            let which = kind.year_date();
+            y.assumed(which) && y.date_of(&which) == Some(deadline)
+        })
+    };
     rows.into_iter()
         .map(|r| {
             let kind = ObligationKind::from_key(&r.kind).ok_or_else(|| {
@@ -199,6 +227,7 @@ pub async fn open_obligations(
                 organisation_id: r.organisation_id,
                 organisation: r.organisation,
                 deadline: r.deadline,
+                assumed: assumed(kind, r.year, r.deadline),
                 amount: r.amount,
             })
         })
