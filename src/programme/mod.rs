@@ -8,17 +8,25 @@
 //! administrators keep periods and their actors, each programme year's cap, deadlines and
 //! budget state (`/admin/program/…`) and the organisations (`/admin/organisationer`).
 //!
-//! **The right decision per year.** A period records its decision, date and ministry, and
-//! the registration number of Tillväxtverket's own assignment, which the sources don't give
-//! and an administrator enters. The 26 March document is addressed to the period's ministry
-//! and cites, for 2018–2020, N2018/04129 (Näringsdepartementet); from 2021
-//! Tillväxtverket's assignment and the offer to the regions (I2021/00795), each as what it
-//! is. A 2018–2020 report asks about N2018/04129's single task. The footer names the
-//! decision of the year shown. The 2018–2020 regional deadlines are not in the decision:
-//! `/program` marks them *antaget – ej angivet i beslutet* until an administrator saves the
-//! year.
+//! **A period carries its rules** (issue 27), as data an administrator keeps in the
+//! browser, never as `if year <= 2020` in code:
+//! - its decisions: the Government's decision to the actors (number, date, ministry, what
+//!   it is) and Tillväxtverket's own assignment (its number not in the sources: shown as
+//!   missing until entered);
+//! - the coordinators' tasks in the decision's words (`period_tasks`), which a report
+//!   answers;
+//! - its report to the Government: ministry, title, whether it covers the digital
+//!   innovation hubs and DIGG's views; a year may follow another period's report rules
+//!   (26 March 2021 is claimed by both decisions: an administrator chooses);
+//! - whether Tillväxtverket has a Kammarkollegiet chain, with its appropriation and frame
+//!   (2021–2025 only): without one a year has no 1 December / 15 March, account,
+//!   documents, reminders or calendar events;
+//! - per year, each of the six dates with its basis, or assumed (`YearDate`, shown
+//!   *antaget – ej angivet i beslutet* everywhere it is named until confirmed with a
+//!   reference), the budget's basis, and the cap on Tillväxtverket's support work.
 //!
-//! `model.rs`: deadlines, the current year, organisation numbers (pure, unit-tested);
+//! `model.rs`: deadlines and their bases, tasks as typed, the current year, organisation
+//! numbers (pure, unit-tested); `form.rs`: the forms as typed;
 //! `db.rs`: all SQL; `handlers.rs`: the pages.
 
 pub mod db;

@@ -2,12 +2,14 @@
 //! and a case officer returns or approves it. Approval fixes what is left to repay.
 //!
 //! Once its payout is paid, the region's start page shows *Redovisa 2025* with the deadline
-//! (31 January Y+1) and the days left, or *försenad* after it. The report is written part
+//! (the year's, 31 January Y+1, or the day it was paid if later: `requisitioned_funds`) and
+//! the days left, or *försenad* after it. A region that took no funds reports nothing. The report is written part
 //! by part, each on its own page and saved as you go (log out, come back, everything is
 //! there):
 //!
-//! - the five tasks of the decision (a 2018–2020 report asks about N2018/04129's single
-//!   task);
+//! - the tasks of the year's period, in the decision's words (`period_tasks`: 2018–2020
+//!   N2018/04129's single task, 2021–2025 I2021/00795's five, a new period's as an
+//!   administrator entered them; at most five);
 //! - activities (sub-goals of the national strategy, kind, partners, participants; at least
 //!   one);
 //! - needs and challenges, results and effects, and the self-assessment;

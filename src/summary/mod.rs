@@ -22,9 +22,13 @@
 //! challenges, results and effects; Tillväxtverket's own sections (analysis, the digital
 //! innovation hubs, DIGG's views) and the report's date and Tillväxtverket's diarienummer
 //! for the DOCX's title page, saved with the year. Actors without an approved report are
-//! named plainly. The document is addressed to the period's ministry and cites, for
-//! 2018–2020, N2018/04129 (Näringsdepartementet); from 2021 Tillväxtverket's assignment
-//! and the offer to the regions (I2021/00795), each as what it is (`programme`).
+//! named plainly. The document follows the report rules of the period an administrator
+//! chose for the year (its own unless another: 26 March 2021 is claimed by both): it is
+//! addressed to that period's ministry under its title, cites Tillväxtverket's assignment
+//! and the decision to the actors each as what it is (`model::Decisions`), and has the
+//! hubs and DIGG parts only where the rules ask; it can't be marked *inlämnad* while such
+//! a part is empty. Without a Kammarkollegiet chain (2018–2020) it has no account with
+//! Kammarkollegiet. A year without data says *ingen uppgift i Digikoord*, not 0 kr.
 //!
 //! # Exports (`export.rs`)
 //!

@@ -565,3 +565,104 @@ async fn without_libreoffice_a_pdfa_is_refused_with_a_reason_and_nothing_is_kept
         .await;
     assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.plain());
 }
+
+/// The 2018 compilation and the 2025 requisition from Kammarkollegiet, as PDF/A (the very
+/// documents sent), cite their decisions as the sources give them: 2018 N2018/04129 and
+/// Tillväxtverket's assignment of the same day to Näringsdepartementet, with no hubs, DIGG
+/// or Kammarkollegiet account; the requisition Tillväxtverket's 2021 assignment, not the
+/// offer to the regions.
+#[tokio::test]
+async fn the_pdfa_documents_cite_their_decisions_as_the_sources_do() {
+    let (Some(_), Some(pdftotext)) = (tool("soffice"), tool("pdftotext")) else {
+        return;
+    };
+    let today = NaiveDate::from_ymd_opt(2025, 11, 25).expect("date");
+    let app = TestApp::spawn_on(Clock::Fixed(today)).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let saved = admin
+        .submit(
+            "/konto?ar=2025",
+            "/konto/2025",
+            &[
+                ("requisitioned", "23 000 000"),
+                ("requisitioned_on", "2025-11-20"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+    let dir = scratch_dir("citations");
+    let mut texts = Vec::new();
+    for (page, path, form) in [
+        (
+            "/sammanstallning?ar=2018",
+            "/sammanstallning/2018/exporter",
+            vec![("format", "pdf")],
+        ),
+        (
+            "/konto?ar=2025",
+            "/konto/2025/dokument",
+            vec![("document", "rekvisition"), ("format", "pdf")],
+        ),
+    ] {
+        let made = admin.submit(page, path, &form).await;
+        assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.plain());
+        let (name, bytes) = newest_export(&admin).await;
+        let report = page_validation::validate_pdf_bytes(
+            &bytes,
+            &page_validation::ValidationOptions::default()
+                .profile(page_validation::ValidationProfile::PdfA2b),
+        )
+        .expect("the validator reads the PDF");
+        assert!(report.is_compliant, "{name}: {:#?}", report.failures);
+        let file = dir.join(format!("{}.pdf", texts.len()));
+        std::fs::write(&file, &bytes).expect("write");
+        let out = tokio::process::Command::new(&pdftotext)
+            .arg(&file)
+            .arg("-")
+            .output()
+            .await
+            .expect("pdftotext");
+        assert!(out.status.success(), "pdftotext {name}");
+        // The words as read, lines joined: a citation may wrap.
+        let text = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        texts.push(text);
+    }
+    let (compilation, requisition) = (&texts[0], &texts[1]);
+    for cited in [
+        "Regeringskansliet Näringsdepartementet",
+        "Uppdrag att administrera ett nationellt sekretariat som ska fungera som en stödfunktion till de regionala digitaliseringskoordinatorerna: regeringsbeslut (diarienummer saknas – ej angivet i underlagen) den 12 juli 2018 (Näringsdepartementet).",
+        "Uppdrag och erbjudande att inrätta och upprätthålla en funktion som regional digitaliseringskoordinator: regeringsbeslut N2018/04129 den 12 juli 2018 (Näringsdepartementet).",
+        "ingen rekvisition från Kammarkollegiet enligt beslutet",
+    ] {
+        assert!(compilation.contains(cited), "2018: {cited}\n{compilation}");
+    }
+    for absent in [
+        "I2021/00795",
+        "Infrastrukturdepartementet",
+        "DIGG",
+        "innovationshubb",
+    ] {
+        assert!(
+            !compilation.contains(absent),
+            "2018: {absent}\n{compilation}"
+        );
+    }
+    for cited in [
+        "enligt Uppdrag att lämna stöd till de regionala digitaliseringskoordinatorerna samt att samordna och koordinera digitala innovationshubbar: regeringsbeslut (diarienummer saknas – ej angivet i underlagen) den 4 mars 2021 (Infrastrukturdepartementet)",
+        "Sista dag för rekvisitionen är 1 december 2025.",
+        "anslagspost 4 Informationsteknik – del till Kammarkollegiets disposition",
+    ] {
+        assert!(
+            requisition.contains(cited),
+            "requisition: {cited}\n{requisition}"
+        );
+    }
+    assert!(
+        !requisition.contains("I2021/00795"),
+        "the offer is not the requisition's basis:\n{requisition}"
+    );
+}

@@ -278,6 +278,16 @@ async fn each_date_is_given_by_a_source_or_marked_assumed_until_confirmed() {
     assert!(marked[0].contains("31 januari 2026"));
     assert!(marked[1].contains("26 februari 2026"));
     assert!(marked[2].contains("26 mars 2026"));
+    // The organisation numbers are the programme's own data, not the decision's.
+    assert!(
+        programme
+            .select(".own-data")
+            .iter()
+            .all(|n| n.contains("inte beslutets")),
+        "{:?}",
+        programme.select(".own-data")
+    );
+    assert_eq!(programme.select(".own-data").len(), 2, "one per period");
     // The budget of 2022–2025 is marked decided as an assumption, 2021's by the decision.
     assert!(year_cells(&programme, 2023)[1].contains("antaget – ej angivet i källorna"));
     assert!(year_cells(&programme, 2021)[1].contains("I2021/00795"));
@@ -497,6 +507,15 @@ async fn a_report_answers_its_periods_tasks_in_the_decisions_words() {
     assert!(form.plain().contains(
         "utifrån uppgifterna som anges i lagen (2010:630) om regionalt utvecklingsansvar"
     ));
+    // The sub-goals' names are the programme's summary of the strategy, said as such.
+    let activities = stockholm
+        .get(&format!("/redovisningar/{report}/aktiviteter"))
+        .await;
+    assert!(
+        activities.select(".own-data")[0].contains("står inte i regeringsbeslutet"),
+        "{:?}",
+        activities.select(".own-data")
+    );
 }
 
 /// A new decision is entered in the browser, completely, and a region goes through it:
