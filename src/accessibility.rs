@@ -5,10 +5,12 @@
 //!
 //! Served at `/tillganglighet`; the address it gives for reporting a problem is
 //! `ACCESSIBILITY_CONTACT`. What it rests on: every page passes axe-core's WCAG 2.1 A and
-//! AA checks, wide and narrow and with its forms in their error state
-//! (`tests/it/browser.rs`); every table has a caption, and every sideways-scrolling table
-//! region can be reached with the keyboard; charts carry their figures as text
-//! (`crate::charts`); overdue marks and chart series are never told by colour alone.
+//! AA checks, wide (1280 px) and narrow (390 px) and with its forms in their error state,
+//! and none scrolls sideways (`tests/it/browser.rs`); every table has a caption, and every
+//! sideways-scrolling table region can be reached with the keyboard; charts carry their
+//! figures as text (`crate::charts`); overdue marks and chart series are never told by
+//! colour alone; with JavaScript, a warning before the idle limit (`static/digikoord.js`,
+//! WCAG 2.2.1).
 
 use askama::Template;
 use axum::{Router, extract::State, response::Response, routing::get};

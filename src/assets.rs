@@ -1,8 +1,10 @@
-//! The static files (CSS), embedded in the binary so it runs from any directory and in
-//! the container image, served with an ETag and a cache lifetime.
+//! The static files (CSS, the one script), embedded in the binary so it runs from any
+//! directory and in the container image, served with an ETag and a cache lifetime.
 //!
 //! `static/style.css` is the hand-written stylesheet: the pages work without JavaScript,
-//! with print styles. `static/fonts/` holds
+//! with print styles. `static/digikoord.js` only adds to them where JavaScript is on (the
+//! menu's groups, drafts of long forms, the warning before the idle limit); the layout loads
+//! it from here, as the CSP's `script-src 'self'` allows. `static/fonts/` holds
 //! DejaVu Sans, with its licence beside it, in which the DOCX's charts are drawn.
 
 use axum::{

@@ -1,7 +1,12 @@
 //! The audit trail: who did what to which record, when, with before and after.
-//! Always written inside the transaction of the change it records.
+//! Always written inside the transaction of the change it records. The administrator
+//! reads it as Swedish sentences at `/admin/logg` (`page.rs`; the sentences in `model.rs`,
+//! the reading in `db.rs`).
 
-use chrono::{DateTime, Utc};
+pub mod db;
+pub mod model;
+pub mod page;
+
 use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -61,48 +66,4 @@ impl<'a> Entry<'a> {
         .await?;
         Ok(())
     }
-}
-
-#[derive(sqlx::FromRow)]
-pub struct LoggedEntry {
-    pub at: DateTime<Utc>,
-    pub actor_name: Option<String>,
-    pub action: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
-
-impl LoggedEntry {
-    pub fn at_local(&self) -> String {
-        crate::clock::swedish(self.at)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    }
-
-    pub fn before_text(&self) -> String {
-        self.before
-            .as_ref()
-            .map(Value::to_string)
-            .unwrap_or_default()
-    }
-
-    pub fn after_text(&self) -> String {
-        self.after
-            .as_ref()
-            .map(Value::to_string)
-            .unwrap_or_default()
-    }
-}
-
-pub async fn latest(db: &sqlx::PgPool, limit: i64) -> sqlx::Result<Vec<LoggedEntry>> {
-    sqlx::query_as(
-        "SELECT a.at, u.name AS actor_name, a.action, a.entity, a.entity_id, a.before, a.after
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id
-         ORDER BY a.id DESC LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(db)
-    .await
 }

@@ -80,6 +80,52 @@ fn f(d: Decimal) -> f64 {
     d.to_f64().unwrap_or_default()
 }
 
+/// The scale of an amount axis from 0 to at least `max`: about four steps of 1, 2, 2,5 or 5
+/// times a power of ten. Only 0 where there is nothing to show.
+fn ticks(max: f64) -> Vec<f64> {
+    if max <= 0.0 || !max.is_finite() {
+        return vec![0.0];
+    }
+    let raw = max / 4.0;
+    let magnitude = 10f64.powi(raw.log10().floor() as i32);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let steps = (max / step - 1e-9).ceil().max(1.0) as usize;
+    (0..=steps).map(|i| i as f64 * step).collect()
+}
+
+/// What an amount axis's tick labels count in, by its step (the second tick), so that each
+/// label is a whole number or has one decimal: its name and its size.
+fn unit(step: f64) -> (&'static str, f64) {
+    if step >= 1_000_000.0 {
+        ("Miljoner kronor", 1_000_000.0)
+    } else if step >= 1_000.0 {
+        ("Tusental kronor", 1_000.0)
+    } else {
+        ("Kronor", 1.0)
+    }
+}
+
+/// A tick's label in the axis's unit, Swedish style: `2,5`, `20`, `5 000`.
+fn tick_label(value: f64, size: f64) -> String {
+    let v = value / size;
+    if (v - v.round()).abs() > 1e-9 {
+        return format!("{v:.1}").replace('.', ",");
+    }
+    let digits = format!("{:.0}", v.round());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Solid dark, diagonal hatch, and dots: three fills that differ in print and in grey.
 const DEFS: &str = r##"<defs>
 <pattern id="p-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#cfe0f3"/><line x1="0" y1="0" x2="0" y2="6" stroke="#1d4f91" stroke-width="2"/></pattern>
@@ -135,13 +181,37 @@ pub fn stacked(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
     let label_w = 230.0;
     let bar_w = 380.0;
     let legend = 26;
-    let height = (labels.len() as u32) * row + legend + 10;
+    // The scale under the bars: its line, its ticks' values, and the unit.
+    let axis_y = legend + (labels.len() as u32) * row + 5;
+    let height = axis_y + 40;
     let max = (0..labels.len())
         .map(|i| series.iter().map(|s| f(s.values[i])).sum::<f64>())
         .fold(0.0, f64::max);
+    let ticks = ticks(max);
+    let top = ticks.last().copied().unwrap_or(0.0);
+    let (unit_name, unit_size) = unit(ticks.get(1).copied().unwrap_or(0.0));
     let desc = series_description(labels, series);
     let mut svg = open(id, title, &desc, 900, height);
     svg.push_str(&legend_row(series, label_w));
+    svg.push_str(&format!(r#"<g class="scale" data-unit="{unit_name}">"#));
+    for t in &ticks {
+        let x = if top > 0.0 {
+            label_w + bar_w * t / top
+        } else {
+            label_w
+        };
+        svg.push_str(&format!(
+            r##"<line x1="{x:.1}" y1="{legend}" x2="{x:.1}" y2="{}" stroke="#d0d7e0"/><text class="tick" data-value="{t}" x="{x:.1}" y="{}" font-size="11" text-anchor="middle">{}</text>"##,
+            axis_y + 4,
+            axis_y + 16,
+            tick_label(*t, unit_size)
+        ));
+    }
+    svg.push_str(&format!(
+        r##"<line x1="{label_w}" y1="{axis_y}" x2="{:.1}" y2="{axis_y}" stroke="#333"/><text x="{label_w}" y="{}" font-size="11">{unit_name}</text></g>"##,
+        label_w + bar_w,
+        axis_y + 32
+    ));
     for (i, label) in labels.iter().enumerate() {
         let y = legend + i as u32 * row + 5;
         svg.push_str(&format!(
@@ -152,7 +222,7 @@ pub fn stacked(id: &str, title: &str, labels: &[String], series: &[Series]) -> S
         let mut x = label_w;
         for s in series {
             let v = s.values[i];
-            let w = if max > 0.0 { bar_w * f(v) / max } else { 0.0 };
+            let w = if top > 0.0 { bar_w * f(v) / top } else { 0.0 };
             svg.push_str(&format!(
                 r#"<rect class="bar" data-label="{}" data-series="{}" data-value="{}" x="{x:.1}" y="{y}" width="{w:.1}" height="18" fill="{}" stroke="{SOLID}" stroke-width="0.5"/>"#,
                 escape(label),
@@ -210,6 +280,9 @@ pub fn grouped_with_gaps(
                 .map(|(_, v)| f(*v))
         })
         .fold(0.0, f64::max);
+    let ticks = ticks(max);
+    let top = ticks.last().copied().unwrap_or(0.0);
+    let (unit_name, unit_size) = unit(ticks.get(1).copied().unwrap_or(0.0));
     let desc = labels
         .iter()
         .enumerate()
@@ -232,6 +305,26 @@ pub fn grouped_with_gaps(
             escape(NO_DATA_LEGEND)
         ));
     }
+    // The scale beside the bars: a line and the value at each tick, and the unit.
+    svg.push_str(&format!(r#"<g class="scale" data-unit="{unit_name}">"#));
+    for t in &ticks {
+        let y = if top > 0.0 {
+            base - plot_h * t / top
+        } else {
+            base
+        };
+        svg.push_str(&format!(
+            r##"<line x1="46" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#d0d7e0"/><text class="tick" data-value="{t}" x="44" y="{:.1}" font-size="11" text-anchor="end">{}</text>"##,
+            width - 5.0,
+            y + 4.0,
+            tick_label(*t, unit_size)
+        ));
+    }
+    svg.push_str(&format!(
+        r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{unit_name}</text></g>"#,
+        width - 5.0,
+        height - 6.0
+    ));
     svg.push_str(&format!(
         r##"<line x1="50" y1="{base}" x2="{:.1}" y2="{base}" stroke="#333"/>"##,
         width - 5.0
@@ -248,7 +341,7 @@ pub fn grouped_with_gaps(
         }
         for (k, s) in series.iter().enumerate().filter(|_| known(i)) {
             let v = s.values[i];
-            let h = if max > 0.0 { plot_h * f(v) / max } else { 0.0 };
+            let h = if top > 0.0 { plot_h * f(v) / top } else { 0.0 };
             svg.push_str(&format!(
                 r#"<rect class="bar" data-label="{}" data-series="{}" data-value="{}" x="{:.1}" y="{:.1}" width="30" height="{h:.1}" fill="{}" stroke="{SOLID}" stroke-width="0.5"><title>{} {}: {}</title></rect>"#,
                 escape(label),
@@ -358,6 +451,40 @@ mod tests {
             assert!(svg.contains("url(#p-hatch)"));
             assert!(svg.contains("B &amp; C"));
             assert!(svg.ends_with("</svg>"));
+        }
+    }
+
+    #[test]
+    fn amount_charts_have_a_scale_of_round_values_in_a_named_unit() {
+        assert_eq!(ticks(21_000_000.0), vec![0.0, 1e7, 2e7, 3e7]);
+        assert_eq!(ticks(900.0), vec![0.0, 250.0, 500.0, 750.0, 1000.0]);
+        assert_eq!(ticks(0.0), vec![0.0]);
+        assert_eq!(unit(1e7), ("Miljoner kronor", 1e6));
+        assert_eq!(unit(2.5e5), ("Tusental kronor", 1e3));
+        assert_eq!(unit(250.0), ("Kronor", 1.0));
+        assert_eq!(tick_label(2.5e6, 1e6), "2,5");
+        assert_eq!(tick_label(5_000.0, 1.0), "5\u{a0}000");
+        let series = vec![Series {
+            name: "Använt",
+            fill: SOLID,
+            values: vec![Decimal::from(900_000), Decimal::from(1_000_000)],
+        }];
+        let labels = vec!["A".to_string(), "B".to_string()];
+        for svg in [
+            stacked("s", "Använt", &labels, &series),
+            grouped("g", "År för år", &labels, &series),
+        ] {
+            assert!(
+                svg.contains(r#"<g class="scale" data-unit="Tusental kronor">"#),
+                "{svg}"
+            );
+            assert!(svg.contains(">1\u{a0}000</text>"), "{svg}");
+            assert!(svg.contains(r#"class="tick" data-value="0""#), "{svg}");
+            assert!(
+                svg.contains(r#"class="tick" data-value="1000000""#),
+                "{svg}"
+            );
+            assert!(png(&svg).is_ok());
         }
     }
 

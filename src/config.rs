@@ -14,7 +14,7 @@
 //! | `COOKIE_SECURE` | on when `PUBLIC_URL` is https | mark cookies `Secure` (and name them `__Host-…`); needed whenever served over https |
 //! | `PUBLIC_URL` | `http://localhost:<port>` | the address people use; set-password links and calendar links are built from it; https also turns on HSTS |
 //! | `TRUSTED_PROXIES` | none | our reverse proxies, as addresses or CIDR blocks (`10.0.0.0/8,192.0.2.1`): only when the connecting peer is one of them is the client taken from `X-Forwarded-For` (the right-most address that is not a proxy) |
-//! | `REPAYMENT_BANKGIRO` | `5050-1055` (a placeholder: Bankgirot's test number) | Tillväxtverket's bankgiro the regions repay unused funds to; set the real one |
+//! | `REPAYMENT_BANKGIRO` | required outside the demo; the demo shows Bankgirot's example number `5050-1055`, marked as the demo's | Tillväxtverket's bankgiro the regions repay unused funds to. Without it (and `DEMO` off) the server refuses to start, naming it |
 //! | `SMTP_URL` | unset | where mail is delivered: `smtps://user:pass@host:465` (TLS from the start), `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtp://host:25` (no TLS, a relay on the same network); unset: mail is queued, shown in the app and written to the log, never sent |
 //! | `MAIL_FROM` | `Digikoord <digikoord@localhost>` | the sender of every mail; required with `SMTP_URL` |
 //! | `OIDC_PROVIDERS` | none | identity providers kept from the environment, by key (`tillvaxtverket,region-skane`); for each, `OIDC_<KEY>_ISSUER`, `OIDC_<KEY>_CLIENT_ID`, `OIDC_<KEY>_CLIENT_SECRET`, `OIDC_<KEY>_NAME` (the button's name), whom it signs in: `OIDC_<KEY>_ORGANISATIONS` (names, `;` between) and/or `OIDC_<KEY>_DOMAINS` (e-mail domains), `OIDC_<KEY>_STAFF` (may sign in staff), `OIDC_<KEY>_TRUST_MFA` (its multi-factor claim spares Digikoord's code) and `OIDC_<KEY>_ONLY_WAY_IN` (all default false), the key upper-cased with `-` as `_`; saved over the same key at each start as the operator's (`crate::identity`) |
@@ -57,8 +57,8 @@ pub struct Config {
     /// `PUBLIC_URL`: the address people use, for links shown on screen.
     pub public_url: String,
     /// `REPAYMENT_BANKGIRO`: Tillväxtverket's bankgiro that regions repay unused funds to.
-    /// The default is a placeholder (Bankgirot's test number): set the real one in production.
-    pub repayment_bankgiro: String,
+    /// Required to serve outside the demo (`start_refusal`); the demo has its own.
+    pub repayment_bankgiro: RepaymentBankgiro,
     /// `TRUSTED_PROXIES`: our reverse proxies (addresses or CIDR blocks, comma-separated),
     /// whose `X-Forwarded-For` names the client. Default: none, the peer is the client.
     pub trusted_proxies: Vec<crate::auth::client_ip::Network>,
@@ -91,6 +91,37 @@ pub struct Config {
     /// rotation `SECRETS_KEY_OLD` opens what the previous key sealed. Required with
     /// `DATABASE_URL`; the private cluster keeps one under `DATA_DIR` (`serve`).
     pub sealer: Option<crate::secrets::Sealer>,
+}
+
+/// Bankgirot's own example number, which the demo's regions also give as theirs: the
+/// demo's bankgiro for repayments, never a real account of Tillväxtverket's.
+pub const DEMO_REPAYMENT_BANKGIRO: &str = "5050-1055";
+
+/// The bankgiro the regions repay to, as the settings give it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepaymentBankgiro {
+    /// `REPAYMENT_BANKGIRO`, in its usual form (`1234-5678`).
+    Set(String),
+    /// Unset, with the demo: the demo's own number (`DEMO_REPAYMENT_BANKGIRO`), shown as
+    /// the demo's.
+    Demo,
+    /// Unset outside the demo: the server refuses to start (`Config::start_refusal`); the
+    /// other commands need no bankgiro.
+    Missing,
+}
+
+impl RepaymentBankgiro {
+    pub fn number(&self) -> Option<&str> {
+        match self {
+            RepaymentBankgiro::Set(n) => Some(n),
+            RepaymentBankgiro::Demo => Some(DEMO_REPAYMENT_BANKGIRO),
+            RepaymentBankgiro::Missing => None,
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        *self == RepaymentBankgiro::Demo
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -163,9 +194,15 @@ impl Config {
                 "PUBLIC_URL must start with http:// or https://".into(),
             ));
         }
-        let repayment_bankgiro = crate::giro::PaymentMethod::Bankgiro
-            .parse_account(&get("REPAYMENT_BANKGIRO").unwrap_or_else(|| "5050-1055".into()))
-            .map_err(|e| ConfigError(format!("REPAYMENT_BANKGIRO: {e}")))?;
+        let repayment_bankgiro = match get("REPAYMENT_BANKGIRO") {
+            Some(number) => RepaymentBankgiro::Set(
+                crate::giro::PaymentMethod::Bankgiro
+                    .parse_account(&number)
+                    .map_err(|e| ConfigError(format!("REPAYMENT_BANKGIRO: {e}")))?,
+            ),
+            None if demo => RepaymentBankgiro::Demo,
+            None => RepaymentBankgiro::Missing,
+        };
         let trusted_proxies =
             crate::auth::client_ip::parse_networks(&get("TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| ConfigError(format!("TRUSTED_PROXIES: {e}")))?;
@@ -226,6 +263,14 @@ impl Config {
     /// mailed are shown on screen instead.
     pub fn mail_configured(&self) -> bool {
         self.smtp_url.is_some()
+    }
+
+    /// Why the server must not start for want of a setting only serving needs: outside the
+    /// demo, the bankgiro the regions repay to (never a silent placeholder).
+    pub fn start_refusal(&self) -> Option<String> {
+        (self.repayment_bankgiro == RepaymentBankgiro::Missing).then(|| {
+            "REPAYMENT_BANKGIRO is not set: outside the demo (DEMO off), Tillväxtverket's bankgiro that the regions repay unused funds to must be given, e.g. REPAYMENT_BANKGIRO=1234-5678".to_string()
+        })
     }
 
     /// Why the server must not start: demo accounts, whose password is published, would be
@@ -354,6 +399,7 @@ impl fmt::Debug for Config {
             )
             .field("demo", &self.demo)
             .field("public_url", &self.public_url)
+            .field("repayment_bankgiro", &self.repayment_bankgiro)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("bench_ceiling", &self.bench_ceiling)
             .field(
@@ -461,6 +507,39 @@ pub(crate) mod tests {
         ])
         .expect("valid");
         assert_eq!(production.demo_refusal(), None);
+    }
+
+    #[test]
+    fn outside_the_demo_the_server_needs_the_repayment_bankgiro() {
+        let demo = config(&[]).expect("valid");
+        assert_eq!(demo.repayment_bankgiro, RepaymentBankgiro::Demo);
+        assert_eq!(
+            demo.repayment_bankgiro.number(),
+            Some(DEMO_REPAYMENT_BANKGIRO)
+        );
+        assert_eq!(demo.start_refusal(), None);
+        let production = config(&[("DATABASE_URL", "postgres://db/x")])
+            .expect("other commands need no bankgiro");
+        assert_eq!(production.repayment_bankgiro.number(), None);
+        assert!(
+            production
+                .start_refusal()
+                .expect("refused")
+                .contains("REPAYMENT_BANKGIRO")
+        );
+        let set = config(&[
+            ("DATABASE_URL", "postgres://db/x"),
+            ("REPAYMENT_BANKGIRO", "5050 1055"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            set.repayment_bankgiro,
+            RepaymentBankgiro::Set("5050-1055".into())
+        );
+        assert!(!set.repayment_bankgiro.is_demo());
+        assert_eq!(set.start_refusal(), None);
+        let wrong = config(&[("REPAYMENT_BANKGIRO", "5050-1056")]).expect_err("check digit");
+        assert!(wrong.to_string().contains("REPAYMENT_BANKGIRO"), "{wrong}");
     }
 
     #[test]

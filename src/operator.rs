@@ -25,6 +25,7 @@
 //!
 //! ```text
 //! export DATABASE_URL=postgres://digikoord:…@db:5432/digikoord PUBLIC_URL=https://digikoord.example.se
+//! export REPAYMENT_BANKGIRO=…   # Tillväxtverket's bankgiro: `serve` refuses to start without it
 //! digikoord admin create --email anna.admin@tillvaxtverket.se --name "Anna Admin"   # prints a link
 //! digikoord admin create --email bo.admin@tillvaxtverket.se --name "Bo Admin"       # the second
 //! digikoord serve
@@ -37,7 +38,7 @@
 //!    *Behörigheter*. Until then the account is shut. Coordinators (bound to their region)
 //!    need no confirmation.
 //! 3. Check the programme (*Program*: periods, actors, each year's cap, budget state and
-//!    deadlines) and set `REPAYMENT_BANKGIRO`.
+//!    deadlines) and that the repayment page shows the right bankgiro.
 //!
 //! Only the first two administrators should come from `admin create`: every later staff
 //! role needs a second administrator, and `admin create` is recorded in the audit log as

@@ -104,6 +104,9 @@ pub async fn run(config: Config) -> Result<(), String> {
     if let Some(reason) = config.demo_refusal() {
         return Err(format!("refusing to start: {reason}"));
     }
+    if let Some(reason) = config.start_refusal() {
+        return Err(format!("refusing to start: {reason}"));
+    }
     if config.database_url.is_some() && config.sealer.is_none() {
         return Err("SECRETS_KEY is not set: with DATABASE_URL, the key that seals the secrets kept in the database must be given (64 hexadecimal digits, kept outside the database; `digikoord secrets new-key` makes one)".into());
     }
@@ -222,17 +225,21 @@ async fn keep_alive(pg: Arc<Mutex<PrivatePostgres>>) {
     }
 }
 
-/// Expired sessions and old login attempts are swept now and then.
+/// Expired sessions and old login attempts are swept now and then. An ended session is
+/// remembered as long as a form posted into it would be kept (`auth::kept`), so that its
+/// user is known then.
 async fn sweep(pool: sqlx::PgPool) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
         let swept = sqlx::query(
-            "WITH s AS (DELETE FROM sessions WHERE expires_at < now()
-                            OR last_seen_at < now() - make_interval(mins => $1))
+            "WITH s AS (DELETE FROM sessions WHERE expires_at < now() - make_interval(mins => $2)
+                            OR last_seen_at < now() - make_interval(mins => $1 + $2)),
+                  k AS (DELETE FROM kept_posts WHERE kept_at < now() - make_interval(mins => $2))
              DELETE FROM login_attempts WHERE attempted_at < now() - interval '1 day'",
         )
         .bind(crate::auth::session::IDLE_TIMEOUT_MINUTES as i32)
+        .bind(crate::auth::kept::KEPT_FOR_MINUTES as i32)
         .execute(&pool)
         .await;
         if let Err(e) = swept {

@@ -31,7 +31,7 @@ use crate::{
         db::{self, Actor, ProgrammeYear},
         model::{BudgetState, DeadlineStatus, ExtendedDeadline},
     },
-    repayments::{self, db::RepaymentRow, model::Status},
+    repayments::{self, db::RepaymentRow},
     reports::{self, db::Report, model::ReportState},
     requisitions::{
         self,
@@ -128,9 +128,7 @@ fn obligations(
             link: repayment
                 .filter(|r| r.owed.is_some())
                 .map(|r| format!("/aterbetalningar/{}/{}", year.year, r.organisation_id)),
-            done: repayment.is_some_and(|r| {
-                matches!(r.balance().status(), Status::Settled | Status::NothingOwed)
-            }),
+            done: repayment.is_some_and(|r| r.balance().status().done_by_region()),
         },
     ]);
     list

@@ -121,6 +121,94 @@ pub async fn end_session<'c>(conn: impl sqlx::PgExecutor<'c>, id_hash: &[u8]) ->
     Ok(())
 }
 
+/// A full session that had ended, and whose it was: what is posted into it is kept for that
+/// user (`kept`).
+#[derive(sqlx::FromRow)]
+pub struct EndedSession {
+    pub user_id: Uuid,
+    pub csrf_token: String,
+}
+
+/// Ends the session `id_hash` that is no longer live: whose it was, when it was a full
+/// session of an account still active.
+pub async fn end_ended_session(db: &PgPool, id_hash: &[u8]) -> sqlx::Result<Option<EndedSession>> {
+    sqlx::query_as(
+        "WITH ended AS (DELETE FROM sessions WHERE id_hash = $1
+                        RETURNING user_id, csrf_token, second_factor_pending)
+         SELECT e.user_id, e.csrf_token FROM ended e JOIN users u ON u.id = e.user_id
+         WHERE u.active AND NOT e.second_factor_pending",
+    )
+    .bind(id_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Keeps a post for its user: the newest for a path replaces an older one, and what is older
+/// than `minutes` goes.
+pub async fn keep_post(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    path: &str,
+    back_to: &str,
+    body: &str,
+    minutes: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "WITH gone AS (DELETE FROM kept_posts
+                       WHERE kept_at <= now() - make_interval(mins => $5::int)
+                          OR (user_id = $1 AND path = $2))
+         INSERT INTO kept_posts (user_id, path, back_to, body) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(path)
+    .bind(back_to)
+    .bind(body)
+    .bind(minutes as i32)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Takes the user's kept post for `path`, once: its body, unless it is older than `minutes`.
+pub async fn take_kept_post(
+    db: &PgPool,
+    user_id: Uuid,
+    path: &str,
+    minutes: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "WITH taken AS (DELETE FROM kept_posts WHERE user_id = $1 AND path = $2
+                        RETURNING body, kept_at)
+         SELECT body FROM taken WHERE kept_at > now() - make_interval(mins => $3::int)
+         ORDER BY kept_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(path)
+    .bind(minutes as i32)
+    .fetch_optional(db)
+    .await
+}
+
+/// Where the user's newest kept post waits (the page it was posted from), dropping the user's
+/// posts older than `minutes`.
+pub async fn kept_post_waiting(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    minutes: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "WITH gone AS (DELETE FROM kept_posts
+                       WHERE user_id = $1 AND kept_at <= now() - make_interval(mins => $2::int))
+         SELECT back_to FROM kept_posts
+         WHERE user_id = $1 AND kept_at > now() - make_interval(mins => $2::int)
+         ORDER BY kept_at DESC, id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(minutes as i32)
+    .fetch_optional(conn)
+    .await
+}
+
 /// Ends the pending session `id_hash`, once: the provider it was signed in through, if any;
 /// `None` if it was no pending session (any more).
 pub async fn end_pending_session(

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::{
     Ctx,
     client_ip::ClientIp,
-    cookie, csrf, db,
+    cookie, csrf, db, kept,
     page::render_error_page,
     reauth, second_factor,
     session::{ActiveSession, CSRF_COOKIE, IDLE_TIMEOUT_MINUTES, PendingLogin, SESSION_COOKIE},
@@ -47,11 +47,15 @@ enum Who {
 /// The session behind the request's cookie, and its hashed id.
 type Found = (db::SessionRow, Vec<u8>);
 
+/// What the layer knows of the browser's session: the live one, whether the cookie is to be
+/// emptied, and the full session that had just ended behind it, if that was the case.
+type Sought = (Option<Found>, bool, Option<db::EndedSession>);
+
 async fn handle(state: &AppState, request: Request, next: Next, who: &mut Who) -> Response {
     let headers = request.headers().clone();
     let secure = state.config.cookie_secure;
 
-    let (session, clear_session) = match find_session(state, &headers).await {
+    let (session, clear_session, ended) = match find_session(state, &headers).await {
         Ok(found) => found,
         // Who is asking is unknown: the error page shows no one logged in.
         Err(e) => return render_error_page(e.into_response(), &Ctx::default()),
@@ -74,6 +78,24 @@ async fn handle(state: &AppState, request: Request, next: Next, who: &mut Who) -
 
     let (ctx, new_anonymous_token) = context(&headers, session.as_ref(), secure);
     let had_flash = ctx.flash.is_some();
+
+    // A form posted after its session ended is kept for that session's user, who signs in
+    // again and finds it on the form (`kept`).
+    if let Some(ended) = &ended
+        && kept::wanted(&request)
+    {
+        return match kept::keep(state, ended, request).await {
+            Ok(true) => finish_cookies(
+                crate::web::redirect_with_flash("/logga-in", &kept::sign_in_again()),
+                secure,
+                true,
+                new_anonymous_token,
+                had_flash,
+            ),
+            Ok(false) => refused(&ctx, AppError::Csrf),
+            Err(e) => refused(&ctx, e),
+        };
+    }
     let mut request = match checked(
         state,
         &ctx,
@@ -124,13 +146,12 @@ async fn handle(state: &AppState, request: Request, next: Next, who: &mut Who) -
 }
 
 /// The live session behind the cookie, if any, and whether the browser's cookie is to be
-/// emptied (it named no live session). Used at most once a minute, the session is touched.
-async fn find_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<(Option<Found>, bool), AppError> {
+/// emptied (it named no live session); a session that had ended is ended for good, and
+/// whose it was told. Used at most once a minute, the session is touched: any request
+/// renews it, a save as much as a page (`/sessionen/fortsatt` only renews).
+async fn find_session(state: &AppState, headers: &HeaderMap) -> Result<Sought, AppError> {
     let Some(token) = cookie::ours(headers, SESSION_COOKIE, state.config.cookie_secure) else {
-        return Ok((None, false));
+        return Ok((None, false, None));
     };
     let id_hash = token::hash(&token);
     let row = db::live_session(&state.db, &id_hash, IDLE_TIMEOUT_MINUTES).await?;
@@ -140,12 +161,12 @@ async fn find_session(
             if Utc::now() - r.last_seen_at > chrono::Duration::seconds(60) {
                 db::touch_session(&state.db, &id_hash).await?;
             }
-            Ok((Some((r, id_hash)), false))
+            Ok((Some((r, id_hash)), false, None))
         }
         // Expired, or the user was deactivated: the session is gone for good.
         None => {
-            db::end_session(&state.db, &id_hash).await?;
-            Ok((None, true))
+            let ended = db::end_ended_session(&state.db, &id_hash).await?;
+            Ok((None, true, ended))
         }
     }
 }

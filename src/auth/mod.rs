@@ -19,6 +19,7 @@
 //! | Two steps for staff | after the password, a code from an authenticator app (TOTP, each code once) or one of ten recovery codes; staff enrol before any page opens; coordinators may turn it on (`second_factor`) |
 //! | Fresh proof | an administrator's changes to users, roles, account changes and providers, and enrolling one's own second factor, ask for the code (or password) again when the last proof is over 15 minutes old; what was sent is kept and goes on once proved (`reauth`) |
 //! | Sessions | only a hash of the id is stored; a new id at every login; 30 minutes idle, 12 hours at most; `/sessioner` lists one's sessions with *Logga ut överallt utom här*; deactivation, a new password and a second-factor reset end them (`session`) |
+//! | A session that ends while someone writes | a report part's or requisition's form posted into the ended session, with that session's CSRF token, is kept (≤ 200 kB, 2 hours) for the same user and shown again on the form after they sign in, never replayed (`kept`) |
 //! | Throttling | every attempt is recorded before it is checked; 5 failures per account and address, then 30 s doubling to 15 min; 20 per account, then up to 2 min; 30 per address, then up to 5 min; an attempt before its wait is over is refused and counts against its own account and address. Guessers on many addresses can keep the account-wide delay going for as long as they guess, but not for a browser the person has signed in from before (a signed device cookie, `device`) (`throttle`) |
 //! | Links | set-password links go only to the person's own address: never shown in the browser, never logged; the outbox keeps the mail sealed until it is sent and shows it without its link; a reset link works 1 h, an administrator's 24 h |
 //! | Account takeover by an administrator | for staff, a new e-mail address, a second-factor reset, a new set-password link and an administrator's confirmation of an identity link wait for a second administrator (*Behörigheter*, `crate::users`); the old address is told of every address change |
@@ -39,6 +40,7 @@ pub mod cookie;
 mod csrf;
 mod db;
 pub mod device;
+pub mod kept;
 pub mod layer;
 pub mod page;
 pub mod password;

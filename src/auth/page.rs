@@ -31,6 +31,11 @@ impl Ctx {
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(SessionUser::is_admin)
     }
+
+    /// The session's idle limit, which the layout gives the page's script to warn before it.
+    pub fn idle_minutes(&self) -> i64 {
+        super::session::IDLE_TIMEOUT_MINUTES
+    }
 }
 
 /// The page context of any request, logged in or not.

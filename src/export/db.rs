@@ -126,3 +126,25 @@ pub async fn submitted(
     .fetch_one(db)
     .await
 }
+
+/// One kept export of these documents, as the lists show it, with its year.
+pub async fn find(
+    db: &sqlx::PgPool,
+    id: Uuid,
+    documents: &[Document],
+) -> sqlx::Result<Option<(i32, ExportRow)>> {
+    let year: Option<i32> =
+        sqlx::query_scalar("SELECT year FROM summary_exports WHERE id = $1 AND document = ANY($2)")
+            .bind(id)
+            .bind(documents.to_vec())
+            .fetch_optional(db)
+            .await?;
+    let Some(year) = year else {
+        return Ok(None);
+    };
+    let row = list(db, year, documents)
+        .await?
+        .into_iter()
+        .find(|e| e.id == id);
+    Ok(row.map(|r| (year, r)))
+}

@@ -60,12 +60,49 @@ fn column_needs(rows: &[Vec<String>]) -> Vec<usize> {
         .collect()
 }
 
+/// The width of the heading row's longest word in each column, bold at 8 pt: a column is
+/// never narrower, so a heading wraps between its words, never inside one.
+fn heading_needs(rows: &[Vec<String>]) -> Vec<usize> {
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    (0..columns)
+        .map(|c| {
+            let longest = rows
+                .first()
+                .and_then(|r| r.get(c))
+                .map(|t| {
+                    t.split_whitespace()
+                        .map(|w| w.chars().count())
+                        .max()
+                        .unwrap_or(0)
+                })
+                .unwrap_or(0);
+            longest * 80 + 216
+        })
+        .collect()
+}
+
 /// Column widths sharing `total` by what each column needs, so names and amounts stay on
-/// one line where the page allows.
+/// one line where the page allows. Where it does not, each column first gets its heading's
+/// longest word (`heading_needs`) and the rest is shared by what each needs beyond that.
 fn column_widths(rows: &[Vec<String>], total: usize) -> Vec<usize> {
     let needs = column_needs(rows);
     let sum: usize = needs.iter().sum();
-    needs.iter().map(|n| total * n / sum.max(1)).collect()
+    if sum <= total {
+        return needs.iter().map(|n| total * n / sum.max(1)).collect();
+    }
+    let floors = heading_needs(rows);
+    let spare = total.saturating_sub(floors.iter().sum());
+    let beyond: Vec<usize> = needs
+        .iter()
+        .zip(&floors)
+        .map(|(n, f)| n.saturating_sub(*f))
+        .collect();
+    let beyond_sum: usize = beyond.iter().sum();
+    floors
+        .iter()
+        .zip(&beyond)
+        .map(|(f, b)| f + spare * b / beyond_sum.max(1))
+        .collect()
 }
 
 /// Whether a table's columns need more than an upright page's width.
@@ -234,9 +271,51 @@ fn without_forbidden_chars(xml: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The document's title and author in its core properties (`docProps/core.xml`): Word shows
+/// them under its properties, and LibreOffice carries them into the PDF/A's metadata
+/// (`crate::pdfa`). docx-rs 0.4 writes `unknown` for the author and no title (its settings
+/// for them are private), so they are written here; the language is Swedish.
+fn with_properties(core: &str, title: &str, author: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let author = escape(author);
+    core.replace(
+        "<dc:creator>unknown</dc:creator>",
+        &format!("<dc:creator>{author}</dc:creator>"),
+    )
+    .replace(
+        "<cp:lastModifiedBy>unknown</cp:lastModifiedBy>",
+        &format!("<cp:lastModifiedBy>{author}</cp:lastModifiedBy>"),
+    )
+    .replace(
+        "</cp:coreProperties>",
+        &format!(
+            "<dc:title>{}</dc:title><dc:language>sv-SE</dc:language></cp:coreProperties>",
+            escape(title)
+        ),
+    )
+}
+
 /// The DOCX's bytes, with `finish_document_xml`'s additions.
 pub fn pack(doc: docx_rs::Docx) -> Result<Vec<u8>, String> {
+    pack_with(doc, None)
+}
+
+/// `pack`, with the document's `title` and `author` in its properties (`with_properties`).
+pub fn pack_titled(doc: docx_rs::Docx, title: &str, author: &str) -> Result<Vec<u8>, String> {
+    pack_with(doc, Some((title, author)))
+}
+
+fn pack_with(doc: docx_rs::Docx, properties: Option<(&str, &str)>) -> Result<Vec<u8>, String> {
     let mut xml = doc.build();
+    if let Some((title, author)) = properties {
+        let core = String::from_utf8(std::mem::take(&mut xml.doc_props.core))
+            .map_err(|e| format!("docx: {e}"))?;
+        xml.doc_props.core = with_properties(&core, title, author).into_bytes();
+    }
     let document =
         String::from_utf8(std::mem::take(&mut xml.document)).map_err(|e| format!("docx: {e}"))?;
     xml.document = finish_document_xml(&without_forbidden_chars(&document)).into_bytes();
@@ -341,6 +420,48 @@ mod tests {
         assert!(is_figure("12 345,50 kr"));
         assert!(!is_figure("Region Skåne"));
         assert!(!is_figure("kr"));
+    }
+
+    #[test]
+    fn the_title_and_author_are_the_documents_properties() {
+        let bytes =
+            pack_titled(document(), "Rapport & bilagor 2025", "Tillväxtverket").expect("packed");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let mut core = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("docProps/core.xml").expect("core.xml"),
+            &mut core,
+        )
+        .expect("read");
+        assert!(
+            core.contains("<dc:title>Rapport &amp; bilagor 2025</dc:title>"),
+            "{core}"
+        );
+        assert!(
+            core.contains("<dc:creator>Tillväxtverket</dc:creator>"),
+            "{core}"
+        );
+        assert!(!core.contains("unknown"), "{core}");
+    }
+
+    #[test]
+    fn a_crowded_table_still_gives_each_heading_word_its_width() {
+        let mut rows = vec![
+            ["Aktör", "Outnyttjat", "Återbetalt", "Köpta tjänster"]
+                .map(String::from)
+                .to_vec(),
+        ];
+        rows.push(
+            std::iter::once("Västra Götalandsregionen och dess långa namn".to_string())
+                .chain((0..3).map(|_| "2 100 000 000,00 kr".to_string()))
+                .collect(),
+        );
+        assert!(column_needs(&rows).iter().sum::<usize>() > 5_000);
+        let widths = column_widths(&rows, 5_000);
+        for (w, floor) in widths.iter().zip(heading_needs(&rows)) {
+            assert!(*w >= floor, "{widths:?}");
+        }
+        assert!(widths.iter().sum::<usize>() <= 5_000, "{widths:?}");
     }
 
     fn rows(columns: usize) -> Vec<Vec<String>> {

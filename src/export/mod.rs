@@ -95,17 +95,9 @@ impl ExportFormat {
         }
     }
 
+    /// The 26 March summary's file in this format (`Document::filename`).
     pub fn filename(self, year: i32) -> String {
-        match self {
-            ExportFormat::Docx | ExportFormat::Pdf => format!(
-                "Redovisning digitaliseringskoordinatorer {year}.{}",
-                self.key()
-            ),
-            other => format!(
-                "Sammanställning digitaliseringskoordinatorer {year}.{}",
-                other.key()
-            ),
-        }
+        Document::Summary.filename(year, self)
     }
 }
 
@@ -153,9 +145,11 @@ impl Document {
         }
     }
 
+    /// One pattern for every document and format, `<what> <year>.<format>`: the same name
+    /// whichever format an official picks, only its extension differs.
     pub fn filename(self, year: i32, format: ExportFormat) -> String {
         let name = match self {
-            Document::Summary => return format.filename(year),
+            Document::Summary => "Redovisning digitaliseringskoordinatorer",
             Document::AgencyRequisition => "Rekvisition Kammarkollegiet",
             Document::AgencyFinancialReport => "Ekonomisk redovisning Kammarkollegiet",
         };
@@ -190,4 +184,28 @@ pub async fn keep(
     };
     db::insert(tx, &kept, year, document, format, bytes, by).await?;
     Ok(kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_of_a_document_has_the_same_name_but_its_extension() {
+        for document in [Document::Summary, Document::AgencyRequisition] {
+            let names: Vec<String> = ExportFormat::ALL
+                .iter()
+                .map(|f| document.filename(2025, *f))
+                .collect();
+            let stems: std::collections::BTreeSet<&str> = names
+                .iter()
+                .filter_map(|n| n.rsplit_once('.').map(|(stem, _)| stem))
+                .collect();
+            assert_eq!(stems.len(), 1, "{names:?}");
+        }
+        assert_eq!(
+            ExportFormat::Csv.filename(2025),
+            "Redovisning digitaliseringskoordinatorer 2025.csv"
+        );
+    }
 }

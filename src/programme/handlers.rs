@@ -323,6 +323,34 @@ pub(super) async fn add_actor(
     ))
 }
 
+#[derive(Template)]
+#[template(path = "programme/remove_actor.html")]
+struct RemoveActorPage {
+    ctx: Ctx,
+    period: Period,
+    actor: Actor,
+}
+
+/// The actor and the period, and what removing it means, before *Ta bort*; changes nothing.
+pub(super) async fn remove_actor_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((id, org)): Path<(Uuid, Uuid)>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let period = db::period(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let actor = db::actors_of_period(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|a| a.organisation_id == org)
+        .ok_or(AppError::NotFound)?;
+    render(&RemoveActorPage {
+        ctx: user.ctx,
+        period,
+        actor,
+    })
+}
+
 pub(super) async fn remove_actor(
     State(state): State<AppState>,
     user: CurrentUser,

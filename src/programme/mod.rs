@@ -61,7 +61,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/admin/program/perioder/{id}/aktorer/{org}/ta-bort",
-            post(handlers::remove_actor),
+            get(handlers::remove_actor_form).post(handlers::remove_actor),
         )
         .route(
             "/admin/program/ar/{year}",

@@ -308,6 +308,42 @@ pub async fn insert_payment(
     .map(|_| ())
 }
 
+/// Corrects what the region registered, while Tillväxtverket has not confirmed it. Returns
+/// what it said before; `None` if it is confirmed (or gone) and nothing was changed.
+pub async fn correct_payment(
+    conn: &mut PgConnection,
+    id: Uuid,
+    payment: &Payment,
+) -> sqlx::Result<Option<(NaiveDate, Decimal, String)>> {
+    sqlx::query_as(
+        "WITH before AS (
+             SELECT id, paid_on, amount, reference FROM repayment_payments
+             WHERE id = $1 AND state = $5 FOR UPDATE
+         )
+         UPDATE repayment_payments p SET paid_on = $2, amount = $3, reference = $4
+         FROM before b WHERE p.id = b.id AND p.state = $5
+         RETURNING b.paid_on, b.amount, b.reference",
+    )
+    .bind(id)
+    .bind(payment.paid_on)
+    .bind(payment.amount)
+    .bind(&payment.reference)
+    .bind(PaymentState::Registered)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Withdraws a payment the region registered, while Tillväxtverket has not confirmed it
+/// (the audit record keeps what it said). `false`: it is confirmed, or already gone.
+pub async fn withdraw_payment(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let deleted = sqlx::query("DELETE FROM repayment_payments WHERE id = $1 AND state = $2")
+        .bind(id)
+        .bind(PaymentState::Registered)
+        .execute(conn)
+        .await?;
+    Ok(deleted.rows_affected() == 1)
+}
+
 /// Confirms a registered payment as received; `None` if someone else got there first.
 /// Returns whether it took the received total past what is owed.
 pub async fn confirm_payment(
@@ -409,6 +445,33 @@ pub async fn refund(db: impl sqlx::PgExecutor<'_>, id: Uuid) -> sqlx::Result<Opt
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// Where a refund to the region goes: the account of the year's approved requisition, the
+/// one the region's funds were paid to, and the case number its reference is made from.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RefundAccount {
+    pub case_number: String,
+    pub payment_method: Option<crate::giro::PaymentMethod>,
+    pub account_number: Option<String>,
+    /// The reference the region asked for on payments to it, if any.
+    pub payment_reference: Option<String>,
+}
+
+pub async fn refund_account(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Option<RefundAccount>> {
+    sqlx::query_as(
+        "SELECT case_number, payment_method, account_number, payment_reference FROM requisitions
+         WHERE year = $1 AND organisation_id = $2 AND state = $3",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(RequisitionState::Approved)
+    .fetch_optional(db)
+    .await
 }
 
 /// Refunds waiting for an approver or for the payment to be registered, oldest first.

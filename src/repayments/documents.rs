@@ -177,10 +177,13 @@ impl Contents {
         }
         row += 1;
         sheet.write_string_with_format(row, 0, "Summa", &bold)?;
-        let columns = self.amounts(&self.actors_total());
+        let columns = self.column_totals();
         sheet.write_number_with_format(row, 2, money(columns[0]), &kr_bold)?;
         for (i, a) in columns.iter().enumerate().skip(1) {
             sheet.write_number_with_format(row, 3 + i as u16, money(*a), &kr_bold)?;
+        }
+        if let Some(note) = self.note() {
+            sheet.write_string(row + 1, 0, note)?;
         }
         sheet.set_freeze_panes(first + 1, 0)?;
         print_setup(sheet, &self.document.title(self.year), Some(first))?;
@@ -201,25 +204,46 @@ impl Contents {
         book.save_to_buffer()
     }
 
-    /// The actors' column sums, as one line.
-    fn actors_total(&self) -> ActorLine {
-        let mut total = ActorLine {
-            actor_name: "Summa".into(),
+    /// The actors' column sums: each column's total is the sum of its rows, never a figure
+    /// worked out again from other totals (what counts towards Kammarkollegiet is at most
+    /// what each region owed, region by region, so it is not min(Σ paid, Σ owed)).
+    fn column_totals(&self) -> Vec<Decimal> {
+        let mut sums = self.amounts(&ActorLine {
+            actor_name: String::new(),
             case_number: None,
             paid_out: Decimal::ZERO,
             paid_on: None,
-            balance: Balance {
-                owed: Some(Decimal::ZERO),
-                ..Balance::default()
-            },
-        };
+            balance: Balance::default(),
+        });
         for l in &self.actors {
-            total.paid_out += l.paid_out;
-            total.balance.owed = Some(total.balance.owed_or_zero() + l.balance.owed_or_zero());
-            total.balance.received += l.balance.received;
-            total.balance.refunded += l.balance.refunded;
+            for (sum, a) in sums.iter_mut().zip(self.amounts(l)) {
+                *sum += a;
+            }
         }
-        total
+        sums
+    }
+
+    /// The actors whose amount to repay rests on a submitted report not yet approved.
+    fn unapproved(&self) -> Vec<&str> {
+        self.actors
+            .iter()
+            .filter(|l| l.balance.owed.is_some() && !l.balance.approved)
+            .map(|l| l.actor_name.as_str())
+            .collect()
+    }
+
+    /// The note under the table where a figure rests on a report not yet approved.
+    fn note(&self) -> Option<String> {
+        if self.document != Document::AgencyFinancialReport {
+            return None;
+        }
+        let names = self.unapproved();
+        (!names.is_empty()).then(|| {
+            format!(
+                "Att återbetala för {} bygger på den inskickade redovisningen, som ännu inte är godkänd.",
+                names.join(", ")
+            )
+        })
     }
 
     fn docx(&self) -> Result<Vec<u8>, String> {
@@ -247,21 +271,30 @@ impl Contents {
         doc = doc.add_table(table(lines));
         let mut rows: Vec<Vec<String>> =
             vec![self.headings().iter().map(|h| h.to_string()).collect()];
-        let line = |l: &ActorLine| {
-            let amounts = self.amounts(l);
-            let mut cells = vec![
-                l.actor_name.clone(),
-                l.case_number.clone().unwrap_or_default(),
-                format_kronor(amounts[0]),
-                l.paid_on.map(format_date).unwrap_or_default(),
-            ];
+        let line = |name: String, case: String, amounts: Vec<Decimal>, paid_on: String| {
+            let mut cells = vec![name, case, format_kronor(amounts[0]), paid_on];
             cells.extend(amounts.iter().skip(1).map(|a| format_kronor(*a)));
             cells
         };
-        rows.extend(self.actors.iter().map(line));
-        rows.push(line(&self.actors_total()));
+        rows.extend(self.actors.iter().map(|l| {
+            line(
+                l.actor_name.clone(),
+                l.case_number.clone().unwrap_or_default(),
+                self.amounts(l),
+                l.paid_on.map(format_date).unwrap_or_default(),
+            )
+        }));
+        rows.push(line(
+            "Summa".into(),
+            String::new(),
+            self.column_totals(),
+            String::new(),
+        ));
         // Eight columns of amounts: on landscape pages where portrait is too narrow.
         doc = add_table(doc, heading("Per aktör", 2), rows);
+        if let Some(note) = self.note() {
+            doc = doc.add_paragraph(text(&note));
+        }
         let checks = self.checks();
         if !checks.is_empty() {
             doc = doc.add_paragraph(heading("Kontroller", 2));
@@ -334,9 +367,8 @@ mod tests {
             lines.last(),
             Some(&("Att återbetala till Kammarkollegiet", dec("200000")))
         );
-        let total = c.actors_total();
         assert_eq!(
-            c.amounts(&total),
+            c.column_totals(),
             vec![
                 dec("2000000"),
                 dec("100000"),
@@ -351,6 +383,36 @@ mod tests {
             assert!(bytes.starts_with(b"PK"), "{format:?} is a zip");
         }
         assert!(c.render(ExportFormat::Csv).is_err());
+    }
+
+    #[test]
+    fn each_column_total_is_the_sum_of_its_rows_and_a_submitted_report_is_noted() {
+        let mut c = contents(Document::AgencyFinancialReport);
+        // A paid 50 000 kr too much, not yet refunded; B owes 50 000 kr by a submitted
+        // report and has paid nothing: 100 000 kr counts, not min(Σ paid, Σ owed).
+        c.actors[0].balance = Balance {
+            owed: Some(dec("100000")),
+            approved: true,
+            received: dec("150000"),
+            ..Balance::default()
+        };
+        c.actors[1].balance = Balance {
+            owed: Some(dec("50000")),
+            approved: false,
+            ..Balance::default()
+        };
+        let totals = c.column_totals();
+        for (i, total) in totals.iter().enumerate() {
+            let rows: Decimal = c.actors.iter().map(|l| c.amounts(l)[i]).sum();
+            assert_eq!(*total, rows, "column {i}");
+        }
+        assert_eq!(totals[4], dec("100000"));
+        let note = c.note().expect("a note");
+        assert!(
+            note.contains("B") && note.contains("inte är godkänd"),
+            "{note}"
+        );
+        assert!(contents(Document::AgencyFinancialReport).note().is_none());
     }
 
     #[test]

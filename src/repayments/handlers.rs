@@ -77,7 +77,9 @@ pub(super) struct ShowPage {
     year: ProgrammeYear,
     row: RepaymentRow,
     today: NaiveDate,
-    bankgiro: String,
+    /// Tillväxtverket's bankgiro (`REPAYMENT_BANKGIRO`); the demo's is marked as such.
+    bankgiro: Option<String>,
+    bankgiro_is_demo: bool,
     reference: Option<String>,
     payments: Vec<PaymentRow>,
     history: Vec<OwedVersion>,
@@ -111,6 +113,20 @@ impl ShowPage {
 
     fn can_confirm(&self) -> bool {
         self.role == Role::CaseOfficer
+    }
+
+    /// The region corrects or withdraws what it registered until Tillväxtverket confirms it.
+    fn can_amend(&self, p: &PaymentRow) -> bool {
+        self.role == Role::Coordinator && p.state == PaymentState::Registered
+    }
+
+    fn amends_any(&self) -> bool {
+        self.payments.iter().any(|p| self.can_amend(p))
+    }
+
+    /// What the region has to pay beyond what it registered.
+    fn left_to_pay(&self) -> Decimal {
+        self.row.balance().to_register()
     }
 
     /// A case officer prepares a refund while some over-payment has none.
@@ -202,7 +218,8 @@ pub(super) async fn show_page(
         year,
         row,
         today,
-        bankgiro: state.config.repayment_bankgiro.clone(),
+        bankgiro: state.config.repayment_bankgiro.number().map(str::to_string),
+        bankgiro_is_demo: state.config.repayment_bankgiro.is_demo(),
         reference,
         payments,
         history,
@@ -240,6 +257,11 @@ pub async fn register_payment(
     match row.balance().status() {
         Status::Open => {}
         Status::NotOpen => return Err(AppError::Conflict(NOT_OPEN.into())),
+        Status::Registered => {
+            return Err(AppError::Conflict(
+                "Ni har redan registrerat betalningar som täcker hela beloppet; de väntar på Tillväxtverkets bekräftelse. Stämmer en betalning inte kan ni ändra eller ta bort den på sidan om återbetalningen.".into(),
+            ));
+        }
         Status::NothingOwed | Status::Settled | Status::Overpaid => {
             return Err(AppError::Conflict(
                 "Det finns inget kvar att återbetala för året. Kontakta Tillväxtverket om ni har betalat in för mycket.".into(),
@@ -291,6 +313,171 @@ pub async fn register_payment(
         &format!(
             "Betalningen på {} är registrerad. Den räknas som reglerad när Tillväxtverket har bekräftat att pengarna kommit in.",
             format_kronor(payment.amount)
+        ),
+    ))
+}
+
+const AMEND_CONFIRMED: &str = "Betalningen är redan bekräftad av Tillväxtverket och kan inte längre ändras eller tas bort. Kontakta Tillväxtverket om något i den är fel.";
+
+/// A payment the region may still correct or withdraw: its own organisation's, registered
+/// and not yet confirmed.
+async fn own_registered(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+) -> Result<(PaymentRow, RepaymentRow)> {
+    user.require_role(&[Role::Coordinator])?;
+    let own = user.coordinator_organisation()?;
+    let payment = db::payment(&state.db, id)
+        .await?
+        .filter(|p| p.organisation_id == own)
+        .ok_or(AppError::NotFound)?;
+    if payment.state != PaymentState::Registered {
+        return Err(AppError::Conflict(AMEND_CONFIRMED.into()));
+    }
+    let row = actor_row(state, user, payment.year, payment.organisation_id).await?;
+    Ok((payment, row))
+}
+
+#[derive(Template)]
+#[template(path = "repayments/correct.html")]
+pub(super) struct CorrectPage {
+    ctx: Ctx,
+    payment: PaymentRow,
+    row: RepaymentRow,
+    form: PaymentForm,
+    errors: FormErrors,
+}
+
+/// The form to correct a registered payment: date, amount and reference.
+pub async fn correct_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (payment, row) = own_registered(&state, &user, id).await?;
+    let form = PaymentForm {
+        paid_on: payment.paid_on.to_string(),
+        amount: format_input(payment.amount),
+        reference: payment.reference.clone(),
+    };
+    render(&CorrectPage {
+        ctx: user.ctx,
+        payment,
+        row,
+        form,
+        errors: FormErrors::default(),
+    })
+}
+
+pub async fn correct_payment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+    Form(form): Form<PaymentForm>,
+) -> Result<Response> {
+    let (payment, row) = own_registered(&state, &user, id).await?;
+    let corrected = match form.validate(state.clock.today()) {
+        Ok(p) => p,
+        Err(errors) => {
+            let page = CorrectPage {
+                ctx: user.ctx,
+                payment,
+                row,
+                form,
+                errors,
+            };
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let Some((paid_on, amount, reference)) = db::correct_payment(&mut tx, id, &corrected).await?
+    else {
+        return Err(AppError::Conflict(AMEND_CONFIRMED.into()));
+    };
+    audit::Entry::new(
+        Some(user.id()),
+        "repayment.corrected",
+        "repayment_payment",
+        id,
+    )
+    .before(json!({ "paid_on": paid_on, "amount": amount, "reference": reference }))
+    .after(json!({
+        "year": payment.year, "organisation": payment.organisation_id,
+        "paid_on": corrected.paid_on, "amount": corrected.amount,
+        "reference": corrected.reference,
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!(
+            "/aterbetalningar/{}/{}",
+            payment.year, payment.organisation_id
+        ),
+        &format!(
+            "Betalningen är ändrad till {}, betald {}. Den räknas när Tillväxtverket har bekräftat att pengarna kommit in.",
+            format_kronor(corrected.amount),
+            crate::dates::format_date(corrected.paid_on)
+        ),
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "repayments/withdraw.html")]
+pub(super) struct WithdrawPage {
+    ctx: Ctx,
+    payment: PaymentRow,
+    row: RepaymentRow,
+}
+
+/// What withdrawing a registered payment means, before it is done.
+pub async fn withdraw_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (payment, row) = own_registered(&state, &user, id).await?;
+    render(&WithdrawPage {
+        ctx: user.ctx,
+        payment,
+        row,
+    })
+}
+
+pub async fn withdraw_payment(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let (payment, _) = own_registered(&state, &user, id).await?;
+    let mut tx = state.db.begin().await?;
+    if !db::withdraw_payment(&mut tx, id).await? {
+        return Err(AppError::Conflict(AMEND_CONFIRMED.into()));
+    }
+    audit::Entry::new(
+        Some(user.id()),
+        "repayment.withdrawn",
+        "repayment_payment",
+        id,
+    )
+    .before(json!({
+        "year": payment.year, "organisation": payment.organisation_id,
+        "state": payment.state, "paid_on": payment.paid_on, "amount": payment.amount,
+        "reference": payment.reference,
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!(
+            "/aterbetalningar/{}/{}",
+            payment.year, payment.organisation_id
+        ),
+        &format!(
+            "Den registrerade betalningen på {}, betald {}, är borttagen.",
+            format_kronor(payment.amount),
+            crate::dates::format_date(payment.paid_on)
         ),
     ))
 }

@@ -14,8 +14,12 @@
 //! (`DK-2025-007-AB`) and every report version's figure. When approval or a later approved
 //! version moves the amount past what was paid, the page says so: *återstår X att betala*,
 //! or *X för mycket*, to be refunded. Nothing owed says *inget att återbetala*. The region
-//! registers each payment (part payments allowed); only a case officer's confirmation
-//! (date, amount, verification number) makes it count. Overdue counts only days on which
+//! registers each payment (part payments allowed), and may correct (date, amount,
+//! reference) or withdraw one until it is confirmed; only a case officer's confirmation
+//! (date, amount, verification number) makes it count. Once its registered payments cover
+//! what remains, the page says *registrerad – väntar på Tillväxtverkets bekräftelse; inget
+//! kvar att betala* (`Status::Registered`), never *Att betala*, and no days are counted
+//! against it. Overdue counts only days on which
 //! the region could have paid: from the later of the deadline and the day its report was
 //! first submitted (`Balance::days_overdue`). The case officer's list
 //! `/handlaggning/aterbetalningar` shows owed, registered, received, refunded, remaining,
@@ -26,7 +30,10 @@
 //! # Over-payments are the region's money
 //!
 //! A case officer prepares a refund (amount, date) on the region's page; an approver —
-//! never the one who prepared it — approves it or sends it back with a reason; a case
+//! never the one who prepared it — approves it on a page that shows the payee, the account
+//! of the year's approved requisition, the reference (`DK-2025-007-TB`), the amount and
+//! what it rests on (received − owed), who prepared it and the case's messages, or sends
+//! it back with a reason; a case
 //! officer or approver registers the payment with its voucher number (`refunds`: the
 //! schema keeps the four eyes, the order prepared → approved → paid, and the sum of refunds
 //! within what was paid too much). Until it is paid, the region's page, the list, the
@@ -37,8 +44,10 @@
 //! On `/handlaggning/forlangningar` (served by `requisitions`) a case officer gives an
 //! actor a later date for its requisition, its report or its repayment, with a reason the
 //! region sees (`deadline_extensions`, one per actor, year and deadline; `actor_deadline()`
-//! in the schema). Start pages, lists, overdue marks, the overview, reminders and the
-//! calendar feeds all use the actor's date.
+//! in the schema). Granting again for the same deadline changes it; it can be withdrawn
+//! with a reason; both are audited. Start pages, lists, overdue and late marks, the
+//! overview, reminders and the calendar feeds all use the actor's date: a case within its
+//! extension is not late.
 //!
 //! # Tillväxtverket's account (`/konto`)
 //!
@@ -106,12 +115,20 @@ pub fn router() -> Router<AppState> {
             get(r::confirm_form).post(r::confirm),
         )
         .route(
+            "/aterbetalningar/betalningar/{id}/andra",
+            get(h::correct_form).post(h::correct_payment),
+        )
+        .route(
+            "/aterbetalningar/betalningar/{id}/ta-bort",
+            get(h::withdraw_form).post(h::withdraw_payment),
+        )
+        .route(
             "/aterbetalningar/{year}/{org}/tillbakabetalningar",
             post(r::prepare_refund),
         )
         .route(
             "/aterbetalningar/tillbakabetalningar/{id}/attestera",
-            post(r::approve_refund),
+            get(r::approve_refund_form).post(r::approve_refund),
         )
         .route(
             "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka",

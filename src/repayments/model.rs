@@ -55,6 +55,9 @@ pub enum Status {
     /// Everything was used: settled at once.
     NothingOwed,
     Open,
+    /// The region has registered payments covering what remains; they wait for
+    /// Tillväxtverket's confirmation. Nothing is left for the region to pay.
+    Registered,
     Settled,
     /// More received than owed: to be refunded to the region.
     Overpaid,
@@ -104,8 +107,8 @@ impl Balance {
         self.net().min(self.owed_or_zero())
     }
 
-    /// What the region still has to pay beyond the payments it registered (the form's
-    /// suggestion).
+    /// What the region still has to pay beyond the payments it registered: what its page
+    /// calls *kvar att betala*, and the form's suggestion.
     pub fn to_register(&self) -> Decimal {
         (self.remaining() - self.registered).max(Decimal::ZERO)
     }
@@ -116,6 +119,9 @@ impl Balance {
             Some(owed) if owed.is_zero() && self.received.is_zero() => Status::NothingOwed,
             Some(owed) if self.net() > owed => Status::Overpaid,
             Some(owed) if self.net() == owed => Status::Settled,
+            Some(_) if self.registered > Decimal::ZERO && self.to_register().is_zero() => {
+                Status::Registered
+            }
             Some(_) => Status::Open,
         }
     }
@@ -133,11 +139,23 @@ impl Balance {
 }
 
 impl Status {
+    /// The region has done its part: nothing is left for it to pay (what it registered may
+    /// still wait for Tillväxtverket's confirmation). No days are counted against it.
+    pub fn done_by_region(self) -> bool {
+        matches!(
+            self,
+            Status::NothingOwed | Status::Registered | Status::Settled
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::NotOpen => "Öppnas när redovisningen är inlämnad",
             Status::NothingOwed => "Inget att återbetala",
             Status::Open => "Att betala",
+            Status::Registered => {
+                "Registrerad – väntar på Tillväxtverkets bekräftelse; inget kvar att betala"
+            }
             Status::Settled => "Reglerad",
             Status::Overpaid => "För mycket inbetalt – Tillväxtverket betalar tillbaka",
         }
@@ -148,6 +166,7 @@ impl Status {
             Status::NotOpen => "ej-oppen",
             Status::NothingOwed => "inget",
             Status::Open => "att-betala",
+            Status::Registered => "registrerad",
             Status::Settled => "reglerad",
             Status::Overpaid => "overbetalt",
         }
@@ -300,6 +319,55 @@ mod tests {
         };
         assert_eq!(paid_in_parts.status(), Status::Settled);
         assert_eq!(Balance::default().status(), Status::NotOpen);
+    }
+
+    #[test]
+    fn payments_registered_for_the_whole_amount_leave_nothing_to_pay_until_confirmed() {
+        let registered = Balance {
+            owed: Some(dec("190000")),
+            registered: dec("190000"),
+            opened_on: Some(date(2026, 1, 20)),
+            ..Default::default()
+        };
+        assert_eq!(registered.status(), Status::Registered);
+        assert_eq!(registered.to_register(), Decimal::ZERO);
+        assert_eq!(
+            registered.remaining(),
+            dec("190000"),
+            "nothing settles before it is confirmed"
+        );
+        assert!(registered.status().done_by_region());
+        assert!(!registered.status().label().contains("Att betala"));
+        assert!(
+            registered
+                .status()
+                .label()
+                .contains("inget kvar att betala")
+        );
+        assert_eq!(
+            registered.days_overdue(date(2026, 3, 10), date(2026, 2, 26)),
+            None,
+            "the region has paid: no days counted against it"
+        );
+        let part_confirmed = Balance {
+            registered: dec("90000"),
+            received: dec("100000"),
+            ..registered
+        };
+        assert_eq!(part_confirmed.status(), Status::Registered);
+        let registered_too_much = Balance {
+            registered: dec("200000"),
+            ..registered
+        };
+        assert_eq!(registered_too_much.status(), Status::Registered);
+        let short = Balance {
+            registered: dec("189999.99"),
+            ..registered
+        };
+        assert_eq!(short.status(), Status::Open);
+        assert_eq!(short.to_register(), dec("0.01"));
+        assert!(!Status::Open.done_by_region());
+        assert!(!Status::Overpaid.done_by_region());
     }
 
     #[test]

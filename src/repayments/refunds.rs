@@ -71,6 +71,17 @@ impl RefundAction {
     }
 }
 
+/// The reference Tillväxtverket puts on a refund to the region, so the region can match it
+/// to its case (its own repayments carry `-AB`).
+pub fn refund_reference(case_number: &str) -> String {
+    format!("{case_number}-TB")
+}
+
+/// What a refund rests on: what Tillväxtverket received beyond what the region owes.
+pub fn received_beyond_owed(received: Decimal, owed: Decimal) -> Decimal {
+    (received - owed).max(Decimal::ZERO)
+}
+
 /// The case officer's refund: an amount within the over-payment not yet prepared, and the
 /// day it is to be paid.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -173,6 +184,19 @@ mod tests {
                 assert!(!action.allowed(done), "{action:?} from {done:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_refund_carries_its_own_reference_and_rests_on_what_was_received_beyond_owed() {
+        assert_eq!(refund_reference("DK-2025-007"), "DK-2025-007-TB");
+        assert_eq!(
+            received_beyond_owed(dec("150000"), dec("100000")),
+            dec("50000")
+        );
+        assert_eq!(
+            received_beyond_owed(dec("90000"), dec("100000")),
+            Decimal::ZERO
+        );
     }
 
     #[test]

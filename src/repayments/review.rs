@@ -15,18 +15,21 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    db::{self, PaymentRow, Refund, RefundStep, RepaymentRow},
+    db::{self, PaymentRow, Refund, RefundAccount, RefundStep, RepaymentRow},
     handlers::{Forms, actor_row, programme_year, show_page},
     model::{
         ConfirmForm, PaymentState, RefundAction, RefundForm, RefundPaidForm, payment_reference,
+        received_beyond_owed, refund_reference,
     },
 };
+use crate::requisitions::model::case_found;
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
     money::{format_input, format_kronor},
     programme::db::ProgrammeYear,
+    thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
@@ -162,9 +165,66 @@ struct ListPage {
     today: NaiveDate,
     rows: Vec<RepaymentRow>,
     refunds: Vec<Refund>,
+    q: String,
+}
+
+/// The staff list's query: the year, and a search by case number or actor.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    ar: Option<String>,
+    /// A case number or an actor's name, or part of one.
+    q: Option<String>,
+    /// `csv`: the list as shown, to download.
+    format: Option<String>,
+}
+
+fn list_link(year: i32, q: &str) -> String {
+    if q.trim().is_empty() {
+        format!("?ar={year}")
+    } else {
+        format!("?ar={year}&q={}", crate::web::url_encode(q.trim()))
+    }
+}
+
+/// The list as shown, as a Swedish Excel opens it: each actor's figures as on the page.
+fn list_csv(rows: &[RepaymentRow]) -> Vec<u8> {
+    use crate::export::csv::{amount, field};
+    let mut out = String::from(
+        "\u{feff}Ärende;Aktör;Läge;Att återbetala;Registrerat;Mottaget;Återbetalt till regionen;Kvar;Skyldigt regionen;Sista dag\r\n",
+    );
+    for row in rows {
+        let balance = row.balance();
+        let fields = [
+            field(row.case_number.as_deref().unwrap_or_default()),
+            field(&row.actor_name),
+            field(balance.status().label()),
+            row.owed.map(amount).unwrap_or_default(),
+            amount(row.registered),
+            amount(row.received),
+            amount(row.refunded),
+            amount(balance.remaining()),
+            amount(balance.overpaid()),
+            row.deadline.to_string(),
+        ];
+        out.push_str(&fields.join(";"));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
 }
 
 impl ListPage {
+    /// This list without its search, or what it shows as CSV.
+    fn link(&self) -> String {
+        list_link(self.year.year, "")
+    }
+
+    fn export_link(&self) -> String {
+        format!(
+            "/handlaggning/aterbetalningar{}&format=csv",
+            list_link(self.year.year, &self.q)
+        )
+    }
+
     fn days_overdue(&self, row: &RepaymentRow) -> Option<i64> {
         row.days_overdue(self.today)
     }
@@ -201,11 +261,23 @@ impl ListPage {
 pub async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(query): Query<YearQuery>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
     let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
-    let rows = db::rows(&state.db, year.year, None).await?;
+    let q = query.q.unwrap_or_default();
+    let rows: Vec<RepaymentRow> = db::rows(&state.db, year.year, None)
+        .await?
+        .into_iter()
+        .filter(|r| case_found(&q, r.case_number.as_deref(), &r.actor_name))
+        .collect();
+    if query.format.as_deref() == Some("csv") {
+        return Ok(crate::web::download_response(
+            list_csv(&rows),
+            "text/csv; charset=utf-8",
+            &format!("aterbetalningar-{}.csv", year.year),
+        ));
+    }
     let refunds = db::refunds_in_progress(&state.db).await?;
     render(&ListPage {
         ctx: user.ctx,
@@ -214,6 +286,7 @@ pub async fn list(
         today: state.clock.today(),
         rows,
         refunds,
+        q,
     })
 }
 
@@ -343,6 +416,64 @@ async fn step(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The approver's page before attesting a refund: to whom, to which account, with which
+/// reference, how much and on what it rests, who prepared it, and what the case says —
+/// then *Attestera*.
+#[derive(Template)]
+#[template(path = "repayments/attest_refund.html")]
+struct AttestRefundPage {
+    ctx: Ctx,
+    refund: Refund,
+    row: RepaymentRow,
+    account: Option<RefundAccount>,
+    messages: Vec<thread::Message>,
+}
+
+impl AttestRefundPage {
+    fn reference(&self) -> Option<String> {
+        self.account
+            .as_ref()
+            .map(|a| refund_reference(&a.case_number))
+    }
+
+    fn owed(&self) -> rust_decimal::Decimal {
+        self.row.balance().owed_or_zero()
+    }
+
+    /// Received beyond what is owed: what the refund rests on.
+    fn paid_too_much(&self) -> rust_decimal::Decimal {
+        received_beyond_owed(self.row.received, self.owed())
+    }
+}
+
+pub async fn approve_refund_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let refund = db::refund(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    if refund.prepared_by == user.id() {
+        return Err(AppError::Refused(REFUND_FOUR_EYES.into()));
+    }
+    if !RefundAction::Approve.allowed(refund.state) {
+        return Err(AppError::Conflict(REFUND_HANDLED.into()));
+    }
+    let row = actor_row(&state, &user, refund.year, refund.organisation_id).await?;
+    let account = db::refund_account(&state.db, refund.year, refund.organisation_id).await?;
+    let messages = match row.requisition_id {
+        Some(case) => thread::messages(&state.db, Thread::Repayment(case)).await?,
+        None => vec![],
+    };
+    render(&AttestRefundPage {
+        ctx: user.ctx,
+        refund,
+        row,
+        account,
+        messages,
+    })
 }
 
 pub async fn approve_refund(

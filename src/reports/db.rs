@@ -7,8 +7,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{
-    Action, Activity, ActivityKind, Analysis, Completeness, Costs, ReportState, SelfAssessment,
-    is_late,
+    Action, Activity, ActivityKind, Analysis, Completeness, Costs, Part, ReportState,
+    SelfAssessment, is_late,
 };
 use crate::auth::{Role, Scope};
 
@@ -73,6 +73,15 @@ impl Report {
     /// "Uppdraget" for a single task, "Uppdragets fem delar" for five.
     pub fn tasks_title(&self) -> String {
         crate::programme::model::tasks_title(self.period_tasks.len())
+    }
+
+    /// A part's title in the step bar and on the check page: the tasks are named by the
+    /// period's tasks.
+    pub fn part_title(&self, part: &Part) -> String {
+        match part {
+            Part::Tasks => self.tasks_title(),
+            other => other.title().to_string(),
+        }
     }
 
     pub fn costs(&self) -> Costs {
@@ -367,6 +376,53 @@ pub async fn activities(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<ActivityR
     .bind(report)
     .fetch_all(db)
     .await
+}
+
+/// One activity of the report.
+pub async fn activity(
+    db: &PgPool,
+    report: Uuid,
+    activity: Uuid,
+) -> sqlx::Result<Option<ActivityRow>> {
+    sqlx::query_as(
+        "SELECT id, title, description, held, sub_goals, kind, partners, participants
+         FROM report_activities WHERE report_id = $1 AND id = $2",
+    )
+    .bind(report)
+    .bind(activity)
+    .fetch_optional(db)
+    .await
+}
+
+/// Changes an activity of a report the region may still edit, in its place; false when
+/// there is no such activity (any more) or the report was submitted meanwhile.
+pub async fn update_activity(
+    conn: &mut PgConnection,
+    report: Uuid,
+    activity: Uuid,
+    changed: &Activity,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE report_activities a
+         SET title = $3, description = $4, held = $5, sub_goals = $6, kind = $7, partners = $8,
+             participants = $9
+         FROM reports r
+         WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
+           AND r.state = ANY($10)",
+    )
+    .bind(report)
+    .bind(activity)
+    .bind(&changed.title)
+    .bind(&changed.description)
+    .bind(&changed.held)
+    .bind(&changed.sub_goals)
+    .bind(changed.kind)
+    .bind(&changed.partners)
+    .bind(changed.participants)
+    .bind(Action::Edit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Adds an activity after the report's others.
@@ -674,4 +730,23 @@ pub async fn transition(
     .execute(conn)
     .await?;
     Ok(updated.rows_affected() == 1)
+}
+
+/// What a submitted report's receipt tells beside the report: the case number of the
+/// requisition it reports on, and the actor's repayment deadline (extension included).
+pub async fn receipt_facts(
+    db: &PgPool,
+    report: &Report,
+) -> sqlx::Result<(String, Option<NaiveDate>)> {
+    sqlx::query_as(
+        "SELECT q.case_number, actor_deadline($2, $3, $4) AS repayment_deadline
+         FROM payouts p JOIN requisitions q ON q.id = p.requisition_id
+         WHERE p.id = $1",
+    )
+    .bind(report.payout_id)
+    .bind(report.year)
+    .bind(report.organisation_id)
+    .bind(crate::programme::model::ExtendedDeadline::Repayment)
+    .fetch_one(db)
+    .await
 }

@@ -23,6 +23,9 @@ pub struct TasksForm {
     pub task_3: String,
     pub task_4: String,
     pub task_5: String,
+    /// The part a step button asked to go to after saving (`Part::from_slug`); empty for the
+    /// usual next step.
+    pub go: String,
 }
 
 impl TasksForm {
@@ -57,6 +60,9 @@ pub struct AnalysisForm {
     pub results_and_effects: String,
     pub self_assessment: String,
     pub self_assessment_motivation: String,
+    /// The part a step button asked to go to after saving (`Part::from_slug`); empty for the
+    /// usual next step.
+    pub go: String,
 }
 
 pub struct Analysis {
@@ -118,6 +124,9 @@ pub struct FinancesForm {
     pub cost_travel: String,
     pub cost_other: String,
     pub co_financing: String,
+    /// The part a step button asked to go to after saving (`Part::from_slug`); empty for the
+    /// usual next step.
+    pub go: String,
 }
 
 impl FinancesForm {
@@ -184,6 +193,9 @@ pub struct ActivityForm {
     pub kind: String,
     pub partners: String,
     pub participants: String,
+    /// The part a step button asked to go to after saving (`Part::from_slug`); empty for the
+    /// usual next step.
+    pub go: String,
 }
 
 #[derive(Debug)]
@@ -216,6 +228,21 @@ impl ActivityForm {
 
     pub fn has_goal(&self, key: &str) -> bool {
         self.goals().contains(&key)
+    }
+
+    /// Nothing typed: a step button on an empty form adds no activity, it only moves on.
+    pub fn is_blank(&self) -> bool {
+        [
+            &self.title,
+            &self.description,
+            &self.held,
+            &self.kind,
+            &self.partners,
+            &self.participants,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+            && self.goals().is_empty()
     }
 
     pub fn validate(&self) -> Result<Activity, FormErrors> {
@@ -336,5 +363,25 @@ mod tests {
         for field in ["participants", "kind", "sub_goals"] {
             assert!(errors.get(field).is_some(), "{field}");
         }
+    }
+
+    #[test]
+    fn an_activity_form_with_nothing_typed_is_blank_and_one_word_is_not() {
+        let nothing = ActivityForm {
+            title: "  ".into(),
+            go: "analys".into(),
+            ..Default::default()
+        };
+        assert!(nothing.is_blank());
+        let a_goal = ActivityForm {
+            goal_ledning: Some("ja".into()),
+            ..Default::default()
+        };
+        assert!(!a_goal.is_blank());
+        let a_title = ActivityForm {
+            title: "Träff".into(),
+            ..Default::default()
+        };
+        assert!(!a_title.is_blank());
     }
 }

@@ -18,7 +18,7 @@ use super::{
     ALREADY_HANDLED,
     db::{self, ActivityRow, AttachmentRow, HistoryEntry, NewReport, Report},
     editable, load, lock_open,
-    model::{Action, Part},
+    model::{Action, Part, ReportState},
     parts::part_url,
 };
 use crate::{
@@ -99,6 +99,9 @@ struct ShowPage {
     role: Role,
     message_form: String,
     errors: FormErrors,
+    /// The case officer's comment to the approval, and what was wrong with it.
+    comment: String,
+    comment_errors: FormErrors,
 }
 
 impl ShowPage {
@@ -159,7 +162,23 @@ async fn show_page(
         history,
         message_form,
         errors,
+        comment: String::new(),
+        comment_errors: FormErrors::default(),
     })
+}
+
+/// The report's page again, its approval's comment refused beside the field.
+pub(super) async fn approval_refused(
+    state: &AppState,
+    user: CurrentUser,
+    r: Report,
+    comment: String,
+    errors: FormErrors,
+) -> Result<Response> {
+    let mut page = show_page(state, user, r, false, String::new(), FormErrors::default()).await?;
+    page.comment = comment;
+    page.comment_errors = errors;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 pub async fn show(
@@ -181,10 +200,20 @@ pub async fn check(
     render(&show_page(&state, user, r, true, String::new(), FormErrors::default()).await?)
 }
 
+/// The check page's form: the declaration, like the requisition's, is required.
+#[derive(Deserialize)]
+pub struct SubmitPost {
+    declaration: Option<String>,
+}
+
+const DECLARATION_MISSING: &str =
+    "Intyga att uppgifterna i redovisningen är riktiga innan ni skickar in.";
+
 pub async fn submit(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
+    Form(post): Form<SubmitPost>,
 ) -> Result<Response> {
     editable(&state, &user, id).await?;
     let now = state.clock.now();
@@ -199,6 +228,13 @@ pub async fn submit(
         let page = show_page(&state, user, r, true, String::new(), FormErrors::default()).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
+    if post.declaration.as_deref() != Some("ja") {
+        drop(tx);
+        let mut errors = FormErrors::default();
+        errors.add("declaration", DECLARATION_MISSING);
+        let page = show_page(&state, user, r, true, String::new(), errors).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     if !db::submit(&mut tx, id, now).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
@@ -208,6 +244,7 @@ pub async fn submit(
             "received": r.received,
             "used": r.used,
             "unused": r.unused,
+            "declaration": true,
         }))
         .record(&mut tx)
         .await?;
@@ -228,13 +265,56 @@ pub async fn submit(
         String::new()
     };
     Ok(redirect_with_flash(
-        &format!("/redovisningar/{id}"),
+        &format!("/redovisningar/{id}/kvitto"),
         &format!(
             "Kvittens: redovisningen för {} är inskickad till Tillväxtverket den {}.{late}",
             r.year,
             crate::dates::format_date(today)
         ),
     ))
+}
+
+/// The receipt of a submitted report, to print: the case, what was sent, and what happens
+/// now (Tillväxtverket's review, the e-mail, what to repay and by when).
+#[derive(Template)]
+#[template(path = "reports/receipt.html")]
+struct ReceiptPage {
+    ctx: Ctx,
+    r: Report,
+    submitted_at: chrono::DateTime<chrono::Utc>,
+    case_number: String,
+    repayment_deadline: Option<chrono::NaiveDate>,
+    attachments: Vec<AttachmentRow>,
+}
+
+impl ReceiptPage {
+    fn has_unused(&self) -> bool {
+        self.r.unused > rust_decimal::Decimal::ZERO
+    }
+}
+
+pub async fn receipt(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    // A draft (a correction begun) has no receipt until it is sent in.
+    let Some(submitted_at) = r.submitted_at.filter(|_| r.state != ReportState::Draft) else {
+        return Err(AppError::BadRequest(
+            "Ett kvitto finns när redovisningen är inskickad.".into(),
+        ));
+    };
+    let (case_number, repayment_deadline) = db::receipt_facts(&state.db, &r).await?;
+    let attachments = db::attachments(&state.db, r.id).await?;
+    render(&ReceiptPage {
+        ctx: user.ctx,
+        r,
+        submitted_at,
+        case_number,
+        repayment_deadline,
+        attachments,
+    })
 }
 
 pub async fn post_message(

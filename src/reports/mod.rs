@@ -19,10 +19,13 @@
 //! - attachments: PDF, Word, Excel, images, ≤ 10 MB, checked by their first bytes, stored
 //!   in PostgreSQL, always served as downloads.
 //!
-//! *Kontrollera och skicka in* shows the whole report and what is missing; submitting gives
-//! a receipt; a late report is accepted and marked late. The case officer
-//! (`/handlaggning/redovisningar`: every actor, filter by state, late marks) reads the
-//! report on one print-friendly page and approves it or returns it with a message.
+//! *Kontrollera och skicka in* shows the whole report and what is missing; at its end the
+//! region ticks the declaration (required) and submits, and gets a receipt to print
+//! (`/redovisningar/{id}/kvitto`: the case, what was sent, and what happens now); a late
+//! report is accepted and marked late. The case officer (`/handlaggning/redovisningar`:
+//! every actor, filter by state, late marks) reads the report on one print-friendly page
+//! and, at its end, approves it (with an optional comment, kept in the history) or returns
+//! it with a message.
 //! Approval locks it; a correction after approval is a new version (*Rätta
 //! redovisningen*), and every version stays in the history. As soon as a report is
 //! submitted the region can repay what it did not use (`repayments`).
@@ -93,6 +96,7 @@ pub fn router() -> Router<AppState> {
         .route("/redovisningar/{id}", get(handlers::show))
         .route("/redovisningar/{id}/kontrollera", get(handlers::check))
         .route("/redovisningar/{id}/skicka-in", post(handlers::submit))
+        .route("/redovisningar/{id}/kvitto", get(handlers::receipt))
         .route(
             "/redovisningar/{id}/uppdrag",
             get(parts::tasks_form).post(parts::save_tasks),
@@ -102,8 +106,12 @@ pub fn router() -> Router<AppState> {
             get(parts::activities_page).post(parts::add_activity),
         )
         .route(
+            "/redovisningar/{id}/aktiviteter/{activity}/andra",
+            get(parts::edit_activity_form).post(parts::update_activity),
+        )
+        .route(
             "/redovisningar/{id}/aktiviteter/{activity}/ta-bort",
-            post(parts::remove_activity),
+            get(parts::remove_activity_form).post(parts::remove_activity),
         )
         .route(
             "/redovisningar/{id}/analys",

@@ -233,6 +233,19 @@ impl Part {
             Part::Attachments => "Bilagor",
         }
     }
+
+    /// The part named by its slug (a step button's `go`); anything else is none.
+    pub fn from_slug(slug: &str) -> Option<Part> {
+        Part::ALL.into_iter().find(|p| p.slug() == slug)
+    }
+
+    /// Its number in the step bar and on the check page, from 1.
+    pub fn number(self) -> usize {
+        Part::ALL
+            .iter()
+            .position(|p| *p == self)
+            .map_or(0, |i| i + 1)
+    }
 }
 
 /// The costs by category. Used and unused follow from them and from what was received.
@@ -401,6 +414,18 @@ mod tests {
         c.finances_saved = false;
         let parts: Vec<Part> = c.missing().into_iter().map(|(p, _)| p).collect();
         assert_eq!(parts, vec![Part::Tasks, Part::Activities, Part::Finances]);
+    }
+
+    #[test]
+    fn parts_are_numbered_from_one_and_found_by_their_slug_only() {
+        let numbers: Vec<usize> = Part::ALL.into_iter().map(Part::number).collect();
+        assert_eq!(numbers, vec![1, 2, 3, 4, 5]);
+        for part in Part::ALL {
+            assert_eq!(Part::from_slug(part.slug()), Some(part));
+        }
+        assert_eq!(Part::from_slug("kontrollera"), None);
+        assert_eq!(Part::from_slug("/admin"), None);
+        assert_eq!(Part::from_slug(""), None);
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::{
     load,
     model::Action,
 };
+use crate::requisitions::model::case_found;
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
@@ -28,13 +29,28 @@ use crate::{
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
+/// The decision at the end of the report's page: an optional comment, kept in the case's
+/// history.
+#[derive(Deserialize)]
+pub struct ApprovePost {
+    #[serde(default)]
+    comment: String,
+}
+
 pub async fn approve(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
+    Form(post): Form<ApprovePost>,
 ) -> Result<Response> {
     user.require_role(&[Role::CaseOfficer])?;
     let r = load(&state, &user, id).await?;
+    let mut errors = FormErrors::default();
+    let comment =
+        crate::input::optional_text(&mut errors, "comment", &post.comment, thread::MESSAGE_MAX);
+    if !errors.is_empty() {
+        return super::handlers::approval_refused(&state, user, r, post.comment, errors).await;
+    }
     let mut tx = state.db.begin().await?;
     if !db::approve(&mut tx, id, user.id()).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
@@ -45,6 +61,7 @@ pub async fn approve(
             "received": r.received,
             "used": r.used,
             "unused": r.unused,
+            "message": comment,
         }))
         .record(&mut tx)
         .await?;
@@ -166,6 +183,8 @@ pub async fn return_for_completion(
 /// A row of the case officer's list: every actor of the year, with or without a report.
 pub struct ListRow {
     pub actor_name: String,
+    /// The year's approved requisition's case number: the report's case.
+    pub case_number: Option<String>,
     /// The actor's report deadline, extension included.
     pub deadline: NaiveDate,
     pub paid: bool,
@@ -222,6 +241,7 @@ struct ListPage {
     rows: Vec<ListRow>,
     filter: Option<&'static str>,
     counts: Vec<(&'static str, &'static str, usize)>,
+    q: String,
 }
 
 impl ListPage {
@@ -232,12 +252,67 @@ impl ListPage {
     fn is_filter(&self, key: &&str) -> bool {
         self.filter == Some(*key)
     }
+
+    /// This list in another state (`""`: all), the year and the search kept.
+    fn link(&self, state: &str) -> String {
+        list_link(self.year, state, &self.q)
+    }
+
+    /// What the list shows, as CSV.
+    fn export_link(&self) -> String {
+        format!(
+            "/handlaggning/redovisningar{}&format=csv",
+            list_link(self.year, self.filter.unwrap_or_default(), &self.q)
+        )
+    }
+}
+
+fn list_link(year: i32, state: &str, q: &str) -> String {
+    let mut link = format!("?ar={year}");
+    if !state.is_empty() {
+        link.push_str(&format!("&lage={state}"));
+    }
+    if !q.trim().is_empty() {
+        link.push_str(&format!("&q={}", crate::web::url_encode(q.trim())));
+    }
+    link
+}
+
+/// The list as shown, as a Swedish Excel opens it.
+fn list_csv(rows: &[ListRow]) -> Vec<u8> {
+    use crate::export::csv::{amount, field};
+    let mut out = String::from(
+        "\u{feff}Ärende;Aktör;Läge;Inskickad;Mottaget;Använt (denna version);Outnyttjat (denna version);Version\r\n",
+    );
+    for row in rows {
+        let report = row.report.as_ref();
+        let fields = [
+            field(row.case_number.as_deref().unwrap_or_default()),
+            field(&row.actor_name),
+            field(row.state_label()),
+            report
+                .and_then(|r| r.first_submitted_on())
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            report.map(|r| amount(r.received)).unwrap_or_default(),
+            report.map(|r| amount(r.used)).unwrap_or_default(),
+            report.map(|r| amount(r.unused)).unwrap_or_default(),
+            report.map(|r| r.version.to_string()).unwrap_or_default(),
+        ];
+        out.push_str(&fields.join(";"));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
 }
 
 #[derive(Deserialize)]
 pub struct ListQuery {
     ar: Option<String>,
     lage: Option<String>,
+    /// A case number or an actor's name, or part of one.
+    q: Option<String>,
+    /// `csv`: the list as shown, to download.
+    format: Option<String>,
 }
 
 pub async fn list(
@@ -250,10 +325,19 @@ pub async fn list(
     let mut reports = db::list(&state.db, year.year).await?;
     let paid = db::paid_organisations(&state.db, year.year).await?;
     let deadlines = db::report_deadlines(&state.db, year.year).await?;
+    let cases = crate::requisitions::db::list(&state.db, year.year, user.scope()).await?;
+    let q = query.q.unwrap_or_default();
     let all_rows: Vec<ListRow> = programme::actors_of_year(&state.db, year.year, None)
         .await?
         .into_iter()
         .map(|a| ListRow {
+            case_number: cases
+                .iter()
+                .find(|r| {
+                    r.organisation_id == a.organisation_id
+                        && r.state == crate::requisitions::model::RequisitionState::Approved
+                })
+                .map(|r| r.case_number.clone()),
             deadline: deadlines
                 .iter()
                 .find(|(o, _)| *o == a.organisation_id)
@@ -265,6 +349,7 @@ pub async fn list(
                 .map(|i| reports.swap_remove(i)),
             actor_name: a.actor_name,
         })
+        .filter(|r| case_found(&q, r.case_number.as_deref(), &r.actor_name))
         .collect();
     let counts = LIST_STATES
         .iter()
@@ -281,10 +366,17 @@ pub async fn list(
         .as_deref()
         .and_then(|l| LIST_STATES.iter().find(|(k, _)| *k == l))
         .map(|(k, _)| *k);
-    let rows = all_rows
+    let rows: Vec<ListRow> = all_rows
         .into_iter()
         .filter(|r| filter.is_none_or(|f| r.state_key() == f))
         .collect();
+    if query.format.as_deref() == Some("csv") {
+        return Ok(crate::web::download_response(
+            list_csv(&rows),
+            "text/csv; charset=utf-8",
+            &format!("redovisningar-{}.csv", year.year),
+        ));
+    }
     render(&ListPage {
         ctx: user.ctx,
         year: year.year,
@@ -295,5 +387,6 @@ pub async fn list(
         rows,
         filter,
         counts,
+        q,
     })
 }

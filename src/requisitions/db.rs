@@ -86,8 +86,10 @@ impl Requisition {
         self.first_submitted_at.map(crate::clock::swedish_date)
     }
 
+    /// Submitted after the deadline in force for the actor: within its extension is not
+    /// late; after an extension was withdrawn, the year's own date holds again.
     pub fn is_late(&self) -> bool {
-        is_late(self.first_submitted_on(), self.requisition_deadline)
+        is_late(self.first_submitted_on(), self.due)
     }
 
     pub fn is_draft(&self) -> bool {
@@ -298,6 +300,25 @@ pub async fn grant_extension(
     .execute(conn)
     .await?;
     Ok(before)
+}
+
+/// Withdraws an actor's extension: its date goes back to the year's own. Returns what it
+/// said; `None` if there was none (someone else withdrew it first).
+pub async fn withdraw_extension(
+    conn: &mut sqlx::PgConnection,
+    year: i32,
+    organisation: Uuid,
+    deadline: ExtendedDeadline,
+) -> sqlx::Result<Option<ExtensionBefore>> {
+    sqlx::query_as(
+        "DELETE FROM deadline_extensions WHERE year = $1 AND organisation_id = $2 AND deadline = $3
+         RETURNING new_deadline, reason, basis",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(deadline)
+    .fetch_optional(conn)
+    .await
 }
 
 /// One line of a requisition's history, from the audit trail.
@@ -581,11 +602,12 @@ pub struct Payout {
     pub state: PayoutState,
     pub amount: Decimal,
     pub prepared_by: Uuid,
+    pub prepared_at: DateTime<Utc>,
 }
 
 pub async fn payout(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Payout>> {
     sqlx::query_as(
-        "SELECT id, requisition_id, state, amount, prepared_by FROM payouts WHERE id = $1",
+        "SELECT id, requisition_id, state, amount, prepared_by, prepared_at FROM payouts WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db)

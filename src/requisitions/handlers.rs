@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     AppState, audit,
-    auth::{Ctx, CurrentUser, Role},
+    auth::{Ctx, CurrentUser, Role, kept::Kept},
     error::{AppError, Result, violated_constraint},
     giro::PaymentMethod,
     programme::db::{self as programme, ProgrammeYear},
@@ -142,22 +142,24 @@ pub async fn new_form(
     State(state): State<AppState>,
     user: CurrentUser,
     Query(query): Query<NewQuery>,
+    Kept(kept): Kept<RequisitionPost>,
 ) -> Result<Response> {
     let org = user.coordinator_organisation()?;
-    let filing = filing(&state, org, query.ar.as_deref().unwrap_or_default()).await?;
+    // A kept form names its year, should the address not.
+    let year = query
+        .ar
+        .or_else(|| kept.as_ref().map(|k| k.ar.clone()))
+        .unwrap_or_default();
+    let filing = filing(&state, org, &year).await?;
     if let Some(existing) = db::active(&state.db, filing.year.year, org).await? {
         return Ok(Redirect::to(&format!("/rekvisitioner/{}", existing.id)).into_response());
     }
     if let Err(refusal) = check_start(filing.year.year, filing.year.budget_state) {
         return refused(user.ctx, filing.year.year, refusal.message());
     }
-    render(&form_page(
-        user.ctx,
-        filing,
-        None,
-        RequisitionForm::default(),
-        FormErrors::default(),
-    ))
+    // What was typed when the session ended comes back (`auth::kept`).
+    let (form, ctx) = Kept(kept.map(|k| k.form)).or_stored(user.ctx, RequisitionForm::default);
+    render(&form_page(ctx, filing, None, form, FormErrors::default()))
 }
 
 pub async fn create(
@@ -282,13 +284,15 @@ pub async fn edit_form(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
+    kept: Kept<RequisitionForm>,
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
     editable(&user, &r)?;
     let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
-    let form = RequisitionForm::from_fields(&r.fields());
+    // What was typed when the session ended comes back (`auth::kept`); else what is saved.
+    let (form, ctx) = kept.or_stored(user.ctx, || RequisitionForm::from_fields(&r.fields()));
     render(&form_page(
-        user.ctx,
+        ctx,
         filing,
         Some(r),
         form,
@@ -378,6 +382,30 @@ pub async fn update(
         &format!("/rekvisitioner/{id}"),
         &message,
     ))
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/withdraw.html")]
+struct WithdrawPage {
+    ctx: Ctx,
+    r: Requisition,
+}
+
+/// What withdrawing means, with the requisition, before *Återkalla*; changes nothing.
+pub async fn withdraw_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    let r = load(&state, &user, id).await?;
+    user.coordinator_organisation()?;
+    if !Action::Withdraw.allowed(r.state) {
+        return Err(AppError::Conflict(format!(
+            "Rekvisitionen {} kan inte återkallas: Tillväxtverket har redan fattat beslut om den, eller så är den redan återkallad.",
+            r.case_number
+        )));
+    }
+    render(&WithdrawPage { ctx: user.ctx, r })
 }
 
 pub async fn withdraw(

@@ -105,7 +105,10 @@ pub fn router() -> Router<AppState> {
             "/rekvisitioner/{id}/andra",
             get(handlers::edit_form).post(handlers::update),
         )
-        .route("/rekvisitioner/{id}/aterkalla", post(handlers::withdraw))
+        .route(
+            "/rekvisitioner/{id}/aterkalla",
+            get(handlers::withdraw_form).post(handlers::withdraw),
+        )
         .route("/rekvisitioner/{id}/kvitto", get(handlers::receipt))
         .route(
             "/rekvisitioner/{id}/bilagor",
@@ -141,10 +144,14 @@ pub fn router() -> Router<AppState> {
             "/handlaggning/forlangningar",
             get(review::extensions_page).post(review::grant_extension),
         )
+        .route(
+            "/handlaggning/forlangningar/aterkalla",
+            post(review::withdraw_extension),
+        )
         .route("/attest", get(payouts::payout_queue))
         .route(
             "/utbetalningar/{id}/attestera",
-            post(payouts::approve_payout),
+            get(payouts::approve_payout_form).post(payouts::approve_payout),
         )
         .route(
             "/utbetalningar/{id}/skicka-tillbaka",

@@ -239,9 +239,43 @@ pub fn check_submission(
     Ok(())
 }
 
-/// Submitted after the year's own deadline (possible only with an extension).
-pub fn is_late(first_submitted: Option<NaiveDate>, year_deadline: NaiveDate) -> bool {
-    first_submitted.is_some_and(|d| d > year_deadline)
+/// Submitted after `deadline`, the actor's deadline in force: the year's own, or its
+/// extension (a case within its extension is not late).
+pub fn is_late(first_submitted: Option<NaiveDate>, deadline: NaiveDate) -> bool {
+    first_submitted.is_some_and(|d| d > deadline)
+}
+
+/// Whether a staff list's search finds a case: by (part of) its case number or its actor's
+/// name, in any case. An empty search finds every case. The requisition's case number is
+/// the case's, for its report and repayment too.
+pub fn case_found(search: &str, case_number: Option<&str>, actor_name: &str) -> bool {
+    let search = search.trim().to_lowercase();
+    search.is_empty()
+        || case_number.is_some_and(|c| c.to_lowercase().contains(&search))
+        || actor_name.to_lowercase().contains(&search)
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::case_found;
+
+    #[test]
+    fn a_case_is_found_by_its_number_or_its_actor_in_any_case() {
+        assert!(case_found("", None, "Region Skåne"));
+        assert!(case_found(
+            " dk-2026-021 ",
+            Some("DK-2026-021"),
+            "Region Skåne"
+        ));
+        assert!(case_found("2026-02", Some("DK-2026-021"), "Region Skåne"));
+        assert!(case_found("skåne", Some("DK-2026-021"), "Region Skåne"));
+        assert!(!case_found(
+            "Stockholm",
+            Some("DK-2026-021"),
+            "Region Skåne"
+        ));
+        assert!(!case_found("DK-2026-022", None, "Region Skåne"));
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::{
     ALREADY_HANDLED,
-    db::{self, Payout, Requisition},
+    db::{self, HistoryEntry, Payout, Requisition},
     model::{Action, PaidForm, PayoutAction, PayoutState, check_start},
     review::ReasonPost,
 };
@@ -92,6 +92,57 @@ async fn budget_decided(db: impl sqlx::PgExecutor<'_>, year: i32) -> Result<()> 
 
 const FOUR_EYES: &str = "Du har själv förberett den här utbetalningen. En annan person måste attestera den (principen om fyra ögon).";
 const PAYOUT_HANDLED: &str = "Utbetalningen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";
+
+/// What the approver signs, in full, before *Attestera*: to whom and to which account, the
+/// reference, the requisitioned, approved and capped amounts, who prepared it and when, and
+/// the case's messages.
+#[derive(Template)]
+#[template(path = "requisitions/attest.html")]
+struct AttestPage {
+    ctx: Ctx,
+    r: Requisition,
+    payout: Payout,
+    /// The year's cap per actor.
+    cap: rust_decimal::Decimal,
+    messages: Vec<thread::Message>,
+    /// What the case's history says in words: returns, payouts sent back.
+    notes: Vec<HistoryEntry>,
+    /// Why it can't be attested yet (the year's budget is not decided).
+    waits: Option<String>,
+}
+
+/// The confirmation page of an attest: nothing changes until its button is pressed.
+pub async fn approve_payout_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_role(&[Role::Approver])?;
+    let (payout, r) = payout_in(&state, id, PayoutAction::Approve).await?;
+    if payout.prepared_by == user.id() {
+        return Err(AppError::Refused(FOUR_EYES.into()));
+    }
+    let year = crate::programme::db::year(&state.db, r.year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Shown instead of the button: the POST refuses the same way.
+    let waits = payout_waits_for_budget(r.year, year.budget_state).err();
+    let messages = thread::messages(&state.db, thread::Thread::Requisition(r.id)).await?;
+    let notes = db::history(&state.db, r.id)
+        .await?
+        .into_iter()
+        .filter(|e| e.note.is_some())
+        .collect();
+    render(&AttestPage {
+        ctx: user.ctx,
+        r,
+        payout,
+        cap: year.cap_per_actor,
+        messages,
+        notes,
+        waits,
+    })
+}
 
 pub async fn approve_payout(
     State(state): State<AppState>,

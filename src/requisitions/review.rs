@@ -16,7 +16,7 @@ use super::{
     ALREADY_HANDLED,
     db::{self, Extension, Requisition},
     load,
-    model::{Action, ApproveForm, CaseState, ExtensionForm},
+    model::{Action, ApproveForm, CaseState, ExtensionForm, ExtensionWithdrawalForm, case_found},
 };
 use crate::{
     AppState, audit,
@@ -35,6 +35,10 @@ use crate::{
 pub struct ListQuery {
     ar: Option<String>,
     lage: Option<String>,
+    /// A case number or an actor's name, or part of one.
+    q: Option<String>,
+    /// `csv`: the list as shown, to download.
+    format: Option<String>,
 }
 
 #[derive(Template)]
@@ -46,12 +50,66 @@ struct ListPage {
     filter: Option<CaseState>,
     counts: Vec<(CaseState, usize)>,
     rows: Vec<Requisition>,
+    q: String,
 }
 
 impl ListPage {
     fn is_filter(&self, state: &CaseState) -> bool {
         self.filter == Some(*state)
     }
+
+    /// This list in another state (`""`: all), the year and the search kept.
+    fn link(&self, state: &str) -> String {
+        list_link(self.year.year, state, &self.q)
+    }
+
+    /// What the list shows, as CSV.
+    fn export_link(&self) -> String {
+        let state = self.filter.map(|f| f.key()).unwrap_or_default();
+        format!(
+            "/handlaggning/rekvisitioner{}&format=csv",
+            list_link(self.year.year, state, &self.q)
+        )
+    }
+}
+
+fn list_link(year: i32, state: &str, q: &str) -> String {
+    let mut link = format!("?ar={year}");
+    if !state.is_empty() {
+        link.push_str(&format!("&lage={state}"));
+    }
+    if !q.trim().is_empty() {
+        link.push_str(&format!("&q={}", crate::web::url_encode(q.trim())));
+    }
+    link
+}
+
+/// The list as shown, as a Swedish Excel opens it.
+fn list_csv(rows: &[Requisition]) -> Vec<u8> {
+    use crate::export::csv::{amount, field};
+    let mut out = String::from("\u{feff}Ärende;Aktör;Belopp;Inskickad;Läge;Markering\r\n");
+    for r in rows {
+        let mut marks = Vec::new();
+        if r.is_late() {
+            marks.push("Efter ordinarie sista dag".to_string());
+        }
+        if let Some(d) = r.extended_deadline {
+            marks.push(format!("Förlängd till {d}"));
+        }
+        let row = [
+            field(&r.case_number),
+            field(&r.actor_name),
+            r.amount.map(amount).unwrap_or_default(),
+            r.first_submitted_on()
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            field(r.case_state().label()),
+            field(&marks.join(", ")),
+        ];
+        out.push_str(&row.join(";"));
+        out.push_str("\r\n");
+    }
+    out.into_bytes()
 }
 
 pub async fn list(
@@ -61,17 +119,29 @@ pub async fn list(
 ) -> Result<Response> {
     user.require_staff()?;
     let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
-    let all = db::list(&state.db, year.year, user.scope()).await?;
+    let q = query.q.unwrap_or_default();
+    let all: Vec<Requisition> = db::list(&state.db, year.year, user.scope())
+        .await?
+        .into_iter()
+        .filter(|r| case_found(&q, Some(r.case_number.as_str()), &r.actor_name))
+        .collect();
     let counts = CaseState::ALL
         .into_iter()
         .filter(|s| s.visible_to_staff())
         .map(|s| (s, all.iter().filter(|r| r.case_state() == s).count()))
         .collect();
     let filter = query.lage.as_deref().and_then(CaseState::from_key);
-    let rows = all
+    let rows: Vec<Requisition> = all
         .into_iter()
         .filter(|r| filter.is_none_or(|f| r.case_state() == f))
         .collect();
+    if query.format.as_deref() == Some("csv") {
+        return Ok(crate::web::download_response(
+            list_csv(&rows),
+            "text/csv; charset=utf-8",
+            &format!("rekvisitioner-{}.csv", year.year),
+        ));
+    }
     render(&ListPage {
         ctx: user.ctx,
         year,
@@ -79,6 +149,7 @@ pub async fn list(
         filter,
         counts,
         rows,
+        q,
     })
 }
 
@@ -359,12 +430,18 @@ struct ExtensionsPage {
     extensions: Vec<Extension>,
     can_grant: bool,
     form: ExtensionForm,
+    withdrawal: ExtensionWithdrawalForm,
     errors: FormErrors,
 }
 
 impl ExtensionsPage {
     fn deadline_kinds(&self) -> [ExtendedDeadline; 3] {
         ExtendedDeadline::ALL
+    }
+
+    /// How the withdrawal form names an extension.
+    fn choice(&self, x: &Extension) -> String {
+        format!("{}:{}", x.organisation_id, x.deadline.key())
     }
 }
 
@@ -374,6 +451,7 @@ async fn extensions_view(
     year: ProgrammeYear,
     years: Vec<i32>,
     form: ExtensionForm,
+    withdrawal: ExtensionWithdrawalForm,
     errors: FormErrors,
 ) -> Result<ExtensionsPage> {
     let actors = programme::actors_of_year(&state.db, year.year, None).await?;
@@ -386,6 +464,7 @@ async fn extensions_view(
         actors,
         extensions,
         form,
+        withdrawal,
         errors,
     })
 }
@@ -403,6 +482,7 @@ pub async fn extensions_page(
         year,
         years,
         ExtensionForm::default(),
+        ExtensionWithdrawalForm::default(),
         FormErrors::default(),
     )
     .await?;
@@ -436,16 +516,29 @@ pub async fn grant_extension(
             if o.is_none() {
                 errors.add("organisation_id", "Välj en av årets aktörer.");
             }
-            let page = extensions_view(&state, user, year, years, post.form, errors).await?;
+            let page = extensions_view(
+                &state,
+                user,
+                year,
+                years,
+                post.form,
+                ExtensionWithdrawalForm::default(),
+                errors,
+            )
+            .await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
     let mut tx = state.db.begin().await?;
     let deadline = grant.deadline;
     let before = db::grant_extension(&mut tx, year.year, organisation, &grant, user.id()).await?;
+    let changed = before.is_some();
     audit::Entry::new(
         Some(user.id()),
-        "deadline_extension.granted",
+        match changed {
+            true => "deadline_extension.changed",
+            false => "deadline_extension.granted",
+        },
         "deadline_extension",
         format!("{}/{organisation}/{}", year.year, deadline.key()),
     )
@@ -476,11 +569,90 @@ pub async fn grant_extension(
         .unwrap_or_default();
     Ok(redirect_with_flash(
         &format!("/handlaggning/forlangningar?ar={}", year.year),
+        &match changed {
+            true => format!(
+                "Förlängningen för {actor_name} gällande {} {} är ändrad: ny sista dag är {}.",
+                deadline.label(),
+                year.year,
+                crate::dates::format_date(grant.new_deadline)
+            ),
+            false => format!(
+                "{actor_name} har fått förlängd tid för {} {} till {}.",
+                deadline.label(),
+                year.year,
+                crate::dates::format_date(grant.new_deadline)
+            ),
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionWithdrawalPost {
+    #[serde(flatten)]
+    form: ExtensionWithdrawalForm,
+    #[serde(default)]
+    ar: String,
+}
+
+/// A case officer withdraws an extension, with a reason: the actor's date goes back to the
+/// year's own, and marks of lateness follow it.
+pub async fn withdraw_extension(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(post): Form<ExtensionWithdrawalPost>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let (year, years) = crate::programme::page_year(&state, Some(&post.ar)).await?;
+    let withdrawal = match post.form.validate() {
+        Ok(w) => w,
+        Err(errors) => {
+            let page = extensions_view(
+                &state,
+                user,
+                year,
+                years,
+                ExtensionForm::default(),
+                post.form,
+                errors,
+            )
+            .await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let (organisation, deadline) = (withdrawal.organisation, withdrawal.deadline);
+    let mut tx = state.db.begin().await?;
+    let Some((new_deadline, reason, basis)) =
+        db::withdraw_extension(&mut tx, year.year, organisation, deadline).await?
+    else {
+        return Err(AppError::Conflict(
+            "Förlängningen finns inte längre – någon annan har redan återkallat den. Ladda om sidan för att se hur det står nu.".into(),
+        ));
+    };
+    audit::Entry::new(
+        Some(user.id()),
+        "deadline_extension.withdrawn",
+        "deadline_extension",
+        format!("{}/{organisation}/{}", year.year, deadline.key()),
+    )
+    .before(json!({
+        "deadline": deadline, "new_deadline": new_deadline, "reason": reason, "basis": basis,
+    }))
+    .after(json!({ "deadline": deadline, "withdrawn_because": withdrawal.reason }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    let actors = programme::actors_of_year(&state.db, year.year, Some(organisation)).await?;
+    let actor_name = actors
+        .first()
+        .map(|a| a.actor_name.as_str())
+        .unwrap_or_default();
+    Ok(redirect_with_flash(
+        &format!("/handlaggning/forlangningar?ar={}", year.year),
         &format!(
-            "{actor_name} har fått förlängd tid för {} {} till {}.",
+            "Förlängningen för {actor_name} gällande {} {} är återkallad. Sista dag är åter {}.",
             deadline.label(),
             year.year,
-            crate::dates::format_date(grant.new_deadline)
+            crate::dates::format_date(deadline.of(&year.deadlines()))
         ),
     ))
 }

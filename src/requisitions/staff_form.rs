@@ -213,6 +213,60 @@ impl ExtensionForm {
     }
 }
 
+/// Withdrawing an actor's extension: which one (`{organisation}:{deadline}`, as the list's
+/// choice sends it) and why. The actor's date goes back to the year's own.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ExtensionWithdrawalForm {
+    pub extension: String,
+    /// Named apart from the grant form's `reason`, beside it on the same page.
+    #[serde(rename = "withdraw_reason")]
+    pub reason: String,
+}
+
+/// An extension to withdraw, as checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtensionWithdrawal {
+    pub organisation: uuid::Uuid,
+    pub deadline: ExtendedDeadline,
+    pub reason: String,
+}
+
+impl ExtensionWithdrawalForm {
+    pub fn validate(&self) -> Result<ExtensionWithdrawal, FormErrors> {
+        let mut errors = FormErrors::default();
+        let chosen = self
+            .extension
+            .trim()
+            .split_once(':')
+            .and_then(|(org, which)| {
+                Some((
+                    uuid::Uuid::parse_str(org).ok()?,
+                    ExtendedDeadline::parse(which)?,
+                ))
+            });
+        if chosen.is_none() {
+            errors.add("extension", "Välj vilken förlängning som ska återkallas.");
+        }
+        let reason = text(
+            &mut errors,
+            "withdraw_reason",
+            &self.reason,
+            EXTENSION_REASON_MAX,
+            true,
+            "Ange skälet till att förlängningen återkallas. Regionen ser det.",
+        );
+        match (chosen, reason) {
+            (Some((organisation, deadline)), Some(reason)) => Ok(ExtensionWithdrawal {
+                organisation,
+                deadline,
+                reason,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +301,45 @@ mod tests {
             ..ok
         };
         assert!(past.validate(dec("750000"), today).is_err());
+    }
+
+    #[test]
+    fn an_extension_is_withdrawn_by_its_actor_and_deadline_with_a_reason() {
+        let org = uuid::Uuid::new_v4();
+        let ok = ExtensionWithdrawalForm {
+            extension: format!("{org}:report"),
+            reason: " Medgivandet gällde inte redovisningen. ".into(),
+        };
+        assert_eq!(
+            ok.validate().ok(),
+            Some(ExtensionWithdrawal {
+                organisation: org,
+                deadline: ExtendedDeadline::Report,
+                reason: "Medgivandet gällde inte redovisningen.".into(),
+            })
+        );
+        let no_reason = ExtensionWithdrawalForm {
+            reason: "  ".into(),
+            ..ok.clone()
+        };
+        assert!(
+            no_reason
+                .validate()
+                .expect_err("a reason")
+                .get("withdraw_reason")
+                .is_some()
+        );
+        let unknown = ExtensionWithdrawalForm {
+            extension: format!("{org}:payout"),
+            ..ok
+        };
+        assert!(
+            unknown
+                .validate()
+                .expect_err("no such deadline")
+                .get("extension")
+                .is_some()
+        );
     }
 
     #[test]

@@ -166,7 +166,7 @@ async fn login(
         };
         (
             session::start_pending(&mut tx, user.id, previous, None).await?,
-            next,
+            next.to_string(),
         )
     } else {
         throttle::finish(&mut tx, attempt, Outcome::Succeeded).await?;
@@ -174,11 +174,15 @@ async fn login(
             .after(json!({ "ip": client.to_string() }))
             .record(&mut tx)
             .await?;
-        (session::start(&mut tx, user.id, previous, None).await?, "/")
+        let next = super::landing(&mut tx, user.id).await?;
+        (
+            session::start(&mut tx, user.id, previous, None).await?,
+            next,
+        )
     };
     tx.commit().await?;
 
-    let mut response = Redirect::to(next).into_response();
+    let mut response = Redirect::to(&next).into_response();
     new.set_cookie(&mut response, secure);
     if !needs_second_step {
         device::remember(&mut response, &state.sealer, &email, secure);

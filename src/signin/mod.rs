@@ -18,6 +18,9 @@
 //!   configured. The page answers the same whether or not the address has an account, and
 //!   takes at most three requests per address and ten per client address an hour.
 //! - `/sessioner` (`sessions`): one's sessions, with *Logga ut överallt utom här*.
+//! - `/sessionen/fortsatt` (`sessions`): *Fortsätt vara inloggad* before the idle limit: renews
+//!   the session (as every request does) and answers 204. After signing in, a person whose
+//!   form was kept when their session ended lands back on it (`landing`, `auth::kept`).
 //! - `/logga-in/sso/{key}`, `/logga-in/sso/{key}/svar`, `/logga-in/sso/bekrafta` (`sso`):
 //!   signing in with an organisation's OpenID Connect provider. The sign-in starts from a
 //!   link; the first sign-in by a verified address is confirmed here with the person's
@@ -35,8 +38,18 @@ mod sessions;
 mod sso;
 
 use axum::Router;
+use sqlx::PgConnection;
+use uuid::Uuid;
 
-use crate::AppState;
+use crate::{AppState, auth::kept};
+
+/// Where a person lands once signed in: back on the form they were writing when their
+/// session ended, its post kept (`auth::kept`), else the start page.
+pub(crate) async fn landing(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<String> {
+    Ok(kept::waiting(conn, user_id)
+        .await?
+        .unwrap_or_else(|| "/".to_string()))
+}
 
 pub fn router() -> Router<AppState> {
     login::router()

@@ -164,11 +164,12 @@ async fn enter_code(
         .after(json!({ "ip": client.to_string(), "second_factor": second_factor }))
         .record(&mut tx)
         .await?;
+    let next = super::landing(&mut tx, user.id).await?;
     tx.commit().await?;
 
     let mut response = match flash {
-        Some(message) => redirect_with_flash("/", &message),
-        None => Redirect::to("/").into_response(),
+        Some(message) => redirect_with_flash(&next, &message),
+        None => Redirect::to(&next).into_response(),
     };
     new.set_cookie(&mut response, state.config.cookie_secure);
     device::remember(

@@ -1,10 +1,12 @@
-//! One's own sessions: where one is signed in, and logging out everywhere else.
+//! One's own sessions: where one is signed in, logging out everywhere else, and staying
+//! signed in (*Fortsätt vara inloggad*).
 
 use askama::Template;
 use axum::{
     Extension, Router,
     extract::State,
-    response::Response,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde_json::json;
@@ -23,6 +25,21 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sessioner", get(sessions))
         .route("/sessioner/logga-ut-overallt", post(log_out_elsewhere))
+        .route(RENEW_PATH, get(renew))
+}
+
+/// What the warning before the idle limit calls for *Fortsätt vara inloggad*.
+pub const RENEW_PATH: &str = "/sessionen/fortsatt";
+
+/// Stays signed in: the session layer renewed the session on the way in, as it does for every
+/// request, a save included; nothing to show (204). Without a live session, the way to sign
+/// in again, as everywhere (anything but 204 means signed out).
+async fn renew(_user: CurrentUser) -> Response {
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        StatusCode::NO_CONTENT,
+    )
+        .into_response()
 }
 
 #[derive(Template)]

@@ -326,12 +326,13 @@ async fn answer(
         };
         (
             session::start_pending(&mut tx, user_id, previous, Some(&through)).await?,
-            next,
+            next.to_string(),
         )
     } else {
+        let next = super::landing(&mut tx, user_id).await?;
         (
             session::start(&mut tx, user_id, previous, Some(&through)).await?,
-            "/",
+            next,
         )
     };
     audit::Entry::new(Some(user_id), "sso.login", "user", user_id)
@@ -345,7 +346,7 @@ async fn answer(
         .record(&mut tx)
         .await?;
     tx.commit().await?;
-    let mut response = Redirect::to(next).into_response();
+    let mut response = Redirect::to(&next).into_response();
     new.set_cookie(&mut response, secure);
     cookie::clear(&mut response, LOGIN_COOKIE, secure);
     Ok(response)

@@ -56,7 +56,7 @@ pub fn trend_chart(trend: &[(i32, Option<Totals>)]) -> String {
             Series {
                 name: "Använt",
                 fill: HATCH,
-                values: totals(|t| t.used),
+                values: totals(|t| t.used.unwrap_or_default()),
             },
             Series {
                 name: "Återbetalt",

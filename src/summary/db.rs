@@ -521,8 +521,20 @@ pub async fn submitted(db: &PgPool, year: i32) -> sqlx::Result<bool> {
 
 /// Tillväxtverket's own sections of the year's summary (empty until written).
 pub async fn sections(db: &PgPool, year: i32) -> sqlx::Result<super::export::Sections> {
-    let row: Option<(String, String, String, Option<NaiveDate>, String)> = sqlx::query_as(
-        "SELECT analysis, innovation_hubs, digg_views, report_date, case_number
+    type Row = (
+        String,
+        String,
+        String,
+        Option<NaiveDate>,
+        String,
+        String,
+        String,
+        String,
+        String,
+    );
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT analysis, innovation_hubs, digg_views, report_date, case_number,
+             summary, assignment, decided_by, presented_by
          FROM summary_sections WHERE year = $1",
     )
     .bind(year)
@@ -530,7 +542,17 @@ pub async fn sections(db: &PgPool, year: i32) -> sqlx::Result<super::export::Sec
     .await?;
     Ok(row.map_or_else(
         super::export::Sections::default,
-        |(analysis, innovation_hubs, digg_views, report_date, case_number)| {
+        |(
+            analysis,
+            innovation_hubs,
+            digg_views,
+            report_date,
+            case_number,
+            summary,
+            assignment,
+            decided_by,
+            presented_by,
+        )| {
             super::export::Sections {
                 analysis,
                 innovation_hubs,
@@ -539,6 +561,10 @@ pub async fn sections(db: &PgPool, year: i32) -> sqlx::Result<super::export::Sec
                     .map(|d| d.format("%Y-%m-%d").to_string())
                     .unwrap_or_default(),
                 case_number,
+                summary,
+                assignment,
+                decided_by,
+                presented_by,
             }
         },
     ))
@@ -554,12 +580,14 @@ pub async fn save_sections(
 ) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO summary_sections (year, analysis, innovation_hubs, digg_views, updated_by,
-             report_date, case_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+             report_date, case_number, summary, assignment, decided_by, presented_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (year) DO UPDATE SET analysis = EXCLUDED.analysis,
              innovation_hubs = EXCLUDED.innovation_hubs, digg_views = EXCLUDED.digg_views,
              updated_by = EXCLUDED.updated_by, updated_at = now(),
-             report_date = EXCLUDED.report_date, case_number = EXCLUDED.case_number",
+             report_date = EXCLUDED.report_date, case_number = EXCLUDED.case_number,
+             summary = EXCLUDED.summary, assignment = EXCLUDED.assignment,
+             decided_by = EXCLUDED.decided_by, presented_by = EXCLUDED.presented_by",
     )
     .bind(year)
     .bind(&sections.analysis)
@@ -568,6 +596,10 @@ pub async fn save_sections(
     .bind(by)
     .bind(report_date)
     .bind(&sections.case_number)
+    .bind(&sections.summary)
+    .bind(&sections.assignment)
+    .bind(&sections.decided_by)
+    .bind(&sections.presented_by)
     .execute(conn)
     .await?;
     Ok(())

@@ -12,8 +12,8 @@ use crate::{
         Document, ExportFormat,
         csv::{amount as csv_amount, field as csv_field},
         docx::{
-            PORTRAIT_TEXT_DXA, add_table, document, figure, heading, pack, page_numbers, table,
-            text,
+            PORTRAIT_TEXT_DXA, add_table, document, figure, heading, pack_titled, page_numbers,
+            table, text,
         },
         xlsx::{header, money},
     },
@@ -31,6 +31,13 @@ pub struct Sections {
     pub report_date: String,
     /// Tillväxtverket's case number (diarienummer) on the cover (empty until set).
     pub case_number: String,
+    /// *Sammanfattning* and *Uppdraget*: the report's opening, before the figures.
+    pub summary: String,
+    pub assignment: String,
+    /// The closing block: who decided (*Beslut i detta ärende har fattats av …*) and who
+    /// presented (*Föredragande har varit …*), name and title as they are to read.
+    pub decided_by: String,
+    pub presented_by: String,
 }
 
 impl Sections {
@@ -40,10 +47,52 @@ impl Sections {
             "analysis" => &self.analysis,
             "innovation_hubs" => &self.innovation_hubs,
             "digg_views" => &self.digg_views,
+            "summary" => &self.summary,
+            "assignment" => &self.assignment,
             _ => "",
         }
     }
+
+    /// Why the document to the Government (DOCX, and the PDF/A made from it) cannot be
+    /// made yet: its cover lacks Tillväxtverket's diarienummer or the recipient ministry.
+    /// The field it concerns (for the page's error summary) and what to do, in Swedish.
+    pub fn cover_missing(
+        &self,
+        decisions: &super::model::Decisions,
+    ) -> Option<(&'static str, &'static str)> {
+        if self.case_number.trim().is_empty() {
+            return Some((
+                "case_number",
+                "Dokumentet kan inte skapas: försättsbladet saknar Tillväxtverkets diarienummer. Skriv in diarienumret, spara avsnitten och skapa dokumentet igen.",
+            ));
+        }
+        if decisions.report_ministry.trim().is_empty() {
+            return Some((
+                "report-rules",
+                "Dokumentet kan inte skapas: försättsbladet saknar mottagaren, det departement redovisningen lämnas till. Ange det i beslutet som redovisningen följer och skapa dokumentet igen.",
+            ));
+        }
+        None
+    }
+
+    /// The closing block's sentences, each only when its name is entered.
+    pub fn closing(&self) -> Vec<String> {
+        let mut lines = vec![];
+        let decided = self.decided_by.trim().trim_end_matches('.');
+        if !decided.is_empty() {
+            lines.push(format!("Beslut i detta ärende har fattats av {decided}."));
+        }
+        let presented = self.presented_by.trim().trim_end_matches('.');
+        if !presented.is_empty() {
+            lines.push(format!("Föredragande har varit {presented}."));
+        }
+        lines
+    }
 }
+
+/// What the document to the Government says of a `NO_DATA_MARK`: its reader knows
+/// Tillväxtverket, not the system the figures were kept in.
+const DOCUMENT_NO_DATA_LEGEND: &str = "– = uppgift saknas";
 
 pub fn title(year: i32) -> String {
     Document::Summary.title(year)
@@ -85,7 +134,8 @@ const FINANCE_HEADINGS: [&str; 16] = [
     "Godkänd",
 ];
 
-fn amounts(r: &FinanceRow) -> [Decimal; 11] {
+/// A row's amounts in the order of `FINANCE_HEADINGS`; `None` is `NO_DATA_MARK`.
+fn amounts(r: &FinanceRow) -> [Option<Decimal>; 11] {
     [
         r.requisitioned,
         r.paid_out,
@@ -101,20 +151,28 @@ fn amounts(r: &FinanceRow) -> [Decimal; 11] {
     ]
 }
 
-fn total_amounts(t: &Totals) -> [Decimal; 11] {
+/// The total row, column by column as `amounts`: each the sum of its column's rows; a
+/// year without any figures has none.
+fn total_amounts(t: &Totals, known: bool) -> [Option<Decimal>; 11] {
+    let known = |d: Decimal| known.then_some(d);
     [
-        t.requisitioned,
-        t.paid_out,
+        known(t.requisitioned),
+        known(t.paid_out),
         t.personnel,
         t.services,
         t.travel,
         t.other,
         t.used,
         t.owed,
-        t.repaid,
+        known(t.repaid),
         t.outstanding,
         t.owed_to_regions,
     ]
+}
+
+/// A CSV amount, or `NO_DATA_MARK` where Digikoord has none.
+fn csv_or_mark(a: Option<Decimal>) -> String {
+    a.map_or_else(|| super::model::NO_DATA_MARK.to_string(), csv_amount)
 }
 
 pub fn csv(year: &Year) -> Vec<u8> {
@@ -127,7 +185,7 @@ pub fn csv(year: &Year) -> Vec<u8> {
             csv_field(&r.actor),
             csv_field(r.case_number.as_deref().unwrap_or("")),
         ];
-        fields.extend(amounts(&r).iter().map(|a| csv_amount(*a)));
+        fields.extend(amounts(&r).iter().map(|a| csv_or_mark(*a)));
         fields.extend([
             csv_field(r.report_state),
             date(r.report_submitted),
@@ -137,7 +195,12 @@ pub fn csv(year: &Year) -> Vec<u8> {
         out.push_str("\r\n");
     }
     let mut fields = vec!["Summa".to_string(), String::new()];
-    fields.extend(total_amounts(&year.totals()).iter().map(|a| csv_amount(*a)));
+    let known = super::model::Coverage::of_year(year).has_data();
+    fields.extend(
+        total_amounts(&year.totals(), known)
+            .iter()
+            .map(|a| csv_or_mark(*a)),
+    );
     fields.extend([String::new(), String::new(), String::new()]);
     out.push_str(&fields.join(";"));
     out.push_str("\r\n");
@@ -150,6 +213,8 @@ struct JsonExport<'a> {
     decision_number: &'a str,
     actors: Vec<FinanceRow>,
     totals: Totals,
+    /// Where a figure leaves out, or rests on, a report not yet approved.
+    notes: Vec<String>,
     actors_frame: Decimal,
     agency: JsonAccount,
 }
@@ -175,6 +240,7 @@ pub fn json(year: &Year) -> Result<Vec<u8>, String> {
         decision_number: &year.decision_number,
         actors: year.finance_rows(),
         totals: year.totals(),
+        notes: year.finance_notes(),
         actors_frame: year.actors_frame(),
         agency: JsonAccount {
             requisitioned: a.requisitioned,
@@ -191,12 +257,46 @@ pub fn json(year: &Year) -> Result<Vec<u8>, String> {
     serde_json::to_vec_pretty(&export).map_err(|e| format!("json: {e}"))
 }
 
+/// An amount as a number in kronor format, or `NO_DATA_MARK` where Digikoord has none.
+fn write_amount(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    amount: Option<Decimal>,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    match amount {
+        Some(a) => sheet.write_number_with_format(row, col, money(a), format)?,
+        None => sheet.write_string_with_format(
+            row,
+            col,
+            super::model::NO_DATA_MARK,
+            &format
+                .clone()
+                .set_align(rust_xlsxwriter::FormatAlign::Right),
+        )?,
+    };
+    Ok(())
+}
+
+/// A day as a spreadsheet's date (a number formatted as a date), so it sorts and filters
+/// as one.
+fn excel_date(d: chrono::NaiveDate) -> Result<rust_xlsxwriter::ExcelDateTime, XlsxError> {
+    use chrono::Datelike;
+    rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(d.year()).unwrap_or_default(),
+        d.month() as u8,
+        d.day() as u8,
+    )
+}
+
 pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let kr = Format::new().set_num_format("#,##0.00 \"kr\"");
     let kr_bold = Format::new().set_num_format("#,##0.00 \"kr\"").set_bold();
     let wrap = Format::new().set_text_wrap();
+    let day = Format::new().set_num_format("yyyy-mm-dd");
     let title = title(year.year);
 
     let sheet = book.add_worksheet().set_name("Ekonomi")?;
@@ -207,25 +307,29 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 0, &r.actor)?;
         sheet.write_string(row, 1, r.case_number.as_deref().unwrap_or(""))?;
         for (c, a) in amounts(r).iter().enumerate() {
-            sheet.write_number_with_format(row, c as u16 + 2, money(*a), &kr)?;
+            write_amount(sheet, row, c as u16 + 2, *a, &kr)?;
         }
         sheet.write_string(row, 13, r.report_state)?;
-        sheet.write_string(
-            row,
-            14,
-            r.report_submitted.map(format_date).unwrap_or_default(),
-        )?;
-        sheet.write_string(
-            row,
-            15,
-            r.report_approved.map(format_date).unwrap_or_default(),
-        )?;
+        for (col, d) in [(14, r.report_submitted), (15, r.report_approved)] {
+            if let Some(d) = d {
+                sheet.write_date_with_format(row, col, excel_date(d)?, &day)?;
+            }
+        }
     }
+    // Filter and sort the actors' rows, not the totals under them.
+    sheet.autofilter(0, 0, rows.len() as u32, FINANCE_HEADINGS.len() as u16 - 1)?;
     let total_row = rows.len() as u32 + 1;
     sheet.write_string_with_format(total_row, 0, "Summa", &bold)?;
-    for (c, a) in total_amounts(&year.totals()).iter().enumerate() {
-        sheet.write_number_with_format(total_row, c as u16 + 2, money(*a), &kr_bold)?;
+    let known = super::model::Coverage::of_year(year).has_data();
+    for (c, a) in total_amounts(&year.totals(), known).iter().enumerate() {
+        write_amount(sheet, total_row, c as u16 + 2, *a, &kr_bold)?;
     }
+    // The notes under the table, before Tillväxtverket's account.
+    let notes = year.finance_notes();
+    for (i, note) in notes.iter().enumerate() {
+        sheet.write_string(total_row + 1 + i as u32, 0, note)?;
+    }
+    let account_row = total_row + notes.len() as u32 + 2;
     let a = &year.account;
     let account_lines = [
         ("Ram för aktörerna (antal × tak)", year.actors_frame()),
@@ -251,7 +355,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         &account_lines[..1]
     };
     for (i, (label, value)) in account_lines.iter().enumerate() {
-        let row = total_row + 2 + i as u32;
+        let row = account_row + i as u32;
         sheet.write_string_with_format(row, 0, *label, &bold)?;
         sheet.write_number_with_format(row, 2, money(*value), &kr)?;
     }
@@ -286,6 +390,12 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         sheet.write_number(total_row, g as u16 + 2, *n as f64)?;
     }
     sheet.write_number(total_row, 7, stats.participants as f64)?;
+    sheet.autofilter(
+        0,
+        0,
+        stats.per_actor.len() as u32,
+        headings.len() as u16 - 1,
+    )?;
     let kinds_row = total_row + 2;
     sheet.write_string_with_format(kinds_row, 0, "Typ av aktivitet", &bold)?;
     sheet.write_string_with_format(kinds_row, 1, "Antal", &bold)?;
@@ -338,6 +448,7 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string_with_format(row, 2, &r.results_and_effects, &wrap)?;
         sheet.write_string_with_format(row, 3, &r.self_assessment_motivation, &wrap)?;
     }
+    sheet.autofilter(0, 0, year.approved().count() as u32, 3)?;
     sheet.set_column_width(0, 30)?;
     for c in 1..4 {
         sheet.set_column_width(c, 60)?;
@@ -345,9 +456,22 @@ pub fn xlsx(year: &Year, sections: &Sections) -> Result<Vec<u8>, XlsxError> {
 
     let sheet = book.add_worksheet().set_name("Tillväxtverket")?;
     header(sheet, &["Avsnitt", "Text"], &bold, &title)?;
-    for (i, (key, label)) in year.decisions.required_parts().into_iter().enumerate() {
-        sheet.write_string_with_format(i as u32 + 1, 0, label, &bold)?;
-        sheet.write_string_with_format(i as u32 + 1, 1, sections.part(key), &wrap)?;
+    // In the document's order: the opening, the analysis and the parts the rules ask for,
+    // and the closing block.
+    let mut parts: Vec<(&str, String)> = vec![
+        ("Sammanfattning", sections.summary.clone()),
+        ("Uppdraget", sections.assignment.clone()),
+    ];
+    parts.extend(
+        year.decisions
+            .required_parts()
+            .into_iter()
+            .map(|(key, label)| (label, sections.part(key).to_string())),
+    );
+    parts.push(("Beslut och föredragning", sections.closing().join("\n")));
+    for (i, (label, text)) in parts.iter().enumerate() {
+        sheet.write_string_with_format(i as u32 + 1, 0, *label, &bold)?;
+        sheet.write_string_with_format(i as u32 + 1, 1, text, &wrap)?;
     }
     sheet.set_column_width(0, 40)?;
     sheet.set_column_width(1, 100)?;
@@ -422,7 +546,8 @@ fn cover(doc: docx_rs::Docx, year: &Year, sections: &Sections) -> docx_rs::Docx 
     }))
 }
 
-/// The report document: title page, the five parts, and an appendix per actor.
+/// The report document: title page, its eight parts, the closing block (who decided, who
+/// presented), and an appendix per actor.
 pub fn docx(
     year: &Year,
     sections: &Sections,
@@ -468,6 +593,14 @@ pub fn docx(
         .add_table_of_contents(contents)
         .add_paragraph(page_break());
 
+    // The report opens as an agency's does: what it says in brief, and the assignment it
+    // answers, both written by Tillväxtverket, before the figures.
+    doc = doc
+        .add_paragraph(heading("1. Sammanfattning", 1))
+        .add_paragraph(text(&sections.summary))
+        .add_paragraph(heading("2. Uppdraget", 1))
+        .add_paragraph(text(&sections.assignment));
+
     // The finance table, with what the money was used for: ten columns, on pages of their
     // own in landscape where portrait is too narrow.
     let t = year.totals();
@@ -475,22 +608,17 @@ pub fn docx(
     let no_data = super::model::NO_DATA_MARK;
     // `amounts` from paid out to still to repay: without requisitioned (first) and owed to
     // the region (last); `–` where Digikoord has no figures, never 0 kr.
-    let finance = |name: String, a: [Decimal; 11], known: bool| {
+    let finance = |name: String, a: [Option<Decimal>; 11]| {
         std::iter::once(name)
-            .chain(a[1..10].iter().map(|d| {
-                if known {
-                    format_kronor(*d)
-                } else {
-                    no_data.to_string()
-                }
-            }))
+            .chain(a[1..10].iter().map(|d| super::model::amount_or_mark(*d)))
             .collect::<Vec<_>>()
     };
     let actor_known =
         |a: &super::model::ActorYear| coverage.knows(super::model::Source::of_actor(a));
+    let rows = year.finance_rows();
     doc = add_table(
         doc,
-        heading("1. Ekonomi", 1),
+        heading("3. Ekonomi", 1),
         std::iter::once(
             [
                 "Aktör",
@@ -507,42 +635,66 @@ pub fn docx(
             .map(String::from)
             .to_vec(),
         )
-        .chain(year.actors.iter().map(|a| {
-            let r = a.finance_row();
-            finance(r.actor.clone(), amounts(&r), actor_known(a))
-        }))
+        .chain(rows.iter().map(|r| finance(r.actor.clone(), amounts(r))))
         .chain(std::iter::once(finance(
             "Summa".into(),
-            total_amounts(&t),
-            coverage.has_data(),
+            total_amounts(&t, coverage.has_data()),
         )))
         .collect(),
     );
     if !coverage.has_data() {
         doc = doc.add_paragraph(text(&format!(
-            "{}: för {y} finns varken ärenden eller inläst historik.",
-            super::model::NO_DATA_LEGEND
+            "{DOCUMENT_NO_DATA_LEGEND}: Tillväxtverket har inga uppgifter om {y}."
         )));
     } else if !year.actors.iter().all(actor_known) {
         doc = doc.add_paragraph(text(&format!(
-            "{}: aktören har varken ärenden eller inläst historik för {y}.",
-            super::model::NO_DATA_LEGEND
+            "{DOCUMENT_NO_DATA_LEGEND}: Tillväxtverket har inga uppgifter om aktören för {y}."
+        )));
+    } else if rows.iter().any(|r| r.used.is_none()) {
+        doc = doc.add_paragraph(text(&format!(
+            "{DOCUMENT_NO_DATA_LEGEND}: aktören har ingen godkänd redovisning för {y}."
         )));
     }
+    for note in year.finance_notes() {
+        doc = doc.add_paragraph(text(&note));
+    }
     let a = &year.account;
-    doc = doc.add_paragraph(text(&if !year.decisions.chain {
-        "Perioden har ingen rekvisition från och ingen återbetalning till Kammarkollegiet: beslutet anger ingen sådan.".to_string()
-    } else { format!(
-        "Tillväxtverkets konto med Kammarkollegiet: rekvirerat {}, utbetalt till aktörerna {}, egna kostnader {}, mottaget från regionerna {}, återbetalt till regionerna {}, skyldigt regionerna {}; från regionerna räknas högst vad var och en var skyldig, {}; att återbetala till Kammarkollegiet {}.",
-        format_kronor(a.requisitioned.unwrap_or_default()),
-        format_kronor(a.paid_out),
-        format_kronor(a.support_costs),
-        format_kronor(a.received_from_regions),
-        format_kronor(a.refunded_to_regions),
-        format_kronor(a.owed_to_regions),
-        format_kronor(a.counted_from_regions),
-        format_kronor(a.to_repay())
-    )}));
+    if !year.decisions.chain {
+        doc = doc.add_paragraph(text(
+            "Perioden har ingen rekvisition från och ingen återbetalning till Kammarkollegiet: beslutet anger ingen sådan.",
+        ));
+    } else {
+        // The account as a small table, its last line what it comes to.
+        doc = doc
+            .add_paragraph(heading("Tillväxtverkets konto med Kammarkollegiet", 3))
+            .add_table(table(
+                std::iter::once(vec!["Post".to_string(), "Belopp".to_string()])
+                    .chain(
+                        [
+                            (
+                                "Rekvirerat från Kammarkollegiet",
+                                a.requisitioned.unwrap_or_default(),
+                            ),
+                            ("Utbetalt till aktörerna", a.paid_out),
+                            ("Egna kostnader för stödet", a.support_costs),
+                            ("Mottaget från regionerna", a.received_from_regions),
+                            ("Återbetalt till regionerna", a.refunded_to_regions),
+                            ("Skyldigt regionerna, ej återbetalt", a.owed_to_regions),
+                            (
+                                "Från regionerna, högst vad var och en var skyldig",
+                                a.counted_from_regions,
+                            ),
+                            ("Att återbetala till Kammarkollegiet", a.to_repay()),
+                        ]
+                        .into_iter()
+                        .map(|(label, amount)| vec![label.to_string(), format_kronor(amount)]),
+                    )
+                    .collect(),
+            ))
+            .add_paragraph(text(
+                "Att återbetala till Kammarkollegiet är det rekvirerade beloppet minus det som betalats ut till aktörerna och Tillväxtverkets egna kostnader, plus det som kommit in från regionerna, räknat högst till vad var och en var skyldig.",
+            ));
+    }
     for p in figure(
         &super::charts::used_chart(year),
         1,
@@ -568,7 +720,9 @@ pub fn docx(
     ));
     if trend.len() > 1 {
         for p in figure(
-            &super::charts::trend_chart(trend),
+            &super::charts::trend_chart(trend)
+                .replace(super::model::NO_DATA_LEGEND, DOCUMENT_NO_DATA_LEGEND)
+                .replace(super::model::NO_DATA, "uppgift saknas"),
             3,
             "Utbetalt, använt och återbetalt år för år.",
         )? {
@@ -585,7 +739,7 @@ pub fn docx(
                     Some(t) => vec![
                         y.to_string(),
                         format_kronor(t.paid_out),
-                        format_kronor(t.used),
+                        super::model::amount_or_mark(t.used),
                         format_kronor(t.repaid),
                     ],
                     None => std::iter::once(y.to_string())
@@ -601,8 +755,7 @@ pub fn docx(
         ));
         if trend.iter().any(|(_, t)| t.is_none()) {
             doc = doc.add_paragraph(text(&format!(
-                "{}: året har varken ärenden eller inläst historik.",
-                super::model::NO_DATA_LEGEND
+                "{DOCUMENT_NO_DATA_LEGEND}: Tillväxtverket har inga uppgifter om året."
             )));
         }
     }
@@ -626,7 +779,7 @@ pub fn docx(
 
     let stats = year.activities();
     doc = doc
-        .add_paragraph(heading("2. Verksamheten", 1))
+        .add_paragraph(heading("4. Verksamheten", 1))
         .add_paragraph(text(&format!(
             "{} aktiviteter med sammanlagt {} deltagare.",
             stats.total, stats.participants
@@ -653,7 +806,7 @@ pub fn docx(
         ));
     let c = year.self_assessments();
     doc = doc
-        .add_paragraph(heading("3. Självskattning", 1))
+        .add_paragraph(heading("5. Självskattning", 1))
         .add_paragraph(text(&format!(
             "Positiv utveckling: tydligt {}, delvis {}, nej {}, kan inte bedöma {}.",
             c.of(c.yes),
@@ -661,25 +814,33 @@ pub fn docx(
             c.of(c.no),
             c.of(c.cant_say)
         )));
-    doc = doc.add_paragraph(heading("4. Behov och utmaningar", 1));
+    doc = doc.add_paragraph(heading("6. Behov och utmaningar", 1));
     for (actor, r) in year.approved() {
         doc = doc
             .add_paragraph(heading(&actor.actor_name, 3))
             .add_paragraph(text(&r.needs_and_challenges));
     }
-    doc = doc.add_paragraph(heading("Resultat och effekter", 2));
+    doc = doc.add_paragraph(heading("7. Resultat och effekter", 1));
     for (actor, r) in year.approved() {
         doc = doc
             .add_paragraph(heading(&actor.actor_name, 3))
             .add_paragraph(text(&r.results_and_effects));
     }
-    doc = doc.add_paragraph(heading("5. Tillväxtverkets analys och slutsatser", 1));
+    doc = doc.add_paragraph(heading("8. Tillväxtverkets analys och slutsatser", 1));
     // The analysis, then the parts the report's rules ask for (the hubs, DIGG's views).
     for (key, label) in year.decisions.required_parts() {
         if key != "analysis" {
             doc = doc.add_paragraph(heading(label, 2));
         }
         doc = doc.add_paragraph(text(sections.part(key)));
+    }
+    // The closing block, where an agency's report names who decided and who presented.
+    let closing = sections.closing();
+    if !closing.is_empty() {
+        doc = doc.add_paragraph(Paragraph::new());
+        for line in closing {
+            doc = doc.add_paragraph(text(&line));
+        }
     }
 
     for (actor, r) in year.approved() {
@@ -704,12 +865,52 @@ pub fn docx(
                 .join("; ")
         )));
     }
-    pack(doc)
+    // Dated as its cover is, where an administrator has set the report's date.
+    if let Ok(date) = crate::dates::parse_date(&sections.report_date) {
+        let stamp = format!("{}T00:00:00Z", date.format("%Y-%m-%d"));
+        doc = doc.created_at(&stamp).updated_at(&stamp);
+    }
+    pack_titled(doc, &title(y), "Tillväxtverket")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_document_needs_its_diarienummer_and_its_recipient_on_the_cover() {
+        let mut decisions = super::super::model::Decisions {
+            report_ministry: "Infrastrukturdepartementet".into(),
+            ..Default::default()
+        };
+        let mut sections = Sections::default();
+        assert_eq!(
+            sections.cover_missing(&decisions).map(|(field, _)| field),
+            Some("case_number")
+        );
+        sections.case_number = "Ä 2026-42".into();
+        assert_eq!(sections.cover_missing(&decisions), None);
+        decisions.report_ministry = " ".into();
+        assert_eq!(
+            sections.cover_missing(&decisions).map(|(field, _)| field),
+            Some("report-rules")
+        );
+    }
+
+    #[test]
+    fn the_closing_block_names_who_decided_and_who_presented_once_entered() {
+        let mut sections = Sections::default();
+        assert!(sections.closing().is_empty());
+        sections.decided_by = "generaldirektör Anna Andersson.".into();
+        sections.presented_by = "handläggare Bo Berg".into();
+        assert_eq!(
+            sections.closing(),
+            vec![
+                "Beslut i detta ärende har fattats av generaldirektör Anna Andersson.",
+                "Föredragande har varit handläggare Bo Berg.",
+            ]
+        );
+    }
 
     #[test]
     fn the_table_of_contents_is_words_kind_with_its_numbers_at_the_right_edge() {

@@ -149,6 +149,24 @@ impl OverviewPage {
     fn last(&self) -> usize {
         self.first + self.rows.len() - 1
     }
+
+    fn amount(&self, a: &Option<rust_decimal::Decimal>) -> String {
+        super::model::amount_or_mark(*a)
+    }
+
+    /// What is left to repay, from the approved report's unused funds as the totals count it.
+    fn left(&self, a: &ActorYear) -> Option<rust_decimal::Decimal> {
+        a.finance_row(true).outstanding
+    }
+
+    /// What is left by a submitted report not yet approved: shown apart, and so marked.
+    fn left_unapproved(&self, a: &ActorYear) -> Option<rust_decimal::Decimal> {
+        a.unapproved().map(|u| u.outstanding)
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.year.finance_notes()
+    }
 }
 
 pub async fn overview(
@@ -254,6 +272,34 @@ impl SummaryPage {
     fn goal_labels(&self) -> Vec<&'static str> {
         self.stats.by_goal.iter().map(|(l, _)| *l).collect()
     }
+
+    /// An amount of the finance table, `–` where Digikoord has none.
+    fn amount(&self, a: &Option<rust_decimal::Decimal>) -> String {
+        super::model::amount_or_mark(*a)
+    }
+
+    fn finance_notes(&self) -> Vec<String> {
+        self.year.finance_notes()
+    }
+
+    /// What `–` in the finance table means, when it has one.
+    fn finance_legend(&self) -> Option<String> {
+        let rows = self.year.finance_rows();
+        let legend = super::model::NO_DATA_LEGEND;
+        if rows.iter().any(|r| r.paid_out.is_none()) {
+            Some(format!(
+                "{legend}: aktören har ingen godkänd redovisning, eller varken ärenden eller inläst historik för {}.",
+                self.year.year
+            ))
+        } else if rows.iter().any(|r| r.used.is_none()) {
+            Some(format!(
+                "{legend}: aktören har ingen godkänd redovisning för {}.",
+                self.year.year
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 async fn summary_page(
@@ -303,6 +349,10 @@ pub struct SectionsForm {
     digg_views: String,
     report_date: String,
     case_number: String,
+    summary: String,
+    assignment: String,
+    decided_by: String,
+    presented_by: String,
 }
 
 pub async fn save_sections(
@@ -316,6 +366,8 @@ pub async fn save_sections(
         whole_year(&state, crate::programme::path_year(&state, year).await?).await?;
     let mut errors = FormErrors::default();
     for (field, value) in [
+        ("summary", &form.summary),
+        ("assignment", &form.assignment),
         ("analysis", &form.analysis),
         ("innovation_hubs", &form.innovation_hubs),
         ("digg_views", &form.digg_views),
@@ -337,12 +389,24 @@ pub async fn save_sections(
     if form.case_number.trim().chars().count() > 50 {
         errors.add("case_number", "Diarienumret får vara högst 50 tecken.");
     }
+    for (field, value) in [
+        ("decided_by", &form.decided_by),
+        ("presented_by", &form.presented_by),
+    ] {
+        if value.trim().chars().count() > 200 {
+            errors.add(field, "Namn och titel får vara högst 200 tecken.");
+        }
+    }
     let sections = Sections {
         analysis: form.analysis.trim().to_string(),
         innovation_hubs: form.innovation_hubs.trim().to_string(),
         digg_views: form.digg_views.trim().to_string(),
         report_date: form.report_date.trim().to_string(),
         case_number: form.case_number.trim().to_string(),
+        summary: form.summary.trim().to_string(),
+        assignment: form.assignment.trim().to_string(),
+        decided_by: form.decided_by.trim().to_string(),
+        presented_by: form.presented_by.trim().to_string(),
     };
     if !errors.is_empty() {
         let page = summary_page(&state, user, loaded, years, sections, errors).await?;
@@ -376,19 +440,17 @@ pub async fn create_export(
     user.require_admin()?;
     let format = ExportFormat::from_key(post.format.trim())
         .ok_or_else(|| AppError::BadRequest("Välj ett av exportformaten.".into()))?;
+    let by = user.id();
+    if let Some(refused) = refused_without_cover(&state, user, format, year).await? {
+        return Ok(refused);
+    }
     let bytes = rendered(&state, format, year).await?;
     let mut tx = state.db.begin().await?;
-    let kept =
-        crate::export::keep(&mut tx, year, Document::Summary, format, &bytes, user.id()).await?;
-    audit::Entry::new(
-        Some(user.id()),
-        "summary.exported",
-        "summary_export",
-        kept.id,
-    )
-    .after(json!({ "year": year, "format": format, "sha256": kept.sha256, "size": kept.size }))
-    .record(&mut tx)
-    .await?;
+    let kept = crate::export::keep(&mut tx, year, Document::Summary, format, &bytes, by).await?;
+    audit::Entry::new(Some(by), "summary.exported", "summary_export", kept.id)
+        .after(json!({ "year": year, "format": format, "sha256": kept.sha256, "size": kept.size }))
+        .record(&mut tx)
+        .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!("/sammanstallning?ar={year}#exporter"),
@@ -397,6 +459,39 @@ pub async fn create_export(
             kept.filename
         ),
     ))
+}
+
+/// The DOCX, and the PDF/A made from it, are the document to the Government: while its
+/// cover lacks Tillväxtverket's diarienummer or the recipient ministry, the summary page
+/// again, 422, with the reason in its error summary, and nothing made or recorded. The
+/// XLSX, CSV and JSON are tables without a cover, and are made as before.
+async fn refused_without_cover(
+    state: &AppState,
+    user: CurrentUser,
+    format: ExportFormat,
+    year: i32,
+) -> Result<Option<Response>> {
+    if format.source() != ExportFormat::Docx {
+        return Ok(None);
+    }
+    let (programme_year, years) = crate::programme::path_year(state, year).await?;
+    let decisions = {
+        let mut conn = state.db.acquire().await?;
+        super::db::decisions_of(&mut conn, &programme_year).await?
+    };
+    let sections = sections_of(state, year).await?;
+    let Some((field, message)) = sections.cover_missing(&decisions) else {
+        return Ok(None);
+    };
+    let mut errors = FormErrors::default();
+    errors.add(field, message);
+    let _turn = crate::summary::db::whole_year_turn().await;
+    let (loaded, years) = whole_year(state, (programme_year, years)).await?;
+    let page = summary_page(state, user, loaded, years, sections, errors).await?;
+    Ok(Some(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &page,
+    )?))
 }
 
 /// The export of `year` as it is now, in a turn of its own (`whole_year_turn`) and drawn
@@ -429,7 +524,8 @@ async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<V
         .await?)
 }
 
-/// A draft: the export as the figures stand, downloaded without being recorded.
+/// A draft: the export as the figures stand, downloaded without being recorded. It is for
+/// reading, never sent, so it is made with its cover as far as it is filled in.
 pub async fn draft_export(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -455,6 +551,36 @@ pub async fn download_export(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(download_response(bytes, format.content_type(), &filename))
+}
+
+#[derive(Template)]
+#[template(path = "summary/mark_submitted.html")]
+struct MarkSubmittedPage {
+    ctx: Ctx,
+    year: i32,
+    export: ExportRow,
+}
+
+/// The file and what marking it means, before *Markera som inlämnad*; changes nothing.
+pub async fn mark_submitted_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (year, export) = export_db::find(&state.db, id, &[Document::Summary])
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if export.submitted_at.is_some() {
+        return Err(AppError::Conflict(
+            "Exporten är redan markerad som inlämnad.".into(),
+        ));
+    }
+    render(&MarkSubmittedPage {
+        ctx: user.ctx,
+        year,
+        export,
+    })
 }
 
 pub async fn mark_submitted(

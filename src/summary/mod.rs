@@ -96,6 +96,6 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/sammanstallning/exporter/{id}/inlamnad",
-            post(h::mark_submitted),
+            get(h::mark_submitted_form).post(h::mark_submitted),
         )
 }

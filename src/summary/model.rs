@@ -196,9 +196,11 @@ impl ActorYear {
             (Some(CaseState::AwaitingApproval | CaseState::Approved), _, _) => 2,
             (_, None | Some(ReportState::Draft), _) => 3,
             (_, Some(ReportState::Submitted | ReportState::Returned), _) => 4,
-            (_, Some(ReportState::Approved), RepaymentStatus::Open | RepaymentStatus::Overpaid) => {
-                5
-            }
+            (
+                _,
+                Some(ReportState::Approved),
+                RepaymentStatus::Open | RepaymentStatus::Registered | RepaymentStatus::Overpaid,
+            ) => 5,
             _ => 6,
         }
     }
@@ -212,46 +214,90 @@ impl ActorYear {
     }
 }
 
-/// One actor's line of the finance table, as every export writes it.
+/// One actor's line of the finance table, as the summary page and every export write it.
+/// `None` is a figure Digikoord does not have, shown as `NO_DATA_MARK`: the actor's year is
+/// unknown (`Coverage::knows`), or, for what the money was used for and what is left, no
+/// report of it is approved. What is left is derived from the row's own columns:
+/// *Kvar* = max(*Outnyttjat* − *Återbetalt*, 0), *Skyldigt regionen* = max(*Återbetalt* −
+/// *Outnyttjat*, 0), so the table never mixes an approved report with a submitted one.
 #[derive(Clone, Debug, Serialize)]
 pub struct FinanceRow {
     pub actor: String,
     pub case_number: Option<String>,
-    pub requisitioned: Decimal,
-    pub paid_out: Decimal,
-    pub personnel: Decimal,
-    pub services: Decimal,
-    pub travel: Decimal,
-    pub other: Decimal,
-    pub used: Decimal,
-    pub unused: Decimal,
+    pub requisitioned: Option<Decimal>,
+    pub paid_out: Option<Decimal>,
+    pub personnel: Option<Decimal>,
+    pub services: Option<Decimal>,
+    pub travel: Option<Decimal>,
+    pub other: Option<Decimal>,
+    pub used: Option<Decimal>,
+    pub unused: Option<Decimal>,
     /// Repaid and kept: received less what was refunded to the region.
-    pub repaid: Decimal,
-    pub outstanding: Decimal,
+    pub repaid: Option<Decimal>,
+    pub outstanding: Option<Decimal>,
     /// Paid in too much and not yet refunded: owed to the region.
-    pub owed_to_region: Decimal,
+    pub owed_to_region: Option<Decimal>,
+    /// The report is submitted, not approved: what it says is left to repay and what was
+    /// paid in too much. Not in the columns; named in a note under the table.
+    pub unapproved: Option<Unapproved>,
     pub report_state: &'static str,
     pub report_submitted: Option<NaiveDate>,
     pub report_approved: Option<NaiveDate>,
 }
 
+/// What a submitted, not yet approved report says is left: the region's own figures until
+/// Tillväxtverket approves them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Unapproved {
+    pub outstanding: Decimal,
+    pub owed_to_region: Decimal,
+}
+
 impl ActorYear {
-    pub fn finance_row(&self) -> FinanceRow {
-        let costs = self.approved.as_ref().map(|r| r.costs).unwrap_or_default();
+    /// What the actor's submitted, not yet approved report says is left, if that is what
+    /// its repayment rests on now.
+    pub fn unapproved(&self) -> Option<Unapproved> {
+        (self.approved.is_none() && self.balance.owed.is_some() && !self.balance.approved).then(
+            || Unapproved {
+                outstanding: self.balance.remaining(),
+                owed_to_region: self.balance.overpaid(),
+            },
+        )
+    }
+
+    /// The actor's line; `known`: Digikoord has the actor's year (`Coverage::knows`), so a
+    /// missing requisition or payout is 0 kr, not unknown.
+    pub fn finance_row(&self, known: bool) -> FinanceRow {
+        let report = self.approved.as_ref();
+        let cost = |f: fn(&Costs) -> Decimal| report.map(|r| f(&r.costs));
+        let known_or_zero = |v: Option<Decimal>| match known {
+            true => Some(v.unwrap_or_default()),
+            false => v,
+        };
+        let repaid = self.balance.net();
+        let repaid = known_or_zero((!repaid.is_zero()).then_some(repaid));
+        // What is left rests on the very columns shown: the approved report's unused funds
+        // against what was repaid.
+        let unused = self.unused();
+        let left = unused.map(|unused| Balance {
+            owed: Some(unused),
+            ..self.balance
+        });
         FinanceRow {
             actor: self.actor_name.clone(),
             case_number: self.case_number.clone(),
-            requisitioned: self.requisitioned.unwrap_or_default(),
-            paid_out: self.paid_out.unwrap_or_default(),
-            personnel: costs.personnel,
-            services: costs.services,
-            travel: costs.travel,
-            other: costs.other,
-            used: self.used().unwrap_or_default(),
-            unused: self.unused().unwrap_or_default(),
-            repaid: self.balance.net(),
-            outstanding: self.balance.remaining(),
-            owed_to_region: self.balance.overpaid(),
+            requisitioned: known_or_zero(self.requisitioned),
+            paid_out: known_or_zero(self.paid_out),
+            personnel: cost(|c| c.personnel),
+            services: cost(|c| c.services),
+            travel: cost(|c| c.travel),
+            other: cost(|c| c.other),
+            used: self.used(),
+            unused,
+            repaid,
+            outstanding: left.map(|b| b.remaining()),
+            owed_to_region: left.map(|b| b.overpaid()),
+            unapproved: self.unapproved(),
             report_state: self.report_label(),
             report_submitted: self.report_submitted,
             report_approved: self.report_approved,
@@ -259,45 +305,113 @@ impl ActorYear {
     }
 }
 
-/// The columns' totals.
+/// The columns' totals: each the sum of its column's rows (`Totals::of`), `None` where no
+/// row has a figure (shown as `NO_DATA_MARK`, never 0 kr).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub requisitioned: Decimal,
     pub paid_out: Decimal,
-    pub personnel: Decimal,
-    pub services: Decimal,
-    pub travel: Decimal,
-    pub other: Decimal,
-    pub used: Decimal,
+    pub personnel: Option<Decimal>,
+    pub services: Option<Decimal>,
+    pub travel: Option<Decimal>,
+    pub other: Option<Decimal>,
+    pub used: Option<Decimal>,
     /// The unused funds of the approved reports (the "Outnyttjat" column).
-    pub owed: Decimal,
+    pub owed: Option<Decimal>,
     /// Repaid: confirmed as received, less refunds to the regions.
     pub repaid: Decimal,
-    /// Still to be repaid.
-    pub outstanding: Decimal,
+    /// Of `repaid`, what actors without an approved report paid: not set against `owed`.
+    pub repaid_unapproved: Decimal,
+    /// Still to be repaid by the approved reports: `owed − (repaid − repaid_unapproved) +
+    /// owed_to_regions`, row by row.
+    pub outstanding: Option<Decimal>,
     /// Over-payments not yet refunded: owed to the regions. `repaid − owed_to_regions` is
     /// what goes on to Kammarkollegiet.
-    pub owed_to_regions: Decimal,
+    pub owed_to_regions: Option<Decimal>,
+    /// What submitted, not yet approved reports say is left, and of how many actors: apart
+    /// from the columns, in a note.
+    pub unapproved: Unapproved,
+    pub unapproved_actors: usize,
 }
 
-pub fn totals(actors: &[ActorYear]) -> Totals {
-    let mut t = Totals::default();
-    for a in actors {
-        t.requisitioned += a.requisitioned.unwrap_or_default();
-        t.paid_out += a.paid_out.unwrap_or_default();
-        if let Some(r) = &a.approved {
-            t.personnel += r.costs.personnel;
-            t.services += r.costs.services;
-            t.travel += r.costs.travel;
-            t.other += r.costs.other;
-            t.used += r.used;
+/// A column's sum: `None` when no row has a figure.
+fn column(rows: &[FinanceRow], pick: fn(&FinanceRow) -> Option<Decimal>) -> Option<Decimal> {
+    rows.iter().filter_map(pick).reduce(|a, b| a + b)
+}
+
+impl Totals {
+    /// The totals of the very rows shown.
+    pub fn of(rows: &[FinanceRow]) -> Totals {
+        let sum = |pick: fn(&FinanceRow) -> Option<Decimal>| column(rows, pick).unwrap_or_default();
+        let unapproved: Vec<Unapproved> = rows.iter().filter_map(|r| r.unapproved).collect();
+        Totals {
+            requisitioned: sum(|r| r.requisitioned),
+            paid_out: sum(|r| r.paid_out),
+            personnel: column(rows, |r| r.personnel),
+            services: column(rows, |r| r.services),
+            travel: column(rows, |r| r.travel),
+            other: column(rows, |r| r.other),
+            used: column(rows, |r| r.used),
+            owed: column(rows, |r| r.unused),
+            repaid: sum(|r| r.repaid),
+            repaid_unapproved: rows
+                .iter()
+                .filter(|r| r.unused.is_none())
+                .filter_map(|r| r.repaid)
+                .sum(),
+            outstanding: column(rows, |r| r.outstanding),
+            owed_to_regions: column(rows, |r| r.owed_to_region),
+            unapproved: Unapproved {
+                outstanding: unapproved.iter().map(|u| u.outstanding).sum(),
+                owed_to_region: unapproved.iter().map(|u| u.owed_to_region).sum(),
+            },
+            unapproved_actors: unapproved.len(),
         }
-        t.owed += a.unused().unwrap_or_default();
-        t.repaid += a.balance.net();
-        t.outstanding += a.balance.remaining();
-        t.owed_to_regions += a.balance.overpaid();
     }
-    t
+
+    /// The notes under a finance table: where a figure leaves out or rests on a report that
+    /// is not approved. `names`: the actors whose submitted report is not yet approved.
+    pub fn notes(&self, names: &[&str]) -> Vec<String> {
+        let mut notes = vec![];
+        if self.unapproved_actors > 0 {
+            let mut note = format!(
+                "Använt, Outnyttjat, Kvar och Skyldigt regionen bygger bara på godkända redovisningar. Redovisningen från {} är inskickad men ännu inte godkänd; enligt den återstår {} att återbetala",
+                list(names),
+                crate::money::format_kronor(self.unapproved.outstanding)
+            );
+            if !self.unapproved.owed_to_region.is_zero() {
+                note.push_str(&format!(
+                    " och {} är för mycket inbetalt",
+                    crate::money::format_kronor(self.unapproved.owed_to_region)
+                ));
+            }
+            note.push_str(". Beloppen ingår inte i summorna.");
+            notes.push(note);
+        }
+        if !self.repaid_unapproved.is_zero() {
+            notes.push(format!(
+                "I Återbetalt ingår {} från aktörer utan godkänd redovisning; det beloppet är inte avräknat i Kvar.",
+                crate::money::format_kronor(self.repaid_unapproved)
+            ));
+        }
+        notes
+    }
+}
+
+/// "A", "A och B", "A, B och C".
+fn list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} och {last}", rest.join(", ")),
+    }
+}
+
+/// The totals of actor-years taken as known (the multi-year view, where `Coverage` decides
+/// separately whether a year has figures at all): the same sums as `Year::totals`.
+pub fn totals(actors: &[ActorYear]) -> Totals {
+    let rows: Vec<FinanceRow> = actors.iter().map(|a| a.finance_row(true)).collect();
+    Totals::of(&rows)
 }
 
 /// The year as a whole: actors, totals, frames and Tillväxtverket's account.
@@ -439,8 +553,9 @@ pub struct Year {
 }
 
 impl Year {
+    /// The totals of the finance table's rows, as every page and export shows them.
     pub fn totals(&self) -> Totals {
-        totals(&self.actors)
+        Totals::of(&self.finance_rows())
     }
 
     /// The actors' frame: number of actors × the cap.
@@ -513,7 +628,22 @@ impl Year {
     }
 
     pub fn finance_rows(&self) -> Vec<FinanceRow> {
-        self.actors.iter().map(ActorYear::finance_row).collect()
+        let coverage = Coverage::of_year(self);
+        self.actors
+            .iter()
+            .map(|a| a.finance_row(coverage.knows(Source::of_actor(a))))
+            .collect()
+    }
+
+    /// The notes under the year's finance table (`Totals::notes`).
+    pub fn finance_notes(&self) -> Vec<String> {
+        let names: Vec<&str> = self
+            .actors
+            .iter()
+            .filter(|a| a.unapproved().is_some())
+            .map(|a| a.actor_name.as_str())
+            .collect();
+        self.totals().notes(&names)
     }
 
     pub fn self_assessments(&self) -> AssessmentCounts {
@@ -669,10 +799,116 @@ pub(crate) mod tests {
         let t = totals(&actors);
         assert_eq!(t.requisitioned, dec("2250000"));
         assert_eq!(t.paid_out, dec("2250000"));
-        assert_eq!(t.used, dec("1560000.50"));
-        assert_eq!(t.owed, dec("189999.50"));
+        assert_eq!(t.used, Some(dec("1560000.50")));
+        assert_eq!(t.owed, Some(dec("189999.50")));
         assert_eq!(t.repaid, dec("100000"));
-        assert_eq!(t.outstanding, dec("89999.50"));
+        assert_eq!(t.outstanding, Some(dec("89999.50")));
+    }
+
+    /// Every column's total is the sum of its rows, and what is left derives from the
+    /// columns it is shown beside, row by row and in total.
+    fn assert_adds_up(rows: &[FinanceRow], t: &Totals) {
+        let sum = |pick: fn(&FinanceRow) -> Option<Decimal>| {
+            rows.iter().filter_map(pick).reduce(|a, b| a + b)
+        };
+        assert_eq!(
+            Some(t.requisitioned),
+            sum(|r| r.requisitioned).or(Some(Decimal::ZERO))
+        );
+        assert_eq!(
+            Some(t.paid_out),
+            sum(|r| r.paid_out).or(Some(Decimal::ZERO))
+        );
+        assert_eq!(t.personnel, sum(|r| r.personnel));
+        assert_eq!(t.used, sum(|r| r.used));
+        assert_eq!(t.owed, sum(|r| r.unused));
+        assert_eq!(Some(t.repaid), sum(|r| r.repaid).or(Some(Decimal::ZERO)));
+        assert_eq!(t.outstanding, sum(|r| r.outstanding));
+        assert_eq!(t.owed_to_regions, sum(|r| r.owed_to_region));
+        for r in rows {
+            if let (Some(unused), Some(repaid), Some(left), Some(over)) =
+                (r.unused, r.repaid, r.outstanding, r.owed_to_region)
+            {
+                assert_eq!(left - over, unused - repaid, "{}", r.actor);
+            }
+            assert_eq!(r.unused.is_some(), r.outstanding.is_some(), "{}", r.actor);
+        }
+        if let (Some(owed), Some(left), Some(over)) = (t.owed, t.outstanding, t.owed_to_regions) {
+            assert_eq!(left - over, owed - (t.repaid - t.repaid_unapproved));
+        }
+    }
+
+    #[test]
+    fn what_is_left_rests_on_approved_reports_and_a_submitted_one_is_a_note() {
+        let mut submitted = actor("V", Some("1000000"), None, "30000");
+        // Its submitted report says 120 000 kr unused: the region has paid 30 000 kr of it.
+        submitted.report_state = Some(ReportState::Submitted);
+        submitted.balance.owed = Some(dec("120000"));
+        submitted.balance.approved = false;
+        let mut overpaid = actor("O", Some("1000000"), Some("900000"), "150000");
+        overpaid.balance.owed = Some(dec("100000"));
+        overpaid.balance.approved = true;
+        let actors = vec![
+            actor("A", Some("1000000"), Some("810000"), "100000"),
+            overpaid,
+            submitted,
+            actor("D", None, None, "0"),
+        ];
+        let rows: Vec<FinanceRow> = actors.iter().map(|a| a.finance_row(true)).collect();
+        let t = Totals::of(&rows);
+        assert_adds_up(&rows, &t);
+        assert_eq!(t, totals(&actors));
+        // The submitted report's actor: – for used and unused and what is left, not 0 kr.
+        let v = &rows[2];
+        assert_eq!(
+            (v.used, v.unused, v.outstanding, v.owed_to_region),
+            (None, None, None, None)
+        );
+        assert_eq!(v.repaid, Some(dec("30000")));
+        assert_eq!(
+            v.unapproved,
+            Some(Unapproved {
+                outstanding: dec("90000"),
+                owed_to_region: Decimal::ZERO
+            })
+        );
+        assert_eq!(t.owed, Some(dec("290000")));
+        assert_eq!(t.outstanding, Some(dec("90000")));
+        assert_eq!(t.owed_to_regions, Some(dec("50000")));
+        assert_eq!(t.repaid, dec("280000"));
+        assert_eq!(t.repaid_unapproved, dec("30000"));
+        assert_eq!(
+            (t.unapproved_actors, t.unapproved.outstanding),
+            (1, dec("90000"))
+        );
+        let notes = t.notes(&["Region Värmland"]);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("Region Värmland"), "{}", notes[0]);
+        let kr = |s: &str| crate::money::format_kronor(dec(s));
+        assert!(notes[0].contains(&kr("90000")), "{}", notes[0]);
+        assert!(notes[1].contains(&kr("30000")), "{}", notes[1]);
+    }
+
+    #[test]
+    fn an_actor_whose_year_is_unknown_has_no_figures_and_a_column_without_any_is_unknown() {
+        let d = actor("D", None, None, "0");
+        let unknown = d.finance_row(false);
+        assert_eq!(
+            (unknown.requisitioned, unknown.paid_out, unknown.repaid),
+            (None, None, None)
+        );
+        let known = d.finance_row(true);
+        assert_eq!(known.paid_out, Some(Decimal::ZERO));
+        assert_eq!(known.used, None);
+        let t = Totals::of(&[unknown, known]);
+        assert_eq!((t.used, t.owed, t.outstanding), (None, None, None));
+        assert_eq!(t.paid_out, Decimal::ZERO);
+        assert!(t.notes(&[]).is_empty());
+        assert_eq!(amount_or_mark(t.used), NO_DATA_MARK);
+        assert_eq!(
+            amount_or_mark(Some(dec("1500"))),
+            crate::money::format_kronor(dec("1500"))
+        );
     }
 
     #[test]

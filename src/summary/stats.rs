@@ -106,6 +106,11 @@ pub const NO_DATA_MARK: &str = "–";
 /// The line that explains `NO_DATA_MARK`.
 pub const NO_DATA_LEGEND: &str = "– = ingen uppgift i Digikoord";
 
+/// An amount in kronor, or `NO_DATA_MARK` where Digikoord has none (never 0 kr).
+pub fn amount_or_mark(amount: Option<rust_decimal::Decimal>) -> String {
+    amount.map_or_else(|| NO_DATA_MARK.to_string(), crate::money::format_kronor)
+}
+
 /// Where the figures of one actor's year come from. A *case* is a requisition filed in
 /// Digikoord (submitted) and not withdrawn or refused, as `db::load_year` keeps it; the
 /// import refuses an actor-year with any requisition, so an actor-year is never both.

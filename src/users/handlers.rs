@@ -1,4 +1,4 @@
-//! The administrator's pages for user accounts, and the audit log page.
+//! The administrator's pages for user accounts (the audit log page is `crate::audit::page`).
 
 use askama::Template;
 use axum::{
@@ -15,7 +15,7 @@ use super::{
     model::{AccountChange, RoleChange, UserForm},
 };
 use crate::{
-    AppState, audit,
+    AppState,
     auth::{Ctx, CurrentUser, Role, session},
     error::{AppError, Result, violated_constraint},
     mail,
@@ -391,6 +391,37 @@ async fn set_active(state: &AppState, admin: &CurrentUser, id: Uuid, active: boo
     Ok(after)
 }
 
+#[derive(Template)]
+#[template(path = "users/deactivate.html")]
+struct DeactivatePage {
+    ctx: Ctx,
+    user: User,
+    /// An administrator can't deactivate themselves: said instead of the button.
+    is_self: bool,
+}
+
+/// Whom deactivating throws out, and what it means, before *Inaktivera*; changes nothing.
+pub async fn deactivate_form(
+    State(state): State<AppState>,
+    admin: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    admin.require_admin()?;
+    let mut conn = state.db.acquire().await?;
+    let user = db::find(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    if !user.active {
+        return Err(AppError::Conflict(format!(
+            "{} är redan inaktiverad.",
+            user.name
+        )));
+    }
+    render(&DeactivatePage {
+        is_self: id == admin.id(),
+        ctx: admin.ctx,
+        user,
+    })
+}
+
 pub async fn deactivate(
     State(state): State<AppState>,
     admin: CurrentUser,
@@ -415,20 +446,4 @@ pub async fn activate(
         "/admin/anvandare",
         &format!("{} är aktiverad igen.", user.name),
     ))
-}
-
-#[derive(Template)]
-#[template(path = "users/audit.html")]
-struct AuditPage {
-    ctx: Ctx,
-    entries: Vec<audit::LoggedEntry>,
-}
-
-pub async fn audit_log(State(state): State<AppState>, admin: CurrentUser) -> Result<Response> {
-    admin.require_admin()?;
-    let entries = audit::latest(&state.db, 200).await?;
-    render(&AuditPage {
-        ctx: admin.ctx,
-        entries,
-    })
 }

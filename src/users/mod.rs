@@ -36,7 +36,7 @@
 //! screen (`password_link.rs`); the audit log is `/admin/logg`.
 //!
 //! `model.rs`: form rules, which role changes wait (pure, unit-tested); `db.rs`: all SQL;
-//! `handlers.rs`: users, the audit log page; `grants.rs`: roles awaiting confirmation;
+//! `handlers.rs`: users (the audit log page is `crate::audit::page`); `grants.rs`: roles awaiting confirmation;
 //! `requests.rs`: account changes awaiting confirmation.
 
 pub mod db;
@@ -69,7 +69,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/admin/anvandare/{id}/inaktivera",
-            post(handlers::deactivate),
+            get(handlers::deactivate_form).post(handlers::deactivate),
         )
         .route("/admin/anvandare/{id}/aktivera", post(handlers::activate))
         .route(
@@ -91,5 +91,9 @@ pub fn router() -> Router<AppState> {
             "/admin/behorigheter/andringar/{id}/neka",
             post(requests::refuse),
         )
-        .route("/admin/logg", get(handlers::audit_log))
+        .route("/admin/logg", get(crate::audit::page::log))
+        .route(
+            "/admin/logg/export.csv",
+            get(crate::audit::page::export_csv),
+        )
 }

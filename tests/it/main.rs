@@ -2,24 +2,30 @@
 //! a fresh database per test (copied from a migrated template), and a real server
 //! spoken to over HTTP by a cookie-keeping client, as a person would.
 
+mod agency_report;
 mod auth;
 mod bad_input;
 mod browser;
 mod calendar;
+mod confirmations;
 mod demo;
 mod faults;
 mod four_eyes;
 mod history;
+mod layout;
+mod lists;
 mod mail;
 mod money_chain;
 mod network;
 mod no_data;
+mod nothing_lost;
 mod obligations;
 mod office;
 mod operations;
 mod periods;
 mod programme;
 mod readme;
+mod repayment_truth;
 mod repayments;
 mod reports;
 mod requisitions;
@@ -28,6 +34,7 @@ mod sources;
 mod sso;
 mod steps;
 mod summary;
+mod totals;
 mod two_factor;
 mod users;
 
@@ -47,6 +54,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 pub const PASSWORD: &str = "ett långt testlösenord";
+
+/// Tillväxtverket's bankgiro on every test server (`REPAYMENT_BANKGIRO`, required outside
+/// the demo).
+pub const REPAYMENT_BANKGIRO: &str = "5050-1055";
 
 /// The key every test server seals its secrets with (`SECRETS_KEY`).
 pub const SECRETS_KEY: &str = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e70001";
@@ -409,6 +420,7 @@ impl TestApp {
                     v => v.to_string(),
                 })
                 .or_else(|| (key == "SECRETS_KEY").then(|| SECRETS_KEY.to_string()))
+                .or_else(|| (key == "REPAYMENT_BANKGIRO").then(|| REPAYMENT_BANKGIRO.to_string()))
         })
         .expect("valid config");
         let state = AppState::new(

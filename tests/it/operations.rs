@@ -33,11 +33,13 @@ fn digikoord(envs: &[(&str, &str)]) -> Command {
         "TRUSTED_PROXIES",
         "SECRETS_KEY",
         "SECRETS_KEY_OLD",
+        "REPAYMENT_BANKGIRO",
     ] {
         cmd.env_remove(key);
     }
     cmd.env("RUST_LOG", "warn")
         .env("SECRETS_KEY", crate::SECRETS_KEY)
+        .env("REPAYMENT_BANKGIRO", crate::REPAYMENT_BANKGIRO)
         .envs(envs.iter().copied());
     cmd
 }

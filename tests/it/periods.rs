@@ -90,6 +90,7 @@ async fn period_id(app: &TestApp, number: &str) -> Uuid {
 
 /// The 26 March document of `year` as Word makes it, its text with the runs joined.
 async fn summary_text(admin: &TestApp, year: i32) -> String {
+    crate::steps::cover_filled_in(admin, year).await;
     let created = admin
         .submit(
             &format!("/sammanstallning?ar={year}"),
@@ -794,6 +795,7 @@ async fn the_summary_is_not_marked_submitted_while_a_required_part_is_empty() {
                 ("analysis", "Analys."),
                 ("innovation_hubs", ""),
                 ("digg_views", "DIGG:s synpunkter."),
+                ("case_number", "Ä 2026-0042"),
             ],
         )
         .await;

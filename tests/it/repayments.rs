@@ -41,10 +41,16 @@ async fn part_use_is_repaid_in_parts_and_only_confirmed_payments_settle_it() {
     let page = case.region.follow(first).await;
     assert_eq!(page.select(".registered"), vec!["100 000 kr"]);
     assert_eq!(
-        page.select(".remaining"),
-        vec!["190 000 kr"],
+        page.select(".received"),
+        vec!["0 kr"],
         "registered is not yet received"
     );
+    assert_eq!(
+        page.select(".remaining"),
+        vec!["90 000 kr"],
+        "what the region registered it need not pay again"
+    );
+    assert_eq!(page.select(".repayment-status"), vec!["Att betala"]);
 
     let payment = unconfirmed_payment(&app).await;
     confirm(&case.officer, payment, "100 000").await;

@@ -108,6 +108,8 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/losenord/{token}", Public),
     (GET, "/sessioner", LoggedIn),
     (POST, "/sessioner/logga-ut-overallt", LoggedIn),
+    // *Fortsätt vara inloggad*: renews the session, 204.
+    (GET, "/sessionen/fortsatt", LoggedIn),
     (GET, "/tvastegsverifiering", LoggedIn),
     (POST, "/tvastegsverifiering", LoggedIn),
     // Calendar: the feed's link carries its own token.
@@ -121,6 +123,11 @@ const TABLE: &[(&str, &str, Access)] = &[
     (GET, "/admin/program/perioder/{id}", Roles(ADMIN)),
     (POST, "/admin/program/perioder/{id}", Roles(ADMIN)),
     (POST, "/admin/program/perioder/{id}/aktorer", Roles(ADMIN)),
+    (
+        GET,
+        "/admin/program/perioder/{id}/aktorer/{org}/ta-bort",
+        Roles(ADMIN),
+    ),
     (
         POST,
         "/admin/program/perioder/{id}/aktorer/{org}/ta-bort",
@@ -144,6 +151,7 @@ const TABLE: &[(&str, &str, Access)] = &[
         Own(NO_STAFF),
     ),
     (POST, "/rekvisitioner/{id}/meddelanden", Own(STAFF)),
+    (GET, "/rekvisitioner/{id}/aterkalla", Own(NO_STAFF)),
     (POST, "/rekvisitioner/{id}/aterkalla", Own(NO_STAFF)),
     (GET, "/rekvisitioner/ny", Roles(REGIONS)),
     (POST, "/rekvisitioner/ny", Roles(REGIONS)),
@@ -156,7 +164,13 @@ const TABLE: &[(&str, &str, Access)] = &[
     (GET, "/handlaggning/rekvisitioner", Roles(STAFF)),
     (GET, "/handlaggning/forlangningar", Roles(STAFF)),
     (POST, "/handlaggning/forlangningar", Roles(OFFICER)),
+    (
+        POST,
+        "/handlaggning/forlangningar/aterkalla",
+        Roles(OFFICER),
+    ),
     (GET, "/attest", Roles(STAFF)),
+    (GET, "/utbetalningar/{id}/attestera", Roles(APPROVER)),
     (POST, "/utbetalningar/{id}/attestera", Roles(APPROVER)),
     (GET, "/utbetalningar/{id}/skicka-tillbaka", Roles(APPROVER)),
     (POST, "/utbetalningar/{id}/skicka-tillbaka", Roles(APPROVER)),
@@ -171,6 +185,22 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/redovisningar/{id}/uppdrag", Own(NO_STAFF)),
     (GET, "/redovisningar/{id}/aktiviteter", Own(NO_STAFF)),
     (POST, "/redovisningar/{id}/aktiviteter", Own(NO_STAFF)),
+    // Changed before it is removed.
+    (
+        GET,
+        "/redovisningar/{id}/aktiviteter/{activity}/andra",
+        Own(NO_STAFF),
+    ),
+    (
+        POST,
+        "/redovisningar/{id}/aktiviteter/{activity}/andra",
+        Own(NO_STAFF),
+    ),
+    (
+        GET,
+        "/redovisningar/{id}/aktiviteter/{activity}/ta-bort",
+        Own(NO_STAFF),
+    ),
     (
         POST,
         "/redovisningar/{id}/aktiviteter/{activity}/ta-bort",
@@ -190,6 +220,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     ),
     (POST, "/redovisningar/{id}/meddelanden", Own(STAFF)),
     (POST, "/redovisningar/{id}/skicka-in", Own(NO_STAFF)),
+    (GET, "/redovisningar/{id}/kvitto", Own(STAFF)),
     (POST, "/redovisningar/{id}/godkann", Roles(OFFICER)),
     (GET, "/redovisningar/{id}/komplettering", Roles(OFFICER)),
     (POST, "/redovisningar/{id}/komplettering", Roles(OFFICER)),
@@ -219,9 +250,34 @@ const TABLE: &[(&str, &str, Access)] = &[
         Roles(OFFICER),
     ),
     (
+        GET,
+        "/aterbetalningar/betalningar/{id}/andra",
+        Own(NO_STAFF),
+    ),
+    (
+        POST,
+        "/aterbetalningar/betalningar/{id}/andra",
+        Own(NO_STAFF),
+    ),
+    (
+        GET,
+        "/aterbetalningar/betalningar/{id}/ta-bort",
+        Own(NO_STAFF),
+    ),
+    (
+        POST,
+        "/aterbetalningar/betalningar/{id}/ta-bort",
+        Own(NO_STAFF),
+    ),
+    (
         POST,
         "/aterbetalningar/{year}/{org}/tillbakabetalningar",
         Roles(OFFICER),
+    ),
+    (
+        GET,
+        "/aterbetalningar/tillbakabetalningar/{id}/attestera",
+        Roles(APPROVER),
     ),
     (
         POST,
@@ -250,6 +306,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/sammanstallning/{year}/exporter", Roles(ADMIN)),
     (GET, "/sammanstallning/exporter/{id}", Roles(ADMIN)),
     (GET, "/sammanstallning/{year}/utkast/{format}", Roles(ADMIN)),
+    (GET, "/sammanstallning/exporter/{id}/inlamnad", Roles(ADMIN)),
     (
         POST,
         "/sammanstallning/exporter/{id}/inlamnad",
@@ -270,6 +327,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     (POST, "/admin/anvandare/ny", Roles(ADMIN)),
     (GET, "/admin/anvandare/{id}", Roles(ADMIN)),
     (POST, "/admin/anvandare/{id}", Roles(ADMIN)),
+    (GET, "/admin/anvandare/{id}/inaktivera", Roles(ADMIN)),
     (POST, "/admin/anvandare/{id}/inaktivera", Roles(ADMIN)),
     (POST, "/admin/anvandare/{id}/aktivera", Roles(ADMIN)),
     (POST, "/admin/anvandare/{id}/losenordslank", Roles(ADMIN)),
@@ -292,6 +350,7 @@ const TABLE: &[(&str, &str, Access)] = &[
         Roles(ADMIN),
     ),
     (GET, "/admin/logg", Roles(ADMIN)),
+    (GET, "/admin/logg/export.csv", Roles(ADMIN)),
     // Mail.
     (GET, "/meddelanden", LoggedIn),
     (POST, "/meddelanden/paminnelser", LoggedIn),
@@ -1053,6 +1112,11 @@ impl Cases {
                 ("reason", "Matrisen behöver mer tid."),
                 ("basis", "Matrisens medgivande, I2026/00001"),
             ]),
+            "/handlaggning/forlangningar/aterkalla" => typed(&[
+                ("ar", "2026"),
+                ("extension", &format!("{halland}:repayment")),
+                ("withdraw_reason", "Matrisen återkallar förlängningen."),
+            ]),
             "/utbetalningar/{id}/utbetald" => typed(&[
                 ("paid_date", "2026-04-20"),
                 ("amount", "1 000 000"),
@@ -1075,6 +1139,13 @@ impl Cases {
                 ("partners", "Länsstyrelsen"),
                 ("participants", "85"),
             ]),
+            "/redovisningar/{id}/aktiviteter/{activity}/andra" => typed(&[
+                ("title", "Länsträff om AI, ändrad"),
+                ("held", "april 2025"),
+                ("goal_ledning", "ja"),
+                ("kind", "network_meeting"),
+                ("participants", "40"),
+            ]),
             "/redovisningar/{id}/analys" => typed(&[
                 (
                     "needs_and_challenges",
@@ -1085,6 +1156,7 @@ impl Cases {
                 ("self_assessment_motivation", "Samverkan har ökat."),
             ]),
             // As much used as in the approved version: the amount owed stays.
+            "/redovisningar/{id}/skicka-in" => typed(&[("declaration", "ja")]),
             "/redovisningar/{id}/ekonomi" => typed(&[
                 ("cost_personnel", "600 000"),
                 ("cost_services", "200 000"),
@@ -1095,6 +1167,11 @@ impl Cases {
                 ("paid_on", "2026-04-15"),
                 ("amount", "77 000"),
                 ("reference", "Matris"),
+            ]),
+            "/aterbetalningar/betalningar/{id}/andra" => typed(&[
+                ("paid_on", "2026-02-02"),
+                ("amount", "1 100"),
+                ("reference", "Matris rättad"),
             ]),
             "/aterbetalningar/betalningar/{id}/bekrafta" => typed(&[
                 ("received_on", "2026-04-16"),
@@ -1423,6 +1500,26 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
         .await
     };
     let (refund_one, refund_two) = (refund(preparer).await, refund(helper_officer).await);
+    // Two of Stockholm's own payments, registered: one the region corrects, one it withdraws.
+    let own_payment = || async move {
+        one::<Uuid>(
+            app,
+            "INSERT INTO repayment_payments (id, year, organisation_id, paid_on, amount, reference, registered_by)
+             VALUES (gen_random_uuid(), 2025, $1, '2026-02-01', 1000, 'MATRIS', $2) RETURNING id",
+            &[stockholm, own],
+        )
+        .await
+    };
+    let (payment_to_correct, payment_to_withdraw) = (own_payment().await, own_payment().await);
+    // An extension for Region Halland's repayment of 2026, for the case officer to withdraw.
+    one::<Uuid>(
+        app,
+        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, basis, granted_by)
+         VALUES (2026, $1, 'repayment', '2027-03-31', 'Matrisens skäl.', 'Matrisens medgivande, I2026/00002', $2)
+         RETURNING organisation_id",
+        &[halland, helper_officer],
+    )
+    .await;
 
     // Exports: a summary export and one of Tillväxtverket's documents.
     let export = |document: &'static str| async move {
@@ -1736,7 +1833,18 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
                 "id",
                 s(&submitted_report),
             ),
+            ("/redovisningar/{id}/kvitto", "id", s(&approved_report)),
             ("/redovisningar/", "id", s(&report)),
+            (
+                "/aterbetalningar/betalningar/{id}/andra",
+                "id",
+                s(&payment_to_correct),
+            ),
+            (
+                "/aterbetalningar/betalningar/{id}/ta-bort",
+                "id",
+                s(&payment_to_withdraw),
+            ),
             ("/aterbetalningar/betalningar/", "id", s(&payment)),
             (
                 "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka",

@@ -274,16 +274,16 @@ pub async fn return_requisition(officer: &TestApp, id: Uuid, reason: &str) -> Pa
     page
 }
 
-/// An approver attests the requisition's payout from the requisition's page: back to the
-/// queue, the payout approved.
+/// An approver attests the requisition's payout on its confirmation page, reached from the
+/// requisition's page: back to the queue, the payout approved.
 pub async fn approve_payout(approver: &TestApp, id: Uuid, payout: Uuid) -> Page {
-    let csrf = approver.get(&format!("/rekvisitioner/{id}")).await.csrf();
-    let page = approver
-        .post(
-            &format!("/utbetalningar/{payout}/attestera"),
-            &[("csrf", &csrf)],
-        )
-        .await;
+    let attest = format!("/utbetalningar/{payout}/attestera");
+    let case = approver.get(&format!("/rekvisitioner/{id}")).await;
+    assert!(
+        case.attrs("a[href]", "href").contains(&attest),
+        "the requisition's page leads to the attest's confirmation"
+    );
+    let page = approver.submit(&attest, &attest, &[]).await;
     assert_done(&page, "attesting", "/attest");
     assert_eq!(state(approver, "payouts", payout).await, "approved");
     page
@@ -470,13 +470,14 @@ pub async fn fill_in_everything(region: &TestApp, id: Uuid) {
     .await;
 }
 
-/// The region submits its report from the check page: submitted, back on the report.
+/// The region submits its report from the check page, the declaration ticked: submitted,
+/// on to its receipt.
 pub async fn submit_report(region: &TestApp, report: Uuid) -> Page {
     let page = region
         .submit(
             &format!("/redovisningar/{report}/kontrollera"),
             &format!("/redovisningar/{report}/skicka-in"),
-            &[],
+            &[("declaration", "ja")],
         )
         .await;
     assert_done(
@@ -656,4 +657,54 @@ pub async fn confirm(officer: &TestApp, payment: Uuid, amount: &str) -> Page {
         "confirmed"
     );
     page
+}
+
+// ---- The 26 March summary ----
+
+/// The summary's sections form as the page has it filled in now, every field by name.
+pub async fn sections_as_they_are(admin: &TestApp, year: i32) -> Vec<(String, String)> {
+    let page = admin.get(&format!("/sammanstallning?ar={year}")).await;
+    let mut fields = vec![("csrf".to_string(), page.csrf())];
+    for name in [
+        "report_date",
+        "case_number",
+        "summary",
+        "assignment",
+        "analysis",
+        "innovation_hubs",
+        "digg_views",
+        "decided_by",
+        "presented_by",
+    ] {
+        let value = page
+            .select(&format!("textarea#{name}"))
+            .into_iter()
+            .next()
+            .or_else(|| page.attr(&format!("input[name='{name}']"), "value"))
+            .unwrap_or_default();
+        fields.push((name.to_string(), value));
+    }
+    fields
+}
+
+/// An administrator fills in the cover of `year`'s report (its date and Tillväxtverket's
+/// diarienummer) and keeps the sections already written: the DOCX and the PDF/A are
+/// refused without a diarienummer.
+pub async fn cover_filled_in(admin: &TestApp, year: i32) {
+    let mut fields = sections_as_they_are(admin, year).await;
+    for (name, value) in fields.iter_mut() {
+        match name.as_str() {
+            "report_date" => *value = format!("{}-03-20", year + 1),
+            "case_number" => *value = format!("Ä {}-0042", year + 1),
+            _ => {}
+        }
+    }
+    let form: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let saved = admin
+        .post(&format!("/sammanstallning/{year}/avsnitt"), &form)
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
 }

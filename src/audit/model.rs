@@ -1,0 +1,535 @@
+//! The audit log as an official reads it: each entry one Swedish sentence, the case it
+//! belongs to, and the log's filters. Pure, so every sentence is unit-tested.
+
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{dates::format_date, money::format_kronor};
+
+/// Entries on one page of the log.
+pub const PAGE_SIZE: i64 = 100;
+
+/// What a sentence is made from: who, which action, on what, and the case if known.
+pub struct Facts<'a> {
+    pub actor: Option<&'a str>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub before: Option<&'a Value>,
+    pub after: Option<&'a Value>,
+    pub case_number: Option<&'a str>,
+}
+
+impl Facts<'_> {
+    /// A value of the entry's after (or, failing that, before) as text.
+    fn text(&self, path: &[&str]) -> Option<String> {
+        [self.after, self.before]
+            .into_iter()
+            .flatten()
+            .find_map(|v| at(v, path))
+    }
+
+    fn amount(&self, key: &str) -> Option<String> {
+        self.text(&[key])
+            .and_then(|s| Decimal::from_str(&s).ok())
+            .map(format_kronor)
+    }
+
+    fn date(&self, key: &str) -> Option<String> {
+        self.text(&[key])
+            .and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+            .map(format_date)
+    }
+
+    /// "rekvisitionen DK-2026-021", or "en rekvisition" when the case is not known.
+    fn the(&self, definite: &str, indefinite: &str) -> String {
+        match self.case_number {
+            Some(c) => format!("{definite} {c}"),
+            None => indefinite.to_string(),
+        }
+    }
+
+    /// " i ärende DK-2026-021", or nothing.
+    fn in_case(&self) -> String {
+        self.case_number
+            .map(|c| format!(" i ärende {c}"))
+            .unwrap_or_default()
+    }
+}
+
+fn at(v: &Value, path: &[&str]) -> Option<String> {
+    let mut v = v;
+    for key in path {
+        v = v.get(key)?;
+    }
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn with(s: String, extra: Option<String>) -> String {
+    match extra {
+        Some(x) => format!("{s}, {x}"),
+        None => s,
+    }
+}
+
+fn quoted(name: Option<String>) -> String {
+    name.map(|n| format!(" ”{n}”")).unwrap_or_default()
+}
+
+/// The entry as a Swedish sentence: "Anna Attestant attesterade utbetalningen
+/// DK-2026-021, 1 000 000 kr". An action without words of its own still reads as Swedish.
+pub fn sentence(f: &Facts) -> String {
+    let who = match (f.actor, f.action) {
+        (Some(name), _) => name,
+        (None, "auth.login_failed" | "password.reset_requested") => "Någon",
+        (None, _) => "Systemet",
+    };
+    format!("{who} {}", predicate(f))
+}
+
+fn predicate(f: &Facts) -> String {
+    let requisition = || f.the("rekvisitionen", "en rekvisition");
+    let payout = || f.the("utbetalningen", "en utbetalning");
+    let report = || f.the("redovisningen", "en redovisning");
+    let repayment = || f.the("återbetalningen", "en återbetalning");
+    let file = || quoted(f.text(&["filename"]));
+    let activity = || quoted(f.text(&["title"]));
+    let user = || {
+        f.text(&["name"])
+            .map(|n| format!(" {n}"))
+            .unwrap_or_default()
+    };
+    match f.action {
+        "requisition.created" => format!("påbörjade {}", requisition()),
+        "requisition.saved" => format!("sparade ändringar i {}", requisition()),
+        "requisition.submitted" => format!("skickade in {}", requisition()),
+        "requisition.resubmitted" => format!("skickade in {} på nytt", requisition()),
+        "requisition.approved" => with(format!("godkände {}", requisition()), f.amount("amount")),
+        "requisition.returned" => {
+            format!("skickade tillbaka {} för komplettering", requisition())
+        }
+        "requisition.rejected" => format!("avslog {}", requisition()),
+        "requisition.withdrawn" => format!("återkallade {}", requisition()),
+        "requisition.attachment_added" => {
+            format!("lade till bilagan{} i {}", file(), requisition())
+        }
+        "requisition.attachment_removed" => {
+            format!("tog bort bilagan{} från {}", file(), requisition())
+        }
+        "payout.approved" => with(format!("attesterade {}", payout()), f.amount("amount")),
+        "payout.sent_back" => format!("skickade tillbaka {} till handläggaren", payout()),
+        "payout.paid" => with(
+            format!("registrerade {} som utbetald", payout()),
+            f.amount("paid_amount"),
+        ),
+        "report.created" => format!("påbörjade {}", report()),
+        "report.saved" => {
+            let part = match f.text(&["part"]).as_deref() {
+                Some("tasks") => "uppdraget",
+                Some("analysis") => "behov, resultat och självskattning",
+                Some("finances") => "ekonomin",
+                _ => "ändringar",
+            };
+            format!("sparade {part} i {}", report())
+        }
+        "report.activity_added" => format!("lade till aktiviteten{} i {}", activity(), report()),
+        "report.activity_changed" => format!("ändrade aktiviteten{} i {}", activity(), report()),
+        "report.activity_removed" => {
+            format!("tog bort aktiviteten{} från {}", activity(), report())
+        }
+        "report.attachment_added" => format!("lade till bilagan{} i {}", file(), report()),
+        "report.attachment_removed" => format!("tog bort bilagan{} från {}", file(), report()),
+        "report.submitted" => format!("skickade in {}", report()),
+        "report.approved" => format!("godkände {}", report()),
+        "report.returned" => format!("skickade tillbaka {} för komplettering", report()),
+        "report.new_version" => format!("påbörjade en ny version av {}", report()),
+        "repayment.registered" => with(
+            format!("registrerade en inbetalning till {}", repayment()),
+            f.amount("amount"),
+        ),
+        "repayment.corrected" => with(
+            format!("rättade en inbetalning till {}", repayment()),
+            f.amount("amount"),
+        ),
+        "repayment.withdrawn" => with(
+            format!("tog bort en inbetalning till {}", repayment()),
+            f.amount("amount"),
+        ),
+        "repayment.confirmed" => with(
+            format!(
+                "bekräftade att en inbetalning till {} har kommit in",
+                repayment()
+            ),
+            f.amount("received_amount"),
+        ),
+        "refund.prepared" => with(
+            format!(
+                "förberedde en tillbakabetalning till regionen{}",
+                f.in_case()
+            ),
+            f.amount("amount"),
+        ),
+        "refund.approved" => with(
+            format!(
+                "attesterade en tillbakabetalning till regionen{}",
+                f.in_case()
+            ),
+            f.amount("amount"),
+        ),
+        "refund.sent_back" => format!(
+            "skickade tillbaka en tillbakabetalning{} till handläggaren",
+            f.in_case()
+        ),
+        "refund.paid" => with(
+            format!(
+                "registrerade en tillbakabetalning till regionen{} som utbetald",
+                f.in_case()
+            ),
+            f.amount("amount"),
+        ),
+        "deadline_extension.granted" | "deadline_extension.changed" => {
+            let verb = if f.action.ends_with("granted") {
+                "beviljade förlängd tid"
+            } else {
+                "ändrade den förlängda tiden"
+            };
+            match f.date("new_deadline") {
+                Some(d) => format!("{verb}{} till {d}", f.in_case()),
+                None => format!("{verb}{}", f.in_case()),
+            }
+        }
+        "deadline_extension.withdrawn" => {
+            format!("återkallade den förlängda tiden{}", f.in_case())
+        }
+        "period.created" | "period.updated" => {
+            let verb = if f.action == "period.created" {
+                "skapade"
+            } else {
+                "ändrade"
+            };
+            match f.text(&["period", "decision_number"]) {
+                Some(n) => format!("{verb} programperioden med beslut {n}"),
+                None => format!("{verb} en programperiod"),
+            }
+        }
+        "actor.added" => format!(
+            "lade till{} som aktör i programperioden",
+            f.text(&["actor_name"])
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default()
+        ),
+        "actor.removed" => format!(
+            "tog bort{} som aktör ur programperioden",
+            f.text(&["actor_name"])
+                .map(|n| format!(" {n}"))
+                .unwrap_or_default()
+        ),
+        "programme_year.updated" => format!("ändrade programåret {}", f.entity_id),
+        "summary.sections_saved" => format!(
+            "sparade Tillväxtverkets avsnitt i sammanställningen för {}",
+            f.entity_id
+        ),
+        "summary.exported" => match f.text(&["year"]) {
+            Some(y) => format!("skapade en export av sammanställningen för {y}"),
+            None => "skapade en export av sammanställningen".to_string(),
+        },
+        "summary.submitted" => format!("markerade exporten{} som inlämnad till regeringen", file()),
+        "user.created" => format!("lade upp användaren{}", user()),
+        "user.updated" => format!("ändrade användaren{}", user()),
+        "user.activated" => format!("aktiverade användaren{}", user()),
+        "user.deactivated" => format!("inaktiverade användaren{}", user()),
+        "user.reminders_set" => "ändrade sina påminnelser".to_string(),
+        "auth.login" => "loggade in".to_string(),
+        "auth.logout" => "loggade ut".to_string(),
+        "auth.login_failed" => format!("försökte logga in som {} utan att lyckas", f.entity_id),
+        "auth.second_factor_failed" => "angav en felaktig kod vid inloggningen".to_string(),
+        "auth.recovery_code_used" => "loggade in med en reservkod".to_string(),
+        "auth.reauthenticated" => "bekräftade sin identitet på nytt".to_string(),
+        "auth.logged_out_elsewhere" => "loggade ut sina andra inloggningar".to_string(),
+        "auth.post_kept" => {
+            "skickade ett formulär efter att inloggningen hade gått ut; texten sparades".to_string()
+        }
+        "second_factor.enrolled" => "aktiverade tvåstegsverifiering".to_string(),
+        "second_factor.reset" => "återställde tvåstegsverifieringen för en användare".to_string(),
+        "password.set" => "valde ett nytt lösenord".to_string(),
+        "password.reset_requested" => "bad om ett nytt lösenord".to_string(),
+        other => format!("gjorde ändringen ”{other}”{}", f.in_case()),
+    }
+}
+
+/// Where an entry's case is shown: the report, the repayment or the requisition.
+pub fn case_link(
+    entity: &str,
+    requisition: Option<Uuid>,
+    report: Option<Uuid>,
+    year: Option<i32>,
+    organisation: Option<Uuid>,
+) -> Option<String> {
+    match (entity, report, year, organisation) {
+        (_, Some(r), _, _) => Some(format!("/redovisningar/{r}")),
+        ("repayment_payment" | "refund", _, Some(y), Some(o)) => {
+            Some(format!("/aterbetalningar/{y}/{o}"))
+        }
+        _ => requisition.map(|id| format!("/rekvisitioner/{id}")),
+    }
+}
+
+/// The log's filters as the page's form sends them (GET).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LogQuery {
+    #[serde(default)]
+    pub person: String,
+    #[serde(default)]
+    pub arende: String,
+    #[serde(default)]
+    pub aktor: String,
+    #[serde(default)]
+    pub fran: String,
+    #[serde(default)]
+    pub till: String,
+    #[serde(default)]
+    pub sida: String,
+}
+
+/// The filters that hold; a value that can't be read filters nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filter {
+    pub person: Option<Uuid>,
+    pub case_number: Option<String>,
+    pub organisation: Option<Uuid>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl LogQuery {
+    pub fn filter(&self) -> Filter {
+        let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
+        let case = self.arende.trim();
+        Filter {
+            person: Uuid::parse_str(self.person.trim()).ok(),
+            case_number: (!case.is_empty()).then(|| case.chars().take(50).collect()),
+            organisation: Uuid::parse_str(self.aktor.trim()).ok(),
+            from: date(&self.fran),
+            to: date(&self.till),
+        }
+    }
+
+    /// The page asked for, 1 to `pages`.
+    pub fn page(&self, pages: i64) -> i64 {
+        self.sida
+            .trim()
+            .parse::<i64>()
+            .unwrap_or(1)
+            .clamp(1, pages.max(1))
+    }
+
+    /// The filters as a query string (no `?`), for the page links and the export.
+    pub fn query(&self) -> String {
+        [
+            ("person", &self.person),
+            ("arende", &self.arende),
+            ("aktor", &self.aktor),
+            ("fran", &self.fran),
+            ("till", &self.till),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::web::url_encode(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// How many pages `matching` entries fill; at least one.
+pub fn pages(matching: i64) -> i64 {
+    let full = matching.max(0) / PAGE_SIZE;
+    let part = i64::from(matching.max(0) % PAGE_SIZE != 0);
+    (full + part).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn said(action: &str, after: Value, case: Option<&str>) -> String {
+        sentence(&Facts {
+            actor: Some("Anna Attestant"),
+            action,
+            entity: "requisition",
+            entity_id: "x",
+            before: None,
+            after: Some(&after),
+            case_number: case,
+        })
+        .replace('\u{a0}', " ")
+    }
+
+    #[test]
+    fn an_attest_names_the_payout_and_its_amount() {
+        assert_eq!(
+            said(
+                "payout.approved",
+                json!({ "amount": "1000000.00" }),
+                Some("DK-2026-021")
+            ),
+            "Anna Attestant attesterade utbetalningen DK-2026-021, 1 000 000 kr"
+        );
+    }
+
+    #[test]
+    fn requisition_actions_read_as_sentences() {
+        let case = Some("DK-2026-003");
+        assert_eq!(
+            said("requisition.submitted", json!({}), case),
+            "Anna Attestant skickade in rekvisitionen DK-2026-003"
+        );
+        assert_eq!(
+            said(
+                "requisition.approved",
+                json!({ "amount": "250000.50" }),
+                case
+            ),
+            "Anna Attestant godkände rekvisitionen DK-2026-003, 250 000,50 kr"
+        );
+        assert_eq!(
+            said("requisition.returned", json!({ "message": "x" }), case),
+            "Anna Attestant skickade tillbaka rekvisitionen DK-2026-003 för komplettering"
+        );
+        assert_eq!(
+            said("requisition.withdrawn", json!({}), None),
+            "Anna Attestant återkallade en rekvisition"
+        );
+        assert_eq!(
+            said("payout.paid", json!({ "paid_amount": 5000 }), case),
+            "Anna Attestant registrerade utbetalningen DK-2026-003 som utbetald, 5 000 kr"
+        );
+    }
+
+    #[test]
+    fn reports_repayments_and_refunds_read_as_sentences() {
+        let case = Some("DK-2025-010");
+        assert_eq!(
+            said("report.approved", json!({}), case),
+            "Anna Attestant godkände redovisningen DK-2025-010"
+        );
+        assert_eq!(
+            said("report.saved", json!({ "part": "finances" }), case),
+            "Anna Attestant sparade ekonomin i redovisningen DK-2025-010"
+        );
+        assert_eq!(
+            said("report.activity_added", json!({ "title": "Träff" }), case),
+            "Anna Attestant lade till aktiviteten ”Träff” i redovisningen DK-2025-010"
+        );
+        assert_eq!(
+            said("repayment.registered", json!({ "amount": "1200.00" }), case),
+            "Anna Attestant registrerade en inbetalning till återbetalningen DK-2025-010, 1 200 kr"
+        );
+        assert_eq!(
+            said("refund.approved", json!({ "amount": "300.00" }), case),
+            "Anna Attestant attesterade en tillbakabetalning till regionen i ärende DK-2025-010, 300 kr"
+        );
+        assert_eq!(
+            said(
+                "deadline_extension.granted",
+                json!({ "new_deadline": "2026-04-30" }),
+                case
+            ),
+            "Anna Attestant beviljade förlängd tid i ärende DK-2025-010 till 30 april 2026"
+        );
+    }
+
+    #[test]
+    fn people_and_sign_ins_read_as_sentences() {
+        assert_eq!(
+            said("user.created", json!({ "name": "Karin Ek" }), None),
+            "Anna Attestant lade upp användaren Karin Ek"
+        );
+        assert_eq!(
+            said("auth.login", json!({}), None),
+            "Anna Attestant loggade in"
+        );
+        let failed = sentence(&Facts {
+            actor: None,
+            action: "auth.login_failed",
+            entity: "login",
+            entity_id: "a@b.se",
+            before: None,
+            after: None,
+            case_number: None,
+        });
+        assert_eq!(failed, "Någon försökte logga in som a@b.se utan att lyckas");
+    }
+
+    #[test]
+    fn an_unknown_action_is_still_swedish() {
+        assert_eq!(
+            said("network_event.created", json!({}), None),
+            "Anna Attestant gjorde ändringen ”network_event.created”"
+        );
+        let system = sentence(&Facts {
+            actor: None,
+            action: "demo.users_activated",
+            entity: "user",
+            entity_id: "demo",
+            before: None,
+            after: None,
+            case_number: None,
+        });
+        assert_eq!(system, "Systemet gjorde ändringen ”demo.users_activated”");
+    }
+
+    #[test]
+    fn each_entry_links_its_own_case() {
+        let id = Uuid::nil();
+        assert_eq!(
+            case_link("report", Some(id), Some(id), Some(2026), Some(id)).as_deref(),
+            Some(format!("/redovisningar/{id}").as_str())
+        );
+        assert_eq!(
+            case_link("refund", Some(id), None, Some(2026), Some(id)),
+            Some(format!("/aterbetalningar/2026/{id}"))
+        );
+        assert_eq!(
+            case_link("requisition", Some(id), None, Some(2026), Some(id)),
+            Some(format!("/rekvisitioner/{id}"))
+        );
+        assert_eq!(case_link("user", None, None, None, None), None);
+    }
+
+    #[test]
+    fn the_filters_are_read_leniently_and_carried_in_links() {
+        let q = LogQuery {
+            person: "nonsense".into(),
+            arende: " DK-2026-001 ".into(),
+            fran: "2026-01-01".into(),
+            till: "2026-13-01".into(),
+            sida: "7".into(),
+            ..LogQuery::default()
+        };
+        let f = q.filter();
+        assert_eq!(f.person, None);
+        assert_eq!(f.case_number.as_deref(), Some("DK-2026-001"));
+        assert_eq!(f.from, NaiveDate::from_ymd_opt(2026, 1, 1));
+        assert_eq!(f.to, None);
+        assert_eq!(q.page(3), 3);
+        assert_eq!(q.page(0), 1);
+        assert!(
+            q.query()
+                .starts_with("person=nonsense&arende=DK-2026-001&fran=2026-01-01")
+        );
+        assert_eq!(pages(0), 1);
+        assert_eq!(pages(100), 1);
+        assert_eq!(pages(101), 2);
+    }
+}
