@@ -513,10 +513,13 @@ impl Decisions {
         format!("Regeringskansliet ({})", self.report_ministry)
     }
 
-    /// The first part the rules ask for that is still empty, by its name.
+    /// The first part still empty that the report must have before it is marked
+    /// *inlämnad*, by its name: its opening (*Sammanfattning*, *Uppdraget*), then the parts
+    /// the rules ask for (`required_parts`).
     pub fn empty_part(&self, filled: impl Fn(&str) -> bool) -> Option<&'static str> {
-        self.required_parts()
+        [("summary", "Sammanfattning"), ("assignment", "Uppdraget")]
             .into_iter()
+            .chain(self.required_parts())
             .find(|(key, _)| !filled(key))
             .map(|(_, label)| label)
     }
@@ -723,6 +726,14 @@ mod decision_tests {
         assert_eq!(keys, ["analysis", "innovation_hubs", "digg_views"]);
         d.report_ministry = "Näringsdepartementet".into();
         assert_eq!(d.recipient(), "Regeringskansliet (Näringsdepartementet)");
+        // The opening comes first, then the rules' parts.
+        assert_eq!(d.empty_part(|_| false), Some("Sammanfattning"));
+        assert_eq!(d.empty_part(|k| k != "assignment"), Some("Uppdraget"));
+        assert_eq!(
+            d.empty_part(|k| k != "digg_views"),
+            Some("Synpunkter från Myndigheten för digital förvaltning (DIGG)")
+        );
+        assert_eq!(d.empty_part(|_| true), None);
     }
 }
 

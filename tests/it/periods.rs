@@ -748,7 +748,11 @@ async fn an_administrator_enters_a_new_period_and_a_region_goes_through_it() {
         .submit(
             "/sammanstallning?ar=2026",
             "/sammanstallning/2026/avsnitt",
-            &[("analysis", "Verksamheten har kommit igång i länet.")],
+            &[
+                ("summary", "Koordinatorerna har kommit igång."),
+                ("assignment", "Uppdraget enligt LI2026/00101."),
+                ("analysis", "Verksamheten har kommit igång i länet."),
+            ],
         )
         .await;
     assert_eq!(analysis_only.status, StatusCode::SEE_OTHER);
@@ -767,6 +771,8 @@ async fn an_administrator_enters_a_new_period_and_a_region_goes_through_it() {
             "/sammanstallning?ar=2026",
             "/sammanstallning/2026/avsnitt",
             &[
+                ("summary", "Koordinatorerna har kommit igång."),
+                ("assignment", "Uppdraget enligt LI2026/00101."),
                 ("analysis", "Verksamheten har kommit igång i länet."),
                 ("digg_views", "DIGG ser positivt på samordningen."),
                 ("report_date", "2027-03-20"),
@@ -792,6 +798,8 @@ async fn the_summary_is_not_marked_submitted_while_a_required_part_is_empty() {
             "/sammanstallning?ar=2025",
             "/sammanstallning/2025/avsnitt",
             &[
+                ("summary", "Sammanfattning."),
+                ("assignment", "Uppdraget."),
                 ("analysis", "Analys."),
                 ("innovation_hubs", ""),
                 ("digg_views", "DIGG:s synpunkter."),

@@ -1192,6 +1192,8 @@ impl Cases {
             ]),
             "/konto/{year}/dokument" => typed(&[("document", "rekvisition"), ("format", "xlsx")]),
             "/sammanstallning/{year}/avsnitt" => typed(&[
+                ("summary", "Matrisens sammanfattning."),
+                ("assignment", "Matrisens uppdrag."),
                 ("analysis", "Matrisens analys."),
                 ("innovation_hubs", "Matrisens innovationsnav."),
                 ("digg_views", "Matrisens synpunkter."),

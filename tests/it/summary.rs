@@ -380,6 +380,8 @@ async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
             "/sammanstallning?ar=2025",
             "/sammanstallning/2025/avsnitt",
             &[
+                ("summary", "Sammanfattning."),
+                ("assignment", "Uppdraget."),
                 ("analysis", "Analys."),
                 ("innovation_hubs", "Hubbarna."),
                 ("digg_views", "DIGG:s synpunkter."),
