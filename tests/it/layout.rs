@@ -13,10 +13,11 @@ use reqwest::{StatusCode, header};
 
 use crate::{Page, TestApp, steps::STOCKHOLM};
 
-/// Every page an administrator opens by its address alone: no case, year or file in it.
+/// Every page an administrator opens by its address alone: no case, year or file in it
+/// (the browser test visits them too, as the administrator).
 /// Not here: the sign-in steps, forms for something new (`…/ny`, opened from their lists),
 /// `/natverk/tillvaxtverket` (opened from the network's page), downloads, the benchmark.
-const ADMIN_PAGES: &[&str] = &[
+pub(crate) const ADMIN_PAGES: &[&str] = &[
     "/",
     "/handlaggning/rekvisitioner",
     "/handlaggning/forlangningar",
