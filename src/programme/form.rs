@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     dates::parse_date,
+    input::optional_text,
     money::{Amount, format_input},
     web::FormErrors,
 };
@@ -83,26 +84,6 @@ pub struct ValidPeriod {
     pub chain: Option<Chain>,
 }
 
-/// Text that may be left out, of at most `max` characters.
-fn optional(
-    errors: &mut FormErrors,
-    field: &'static str,
-    value: &str,
-    max: usize,
-) -> Option<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return None;
-    }
-    match crate::input::bounded_text(value, max) {
-        Ok(_) => Some(value.to_string()),
-        Err(message) => {
-            errors.add(field, message);
-            None
-        }
-    }
-}
-
 /// Text that must be there (`Ange {what}.`), of at most `max` characters; empty when not.
 pub fn required(
     errors: &mut FormErrors,
@@ -137,7 +118,8 @@ impl PeriodForm {
             .ok();
         let title = required(&mut e, "title", &self.title, 300, "beslutets rubrik");
         let ministry = required(&mut e, "ministry", &self.ministry, 200, "departementet");
-        let agency_assignment = optional(&mut e, "agency_assignment", &self.agency_assignment, 50);
+        let agency_assignment =
+            optional_text(&mut e, "agency_assignment", &self.agency_assignment, 50);
         let agency_assignment_date = Some(self.agency_assignment_date.trim())
             .filter(|d| !d.is_empty())
             .and_then(|d| {
@@ -145,13 +127,13 @@ impl PeriodForm {
                     .map_err(|m| e.add("agency_assignment_date", m))
                     .ok()
             });
-        let agency_assignment_ministry = optional(
+        let agency_assignment_ministry = optional_text(
             &mut e,
             "agency_assignment_ministry",
             &self.agency_assignment_ministry,
             200,
         );
-        let agency_assignment_title = optional(
+        let agency_assignment_title = optional_text(
             &mut e,
             "agency_assignment_title",
             &self.agency_assignment_title,
@@ -385,7 +367,7 @@ impl YearForm {
         if budget.is_none() {
             e.add("budget_state", "Välj budgetläge.");
         }
-        let budget_basis = optional(&mut e, "budget_basis", &self.budget_basis, 200);
+        let budget_basis = optional_text(&mut e, "budget_basis", &self.budget_basis, 200);
         let support_cap = match self.agency_support_cap.trim() {
             "" => None,
             typed => match Amount::parse(typed) {
@@ -414,7 +396,7 @@ impl YearForm {
             }
             let (typed, basis) = self.date_of(&which);
             dates[i] = parse_date(typed).map_err(|m| e.add(which.field(), m)).ok();
-            bases[i] = optional(&mut e, which.basis_field(), basis, 200);
+            bases[i] = optional_text(&mut e, which.basis_field(), basis, 200);
         }
         let [
             requisition,
