@@ -21,6 +21,7 @@ pub mod giro;
 pub mod history;
 pub mod identity;
 pub mod input;
+pub mod lists;
 pub mod mail;
 pub mod memory;
 pub mod money;

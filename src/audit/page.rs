@@ -5,6 +5,7 @@ use axum::{
     extract::{Query, State},
     response::Response,
 };
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::{
@@ -15,9 +16,9 @@ use crate::{
     AppState,
     auth::{Ctx, CurrentUser},
     error::Result,
-    export::csv::field,
+    lists::{Cell, Column, Export, Table, column, with_query},
     programme::db::{Organisation, organisations},
-    web::{download_response, render},
+    web::render,
 };
 
 #[derive(Template)]
@@ -42,10 +43,17 @@ impl LogPage {
         }
     }
 
-    fn export_link(&self) -> String {
-        match self.query.query().as_str() {
-            "" => "/admin/logg/export.csv".to_string(),
-            q => format!("/admin/logg/export.csv?{q}"),
+    /// The filtered log, every page of it, as CSV or XLSX.
+    fn export_link(&self, format: &str) -> String {
+        match format {
+            "csv" => format!(
+                "/admin/logg/export.csv{}",
+                with_query(&self.query.query(), "")
+            ),
+            _ => format!(
+                "/admin/logg{}",
+                with_query(&self.query.query(), &format!("format={format}"))
+            ),
         }
     }
 
@@ -70,13 +78,26 @@ impl LogPage {
     }
 }
 
+/// `format=csv|xlsx`: the filtered log, every page of it, to download.
+#[derive(Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
 pub async fn log(
     State(state): State<AppState>,
     admin: CurrentUser,
     Query(query): Query<LogQuery>,
+    Query(format): Query<FormatQuery>,
 ) -> Result<Response> {
     admin.require_admin()?;
     let filter = query.filter();
+    // The log keeps its time order (newest first) so its pages hold; it is filtered, not
+    // sorted by other columns.
+    if let Some(export) = Export::read(format.format.as_deref()) {
+        let entries = db::entries(&state.db, &filter, None, 0).await?;
+        return log_table(&entries).download(export, "handelselogg", "Händelselogg");
+    }
     let matching = db::count(&state.db, &filter).await?;
     let pages = pages(matching);
     let page = query.page(pages);
@@ -93,36 +114,34 @@ pub async fn log(
     })
 }
 
-pub const CSV_HEADINGS: [&str; 7] = [
-    "Tid",
-    "Vem",
-    "Händelse",
-    "Ärende",
-    "Aktör",
-    "Åtgärd",
-    "Post",
+/// The export's columns.
+pub const LOG_COLUMNS: [Column; 7] = [
+    column("tid", "Tid"),
+    column("vem", "Vem"),
+    column("handelse", "Händelse"),
+    column("arende", "Ärende"),
+    column("aktor", "Aktör"),
+    column("atgard", "Åtgärd"),
+    column("post", "Post"),
 ];
 
-/// The filtered log, every page of it, as a Swedish Excel opens it.
-pub fn log_csv(entries: &[LoggedEntry]) -> Vec<u8> {
-    let mut out = String::from("\u{feff}");
-    out.push_str(&CSV_HEADINGS.join(";"));
-    out.push_str("\r\n");
-    for e in entries {
-        let row = [
-            e.at_local(),
-            e.actor_name.clone().unwrap_or_default(),
-            e.sentence().replace('\u{a0}', " "),
-            e.case_number.clone().unwrap_or_default(),
-            e.organisation_name.clone().unwrap_or_default(),
-            e.action.clone(),
-            format!("{} {}", e.entity, e.entity_id),
-        ]
-        .map(|f| field(&f));
-        out.push_str(&row.join(";"));
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
+/// The filtered log, every page of it, as a table to export: the time a real time in the
+/// workbook, the sentence as on the page.
+pub fn log_table(entries: &[LoggedEntry]) -> Table {
+    Table::new(
+        &LOG_COLUMNS,
+        entries.iter().map(|e| {
+            vec![
+                Cell::Time(crate::clock::swedish(e.at).naive_local()),
+                Cell::text(e.actor_name.clone().unwrap_or_default()),
+                Cell::text(e.sentence().replace('\u{a0}', " ")),
+                Cell::text(e.case_number.clone().unwrap_or_default()),
+                Cell::text(e.organisation_name.clone().unwrap_or_default()),
+                Cell::text(&e.action),
+                Cell::text(format!("{} {}", e.entity, e.entity_id)),
+            ]
+        }),
+    )
 }
 
 pub async fn export_csv(
@@ -132,9 +151,5 @@ pub async fn export_csv(
 ) -> Result<Response> {
     admin.require_admin()?;
     let entries = db::entries(&state.db, &query.filter(), None, 0).await?;
-    Ok(download_response(
-        log_csv(&entries),
-        "text/csv; charset=utf-8",
-        "handelselogg.csv",
-    ))
+    log_table(&entries).download(Export::Csv, "handelselogg", "Händelselogg")
 }

@@ -30,7 +30,7 @@ pub struct SessionRow {
 pub async fn live_session(
     db: &PgPool,
     id_hash: &[u8],
-    idle_minutes: i64,
+    idle_seconds: i64,
 ) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as(
         "SELECT s.csrf_token, s.last_seen_at, s.authenticated_at, s.second_factor_pending,
@@ -44,12 +44,12 @@ pub async fn live_session(
          LEFT JOIN second_factors f ON f.user_id = u.id
          WHERE s.id_hash = $1
            AND s.expires_at > now()
-           AND s.last_seen_at > now() - make_interval(mins => $2::int)
+           AND s.last_seen_at > now() - make_interval(secs => $2::int)
            AND u.active
            AND (s.second_factor_pending OR u.role = $3 OR f.user_id IS NOT NULL)",
     )
     .bind(id_hash)
-    .bind(idle_minutes as i32)
+    .bind(idle_seconds as i32)
     .bind(Role::Coordinator)
     .fetch_optional(db)
     .await
@@ -260,17 +260,17 @@ pub struct SessionListed {
 pub async fn sessions_of(
     db: &PgPool,
     user_id: Uuid,
-    idle_minutes: i64,
+    idle_seconds: i64,
 ) -> sqlx::Result<Vec<SessionListed>> {
     sqlx::query_as(
         "SELECT s.id_hash, s.created_at, s.last_seen_at, s.expires_at, p.display_name AS provider
          FROM sessions s LEFT JOIN identity_providers p ON p.id = s.identity_provider
          WHERE s.user_id = $1 AND NOT s.second_factor_pending AND s.expires_at > now()
-           AND s.last_seen_at > now() - make_interval(mins => $2::int)
+           AND s.last_seen_at > now() - make_interval(secs => $2::int)
          ORDER BY s.last_seen_at DESC",
     )
     .bind(user_id)
-    .bind(idle_minutes as i32)
+    .bind(idle_seconds as i32)
     .fetch_all(db)
     .await
 }

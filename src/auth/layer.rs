@@ -19,7 +19,10 @@ use super::{
     cookie, csrf, db, kept,
     page::render_error_page,
     reauth, second_factor,
-    session::{ActiveSession, CSRF_COOKIE, IDLE_TIMEOUT_MINUTES, PendingLogin, SESSION_COOKIE},
+    session::{
+        ActiveSession, CSRF_COOKIE, IDLE_LIMIT_SECONDS, PendingLogin, SESSION_COOKIE,
+        TOUCH_EVERY_SECONDS,
+    },
     token,
 };
 use crate::{AppState, error::AppError, web::FLASH_COOKIE};
@@ -154,11 +157,11 @@ async fn find_session(state: &AppState, headers: &HeaderMap) -> Result<Sought, A
         return Ok((None, false, None));
     };
     let id_hash = token::hash(&token);
-    let row = db::live_session(&state.db, &id_hash, IDLE_TIMEOUT_MINUTES).await?;
+    let row = db::live_session(&state.db, &id_hash, IDLE_LIMIT_SECONDS).await?;
     match row {
         // Touch at most once a minute: one write per minute, not per request.
         Some(r) => {
-            if Utc::now() - r.last_seen_at > chrono::Duration::seconds(60) {
+            if Utc::now() - r.last_seen_at > chrono::Duration::seconds(TOUCH_EVERY_SECONDS) {
                 db::touch_session(&state.db, &id_hash).await?;
             }
             Ok((Some((r, id_hash)), false, None))

@@ -16,6 +16,13 @@ pub const SESSION_COOKIE: &str = "dk_session";
 pub const CSRF_COOKIE: &str = "dk_csrf";
 /// A session ends after this long without a request…
 pub const IDLE_TIMEOUT_MINUTES: i64 = 30;
+/// A session's use is written at most this often (one write a minute, not one a request:
+/// `layer::find_session`), so its `last_seen_at` may lag its last use by as much. The idle
+/// limit is counted with that lag allowed for (`IDLE_LIMIT_SECONDS`): a session ends between
+/// 30 and 31 minutes after it was last used, never before.
+pub const TOUCH_EVERY_SECONDS: i64 = 60;
+/// How old a session's `last_seen_at` may be while it lives.
+pub const IDLE_LIMIT_SECONDS: i64 = IDLE_TIMEOUT_MINUTES * 60 + TOUCH_EVERY_SECONDS;
 /// …and after this long whatever happens.
 pub const ABSOLUTE_LIFETIME_HOURS: i64 = 12;
 /// A login waiting for its second step lasts this long.
@@ -174,5 +181,5 @@ pub use db::SessionListed;
 
 /// The user's live full sessions, the latest used first (their own page).
 pub async fn list(db: &sqlx::PgPool, user_id: Uuid) -> sqlx::Result<Vec<SessionListed>> {
-    db::sessions_of(db, user_id, IDLE_TIMEOUT_MINUTES).await
+    db::sessions_of(db, user_id, IDLE_LIMIT_SECONDS).await
 }

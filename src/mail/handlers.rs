@@ -1,5 +1,6 @@
-//! "Meddelanden": the mails sent to me and my reminders setting; for an administrator
-//! every mail with its state, resending, and the days reminders go.
+//! "Meddelanden": the conversations of every case I may see, with what is unread; the mails
+//! sent to me and my reminders setting (`/meddelanden/e-post`); for an administrator every
+//! mail with its state, resending, and the days reminders go.
 
 use askama::Template;
 use axum::{
@@ -19,11 +20,41 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser},
     error::{AppError, Result},
+    thread::{self, Conversation},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 /// How many mails a page lists.
 const PAGE_SIZE: i64 = 200;
+
+/// Where the e-mails sent to me and the reminders setting are.
+const OWN_MAIL: &str = "/meddelanden/e-post";
+
+/// The conversations: every case thread I may see, the newest message first.
+#[derive(Template)]
+#[template(path = "thread/conversations.html")]
+struct ConversationsPage {
+    ctx: Ctx,
+    conversations: Vec<Conversation>,
+}
+
+impl ConversationsPage {
+    fn unread(&self) -> i64 {
+        self.conversations.iter().map(|c| c.unread).sum()
+    }
+
+    fn unread_threads(&self) -> usize {
+        self.conversations.iter().filter(|c| c.unread > 0).count()
+    }
+}
+
+pub async fn conversations(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    let conversations = thread::inbox(&state.db, user.id(), user.scope()).await?;
+    render(&ConversationsPage {
+        ctx: user.ctx,
+        conversations,
+    })
+}
 
 #[derive(Template)]
 #[template(path = "mail/own.html")]
@@ -74,7 +105,7 @@ pub async fn set_reminders(
         .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
-        "/meddelanden",
+        OWN_MAIL,
         if on {
             "Påminnelser är påslagna."
         } else {

@@ -31,8 +31,8 @@
 //! repayment and financial report (15 March) and report to the Government (26 March).
 //! Extensions move the reminders with the date. Each staff member also gets a weekly
 //! digest of what waits for Tillväxtverket and which regions are late. Anyone can turn
-//! reminders and the digest off under *Meddelanden*; notices of decisions, payments and
-//! set-password links always go.
+//! reminders and the digest off under *Meddelanden* → *E-post till dig*; notices of
+//! decisions, payments and set-password links always go.
 //!
 //! # How it works
 //!
@@ -45,8 +45,9 @@
 //! one mail per address, obligation, deadline and occasion, and an advisory lock lets one
 //! server at a time compute them.
 //!
-//! **Who was told what.** Every user sees the mail sent to them under *Meddelanden*
-//! (`/meddelanden`). Administrators see every mail under *E-post*
+//! **Who was told what.** Every user sees the mail sent to them under *Meddelanden* →
+//! *E-post till dig* (`/meddelanden/e-post`); `/meddelanden` itself is the conversations
+//! in the cases' threads (`crate::thread`). Administrators see every mail under *E-post*
 //! (`/admin/meddelanden`), with its state (i kö, skickat, misslyckades with the reason, or
 //! skrivet till loggen) and can send any of them again — but a mail with a set-password
 //! link, which is kept only sealed until sent and shown without its link.
@@ -86,7 +87,8 @@ pub use sender::{Mailer, deliver_due};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/meddelanden", get(handlers::own))
+        .route("/meddelanden", get(handlers::conversations))
+        .route("/meddelanden/e-post", get(handlers::own))
         .route("/meddelanden/paminnelser", post(handlers::set_reminders))
         .route("/admin/meddelanden", get(handlers::all))
         .route(

@@ -196,11 +196,11 @@ pub fn is_address(email: &str) -> bool {
 pub fn footer(kind: Kind, public_url: &str) -> String {
     if kind.optional() {
         format!(
-            "Du får påminnelser eftersom du har ett konto i Digikoord. Du kan stänga av dem under Meddelanden: {public_url}/meddelanden"
+            "Du får påminnelser eftersom du har ett konto i Digikoord. Du kan stänga av dem under Meddelanden, E-post till dig: {public_url}/meddelanden/e-post"
         )
     } else {
         format!(
-            "Det här är ett meddelande från Digikoord. Alla meddelanden till dig finns under Meddelanden: {public_url}/meddelanden"
+            "Det här är ett meddelande från Digikoord. All e-post till dig finns under Meddelanden, E-post till dig: {public_url}/meddelanden/e-post"
         )
     }
 }

@@ -1,6 +1,8 @@
 //! Telling people when something happens that they must act on or would want to know.
 //! Each notice is queued in the transaction of the event that causes it.
 
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -17,7 +19,7 @@ use crate::{
 };
 
 /// An event that someone hears of by mail.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Notice {
     /// To the case officers.
     RequisitionSubmitted(Uuid),
@@ -57,6 +59,26 @@ pub enum Notice {
         organisation: Uuid,
         deadline: ExtendedDeadline,
     },
+    /// To the region: which deadline, the date it had, the year's own date that holds
+    /// again, and why (the extension itself is gone when the mail is written).
+    ExtensionWithdrawn {
+        year: i32,
+        organisation: Uuid,
+        deadline: ExtendedDeadline,
+        was: NaiveDate,
+        back_to: NaiveDate,
+        reason: String,
+    },
+    /// A registered payment the region corrected, to the case officers; with what it said
+    /// before.
+    RepaymentCorrected {
+        id: Uuid,
+        amount_before: Decimal,
+        paid_on_before: NaiveDate,
+    },
+    /// A registered payment the region withdraws, to the case officers. Queued before the
+    /// payment is removed, in the same transaction.
+    RepaymentWithdrawn(Uuid),
 }
 
 /// Queues the mails of `notice` in the caller's transaction.
@@ -403,6 +425,81 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                 &content,
             )
             .await
+        }
+        Notice::ExtensionWithdrawn {
+            year,
+            organisation,
+            deadline,
+            was,
+            back_to,
+            reason,
+        } => {
+            let what = deadline.label();
+            let content = Content::new(format!(
+                "Den förlängda tiden för {what} {year} är återkallad"
+            ))
+            .paragraph(format!(
+                "Tillväxtverket har återkallat den förlängda tiden för {what} {year}, som gällde till {}. Sista dag är åter {}.",
+                format_date(was),
+                format_date(back_to)
+            ))
+            .paragraph(format!("Skäl: {reason}"))
+            .link("Öppna Digikoord", url("/"));
+            let to = db::coordinators(conn, organisation).await?;
+            enqueue_all(
+                conn,
+                public_url,
+                &to,
+                "deadline_extension.withdrawn",
+                &content,
+            )
+            .await
+        }
+        Notice::RepaymentCorrected {
+            id,
+            amount_before,
+            paid_on_before,
+        } => {
+            let p = db::repayment(conn, id).await?;
+            let content = Content::new(format!(
+                "Ändrad återbetalning att bekräfta: {} ({})",
+                p.organisation, p.year
+            ))
+            .paragraph(format!(
+                "{} har ändrat en registrerad återbetalning för {}: från {}, betald {}, till {}, betald {}. Bekräfta den när den syns på kontot.",
+                p.organisation,
+                p.year,
+                format_kronor(amount_before),
+                format_date(paid_on_before),
+                format_kronor(p.amount),
+                format_date(p.paid_on)
+            ))
+            .link(
+                "Öppna återbetalningen",
+                url(&format!("/aterbetalningar/{}/{}", p.year, p.organisation_id)),
+            );
+            let to = db::staff(conn, &[Role::CaseOfficer]).await?;
+            enqueue_all(conn, public_url, &to, "repayment.corrected", &content).await
+        }
+        Notice::RepaymentWithdrawn(id) => {
+            let p = db::repayment(conn, id).await?;
+            let content = Content::new(format!(
+                "Återbetalning borttagen: {} ({})",
+                p.organisation, p.year
+            ))
+            .paragraph(format!(
+                "{} har tagit bort en registrerad återbetalning för {} på {}, betald {}. Den ska inte längre bekräftas.",
+                p.organisation,
+                p.year,
+                format_kronor(p.amount),
+                format_date(p.paid_on)
+            ))
+            .link(
+                "Öppna återbetalningen",
+                url(&format!("/aterbetalningar/{}/{}", p.year, p.organisation_id)),
+            );
+            let to = db::staff(conn, &[Role::CaseOfficer]).await?;
+            enqueue_all(conn, public_url, &to, "repayment.withdrawn", &content).await
         }
         Notice::EventCancelled(id) => {
             let Some(event) = crate::network::db::event(&mut *conn, id).await? else {

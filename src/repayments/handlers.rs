@@ -192,7 +192,7 @@ pub(super) async fn show_page(
     let history = db::owed_history(&state.db, year.year, row.organisation_id).await?;
     let refunds = db::refunds(&state.db, year.year, row.organisation_id).await?;
     let messages = match row.requisition_id {
-        Some(case) => thread::messages(&state.db, Thread::Repayment(case)).await?,
+        Some(case) => thread::shown_to(&state.db, Thread::Repayment(case), user.id()).await?,
         None => vec![],
     };
     let reference = row.case_number.as_deref().map(payment_reference);
@@ -409,6 +409,16 @@ pub async fn correct_payment(
     }))
     .record(&mut tx)
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RepaymentCorrected {
+            id,
+            amount_before: amount,
+            paid_on_before: paid_on,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         &format!(
@@ -452,6 +462,14 @@ pub async fn withdraw_payment(
 ) -> Result<Response> {
     let (payment, _) = own_registered(&state, &user, id).await?;
     let mut tx = state.db.begin().await?;
+    // Told while the payment is still there to tell of; undone with the rest if it is not
+    // removed.
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::RepaymentWithdrawn(id),
+    )
+    .await?;
     if !db::withdraw_payment(&mut tx, id).await? {
         return Err(AppError::Conflict(AMEND_CONFIRMED.into()));
     }

@@ -27,6 +27,10 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
+    lists::{
+        Cell, Column, Export, Header, Sort, Table, column, needs_action_first, waiting_notice,
+        with_query,
+    },
     money::{format_input, format_kronor},
     programme::db::ProgrammeYear,
     thread::{self, Thread},
@@ -166,16 +170,24 @@ struct ListPage {
     rows: Vec<RepaymentRow>,
     refunds: Vec<Refund>,
     q: String,
+    sort: Sort,
+    /// How many actors have payments waiting for confirmation, shown first.
+    waiting: Option<String>,
 }
 
-/// The staff list's query: the year, and a search by case number or actor.
+/// The staff list's query: the year, a search by case number or actor, and the order.
 #[derive(Deserialize)]
 pub struct ListQuery {
     ar: Option<String>,
     /// A case number or an actor's name, or part of one.
     q: Option<String>,
-    /// `csv`: the list as shown, to download.
+    /// `sortera=<kolumn>`, `ordning=fallande`: the list sorted by one of its columns.
+    sortera: Option<String>,
+    ordning: Option<String>,
+    /// `csv` or `xlsx`: the list as shown, to download.
     format: Option<String>,
+    /// `tillbakabetalningar`: download the refunds under way instead.
+    lista: Option<String>,
 }
 
 fn list_link(year: i32, q: &str) -> String {
@@ -186,42 +198,99 @@ fn list_link(year: i32, q: &str) -> String {
     }
 }
 
-/// The list as shown, as a Swedish Excel opens it: each actor's figures as on the page.
-fn list_csv(rows: &[RepaymentRow]) -> Vec<u8> {
-    use crate::export::csv::{amount, field};
-    let mut out = String::from(
-        "\u{feff}Ärende;Aktör;Läge;Att återbetala;Registrerat;Mottaget;Återbetalt till regionen;Kvar;Skyldigt regionen;Sista dag\r\n",
-    );
-    for row in rows {
-        let balance = row.balance();
-        let fields = [
-            field(row.case_number.as_deref().unwrap_or_default()),
-            field(&row.actor_name),
-            field(balance.status().label()),
-            row.owed.map(amount).unwrap_or_default(),
-            amount(row.registered),
-            amount(row.received),
-            amount(row.refunded),
-            amount(balance.remaining()),
-            amount(balance.overpaid()),
-            row.deadline.to_string(),
-        ];
-        out.push_str(&fields.join(";"));
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
+/// The list's columns in the order of its exports.
+const LIST_COLUMNS: [Column; 10] = [
+    column("arende", "Ärende"),
+    column("aktor", "Aktör"),
+    column("lage", "Läge"),
+    column("att-aterbetala", "Att återbetala"),
+    column("registrerat", "Registrerat"),
+    column("mottaget", "Mottaget"),
+    column("aterbetalt", "Återbetalt till regionen"),
+    column("kvar", "Kvar"),
+    column("skyldigt", "Skyldigt regionen"),
+    column("sista-dag", "Sista dag"),
+];
+
+/// An actor's row as on the page: its figures, and what it is sorted by.
+fn list_cells(row: &RepaymentRow) -> Vec<Cell> {
+    let balance = row.balance();
+    vec![
+        Cell::text(row.case_number.as_deref().unwrap_or_default()),
+        Cell::text(&row.actor_name),
+        Cell::text(balance.status().label()),
+        Cell::amount(row.owed),
+        Cell::Amount(row.registered),
+        Cell::Amount(row.received),
+        Cell::Amount(row.refunded),
+        Cell::Amount(balance.remaining()),
+        Cell::Amount(balance.overpaid()),
+        Cell::Date(row.deadline),
+    ]
+}
+
+/// The refunds to regions under way, as listed above the table.
+const REFUND_COLUMNS: [Column; 5] = [
+    column("aktor", "Aktör"),
+    column("ar", "År"),
+    column("belopp", "Belopp"),
+    column("lage", "Läge"),
+    column("forberedd-av", "Förberedd av"),
+];
+
+fn refund_cells(r: &Refund) -> Vec<Cell> {
+    vec![
+        Cell::text(&r.actor_name),
+        Cell::Number(i64::from(r.year)),
+        Cell::Amount(r.amount),
+        Cell::text(r.state.label()),
+        Cell::text(&r.prepared_by_name),
+    ]
 }
 
 impl ListPage {
-    /// This list without its search, or what it shows as CSV.
+    /// This list without its search.
     fn link(&self) -> String {
-        list_link(self.year.year, "")
+        with_query(&list_link(self.year.year, ""), &self.sort.query())
     }
 
-    fn export_link(&self) -> String {
+    /// The heading of the column `key`: a link that sorts the list by it.
+    fn heading(&self, key: &'static str) -> Header {
+        let heading = LIST_COLUMNS
+            .iter()
+            .find(|c| c.key == key)
+            .map_or(key, |c| c.heading);
+        self.sort
+            .header(&list_link(self.year.year, &self.q), column(key, heading))
+    }
+
+    fn caption(&self) -> String {
+        match self.sort.describe(&LIST_COLUMNS) {
+            Some(order) => format!("Återbetalningar {}. {order}", self.year.year),
+            None if self.waiting.is_some() => format!(
+                "Återbetalningar {}, betalningar att bekräfta först",
+                self.year.year
+            ),
+            None => format!("Återbetalningar {}", self.year.year),
+        }
+    }
+
+    /// What the list shows, as CSV or XLSX.
+    fn export_link(&self, format: &str) -> String {
+        let shown = with_query(&list_link(self.year.year, &self.q), &self.sort.query());
         format!(
-            "/handlaggning/aterbetalningar{}&format=csv",
-            list_link(self.year.year, &self.q)
+            "/handlaggning/aterbetalningar{}",
+            with_query(&shown, &format!("format={format}"))
+        )
+    }
+
+    fn refunds_export_link(&self, format: &str) -> String {
+        format!(
+            "/handlaggning/aterbetalningar{}",
+            with_query(
+                &list_link(self.year.year, &self.q),
+                &format!("lista=tillbakabetalningar&format={format}")
+            )
         )
     }
 
@@ -266,19 +335,43 @@ pub async fn list(
     user.require_staff()?;
     let (year, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
     let q = query.q.unwrap_or_default();
-    let rows: Vec<RepaymentRow> = db::rows(&state.db, year.year, None)
+    let mut rows: Vec<RepaymentRow> = db::rows(&state.db, year.year, None)
         .await?
         .into_iter()
         .filter(|r| case_found(&q, r.case_number.as_deref(), &r.actor_name))
         .collect();
-    if query.format.as_deref() == Some("csv") {
-        return Ok(crate::web::download_response(
-            list_csv(&rows),
-            "text/csv; charset=utf-8",
-            &format!("aterbetalningar-{}.csv", year.year),
-        ));
+    let sort = Sort::read(
+        query.sortera.as_deref(),
+        query.ordning.as_deref(),
+        &LIST_COLUMNS,
+    );
+    sort.apply(&mut rows, &LIST_COLUMNS, list_cells);
+    // The queue opens on the payments a case officer is to confirm.
+    let waiting = if sort.is_default() {
+        waiting_notice(needs_action_first(&mut rows, |r| r.unconfirmed > 0))
+    } else {
+        None
+    };
+    // The refunds under way, found by their actor as the list's rows are.
+    let refunds: Vec<Refund> = db::refunds_in_progress(&state.db)
+        .await?
+        .into_iter()
+        .filter(|r| case_found(&q, None, &r.actor_name))
+        .collect();
+    if let Some(export) = Export::read(query.format.as_deref()) {
+        if query.lista.as_deref() == Some("tillbakabetalningar") {
+            return Table::new(&REFUND_COLUMNS, refunds.iter().map(refund_cells)).download(
+                export,
+                "tillbakabetalningar",
+                "Återbetalningar till regioner under arbete",
+            );
+        }
+        return Table::new(&LIST_COLUMNS, rows.iter().map(list_cells)).download(
+            export,
+            &format!("aterbetalningar-{}", year.year),
+            &format!("Återbetalningar {}", year.year),
+        );
     }
-    let refunds = db::refunds_in_progress(&state.db).await?;
     render(&ListPage {
         ctx: user.ctx,
         year,
@@ -287,6 +380,8 @@ pub async fn list(
         rows,
         refunds,
         q,
+        sort,
+        waiting,
     })
 }
 

@@ -45,6 +45,9 @@ pub struct Report {
     pub submitted_at: Option<DateTime<Utc>>,
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by_name: Option<String>,
+    /// Who declared the report right when sending it in, and when (none before 2026-12).
+    pub declared_by_name: Option<String>,
+    pub declared_at: Option<DateTime<Utc>>,
     pub report_deadline: NaiveDate,
     /// The last day the report is on time: its deadline, or the day the funds were paid
     /// when that was later (`requisitioned_funds`).
@@ -121,7 +124,7 @@ impl Report {
 const SELECT: &str = "
     SELECT r.*, a.actor_name, d.report_due AS report_deadline,
            COALESCE(f.report_late_after, d.report_due) AS late_after,
-           u.name AS approved_by_name,
+           u.name AS approved_by_name, du.name AS declared_by_name,
            (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count,
            ARRAY(SELECT t.task FROM period_tasks t WHERE t.period_id = y.period_id
                  ORDER BY t.position) AS period_tasks
@@ -130,7 +133,8 @@ const SELECT: &str = "
     JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
     JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
     LEFT JOIN requisitioned_funds f ON f.year = r.year AND f.organisation_id = r.organisation_id
-    LEFT JOIN users u ON u.id = r.approved_by";
+    LEFT JOIN users u ON u.id = r.approved_by
+    LEFT JOIN users du ON du.id = r.declared_by";
 
 pub async fn find(
     db: impl sqlx::PgExecutor<'_>,
@@ -626,16 +630,24 @@ pub async fn history(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<HistoryEntry
 
 /// Sends the report to Tillväxtverket; the first submission's time is kept for lateness.
 /// `false` when the report may no longer be submitted.
-pub async fn submit(conn: &mut PgConnection, id: Uuid, now: DateTime<Utc>) -> sqlx::Result<bool> {
+/// Sends the report in, declared by `by` at `now`; `false` when it was not open.
+pub async fn submit(
+    conn: &mut PgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+    by: Uuid,
+) -> sqlx::Result<bool> {
     let updated = sqlx::query(
         "UPDATE reports SET state = $3, submitted_at = $2,
-             first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = now()
+             first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = now(),
+             declared_by = $5, declared_at = $2
          WHERE id = $1 AND current AND state = ANY($4)",
     )
     .bind(id)
     .bind(now)
     .bind(Action::Submit.target(ReportState::Draft))
     .bind(Action::Submit.from_states())
+    .bind(by)
     .execute(conn)
     .await?;
     Ok(updated.rows_affected() == 1)

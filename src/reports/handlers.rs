@@ -144,7 +144,7 @@ async fn show_page(
 ) -> Result<ShowPage> {
     let activities = db::activities(&state.db, r.id).await?;
     let attachments = db::attachments(&state.db, r.id).await?;
-    let messages = thread::messages(&state.db, Thread::Report(r.id)).await?;
+    let messages = thread::shown_to(&state.db, Thread::Report(r.id), user.id()).await?;
     let versions = db::versions(&state.db, r.year, r.organisation_id).await?;
     let history = db::history(&state.db, r.id).await?;
     let missing = r.completeness().missing();
@@ -235,7 +235,7 @@ pub async fn submit(
         let page = show_page(&state, user, r, true, String::new(), errors).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    if !db::submit(&mut tx, id, now).await? {
+    if !db::submit(&mut tx, id, now, user.id()).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
     audit::Entry::new(Some(user.id()), "report.submitted", "report", id)

@@ -24,6 +24,10 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result},
+    lists::{
+        Cell, Column, Export, Header, Sort, Table, column, needs_action_first, waiting_notice,
+        with_query,
+    },
     programme::db as programme,
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
@@ -242,6 +246,9 @@ struct ListPage {
     filter: Option<&'static str>,
     counts: Vec<(&'static str, &'static str, usize)>,
     q: String,
+    sort: Sort,
+    /// How many submitted reports wait for a case officer, shown first.
+    waiting: Option<String>,
 }
 
 impl ListPage {
@@ -253,16 +260,42 @@ impl ListPage {
         self.filter == Some(*key)
     }
 
-    /// This list in another state (`""`: all), the year and the search kept.
+    /// This list in another state (`""`: all), the year, the search and the order kept.
     fn link(&self, state: &str) -> String {
-        list_link(self.year, state, &self.q)
+        with_query(&list_link(self.year, state, &self.q), &self.sort.query())
     }
 
-    /// What the list shows, as CSV.
-    fn export_link(&self) -> String {
+    /// The heading of the column `key`: a link that sorts the list by it.
+    fn heading(&self, key: &'static str) -> Header {
+        let heading = LIST_COLUMNS
+            .iter()
+            .find(|c| c.key == key)
+            .map_or(key, |c| c.heading);
+        self.sort.header(
+            &list_link(self.year, self.filter.unwrap_or_default(), &self.q),
+            column(key, heading),
+        )
+    }
+
+    fn caption(&self) -> String {
+        match self.sort.describe(&LIST_COLUMNS) {
+            Some(order) => format!("Redovisningar {}. {order}", self.year),
+            None if self.waiting.is_some() => {
+                format!("Redovisningar {}, inskickade först", self.year)
+            }
+            None => format!("Redovisningar {}", self.year),
+        }
+    }
+
+    /// What the list shows, as CSV or XLSX.
+    fn export_link(&self, format: &str) -> String {
+        let shown = with_query(
+            &list_link(self.year, self.filter.unwrap_or_default(), &self.q),
+            &self.sort.query(),
+        );
         format!(
-            "/handlaggning/redovisningar{}&format=csv",
-            list_link(self.year, self.filter.unwrap_or_default(), &self.q)
+            "/handlaggning/redovisningar{}",
+            with_query(&shown, &format!("format={format}"))
         )
     }
 }
@@ -278,31 +311,31 @@ fn list_link(year: i32, state: &str, q: &str) -> String {
     link
 }
 
-/// The list as shown, as a Swedish Excel opens it.
-fn list_csv(rows: &[ListRow]) -> Vec<u8> {
-    use crate::export::csv::{amount, field};
-    let mut out = String::from(
-        "\u{feff}Ärende;Aktör;Läge;Inskickad;Mottaget;Använt (denna version);Outnyttjat (denna version);Version\r\n",
-    );
-    for row in rows {
-        let report = row.report.as_ref();
-        let fields = [
-            field(row.case_number.as_deref().unwrap_or_default()),
-            field(&row.actor_name),
-            field(row.state_label()),
-            report
-                .and_then(|r| r.first_submitted_on())
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            report.map(|r| amount(r.received)).unwrap_or_default(),
-            report.map(|r| amount(r.used)).unwrap_or_default(),
-            report.map(|r| amount(r.unused)).unwrap_or_default(),
-            report.map(|r| r.version.to_string()).unwrap_or_default(),
-        ];
-        out.push_str(&fields.join(";"));
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
+/// The list's sortable columns, in the order of its exports.
+const LIST_COLUMNS: [Column; 8] = [
+    column("arende", "Ärende"),
+    column("aktor", "Aktör"),
+    column("lage", "Läge"),
+    column("inskickad", "Inskickad"),
+    column("mottaget", "Mottaget"),
+    column("anvant", "Använt (denna version)"),
+    column("outnyttjat", "Outnyttjat (denna version)"),
+    column("version", "Version"),
+];
+
+/// An actor's row in the list's exports, and what it is sorted by.
+fn list_cells(row: &ListRow) -> Vec<Cell> {
+    let report = row.report.as_ref();
+    vec![
+        Cell::text(row.case_number.as_deref().unwrap_or_default()),
+        Cell::text(&row.actor_name),
+        Cell::text(row.state_label()),
+        Cell::date(report.and_then(|r| r.first_submitted_on())),
+        Cell::amount(report.map(|r| r.received)),
+        Cell::amount(report.map(|r| r.used)),
+        Cell::amount(report.map(|r| r.unused)),
+        report.map_or(Cell::Empty, |r| Cell::Number(i64::from(r.version))),
+    ]
 }
 
 #[derive(Deserialize)]
@@ -311,7 +344,10 @@ pub struct ListQuery {
     lage: Option<String>,
     /// A case number or an actor's name, or part of one.
     q: Option<String>,
-    /// `csv`: the list as shown, to download.
+    /// `sortera=<kolumn>`, `ordning=fallande`: the list sorted by one of its columns.
+    sortera: Option<String>,
+    ordning: Option<String>,
+    /// `csv` or `xlsx`: the list as shown, to download.
     format: Option<String>,
 }
 
@@ -366,16 +402,30 @@ pub async fn list(
         .as_deref()
         .and_then(|l| LIST_STATES.iter().find(|(k, _)| *k == l))
         .map(|(k, _)| *k);
-    let rows: Vec<ListRow> = all_rows
+    let mut rows: Vec<ListRow> = all_rows
         .into_iter()
         .filter(|r| filter.is_none_or(|f| r.state_key() == f))
         .collect();
-    if query.format.as_deref() == Some("csv") {
-        return Ok(crate::web::download_response(
-            list_csv(&rows),
-            "text/csv; charset=utf-8",
-            &format!("redovisningar-{}.csv", year.year),
-        ));
+    let sort = Sort::read(
+        query.sortera.as_deref(),
+        query.ordning.as_deref(),
+        &LIST_COLUMNS,
+    );
+    sort.apply(&mut rows, &LIST_COLUMNS, list_cells);
+    // The queue opens on the reports that wait for a case officer.
+    let waiting = if sort.is_default() && filter.is_none() {
+        waiting_notice(needs_action_first(&mut rows, |r| {
+            r.state_key() == "inskickad"
+        }))
+    } else {
+        None
+    };
+    if let Some(export) = Export::read(query.format.as_deref()) {
+        return Table::new(&LIST_COLUMNS, rows.iter().map(list_cells)).download(
+            export,
+            &format!("redovisningar-{}", year.year),
+            &format!("Redovisningar {}", year.year),
+        );
     }
     render(&ListPage {
         ctx: user.ctx,
@@ -388,5 +438,7 @@ pub async fn list(
         filter,
         counts,
         q,
+        sort,
+        waiting,
     })
 }

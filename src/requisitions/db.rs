@@ -302,6 +302,44 @@ pub async fn grant_extension(
     Ok(before)
 }
 
+/// Changes a granted extension: the new date, reason and basis replace the old. Returns
+/// what it said before; `None` if it is gone (withdrawn meanwhile), and nothing is granted.
+pub async fn change_extension(
+    conn: &mut sqlx::PgConnection,
+    year: i32,
+    organisation: Uuid,
+    grant: &ExtensionGrant,
+    changed_by: Uuid,
+) -> sqlx::Result<Option<ExtensionBefore>> {
+    let before: Option<ExtensionBefore> = sqlx::query_as(
+        "SELECT new_deadline, reason, basis FROM deadline_extensions
+         WHERE year = $1 AND organisation_id = $2 AND deadline = $3 FOR UPDATE",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(grant.deadline)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if before.is_none() {
+        return Ok(None);
+    }
+    sqlx::query(
+        "UPDATE deadline_extensions
+         SET new_deadline = $4, reason = $5, basis = $6, granted_by = $7, granted_at = now()
+         WHERE year = $1 AND organisation_id = $2 AND deadline = $3",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(grant.deadline)
+    .bind(grant.new_deadline)
+    .bind(&grant.reason)
+    .bind(&grant.basis)
+    .bind(changed_by)
+    .execute(conn)
+    .await?;
+    Ok(before)
+}
+
 /// Withdraws an actor's extension: its date goes back to the year's own. Returns what it
 /// said; `None` if there was none (someone else withdrew it first).
 pub async fn withdraw_extension(

@@ -491,7 +491,7 @@ pub(super) async fn show_page(
     errors: FormErrors,
 ) -> Result<ShowPage> {
     let history = db::history(&state.db, r.id).await?;
-    let messages = thread::messages(&state.db, Thread::Requisition(r.id)).await?;
+    let messages = thread::shown_to(&state.db, Thread::Requisition(r.id), user.id()).await?;
     let attachments = db::attachments(&state.db, r.id).await?;
     Ok(ShowPage {
         role: user.role(),

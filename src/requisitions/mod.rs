@@ -21,7 +21,8 @@
 //!    rejects it with a reason. A returned requisition is edited and resubmitted by the
 //!    region. Extensions of the requisition deadline per actor and year:
 //!    `/handlaggning/forlangningar` (also for the report and the repayment; see
-//!    `repayments`).
+//!    `repayments`), each changed on its own page (`…/{year}/{organisation}/{deadline}/andra`)
+//!    or withdrawn, with a reason, audited, and the region told by mail.
 //! 3. **The approver** (`/attest`) approves the prepared payout, or sends it back to the
 //!    case officer with a reason (the requisition is then submitted again). Whoever prepared
 //!    a payout can never approve it, even after a role change: refused by the handler and by
@@ -147,6 +148,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/handlaggning/forlangningar/aterkalla",
             post(review::withdraw_extension),
+        )
+        .route(
+            "/handlaggning/forlangningar/{year}/{organisation}/{deadline}/andra",
+            get(review::change_extension_form).post(review::change_extension),
         )
         .route("/attest", get(payouts::payout_queue))
         .route(

@@ -22,6 +22,10 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
+    lists::{
+        Cell, Column, Export, Header, Sort, Table, column, needs_action_first, waiting_notice,
+        with_query,
+    },
     money::format_input,
     programme::{
         db::{self as programme, Actor, ProgrammeYear},
@@ -37,8 +41,40 @@ pub struct ListQuery {
     lage: Option<String>,
     /// A case number or an actor's name, or part of one.
     q: Option<String>,
-    /// `csv`: the list as shown, to download.
+    /// `sortera=<kolumn>`, `ordning=fallande`: the list sorted by one of its columns.
+    sortera: Option<String>,
+    ordning: Option<String>,
+    /// `csv` or `xlsx`: the list as shown, to download.
     format: Option<String>,
+}
+
+/// The list's columns, on the page and in its exports.
+const LIST_COLUMNS: [Column; 6] = [
+    column("arende", "Ärende"),
+    column("aktor", "Aktör"),
+    column("belopp", "Belopp"),
+    column("inskickad", "Inskickad"),
+    column("lage", "Läge"),
+    column("markering", "Markering"),
+];
+
+/// A requisition's row in the list and its exports.
+fn list_cells(r: &Requisition) -> Vec<Cell> {
+    let mut marks = Vec::new();
+    if r.is_late() {
+        marks.push("Efter ordinarie sista dag".to_string());
+    }
+    if let Some(d) = r.extended_deadline {
+        marks.push(format!("Förlängd till {d}"));
+    }
+    vec![
+        Cell::text(&r.case_number),
+        Cell::text(&r.actor_name),
+        Cell::amount(r.amount),
+        Cell::date(r.first_submitted_on()),
+        Cell::text(r.case_state().label()),
+        Cell::text(marks.join(", ")),
+    ]
 }
 
 #[derive(Template)]
@@ -51,6 +87,9 @@ struct ListPage {
     counts: Vec<(CaseState, usize)>,
     rows: Vec<Requisition>,
     q: String,
+    sort: Sort,
+    /// How many sent-in requisitions wait for a decision, shown first.
+    waiting: Option<String>,
 }
 
 impl ListPage {
@@ -58,17 +97,45 @@ impl ListPage {
         self.filter == Some(*state)
     }
 
-    /// This list in another state (`""`: all), the year and the search kept.
+    /// This list in another state (`""`: all), the year, the search and the order kept.
     fn link(&self, state: &str) -> String {
-        list_link(self.year.year, state, &self.q)
+        with_query(
+            &list_link(self.year.year, state, &self.q),
+            &self.sort.query(),
+        )
     }
 
-    /// What the list shows, as CSV.
-    fn export_link(&self) -> String {
-        let state = self.filter.map(|f| f.key()).unwrap_or_default();
+    fn state_key(&self) -> &'static str {
+        self.filter.map(|f| f.key()).unwrap_or_default()
+    }
+
+    /// The columns' headings, each a link that sorts the list by it.
+    fn headers(&self) -> Vec<Header> {
+        self.sort.headers(
+            &list_link(self.year.year, self.state_key(), &self.q),
+            &LIST_COLUMNS,
+        )
+    }
+
+    fn caption(&self) -> String {
+        self.sort.describe(&LIST_COLUMNS).unwrap_or_else(|| {
+            if self.waiting.is_some() {
+                "Inskickade först, därefter äldst inskickade först".to_string()
+            } else {
+                "Äldst inskickade först".to_string()
+            }
+        })
+    }
+
+    /// What the list shows, as CSV or XLSX.
+    fn export_link(&self, format: &str) -> String {
+        let shown = with_query(
+            &list_link(self.year.year, self.state_key(), &self.q),
+            &self.sort.query(),
+        );
         format!(
-            "/handlaggning/rekvisitioner{}&format=csv",
-            list_link(self.year.year, state, &self.q)
+            "/handlaggning/rekvisitioner{}",
+            with_query(&shown, &format!("format={format}"))
         )
     }
 }
@@ -82,34 +149,6 @@ fn list_link(year: i32, state: &str, q: &str) -> String {
         link.push_str(&format!("&q={}", crate::web::url_encode(q.trim())));
     }
     link
-}
-
-/// The list as shown, as a Swedish Excel opens it.
-fn list_csv(rows: &[Requisition]) -> Vec<u8> {
-    use crate::export::csv::{amount, field};
-    let mut out = String::from("\u{feff}Ärende;Aktör;Belopp;Inskickad;Läge;Markering\r\n");
-    for r in rows {
-        let mut marks = Vec::new();
-        if r.is_late() {
-            marks.push("Efter ordinarie sista dag".to_string());
-        }
-        if let Some(d) = r.extended_deadline {
-            marks.push(format!("Förlängd till {d}"));
-        }
-        let row = [
-            field(&r.case_number),
-            field(&r.actor_name),
-            r.amount.map(amount).unwrap_or_default(),
-            r.first_submitted_on()
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            field(r.case_state().label()),
-            field(&marks.join(", ")),
-        ];
-        out.push_str(&row.join(";"));
-        out.push_str("\r\n");
-    }
-    out.into_bytes()
 }
 
 pub async fn list(
@@ -131,16 +170,30 @@ pub async fn list(
         .map(|s| (s, all.iter().filter(|r| r.case_state() == s).count()))
         .collect();
     let filter = query.lage.as_deref().and_then(CaseState::from_key);
-    let rows: Vec<Requisition> = all
+    let mut rows: Vec<Requisition> = all
         .into_iter()
         .filter(|r| filter.is_none_or(|f| r.case_state() == f))
         .collect();
-    if query.format.as_deref() == Some("csv") {
-        return Ok(crate::web::download_response(
-            list_csv(&rows),
-            "text/csv; charset=utf-8",
-            &format!("rekvisitioner-{}.csv", year.year),
-        ));
+    let sort = Sort::read(
+        query.sortera.as_deref(),
+        query.ordning.as_deref(),
+        &LIST_COLUMNS,
+    );
+    sort.apply(&mut rows, &LIST_COLUMNS, list_cells);
+    // The queue opens on what waits for a case officer's decision.
+    let waiting = if sort.is_default() && filter.is_none() {
+        waiting_notice(needs_action_first(&mut rows, |r| {
+            r.case_state() == CaseState::Submitted
+        }))
+    } else {
+        None
+    };
+    if let Some(export) = Export::read(query.format.as_deref()) {
+        return Table::new(&LIST_COLUMNS, rows.iter().map(list_cells)).download(
+            export,
+            &format!("rekvisitioner-{}", year.year),
+            &format!("Rekvisitioner {}", year.year),
+        );
     }
     render(&ListPage {
         ctx: user.ctx,
@@ -150,6 +203,8 @@ pub async fn list(
         counts,
         rows,
         q,
+        sort,
+        waiting,
     })
 }
 
@@ -439,6 +494,10 @@ impl ExtensionsPage {
         ExtendedDeadline::ALL
     }
 
+    fn change_path(&self, x: &Extension) -> String {
+        extension_change_path(x)
+    }
+
     /// How the withdrawal form names an extension.
     fn choice(&self, x: &Extension) -> String {
         format!("{}:{}", x.organisation_id, x.deadline.key())
@@ -640,6 +699,19 @@ pub async fn withdraw_extension(
     .after(json!({ "deadline": deadline, "withdrawn_because": withdrawal.reason }))
     .record(&mut tx)
     .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::ExtensionWithdrawn {
+            year: year.year,
+            organisation,
+            deadline,
+            was: new_deadline,
+            back_to: deadline.of(&year.deadlines()),
+            reason: withdrawal.reason.clone(),
+        },
+    )
+    .await?;
     tx.commit().await?;
     let actors = programme::actors_of_year(&state.db, year.year, Some(organisation)).await?;
     let actor_name = actors
@@ -653,6 +725,173 @@ pub async fn withdraw_extension(
             deadline.label(),
             year.year,
             crate::dates::format_date(deadline.of(&year.deadlines()))
+        ),
+    ))
+}
+
+/// Where a granted extension is changed.
+fn extension_change_path(x: &Extension) -> String {
+    format!(
+        "/handlaggning/forlangningar/{}/{}/{}/andra",
+        x.year,
+        x.organisation_id,
+        x.deadline.key()
+    )
+}
+
+#[derive(Template)]
+#[template(path = "requisitions/extension_change.html")]
+struct ExtensionChangePage {
+    ctx: Ctx,
+    year: ProgrammeYear,
+    x: Extension,
+    form: ExtensionForm,
+    change_reason: String,
+    errors: FormErrors,
+}
+
+impl ExtensionChangePage {
+    fn action(&self) -> String {
+        extension_change_path(&self.x)
+    }
+}
+
+/// The extension a change page is about; not found for a year, deadline or extension that
+/// is not there.
+async fn extension_to_change(
+    state: &AppState,
+    year: i32,
+    organisation: Uuid,
+    deadline: &str,
+) -> Result<(ProgrammeYear, Extension)> {
+    let deadline = ExtendedDeadline::parse(deadline).ok_or(AppError::NotFound)?;
+    let year = programme::year(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let x = db::extension(&state.db, year.year, organisation, deadline)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((year, x))
+}
+
+/// The form to change a granted extension, filled in with what it says now.
+pub async fn change_extension_form(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((year, organisation, deadline)): Path<(i32, Uuid, String)>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let (year, x) = extension_to_change(&state, year, organisation, &deadline).await?;
+    let form = ExtensionForm {
+        organisation_id: x.organisation_id.to_string(),
+        deadline: x.deadline.key().to_string(),
+        new_deadline: x.new_deadline.to_string(),
+        reason: x.reason.clone(),
+        // A basis never given is asked for, not shown as if it were one.
+        basis: match x.basis_missing() {
+            true => String::new(),
+            false => x.basis.clone(),
+        },
+    };
+    render(&ExtensionChangePage {
+        ctx: user.ctx,
+        year,
+        x,
+        form,
+        change_reason: String::new(),
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ExtensionChangePost {
+    #[serde(flatten)]
+    form: ExtensionForm,
+    #[serde(default)]
+    change_reason: String,
+}
+
+/// A case officer changes a granted extension: its date, reason or basis, saying why. The
+/// region hears of the date in force as of a grant; the change and its reason are audited.
+pub async fn change_extension(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((year, organisation, deadline)): Path<(i32, Uuid, String)>,
+    Form(post): Form<ExtensionChangePost>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let (year, x) = extension_to_change(&state, year, organisation, &deadline).await?;
+    // Which actor and deadline come from the address, never from the form.
+    let form = ExtensionForm {
+        organisation_id: x.organisation_id.to_string(),
+        deadline: x.deadline.key().to_string(),
+        ..post.form
+    };
+    let (grant, mut errors) = match form.validate(&year.deadlines(), state.clock.today()) {
+        Ok(g) => (Some(g), FormErrors::default()),
+        Err(e) => (None, e),
+    };
+    let change_reason = crate::input::required_text(
+        &mut errors,
+        "change_reason",
+        &post.change_reason,
+        super::model::EXTENSION_REASON_MAX,
+        "Ange varför förlängningen ändras.",
+    );
+    let (Some(grant), Some(change_reason), true) = (grant, change_reason, errors.is_empty()) else {
+        let page = ExtensionChangePage {
+            ctx: user.ctx,
+            year,
+            x,
+            form,
+            change_reason: post.change_reason,
+            errors,
+        };
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let deadline = x.deadline;
+    let mut tx = state.db.begin().await?;
+    let Some((was, was_reason, was_basis)) =
+        db::change_extension(&mut tx, year.year, organisation, &grant, user.id()).await?
+    else {
+        return Err(AppError::Conflict(
+            "Förlängningen finns inte längre – någon annan har återkallat den. Ladda om sidan för att se hur det står nu.".into(),
+        ));
+    };
+    audit::Entry::new(
+        Some(user.id()),
+        "deadline_extension.changed",
+        "deadline_extension",
+        format!("{}/{organisation}/{}", year.year, deadline.key()),
+    )
+    .before(json!({
+        "deadline": deadline, "new_deadline": was, "reason": was_reason, "basis": was_basis,
+    }))
+    .after(json!({
+        "deadline": deadline, "new_deadline": grant.new_deadline, "reason": grant.reason,
+        "basis": grant.basis, "changed_because": change_reason,
+    }))
+    .record(&mut tx)
+    .await?;
+    crate::mail::notify(
+        &mut tx,
+        &state.config.public_url,
+        crate::mail::Notice::ExtensionGranted {
+            year: year.year,
+            organisation,
+            deadline,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("/handlaggning/forlangningar?ar={}", year.year),
+        &format!(
+            "Förlängningen för {} gällande {} {} är ändrad: ny sista dag är {}.",
+            x.actor_name,
+            deadline.label(),
+            year.year,
+            crate::dates::format_date(grant.new_deadline)
         ),
     ))
 }

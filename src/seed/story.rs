@@ -446,7 +446,7 @@ async fn write_report(
     )?;
     if let Some(day) = submitted {
         took(
-            report_db::submit(&mut *tx, id, at(day, 10)).await?,
+            report_db::submit(&mut *tx, id, at(day, 10), case.coordinator).await?,
             "report submitted",
         )?;
     }
@@ -466,7 +466,7 @@ async fn write_report(
     }
     if let Some(day) = resubmitted {
         took(
-            report_db::submit(&mut *tx, id, at(day, 10)).await?,
+            report_db::submit(&mut *tx, id, at(day, 10), case.coordinator).await?,
             "report resubmitted",
         )?;
     }

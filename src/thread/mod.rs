@@ -2,16 +2,20 @@
 //! report, or a year's repayment. One table per case kind, one piece of code for all:
 //! what a message may hold (`parse_message`, here), reading and adding (`db.rs`), and
 //! writing one from a case page, with its audit record and notice (`post.rs`, the one
-//! place a message notifies).
+//! place a message notifies). Who has read a thread up to when, and the conversations page's
+//! list of every thread a reader may see with its unread messages (`db.rs`; what a thread is
+//! called and how its last message is shown in `model.rs`).
 
 mod db;
+mod model;
 mod post;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-pub use db::{add, messages};
+pub use db::{add, inbox, mark_read, messages, shown_to};
+pub use model::{Conversation, ThreadKind};
 pub use post::post;
 
 use crate::web::FormErrors;

@@ -6,7 +6,7 @@ use std::future::Future;
 use axum::{http::StatusCode, response::Response};
 use serde_json::json;
 
-use super::{Thread, add, parse_message};
+use super::{Thread, add, mark_read, parse_message};
 use crate::{
     AppState,
     auth::CurrentUser,
@@ -39,6 +39,8 @@ where
     let (_, _, case) = thread.table();
     let mut tx = state.db.begin().await?;
     let id = add(&mut tx, thread, user.id(), &message).await?;
+    // Whoever writes has read what came before.
+    mark_read(&mut *tx, user.id(), thread).await?;
     crate::audit::Entry::new(Some(user.id()), action, entity, id)
         .after(json!({ key: case, "body": message }))
         .record(&mut tx)

@@ -3,10 +3,11 @@
 use askama::Template;
 use axum::{
     Form,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::StatusCode,
     response::Response,
 };
+use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -18,10 +19,63 @@ use crate::{
     AppState,
     auth::{Ctx, CurrentUser, Role, session},
     error::{AppError, Result, violated_constraint},
+    lists::{Cell, Column, Export, Header, Sort, Table, column, with_query},
     mail,
     programme::db::{Organisation, organisations},
     web::{FormErrors, redirect_with_flash, render, render_status},
 };
+
+/// The list's query: a search by name, e-mail or organisation, and the order.
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    /// `sortera=<kolumn>`, `ordning=fallande`: the list sorted by one of its columns.
+    sortera: Option<String>,
+    ordning: Option<String>,
+    /// `csv` or `xlsx`: the list as shown, to download.
+    format: Option<String>,
+}
+
+const LIST_COLUMNS: [Column; 5] = [
+    column("namn", "Namn"),
+    column("epost", "E-post"),
+    column("roll", "Roll"),
+    column("organisation", "Organisation"),
+    column("status", "Status"),
+];
+
+/// A user's row as on the page.
+fn list_cells(u: &User) -> Vec<Cell> {
+    let role = if u.role_confirmed {
+        u.role.label().to_string()
+    } else {
+        "Ingen ännu".to_string()
+    };
+    let role = match u.pending_role {
+        Some(p) => format!("{role} (begärd: {}, väntar på bekräftelse)", p.label()),
+        None => role,
+    };
+    vec![
+        Cell::text(&u.name),
+        Cell::text(&u.email),
+        Cell::text(role),
+        Cell::text(u.organisation_name.as_deref().unwrap_or("Tillväxtverket")),
+        Cell::text(u.status().label()),
+    ]
+}
+
+/// A user found by a part of the name, the e-mail address or the organisation's name.
+fn user_found(search: &str, u: &User) -> bool {
+    let search = search.trim().to_lowercase();
+    search.is_empty()
+        || [
+            u.name.as_str(),
+            u.email.as_str(),
+            u.organisation_name.as_deref().unwrap_or("Tillväxtverket"),
+        ]
+        .iter()
+        .any(|f| f.to_lowercase().contains(&search))
+}
 
 #[derive(Template)]
 #[template(path = "users/list.html")]
@@ -29,16 +83,77 @@ struct ListPage {
     ctx: Ctx,
     users: Vec<User>,
     pending_grants: i64,
+    q: String,
+    sort: Sort,
 }
 
-pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+impl ListPage {
+    fn base(&self) -> String {
+        if self.q.trim().is_empty() {
+            String::new()
+        } else {
+            format!("?q={}", crate::web::url_encode(self.q.trim()))
+        }
+    }
+
+    fn headers(&self) -> Vec<Header> {
+        self.sort.headers(&self.base(), &LIST_COLUMNS)
+    }
+
+    /// This list without its search, in its order.
+    fn link(&self) -> String {
+        format!("/admin/anvandare{}", with_query("", &self.sort.query()))
+    }
+
+    fn caption(&self) -> String {
+        match self.sort.describe(&LIST_COLUMNS) {
+            Some(order) => format!("Användare. {order}"),
+            None => "Användare".to_string(),
+        }
+    }
+
+    /// What the list shows, as CSV or XLSX.
+    fn export_link(&self, format: &str) -> String {
+        let shown = with_query(&self.base(), &self.sort.query());
+        format!(
+            "/admin/anvandare{}",
+            with_query(&shown, &format!("format={format}"))
+        )
+    }
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(query): Query<ListQuery>,
+) -> Result<Response> {
     user.require_admin()?;
-    let users = db::all(&state.db).await?;
+    let q = query.q.unwrap_or_default();
+    let mut users: Vec<User> = db::all(&state.db)
+        .await?
+        .into_iter()
+        .filter(|u| user_found(&q, u))
+        .collect();
+    let sort = Sort::read(
+        query.sortera.as_deref(),
+        query.ordning.as_deref(),
+        &LIST_COLUMNS,
+    );
+    sort.apply(&mut users, &LIST_COLUMNS, list_cells);
+    if let Some(export) = Export::read(query.format.as_deref()) {
+        return Table::new(&LIST_COLUMNS, users.iter().map(list_cells)).download(
+            export,
+            "anvandare",
+            "Användare",
+        );
+    }
     let pending_grants = db::count_pending_grants(&state.db).await?;
     render(&ListPage {
         ctx: user.ctx,
         users,
         pending_grants,
+        q,
+        sort,
     })
 }
 

@@ -11,9 +11,10 @@ use scraper::{ElementRef, Selector};
 
 use crate::{Page, TestApp, digests};
 
-/// Tables a refused request may still touch: the session's last-seen time, and the
-/// record of login attempts that throttling keeps.
-const MAY_CHANGE: [&str; 2] = ["sessions", "login_attempts"];
+/// Tables a refused request may still touch: the session's last-seen time, the record of
+/// login attempts that throttling keeps, and who has read a case's thread (its page, shown
+/// again with the refusal, has been read).
+const MAY_CHANGE: [&str; 3] = ["sessions", "login_attempts", "thread_reads"];
 
 /// How many pages of one role's site are visited at most.
 const MAX_PAGES: usize = 400;

@@ -626,6 +626,14 @@ impl Person {
         panic!("{css} cannot be reached with the Tab key");
     }
 
+    /// Runs `script` in the page (its `arguments` are `args`) and answers what it returns.
+    pub async fn run(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("the script failed: {e}"))
+    }
+
     pub async fn text(&self) -> String {
         self.find("body").await.text().await.expect("text")
     }
@@ -789,7 +797,10 @@ async fn the_years_cycle_done_in_a_browser_by_clicks_and_typing() {
     person
         .click("a[href$='/attestera']", "attestera-granska")
         .await;
-    assert!(person.text().await.contains("5050-1055"), "the account");
+    let attest = person.text().await;
+    for seen in ["Region Stockholm", "5050-1055", "Digikoord 2025"] {
+        assert!(attest.contains(seen), "the approver sees {seen}");
+    }
     person.press("Attestera utbetalningen", "attesterad").await;
     person.log_out().await;
     person.log_in(&app, officer).await;
@@ -940,6 +951,13 @@ async fn the_years_cycle_done_in_a_browser_by_clicks_and_typing() {
     person
         .press("Registrera betalningen", "aterbetalning-registrerad")
         .await;
+    // The whole amount registered: nothing is said to be left to pay.
+    let registered = person.text().await;
+    assert!(
+        registered.contains("Det finns inget kvar att betala"),
+        "{registered}"
+    );
+    assert!(!registered.contains("Att betala"), "{registered}");
     person.log_out().await;
     person.log_in(&later, officer).await;
     person

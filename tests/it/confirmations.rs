@@ -232,7 +232,7 @@ async fn a_submitted_report_gives_a_receipt_with_the_case_and_what_happens_now()
     let app = TestApp::spawn_on(on(2026, 1, 20)).await;
     paid(&app, STOCKHOLM, "1000000").await;
     let region = app.other_browser();
-    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
+    let coordinator = region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
     let id = start_report(&region).await;
     fill_in_everything(&region, id).await;
     let sent = submit_report(&region, id).await;
@@ -255,6 +255,16 @@ async fn a_submitted_report_gives_a_receipt_with_the_case_and_what_happens_now()
     assert_eq!(receipt.select(".actor"), vec!["Region Stockholm"]);
     assert!(receipt.select(".submitted")[0].contains("20 januari 2026"));
     assert_eq!(receipt.select("dd.unused"), vec!["190 000 kr"]);
+    // The declaration is part of the report: who made it, and when.
+    let declared: (Option<Uuid>, bool) =
+        sqlx::query_as("SELECT declared_by, declared_at = submitted_at FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_one(&app.db)
+            .await
+            .expect("the declaration");
+    assert_eq!(declared, (Some(coordinator), true));
+    let by = receipt.select(".declared-by").join(" ");
+    assert!(by.contains(&name_of(&app, coordinator).await), "{by}");
     assert_eq!(receipt.select("#vad-hander-nu"), vec!["Vad händer nu"]);
     let org = org_id(&app, STOCKHOLM).await;
     let deadline: chrono::NaiveDate =

@@ -8,7 +8,10 @@ use uuid::Uuid;
 
 use crate::{
     TestApp,
-    steps::{SKANE, STOCKHOLM, approve, approve_payout, live_payout, org_id, paid, submitted},
+    steps::{
+        SKANE, STOCKHOLM, approve, approve_payout, approved_case, confirm, live_payout, on, org_id,
+        paid, register, submitted, unconfirmed_payment,
+    },
 };
 
 /// A browser logged in as `role`, and the user's id.
@@ -336,5 +339,348 @@ async fn the_repayment_list_finds_a_case_by_its_number_or_actor_and_exports_what
     assert!(
         lines[1].starts_with("DK-2025-002;Region Skåne;"),
         "{lines:?}"
+    );
+}
+
+/// An XLSX download: its status and its first sheet's rows, each cell as text.
+async fn xlsx(browser: &TestApp, path: &str) -> (StatusCode, Vec<Vec<String>>) {
+    use calamine::Reader;
+    let response = browser
+        .client
+        .get(browser.url(path))
+        .send()
+        .await
+        .expect("xlsx");
+    let status = response.status();
+    let bytes = response.bytes().await.expect("body").to_vec();
+    if status != StatusCode::OK {
+        return (status, Vec::new());
+    }
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("an XLSX that opens");
+    let sheet = book
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("a readable sheet");
+    let rows = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    (status, rows)
+}
+
+/// A name as a Swedish reader sorts it: case aside, å ä ö after z.
+fn swedish_key(name: &str) -> String {
+    name.to_lowercase()
+        .replace('å', "{")
+        .replace('ä', "|")
+        .replace('ö', "}")
+}
+
+/// Column `c` of the rows under the heading row.
+fn column_of(rows: &[Vec<String>], c: usize) -> Vec<String> {
+    rows[1..].iter().map(|r| r[c].clone()).collect()
+}
+
+#[tokio::test]
+async fn the_requisition_list_sorts_by_a_column_either_way_and_opens_on_what_waits() {
+    let app = TestApp::spawn().await;
+    let officer = two_cases(&app).await;
+    let cases = "table.requisitions tbody tr td:first-child";
+
+    // Opened as it is, the sent-in requisition waiting for a decision comes first.
+    let queue = officer.get("/handlaggning/rekvisitioner?ar=2025").await;
+    assert_eq!(queue.select(cases), vec!["DK-2025-001", "DK-2025-002"]);
+    assert_eq!(
+        queue.select("p.waiting"),
+        vec!["1 ärende väntar på handläggning – det visas först."]
+    );
+
+    let by_actor = queue
+        .attr("table.requisitions thead a[href*='sortera=aktor']", "href")
+        .expect("the actor's heading is a link");
+    assert_eq!(by_actor, "?ar=2025&sortera=aktor");
+    let ascending = officer
+        .get(&format!("/handlaggning/rekvisitioner{by_actor}"))
+        .await;
+    assert_eq!(ascending.select(cases), vec!["DK-2025-002", "DK-2025-001"]);
+    assert_eq!(
+        ascending.attr("table.requisitions th[aria-sort]", "aria-sort"),
+        Some("ascending".to_string())
+    );
+    assert!(
+        ascending.select("p.waiting").is_empty(),
+        "sorted by a column, it says nothing of the queue"
+    );
+    let turned = ascending
+        .attr("table.requisitions th[aria-sort] a", "href")
+        .expect("the sorted heading turns the order");
+    assert_eq!(turned, "?ar=2025&sortera=aktor&ordning=fallande");
+    let descending = officer
+        .get(&format!("/handlaggning/rekvisitioner{turned}"))
+        .await;
+    assert_eq!(descending.select(cases), vec!["DK-2025-001", "DK-2025-002"]);
+    assert_eq!(
+        descending.attr("table.requisitions th[aria-sort]", "aria-sort"),
+        Some("descending".to_string())
+    );
+    // The state filters and the export keep the order.
+    assert!(
+        descending
+            .attrs("ul.filters a", "href")
+            .iter()
+            .all(|h| h.contains("sortera=aktor&ordning=fallande"))
+    );
+    let (_, lines) = csv(
+        &officer,
+        &descending.attr("p.exports a", "href").expect("an export"),
+    )
+    .await;
+    assert!(lines[1].starts_with("DK-2025-001;") && lines[2].starts_with("DK-2025-002;"));
+
+    // By amount, the smaller first.
+    let by_amount = officer
+        .get("/handlaggning/rekvisitioner?ar=2025&sortera=belopp")
+        .await;
+    assert_eq!(by_amount.select(cases), vec!["DK-2025-001", "DK-2025-002"]);
+    let by_amount = officer
+        .get("/handlaggning/rekvisitioner?ar=2025&sortera=belopp&ordning=fallande")
+        .await;
+    assert_eq!(by_amount.select(cases), vec!["DK-2025-002", "DK-2025-001"]);
+}
+
+#[tokio::test]
+async fn the_report_and_repayment_lists_sort_by_their_columns() {
+    let app = TestApp::spawn().await;
+    let officer = two_cases(&app).await;
+
+    let reports = |q: &'static str| {
+        let officer = &officer;
+        async move {
+            officer
+                .get(&format!("/handlaggning/redovisningar?ar=2025{q}"))
+                .await
+                .select("table.reports tbody th")
+        }
+    };
+    let ascending = reports("&sortera=aktor").await;
+    let descending = reports("&sortera=aktor&ordning=fallande").await;
+    assert!(ascending.len() > 2);
+    let mut reversed = ascending.clone();
+    reversed.reverse();
+    assert_eq!(descending, reversed);
+    assert_ne!(ascending, descending);
+    // Swedish order: å, ä, ö after z.
+    let mut swedish = ascending.clone();
+    swedish.sort_by_key(|a| swedish_key(a));
+    assert_eq!(ascending, swedish);
+    let position = |name: &str| ascending.iter().position(|a| a == name).expect(name);
+    assert!(position(SKANE) < position(STOCKHOLM));
+
+    let repayments = officer
+        .get("/handlaggning/aterbetalningar?ar=2025&sortera=aktor&ordning=fallande")
+        .await;
+    let actors = repayments.select("table.repayments tbody th");
+    let mut sorted = actors.clone();
+    sorted.sort_by_key(|a| swedish_key(a));
+    sorted.reverse();
+    assert_eq!(actors, sorted);
+    assert_eq!(
+        repayments.attr("table.repayments th[aria-sort]", "aria-sort"),
+        Some("descending".to_string())
+    );
+}
+
+#[tokio::test]
+async fn every_staff_list_exports_the_rows_it_shows_as_a_workbook_that_opens() {
+    let app = TestApp::spawn().await;
+    let officer = two_cases(&app).await;
+    let (admin, _) = browser_as(&app, Role::Admin, None).await;
+
+    // Requisitions: the page's cases, in the page's order.
+    let page = officer
+        .get("/handlaggning/rekvisitioner?ar=2025&sortera=aktor")
+        .await;
+    let link = page
+        .attr("p.exports a[href*='format=xlsx']", "href")
+        .expect("an XLSX link");
+    assert!(
+        page.select("p.exports a")
+            .contains(&"Ladda ner som Excel (XLSX)".to_string())
+    );
+    let (status, rows) = xlsx(&officer, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows[0][..3], ["Ärende", "Aktör", "Belopp"]);
+    assert_eq!(
+        column_of(&rows, 0),
+        page.select("table.requisitions tbody tr td:first-child")
+    );
+    assert_eq!(rows[1][2], "300000", "the amount is a number");
+
+    // Reports: every actor, as on the page.
+    let page = officer
+        .get("/handlaggning/redovisningar?ar=2025&q=region")
+        .await;
+    let link = page
+        .attr("p.exports a[href*='format=xlsx']", "href")
+        .expect("an XLSX link");
+    let (status, rows) = xlsx(&officer, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(column_of(&rows, 1), page.select("table.reports tbody th"));
+
+    // Repayments.
+    let page = officer
+        .get("/handlaggning/aterbetalningar?ar=2025&sortera=kvar")
+        .await;
+    let link = page
+        .attr("p.exports a[href*='format=xlsx']", "href")
+        .expect("an XLSX link");
+    let (status, rows) = xlsx(&officer, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        column_of(&rows, 1),
+        page.select("table.repayments tbody th")
+    );
+
+    // Users.
+    let page = admin.get("/admin/anvandare?sortera=namn").await;
+    let link = page
+        .attr("p.exports a[href*='format=xlsx']", "href")
+        .expect("an XLSX link");
+    let (status, rows) = xlsx(&admin, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        column_of(&rows, 0),
+        page.select("table.users tbody tr td:first-child")
+    );
+
+    // The audit log: every entry the filter finds, its sentences as on the page.
+    let first_case: String = sqlx::query_scalar(
+        "SELECT min(case_number) FROM requisitions WHERE case_number IS NOT NULL",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("a case");
+    let page = admin.get(&format!("/admin/logg?arende={first_case}")).await;
+    let link = page
+        .attr("p.exports a[href*='format=xlsx']", "href")
+        .expect("an XLSX link");
+    let (status, rows) = xlsx(&admin, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows[0][0], "Tid");
+    let sentences: Vec<String> = column_of(&rows, 2)
+        .into_iter()
+        .map(|s| s.replace('\u{a0}', " "))
+        .collect();
+    let shown: Vec<String> = page
+        .select("table.audit td.sentence")
+        .into_iter()
+        .map(|s| s.replace('\u{a0}', " "))
+        .collect();
+    assert!(!shown.is_empty());
+    assert_eq!(sentences, shown);
+
+    // Nobody but staff gets a list's workbook.
+    let (region, _) = browser_as(&app, Role::Coordinator, Some(STOCKHOLM)).await;
+    let (status, _) = xlsx(&region, "/handlaggning/rekvisitioner?ar=2025&format=xlsx").await;
+    assert_ne!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_user_list_finds_a_person_by_name_e_mail_or_organisation() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = browser_as(&app, Role::Admin, None).await;
+    app.create_user(Role::Approver, None).await;
+    app.create_user(Role::Coordinator, Some(SKANE)).await;
+    app.create_user(Role::Coordinator, Some(STOCKHOLM)).await;
+    let names = "table.users tbody tr td:first-child";
+
+    let all = admin.get("/admin/anvandare").await;
+    assert!(all.select(names).len() >= 4);
+
+    let approvers = admin.get("/admin/anvandare?q=attestant").await;
+    assert_eq!(approvers.select(names), vec!["Test Attestant"]);
+    assert_eq!(
+        approvers.attr("input#q", "value").as_deref(),
+        Some("attestant")
+    );
+
+    let skane = admin.get("/admin/anvandare?q=sk%C3%A5ne").await;
+    assert_eq!(skane.select("table.users tbody tr").len(), 1);
+    assert!(skane.select("table.users tbody tr")[0].contains("Region Skåne"));
+
+    let (status, lines) = csv(&admin, "/admin/anvandare?q=attestant&format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("\u{feff}Namn;E-post;Roll;Organisation;Status"));
+    assert!(lines[1].starts_with("Test Attestant;"));
+
+    let nobody = admin.get("/admin/anvandare?q=ingen-sadan-person").await;
+    assert!(nobody.select(names).is_empty());
+    assert!(nobody.plain().contains("Ingen användare matchar"));
+}
+
+#[tokio::test]
+async fn the_refunds_under_way_are_found_by_their_actor_and_exported() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    register(&case, "240 000", "DK").await;
+    confirm(&case.officer, unconfirmed_payment(&app).await, "240 000").await;
+    let prepared = case
+        .officer
+        .submit(
+            &case.page(),
+            &format!("{}/tillbakabetalningar", case.page()),
+            &[("amount", "50 000"), ("planned_date", "2026-02-12")],
+        )
+        .await;
+    assert_eq!(prepared.status, StatusCode::SEE_OTHER);
+
+    let refunds = "ul.refunds-in-progress li";
+    let stockholm = case
+        .officer
+        .get("/handlaggning/aterbetalningar?ar=2025&q=stockholm")
+        .await;
+    assert_eq!(stockholm.select(refunds).len(), 1);
+    assert!(stockholm.select(refunds)[0].starts_with("Region Stockholm 2025: 50 000 kr"));
+    let skane = case
+        .officer
+        .get("/handlaggning/aterbetalningar?ar=2025&q=sk%C3%A5ne")
+        .await;
+    assert!(skane.select(refunds).is_empty());
+    assert!(
+        skane
+            .plain()
+            .contains("Inga återbetalningar till regioner under arbete")
+    );
+
+    let link = stockholm
+        .attr("p.refund-exports a[href*='format=xlsx']", "href")
+        .expect("the refunds' export");
+    let (status, rows) = xlsx(&case.officer, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][0], "Region Stockholm");
+    assert_eq!(rows[1][2], "50000");
+}
+
+#[tokio::test]
+async fn the_repayment_queue_opens_on_the_payments_to_confirm() {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, SKANE, "1000000", "810 000").await;
+    register(&case, "100 000", "DK").await;
+
+    let list = case
+        .officer
+        .get("/handlaggning/aterbetalningar?ar=2025")
+        .await;
+    assert_eq!(list.select("table.repayments tbody th")[0], "Region Skåne");
+    assert_eq!(
+        list.select("p.waiting"),
+        vec!["1 ärende väntar på handläggning – det visas först."]
+    );
+    assert!(
+        list.select("table.repayments tbody tr").len() > 1,
+        "nothing is hidden"
     );
 }

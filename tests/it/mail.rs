@@ -686,7 +686,7 @@ async fn reminders_to_requisition_go_until_the_deadline_to_those_who_may_still_a
     // Uppsala turns reminders off on its own page; Skåne files its requisition.
     let off = uppsala_browser
         .submit(
-            "/meddelanden",
+            "/meddelanden/e-post",
             "/meddelanden/paminnelser",
             &[("reminders", "off")],
         )
@@ -735,7 +735,7 @@ async fn reminders_to_requisition_go_until_the_deadline_to_those_who_may_still_a
     );
     let on_again = uppsala_browser
         .submit(
-            "/meddelanden",
+            "/meddelanden/e-post",
             "/meddelanden/paminnelser",
             &[("reminders", "on")],
         )
@@ -1068,14 +1068,20 @@ async fn with_mail_configured_a_new_users_link_goes_by_mail_and_is_not_shown() {
         .login("asa.oberg@regionstockholm.se", "ett långt eget lösenord")
         .await;
     assert_eq!(logged_in.location.as_deref(), Some("/"));
-    let own = person.get("/meddelanden").await;
+    let own = person.get("/meddelanden/e-post").await;
     assert_eq!(
         own.select(".mail .mail-subject"),
         vec!["Välkommen till Digikoord: välj ditt lösenord"]
     );
     let other = app.other_browser();
     other.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
-    assert!(other.get("/meddelanden").await.select(".mail").is_empty());
+    assert!(
+        other
+            .get("/meddelanden/e-post")
+            .await
+            .select(".mail")
+            .is_empty()
+    );
     let _ = user;
 }
 
@@ -1099,7 +1105,7 @@ async fn without_smtp_mail_is_queued_shown_and_logged_and_links_never_leave_the_
         .await,
         1
     );
-    let own = officer.get("/meddelanden").await;
+    let own = officer.get("/meddelanden/e-post").await;
     assert_eq!(
         own.select(".mail .mail-state"),
         vec!["Skrivet till loggen (e-post är inte konfigurerad)"]

@@ -33,7 +33,7 @@ async fn writing() -> (TestApp, TestApp, Uuid, String, Uuid) {
 /// The user's sessions have been idle past the limit.
 async fn idle_too_long(app: &TestApp, user: Uuid) {
     sqlx::query(
-        "UPDATE sessions SET last_seen_at = now() - interval '31 minutes' WHERE user_id = $1",
+        "UPDATE sessions SET last_seen_at = now() - interval '32 minutes' WHERE user_id = $1",
     )
     .bind(user)
     .execute(&app.db)
@@ -493,4 +493,38 @@ async fn staying_signed_in_renews_the_session_and_answers_no_content() {
     assert!(idle < 60, "renewed: idle {idle} s");
     let signed_out = app.other_browser().get("/sessionen/fortsatt").await;
     assert_eq!(signed_out.location.as_deref(), Some("/logga-in"));
+}
+
+/// A session's use is written at most once a minute, so its `last_seen_at` may be up to a
+/// minute older than its last use: the idle limit allows for that, and a session last
+/// written 30½ minutes ago (used, perhaps, 29½ minutes ago) still lives; at 32 it has ended.
+#[tokio::test]
+async fn the_idle_limit_is_never_shorter_than_thirty_minutes_from_the_last_use() {
+    let (app, region, coordinator, _, _) = writing().await;
+    let written_ago = |seconds: i32| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query(
+                "UPDATE sessions SET last_seen_at = now() - make_interval(secs => $2)
+                 WHERE user_id = $1",
+            )
+            .bind(coordinator)
+            .bind(seconds)
+            .execute(&db)
+            .await
+            .expect("age the session");
+        }
+    };
+    written_ago(30 * 60 + 30).await;
+    assert_eq!(
+        region.get("/").await.status,
+        StatusCode::OK,
+        "still signed in"
+    );
+    written_ago(32 * 60).await;
+    assert_eq!(
+        region.get("/").await.location.as_deref(),
+        Some("/logga-in"),
+        "signed out"
+    );
 }

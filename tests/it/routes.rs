@@ -169,6 +169,16 @@ const TABLE: &[(&str, &str, Access)] = &[
         "/handlaggning/forlangningar/aterkalla",
         Roles(OFFICER),
     ),
+    (
+        GET,
+        "/handlaggning/forlangningar/{year}/{organisation}/{deadline}/andra",
+        Roles(OFFICER),
+    ),
+    (
+        POST,
+        "/handlaggning/forlangningar/{year}/{organisation}/{deadline}/andra",
+        Roles(OFFICER),
+    ),
     (GET, "/attest", Roles(STAFF)),
     (GET, "/utbetalningar/{id}/attestera", Roles(APPROVER)),
     (POST, "/utbetalningar/{id}/attestera", Roles(APPROVER)),
@@ -353,6 +363,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     (GET, "/admin/logg/export.csv", Roles(ADMIN)),
     // Mail.
     (GET, "/meddelanden", LoggedIn),
+    (GET, "/meddelanden/e-post", LoggedIn),
     (POST, "/meddelanden/paminnelser", LoggedIn),
     (GET, "/admin/meddelanden", Roles(ADMIN)),
     (POST, "/admin/meddelanden/{id}/skicka-igen", Roles(ADMIN)),
@@ -1117,6 +1128,12 @@ impl Cases {
                 ("extension", &format!("{halland}:repayment")),
                 ("withdraw_reason", "Matrisen återkallar förlängningen."),
             ]),
+            "/handlaggning/forlangningar/{year}/{organisation}/{deadline}/andra" => typed(&[
+                ("new_deadline", "2027-04-30"),
+                ("reason", "Matrisen behöver ännu mer tid."),
+                ("basis", "Matrisens medgivande, I2026/00003"),
+                ("change_reason", "Matrisen ändrar förlängningen."),
+            ]),
             "/utbetalningar/{id}/utbetald" => typed(&[
                 ("paid_date", "2026-04-20"),
                 ("amount", "1 000 000"),
@@ -1522,6 +1539,15 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
         &[halland, helper_officer],
     )
     .await;
+    // And one for its report, for the case officer to change.
+    one::<Uuid>(
+        app,
+        "INSERT INTO deadline_extensions (year, organisation_id, deadline, new_deadline, reason, basis, granted_by)
+         VALUES (2026, $1, 'report', '2027-03-31', 'Matrisens skäl.', 'Matrisens medgivande, I2026/00002', $2)
+         RETURNING organisation_id",
+        &[halland, helper_officer],
+    )
+    .await;
 
     // Exports: a summary export and one of Tillväxtverket's documents.
     let export = |document: &'static str| async move {
@@ -1915,6 +1941,9 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
             ("/admin/program/perioder/", "org", s(&spare_actor)),
             ("/admin/program/perioder/", "id", s(&period)),
             ("/admin/program/ar/", "year", s(&2026)),
+            ("/handlaggning/forlangningar/", "year", s(&2026)),
+            ("/handlaggning/forlangningar/", "organisation", s(&halland)),
+            ("/handlaggning/forlangningar/", "deadline", s(&"report")),
             ("/losenord/", "token", password_token),
             ("/kalender/", "file", format!("{calendar_token}.ics")),
             ("/oppna-data/", "file", s(&"2025.csv")),
