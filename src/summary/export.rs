@@ -204,6 +204,16 @@ pub fn csv(year: &Year) -> Vec<u8> {
     fields.extend([String::new(), String::new(), String::new()]);
     out.push_str(&fields.join(";"));
     out.push_str("\r\n");
+    // The notes under the table, as the other formats have them: after one empty line, each
+    // in the first column of its own line.
+    let notes = year.finance_notes();
+    if !notes.is_empty() {
+        out.push_str("\r\n");
+        for note in notes {
+            out.push_str(&csv_field(&format!("Not: {note}")));
+            out.push_str("\r\n");
+        }
+    }
     out.into_bytes()
 }
 

@@ -242,10 +242,12 @@ async fn the_summary_and_every_export_agree_to_the_ore_with_independent_sums() {
     }
     assert_eq!(app.audit_count("summary.exported").await, 4);
 
-    // CSV: BOM, semicolons, decimal commas; the last line is the totals.
+    // CSV: BOM, semicolons, decimal commas; the table's last line is the totals, and any
+    // notes follow after an empty line.
     let csv = String::from_utf8(files["csv"].clone()).expect("utf-8");
     assert!(csv.starts_with('\u{feff}'));
-    let lines: Vec<&str> = csv.trim_end().split("\r\n").collect();
+    let table = csv.trim_end().split("\r\n\r\n").next().expect("the table");
+    let lines: Vec<&str> = table.split("\r\n").collect();
     assert_eq!(lines.len(), 1 + 21 + 1);
     assert!(
         lines[0]

@@ -141,11 +141,19 @@ async fn draft(admin: &TestApp, format: &str) -> Vec<u8> {
 async fn every_export_adds_up_each_column_from_its_own_rows() {
     let (_app, admin) = admin_of_realistic_year().await;
 
-    // CSV: Aktör;Ärende; eleven amounts (Rekvirerat … Skyldigt regionen); the last line sums.
+    // CSV: Aktör;Ärende; eleven amounts (Rekvirerat … Skyldigt regionen); the last line of
+    // the table sums; after an empty line, the notes.
     let csv = String::from_utf8(draft(&admin, "csv").await).expect("utf-8");
-    let lines: Vec<Vec<&str>> = csv
+    let (table_part, notes) = csv
         .trim_start_matches('\u{feff}')
         .trim_end()
+        .split_once("\r\n\r\n")
+        .expect("the notes under the table");
+    assert!(
+        notes.starts_with("\"Not: Använt, Outnyttjat, Kvar och Skyldigt regionen bygger bara på godkända redovisningar"),
+        "{notes}"
+    );
+    let lines: Vec<Vec<&str>> = table_part
         .split("\r\n")
         .map(|l| l.split(';').collect())
         .collect();
