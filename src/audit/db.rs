@@ -155,7 +155,8 @@ pub async fn count(db: &PgPool, filter: &Filter) -> sqlx::Result<i64> {
     .await
 }
 
-/// The filtered entries, newest first: `limit` of them from `offset`, or all (`None`).
+/// The filtered entries, newest first (oldest first if the filter says so): `limit` of them
+/// from `offset`, or all (`None`).
 pub async fn entries(
     db: &PgPool,
     filter: &Filter,
@@ -167,8 +168,9 @@ pub async fn entries(
                    r.case_number, r.requisition_id, r.report_id, r.case_year, r.organisation_id,
                    r.organisation_name
             FROM resolved r {FILTERED}
-            ORDER BY r.id DESC LIMIT $6 OFFSET $7",
-        resolved()
+            ORDER BY r.id {} LIMIT $6 OFFSET $7",
+        resolved(),
+        if filter.oldest_first { "ASC" } else { "DESC" }
     ))
     .bind(filter.person)
     .bind(filter.case_number.as_deref())

@@ -368,6 +368,9 @@ pub struct LogQuery {
     pub till: String,
     #[serde(default)]
     pub sida: String,
+    /// `stigande`: the oldest first; else the newest first.
+    #[serde(default)]
+    pub ordning: String,
 }
 
 /// The filters that hold; a value that can't be read filters nothing.
@@ -378,6 +381,8 @@ pub struct Filter {
     pub organisation: Option<Uuid>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The oldest entries first (`ordning=stigande`); else the newest.
+    pub oldest_first: bool,
 }
 
 impl LogQuery {
@@ -390,7 +395,20 @@ impl LogQuery {
             organisation: Uuid::parse_str(self.aktor.trim()).ok(),
             from: date(&self.fran),
             to: date(&self.till),
+            oldest_first: self.oldest_first(),
         }
+    }
+
+    pub fn oldest_first(&self) -> bool {
+        self.ordning.trim() == "stigande"
+    }
+
+    /// The filters without the order, as a query string (no `?`): the time heading's link
+    /// adds the order it turns to.
+    pub fn query_without_order(&self) -> String {
+        let mut unordered = self.clone();
+        unordered.ordning = String::new();
+        unordered.query()
     }
 
     /// The page asked for, 1 to `pages`.
@@ -410,6 +428,7 @@ impl LogQuery {
             ("aktor", &self.aktor),
             ("fran", &self.fran),
             ("till", &self.till),
+            ("ordning", &self.ordning),
         ]
         .into_iter()
         .filter(|(_, v)| !v.trim().is_empty())

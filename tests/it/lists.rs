@@ -192,6 +192,44 @@ async fn the_audit_log_filters_by_date_and_pages_through_everything() {
         "Test Regional koordinator loggade in"
     );
 
+    // The time heading turns the order, the filter kept: the oldest first, paged the same.
+    let turn = first
+        .attr("table.audit th a", "href")
+        .expect("the time heading is a link");
+    assert_eq!(
+        turn,
+        format!("/admin/logg?person={someone}&ordning=stigande")
+    );
+    assert_eq!(
+        first
+            .attr("table.audit th[aria-sort]", "aria-sort")
+            .as_deref(),
+        Some("descending")
+    );
+    let oldest = admin.get(&turn).await;
+    assert!(
+        oldest.plain().contains("den äldsta först"),
+        "{}",
+        oldest.plain()
+    );
+    assert_eq!(
+        oldest
+            .attr("table.audit th[aria-sort]", "aria-sort")
+            .as_deref(),
+        Some("ascending")
+    );
+    let details = oldest.select("table.audit tbody tr td:last-child");
+    assert!(details[0].ends_with("user inloggning-1"), "{}", details[0]);
+    assert_eq!(
+        oldest.attr("nav.pagination a[rel=next]", "href").as_deref(),
+        Some(format!("?person={someone}&ordning=stigande&sida=2").as_str())
+    );
+    assert_eq!(
+        oldest.attr("input[name=ordning]", "value").as_deref(),
+        Some("stigande"),
+        "the filter form keeps the order"
+    );
+
     // By date (Swedish dates, both days included): only September's five.
     let september = admin
         .get(&format!(
