@@ -41,6 +41,8 @@ struct ServerCommand {
     user: Option<(u32, u32)>,
     cluster: PathBuf,
     durability: Durability,
+    /// Extra `-c name=value` settings (`PrivatePostgres::start_with`).
+    settings: Vec<(String, String)>,
 }
 
 /// How the cluster is run.
@@ -53,6 +55,23 @@ pub enum Durability {
 }
 
 /// The directory with `initdb` and `postgres`: on PATH, or the newest under /usr/lib/postgresql.
+/// Whether `pg_stat_statements` is among the server's libraries (Debian's postgresql
+/// package has it): preloading a library that is not there would stop the server. The
+/// benchmark and the tests' round-trip budgets count statements with it.
+pub fn statement_stats_installed() -> bool {
+    // The binaries on PATH may be links (`/usr/local/bin/postgres` → the package's): the
+    // libraries are beside where `postgres` really is.
+    find_binaries()
+        .ok()
+        .and_then(|bin| fs::canonicalize(bin.join("postgres")).ok())
+        .and_then(|postgres| postgres.parent()?.parent().map(Path::to_path_buf))
+        .is_some_and(|root| {
+            ["lib", "lib/postgresql"]
+                .iter()
+                .any(|lib| root.join(lib).join("pg_stat_statements.so").is_file())
+        })
+}
+
 pub fn find_binaries() -> Result<PathBuf, String> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     dir_on_path(has_both).or_else(|| newest_installed(has_both)).ok_or_else(|| {
@@ -155,6 +174,17 @@ impl PrivatePostgres {
     /// Starts (creating on first use) the cluster in `dir/postgres`; the password lives in
     /// `dir/postgres.password` and the server's log in `dir/postgres.log`.
     pub fn start(dir: &Path, durability: Durability) -> Result<PrivatePostgres, String> {
+        Self::start_with(dir, durability, Vec::new())
+    }
+
+    /// As `start`, with extra server settings given as `-c name=value` (the benchmark's
+    /// `shared_preload_libraries=pg_stat_statements`). A cluster found already running keeps
+    /// the settings it was started with.
+    pub fn start_with(
+        dir: &Path,
+        durability: Durability,
+        settings: Vec<(String, String)>,
+    ) -> Result<PrivatePostgres, String> {
         let bin = find_binaries()?;
         let user = server_user()?;
         fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
@@ -235,6 +265,7 @@ impl PrivatePostgres {
             user,
             cluster,
             durability,
+            settings,
         };
         let (pid, exited, waiter) = command.spawn(port, &log)?;
         Ok(PrivatePostgres {
@@ -370,6 +401,9 @@ impl ServerCommand {
                 "-c",
                 "full_page_writes=off",
             ]);
+        }
+        for (name, value) in &self.settings {
+            server.arg("-c").arg(format!("{name}={value}"));
         }
         // SAFETY: prctl is async-signal-safe; it runs in the child after fork and after the
         // uid change (which would otherwise clear the setting), before exec.

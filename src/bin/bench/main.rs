@@ -17,8 +17,20 @@
 //! (`crate::bench`), served only with that setting: one session lookup, one query and one
 //! template in the site's layout. Every figure is also given as a share of the ceiling
 //! page measured in the same run. The server's memory is read from `/proc` when idle, after
-//! the run and at its peak. The table is printed and written to `data/bench/results.md`.
-//! CI builds the benchmark (clippy, all targets) but does not run it.
+//! the run and at its peak. The table is printed and written to `results.md` in `--dir`
+//! (`data/bench` by default). CI builds the benchmark (clippy, all targets) but does not run it.
+//!
+//! Before its load each page is asked for once more: the **bytes per response** are its body
+//! as sent to a browser that accepts br and gzip (not decompressed), and the **queries per
+//! page** the statements the server sent PostgreSQL for that one request (BEGIN and COMMIT
+//! included), read from `pg_stat_statements`, which the benchmark's own cluster preloads
+//! (the smaller of two tries, so the mail worker's polling is not counted). After the three
+//! loads a second server is started on the same database and each page is driven at 64
+//! connections, 32 on each server: the rows with 2 servers. The benchmark always finishes
+//! and writes its table: a page that completed no request in its window is a row with
+//! 0 requests/s and its errors and time-outs (wrk's 2 s time-out; oha's, and the requests
+//! still waiting when nothing was answered), and whatever could not be measured is named
+//! under the table.
 //!
 //! # The latest run
 //!
@@ -117,7 +129,7 @@ use digikoord::{
     Clock, Config,
     db::{
         self,
-        private::{Durability, PrivatePostgres},
+        private::{self, Durability, PrivatePostgres},
     },
     seed, serve, telemetry,
 };
@@ -128,7 +140,15 @@ mod load;
 /// Set in the child process that serves.
 const SERVE_CHILD: &str = "DIGIKOORD_BENCH_SERVE";
 const PORT: u16 = 3999;
+/// The second server of the scale-out rows.
+const SECOND_PORT: u16 = 4000;
 const CONNECTIONS: [u32; 3] = [1, 16, 64];
+/// The scale-out rows' connections, half on each server.
+const TWO_SERVERS_CONNECTIONS: u32 = 64;
+/// The statements sent to the bench database so far, ours (which name the view) left out.
+const STATEMENTS_SO_FAR: &str = "SELECT COALESCE(sum(calls), 0)::bigint FROM pg_stat_statements
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND query NOT LIKE '%pg_stat_statements%'";
 
 #[derive(Parser)]
 #[command(
@@ -142,7 +162,7 @@ struct Args {
     /// Actors in the scale run (0: no scale run)
     #[arg(long, default_value_t = 2000)]
     organisations: usize,
-    /// Where the cluster and the results live
+    /// Where the cluster, the servers' logs and the results (results.md) live
     #[arg(long, default_value = "data/bench")]
     dir: PathBuf,
 }
@@ -195,11 +215,42 @@ fn serve_child() -> ExitCode {
 /// One measurement.
 struct Row {
     run: &'static str,
+    /// Servers on the one database the load was split across.
+    servers: u32,
     page: &'static str,
     connections: u32,
-    load: Load,
+    /// `None`: the load generator's report could not be read (the reason is in the notes).
+    load: Option<Load>,
     /// This page's requests per second as a share of the ceiling's at the same load.
-    share: f64,
+    share: Option<f64>,
+    probe: Probe,
+}
+
+/// What one request for a page costs, measured before its load.
+#[derive(Clone, Copy, Default)]
+struct Probe {
+    /// The body as sent to a browser that accepts br and gzip.
+    bytes: Option<u64>,
+    /// Statements the server sent PostgreSQL for the one request.
+    queries: Option<i64>,
+}
+
+/// Everything measured so far, and what could not be.
+#[derive(Default)]
+struct Results {
+    rows: Vec<Row>,
+    memory: BTreeMap<&'static str, Memory>,
+    notes: Vec<String>,
+}
+
+/// What every run is measured with.
+struct Setup<'a> {
+    args: &'a Args,
+    tool: &'a LoadTool,
+    pg: &'a PrivatePostgres,
+    /// `SECRETS_KEY` for the servers: the same for both servers of a run, and kept in
+    /// `--dir` for the databases kept there.
+    secrets_key: String,
 }
 
 /// The server's memory over a run, in MiB.
@@ -218,100 +269,151 @@ struct Resident {
 async fn run(args: Args) -> Result<(), String> {
     let tool = LoadTool::find()?;
     println!("Lastgenerator: {}", tool.name());
+    // Only the benchmark's cluster preloads it, to count each page's statements.
+    let settings = if private::statement_stats_installed() {
+        vec![(
+            "shared_preload_libraries".to_string(),
+            "pg_stat_statements".to_string(),
+        )]
+    } else {
+        println!("pg_stat_statements saknas: frågor per sida mäts inte.");
+        Vec::new()
+    };
     let mut pg = tokio::task::spawn_blocking({
         let dir = args.dir.clone();
-        move || PrivatePostgres::start(&dir, Durability::Throwaway)
+        move || PrivatePostgres::start_with(&dir, Durability::Throwaway, settings)
     })
     .await
     .map_err(|e| e.to_string())??;
-    let result = measure(&args, &tool, &pg).await;
+    let mut results = Results::default();
+    let outcome = measure(&args, &tool, &pg, &mut results).await;
     pg.stop();
-    let (rows, memory) = result?;
-    let table = table(&rows, &memory, &args);
+    if let Err(e) = &outcome {
+        results.notes.push(format!("Benchmarken avbröts: {e}"));
+    }
+    let table = table(&results, &args);
     println!("\n{table}");
+    std::fs::create_dir_all(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
     let out = args.dir.join("results.md");
     std::fs::write(&out, &table).map_err(|e| format!("{}: {e}", out.display()))?;
     println!("Skrivet till {}", out.display());
-    Ok(())
+    outcome
 }
 
 async fn measure(
     args: &Args,
     tool: &LoadTool,
     pg: &PrivatePostgres,
-) -> Result<(Vec<Row>, BTreeMap<&'static str, Memory>), String> {
+    results: &mut Results,
+) -> Result<(), String> {
     pg.wait_until_ready().await?;
-    let today = Clock::System.today();
-    let mut rows = Vec::new();
-    let mut memory = BTreeMap::new();
+    // The databases are kept in --dir from run to run, and so is the key their secrets are
+    // sealed with.
+    digikoord::secrets::private_key(&args.dir)?;
+    let key_file = args.dir.join("secrets.key");
+    let secrets_key = std::fs::read_to_string(&key_file)
+        .map_err(|e| format!("{}: {e}", key_file.display()))?
+        .trim()
+        .to_string();
+    let setup = Setup {
+        args,
+        tool,
+        pg,
+        secrets_key,
+    };
     let mut runs = vec![("demo", 0)];
     if args.organisations > 0 {
         runs.push(("skala", args.organisations));
     }
     for (run, organisations) in runs {
-        let name = format!("bench_{run}");
-        db::ensure_database(&pg.url("postgres"), &name)
-            .await
-            .map_err(|e| e.to_string())?;
-        let owner = db::connect(&pg.url(&name), 4)
-            .await
-            .map_err(|e| e.to_string())?;
-        db::prepare(&owner).await?;
-        seed::programme(&owner).await.map_err(|e| e.to_string())?;
-        if organisations > 0 {
-            let started = Instant::now();
-            println!(
-                "Skalkörning: {organisations} aktörer × {} år …",
-                seed::scale::YEARS.count()
-            );
-            seed::scale::scale(
-                &owner,
-                organisations,
-                seed::scale::YEARS,
-                today,
-                |year, n| {
-                    if n > 0 {
-                        println!("  {year}: {n} aktörers ärenden skrivna");
-                    }
-                },
-            )
-            .await
-            .map_err(|e| format!("seeding: {e:?}"))?;
-            println!("  klart på {} s", started.elapsed().as_secs());
+        if let Err(e) = measure_one(&setup, run, organisations, results).await {
+            println!("  {run}: avbröts: {e}");
+            results.notes.push(format!("Körningen {run} avbröts: {e}"));
         }
-        sqlx::query("VACUUM ANALYZE")
-            .execute(&owner)
-            .await
-            .map_err(|e| e.to_string())?;
-        owner.close().await;
-
-        let log = args.dir.join(format!("server-{run}.log"));
-        let mut server = Server::start(&pg.url(&name), &log)?;
-        let measured = measure_run(run, args, tool, &pg.url(&name), &server).await;
-        let resident = server.resident();
-        server.stop();
-        let (mut run_rows, idle) = measured?;
-        rows.append(&mut run_rows);
-        memory.insert(
-            run,
-            Memory {
-                idle,
-                after: resident.now,
-                peak: resident.peak,
-            },
-        );
     }
-    Ok((rows, memory))
+    Ok(())
 }
 
-/// The pages of one run: the ceiling first, then each page, at each load.
-async fn measure_run(
+/// One run: its database seeded, its server started, its pages measured.
+async fn measure_one(
+    setup: &Setup<'_>,
     run: &'static str,
-    args: &Args,
-    tool: &LoadTool,
+    organisations: usize,
+    results: &mut Results,
+) -> Result<(), String> {
+    let today = Clock::System.today();
+    let pg = setup.pg;
+    let name = format!("bench_{run}");
+    db::ensure_database(&pg.url("postgres"), &name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let owner = db::connect(&pg.url(&name), 4)
+        .await
+        .map_err(|e| e.to_string())?;
+    db::prepare(&owner).await?;
+    seed::programme(&owner).await.map_err(|e| e.to_string())?;
+    if organisations > 0 {
+        let started = Instant::now();
+        println!(
+            "Skalkörning: {organisations} aktörer × {} år …",
+            seed::scale::YEARS.count()
+        );
+        seed::scale::scale(
+            &owner,
+            organisations,
+            seed::scale::YEARS,
+            today,
+            |year, n| {
+                if n > 0 {
+                    println!("  {year}: {n} aktörers ärenden skrivna");
+                }
+            },
+        )
+        .await
+        .map_err(|e| format!("seeding: {e:?}"))?;
+        println!("  klart på {} s", started.elapsed().as_secs());
+    }
+    // Without it (the library not preloaded) the queries per page are not measured.
+    if let Err(e) = sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        .execute(&owner)
+        .await
+    {
+        println!("  pg_stat_statements: {e}");
+    }
+    sqlx::query("VACUUM ANALYZE")
+        .execute(&owner)
+        .await
+        .map_err(|e| e.to_string())?;
+    owner.close().await;
+
+    let db_url = pg.url(&name);
+    let log = setup.args.dir.join(format!("server-{run}.log"));
+    let mut server = Server::start(&db_url, &log, PORT, &setup.secrets_key)?;
+    let measured = measure_run(setup, run, &db_url, &server, results).await;
+    let resident = server.resident();
+    server.stop();
+    let idle = measured?;
+    results.memory.insert(
+        run,
+        Memory {
+            idle,
+            after: resident.now,
+            peak: resident.peak,
+        },
+    );
+    Ok(())
+}
+
+/// The pages of one run: the ceiling first, then each page, at each load; then each at
+/// 64 connections across two servers. Rows go into `results` as they are measured.
+async fn measure_run(
+    setup: &Setup<'_>,
+    run: &'static str,
     db_url: &str,
     server: &Server,
-) -> Result<(Vec<Row>, f64), String> {
+    results: &mut Results,
+) -> Result<f64, String> {
+    let seconds = setup.args.seconds;
     let base = format!("http://127.0.0.1:{PORT}");
     server.wait_until_healthy(&base).await?;
     let idle = server.resident().now;
@@ -329,7 +431,6 @@ async fn measure_run(
     .fetch_one(&db)
     .await
     .map_err(|e| format!("a requisition of Region Stockholm: {e}"))?;
-    db.close().await;
     let pages: Vec<(&'static str, String, &str)> = vec![
         (
             "tak (/bench/ceiling)",
@@ -359,44 +460,205 @@ async fn measure_run(
             &admin,
         ),
     ];
-    // Each page must answer 200 as that person before it is measured.
+    // Each page should answer 200 as that person; one that does not is still measured,
+    // and said so under the table.
+    let mut probes = Vec::new();
     for (page, path, cookie) in &pages {
-        let status = reqwest::Client::new()
-            .get(format!("{base}{path}"))
-            .header("cookie", *cookie)
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .status();
-        if status != reqwest::StatusCode::OK {
-            return Err(format!("{page} ({path}) answered {status}"));
+        match probe(&db, &format!("{base}{path}"), cookie).await {
+            Ok((status, probe)) => {
+                if status != reqwest::StatusCode::OK {
+                    println!("  {run}: {page} ({path}) svarade {status}");
+                    results
+                        .notes
+                        .push(format!("{run}: {page} ({path}) svarade {status}"));
+                }
+                probes.push(probe);
+            }
+            Err(e) => {
+                println!("  {run}: {page} ({path}): {e}");
+                results.notes.push(format!("{run}: {page} ({path}): {e}"));
+                probes.push(Probe::default());
+            }
         }
     }
-    let mut rows = Vec::new();
+    db.close().await;
+
     for connections in CONNECTIONS {
         let mut ceiling = None;
-        for (page, path, cookie) in &pages {
-            print!("  {run}: {page}, {connections} anslutningar … ");
-            let load = tool.drive(&format!("{base}{path}"), cookie, connections, args.seconds)?;
-            println!(
-                "{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
-                load.per_second, load.p50_ms, load.p99_ms
-            );
-            let reference = *ceiling.get_or_insert(load.per_second);
-            rows.push(Row {
-                run,
-                page,
-                connections,
-                load,
-                share: if reference > 0.0 {
-                    load.per_second / reference
-                } else {
-                    0.0
+        for (i, ((page, path, cookie), probe)) in pages.iter().zip(&probes).enumerate() {
+            announce(run, page, &format!("{connections} anslutningar"));
+            let load = setup
+                .tool
+                .drive(&format!("{base}{path}"), cookie, connections, seconds);
+            push_row(
+                results,
+                Row {
+                    run,
+                    servers: 1,
+                    page,
+                    connections,
+                    load: None,
+                    share: None,
+                    probe: *probe,
                 },
-            });
+                load,
+                i == 0,
+                &mut ceiling,
+            );
         }
     }
-    Ok((rows, idle))
+
+    // Scale-out: the same database behind two servers, the load split between them.
+    let second_base = format!("http://127.0.0.1:{SECOND_PORT}");
+    let log = setup.args.dir.join(format!("server-{run}-2.log"));
+    let mut second = match Server::start(db_url, &log, SECOND_PORT, &setup.secrets_key) {
+        Ok(second) => second,
+        Err(e) => {
+            results
+                .notes
+                .push(format!("{run}: den andra servern startade inte: {e}"));
+            return Ok(idle);
+        }
+    };
+    if let Err(e) = second.wait_until_healthy(&second_base).await {
+        results
+            .notes
+            .push(format!("{run}: den andra servern startade inte: {e}"));
+        second.stop();
+        return Ok(idle);
+    }
+    let mut ceiling = None;
+    for (i, ((page, path, cookie), probe)) in pages.iter().zip(&probes).enumerate() {
+        announce(
+            run,
+            page,
+            &format!("{TWO_SERVERS_CONNECTIONS} anslutningar på 2 servrar"),
+        );
+        let half = TWO_SERVERS_CONNECTIONS / 2;
+        let tool = setup.tool;
+        let load: Result<Load, String> = std::thread::scope(|s| {
+            let other =
+                s.spawn(|| tool.drive(&format!("{second_base}{path}"), cookie, half, seconds));
+            let one = tool.drive(&format!("{base}{path}"), cookie, half, seconds);
+            let other = other
+                .join()
+                .unwrap_or_else(|_| Err("the load generator's thread panicked".into()));
+            Ok(Load::together(one?, other?))
+        });
+        push_row(
+            results,
+            Row {
+                run,
+                servers: 2,
+                page,
+                connections: TWO_SERVERS_CONNECTIONS,
+                load: None,
+                share: None,
+                probe: *probe,
+            },
+            load,
+            i == 0,
+            &mut ceiling,
+        );
+    }
+    second.stop();
+    Ok(idle)
+}
+
+fn announce(run: &str, page: &str, load: &str) {
+    use std::io::Write;
+    print!("  {run}: {page}, {load} … ");
+    let _ = std::io::stdout().flush();
+}
+
+/// Records one load: its share of the ceiling (the first page of each load), or, when the
+/// load generator's report could not be read, a row without figures and a note.
+fn push_row(
+    results: &mut Results,
+    mut row: Row,
+    load: Result<Load, String>,
+    is_ceiling: bool,
+    ceiling: &mut Option<f64>,
+) {
+    match load {
+        Ok(load) => {
+            println!(
+                "{:.0} req/s, p50 {:.1} ms, p99 {:.1} ms, {} fel, {} tidsgränser",
+                load.per_second, load.p50_ms, load.p99_ms, load.errors, load.timeouts
+            );
+            if is_ceiling {
+                *ceiling = Some(load.per_second);
+            }
+            row.share = ceiling.filter(|c| *c > 0.0).map(|c| load.per_second / c);
+            row.load = Some(load);
+        }
+        Err(e) => {
+            let first = e.lines().next().unwrap_or_default().to_string();
+            println!("rapporten kunde inte läsas: {first}");
+            results.notes.push(format!(
+                "{} ({} servrar), {}, {} anslutningar: rapporten kunde inte läsas: {first}",
+                row.run, row.servers, row.page, row.connections
+            ));
+        }
+    }
+    results.rows.push(row);
+}
+
+/// One request for the page as a browser makes it, after one to warm up: its status, the
+/// bytes of its body on the wire, and the statements it cost (the smaller of two tries).
+async fn probe(
+    db: &sqlx::PgPool,
+    url: &str,
+    cookie: &str,
+) -> Result<(reqwest::StatusCode, Probe), String> {
+    // No decompression: the bytes counted are the bytes sent.
+    let client = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .no_deflate()
+        .no_zstd()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let (status, _) = get_once(&client, url, cookie).await?;
+    let mut probe = Probe::default();
+    for _ in 0..2 {
+        let before = statements_so_far(db).await;
+        let (_, bytes) = get_once(&client, url, cookie).await?;
+        // A request's last statement may end just after its response has gone.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let after = statements_so_far(db).await;
+        probe.bytes = Some(bytes);
+        if let (Some(before), Some(after)) = (before, after) {
+            let these = after - before;
+            probe.queries = Some(probe.queries.map_or(these, |q| q.min(these)));
+        }
+    }
+    Ok((status, probe))
+}
+
+async fn get_once(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+) -> Result<(reqwest::StatusCode, u64), String> {
+    let response = client
+        .get(url)
+        .header("cookie", cookie)
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(|e| e.to_string())?;
+    Ok((status, body.len() as u64))
+}
+
+/// `None` when `pg_stat_statements` is not loaded.
+async fn statements_so_far(db: &sqlx::PgPool) -> Option<i64> {
+    sqlx::query_scalar::<_, i64>(STATEMENTS_SO_FAR)
+        .fetch_one(db)
+        .await
+        .ok()
 }
 
 /// Logs in as a person does (the form, then for staff the code from the demo's key) and
@@ -470,13 +732,21 @@ struct Server {
 }
 
 impl Server {
-    fn start(database_url: &str, log: &Path) -> Result<Server, String> {
+    fn start(
+        database_url: &str,
+        log: &Path,
+        port: u16,
+        secrets_key: &str,
+    ) -> Result<Server, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let log_file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let child = Command::new(exe)
             .env(SERVE_CHILD, "1")
-            .env("LISTEN_ADDR", format!("127.0.0.1:{PORT}"))
+            .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
             .env("DATABASE_URL", database_url)
+            // Required with DATABASE_URL.
+            .env("SECRETS_KEY", secrets_key)
+            .env_remove("SECRETS_KEY_OLD")
             .env("DEMO", "true")
             .env("BENCH_CEILING", "true")
             .env_remove("SMTP_URL")
@@ -541,34 +811,58 @@ impl Drop for Server {
     }
 }
 
-fn table(rows: &[Row], memory: &BTreeMap<&'static str, Memory>, args: &Args) -> String {
+fn table(results: &Results, args: &Args) -> String {
     let mut out = format!(
-        "Digikoord, release, {} s per sida och last; andel = sidans req/s delat med takets (/bench/ceiling) vid samma last.\n\n",
+        "Digikoord, release, {} s per sida och last; andel = sidans req/s delat med takets (/bench/ceiling) vid samma last och antal servrar. \
+         Byte per svar: kroppen som den skickas till en webbläsare som tar emot br och gzip. \
+         Frågor per sida: de satser servern sände PostgreSQL för en begäran (pg_stat_statements, BEGIN och COMMIT medräknade). \
+         Fel: svar utom 2xx/3xx och uttagsfel; tidsgränser: begäranden som gavs upp.\n\n",
         args.seconds
     );
     out.push_str(
-        "| körning | sida | anslutningar | req/s | p50 ms | p99 ms | andel av taket | fel |\n",
+        "| körning | servrar | sida | anslutningar | req/s | p50 ms | p99 ms | andel av taket | fel | tidsgränser | byte per svar | frågor per sida |\n",
     );
-    out.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
-    for r in rows {
+    out.push_str(
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+    );
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    for r in &results.rows {
+        let figures = r.load.map_or_else(
+            || ["–"; 5].map(String::from),
+            |l| {
+                [
+                    format!("{:.0}", l.per_second),
+                    format!("{:.1}", l.p50_ms),
+                    format!("{:.1}", l.p99_ms),
+                    l.errors.to_string(),
+                    l.timeouts.to_string(),
+                ]
+            },
+        );
+        let [per_second, p50, p99, errors, timeouts] = figures;
         out.push_str(&format!(
-            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.2} | {} |\n",
+            "| {} | {} | {} | {} | {per_second} | {p50} | {p99} | {} | {errors} | {timeouts} | {} | {} |\n",
             r.run,
+            r.servers,
             r.page,
             r.connections,
-            r.load.per_second,
-            r.load.p50_ms,
-            r.load.p99_ms,
-            r.share,
-            r.load.errors
+            or_dash(r.share.map(|s| format!("{s:.2}"))),
+            or_dash(r.probe.bytes.map(|b| b.to_string())),
+            or_dash(r.probe.queries.map(|q| q.to_string())),
         ));
     }
     out.push_str("\n| körning | minne i vila MiB | efter körningen MiB | högsta MiB |\n| --- | ---: | ---: | ---: |\n");
-    for (run, m) in memory {
+    for (run, m) in &results.memory {
         out.push_str(&format!(
             "| {run} | {:.1} | {:.1} | {:.1} |\n",
             m.idle, m.after, m.peak
         ));
+    }
+    if !results.notes.is_empty() {
+        out.push_str("\nKunde inte mätas som avsett:\n\n");
+        for note in &results.notes {
+            out.push_str(&format!("- {note}\n"));
+        }
     }
     out
 }
