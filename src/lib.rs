@@ -48,7 +48,13 @@ use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::State, http::StatusCode, middleware, routing::get};
 use sqlx::PgPool;
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use tower_http::{
+    compression::{
+        CompressionLayer, CompressionLevel,
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+    },
+    timeout::RequestBodyTimeoutLayer,
+};
 
 pub use clock::Clock;
 pub use config::Config;
@@ -129,8 +135,26 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             web::security_headers,
         ))
+        .layer(compression())
         .layer(telemetry::trace_layer())
         .with_state(state)
+}
+
+/// Pages, CSV, JSON, the script and the stylesheet go compressed (brotli or gzip, as the
+/// browser accepts) at a level a server can afford per request; what is compressed already
+/// (the XLSX, DOCX and PDF/A files, which are zip or deflate inside; images) goes as it is.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(
+            DefaultPredicate::new()
+                .and(NotForContentType::const_new(
+                    "application/vnd.openxmlformats",
+                ))
+                .and(NotForContentType::const_new("application/pdf"))
+                .and(NotForContentType::const_new("application/zip"))
+                .and(NotForContentType::const_new("font/")),
+        )
 }
 
 /// The longest a request may take before it is answered 503.

@@ -65,6 +65,12 @@ pub fn redirect_with_flash(to: &str, message: &str) -> Response {
 
 /// A file to save, never to render: `Content-Disposition: attachment` with the name in
 /// UTF-8 (and an ASCII fallback), and a sandboxing CSP in case a browser opens it anyway.
+/// The address of a static file named by its content, kept by browsers for good
+/// (`assets::url`).
+pub fn asset_url(name: &str) -> String {
+    crate::assets::url(name)
+}
+
 pub fn download_response(bytes: Vec<u8>, content_type: &str, filename: &str) -> Response {
     let ascii: String = filename
         .chars()

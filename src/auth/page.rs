@@ -32,6 +32,11 @@ impl Ctx {
         self.user.as_ref().is_some_and(SessionUser::is_admin)
     }
 
+    /// The address of a static file by its content (`web::asset_url`), as the layout links it.
+    pub fn asset(&self, name: &str) -> String {
+        crate::web::asset_url(name)
+    }
+
     /// The session's idle limit, which the layout gives the page's script to warn before it.
     pub fn idle_minutes(&self) -> i64 {
         super::session::IDLE_TIMEOUT_MINUTES

@@ -170,15 +170,19 @@ async fn logged_in_pages_carry_the_idle_limit_and_the_warning_before_it_for_the_
         start.select("#idle-warning button#idle-warning-continue"),
         ["Fortsätt vara inloggad"]
     );
+    let src = start
+        .attr("script[src$='/digikoord.js']", "src")
+        .expect("the script");
+    assert!(src.starts_with("/static/v/"), "named by its content: {src}");
     assert_eq!(
-        start.attr("script[src='/static/digikoord.js']", "defer"),
+        start.attr("script[src$='/digikoord.js']", "defer"),
         Some(String::new())
     );
 
     // The script is served from our own origin, as the CSP allows, as JavaScript.
     let script = browser
         .client
-        .get(browser.url("/static/digikoord.js"))
+        .get(browser.url(&src))
         .send()
         .await
         .expect("GET the script");

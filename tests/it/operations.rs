@@ -770,6 +770,108 @@ async fn static_files_are_embedded_and_cached_by_their_etag() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
+/// The layout links its stylesheet and script by their content's name, which browsers keep
+/// for good; a page from before a release, asking for an older version, gets today's file
+/// to be asked for again soon.
+#[tokio::test]
+async fn static_files_named_by_their_content_are_kept_for_good() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/logga-in").await;
+    let css = page
+        .attr("link[rel=stylesheet]", "href")
+        .expect("the stylesheet");
+    let expected = {
+        use sha2::{Digest, Sha256};
+        let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/style.css"))
+            .expect("static/style.css");
+        hex::encode(Sha256::digest(&bytes))[..16].to_string()
+    };
+    assert_eq!(css, format!("/static/v/{expected}/style.css"));
+    let kept = app.client.get(app.url(&css)).send().await.expect("GET");
+    assert_eq!(kept.status(), StatusCode::OK);
+    assert_eq!(
+        kept.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let old = app
+        .client
+        .get(app.url("/static/v/0000000000000000/style.css"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(old.status(), StatusCode::OK);
+    assert_eq!(old.headers()["cache-control"], "public, max-age=3600");
+    let gone = app
+        .client
+        .get(app.url(&format!("/static/v/{expected}/nope.css")))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
+
+/// Pages and text files go compressed to a browser that accepts it (brotli first, then
+/// gzip); files compressed already (XLSX, DOCX, PDF) go as they are.
+#[tokio::test]
+async fn pages_go_compressed_and_office_files_as_they_are() {
+    let app = TestApp::spawn().await;
+    // reqwest without its decompression features: it neither asks for nor undoes one.
+    let raw = reqwest::Client::new();
+    let encoding = |r: &reqwest::Response| {
+        r.headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap_or_default().to_string())
+    };
+    for (accept, expected) in [
+        ("br, gzip", Some("br")),
+        ("gzip", Some("gzip")),
+        ("identity", None),
+    ] {
+        let page = raw
+            .get(app.url("/program"))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(encoding(&page).as_deref(), expected, "{accept}");
+    }
+    let plain = raw
+        .get(app.url("/program"))
+        .send()
+        .await
+        .expect("GET")
+        .bytes()
+        .await
+        .expect("body")
+        .len();
+    let compressed = raw
+        .get(app.url("/program"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .expect("GET")
+        .bytes()
+        .await
+        .expect("body")
+        .len();
+    assert!(
+        compressed * 3 < plain,
+        "compressed to less than a third: {compressed} of {plain} bytes"
+    );
+    // An XLSX (the summary's draft) is a zip already.
+    app.login_as(Role::Admin, None).await;
+    let xlsx = app
+        .client
+        .get(app.url("/sammanstallning/2025/utkast/xlsx"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(xlsx.status(), StatusCode::OK);
+    assert_eq!(encoding(&xlsx), None);
+}
+
 /// Sets the password through the link, logs in and enrols the second factor.
 async fn first_login(browser: &TestApp, link: &str, email: &str) {
     let set = browser
