@@ -595,7 +595,7 @@ mod tests {
     /// What follows the dot in a file's or a host's name.
     const NAME_ENDINGS: &[&str] = &[
         "csv", "docx", "dtd", "example", "exe", "html", "invalid", "jpg", "key", "log", "md",
-        "org", "password", "pdf", "pid", "port", "se", "sql", "vcf", "xlb", "xlsx", "xml",
+        "org", "password", "pdf", "pid", "port", "se", "so", "sql", "vcf", "xlb", "xlsx", "xml",
     ];
 
     fn is_a_name(word: &str) -> bool {

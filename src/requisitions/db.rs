@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection, PgPool, postgres::PgRow, types::Json};
 use uuid::Uuid;
 
 use super::model::{
@@ -14,6 +14,7 @@ use crate::{
     auth::{Role, Scope},
     giro::PaymentMethod,
     programme::model::ExtendedDeadline,
+    thread::{Message, ThreadKind},
 };
 
 /// A requisition with its actor, its live payout (if any) and any extended deadline.
@@ -360,7 +361,7 @@ pub async fn withdraw_extension(
 }
 
 /// One line of a requisition's history, from the audit trail.
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct HistoryEntry {
     pub at: DateTime<Utc>,
     pub actor_name: Option<String>,
@@ -401,6 +402,131 @@ pub async fn history(db: &PgPool, requisition: Uuid) -> sqlx::Result<Vec<History
     .bind("requisition")
     .fetch_all(db)
     .await
+}
+
+/// What a requisition's page lists below the requisition, each in the page's order.
+#[derive(Clone, Debug)]
+pub struct CaseLists {
+    pub attachments: Vec<Attachment>,
+    pub messages: Vec<Message>,
+    pub history: Vec<HistoryEntry>,
+    /// A message was written after the reader's read mark (or they have none): showing the
+    /// thread moves the mark (`thread::mark_read`); otherwise moving it would change nothing.
+    pub read_mark_behind: bool,
+}
+
+/// A message of the requisition's thread as `case_lists_columns` gives it (`thread::messages`).
+#[derive(serde::Deserialize)]
+struct ThreadMessage {
+    author_name: String,
+    author_is_staff: bool,
+    body: String,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CaseListsRow {
+    attachments: Json<Vec<Attachment>>,
+    messages: Json<Vec<ThreadMessage>>,
+    history: Json<Vec<HistoryEntry>>,
+    read_mark_behind: bool,
+}
+
+impl CaseListsRow {
+    fn lists(self) -> CaseLists {
+        CaseLists {
+            attachments: self.attachments.0,
+            messages: self
+                .messages
+                .0
+                .into_iter()
+                .map(|m| Message {
+                    author_name: m.author_name,
+                    author_is_staff: m.author_is_staff,
+                    body: m.body,
+                    created_at: m.created_at,
+                })
+                .collect(),
+            history: self.history.0,
+            read_mark_behind: self.read_mark_behind,
+        }
+    }
+}
+
+/// The lists of requisition `c`, one JSON array each, so a page asks once: its documents
+/// (`attachments`), its thread (`thread::messages`) and its history (`history`), with the
+/// same rows and order as those; and whether the reader's read mark is behind the thread.
+/// Parameters `$p`, `$p+1`, `$p+2`: `Role::Coordinator`, the reader, `ThreadKind::Requisition`.
+fn case_lists_columns(p: usize) -> String {
+    let role = format!("${p}");
+    let reader = format!("${}", p + 1);
+    let kind = format!("${}", p + 2);
+    format!(
+        "COALESCE((SELECT json_agg(json_build_object(
+                       'id', f.id, 'filename', f.filename, 'content_type', f.content_type,
+                       'size', f.size, 'sha256', f.sha256, 'uploaded_by_name', u.name,
+                       'uploaded_at', f.uploaded_at) ORDER BY f.uploaded_at, f.id)
+                   FROM requisition_attachments f JOIN users u ON u.id = f.uploaded_by
+                   WHERE f.requisition_id = c.id), '[]') AS attachments,
+         COALESCE((SELECT json_agg(json_build_object(
+                       'author_name', u.name, 'author_is_staff', u.role <> {role},
+                       'body', m.body, 'created_at', m.created_at) ORDER BY m.created_at, m.id)
+                   FROM requisition_messages m JOIN users u ON u.id = m.author_id
+                   WHERE m.requisition_id = c.id), '[]') AS messages,
+         COALESCE((SELECT json_agg(json_build_object(
+                       'at', h.at, 'actor_name', u.name, 'actor_is_staff', u.role <> {role},
+                       'action', h.action, 'note', h.after->>'message') ORDER BY h.id)
+                   FROM audit_log h LEFT JOIN users u ON u.id = h.actor_user_id
+                   WHERE h.entity = 'requisition' AND h.entity_id = c.id::text), '[]') AS history,
+         EXISTS (SELECT 1 FROM requisition_messages m
+                 WHERE m.requisition_id = c.id
+                   AND m.created_at > COALESCE((SELECT t.read_at FROM thread_reads t
+                                                WHERE t.user_id = {reader} AND t.kind = {kind}
+                                                  AND t.case_id = c.id), '-infinity'))
+             AS read_mark_behind"
+    )
+}
+
+/// A requisition the scope may see, with everything its page lists for `reader`: one query.
+/// `None` if there is none, or the scope may not see it (as `find`).
+pub async fn case_page(
+    db: &PgPool,
+    id: Uuid,
+    scope: Scope,
+    reader: Uuid,
+) -> sqlx::Result<Option<(Requisition, CaseLists)>> {
+    let row: Option<PgRow> = sqlx::query(&format!(
+        "SELECT c.*, {} FROM ({SELECT} WHERE {IN_SCOPE} AND r.id = $2) c",
+        case_lists_columns(3)
+    ))
+    .bind(scope.organisation())
+    .bind(id)
+    .bind(Role::Coordinator)
+    .bind(reader)
+    .bind(ThreadKind::Requisition)
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let r = Requisition::from_row(&row)?;
+    let lists = CaseListsRow::from_row(&row)?;
+    Ok(Some((r, lists.lists())))
+}
+
+/// What the page of a requisition already read lists for `reader`: one query.
+pub async fn case_lists(db: &PgPool, requisition: Uuid, reader: Uuid) -> sqlx::Result<CaseLists> {
+    let row: CaseListsRow = sqlx::query_as(&format!(
+        "SELECT {} FROM requisitions c WHERE c.id = $1",
+        case_lists_columns(2)
+    ))
+    .bind(requisition)
+    .bind(Role::Coordinator)
+    .bind(reader)
+    .bind(ThreadKind::Requisition)
+    .fetch_one(db)
+    .await?;
+    Ok(row.lists())
 }
 
 /// The next case number of a year; the counter only ever grows, so a number is never reused.
@@ -653,7 +779,7 @@ pub async fn payout(db: &PgPool, id: Uuid) -> sqlx::Result<Option<Payout>> {
 }
 
 /// A document on a requisition (without its bytes).
-#[derive(Clone, Debug, sqlx::FromRow)]
+#[derive(Clone, Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct Attachment {
     pub id: Uuid,
     pub filename: String,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     ALREADY_HANDLED,
-    db::{self, HistoryEntry, NewRequisition, Requisition},
+    db::{self, CaseLists, HistoryEntry, NewRequisition, Requisition},
     editable, load,
     model::{Action, RequisitionForm, RequisitionState, check_start, check_submission},
 };
@@ -483,6 +483,7 @@ impl ShowPage {
     }
 }
 
+/// The case page of a requisition already read (a form on it was refused).
 pub(super) async fn show_page(
     state: &AppState,
     user: CurrentUser,
@@ -490,28 +491,46 @@ pub(super) async fn show_page(
     message_form: String,
     errors: FormErrors,
 ) -> Result<ShowPage> {
-    let history = db::history(&state.db, r.id).await?;
-    let messages = thread::shown_to(&state.db, Thread::Requisition(r.id), user.id()).await?;
-    let attachments = db::attachments(&state.db, r.id).await?;
+    let lists = db::case_lists(&state.db, r.id, user.id()).await?;
+    shown_page(state, user, r, lists, message_form, errors).await
+}
+
+/// The page, once its reader has read the thread (as `thread::shown_to`; a mark that would
+/// not move past any message is left as it is, so a page seen again writes nothing).
+async fn shown_page(
+    state: &AppState,
+    user: CurrentUser,
+    r: Requisition,
+    lists: CaseLists,
+    message_form: String,
+    errors: FormErrors,
+) -> Result<ShowPage> {
+    if lists.read_mark_behind {
+        thread::mark_read(&state.db, user.id(), Thread::Requisition(r.id)).await?;
+    }
     Ok(ShowPage {
         role: user.role(),
         ctx: user.ctx,
-        attachments,
+        attachments: lists.attachments,
         r,
-        history,
-        messages,
+        history: lists.history,
+        messages: lists.messages,
         message_form,
         errors,
     })
 }
 
+/// The requisition and all its page lists in one query; a second only to move the read mark.
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
-    let r = load(&state, &user, id).await?;
-    render(&show_page(&state, user, r, String::new(), FormErrors::default()).await?)
+    let (r, lists) = db::case_page(&state.db, id, user.scope(), user.id())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let page = shown_page(&state, user, r, lists, String::new(), FormErrors::default()).await?;
+    render(&page)
 }
 
 pub async fn post_message(

@@ -5,11 +5,16 @@ use super::model::{Totals, Year};
 use crate::charts::{DOTS, HATCH, SOLID, Series, grouped_with_gaps, progress, stacked};
 
 pub fn progress_chart(year: &Year) -> String {
+    progress_chart_of(year.year, &year.progress(), year.actors.len())
+}
+
+/// The progress chart from the steps' counts (`model::Progress::steps`) of `actors` actors.
+pub fn progress_chart_of(year: i32, steps: &[(String, usize)], actors: usize) -> String {
     progress(
         "framsteg",
-        &format!("Hur långt aktörerna har kommit {}", year.year),
-        &year.progress(),
-        year.actors.len(),
+        &format!("Hur långt aktörerna har kommit {year}"),
+        steps,
+        actors,
     )
 }
 

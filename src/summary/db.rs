@@ -8,8 +8,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{
-    Activity, ActorYear, ApprovedReport, Coverage, Deadlines, Decisions, Figures, Source, Totals,
-    Year,
+    Activity, ActorYear, ApprovedReport, Coverage, Deadlines, Decisions, Figures, Progress, Source,
+    Totals, Unapproved, Year, YearFigures,
 };
 use crate::{
     auth::Scope,
@@ -22,7 +22,10 @@ use crate::{
         self,
         model::{ActivityKind, Costs, ReportState, SelfAssessment},
     },
-    requisitions::{self, model::RequisitionState},
+    requisitions::{
+        self,
+        model::{CaseState, PayoutState, RequisitionState},
+    },
 };
 
 #[derive(sqlx::FromRow)]
@@ -293,6 +296,474 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
         actors,
         account,
     }))
+}
+
+/// Which of the year's actors the overview reads in full.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// One page of the table in the order of the actors' names: `size` rows of page
+    /// `page` (from 1; a page past the last is the last).
+    Page { page: usize, size: usize },
+    /// Every actor (the table filtered or sorted by state, which needs each actor's cases).
+    All,
+}
+
+/// The overview of a year: the year (its `actors` only the rows asked for, in the order of
+/// their names) and what it shows over every actor.
+pub struct Overview {
+    pub year: Year,
+    pub figures: YearFigures,
+}
+
+/// The overview of a year in one read-only snapshot, its cost set by the rows shown, not
+/// by the number of actors: the programme year and its decisions, one aggregate query for
+/// the totals, coverage and progress over every actor (`overview_figures`), one query for
+/// the rows (`overview_rows`, a page of them by the actors' names) and Tillväxtverket's
+/// account.
+pub async fn load_overview(pool: &PgPool, year: i32, rows: Rows) -> sqlx::Result<Option<Overview>> {
+    let mut tx = pool.begin().await?;
+    crate::db::snapshot(&mut tx).await?;
+    let db = &mut *tx;
+    let Some(programme_year) = programme::year(&mut *db, year).await? else {
+        return Ok(None);
+    };
+    let decisions = decisions_of(&mut *db, &programme_year).await?;
+    let figures = overview_figures(&mut *db, year).await?;
+    let (limit, offset) = match rows {
+        Rows::Page { page, size } => {
+            let (page, _) = super::model::page_of(page, figures.actors, size);
+            (Some(size as i64), ((page - 1) * size) as i64)
+        }
+        Rows::All => (None, 0),
+    };
+    let actors = overview_rows(&mut *db, year, limit, offset).await?;
+    let account = repayments::db::agency_account(&mut *db, year).await?;
+    tx.commit().await?;
+    Ok(Some(Overview {
+        year: Year {
+            year,
+            decision_number: decisions.decision_number.clone(),
+            decisions,
+            cap_per_actor: programme_year.cap_per_actor,
+            deadlines: Deadlines {
+                report: programme_year.report_deadline,
+                repayment: programme_year.repayment_deadline,
+            },
+            actors,
+            account,
+        },
+        figures,
+    }))
+}
+
+/// The aggregate of `overview_figures`: one row for the whole year.
+#[derive(sqlx::FromRow)]
+struct FiguresRow {
+    actors: i64,
+    cases: i64,
+    imported: i64,
+    no_data: i64,
+    requisitioned: Decimal,
+    paid_out: Decimal,
+    personnel: Option<Decimal>,
+    services: Option<Decimal>,
+    travel: Option<Decimal>,
+    other: Option<Decimal>,
+    used: Option<Decimal>,
+    owed: Option<Decimal>,
+    repaid: Decimal,
+    repaid_unapproved: Decimal,
+    outstanding: Option<Decimal>,
+    owed_to_regions: Option<Decimal>,
+    unapproved_outstanding: Decimal,
+    unapproved_owed_to_region: Decimal,
+    unapproved_actors: i64,
+    unapproved_names: Option<Vec<String>>,
+    requisition_submitted: i64,
+    paid: i64,
+    report_submitted: i64,
+    report_approved: i64,
+    settled: i64,
+}
+
+/// What the overview shows over every actor of `year`, in one aggregate query: what
+/// `YearFigures::of(&load_year(year))` computes in Rust (a test holds the two equal). Each
+/// actor's figures are taken as `load_year` takes them (imported history in place of
+/// cases, `ActorYear::with_import`), then its finance row as `ActorYear::finance_row` and
+/// the columns' sums as `Totals::of`: a column no row has a figure in is NULL (`–`), what
+/// is left rests on approved reports only, a submitted report's own figures go to the
+/// note apart.
+pub async fn overview_figures(db: &mut PgConnection, year: i32) -> sqlx::Result<YearFigures> {
+    let r: FiguresRow = sqlx::query_as(
+        "WITH base AS (
+              SELECT a.actor_name,
+                     r.id IS NOT NULL AS has_case,
+                     i.organisation_id IS NOT NULL AS imported,
+                     r.amount AS l_requisitioned, p.paid_amount AS l_paid_out,
+                     ap.organisation_id IS NOT NULL AS l_approved,
+                     ap.cost_personnel, ap.cost_services, ap.cost_travel, ap.cost_other,
+                     ap.used AS l_used, ap.unused AS l_unused, ap.approved_at,
+                     cr.first_submitted_at AS report_submitted_at,
+                     rb.owed AS l_owed, COALESCE(rb.approved, false) AS l_owed_approved,
+                     COALESCE(pay.received, 0) AS l_received,
+                     COALESCE(ref.refunded, 0) AS l_refunded,
+                     i.requisitioned AS i_requisitioned, i.paid_out AS i_paid_out,
+                     i.used AS i_used, i.unused AS i_unused, i.repaid AS i_repaid,
+                     i.report_approved_on AS i_report_approved_on
+              FROM programme_years y
+              JOIN period_actors a ON a.period_id = y.period_id
+              LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = a.organisation_id
+                   AND r.first_submitted_at IS NOT NULL AND r.state <> ALL($2)
+              LEFT JOIN live_payouts p ON p.requisition_id = r.id
+              LEFT JOIN (SELECT DISTINCT ON (organisation_id) organisation_id,
+                                cost_personnel, cost_services, cost_travel, cost_other,
+                                used, unused, approved_at
+                         FROM reports WHERE year = $1 AND state = $3
+                         ORDER BY organisation_id, version DESC) ap
+                   ON ap.organisation_id = a.organisation_id
+              LEFT JOIN reports cr ON cr.year = y.year AND cr.organisation_id = a.organisation_id
+                   AND cr.current
+              LEFT JOIN repayment_owed_per_actor rb
+                   ON rb.year = y.year AND rb.organisation_id = a.organisation_id
+              LEFT JOIN (SELECT organisation_id,
+                                sum(received_amount) FILTER (WHERE state = $4) AS received
+                         FROM repayment_payments WHERE year = $1 GROUP BY organisation_id) pay
+                   ON pay.organisation_id = a.organisation_id
+              LEFT JOIN (SELECT organisation_id,
+                                sum(amount) FILTER (WHERE state = $5) AS refunded
+                         FROM refunds WHERE year = $1 GROUP BY organisation_id) ref
+                   ON ref.organisation_id = a.organisation_id
+              LEFT JOIN imported_actor_years i
+                   ON i.year = y.year AND i.organisation_id = a.organisation_id
+              WHERE y.year = $1
+         ), actor_year AS (
+              SELECT actor_name, has_case, imported,
+                     CASE WHEN imported THEN i_requisitioned ELSE l_requisitioned END
+                          AS requisitioned,
+                     CASE WHEN imported THEN i_paid_out ELSE l_paid_out END AS paid_out,
+                     CASE WHEN imported THEN i_used IS NOT NULL AND i_unused IS NOT NULL
+                                             AND i_report_approved_on IS NOT NULL
+                          ELSE l_approved END AS approved,
+                     CASE WHEN imported THEN 0 ELSE cost_personnel END AS personnel,
+                     CASE WHEN imported THEN 0 ELSE cost_services END AS services,
+                     CASE WHEN imported THEN 0 ELSE cost_travel END AS travel,
+                     CASE WHEN imported THEN 0 ELSE cost_other END AS other,
+                     CASE WHEN imported THEN i_used ELSE l_used END AS used,
+                     CASE WHEN imported THEN i_unused ELSE l_unused END AS unused,
+                     CASE WHEN imported
+                          THEN CASE WHEN i_report_approved_on IS NOT NULL THEN i_unused END
+                          ELSE l_owed END AS owed,
+                     CASE WHEN imported THEN true ELSE l_owed_approved END AS owed_approved,
+                     CASE WHEN imported THEN COALESCE(i_repaid, 0) ELSE l_received END
+                          AS received,
+                     CASE WHEN imported THEN 0 ELSE l_refunded END AS refunded,
+                     has_case OR imported AS requisition_submitted,
+                     CASE WHEN imported THEN i_report_approved_on IS NOT NULL
+                          ELSE report_submitted_at IS NOT NULL END AS report_submitted,
+                     CASE WHEN imported THEN i_report_approved_on IS NOT NULL
+                          ELSE approved_at IS NOT NULL END AS report_approved
+              FROM base
+         ), finance AS (
+              SELECT *, received - refunded AS net,
+                     NOT approved AND owed IS NOT NULL AND NOT owed_approved AS unapproved
+              FROM actor_year
+         )
+         SELECT count(*) AS actors,
+                count(*) FILTER (WHERE has_case) AS cases,
+                count(*) FILTER (WHERE NOT has_case AND imported) AS imported,
+                count(*) FILTER (WHERE NOT has_case AND NOT imported) AS no_data,
+                COALESCE(sum(requisitioned), 0) AS requisitioned,
+                COALESCE(sum(paid_out), 0) AS paid_out,
+                sum(personnel) FILTER (WHERE approved) AS personnel,
+                sum(services) FILTER (WHERE approved) AS services,
+                sum(travel) FILTER (WHERE approved) AS travel,
+                sum(other) FILTER (WHERE approved) AS other,
+                sum(used) FILTER (WHERE approved) AS used,
+                sum(unused) FILTER (WHERE approved) AS owed,
+                COALESCE(sum(net), 0) AS repaid,
+                COALESCE(sum(net) FILTER (WHERE NOT approved), 0) AS repaid_unapproved,
+                sum(GREATEST(unused - net, 0)) FILTER (WHERE approved) AS outstanding,
+                sum(GREATEST(net - unused, 0)) FILTER (WHERE approved) AS owed_to_regions,
+                COALESCE(sum(GREATEST(owed - net, 0)) FILTER (WHERE unapproved), 0)
+                     AS unapproved_outstanding,
+                COALESCE(sum(GREATEST(net - owed, 0)) FILTER (WHERE unapproved), 0)
+                     AS unapproved_owed_to_region,
+                count(*) FILTER (WHERE unapproved) AS unapproved_actors,
+                array_agg(actor_name ORDER BY actor_name) FILTER (WHERE unapproved)
+                     AS unapproved_names,
+                count(*) FILTER (WHERE requisition_submitted) AS requisition_submitted,
+                count(*) FILTER (WHERE paid_out IS NOT NULL) AS paid,
+                count(*) FILTER (WHERE report_submitted) AS report_submitted,
+                count(*) FILTER (WHERE report_approved) AS report_approved,
+                count(*) FILTER (WHERE owed IS NOT NULL
+                                   AND ((owed = 0 AND received = 0) OR net = owed)) AS settled
+         FROM finance",
+    )
+    .bind(year)
+    .bind(RequisitionState::ENDED.to_vec())
+    .bind(ReportState::Approved)
+    .bind(PaymentState::Confirmed)
+    .bind(RefundState::Paid)
+    .fetch_one(&mut *db)
+    .await?;
+    let n = |v: i64| usize::try_from(v).unwrap_or_default();
+    Ok(YearFigures {
+        actors: n(r.actors),
+        coverage: Coverage {
+            cases: n(r.cases),
+            imported: n(r.imported),
+            no_data: n(r.no_data),
+        },
+        totals: Totals {
+            requisitioned: r.requisitioned,
+            paid_out: r.paid_out,
+            personnel: r.personnel,
+            services: r.services,
+            travel: r.travel,
+            other: r.other,
+            used: r.used,
+            owed: r.owed,
+            repaid: r.repaid,
+            repaid_unapproved: r.repaid_unapproved,
+            outstanding: r.outstanding,
+            owed_to_regions: r.owed_to_regions,
+            unapproved: Unapproved {
+                outstanding: r.unapproved_outstanding,
+                owed_to_region: r.unapproved_owed_to_region,
+            },
+            unapproved_actors: n(r.unapproved_actors),
+        },
+        progress: Progress {
+            requisition_submitted: n(r.requisition_submitted),
+            paid_out: n(r.paid),
+            report_submitted: n(r.report_submitted),
+            report_approved: n(r.report_approved),
+            settled: n(r.settled),
+        },
+        unapproved_names: r.unapproved_names.unwrap_or_default(),
+    })
+}
+
+/// One actor's row of the overview, everything `ActorYear` holds but the reports' texts
+/// and activities (as `load_year_figures` leaves them out).
+#[derive(sqlx::FromRow)]
+struct OverviewRow {
+    organisation_id: Uuid,
+    actor_name: String,
+    requisition_deadline: NaiveDate,
+    report_deadline: NaiveDate,
+    repayment_deadline: NaiveDate,
+    requisition_id: Option<Uuid>,
+    case_number: Option<String>,
+    requisition_state: Option<RequisitionState>,
+    payout_state: Option<PayoutState>,
+    requisitioned: Option<Decimal>,
+    requisition_submitted_at: Option<DateTime<Utc>>,
+    payout_id: Option<Uuid>,
+    paid_amount: Option<Decimal>,
+    paid_date: Option<NaiveDate>,
+    report_id: Option<Uuid>,
+    report_state: Option<ReportState>,
+    report_submitted_at: Option<DateTime<Utc>>,
+    approved_id: Option<Uuid>,
+    approved_version: Option<i32>,
+    cost_personnel: Option<Decimal>,
+    cost_services: Option<Decimal>,
+    cost_travel: Option<Decimal>,
+    cost_other: Option<Decimal>,
+    used: Option<Decimal>,
+    unused: Option<Decimal>,
+    self_assessment: Option<SelfAssessment>,
+    approved_at: Option<DateTime<Utc>>,
+    owed: Option<Decimal>,
+    owed_approved: bool,
+    registered: Decimal,
+    received: Decimal,
+    refunded: Decimal,
+    refunding: Decimal,
+    unconfirmed: i64,
+    opened_on: Option<NaiveDate>,
+    imported: bool,
+    i_requisitioned: Option<Decimal>,
+    i_paid_out: Option<Decimal>,
+    i_paid_on: Option<NaiveDate>,
+    i_used: Option<Decimal>,
+    i_unused: Option<Decimal>,
+    i_repaid: Option<Decimal>,
+    i_repaid_on: Option<NaiveDate>,
+    i_report_approved_on: Option<NaiveDate>,
+}
+
+impl OverviewRow {
+    /// The actor-year as `load_year_figures` makes it.
+    fn actor_year(self) -> ActorYear {
+        let local = crate::clock::swedish_date;
+        let paid = self.paid_amount.map(|p| (p, self.paid_date));
+        let approved = match (self.approved_id, self.used, self.unused) {
+            (Some(report_id), Some(used), Some(unused)) => Some(ApprovedReport {
+                report_id,
+                version: self.approved_version.unwrap_or_default(),
+                costs: Costs {
+                    personnel: self.cost_personnel.unwrap_or_default(),
+                    services: self.cost_services.unwrap_or_default(),
+                    travel: self.cost_travel.unwrap_or_default(),
+                    other: self.cost_other.unwrap_or_default(),
+                },
+                used,
+                unused,
+                self_assessment: self.self_assessment,
+                self_assessment_motivation: String::new(),
+                needs_and_challenges: String::new(),
+                results_and_effects: String::new(),
+                tasks: vec![String::new(); 5],
+                activities: vec![],
+            }),
+            _ => None,
+        };
+        let live = ActorYear {
+            organisation_id: self.organisation_id,
+            actor_name: self.actor_name,
+            requisition_deadline: self.requisition_deadline,
+            report_deadline: self.report_deadline,
+            repayment_deadline: self.repayment_deadline,
+            requisition_id: self.requisition_id,
+            case_number: self.case_number,
+            requisition_state: self
+                .requisition_state
+                .map(|s| CaseState::of(s, self.payout_state)),
+            requisitioned: self.requisitioned,
+            requisition_submitted: self.requisition_submitted_at.map(local),
+            payout_id: self.payout_id,
+            paid_out: paid.map(|(p, _)| p),
+            paid_on: paid.and_then(|(_, d)| d),
+            report_id: self.report_id,
+            report_state: self.report_state,
+            report_submitted: self.report_submitted_at.map(local),
+            report_approved: approved.as_ref().and(self.approved_at).map(local),
+            approved,
+            balance: repayments::model::Balance {
+                owed: self.owed,
+                approved: self.owed_approved,
+                registered: self.registered,
+                received: self.received,
+                refunded: self.refunded,
+                refunding: self.refunding,
+                opened_on: self.opened_on,
+            },
+            unconfirmed_repayments: self.unconfirmed,
+            imported: false,
+        };
+        match (self.imported, self.i_requisitioned) {
+            (true, Some(requisitioned)) => live.with_import(&crate::history::db::Imported {
+                organisation_id: self.organisation_id,
+                requisitioned,
+                paid_out: self.i_paid_out,
+                paid_on: self.i_paid_on,
+                used: self.i_used,
+                unused: self.i_unused,
+                repaid: self.i_repaid,
+                repaid_on: self.i_repaid_on,
+                report_approved_on: self.i_report_approved_on,
+            }),
+            _ => live,
+        }
+    }
+}
+
+/// The overview's rows of `year` in the order of the actors' names, `limit` of them from
+/// `offset` (`None`: all), in one query whose every join is by the page's actors: what
+/// `load_year_figures` makes of those actors (the deadlines with extensions, a report late
+/// only after its funds were paid, the kept requisition and its payout, the current and
+/// the latest approved report, the repayment's balance, imported history).
+async fn overview_rows(
+    db: &mut PgConnection,
+    year: i32,
+    limit: Option<i64>,
+    offset: i64,
+) -> sqlx::Result<Vec<ActorYear>> {
+    let rows: Vec<OverviewRow> = sqlx::query_as(
+        "WITH page AS (
+              SELECT a.organisation_id, a.actor_name
+              FROM programme_years y
+              JOIN period_actors a ON a.period_id = y.period_id
+              WHERE y.year = $1
+              ORDER BY a.actor_name, a.organisation_id
+              LIMIT $2 OFFSET $3
+         )
+         SELECT pg.organisation_id, pg.actor_name,
+                COALESCE(d.requisition_due, y.requisition_deadline) AS requisition_deadline,
+                CASE WHEN d.organisation_id IS NULL THEN y.report_deadline
+                     ELSE COALESCE(f.report_late_after, d.report_due) END AS report_deadline,
+                COALESCE(d.repayment_due, y.repayment_deadline) AS repayment_deadline,
+                r.id AS requisition_id, r.case_number, r.state AS requisition_state,
+                p.state AS payout_state, r.amount AS requisitioned,
+                r.first_submitted_at AS requisition_submitted_at,
+                p.id AS payout_id, p.paid_amount, p.paid_date,
+                cr.id AS report_id, cr.state AS report_state,
+                cr.first_submitted_at AS report_submitted_at,
+                ap.id AS approved_id, ap.version AS approved_version,
+                ap.cost_personnel, ap.cost_services, ap.cost_travel, ap.cost_other,
+                ap.used, ap.unused, ap.self_assessment, ap.approved_at,
+                rb.owed, COALESCE(rb.approved, false) AS owed_approved,
+                COALESCE(pay.registered, 0) AS registered, COALESCE(pay.received, 0) AS received,
+                COALESCE(ref.refunded, 0) AS refunded, COALESCE(ref.refunding, 0) AS refunding,
+                COALESCE(pay.unconfirmed, 0) AS unconfirmed,
+                opened.opened_on,
+                i.organisation_id IS NOT NULL AS imported,
+                i.requisitioned AS i_requisitioned, i.paid_out AS i_paid_out,
+                i.paid_on AS i_paid_on, i.used AS i_used, i.unused AS i_unused,
+                i.repaid AS i_repaid, i.repaid_on AS i_repaid_on,
+                i.report_approved_on AS i_report_approved_on
+         FROM page pg
+         JOIN programme_years y ON y.year = $1
+         LEFT JOIN actor_deadlines d ON d.year = y.year AND d.organisation_id = pg.organisation_id
+         LEFT JOIN requisitioned_funds f
+              ON f.year = y.year AND f.organisation_id = pg.organisation_id
+         LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = pg.organisation_id
+              AND r.first_submitted_at IS NOT NULL AND r.state <> ALL($4)
+         LEFT JOIN live_payouts p ON p.requisition_id = r.id
+         LEFT JOIN reports cr ON cr.year = y.year AND cr.organisation_id = pg.organisation_id
+              AND cr.current
+         LEFT JOIN LATERAL (
+              SELECT x.id, x.version, x.cost_personnel, x.cost_services, x.cost_travel,
+                     x.cost_other, x.used, x.unused, x.self_assessment, x.approved_at
+              FROM reports x
+              WHERE x.year = y.year AND x.organisation_id = pg.organisation_id AND x.state = $5
+              ORDER BY x.version DESC LIMIT 1) ap ON true
+         LEFT JOIN repayment_owed_per_actor rb
+              ON rb.year = y.year AND rb.organisation_id = pg.organisation_id
+         LEFT JOIN LATERAL (
+              SELECT sum(x.amount) FILTER (WHERE x.state = $6) AS registered,
+                     sum(x.received_amount) FILTER (WHERE x.state = $7) AS received,
+                     count(*) FILTER (WHERE x.state = $6) AS unconfirmed
+              FROM repayment_payments x
+              WHERE x.year = y.year AND x.organisation_id = pg.organisation_id) pay ON true
+         LEFT JOIN LATERAL (
+              SELECT sum(x.amount) FILTER (WHERE x.state = $8) AS refunded,
+                     sum(x.amount) FILTER (WHERE x.state = ANY($9)) AS refunding
+              FROM refunds x
+              WHERE x.year = y.year AND x.organisation_id = pg.organisation_id) ref ON true
+         LEFT JOIN LATERAL (
+              SELECT (min(x.first_submitted_at) AT TIME ZONE 'Europe/Stockholm')::date
+                     AS opened_on
+              FROM reports x
+              WHERE x.year = y.year AND x.organisation_id = pg.organisation_id) opened ON true
+         LEFT JOIN imported_actor_years i
+              ON i.year = y.year AND i.organisation_id = pg.organisation_id
+         ORDER BY pg.actor_name, pg.organisation_id",
+    )
+    .bind(year)
+    .bind(limit)
+    .bind(offset)
+    .bind(RequisitionState::ENDED.to_vec())
+    .bind(ReportState::Approved)
+    .bind(PaymentState::Registered)
+    .bind(PaymentState::Confirmed)
+    .bind(RefundState::Paid)
+    .bind(RefundState::UNDER_WAY.to_vec())
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(rows.into_iter().map(OverviewRow::actor_year).collect())
 }
 
 /// One programme year's totals, and how many of its actors there were and were imported.

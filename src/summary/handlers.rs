@@ -15,7 +15,10 @@ use uuid::Uuid;
 use super::{
     db::load_year,
     export::{self, Sections},
-    model::{ActivityStats, ActorYear, AssessmentCounts, Coverage, Source, Totals, Year},
+    model::{
+        ActivityStats, ActorYear, AssessmentCounts, Coverage, Source, Totals, Year, YearFigures,
+        page_of,
+    },
 };
 use crate::{
     AppState, audit,
@@ -62,6 +65,8 @@ struct OverviewPage {
     today: NaiveDate,
     /// This page's rows of the `matching` ones; the first is number `first`.
     rows: Vec<ActorYear>,
+    /// What the page shows over every actor: their number, totals, progress, notes.
+    figures: YearFigures,
     matching: usize,
     first: usize,
     page: usize,
@@ -77,11 +82,16 @@ struct OverviewPage {
 
 impl OverviewPage {
     fn progress(&self) -> Vec<(String, usize)> {
-        self.year.progress()
+        self.figures.progress.steps()
     }
 
     fn progress_chart(&self) -> String {
-        super::charts::progress_chart(&self.year)
+        super::charts::progress_chart_of(self.year.year, &self.progress(), self.figures.actors)
+    }
+
+    /// The actors' frame: number of actors × the cap (`Year::actors_frame`).
+    fn actors_frame(&self) -> rust_decimal::Decimal {
+        self.year.cap_per_actor * rust_decimal::Decimal::from(self.figures.actors)
     }
 
     /// The year has figures (cases or imported history): its totals are shown.
@@ -96,7 +106,7 @@ impl OverviewPage {
 
     /// Some actor's figures are not known: the page explains `–` once.
     fn any_unknown(&self) -> bool {
-        self.year.actors.iter().any(|a| !self.knows(a))
+        self.figures.any_unknown()
     }
 
     fn no_data_legend(&self) -> &'static str {
@@ -165,7 +175,7 @@ impl OverviewPage {
     }
 
     fn notes(&self) -> Vec<String> {
-        self.year.finance_notes()
+        self.figures.notes()
     }
 }
 
@@ -176,40 +186,56 @@ pub async fn overview(
 ) -> Result<Response> {
     user.require_staff()?;
     let (wanted, years) = crate::programme::page_year(&state, query.ar.as_deref()).await?;
-    let year = crate::summary::db::load_year_figures(&state.db, wanted.year)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let today = state.clock.today();
     let by_state = query.sortera.as_deref() == Some("lage");
     let only_action = query.atgard.is_some();
-    let totals = year.totals();
-    let coverage = Coverage::of_year(&year);
-    let mut rows: Vec<ActorYear> = year
-        .actors
-        .iter()
-        .filter(|a| !only_action || a.needs_action(today))
-        .cloned()
-        .collect();
-    if by_state {
-        rows.sort_by(|a, b| {
-            a.stage()
-                .cmp(&b.stage())
-                .then_with(|| a.actor_name.cmp(&b.actor_name))
-        });
-    }
-    let matching = rows.len();
-    let pages = matching.div_ceil(OVERVIEW_PAGE).max(1);
-    let page = query
+    let wanted_page = query
         .sida
         .as_deref()
         .and_then(|p| p.trim().parse::<usize>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
-    let rows: Vec<ActorYear> = rows
-        .into_iter()
-        .skip((page - 1) * OVERVIEW_PAGE)
-        .take(OVERVIEW_PAGE)
-        .collect();
+        .unwrap_or(1);
+    // Filtered or sorted by state, the table needs every actor's cases; else it reads one
+    // page of rows by the actors' names. The totals, the chart and the notes are over
+    // every actor either way, from one aggregate query.
+    let filtered = by_state || only_action;
+    let wanted_rows = match filtered {
+        true => crate::summary::db::Rows::All,
+        false => crate::summary::db::Rows::Page {
+            page: wanted_page,
+            size: OVERVIEW_PAGE,
+        },
+    };
+    let crate::summary::db::Overview { mut year, figures } =
+        crate::summary::db::load_overview(&state.db, wanted.year, wanted_rows)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let loaded = std::mem::take(&mut year.actors);
+    let totals = figures.totals;
+    let coverage = figures.coverage;
+    let (rows, matching, page, pages) = if filtered {
+        let mut rows: Vec<ActorYear> = loaded
+            .into_iter()
+            .filter(|a| !only_action || a.needs_action(today))
+            .collect();
+        if by_state {
+            rows.sort_by(|a, b| {
+                a.stage()
+                    .cmp(&b.stage())
+                    .then_with(|| a.actor_name.cmp(&b.actor_name))
+            });
+        }
+        let matching = rows.len();
+        let (page, pages) = page_of(wanted_page, matching, OVERVIEW_PAGE);
+        let rows: Vec<ActorYear> = rows
+            .into_iter()
+            .skip((page - 1) * OVERVIEW_PAGE)
+            .take(OVERVIEW_PAGE)
+            .collect();
+        (rows, matching, page, pages)
+    } else {
+        let (page, pages) = page_of(wanted_page, figures.actors, OVERVIEW_PAGE);
+        (loaded, figures.actors, page, pages)
+    };
     let moved = crate::requisitions::db::extensions(&state.db, wanted.year).await?;
     render(&OverviewPage {
         ctx: user.ctx,
@@ -222,6 +248,7 @@ pub async fn overview(
         years,
         today,
         rows,
+        figures,
         totals,
         by_state,
         only_action,

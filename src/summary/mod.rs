@@ -7,11 +7,12 @@
 //! each cell the state, date and amount, linked to the case; overdue cells say *Försenad*
 //! / *Förfallen, N dagar* (not colour alone); sort by actor or by how far each has come;
 //! *Visa bara det som behöver åtgärdas*; totals (requisitioned, paid out, used, owed,
-//! repaid, outstanding) beside the frames (actors × cap; 23 Mkr). The year is loaded by
-//! `db::load_year` in a fixed number of queries, whatever the number of actors (the
-//! overview without the reports' texts: `load_year_figures`). The table comes a hundred
-//! rows a page (*Föregående sida*, *Nästa sida* and each page's number); the totals and the
-//! chart are always over every actor. Imported earlier years are marked *importerad*
+//! repaid, outstanding) beside the frames (actors × cap; 23 Mkr). Its cost is set by the
+//! rows it shows (`db::load_overview`): the totals, the chart and the notes over every
+//! actor come from one aggregate query (`db::overview_figures`, held equal to
+//! `model::YearFigures::of` a whole year by a test), and the table comes a hundred rows a
+//! page in the order of the actors' names (*Föregående sida*, *Nästa sida* and each page's
+//! number), read with LIMIT/OFFSET; filtered or sorted by state it reads every actor's row. Imported earlier years are marked *importerad*
 //! (`history`).
 //!
 //! # The summary (`/sammanstallning`)

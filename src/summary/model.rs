@@ -544,6 +544,84 @@ impl Decisions {
     }
 }
 
+/// How many actors have come through each step of a year's cycle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// A requisition filed (or the year imported).
+    pub requisition_submitted: usize,
+    pub paid_out: usize,
+    pub report_submitted: usize,
+    pub report_approved: usize,
+    /// The repayment settled, or nothing was owed.
+    pub settled: usize,
+}
+
+impl Progress {
+    /// The steps as the overview's chart and table name them.
+    pub fn steps(&self) -> Vec<(String, usize)> {
+        vec![
+            (
+                "Rekvisition inskickad".to_string(),
+                self.requisition_submitted,
+            ),
+            ("Utbetald".to_string(), self.paid_out),
+            ("Redovisning inskickad".to_string(), self.report_submitted),
+            ("Redovisning godkänd".to_string(), self.report_approved),
+            ("Återbetalning reglerad".to_string(), self.settled),
+        ]
+    }
+}
+
+/// What the overview shows over every actor of a year, whatever page of rows it shows:
+/// how many actors, where their figures come from, the totals, how far they have come and
+/// who has a submitted report not yet approved. `db::overview_figures` reads it in one
+/// aggregate query; `YearFigures::of` is the same from a whole `Year`, and a test holds
+/// the two equal.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct YearFigures {
+    pub actors: usize,
+    pub coverage: Coverage,
+    pub totals: Totals,
+    pub progress: Progress,
+    /// The actors whose submitted report is not yet approved, in the order of their names.
+    pub unapproved_names: Vec<String>,
+}
+
+impl YearFigures {
+    pub fn of(year: &Year) -> YearFigures {
+        YearFigures {
+            actors: year.actors.len(),
+            coverage: Coverage::of_year(year),
+            totals: year.totals(),
+            progress: year.progress_counts(),
+            unapproved_names: year
+                .actors
+                .iter()
+                .filter(|a| a.unapproved().is_some())
+                .map(|a| a.actor_name.clone())
+                .collect(),
+        }
+    }
+
+    /// The notes under the totals, as `Year::finance_notes` writes them.
+    pub fn notes(&self) -> Vec<String> {
+        let names: Vec<&str> = self.unapproved_names.iter().map(String::as_str).collect();
+        self.totals.notes(&names)
+    }
+
+    /// Some actor's figures are not known (`Coverage::knows`).
+    pub fn any_unknown(&self) -> bool {
+        self.coverage.no_data > 0 && !self.coverage.knows(Source::NoData)
+    }
+}
+
+/// The page of a table to show, of `total` rows `size` a page: the one asked for, within
+/// the pages there are (at least one). (page, pages)
+pub fn page_of(wanted: usize, total: usize, size: usize) -> (usize, usize) {
+    let pages = total.div_ceil(size.max(1)).max(1);
+    (wanted.clamp(1, pages), pages)
+}
+
 #[derive(Clone, Debug)]
 pub struct Year {
     pub year: i32,
@@ -576,31 +654,24 @@ impl Year {
 
     /// How many actors have come through each step of the year's cycle.
     pub fn progress(&self) -> Vec<(String, usize)> {
+        self.progress_counts().steps()
+    }
+
+    /// The counts behind `progress` (`db::overview_figures` counts the same in SQL).
+    pub fn progress_counts(&self) -> Progress {
         let count = |f: &dyn Fn(&ActorYear) -> bool| self.actors.iter().filter(|a| f(a)).count();
-        vec![
-            (
-                "Rekvisition inskickad".to_string(),
-                count(&|a| a.requisition_submitted.is_some() || a.imported),
-            ),
-            ("Utbetald".to_string(), count(&|a| a.paid_out.is_some())),
-            (
-                "Redovisning inskickad".to_string(),
-                count(&|a| a.report_submitted.is_some()),
-            ),
-            (
-                "Redovisning godkänd".to_string(),
-                count(&|a| a.report_approved.is_some()),
-            ),
-            (
-                "Återbetalning reglerad".to_string(),
-                count(&|a| {
-                    matches!(
-                        a.balance.status(),
-                        RepaymentStatus::Settled | RepaymentStatus::NothingOwed
-                    )
-                }),
-            ),
-        ]
+        Progress {
+            requisition_submitted: count(&|a| a.requisition_submitted.is_some() || a.imported),
+            paid_out: count(&|a| a.paid_out.is_some()),
+            report_submitted: count(&|a| a.report_submitted.is_some()),
+            report_approved: count(&|a| a.report_approved.is_some()),
+            settled: count(&|a| {
+                matches!(
+                    a.balance.status(),
+                    RepaymentStatus::Settled | RepaymentStatus::NothingOwed
+                )
+            }),
+        }
     }
 
     /// Used against unused per actor with an approved report: (actor, used, unused).
@@ -962,6 +1033,34 @@ pub(crate) mod tests {
             ],
             account: AgencyAccount::default(),
         }
+    }
+
+    #[test]
+    fn the_figures_of_a_year_are_its_totals_progress_and_notes() {
+        let mut year = sample_year();
+        let f = YearFigures::of(&year);
+        assert_eq!(f.actors, 3);
+        assert_eq!(f.totals, year.totals());
+        assert_eq!(f.progress.steps(), year.progress());
+        assert_eq!(f.notes(), year.finance_notes());
+        assert!(!f.any_unknown());
+        year.actors[1].report_state = Some(ReportState::Submitted);
+        year.actors[1].balance.owed = Some(dec("1"));
+        year.actors[1].balance.approved = false;
+        let f = YearFigures::of(&year);
+        assert_eq!(f.unapproved_names, vec!["C".to_string()]);
+        assert_eq!(f.notes(), year.finance_notes());
+        assert_eq!(f.totals.unapproved_actors, 1);
+    }
+
+    #[test]
+    fn a_page_is_within_the_pages_there_are() {
+        assert_eq!(page_of(1, 0, 100), (1, 1));
+        assert_eq!(page_of(0, 21, 100), (1, 1));
+        assert_eq!(page_of(3, 2_000, 100), (3, 20));
+        assert_eq!(page_of(99, 2_000, 100), (20, 20));
+        assert_eq!(page_of(2, 100, 100), (1, 1));
+        assert_eq!(page_of(2, 101, 100), (2, 2));
     }
 
     #[test]

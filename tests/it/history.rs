@@ -608,6 +608,18 @@ pub async fn trend_agrees_with_each_year(app: &TestApp) {
             .expect("year");
         assert_eq!(line.totals, year.totals(), "{}", line.year);
         assert_eq!(line.actors, year.actors.len(), "{}", line.year);
+        // The overview's one aggregate query: the totals, coverage, progress and notes
+        // `YearFigures::of` computes from the whole year.
+        let mut conn = app.db.acquire().await.expect("connection");
+        let figures = digikoord::summary::db::overview_figures(&mut conn, line.year)
+            .await
+            .expect("figures");
+        assert_eq!(
+            figures,
+            digikoord::summary::model::YearFigures::of(&year),
+            "{}",
+            line.year
+        );
         assert_eq!(
             line.imported,
             year.actors.iter().filter(|a| a.imported).count(),

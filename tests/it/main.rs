@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod browser;
 mod browser_day;
+mod budget;
 mod calendar;
 mod confirmations;
 mod conversations;
@@ -48,7 +49,7 @@ use digikoord::{
     auth::Role,
     db::{
         self,
-        private::{Durability, PrivatePostgres},
+        private::{self, Durability, PrivatePostgres},
     },
 };
 use reqwest::{StatusCode, redirect::Policy};
@@ -100,13 +101,40 @@ const CLUSTER_PREFIX: &str = "digikoord-test-";
 /// whether the run passed or failed.
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 
+/// Whether the test cluster counts statements (`pg_stat_statements`, in Debian's postgresql
+/// package). In CI it must; elsewhere the round-trip budgets are skipped without it, and say so.
+pub fn statement_stats() -> bool {
+    let installed = private::statement_stats_installed();
+    if !installed {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "pg_stat_statements.so is not beside PostgreSQL's binaries: install PostgreSQL's \
+             server package whole (Debian's postgresql-NN has it)"
+        );
+        eprintln!("pg_stat_statements is not installed: round-trip budgets not checked");
+    }
+    installed
+}
+
 fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         std::thread::spawn(|| {
             remove_abandoned_clusters();
             let dir = std::env::temp_dir().join(format!("{CLUSTER_PREFIX}{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
-            let server = PrivatePostgres::start(&dir, Durability::Throwaway)
+            // Statement counts for the round-trip budgets (`budget.rs`), room for every
+            // test database's statements so none is forgotten while a test counts.
+            let settings = if statement_stats() {
+                [
+                    ("shared_preload_libraries", "pg_stat_statements"),
+                    ("pg_stat_statements.max", "100000"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .to_vec()
+            } else {
+                Vec::new()
+            };
+            let server = PrivatePostgres::start_with(&dir, Durability::Throwaway, settings)
                 .expect("start PostgreSQL for the tests");
             // SAFETY: registering a plain extern "C" function with no captured state.
             unsafe { libc::atexit(remove_cluster) };
@@ -123,6 +151,12 @@ fn cluster() -> &'static Cluster {
                     .await
                     .expect("connect template");
                 db::prepare(&pool).await.expect("migrate template");
+                if statement_stats() {
+                    sqlx::query("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+                        .execute(&pool)
+                        .await
+                        .expect("pg_stat_statements in the template");
+                }
                 db::ensure_server_login(&pool, &server.server_password(), true)
                     .await
                     .expect("the server's login");

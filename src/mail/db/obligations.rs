@@ -6,10 +6,9 @@ use uuid::Uuid;
 
 use crate::{
     export::Document,
-    programme::model::{BudgetState, ExtendedDeadline},
-    repayments::model::{PaymentState, RefundAction, RefundState},
-    reports::model::{Action as ReportAction, ReportState},
-    requisitions::model::{Action as RequisitionAction, PayoutAction, RequisitionState},
+    repayments::model::{PaymentState, RefundAction},
+    reports::model::Action as ReportAction,
+    requisitions::model::{Action as RequisitionAction, PayoutAction},
 };
 
 /// What an obligation is: a region's three, or Tillväxtverket's three.
@@ -104,7 +103,8 @@ pub enum Whose {
 /// - Tillväxtverket's requisition and repayment to Kammarkollegiet not yet registered,
 ///   and its summary not yet marked submitted.
 ///
-/// Deadlines include the actor's extension.
+/// Deadlines include the actor's extension. The actors' part is the schema's one rule,
+/// `open_actor_obligations` (the start page reads it too).
 pub async fn open_obligations(
     conn: &mut PgConnection,
     today: chrono::NaiveDate,
@@ -132,79 +132,35 @@ pub async fn open_obligations(
     }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "WITH o AS (
-            SELECT $9::text AS kind, y.year, a.organisation_id, a.actor_name AS organisation,
-                   actor_deadline(y.year, a.organisation_id, $3) AS deadline,
-                   NULL::numeric AS amount
-            FROM programme_years y
-            JOIN period_actors a ON a.period_id = y.period_id
-            WHERE $1 <= make_date(y.year, 12, 31) {actors}
-              AND y.budget_state = $15
-              AND NOT EXISTS (SELECT 1 FROM requisitions r
-                              WHERE r.year = y.year AND r.organisation_id = a.organisation_id
-                                AND r.state = ANY($4))
-          UNION ALL
-            SELECT $10, f.year, a.organisation_id, a.actor_name, f.report_late_after, NULL
-            FROM requisitioned_funds f
-            JOIN programme_years y ON y.year = f.year
-            JOIN period_actors a ON a.period_id = y.period_id
-                 AND a.organisation_id = f.organisation_id
-            WHERE true {actors}
-              AND NOT EXISTS (SELECT 1 FROM reports rep
-                              WHERE rep.year = f.year AND rep.organisation_id = f.organisation_id
-                                AND rep.state = ANY($5))
-          UNION ALL
-            SELECT $11, y.year, a.organisation_id, a.actor_name,
-                   actor_deadline(y.year, a.organisation_id, $6),
-                   repayment_owed(y.year, a.organisation_id)
-                   - (SELECT COALESCE(sum(COALESCE(q.received_amount, q.amount)), 0)
-                      FROM repayment_payments q
-                      WHERE q.year = y.year AND q.organisation_id = a.organisation_id)
-                   + (SELECT COALESCE(sum(f.amount), 0) FROM refunds f
-                      WHERE f.year = y.year AND f.organisation_id = a.organisation_id
-                        AND f.state = $7)
-            FROM programme_years y
-            JOIN period_actors a ON a.period_id = y.period_id
+            SELECT a.kind, a.year, a.organisation_id, a.organisation, a.deadline, a.amount
+            FROM open_actor_obligations($1) a
             WHERE true {actors}
           UNION ALL
-            SELECT $12, y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
+            SELECT $3::text, y.year, NULL, 'Tillväxtverket', y.agency_requisition_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
             WHERE ac.requisitioned IS NULL AND y.agency_requisition_deadline IS NOT NULL {agency}
           UNION ALL
-            SELECT $13, y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
+            SELECT $4, y.year, NULL, 'Tillväxtverket', y.agency_repayment_deadline, NULL
             FROM programme_years y LEFT JOIN agency_accounts ac ON ac.year = y.year
             WHERE ac.repaid IS NULL AND y.agency_repayment_deadline IS NOT NULL {agency}
           UNION ALL
-            SELECT $14, y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
+            SELECT $5, y.year, NULL, 'Tillväxtverket', y.summary_deadline, NULL
             FROM programme_years y
             WHERE true {agency}
               AND NOT EXISTS (SELECT 1 FROM summary_exports s
-                              WHERE s.year = y.year AND s.document = $8
+                              WHERE s.year = y.year AND s.document = $6
                                 AND s.submitted_at IS NOT NULL)
          )
          SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
-         WHERE deadline >= $1 - 365 AND (kind <> $11 OR amount > 0)
-           AND (kind <> $9 OR deadline >= $1)
+         WHERE deadline >= $1 - 365
          ORDER BY deadline, kind, organisation"
     ))
     .bind(today)
     .bind(organisation)
-    .bind(ExtendedDeadline::Requisition)
-    .bind(vec![
-        RequisitionState::Submitted,
-        RequisitionState::Approved,
-        RequisitionState::Rejected,
-    ])
-    .bind(vec![ReportState::Submitted, ReportState::Approved])
-    .bind(ExtendedDeadline::Repayment)
-    .bind(RefundState::Paid)
-    .bind(Document::Summary)
-    .bind(ObligationKind::Requisition.key())
-    .bind(ObligationKind::Report.key())
-    .bind(ObligationKind::Repayment.key())
     .bind(ObligationKind::AgencyRequisition.key())
     .bind(ObligationKind::AgencyRepayment.key())
     .bind(ObligationKind::Summary.key())
-    .bind(BudgetState::Decided)
+    .bind(Document::Summary)
     .fetch_all(&mut *conn)
     .await?;
     // An obligation due on its year's own date, where no source gives that date, is

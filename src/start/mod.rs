@@ -12,6 +12,11 @@
 //! review, payouts and refunds to approve or pay, repayments to confirm) and its own open
 //! deadlines, for the years run in Digikoord. Every deadline is the actor's own, extensions
 //! included.
+//!
+//! The coordinator's page asks the database two questions whatever the programme's size
+//! (`db`): the years with what is open in each, and the facts of the year shown.
+
+mod db;
 
 use askama::Template;
 use axum::{
@@ -22,23 +27,25 @@ use axum::{
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::{
     AppState,
     auth::{Ctx, PageCtx, Scope, UserKind},
-    error::Result,
+    error::{AppError, Result},
+    money::format_kronor,
     programme::{
-        db::{self, Actor, ProgrammeYear},
-        model::{BudgetState, DeadlineStatus, ExtendedDeadline},
+        db::{self as programme_db, Actor, ProgrammeYear},
+        model::{BudgetState, DeadlineStatus, YearDate, chosen_year},
     },
-    repayments::{self, db::RepaymentRow},
-    reports::{self, db::Report, model::ReportState},
+    repayments,
+    reports::model::ReportState,
     requisitions::{
         self,
-        db::{Extension, Requisition},
+        db::Requisition,
         model::{CaseState, RequisitionState, check_submission},
     },
-    summary::model::ClosedYear,
+    summary::model::{ClosedYear, closed_year},
     web::{filters, render},
 };
 
@@ -70,20 +77,20 @@ impl Obligation {
 
 /// What the year asks of the region. The offer is voluntary: a region that let the
 /// requisition deadline pass without filing took no funds that year, and is not late.
-/// Only a region that requisitioned funds (they were paid: `funds`, the schema's
+/// Only a region that requisitioned funds (they were paid: the schema's
 /// `requisitioned_funds`) reports and repays, its report due the later of its deadline
 /// and the day the funds were paid. While the year's budget is not decided nothing counts.
 fn obligations(
     year: &ProgrammeYear,
-    requisition_deadline: NaiveDate,
-    requisition: Option<&Requisition>,
-    funds: Option<&reports::db::Funds>,
-    report: Option<&Report>,
-    repayment: Option<&RepaymentRow>,
+    facts: &db::YearFacts,
+    due: &db::Due,
+    organisation: Uuid,
     today: NaiveDate,
 ) -> Vec<Obligation> {
+    let requisition = facts.requisition();
+    let requisition_deadline = due.requisition;
     let decided = year.budget_state == BudgetState::Decided;
-    let filed = requisition.filter(|r| !r.is_draft());
+    let filed = requisition.as_ref().filter(|r| !r.is_draft());
     let took_no_funds = decided && filed.is_none() && today > requisition_deadline;
     let counting = decided && !took_no_funds;
     let mut list = vec![Obligation {
@@ -91,44 +98,51 @@ fn obligations(
         deadline: requisition_deadline,
         assumed: year.requisition_assumed() && requisition_deadline == year.requisition_deadline,
         status: counting.then(|| DeadlineStatus::of(requisition_deadline, today)),
-        state: match requisition {
+        state: match &requisition {
             _ if took_no_funds => format!("Har inte rekvirerat medel för {}", year.year),
             Some(r) => r.case_state().label().to_string(),
             None if !decided => year.budget_state.label().to_string(),
             None => "Ej påbörjad".to_string(),
         },
-        link: requisition.map(|r| format!("/rekvisitioner/{}", r.id)),
-        done: requisition.is_some_and(|r| r.case_state() == CaseState::Paid),
+        link: requisition
+            .as_ref()
+            .map(|r| format!("/rekvisitioner/{}", r.id)),
+        done: requisition
+            .as_ref()
+            .is_some_and(|r| r.case_state() == CaseState::Paid),
     }];
-    let Some(funds) = funds else {
+    let Some(report_deadline) = facts.report_late_after else {
         return list;
     };
-    let d = year.deadlines();
-    let repayment_deadline = repayment.map_or(d.repayment, |r| r.deadline);
+    let report = facts.report();
+    let balance = facts.balance();
+    let repayment = balance.status();
+    let n = year.year;
     list.extend([
         Obligation {
             title: "Redovisning av verksamheten",
-            deadline: funds.report_late_after,
-            assumed: year.report_assumed() && funds.report_late_after == year.report_deadline,
-            status: Some(DeadlineStatus::of(funds.report_late_after, today)),
+            deadline: report_deadline,
+            assumed: year.report_assumed() && report_deadline == year.report_deadline,
+            status: Some(DeadlineStatus::of(report_deadline, today)),
             state: report
+                .as_ref()
                 .map_or("Ej påbörjad", |r| r.state.label())
                 .to_string(),
-            link: report.map(|r| format!("/redovisningar/{}", r.id)),
-            done: report.is_some_and(|r| r.state == ReportState::Approved),
+            link: report.as_ref().map(|r| format!("/redovisningar/{}", r.id)),
+            done: report
+                .as_ref()
+                .is_some_and(|r| r.state == ReportState::Approved),
         },
         Obligation {
             title: "Återbetalning av outnyttjade medel",
-            deadline: repayment_deadline,
-            assumed: year.repayment_assumed() && repayment_deadline == year.repayment_deadline,
-            status: Some(DeadlineStatus::of(repayment_deadline, today)),
-            state: repayment
-                .map_or("Ej påbörjad", |r| r.balance().status().label())
-                .to_string(),
-            link: repayment
-                .filter(|r| r.owed.is_some())
-                .map(|r| format!("/aterbetalningar/{}/{}", year.year, r.organisation_id)),
-            done: repayment.is_some_and(|r| r.balance().status().done_by_region()),
+            deadline: due.repayment,
+            assumed: year.repayment_assumed() && due.repayment == year.repayment_deadline,
+            status: Some(DeadlineStatus::of(due.repayment, today)),
+            state: repayment.label().to_string(),
+            link: balance
+                .owed
+                .map(|_| format!("/aterbetalningar/{n}/{organisation}")),
+            done: repayment.done_by_region(),
         },
     ]);
     list
@@ -144,53 +158,63 @@ pub struct OpenItem {
     pub link: String,
 }
 
-/// Every open obligation of every year, soonest deadline first: an organisation's, or
-/// (`None`) Tillväxtverket's own. From January to March last year's report and repayment
-/// and this year's requisition are open together.
-async fn open_across_years(
-    state: &AppState,
-    organisation: Option<uuid::Uuid>,
-    today: NaiveDate,
-) -> Result<Vec<OpenItem>> {
+/// The organisation's open obligations of every year, soonest deadline first. From January
+/// to March last year's report and repayment and this year's requisition are open together.
+fn open_of_region(years: &[db::OpenYear], organisation: Uuid, today: NaiveDate) -> Vec<OpenItem> {
+    let mut items = vec![];
+    for open in years {
+        let y = &open.year;
+        let n = y.year;
+        let item = |which: YearDate, deadline: NaiveDate, title: String, link: String| OpenItem {
+            title,
+            deadline,
+            assumed: y.assumed(which) && y.date_of(&which) == Some(deadline),
+            status: DeadlineStatus::of(deadline, today),
+            link,
+        };
+        // Steps due on one day in the reminders' order: repayment, report, requisition.
+        if let Some(d) = open.open_repayment {
+            let left = format_kronor(open.repayment_left.unwrap_or_default());
+            let title = format!("Återbetalning {n}: {left}");
+            let link = format!("/aterbetalningar/{n}/{organisation}");
+            items.push((d, 0, item(YearDate::Repayment, d, title, link)));
+        }
+        if let Some(d) = open.open_report {
+            let (title, link) = (format!("Redovisning {n}"), format!("/?ar={n}"));
+            items.push((d, 1, item(YearDate::Report, d, title, link)));
+        }
+        if let Some(d) = open.open_requisition {
+            let (title, link) = (format!("Rekvisition {n}"), format!("/?ar={n}"));
+            items.push((d, 2, item(YearDate::Requisition, d, title, link)));
+        }
+    }
+    items.sort_by_key(|&(deadline, rank, _)| (deadline, rank));
+    items.into_iter().map(|(_, _, item)| item).collect()
+}
+
+/// Tillväxtverket's own open obligations of every year, soonest deadline first.
+async fn open_of_agency(state: &AppState, today: NaiveDate) -> Result<Vec<OpenItem>> {
     use crate::mail::db::{ObligationKind, Whose, open_obligations};
     let mut conn = state.db.acquire().await?;
-    let (all, run_here) = match organisation {
-        Some(org) => (
-            open_obligations(&mut conn, today, Whose::Organisation(org)).await?,
-            vec![],
-        ),
-        // Tillväxtverket's own steps count for the years run in Digikoord, not for years
-        // before it (kept elsewhere, or imported).
-        None => (
-            open_obligations(&mut conn, today, Whose::Agency).await?,
-            crate::requisitions::db::years_with_cases(&mut *conn).await?,
-        ),
-    };
+    let all = open_obligations(&mut conn, today, Whose::Agency).await?;
+    // Tillväxtverket's own steps count for the years run in Digikoord, not for years
+    // before it (kept elsewhere, or imported).
+    let run_here = requisitions::db::years_with_cases(&mut *conn).await?;
     Ok(all
         .into_iter()
-        .filter(|o| o.organisation_id.is_some() || run_here.contains(&o.year))
+        .filter(|o| run_here.contains(&o.year))
         .map(|o| {
             let y = o.year;
-            let (title, link) = match (o.kind, o.organisation_id) {
-                (ObligationKind::Requisition, _) => {
-                    (format!("Rekvisition {y}"), format!("/?ar={y}"))
-                }
-                (ObligationKind::Report, _) => (format!("Redovisning {y}"), format!("/?ar={y}")),
-                (ObligationKind::Repayment, Some(org)) => (
-                    format!(
-                        "Återbetalning {y}: {}",
-                        crate::money::format_kronor(o.amount.unwrap_or_default())
-                    ),
-                    format!("/aterbetalningar/{y}/{org}"),
-                ),
-                (ObligationKind::AgencyRequisition, _) => (
+            let (title, link) = match o.kind {
+                ObligationKind::AgencyRequisition => (
                     format!("Rekvisition från Kammarkollegiet {y}"),
                     format!("/konto?ar={y}"),
                 ),
-                (ObligationKind::AgencyRepayment, _) => (
+                ObligationKind::AgencyRepayment => (
                     format!("Återbetalning och ekonomisk redovisning till Kammarkollegiet {y}"),
                     format!("/konto?ar={y}"),
                 ),
+                // The agency's third step; a region's are not asked for here.
                 _ => (
                     format!("Sammanställning {y} till Regeringskansliet"),
                     format!("/sammanstallning?ar={y}"),
@@ -237,7 +261,7 @@ struct CoordinatorStart {
     obligations: Vec<Obligation>,
     decision_number: String,
     call: RequisitionCall,
-    extension: Option<Extension>,
+    extension: Option<db::ExtensionNotice>,
     /// "Redovisa 2025": a paid payout and no report yet.
     report_call: Option<(NaiveDate, DeadlineStatus)>,
     /// Open obligations of every year.
@@ -258,27 +282,6 @@ impl CoordinatorStart {
             Some(ClosedYear::NoRequisition | ClosedYear::NoData)
         )
     }
-}
-
-/// The region's year as closed (`summary::model::closed_year`): imported history, or a past
-/// year without a case. Nothing there to do, no days to count, no later date to ask for.
-async fn closed_year_of(
-    state: &AppState,
-    year: i32,
-    organisation: uuid::Uuid,
-    today: NaiveDate,
-) -> Result<Option<ClosedYear>> {
-    let (figures, run_here) =
-        crate::summary::db::actor_figures(&state.db, year, organisation).await?;
-    let Some(d) = db::actor_deadlines(&state.db, year, organisation).await? else {
-        return Ok(None);
-    };
-    Ok(crate::summary::model::closed_year(
-        figures,
-        run_here,
-        today,
-        &[d.requisition_due, d.report_due, d.repayment_due],
-    ))
 }
 
 #[derive(Template)]
@@ -314,99 +317,26 @@ async fn start_page(
         return Ok(Redirect::to("/logga-in").into_response());
     };
     let today = state.clock.today();
-    let (year, years) = match db::chosen_year(&state.db, query.ar.as_deref(), today).await? {
+    let asked = query.ar.as_deref();
+    if let UserKind::Coordinator {
+        organisation: org, ..
+    } = user.kind
+    {
+        return coordinator_start(&state, ctx, org, asked, today).await;
+    }
+
+    let chosen = programme_db::chosen_year(&state.db, asked, today).await?;
+    let (year, years) = match chosen {
         Some((year, years)) => (Some(year), years),
         None => (None, vec![]),
     };
     let decision_number = match &year {
-        Some(y) => db::period(&state.db, y.period_id)
+        Some(y) => programme_db::period(&state.db, y.period_id)
             .await?
             .map(|p| p.decision_number)
             .unwrap_or_default(),
         None => String::new(),
     };
-
-    if let UserKind::Coordinator {
-        organisation: org, ..
-    } = user.kind
-    {
-        let mut actor = None;
-        let mut obligations_of_year = vec![];
-        let mut call = RequisitionCall::Filed;
-        let mut extension = None;
-        let mut report_call = None;
-        let mut closed = None;
-        if let Some(y) = &year {
-            actor = db::actors_of_year(&state.db, y.year, Some(org))
-                .await?
-                .into_iter()
-                .next();
-            if actor.is_some() {
-                closed = closed_year_of(&state, y.year, org, today).await?;
-                let requisition = requisitions::db::active(&state.db, y.year, org).await?;
-                extension = requisitions::db::extension(
-                    &state.db,
-                    y.year,
-                    org,
-                    ExtendedDeadline::Requisition,
-                )
-                .await?;
-                let deadlines = db::actor_deadlines(&state.db, y.year, org)
-                    .await?
-                    .ok_or(crate::error::AppError::NotFound)?;
-                let deadline = deadlines.requisition_due;
-                let report = reports::db::current(&state.db, y.year, org).await?;
-                let funds = reports::db::funds(&state.db, y.year, org).await?;
-                if let (None, Some(f)) = (&report, &funds) {
-                    report_call = Some((
-                        f.report_late_after,
-                        DeadlineStatus::of(f.report_late_after, today),
-                    ));
-                }
-                let repayment = repayments::db::rows(&state.db, y.year, Some(org))
-                    .await?
-                    .into_iter()
-                    .next();
-                obligations_of_year = obligations(
-                    y,
-                    deadline,
-                    requisition.as_ref(),
-                    funds.as_ref(),
-                    report.as_ref(),
-                    repayment.as_ref(),
-                    today,
-                );
-                if requisition.is_none() {
-                    call = match check_submission(y.year, y.budget_state, today, deadline, true) {
-                        Ok(()) => RequisitionCall::Start,
-                        Err(refusal) => RequisitionCall::Refused(refusal.message()),
-                    };
-                }
-            }
-        }
-        if closed.is_some() {
-            // A closed year: nothing to start, no days to count, no later date to ask for.
-            call = RequisitionCall::Filed;
-            report_call = None;
-            extension = None;
-        }
-        let open = open_across_years(&state, Some(org), today).await?;
-        return render(&CoordinatorStart {
-            ctx,
-            year,
-            years,
-            actor,
-            obligations: obligations_of_year,
-            decision_number,
-            call,
-            extension,
-            report_call,
-            open,
-            agency_contact: crate::network::db::agency_contact(&state.db).await?,
-            closed,
-        });
-    }
-
     let actors = match &year {
         Some(y) => {
             let mut filed = requisitions::db::list(&state.db, y.year, Scope::All).await?;
@@ -416,7 +346,7 @@ async fn start_page(
                     RequisitionState::Withdrawn | RequisitionState::Rejected
                 )
             });
-            db::actors_of_year(&state.db, y.year, None)
+            programme_db::actors_of_year(&state.db, y.year, None)
                 .await?
                 .into_iter()
                 .map(|actor| ActorRow {
@@ -468,7 +398,7 @@ async fn start_page(
         let mut conn = state.db.acquire().await?;
         crate::mail::db::waiting_for_staff(&mut conn).await?
     };
-    let open = open_across_years(&state, None, today).await?;
+    let open = open_of_agency(&state, today).await?;
     render(&StaffStart {
         ctx,
         year,
@@ -478,5 +408,79 @@ async fn start_page(
         agency,
         waiting,
         open,
+    })
+}
+
+/// The region's page, from two queries: the years with what is open in each (which also
+/// gives the picker and the year shown), then the facts of the year shown.
+async fn coordinator_start(
+    state: &AppState,
+    ctx: Ctx,
+    org: Uuid,
+    asked: Option<&str>,
+    today: NaiveDate,
+) -> Result<Response> {
+    let open_years = db::open_years(&state.db, org, today).await?;
+    let years: Vec<i32> = open_years.iter().map(|o| o.year.year).collect();
+    let wanted = chosen_year(asked, &years, today).map_err(AppError::BadRequest)?;
+    let facts = db::year_facts(&state.db, wanted, org).await?;
+    let open = open_of_region(&open_years, org, today);
+    let year = open_years
+        .into_iter()
+        .map(|o| o.year)
+        .find(|y| Some(y.year) == wanted);
+
+    let mut actor = None;
+    let mut obligations_of_year = vec![];
+    let mut call = RequisitionCall::Filed;
+    let mut extension = None;
+    let mut report_call = None;
+    let mut closed = None;
+    if let (Some(y), Some(actor_name)) = (&year, &facts.actor_name) {
+        actor = Some(Actor {
+            organisation_id: org,
+            actor_name: actor_name.clone(),
+            org_number: facts.org_number.clone(),
+        });
+        let due = facts.due().ok_or(AppError::NotFound)?;
+        // A closed year (`summary::model::closed_year`): imported history, or a past year
+        // without a case. Nothing there to do, no days to count, no later date to ask for.
+        closed = closed_year(
+            facts.figures(org),
+            facts.run_here,
+            today,
+            &[due.requisition, due.report, due.repayment],
+        );
+        extension = facts.extension();
+        if let (None, Some(late_after)) = (facts.report(), facts.report_late_after) {
+            report_call = Some((late_after, DeadlineStatus::of(late_after, today)));
+        }
+        obligations_of_year = obligations(y, &facts, &due, org, today);
+        if facts.requisition().is_none() {
+            call = match check_submission(y.year, y.budget_state, today, due.requisition, true) {
+                Ok(()) => RequisitionCall::Start,
+                Err(refusal) => RequisitionCall::Refused(refusal.message()),
+            };
+        }
+    }
+    if closed.is_some() {
+        // A closed year: nothing to start, no days to count, no later date to ask for.
+        call = RequisitionCall::Filed;
+        report_call = None;
+        extension = None;
+    }
+    render(&CoordinatorStart {
+        ctx,
+        year,
+        years,
+        actor,
+        obligations: obligations_of_year,
+        decision_number: facts.decision_number.clone().unwrap_or_default(),
+        call,
+        extension,
+        report_call,
+        open,
+        agency_contact: facts.agency_contact(),
+        closed,
     })
 }
