@@ -114,6 +114,9 @@ impl LoadTool {
                 c
             }
         };
+        // As a browser asks: the server compresses pages, so the load measures that work
+        // too, and the bytes column (measured the same way) is what these requests carried.
+        command.args(["-H", "Accept-Encoding: br, gzip"]);
         if !cookie.is_empty() {
             command.args(["-H", &format!("Cookie: {cookie}")]);
         }
