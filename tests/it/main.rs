@@ -122,12 +122,14 @@ fn cluster() -> &'static Cluster {
             remove_abandoned_clusters();
             let dir = std::env::temp_dir().join(format!("{CLUSTER_PREFIX}{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&dir);
-            // Statement counts for the round-trip budgets (`budget.rs`), room for every
-            // test database's statements so none is forgotten while a test counts.
+            // Statement counts for the round-trip budgets (`budget.rs`): counted only in the
+            // databases that ask for it (`TestApp::spawn_counted`), so the hundreds of other
+            // test databases never fill the table and push a counted statement out of it.
             let settings = if statement_stats() {
                 [
                     ("shared_preload_libraries", "pg_stat_statements"),
-                    ("pg_stat_statements.max", "100000"),
+                    ("pg_stat_statements.track", "none"),
+                    ("pg_stat_statements.max", "10000"),
                 ]
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .to_vec()
@@ -376,6 +378,21 @@ impl TestApp {
 
     /// A server configured with these settings (as environment variables would give them).
     pub async fn spawn_with(clock: Clock, settings: &[(&str, &str)]) -> TestApp {
+        Self::spawn_in_new_database(clock, settings, false).await
+    }
+
+    /// A server whose database, alone in the cluster, has its statements counted by
+    /// `pg_stat_statements` (the round-trip budgets, `budget.rs`): no other test's
+    /// statements share or crowd out its counts.
+    pub async fn spawn_counted(clock: Clock) -> TestApp {
+        Self::spawn_in_new_database(clock, &[], true).await
+    }
+
+    async fn spawn_in_new_database(
+        clock: Clock,
+        settings: &[(&str, &str)],
+        counted: bool,
+    ) -> TestApp {
         let cluster = cluster();
         let name = format!("test_{}", Uuid::new_v4().simple());
         let admin = db::connect(&cluster.url("postgres"), 1)
@@ -387,6 +404,15 @@ impl TestApp {
         .execute(&admin)
         .await
         .expect("copy the template");
+        if counted {
+            // Before any connection to it: the setting is read as a connection starts.
+            sqlx::query(&format!(
+                "ALTER DATABASE {name} SET pg_stat_statements.track = 'top'"
+            ))
+            .execute(&admin)
+            .await
+            .expect("count this database's statements");
+        }
         admin.close().await;
         // The test's own pool is the owner's, for setting up and checking; the server runs
         // as the server's role, as in production.
