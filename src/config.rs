@@ -21,6 +21,8 @@
 //! | `OIDC_ALLOW_LOCAL` | off | tests and development only: a provider may be this machine over http, or on a private address |
 //! | `SOFFICE` | found on `PATH` or in `/usr/lib/libreoffice/program` | LibreOffice's `soffice`, which makes the PDF/A exports (Debian: `libreoffice-writer-nogui`) |
 //! | `ACCESSIBILITY_CONTACT` | `digikoord@tillvaxtverket.se` | the address the accessibility statement (`/tillganglighet`) gives for reporting a problem |
+//! | `EXPORT_SLOTS` | `2` | how many heavy jobs (a whole year's export, a document to Kammarkollegiet, a PDF/A conversion) run at once; each holds one of the server's 10 database connections, the pages keep the rest (`crate::heavy`) |
+//! | `EXPORT_QUEUE` | `8` | how many more may wait for a turn (each at most 20 s); beyond that the answer is "try again in a moment" at once |
 //! | `BENCH_CEILING` | off | serve `/bench/ceiling`, the benchmark's yardstick page (`crate::bench`); only the benchmark turns it on |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info,sqlx=warn` | log filter |
@@ -71,6 +73,10 @@ pub struct Config {
     /// `BENCH_CEILING`: serve `/bench/ceiling`, the benchmark's yardstick (one session
     /// lookup, one query, one template). Default off; the benchmark turns it on.
     pub bench_ceiling: bool,
+    /// `EXPORT_SLOTS`, default 2 (1–8): heavy work at once (`crate::heavy`).
+    pub export_slots: usize,
+    /// `EXPORT_QUEUE`, default 8 (0–1000): heavy work that may wait for a turn.
+    pub export_queue: usize,
     /// Where people report accessibility problems (the accessibility statement's address).
     pub accessibility_contact: String,
     /// `OIDC_PROVIDERS`, e.g. `tillvaxtverket,region-skane`: identity providers kept from the
@@ -218,6 +224,8 @@ impl Config {
         crate::input::parse_mailbox(&mail_from)
             .map_err(|e| ConfigError(format!("MAIL_FROM: {e}")))?;
         let bench_ceiling = parse_bool(&get, "BENCH_CEILING", false)?;
+        let export_slots = parse_count(&get, "EXPORT_SLOTS", 2, 1..=8)?;
+        let export_queue = parse_count(&get, "EXPORT_QUEUE", 8, 0..=1000)?;
         let accessibility_contact = crate::input::parse_email(
             &get("ACCESSIBILITY_CONTACT").unwrap_or_else(|| "digikoord@tillvaxtverket.se".into()),
         )
@@ -241,6 +249,8 @@ impl Config {
             accessibility_contact,
             soffice: get("SOFFICE").map(PathBuf::from),
             bench_ceiling,
+            export_slots,
+            export_queue,
             smtp_url,
             mail_from,
             listen_addr,
@@ -379,6 +389,29 @@ fn parse_bool(
     }
 }
 
+fn parse_count(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: usize,
+    allowed: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ConfigError> {
+    match get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| allowed.contains(n))
+            .ok_or_else(|| {
+                ConfigError(format!(
+                    "{key} must be a whole number from {} to {} (got {v:?})",
+                    allowed.start(),
+                    allowed.end()
+                ))
+            }),
+    }
+}
+
 // The database URL may carry a password: keep it out of logs.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -402,6 +435,8 @@ impl fmt::Debug for Config {
             .field("repayment_bankgiro", &self.repayment_bankgiro)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("bench_ceiling", &self.bench_ceiling)
+            .field("export_slots", &self.export_slots)
+            .field("export_queue", &self.export_queue)
             .field(
                 "identity_providers",
                 &self

@@ -27,6 +27,9 @@ pub enum AppError {
     Unavailable,
     /// A program the server needs for this is not installed (said in Swedish): nothing done.
     NotInstalled(String),
+    /// Heavy work's queue is full, or its turn did not come in time (`heavy`): nothing
+    /// done, try again in a moment.
+    Busy,
     Internal(String),
 }
 
@@ -67,6 +70,12 @@ impl From<crate::pdfa::Error> for AppError {
     }
 }
 
+impl From<crate::heavy::Busy> for AppError {
+    fn from(_: crate::heavy::Busy) -> Self {
+        AppError::Busy
+    }
+}
+
 impl From<crate::secrets::CannotOpen> for AppError {
     fn from(e: crate::secrets::CannotOpen) -> Self {
         AppError::Internal(e.to_string())
@@ -89,6 +98,7 @@ pub struct ErrorPage {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let retry_after = matches!(self, AppError::Busy);
         let (status, title, message) = match self {
             AppError::Unauthenticated => return Redirect::to("/logga-in").into_response(),
             AppError::NotFound => (
@@ -120,6 +130,14 @@ impl IntoResponse for AppError {
                 "Finns inte på den här servern",
                 m,
             ),
+            AppError::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Försök igen om en stund",
+                format!(
+                    "Många stora exporter och dokument görs just nu. Ingenting har gjorts med din begäran. Försök igen om en stund (om {} sekunder eller lite senare); sidorna i Digikoord går att använda under tiden.",
+                    crate::heavy::RETRY_AFTER_SECONDS
+                ),
+            ),
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (
@@ -136,6 +154,12 @@ impl IntoResponse for AppError {
             format!("{title}\n\n{message}\n"),
         )
             .into_response();
+        if retry_after {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(crate::heavy::RETRY_AFTER_SECONDS),
+            );
+        }
         response
             .extensions_mut()
             .insert(ErrorPage { title, message });
@@ -170,6 +194,21 @@ mod tests {
             page.is_some_and(|p| !p.message.contains("secret")),
             "{page:?}"
         );
+    }
+
+    #[test]
+    fn a_full_queue_says_try_again_and_when() {
+        let response = AppError::from(crate::heavy::Busy).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&header::HeaderValue::from(
+                crate::heavy::RETRY_AFTER_SECONDS
+            ))
+        );
+        let page = response.extensions().get::<ErrorPage>().expect("a page");
+        assert_eq!(page.title, "Försök igen om en stund");
+        assert!(page.message.contains("Ingenting har gjorts"), "{page:?}");
     }
 
     #[test]

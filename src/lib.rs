@@ -18,6 +18,7 @@ pub mod db;
 pub mod error;
 pub mod export;
 pub mod giro;
+pub mod heavy;
 pub mod history;
 pub mod identity;
 pub mod input;
@@ -71,6 +72,11 @@ pub struct AppState {
     /// What sign-ins through identity providers share: their metadata, and how many each
     /// client has started (`identity`).
     pub identity: identity::Shared,
+    /// The periods, their tasks and the programme years, held in memory and forgotten on
+    /// every change, on every server (`programme::cache`).
+    pub programme: programme::cache::Cache,
+    /// The queue of heavy work: whole-year exports, documents, PDF/A (`heavy`).
+    pub heavy: heavy::Queue,
 }
 
 impl AppState {
@@ -80,6 +86,13 @@ impl AppState {
         let sealer = config.sealer.clone().ok_or_else(|| {
             "SECRETS_KEY is not set: 64 hexadecimal digits, kept outside the database (`digikoord secrets new-key` makes one)".to_string()
         })?;
+        let (config_slots, config_queue) = (config.export_slots, config.export_queue);
+        let programme = programme::cache::Cache::default();
+        // Without a runtime (nothing to listen with) the cache keeps nothing: every read
+        // asks the database.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            programme.listen(db.clone());
+        }
         Ok(AppState {
             db,
             config: Arc::new(config),
@@ -87,6 +100,8 @@ impl AppState {
             open_data: open_data::Cache::default(),
             sealer: Arc::new(sealer),
             identity: identity::Shared::default(),
+            heavy: heavy::Queue::new(config_slots, config_queue, heavy::WAIT),
+            programme,
         })
     }
 }

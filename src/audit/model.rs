@@ -590,6 +590,7 @@ mod tests {
         "repayment.owed",
         "something.new",
         "user.email_changed",
+        "y.year",
     ];
 
     /// What follows the dot in a file's or a host's name.

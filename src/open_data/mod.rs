@@ -45,9 +45,11 @@ struct IndexPage {
 }
 
 async fn index(State(state): State<AppState>, PageCtx(ctx): PageCtx) -> Result<Response> {
-    let years = crate::programme::db::years(&state.db)
+    let years = state
+        .programme
+        .years(&state.db)
         .await?
-        .into_iter()
+        .iter()
         .map(|y| y.year)
         .collect();
     render(&IndexPage { ctx, years })
@@ -65,7 +67,7 @@ const FRESH_FOR: Duration = Duration::from_secs(60);
 
 /// Each year's open data, as last made. Anyone may ask, as often as they like: what they
 /// cost is one year's figures a minute, made one at a time, and never a turn of the staff's
-/// whole-year pages and exports (`summary::db::whole_year_turn`).
+/// exports' queue (`heavy`).
 #[derive(Clone, Default)]
 pub struct Cache {
     years: Arc<tokio::sync::Mutex<BTreeMap<i32, Made>>>,

@@ -220,22 +220,6 @@ pub async fn year(db: impl sqlx::PgExecutor<'_>, year: i32) -> sqlx::Result<Opti
         .await
 }
 
-/// The programme year a page shows (see `model::chosen_year`), with every year for the picker.
-pub async fn chosen_year(
-    db: &PgPool,
-    asked: Option<&str>,
-    today: chrono::NaiveDate,
-) -> crate::error::Result<Option<(ProgrammeYear, Vec<i32>)>> {
-    let all = years(db).await?;
-    let list: Vec<i32> = all.iter().map(|y| y.year).collect();
-    let wanted = super::model::chosen_year(asked, &list, today)
-        .map_err(crate::error::AppError::BadRequest)?;
-    Ok(all
-        .into_iter()
-        .find(|y| Some(y.year) == wanted)
-        .map(|y| (y, list)))
-}
-
 pub async fn actors_of_period(db: &PgPool, period_id: Uuid) -> sqlx::Result<Vec<Actor>> {
     sqlx::query_as(
         "SELECT a.organisation_id, a.actor_name, o.org_number

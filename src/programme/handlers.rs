@@ -42,12 +42,12 @@ pub(super) async fn programme_page(
     State(state): State<AppState>,
     PageCtx(ctx): PageCtx,
 ) -> Result<Response> {
-    let years = db::years(&state.db).await?;
-    let all = db::periods(&state.db).await?;
+    let years = state.programme.years(&state.db).await?;
+    let all = state.programme.periods(&state.db).await?.to_vec();
     let mut periods = Vec::new();
     for period in all.iter().cloned() {
         let actors = db::actors_of_period(&state.db, period.id).await?;
-        let tasks = db::tasks(&state.db, period.id).await?;
+        let tasks = state.programme.tasks(&state.db, period.id).await?.to_vec();
         let years = years
             .iter()
             .filter(|y| y.period_id == period.id)
@@ -140,13 +140,16 @@ impl PeriodFormPage {
         form: Option<PeriodForm>,
     ) -> Result<Self> {
         let actors = db::actors_of_period(&state.db, period.id).await?;
-        let years = db::years(&state.db)
+        let years = state
+            .programme
+            .years(&state.db)
             .await?
-            .into_iter()
+            .iter()
             .filter(|y| y.period_id == period.id)
+            .cloned()
             .collect();
         let organisations = db::organisations(&state.db).await?;
-        let tasks = db::tasks(&state.db, period.id).await?;
+        let tasks = state.programme.tasks(&state.db, period.id).await?;
         Ok(PeriodFormPage {
             ctx,
             form: form.unwrap_or_else(|| PeriodForm::from_period(&period, &tasks)),
@@ -205,6 +208,8 @@ pub(super) async fn create_period(
         .record(&mut tx)
         .await?;
     tx.commit().await?;
+    // This server shows the change at once; the others when PostgreSQL tells them.
+    state.programme.invalidate();
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
         &format!(
@@ -220,7 +225,11 @@ pub(super) async fn edit_period_form(
     Path(id): Path<Uuid>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let period = db::period(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let period = state
+        .programme
+        .period(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(&PeriodFormPage::existing(&state, user.ctx, period, None).await?)
 }
 
@@ -263,6 +272,7 @@ pub(super) async fn update_period(
         .record(&mut tx)
         .await?;
     tx.commit().await?;
+    state.programme.invalidate();
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
         "Perioden är sparad.",
@@ -338,7 +348,11 @@ pub(super) async fn remove_actor_form(
     Path((id, org)): Path<(Uuid, Uuid)>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let period = db::period(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let period = state
+        .programme
+        .period(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let actor = db::actors_of_period(&state.db, id)
         .await?
         .into_iter()
@@ -402,7 +416,7 @@ impl YearFormPage {
         form: Option<YearForm>,
         errors: FormErrors,
     ) -> Result<Self> {
-        let periods = db::periods(&state.db).await?;
+        let periods = state.programme.periods(&state.db).await?.to_vec();
         let period = periods
             .iter()
             .find(|p| p.id == year.period_id)
@@ -433,7 +447,11 @@ pub(super) async fn edit_year_form(
     Path(year): Path<i32>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let year = db::year(&state.db, year).await?.ok_or(AppError::NotFound)?;
+    let year = state
+        .programme
+        .year(&state.db, year)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(&YearFormPage::new(&state, user.ctx, year, None, FormErrors::default()).await?)
 }
 
@@ -469,6 +487,7 @@ pub(super) async fn update_year(
     .record(&mut tx)
     .await?;
     tx.commit().await?;
+    state.programme.invalidate();
     Ok(redirect_with_flash(
         "/program",
         &format!("Programåret {year} är sparat."),

@@ -27,8 +27,10 @@
 //!
 //! `model.rs`: deadlines and their bases, tasks as typed, the current year, organisation
 //! numbers (pure, unit-tested); `form.rs`: the forms as typed;
-//! `db.rs`: all SQL; `handlers.rs`: the pages.
+//! `db.rs`: all SQL; `cache.rs`: the periods, tasks and years held in memory, forgotten on
+//! every change (on every server, through PostgreSQL's NOTIFY); `handlers.rs`: the pages.
 
+pub mod cache;
 pub mod db;
 mod form;
 mod handlers;
@@ -90,7 +92,9 @@ pub async fn page_year(
     state: &AppState,
     ar: Option<&str>,
 ) -> Result<(db::ProgrammeYear, Vec<i32>)> {
-    db::chosen_year(&state.db, ar, state.clock.today())
+    state
+        .programme
+        .chosen_year(&state.db, ar, state.clock.today())
         .await?
         .ok_or(AppError::NotFound)
 }

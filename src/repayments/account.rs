@@ -316,6 +316,8 @@ pub async fn create_document(
         .ok_or_else(|| {
             AppError::BadRequest("Välj Excel (XLSX), Word (DOCX) eller PDF/A.".into())
         })?;
+    // A turn of heavy work before the database is read: the pages keep their connections.
+    let turn = state.heavy.turn().await?;
     let contents = contents(&state, &year, document).await?;
     let bytes = contents
         .render(format.source())
@@ -323,6 +325,7 @@ pub async fn create_document(
     let bytes = format
         .finish(bytes, state.config.soffice.as_deref())
         .await?;
+    drop(turn);
     let mut tx = state.db.begin().await?;
     let kept = export::keep(&mut tx, year.year, document, format, &bytes, user.id()).await?;
     audit::Entry::new(

@@ -26,17 +26,16 @@ use crate::{
     auth::{Ctx, CurrentUser, Role, Scope},
     error::{AppError, Result, violated_constraint},
     money::{format_input, format_kronor},
-    programme::{
-        db::{self as programme, ProgrammeYear},
-        model::DeadlineStatus,
-    },
+    programme::{db::ProgrammeYear, model::DeadlineStatus},
     reports::model::ReportState,
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
 
 pub(super) async fn programme_year(state: &AppState, year: i32) -> Result<ProgrammeYear> {
-    programme::year(&state.db, year)
+    state
+        .programme
+        .year(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)
 }

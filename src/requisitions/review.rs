@@ -765,7 +765,9 @@ async fn extension_to_change(
     deadline: &str,
 ) -> Result<(ProgrammeYear, Extension)> {
     let deadline = ExtendedDeadline::parse(deadline).ok_or(AppError::NotFound)?;
-    let year = programme::year(&state.db, year)
+    let year = state
+        .programme
+        .year(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)?;
     let x = db::extension(&state.db, year.year, organisation, deadline)

@@ -325,13 +325,15 @@ async fn start_page(
         return coordinator_start(&state, ctx, org, asked, today).await;
     }
 
-    let chosen = programme_db::chosen_year(&state.db, asked, today).await?;
+    let chosen = state.programme.chosen_year(&state.db, asked, today).await?;
     let (year, years) = match chosen {
         Some((year, years)) => (Some(year), years),
         None => (None, vec![]),
     };
     let decision_number = match &year {
-        Some(y) => programme_db::period(&state.db, y.period_id)
+        Some(y) => state
+            .programme
+            .period(&state.db, y.period_id)
             .await?
             .map(|p| p.decision_number)
             .unwrap_or_default(),

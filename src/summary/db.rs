@@ -8,8 +8,9 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::model::{
-    Activity, ActorYear, ApprovedReport, Coverage, Deadlines, Decisions, Figures, Progress, Source,
-    Totals, Unapproved, Year, YearFigures,
+    Activity, ActivityStats, ActorYear, ApprovedReport, AssessmentCounts, Coverage, Deadlines,
+    Decisions, Figures, MissingReport, Progress, Totals, Unapproved, Year, YearFigures,
+    report_label,
 };
 use crate::{
     auth::Scope,
@@ -20,7 +21,7 @@ use crate::{
     },
     reports::{
         self,
-        model::{ActivityKind, Costs, ReportState, SelfAssessment},
+        model::{ActivityKind, Costs, ReportState, SUB_GOALS, SelfAssessment},
     },
     requisitions::{
         self,
@@ -61,30 +62,6 @@ struct ActivityRow {
     participants: i32,
 }
 
-/// At most two whole years are loaded and drawn at a time: at 2 000 actors each is many
-/// megabytes, and 64 at once would hold them all in memory together. The rest wait their
-/// turn (issue 14).
-static WHOLE_YEARS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-
-/// A turn to load and draw a whole year; hold it until the page or file is made. When it
-/// ends, the memory the year took is handed back (`memory::trim`).
-pub async fn whole_year_turn() -> Turn {
-    // The semaphore is never closed, so there always is a permit.
-    Turn {
-        _permit: WHOLE_YEARS.acquire().await.ok(),
-    }
-}
-
-pub struct Turn {
-    _permit: Option<tokio::sync::SemaphorePermit<'static>>,
-}
-
-impl Drop for Turn {
-    fn drop(&mut self) {
-        crate::memory::trim();
-    }
-}
-
 /// How much of the approved reports to load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detail {
@@ -105,6 +82,21 @@ pub async fn decisions_of(
     let tasks = programme::tasks(&mut *db, year.period_id).await?;
     Ok(match (&own, &report) {
         (Some(own), Some(report)) => Decisions::of(own, report, tasks),
+        _ => Decisions::default(),
+    })
+}
+
+/// `decisions_of` from the programme's cache (`programme::cache`): no query once held.
+pub async fn cached_decisions(
+    cache: &crate::programme::cache::Cache,
+    pool: &PgPool,
+    year: &programme::ProgrammeYear,
+) -> sqlx::Result<Decisions> {
+    let own = cache.period(pool, year.period_id).await?;
+    let report = cache.period(pool, year.report_period_id()).await?;
+    let tasks = cache.tasks(pool, year.period_id).await?;
+    Ok(match (&own, &report) {
+        (Some(own), Some(report)) => Decisions::of(own, report, tasks.as_ref().clone()),
         _ => Decisions::default(),
     })
 }
@@ -183,28 +175,10 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
     .fetch_all(&mut *db)
     .await?;
     let ids: Vec<Uuid> = approved_rows.iter().map(|r| r.id).collect();
-    let mut activities: HashMap<Uuid, Vec<Activity>> = HashMap::new();
-    let rows: Vec<ActivityRow> = match detail {
-        Detail::Full => {
-            sqlx::query_as(
-                "SELECT report_id, title, sub_goals, kind, partners, participants
-                 FROM report_activities WHERE report_id = ANY($1) ORDER BY report_id, position",
-            )
-            .bind(&ids)
-            .fetch_all(&mut *db)
-            .await?
-        }
-        Detail::Figures => vec![],
+    let mut activities = match detail {
+        Detail::Full => activities_of(&mut *db, &ids).await?,
+        Detail::Figures => HashMap::new(),
     };
-    for r in rows {
-        activities.entry(r.report_id).or_default().push(Activity {
-            title: r.title,
-            sub_goals: r.sub_goals,
-            kind: r.kind,
-            partners: r.partners,
-            participants: r.participants,
-        });
-    }
     let mut approved: HashMap<Uuid, (ApprovedReport, Option<DateTime<Utc>>)> = approved_rows
         .into_iter()
         .map(|r| {
@@ -298,6 +272,31 @@ async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Y
     }))
 }
 
+/// The activities of the reports `ids`, per report in their order, in one query.
+async fn activities_of(
+    db: &mut PgConnection,
+    ids: &[Uuid],
+) -> sqlx::Result<HashMap<Uuid, Vec<Activity>>> {
+    let rows: Vec<ActivityRow> = sqlx::query_as(
+        "SELECT report_id, title, sub_goals, kind, partners, participants
+         FROM report_activities WHERE report_id = ANY($1) ORDER BY report_id, position",
+    )
+    .bind(ids)
+    .fetch_all(&mut *db)
+    .await?;
+    let mut activities: HashMap<Uuid, Vec<Activity>> = HashMap::new();
+    for r in rows {
+        activities.entry(r.report_id).or_default().push(Activity {
+            title: r.title,
+            sub_goals: r.sub_goals,
+            kind: r.kind,
+            partners: r.partners,
+            participants: r.participants,
+        });
+    }
+    Ok(activities)
+}
+
 /// Which of the year's actors the overview reads in full.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rows {
@@ -316,53 +315,335 @@ pub struct Overview {
 }
 
 /// The overview of a year in one read-only snapshot, its cost set by the rows shown, not
-/// by the number of actors: the programme year and its decisions, one aggregate query for
+/// by the number of actors: the programme year and its decisions (from the programme's
+/// cache, no query once held), then in the snapshot one aggregate query for
 /// the totals, coverage and progress over every actor (`overview_figures`), one query for
 /// the rows (`overview_rows`, a page of them by the actors' names) and Tillväxtverket's
 /// account.
-pub async fn load_overview(pool: &PgPool, year: i32, rows: Rows) -> sqlx::Result<Option<Overview>> {
+pub async fn load_overview(
+    cache: &crate::programme::cache::Cache,
+    pool: &PgPool,
+    year: i32,
+    rows: Rows,
+) -> sqlx::Result<Option<Overview>> {
+    let Some(programme_year) = cache.year(pool, year).await? else {
+        return Ok(None);
+    };
+    let decisions = cached_decisions(cache, pool, &programme_year).await?;
     let mut tx = pool.begin().await?;
     crate::db::snapshot(&mut tx).await?;
     let db = &mut *tx;
-    let Some(programme_year) = programme::year(&mut *db, year).await? else {
-        return Ok(None);
-    };
-    let decisions = decisions_of(&mut *db, &programme_year).await?;
     let figures = overview_figures(&mut *db, year).await?;
-    let (limit, offset) = match rows {
-        Rows::Page { page, size } => {
-            let (page, _) = super::model::page_of(page, figures.actors, size);
-            (Some(size as i64), ((page - 1) * size) as i64)
-        }
-        Rows::All => (None, 0),
-    };
+    let (limit, offset) = rows.window(figures.actors);
     let actors = overview_rows(&mut *db, year, limit, offset).await?;
     let account = repayments::db::agency_account(&mut *db, year).await?;
     tx.commit().await?;
     Ok(Some(Overview {
-        year: Year {
-            year,
-            decision_number: decisions.decision_number.clone(),
-            decisions,
-            cap_per_actor: programme_year.cap_per_actor,
-            deadlines: Deadlines {
-                report: programme_year.report_deadline,
-                repayment: programme_year.repayment_deadline,
-            },
-            actors,
-            account,
-        },
+        year: year_of(&programme_year, decisions, actors, account),
         figures,
     }))
 }
 
-/// The aggregate of `overview_figures`: one row for the whole year.
+impl Rows {
+    /// The LIMIT (`None`: all) and OFFSET of these rows of `actors` in the order of their
+    /// names; a page past the last is the last.
+    fn window(self, actors: usize) -> (Option<i64>, i64) {
+        match self {
+            Rows::Page { page, size } => {
+                let (page, _) = super::model::page_of(page, actors, size);
+                (Some(size as i64), ((page - 1) * size) as i64)
+            }
+            Rows::All => (None, 0),
+        }
+    }
+}
+
+/// The year of `programme_year` with the rows read of its actors.
+fn year_of(
+    programme_year: &programme::ProgrammeYear,
+    decisions: Decisions,
+    actors: Vec<ActorYear>,
+    account: repayments::model::AgencyAccount,
+) -> Year {
+    Year {
+        year: programme_year.year,
+        decision_number: decisions.decision_number.clone(),
+        decisions,
+        cap_per_actor: programme_year.cap_per_actor,
+        deadlines: Deadlines {
+            report: programme_year.report_deadline,
+            repayment: programme_year.repayment_deadline,
+        },
+        actors,
+        account,
+    }
+}
+
+/// The summary page of a year (`load_summary`).
+pub struct Summary {
+    /// The year, its `actors` only the page's rows in the order of their names, each with
+    /// its approved report's texts and activities.
+    pub year: Year,
+    /// What the page shows over every actor: their number, totals, notes.
+    pub figures: YearFigures,
+    /// The activities of every approved report made in Digikoord; `per_actor` of the
+    /// page's rows only.
+    pub stats: ActivityStats,
+    /// The self-assessments of every approved report made in Digikoord.
+    pub counts: AssessmentCounts,
+    /// Every actor paid without an approved report, in the order of their names.
+    pub missing: Vec<MissingReport>,
+}
+
+/// The summary page of a year in one read-only snapshot, its cost set by the rows shown
+/// (as `load_overview`), not by the number of actors: the programme year and its
+/// decisions (from the cache), then in the snapshot the figures over every actor in one aggregate query (`overview_figures`),
+/// a page of `size` rows by the actors' names (`overview_rows`) with their reports' texts
+/// and activities (one query each), the activities and self-assessments of every approved
+/// report counted in one aggregate query, the actors paid without an approved report, and
+/// Tillväxtverket's account. `page` from 1; a page past the last is the last.
+pub async fn load_summary(
+    cache: &crate::programme::cache::Cache,
+    pool: &PgPool,
+    year: i32,
+    page: usize,
+    size: usize,
+) -> sqlx::Result<Option<Summary>> {
+    let Some(programme_year) = cache.year(pool, year).await? else {
+        return Ok(None);
+    };
+    let decisions = cached_decisions(cache, pool, &programme_year).await?;
+    let mut tx = pool.begin().await?;
+    crate::db::snapshot(&mut tx).await?;
+    let db = &mut *tx;
+    let figures = overview_figures(&mut *db, year).await?;
+    let (limit, offset) = Rows::Page { page, size }.window(figures.actors);
+    let mut actors = overview_rows(&mut *db, year, limit, offset).await?;
+    with_texts(&mut *db, &mut actors).await?;
+    let (stats, counts) = approved_statistics(&mut *db, year).await?;
+    let missing = missing_reports(&mut *db, year).await?;
+    let account = repayments::db::agency_account(&mut *db, year).await?;
+    tx.commit().await?;
+    let year = year_of(&programme_year, decisions, actors, account);
+    let stats = ActivityStats {
+        per_actor: year.activities().per_actor,
+        ..stats
+    };
+    Ok(Some(Summary {
+        year,
+        figures,
+        stats,
+        counts,
+        missing,
+    }))
+}
+
+/// The texts of an approved report (`with_texts`).
+#[derive(sqlx::FromRow)]
+struct TextsRow {
+    id: Uuid,
+    self_assessment_motivation: String,
+    needs_and_challenges: String,
+    results_and_effects: String,
+    task_1: String,
+    task_2: String,
+    task_3: String,
+    task_4: String,
+    task_5: String,
+}
+
+/// Gives the approved reports of `actors` (rows read for their figures, `overview_rows`)
+/// their texts and activities, as `load_year` has them: one query for the texts, one for
+/// the activities, none when no row has a report made in Digikoord.
+async fn with_texts(db: &mut PgConnection, actors: &mut [ActorYear]) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = actors
+        .iter()
+        .filter(|a| !a.imported)
+        .filter_map(|a| a.approved.as_ref().map(|r| r.report_id))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<TextsRow> = sqlx::query_as(
+        "SELECT id, self_assessment_motivation, needs_and_challenges, results_and_effects,
+                task_1, task_2, task_3, task_4, task_5
+         FROM reports WHERE id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *db)
+    .await?;
+    let mut texts: HashMap<Uuid, TextsRow> = texts.into_iter().map(|t| (t.id, t)).collect();
+    let mut activities = activities_of(&mut *db, &ids).await?;
+    for report in actors
+        .iter_mut()
+        .filter(|a| !a.imported)
+        .filter_map(|a| a.approved.as_mut())
+    {
+        if let Some(t) = texts.remove(&report.report_id) {
+            report.self_assessment_motivation = t.self_assessment_motivation;
+            report.needs_and_challenges = t.needs_and_challenges;
+            report.results_and_effects = t.results_and_effects;
+            report.tasks = vec![t.task_1, t.task_2, t.task_3, t.task_4, t.task_5];
+        }
+        report.activities = activities.remove(&report.report_id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// The counts of `approved_statistics`: one row for the year.
+#[derive(sqlx::FromRow)]
+struct StatisticsRow {
+    activities: i64,
+    participants: i64,
+    /// In the order of the keys bound (`SUB_GOALS`, `ActivityKind::ALL`).
+    by_goal: Vec<i64>,
+    by_kind: Vec<i64>,
+    /// Each activity's list of partners as written, each list once.
+    partners: Vec<String>,
+    reports: i64,
+    assessed_yes: i64,
+    assessed_partly: i64,
+    assessed_no: i64,
+}
+
+/// What every approved report of `year` made in Digikoord says together, in one aggregate
+/// query: its activities counted as `Year::activities` counts them (`per_actor` left
+/// empty) and its self-assessments as `Year::self_assessments`. The report is an actor's
+/// latest approved version; an actor with imported history has none (`ActorYear::
+/// with_import`). The partners' lists come once each and are split in Rust
+/// (`partners_of`), as the page's own rows are.
+async fn approved_statistics(
+    db: &mut PgConnection,
+    year: i32,
+) -> sqlx::Result<(ActivityStats, AssessmentCounts)> {
+    let goals: Vec<&str> = SUB_GOALS.iter().map(|(key, _)| *key).collect();
+    let kinds: Vec<&str> = ActivityKind::ALL.iter().map(|k| k.key()).collect();
+    let r: StatisticsRow = sqlx::query_as(
+        "WITH approved AS (
+              SELECT DISTINCT ON (x.organisation_id) x.id, x.self_assessment
+              FROM programme_years y
+              JOIN period_actors a ON a.period_id = y.period_id
+              JOIN reports x ON x.year = y.year AND x.organisation_id = a.organisation_id
+              WHERE y.year = $1 AND x.state = $2
+                AND NOT EXISTS (SELECT 1 FROM imported_actor_years i
+                                WHERE i.year = y.year AND i.organisation_id = a.organisation_id)
+              ORDER BY x.organisation_id, x.version DESC
+         ), acts AS (
+              SELECT t.kind::text AS kind, t.sub_goals, t.partners, t.participants
+              FROM report_activities t JOIN approved p ON p.id = t.report_id
+         )
+         SELECT (SELECT count(*) FROM acts) AS activities,
+                (SELECT COALESCE(sum(participants), 0) FROM acts)::bigint AS participants,
+                ARRAY(SELECT (SELECT count(*) FROM acts WHERE g.goal = ANY(acts.sub_goals))
+                      FROM unnest($3::text[]) WITH ORDINALITY AS g(goal, n) ORDER BY g.n)
+                     AS by_goal,
+                ARRAY(SELECT (SELECT count(*) FROM acts WHERE acts.kind = k.kind)
+                      FROM unnest($4::text[]) WITH ORDINALITY AS k(kind, n) ORDER BY k.n)
+                     AS by_kind,
+                ARRAY(SELECT DISTINCT partners FROM acts WHERE partners <> '') AS partners,
+                (SELECT count(*) FROM approved) AS reports,
+                (SELECT count(*) FROM approved WHERE self_assessment = $5) AS assessed_yes,
+                (SELECT count(*) FROM approved WHERE self_assessment = $6) AS assessed_partly,
+                (SELECT count(*) FROM approved WHERE self_assessment = $7) AS assessed_no",
+    )
+    .bind(year)
+    .bind(ReportState::Approved)
+    .bind(&goals)
+    .bind(&kinds)
+    .bind(SelfAssessment::Yes)
+    .bind(SelfAssessment::Partly)
+    .bind(SelfAssessment::No)
+    .fetch_one(&mut *db)
+    .await?;
+    let n = |v: i64| usize::try_from(v).unwrap_or_default();
+    let stats = super::model::counted_activities(
+        n(r.activities),
+        r.participants,
+        &r.by_goal.into_iter().map(n).collect::<Vec<_>>(),
+        &r.by_kind.into_iter().map(n).collect::<Vec<_>>(),
+        r.partners.iter().map(String::as_str),
+    );
+    let (reports, yes, partly, no) = (
+        n(r.reports),
+        n(r.assessed_yes),
+        n(r.assessed_partly),
+        n(r.assessed_no),
+    );
+    let counts = AssessmentCounts {
+        reports,
+        yes,
+        partly,
+        no,
+        // Can't say, or not answered: as `Year::self_assessments` counts them.
+        cant_say: reports.saturating_sub(yes + partly + no),
+    };
+    Ok((stats, counts))
+}
+
+/// An actor paid without an approved report (`missing_reports`).
+#[derive(sqlx::FromRow)]
+struct MissingRow {
+    actor_name: String,
+    imported: bool,
+    imported_approved: bool,
+    report_state: Option<ReportState>,
+}
+
+/// The actors of `year` paid but without an approved report, in the order of their names,
+/// as `Year::missing_reports` finds them in the whole year (imported history in place of
+/// cases), each with its report's state as `ActorYear::report_label` names it.
+async fn missing_reports(db: &mut PgConnection, year: i32) -> sqlx::Result<Vec<MissingReport>> {
+    let rows: Vec<MissingRow> = sqlx::query_as(
+        "SELECT a.actor_name, i.organisation_id IS NOT NULL AS imported,
+                i.report_approved_on IS NOT NULL AS imported_approved,
+                cr.state AS report_state
+         FROM programme_years y
+         JOIN period_actors a ON a.period_id = y.period_id
+         LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = a.organisation_id
+              AND r.first_submitted_at IS NOT NULL AND r.state <> ALL($2)
+         LEFT JOIN live_payouts p ON p.requisition_id = r.id
+         LEFT JOIN reports cr ON cr.year = y.year AND cr.organisation_id = a.organisation_id
+              AND cr.current
+         LEFT JOIN imported_actor_years i
+              ON i.year = y.year AND i.organisation_id = a.organisation_id
+         WHERE y.year = $1
+           AND CASE WHEN i.organisation_id IS NOT NULL
+                    THEN i.paid_out IS NOT NULL
+                         AND (i.used IS NULL OR i.unused IS NULL OR i.report_approved_on IS NULL)
+                    ELSE p.paid_amount IS NOT NULL
+                         AND NOT EXISTS (SELECT 1 FROM reports x
+                                         WHERE x.year = y.year
+                                           AND x.organisation_id = a.organisation_id
+                                           AND x.state = $3)
+               END
+         ORDER BY a.actor_name, a.organisation_id",
+    )
+    .bind(year)
+    .bind(RequisitionState::ENDED.to_vec())
+    .bind(ReportState::Approved)
+    .fetch_all(&mut *db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| MissingReport {
+            actor_name: r.actor_name,
+            report_label: report_label(r.imported, r.imported_approved, r.report_state, true),
+        })
+        .collect())
+}
+
+/// The aggregate of `figures_of_years`: one row per programme year.
 #[derive(sqlx::FromRow)]
 struct FiguresRow {
+    year: i32,
     actors: i64,
     cases: i64,
     imported: i64,
     no_data: i64,
+    /// Actors with imported history, whatever else they have (`ActorYear::imported`).
+    imported_actors: i64,
+    /// Actors with an approved report, or imported figures taken as one.
+    approved_reports: i64,
     requisitioned: Decimal,
     paid_out: Decimal,
     personnel: Option<Decimal>,
@@ -386,17 +667,48 @@ struct FiguresRow {
     settled: i64,
 }
 
-/// What the overview shows over every actor of `year`, in one aggregate query: what
-/// `YearFigures::of(&load_year(year))` computes in Rust (a test holds the two equal). Each
-/// actor's figures are taken as `load_year` takes them (imported history in place of
-/// cases, `ActorYear::with_import`), then its finance row as `ActorYear::finance_row` and
-/// the columns' sums as `Totals::of`: a column no row has a figure in is NULL (`–`), what
-/// is left rests on approved reports only, a submitted report's own figures go to the
-/// note apart.
+/// One programme year's figures (`figures_of_years`).
+struct FiguresOfYear {
+    year: i32,
+    figures: YearFigures,
+    /// How many of its actors have imported history.
+    imported_actors: usize,
+}
+
+/// What the overview and the summary page show over every actor of `year`, in one
+/// aggregate query (`figures_of_years`): what `YearFigures::of(&load_year(year))` computes
+/// in Rust (a test holds the two equal).
 pub async fn overview_figures(db: &mut PgConnection, year: i32) -> sqlx::Result<YearFigures> {
-    let r: FiguresRow = sqlx::query_as(
+    Ok(figures_of_years(&mut *db, Some(year))
+        .await?
+        .into_iter()
+        .next()
+        .map(|f| f.figures)
+        .unwrap_or_default())
+}
+
+/// The figures of one programme year (`Some`) or of every one, oldest first, in one
+/// aggregate query grouped by year: the one definition of a year's figures, for the
+/// overview, the summary page and the multi-year view. Each actor's figures are taken as
+/// `load_year` takes them (imported history in place of cases, `ActorYear::with_import`),
+/// then its finance row as `ActorYear::finance_row` and the columns' sums as `Totals::of`:
+/// a column no row has a figure in is NULL (`–`), what is left rests on approved reports
+/// only, a submitted report's own figures go to the note apart. A year without actors has
+/// a row of its own.
+async fn figures_of_years(
+    db: impl sqlx::PgExecutor<'_>,
+    year: Option<i32>,
+) -> sqlx::Result<Vec<FiguresOfYear>> {
+    // One year's text reads that year by its indexes; every year's has a text of its own,
+    // so each keeps the plan made for it (`plan_cache_mode`).
+    let of_year = |column: &str| match year {
+        Some(_) => format!("{column} = $1"),
+        None => "$1::int IS NULL".to_string(),
+    };
+    let (y_year, of_reports) = (of_year("y.year"), of_year("year"));
+    let rows: Vec<FiguresRow> = sqlx::query_as(&format!(
         "WITH base AS (
-              SELECT a.actor_name,
+              SELECT y.year, a.actor_name,
                      r.id IS NOT NULL AS has_case,
                      i.organisation_id IS NOT NULL AS imported,
                      r.amount AS l_requisitioned, p.paid_amount AS l_paid_out,
@@ -415,29 +727,31 @@ pub async fn overview_figures(db: &mut PgConnection, year: i32) -> sqlx::Result<
               LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = a.organisation_id
                    AND r.first_submitted_at IS NOT NULL AND r.state <> ALL($2)
               LEFT JOIN live_payouts p ON p.requisition_id = r.id
-              LEFT JOIN (SELECT DISTINCT ON (organisation_id) organisation_id,
+              LEFT JOIN (SELECT DISTINCT ON (year, organisation_id) year, organisation_id,
                                 cost_personnel, cost_services, cost_travel, cost_other,
                                 used, unused, approved_at
-                         FROM reports WHERE year = $1 AND state = $3
-                         ORDER BY organisation_id, version DESC) ap
-                   ON ap.organisation_id = a.organisation_id
+                         FROM reports WHERE {of_reports} AND state = $3
+                         ORDER BY year, organisation_id, version DESC) ap
+                   ON ap.year = y.year AND ap.organisation_id = a.organisation_id
               LEFT JOIN reports cr ON cr.year = y.year AND cr.organisation_id = a.organisation_id
                    AND cr.current
               LEFT JOIN repayment_owed_per_actor rb
                    ON rb.year = y.year AND rb.organisation_id = a.organisation_id
-              LEFT JOIN (SELECT organisation_id,
+              LEFT JOIN (SELECT year, organisation_id,
                                 sum(received_amount) FILTER (WHERE state = $4) AS received
-                         FROM repayment_payments WHERE year = $1 GROUP BY organisation_id) pay
-                   ON pay.organisation_id = a.organisation_id
-              LEFT JOIN (SELECT organisation_id,
+                         FROM repayment_payments WHERE {of_reports}
+                         GROUP BY year, organisation_id) pay
+                   ON pay.year = y.year AND pay.organisation_id = a.organisation_id
+              LEFT JOIN (SELECT year, organisation_id,
                                 sum(amount) FILTER (WHERE state = $5) AS refunded
-                         FROM refunds WHERE year = $1 GROUP BY organisation_id) ref
-                   ON ref.organisation_id = a.organisation_id
+                         FROM refunds WHERE {of_reports}
+                         GROUP BY year, organisation_id) ref
+                   ON ref.year = y.year AND ref.organisation_id = a.organisation_id
               LEFT JOIN imported_actor_years i
                    ON i.year = y.year AND i.organisation_id = a.organisation_id
-              WHERE y.year = $1
+              WHERE {y_year}
          ), actor_year AS (
-              SELECT actor_name, has_case, imported,
+              SELECT year, actor_name, has_case, imported,
                      CASE WHEN imported THEN i_requisitioned ELSE l_requisitioned END
                           AS requisitioned,
                      CASE WHEN imported THEN i_paid_out ELSE l_paid_out END AS paid_out,
@@ -468,80 +782,97 @@ pub async fn overview_figures(db: &mut PgConnection, year: i32) -> sqlx::Result<
                      NOT approved AND owed IS NOT NULL AND NOT owed_approved AS unapproved
               FROM actor_year
          )
-         SELECT count(*) AS actors,
-                count(*) FILTER (WHERE has_case) AS cases,
-                count(*) FILTER (WHERE NOT has_case AND imported) AS imported,
-                count(*) FILTER (WHERE NOT has_case AND NOT imported) AS no_data,
-                COALESCE(sum(requisitioned), 0) AS requisitioned,
-                COALESCE(sum(paid_out), 0) AS paid_out,
-                sum(personnel) FILTER (WHERE approved) AS personnel,
-                sum(services) FILTER (WHERE approved) AS services,
-                sum(travel) FILTER (WHERE approved) AS travel,
-                sum(other) FILTER (WHERE approved) AS other,
-                sum(used) FILTER (WHERE approved) AS used,
-                sum(unused) FILTER (WHERE approved) AS owed,
-                COALESCE(sum(net), 0) AS repaid,
-                COALESCE(sum(net) FILTER (WHERE NOT approved), 0) AS repaid_unapproved,
-                sum(GREATEST(unused - net, 0)) FILTER (WHERE approved) AS outstanding,
-                sum(GREATEST(net - unused, 0)) FILTER (WHERE approved) AS owed_to_regions,
-                COALESCE(sum(GREATEST(owed - net, 0)) FILTER (WHERE unapproved), 0)
+         SELECT y.year,
+                count(f.year) AS actors,
+                count(*) FILTER (WHERE f.has_case) AS cases,
+                count(*) FILTER (WHERE NOT f.has_case AND f.imported) AS imported,
+                count(*) FILTER (WHERE NOT f.has_case AND NOT f.imported) AS no_data,
+                count(*) FILTER (WHERE f.imported) AS imported_actors,
+                count(*) FILTER (WHERE f.approved) AS approved_reports,
+                COALESCE(sum(f.requisitioned), 0) AS requisitioned,
+                COALESCE(sum(f.paid_out), 0) AS paid_out,
+                sum(f.personnel) FILTER (WHERE f.approved) AS personnel,
+                sum(f.services) FILTER (WHERE f.approved) AS services,
+                sum(f.travel) FILTER (WHERE f.approved) AS travel,
+                sum(f.other) FILTER (WHERE f.approved) AS other,
+                sum(f.used) FILTER (WHERE f.approved) AS used,
+                sum(f.unused) FILTER (WHERE f.approved) AS owed,
+                COALESCE(sum(f.net), 0) AS repaid,
+                COALESCE(sum(f.net) FILTER (WHERE NOT f.approved), 0) AS repaid_unapproved,
+                sum(GREATEST(f.unused - f.net, 0)) FILTER (WHERE f.approved) AS outstanding,
+                sum(GREATEST(f.net - f.unused, 0)) FILTER (WHERE f.approved)
+                     AS owed_to_regions,
+                COALESCE(sum(GREATEST(f.owed - f.net, 0)) FILTER (WHERE f.unapproved), 0)
                      AS unapproved_outstanding,
-                COALESCE(sum(GREATEST(net - owed, 0)) FILTER (WHERE unapproved), 0)
+                COALESCE(sum(GREATEST(f.net - f.owed, 0)) FILTER (WHERE f.unapproved), 0)
                      AS unapproved_owed_to_region,
-                count(*) FILTER (WHERE unapproved) AS unapproved_actors,
-                array_agg(actor_name ORDER BY actor_name) FILTER (WHERE unapproved)
+                count(*) FILTER (WHERE f.unapproved) AS unapproved_actors,
+                array_agg(f.actor_name ORDER BY f.actor_name) FILTER (WHERE f.unapproved)
                      AS unapproved_names,
-                count(*) FILTER (WHERE requisition_submitted) AS requisition_submitted,
-                count(*) FILTER (WHERE paid_out IS NOT NULL) AS paid,
-                count(*) FILTER (WHERE report_submitted) AS report_submitted,
-                count(*) FILTER (WHERE report_approved) AS report_approved,
-                count(*) FILTER (WHERE owed IS NOT NULL
-                                   AND ((owed = 0 AND received = 0) OR net = owed)) AS settled
-         FROM finance",
-    )
+                count(*) FILTER (WHERE f.requisition_submitted) AS requisition_submitted,
+                count(*) FILTER (WHERE f.paid_out IS NOT NULL) AS paid,
+                count(*) FILTER (WHERE f.report_submitted) AS report_submitted,
+                count(*) FILTER (WHERE f.report_approved) AS report_approved,
+                count(*) FILTER (WHERE f.owed IS NOT NULL
+                                   AND ((f.owed = 0 AND f.received = 0) OR f.net = f.owed))
+                     AS settled
+         FROM programme_years y
+         LEFT JOIN finance f ON f.year = y.year
+         WHERE {y_year}
+         GROUP BY y.year
+         ORDER BY y.year"
+    ))
     .bind(year)
     .bind(RequisitionState::ENDED.to_vec())
     .bind(ReportState::Approved)
     .bind(PaymentState::Confirmed)
     .bind(RefundState::Paid)
-    .fetch_one(&mut *db)
+    .fetch_all(db)
     .await?;
     let n = |v: i64| usize::try_from(v).unwrap_or_default();
-    Ok(YearFigures {
-        actors: n(r.actors),
-        coverage: Coverage {
-            cases: n(r.cases),
-            imported: n(r.imported),
-            no_data: n(r.no_data),
-        },
-        totals: Totals {
-            requisitioned: r.requisitioned,
-            paid_out: r.paid_out,
-            personnel: r.personnel,
-            services: r.services,
-            travel: r.travel,
-            other: r.other,
-            used: r.used,
-            owed: r.owed,
-            repaid: r.repaid,
-            repaid_unapproved: r.repaid_unapproved,
-            outstanding: r.outstanding,
-            owed_to_regions: r.owed_to_regions,
-            unapproved: Unapproved {
-                outstanding: r.unapproved_outstanding,
-                owed_to_region: r.unapproved_owed_to_region,
+    Ok(rows
+        .into_iter()
+        .map(|r| FiguresOfYear {
+            year: r.year,
+            imported_actors: n(r.imported_actors),
+            figures: YearFigures {
+                actors: n(r.actors),
+                approved_reports: n(r.approved_reports),
+                coverage: Coverage {
+                    cases: n(r.cases),
+                    imported: n(r.imported),
+                    no_data: n(r.no_data),
+                },
+                totals: Totals {
+                    requisitioned: r.requisitioned,
+                    paid_out: r.paid_out,
+                    personnel: r.personnel,
+                    services: r.services,
+                    travel: r.travel,
+                    other: r.other,
+                    used: r.used,
+                    owed: r.owed,
+                    repaid: r.repaid,
+                    repaid_unapproved: r.repaid_unapproved,
+                    outstanding: r.outstanding,
+                    owed_to_regions: r.owed_to_regions,
+                    unapproved: Unapproved {
+                        outstanding: r.unapproved_outstanding,
+                        owed_to_region: r.unapproved_owed_to_region,
+                    },
+                    unapproved_actors: n(r.unapproved_actors),
+                },
+                progress: Progress {
+                    requisition_submitted: n(r.requisition_submitted),
+                    paid_out: n(r.paid),
+                    report_submitted: n(r.report_submitted),
+                    report_approved: n(r.report_approved),
+                    settled: n(r.settled),
+                },
+                unapproved_names: r.unapproved_names.unwrap_or_default(),
             },
-            unapproved_actors: n(r.unapproved_actors),
-        },
-        progress: Progress {
-            requisition_submitted: n(r.requisition_submitted),
-            paid_out: n(r.paid),
-            report_submitted: n(r.report_submitted),
-            report_approved: n(r.report_approved),
-            settled: n(r.settled),
-        },
-        unapproved_names: r.unapproved_names.unwrap_or_default(),
-    })
+        })
+        .collect())
 }
 
 /// One actor's row of the overview, everything `ActorYear` holds but the reports' texts
@@ -785,176 +1116,22 @@ impl YearTotals {
     }
 }
 
-/// The money of one actor in one year: what `totals` needs, no texts.
-#[derive(sqlx::FromRow)]
-struct MoneyRow {
-    year: i32,
-    organisation_id: Uuid,
-    requisitioned: Option<Decimal>,
-    paid_out: Option<Decimal>,
-    cost_personnel: Option<Decimal>,
-    cost_services: Option<Decimal>,
-    cost_travel: Option<Decimal>,
-    cost_other: Option<Decimal>,
-    used: Option<Decimal>,
-    unused: Option<Decimal>,
-    owed: Option<Decimal>,
-    owed_approved: Option<bool>,
-    received: Option<Decimal>,
-    refunded: Option<Decimal>,
-    refunding: Option<Decimal>,
-    /// A requisition filed for the actor-year, as `load_year` keeps one (submitted, not
-    /// withdrawn or refused).
-    has_case: bool,
-    imported: bool,
-    i_requisitioned: Option<Decimal>,
-    i_paid_out: Option<Decimal>,
-    i_paid_on: Option<chrono::NaiveDate>,
-    i_used: Option<Decimal>,
-    i_unused: Option<Decimal>,
-    i_repaid: Option<Decimal>,
-    i_repaid_on: Option<chrono::NaiveDate>,
-    i_report_approved_on: Option<chrono::NaiveDate>,
-}
-
-impl MoneyRow {
-    /// The actor-year as `load_year` makes it, as far as money goes, so `model::totals`
-    /// adds it up by the very same rules.
-    fn actor_year(self) -> ActorYear {
-        let live = ActorYear {
-            organisation_id: self.organisation_id,
-            actor_name: String::new(),
-            requisition_deadline: chrono::NaiveDate::MIN,
-            report_deadline: chrono::NaiveDate::MIN,
-            repayment_deadline: chrono::NaiveDate::MIN,
-            requisition_id: None,
-            case_number: None,
-            requisition_state: None,
-            requisitioned: self.requisitioned,
-            requisition_submitted: None,
-            payout_id: None,
-            paid_out: self.paid_out,
-            paid_on: None,
-            report_id: None,
-            report_state: None,
-            report_submitted: None,
-            report_approved: None,
-            approved: self.used.map(|used| {
-                let costs = Costs {
-                    personnel: self.cost_personnel.unwrap_or_default(),
-                    services: self.cost_services.unwrap_or_default(),
-                    travel: self.cost_travel.unwrap_or_default(),
-                    other: self.cost_other.unwrap_or_default(),
-                };
-                ApprovedReport::figures_only(costs, used, self.unused.unwrap_or_default())
-            }),
-            balance: repayments::model::Balance {
-                owed: self.owed,
-                approved: self.owed_approved.unwrap_or_default(),
-                received: self.received.unwrap_or_default(),
-                refunded: self.refunded.unwrap_or_default(),
-                refunding: self.refunding.unwrap_or_default(),
-                ..Default::default()
-            },
-            unconfirmed_repayments: 0,
-            imported: false,
-        };
-        match (self.imported, self.i_requisitioned) {
-            (true, Some(requisitioned)) => live.with_import(&crate::history::db::Imported {
-                organisation_id: self.organisation_id,
-                requisitioned,
-                paid_out: self.i_paid_out,
-                paid_on: self.i_paid_on,
-                used: self.i_used,
-                unused: self.i_unused,
-                repaid: self.i_repaid,
-                repaid_on: self.i_repaid_on,
-                report_approved_on: self.i_report_approved_on,
-            }),
-            _ => live,
-        }
-    }
-}
-
-/// Every programme year's totals, oldest first (the multi-year view and the trend): one
-/// query over every year's money, no texts, instead of loading each year whole. A test
-/// holds it to `load_year(..).totals()` year by year.
+/// Every programme year's totals, oldest first (the multi-year view and the trend): the
+/// year's figures as the overview reads them (`figures_of_years`), one aggregate query
+/// grouped by year, no actor's row leaves the database. A test holds it to
+/// `load_year(..).totals()` year by year.
 pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
-    let rows: Vec<MoneyRow> = sqlx::query_as(
-        "SELECT y.year, a.organisation_id,
-                r.amount AS requisitioned, p.paid_amount AS paid_out,
-                ap.cost_personnel, ap.cost_services, ap.cost_travel, ap.cost_other,
-                ap.used, ap.unused,
-                rb.owed, rb.approved AS owed_approved,
-                pay.received, ref.refunded, ref.refunding,
-                EXISTS (SELECT 1 FROM requisitions c
-                        WHERE c.year = y.year AND c.organisation_id = a.organisation_id
-                          AND c.first_submitted_at IS NOT NULL
-                          AND c.state <> ALL($1)) AS has_case,
-                i.organisation_id IS NOT NULL AS imported,
-                i.requisitioned AS i_requisitioned, i.paid_out AS i_paid_out,
-                i.paid_on AS i_paid_on, i.used AS i_used, i.unused AS i_unused,
-                i.repaid AS i_repaid, i.repaid_on AS i_repaid_on,
-                i.report_approved_on AS i_report_approved_on
-         FROM programme_years y
-         JOIN period_actors a ON a.period_id = y.period_id
-         LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = a.organisation_id
-              AND r.first_submitted_at IS NOT NULL AND r.state <> ALL($1)
-         LEFT JOIN live_payouts p ON p.requisition_id = r.id
-         LEFT JOIN (SELECT DISTINCT ON (year, organisation_id) year, organisation_id,
-                           cost_personnel, cost_services, cost_travel, cost_other, used, unused
-                    FROM reports WHERE state = $2
-                    ORDER BY year, organisation_id, version DESC) ap
-              ON ap.year = y.year AND ap.organisation_id = a.organisation_id
-         LEFT JOIN repayment_owed_per_actor rb
-              ON rb.year = y.year AND rb.organisation_id = a.organisation_id
-         LEFT JOIN (SELECT year, organisation_id,
-                           sum(received_amount) FILTER (WHERE state = $3) AS received
-                    FROM repayment_payments GROUP BY year, organisation_id) pay
-              ON pay.year = y.year AND pay.organisation_id = a.organisation_id
-         LEFT JOIN (SELECT year, organisation_id,
-                           sum(amount) FILTER (WHERE state = $4) AS refunded,
-                           sum(amount) FILTER (WHERE state = ANY($5)) AS refunding
-                    FROM refunds GROUP BY year, organisation_id) ref
-              ON ref.year = y.year AND ref.organisation_id = a.organisation_id
-         LEFT JOIN imported_actor_years i ON i.year = y.year AND i.organisation_id = a.organisation_id
-         ORDER BY y.year",
-    )
-    .bind(RequisitionState::ENDED.to_vec())
-    .bind(ReportState::Approved)
-    .bind(PaymentState::Confirmed)
-    .bind(RefundState::Paid)
-    .bind(RefundState::UNDER_WAY.to_vec())
-    .fetch_all(pool)
-    .await?;
-    let mut years: Vec<YearTotals> = programme::years(pool)
+    Ok(figures_of_years(pool, None)
         .await?
         .into_iter()
-        .map(|y| YearTotals {
-            year: y.year,
-            actors: 0,
-            imported: 0,
-            totals: Totals::default(),
-            coverage: Coverage::default(),
+        .map(|f| YearTotals {
+            year: f.year,
+            actors: f.figures.actors,
+            imported: f.imported_actors,
+            totals: f.figures.totals,
+            coverage: f.figures.coverage,
         })
-        .collect();
-    let mut by_year: HashMap<i32, Vec<ActorYear>> = HashMap::new();
-    let mut sources: HashMap<i32, Vec<Source>> = HashMap::new();
-    for row in rows {
-        sources
-            .entry(row.year)
-            .or_default()
-            .push(Source::of(row.has_case, row.imported));
-        by_year.entry(row.year).or_default().push(row.actor_year());
-    }
-    for y in &mut years {
-        let actors = by_year.remove(&y.year).unwrap_or_default();
-        y.actors = actors.len();
-        y.imported = actors.iter().filter(|a| a.imported).count();
-        y.totals = super::model::totals(&actors);
-        y.coverage = Coverage::of(sources.remove(&y.year).unwrap_or_default());
-    }
-    Ok(years)
+        .collect())
 }
 
 /// What Digikoord knows of one actor's year (a case, imported history, or nothing), and

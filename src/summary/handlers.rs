@@ -16,8 +16,8 @@ use super::{
     db::load_year,
     export::{self, Sections},
     model::{
-        ActivityStats, ActorYear, AssessmentCounts, Coverage, Source, Totals, Year, YearFigures,
-        page_of,
+        ActivityStats, ActorYear, AssessmentCounts, Coverage, FinanceRow, MissingReport, Paging,
+        Source, Totals, Year, YearFigures,
     },
 };
 use crate::{
@@ -37,24 +37,19 @@ pub struct OverviewQuery {
     sida: Option<String>,
 }
 
+impl OverviewQuery {
+    /// The page of the table asked for, from 1 (the first when none or no number is).
+    fn page(&self) -> usize {
+        self.sida
+            .as_deref()
+            .and_then(|p| p.trim().parse::<usize>().ok())
+            .unwrap_or(1)
+    }
+}
+
 /// Rows of the overview's table per page: the 21 actors on one, a programme of 2 000 on
 /// twenty, the totals and the chart always over all of them.
 const OVERVIEW_PAGE: usize = 100;
-
-async fn chosen_year(state: &AppState, ar: Option<&str>) -> Result<(Year, Vec<i32>)> {
-    whole_year(state, crate::programme::page_year(state, ar).await?).await
-}
-
-/// The whole year of a programme year, with every year for the picker.
-async fn whole_year(
-    state: &AppState,
-    (wanted, years): (crate::programme::db::ProgrammeYear, Vec<i32>),
-) -> Result<(Year, Vec<i32>)> {
-    let year = load_year(&state.db, wanted.year)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((year, years))
-}
 
 #[derive(Template)]
 #[template(path = "summary/overview.html")]
@@ -63,14 +58,11 @@ struct OverviewPage {
     year: Year,
     years: Vec<i32>,
     today: NaiveDate,
-    /// This page's rows of the `matching` ones; the first is number `first`.
+    /// This page's rows of the `paging.total` that match.
     rows: Vec<ActorYear>,
     /// What the page shows over every actor: their number, totals, progress, notes.
     figures: YearFigures,
-    matching: usize,
-    first: usize,
-    page: usize,
-    pages: usize,
+    paging: Paging,
     totals: Totals,
     by_state: bool,
     only_action: bool,
@@ -130,14 +122,7 @@ impl OverviewPage {
     }
 
     fn query(&self, sort_by_state: bool, only_action: bool) -> String {
-        let mut q = format!("?ar={}", self.year.year);
-        if sort_by_state {
-            q.push_str("&sortera=lage");
-        }
-        if only_action {
-            q.push_str("&atgard=1");
-        }
-        q
+        overview_query(self.year.year, sort_by_state, only_action)
     }
 
     fn sorted_by(&self, state: bool) -> String {
@@ -146,18 +131,6 @@ impl OverviewPage {
 
     fn filtered(&self, only_action: bool) -> String {
         self.query(self.by_state, only_action)
-    }
-
-    /// This view's address at another page of the table.
-    fn page_link(&self, page: usize) -> String {
-        format!(
-            "{}&sida={page}",
-            self.query(self.by_state, self.only_action)
-        )
-    }
-
-    fn last(&self) -> usize {
-        self.first + self.rows.len() - 1
     }
 
     fn amount(&self, a: &Option<rust_decimal::Decimal>) -> String {
@@ -179,6 +152,18 @@ impl OverviewPage {
     }
 }
 
+/// The overview's address for `year`, sorted and filtered as asked, at its first page.
+fn overview_query(year: i32, sort_by_state: bool, only_action: bool) -> String {
+    let mut q = format!("?ar={year}");
+    if sort_by_state {
+        q.push_str("&sortera=lage");
+    }
+    if only_action {
+        q.push_str("&atgard=1");
+    }
+    q
+}
+
 pub async fn overview(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -189,11 +174,7 @@ pub async fn overview(
     let today = state.clock.today();
     let by_state = query.sortera.as_deref() == Some("lage");
     let only_action = query.atgard.is_some();
-    let wanted_page = query
-        .sida
-        .as_deref()
-        .and_then(|p| p.trim().parse::<usize>().ok())
-        .unwrap_or(1);
+    let wanted_page = query.page();
     // Filtered or sorted by state, the table needs every actor's cases; else it reads one
     // page of rows by the actors' names. The totals, the chart and the notes are over
     // every actor either way, from one aggregate query.
@@ -206,13 +187,14 @@ pub async fn overview(
         },
     };
     let crate::summary::db::Overview { mut year, figures } =
-        crate::summary::db::load_overview(&state.db, wanted.year, wanted_rows)
+        crate::summary::db::load_overview(&state.programme, &state.db, wanted.year, wanted_rows)
             .await?
             .ok_or(AppError::NotFound)?;
     let loaded = std::mem::take(&mut year.actors);
     let totals = figures.totals;
     let coverage = figures.coverage;
-    let (rows, matching, page, pages) = if filtered {
+    let address = overview_query(year.year, by_state, only_action);
+    let (rows, paging) = if filtered {
         let mut rows: Vec<ActorYear> = loaded
             .into_iter()
             .filter(|a| !only_action || a.needs_action(today))
@@ -224,26 +206,22 @@ pub async fn overview(
                     .then_with(|| a.actor_name.cmp(&b.actor_name))
             });
         }
-        let matching = rows.len();
-        let (page, pages) = page_of(wanted_page, matching, OVERVIEW_PAGE);
+        let paging = Paging::of(wanted_page, rows.len(), OVERVIEW_PAGE, address);
         let rows: Vec<ActorYear> = rows
             .into_iter()
-            .skip((page - 1) * OVERVIEW_PAGE)
+            .skip(paging.first - 1)
             .take(OVERVIEW_PAGE)
             .collect();
-        (rows, matching, page, pages)
+        (rows, paging)
     } else {
-        let (page, pages) = page_of(wanted_page, figures.actors, OVERVIEW_PAGE);
-        (loaded, figures.actors, page, pages)
+        let paging = Paging::of(wanted_page, figures.actors, OVERVIEW_PAGE, address);
+        (loaded, paging)
     };
     let moved = crate::requisitions::db::extensions(&state.db, wanted.year).await?;
     render(&OverviewPage {
         ctx: user.ctx,
         moved,
-        first: (page - 1) * OVERVIEW_PAGE + 1,
-        matching,
-        page,
-        pages,
+        paging,
         year,
         years,
         today,
@@ -264,11 +242,17 @@ async fn sections_of(state: &AppState, year: i32) -> Result<Sections> {
 #[template(path = "summary/summary.html")]
 struct SummaryPage {
     ctx: Ctx,
+    /// The year, its `actors` only this page's rows of the finance table, the chart of
+    /// used and unused, the activities per actor and the texts.
     year: Year,
     years: Vec<i32>,
+    /// What the page shows over every actor: their number, totals, notes.
+    figures: YearFigures,
+    paging: Paging,
     totals: Totals,
     stats: ActivityStats,
     counts: AssessmentCounts,
+    missing: Vec<MissingReport>,
     sections: Sections,
     errors: FormErrors,
     exports: Vec<ExportRow>,
@@ -288,10 +272,6 @@ impl SummaryPage {
         super::charts::trend_chart(&self.trend_years)
     }
 
-    fn missing(&self) -> Vec<&ActorYear> {
-        self.year.missing_reports()
-    }
-
     fn share(&self, n: &usize) -> String {
         self.counts.of(*n)
     }
@@ -305,47 +285,61 @@ impl SummaryPage {
         super::model::amount_or_mark(*a)
     }
 
+    /// This page's rows of the finance table.
+    fn finance_rows(&self) -> Vec<FinanceRow> {
+        self.figures.finance_rows(&self.year.actors)
+    }
+
     fn finance_notes(&self) -> Vec<String> {
-        self.year.finance_notes()
+        self.figures.notes()
     }
 
     /// What `–` in the finance table means, when it has one.
     fn finance_legend(&self) -> Option<String> {
-        let rows = self.year.finance_rows();
-        let legend = super::model::NO_DATA_LEGEND;
-        if rows.iter().any(|r| r.paid_out.is_none()) {
-            Some(format!(
-                "{legend}: aktören har ingen godkänd redovisning, eller varken ärenden eller inläst historik för {}.",
-                self.year.year
-            ))
-        } else if rows.iter().any(|r| r.used.is_none()) {
-            Some(format!(
-                "{legend}: aktören har ingen godkänd redovisning för {}.",
-                self.year.year
-            ))
-        } else {
-            None
-        }
+        self.figures.finance_legend(self.year.year)
     }
 }
 
+/// Rows of the summary page's finance table, chart of used and unused, activities per
+/// actor and texts per page: the overview's page, in the same order.
+const SUMMARY_PAGE: usize = OVERVIEW_PAGE;
+
+/// The summary page of `wanted`, its `page` of rows (from 1), in a fixed number of
+/// queries whatever the number of actors (`db::load_summary`, the trend in one aggregate).
 async fn summary_page(
     state: &AppState,
     user: CurrentUser,
-    year: Year,
-    years: Vec<i32>,
+    (wanted, years): (crate::programme::db::ProgrammeYear, Vec<i32>),
+    page: usize,
     sections: Sections,
     errors: FormErrors,
 ) -> Result<SummaryPage> {
+    let super::db::Summary {
+        year,
+        figures,
+        stats,
+        counts,
+        missing,
+    } = super::db::load_summary(&state.programme, &state.db, wanted.year, page, SUMMARY_PAGE)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let exports = export_db::list(&state.db, year.year, &[Document::Summary]).await?;
     let lines = crate::summary::db::trend(&state.db).await?;
     let trend_years = lines.iter().map(|y| (y.year, y.known_totals())).collect();
     Ok(SummaryPage {
         ctx: user.ctx,
         trend_years,
-        totals: year.totals(),
-        stats: year.activities(),
-        counts: year.self_assessments(),
+        paging: Paging::of(
+            page,
+            figures.actors,
+            SUMMARY_PAGE,
+            format!("?ar={}", year.year),
+        ),
+        totals: figures.totals,
+        figures,
+        stats,
+        counts,
+        missing,
         title: export::title(year.year),
         year,
         years,
@@ -362,10 +356,10 @@ pub async fn summary(
     Query(query): Query<OverviewQuery>,
 ) -> Result<Response> {
     user.require_staff()?;
-    let _turn = crate::summary::db::whole_year_turn().await;
-    let (year, years) = chosen_year(&state, query.ar.as_deref()).await?;
-    let sections = sections_of(&state, year.year).await?;
-    render(&summary_page(&state, user, year, years, sections, FormErrors::default()).await?)
+    let wanted = crate::programme::page_year(&state, query.ar.as_deref()).await?;
+    let page = query.page();
+    let sections = sections_of(&state, wanted.0.year).await?;
+    render(&summary_page(&state, user, wanted, page, sections, FormErrors::default()).await?)
 }
 
 #[derive(Deserialize, Default)]
@@ -389,8 +383,7 @@ pub async fn save_sections(
     Form(form): Form<SectionsForm>,
 ) -> Result<Response> {
     user.require_admin()?;
-    let (loaded, years) =
-        whole_year(&state, crate::programme::path_year(&state, year).await?).await?;
+    let wanted = crate::programme::path_year(&state, year).await?;
     let mut errors = FormErrors::default();
     for (field, value) in [
         ("summary", &form.summary),
@@ -436,7 +429,7 @@ pub async fn save_sections(
         presented_by: form.presented_by.trim().to_string(),
     };
     if !errors.is_empty() {
-        let page = summary_page(&state, user, loaded, years, sections, errors).await?;
+        let page = summary_page(&state, user, wanted, 1, sections, errors).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let mut tx = state.db.begin().await?;
@@ -512,20 +505,19 @@ async fn refused_without_cover(
     };
     let mut errors = FormErrors::default();
     errors.add(field, message);
-    let _turn = crate::summary::db::whole_year_turn().await;
-    let (loaded, years) = whole_year(state, (programme_year, years)).await?;
-    let page = summary_page(state, user, loaded, years, sections, errors).await?;
+    let page = summary_page(state, user, (programme_year, years), 1, sections, errors).await?;
     Ok(Some(render_status(
         StatusCode::UNPROCESSABLE_ENTITY,
         &page,
     )?))
 }
 
-/// The export of `year` as it is now, in a turn of its own (`whole_year_turn`) and drawn
+/// The export of `year` as it is now, in a turn of heavy work (`heavy`, before the
+/// database is read: the pages keep their connections) and drawn
 /// off the async workers (a big year's XLSX or DOCX takes a while); the DOCX's trend runs
 /// up to the year.
 async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<Vec<u8>> {
-    let _turn = crate::summary::db::whole_year_turn().await;
+    let _turn = state.heavy.turn().await?;
     let year = load_year(&state.db, year)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -10,7 +10,7 @@ pub use super::stats::*;
 use crate::{
     programme::db::Period,
     repayments::model::{AgencyAccount, Balance, Status as RepaymentStatus},
-    reports::model::{ActivityKind, Costs, ReportState, SelfAssessment},
+    reports::model::{ActivityKind, Costs, ReportState, SUB_GOALS, SelfAssessment},
     requisitions::model::CaseState,
 };
 
@@ -57,6 +57,44 @@ impl ApprovedReport {
             results_and_effects: String::new(),
             tasks: vec![],
             activities: vec![],
+        }
+    }
+}
+
+/// The state of an actor's report as the tables name it: `imported` history (its report
+/// `approved` or not), else the current report's `state`, else whether funds were `paid`.
+pub fn report_label(
+    imported: bool,
+    approved: bool,
+    state: Option<ReportState>,
+    paid: bool,
+) -> &'static str {
+    if imported {
+        return match approved {
+            true => "Godkänd (importerad)",
+            false => "Importerad, ej godkänd",
+        };
+    }
+    match (state, paid) {
+        (Some(s), _) => s.label(),
+        (None, true) => "Ej påbörjad",
+        (None, false) => "Ingen utbetalning",
+    }
+}
+
+/// An actor paid without an approved report, as the summary names it: its name and its
+/// report's state (`Year::missing_reports`, `db::load_summary`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissingReport {
+    pub actor_name: String,
+    pub report_label: &'static str,
+}
+
+impl MissingReport {
+    pub fn of(a: &ActorYear) -> MissingReport {
+        MissingReport {
+            actor_name: a.actor_name.clone(),
+            report_label: a.report_label(),
         }
     }
 }
@@ -134,17 +172,12 @@ impl ActorYear {
     }
 
     pub fn report_label(&self) -> &'static str {
-        if self.imported {
-            return match self.report_approved {
-                Some(_) => "Godkänd (importerad)",
-                None => "Importerad, ej godkänd",
-            };
-        }
-        match (self.report_state, self.paid_out) {
-            (Some(s), _) => s.label(),
-            (None, Some(_)) => "Ej påbörjad",
-            (None, None) => "Ingen utbetalning",
-        }
+        report_label(
+            self.imported,
+            self.report_approved.is_some(),
+            self.report_state,
+            self.paid_out.is_some(),
+        )
     }
 
     pub fn repayment_label(&self) -> &'static str {
@@ -407,8 +440,8 @@ fn list(names: &[&str]) -> String {
     }
 }
 
-/// The totals of actor-years taken as known (the multi-year view, where `Coverage` decides
-/// separately whether a year has figures at all): the same sums as `Year::totals`.
+/// The totals of actor-years taken as known (`Coverage` decides separately whether a year
+/// has figures at all): the same sums as `Year::totals`.
 pub fn totals(actors: &[ActorYear]) -> Totals {
     let rows: Vec<FinanceRow> = actors.iter().map(|a| a.finance_row(true)).collect();
     Totals::of(&rows)
@@ -580,6 +613,9 @@ impl Progress {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct YearFigures {
     pub actors: usize,
+    /// Actors with an approved report (or imported figures taken as one): the others have
+    /// no figure for what the money was used for.
+    pub approved_reports: usize,
     pub coverage: Coverage,
     pub totals: Totals,
     pub progress: Progress,
@@ -591,6 +627,7 @@ impl YearFigures {
     pub fn of(year: &Year) -> YearFigures {
         YearFigures {
             actors: year.actors.len(),
+            approved_reports: year.actors.iter().filter(|a| a.approved.is_some()).count(),
             coverage: Coverage::of_year(year),
             totals: year.totals(),
             progress: year.progress_counts(),
@@ -612,6 +649,112 @@ impl YearFigures {
     /// Some actor's figures are not known (`Coverage::knows`).
     pub fn any_unknown(&self) -> bool {
         self.coverage.no_data > 0 && !self.coverage.knows(Source::NoData)
+    }
+
+    /// What `–` in the year's finance table means, when it has one (`Year::finance_rows`):
+    /// an actor whose year is unknown has no payout either, one without an approved report
+    /// no figure for what the money was used for.
+    pub fn finance_legend(&self, year: i32) -> Option<String> {
+        if self.any_unknown() {
+            Some(format!(
+                "{NO_DATA_LEGEND}: aktören har ingen godkänd redovisning, eller varken ärenden eller inläst historik för {year}."
+            ))
+        } else if self.approved_reports < self.actors {
+            Some(format!(
+                "{NO_DATA_LEGEND}: aktören har ingen godkänd redovisning för {year}."
+            ))
+        } else {
+            None
+        }
+    }
+
+    /// The finance table's rows of `actors` (some of the year's): each known or not as the
+    /// year's coverage says, as `Year::finance_rows` has them.
+    pub fn finance_rows(&self, actors: &[ActorYear]) -> Vec<FinanceRow> {
+        actors
+            .iter()
+            .map(|a| a.finance_row(self.coverage.knows(Source::of_actor(a))))
+            .collect()
+    }
+}
+
+/// The year's activities from what `db::load_summary` counts over every approved report
+/// made in Digikoord, labelled as `activity_stats` labels them: `by_goal` counted in the
+/// order of `SUB_GOALS`, `by_kind` of `ActivityKind::ALL`, `partner_lists` each
+/// activity's partners as written. `per_actor` is left to the rows shown.
+pub fn counted_activities<'a>(
+    total: usize,
+    participants: i64,
+    by_goal: &[usize],
+    by_kind: &[usize],
+    partner_lists: impl Iterator<Item = &'a str>,
+) -> ActivityStats {
+    ActivityStats {
+        total,
+        by_goal: SUB_GOALS
+            .iter()
+            .map(|(_, label)| *label)
+            .zip(by_goal.iter().copied().chain(std::iter::repeat(0)))
+            .collect(),
+        by_kind: ActivityKind::ALL
+            .iter()
+            .map(|k| k.label())
+            .zip(by_kind.iter().copied().chain(std::iter::repeat(0)))
+            .collect(),
+        participants,
+        partners: partners_of(partner_lists),
+        per_actor: vec![],
+    }
+}
+
+/// One page of a table of `total` rows, `size` a page, and the address of each page: the
+/// caption's "101–200 av 2 000" and the paging under the table (`macros.html`,
+/// `pagination`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paging {
+    /// The page shown, from 1, within the pages there are (`page_of`).
+    pub page: usize,
+    pub pages: usize,
+    /// The number of its first row, from 1, and of its last.
+    pub first: usize,
+    pub last: usize,
+    pub total: usize,
+    /// The page's address without its page: `?ar=2025&sortera=lage`.
+    base: String,
+}
+
+impl Paging {
+    pub fn of(wanted: usize, total: usize, size: usize, base: String) -> Paging {
+        let (page, pages) = page_of(wanted, total, size);
+        let first = (page - 1) * size + 1;
+        Paging {
+            page,
+            pages,
+            first,
+            last: (first + size - 1).min(total),
+            total,
+            base,
+        }
+    }
+
+    /// The address of page `page`.
+    pub fn link(&self, page: usize) -> String {
+        format!("{}&sida={page}", self.base)
+    }
+
+    pub fn prev(&self) -> Option<String> {
+        (self.page > 1).then(|| self.link(self.page - 1))
+    }
+
+    pub fn next(&self) -> Option<String> {
+        (self.page < self.pages).then(|| self.link(self.page + 1))
+    }
+
+    /// Every page with its address, `None` for the page shown.
+    pub fn links(&self) -> Vec<(usize, Option<String>)> {
+        (1..=self.pages)
+            .map(|p| (p, (p != self.page).then(|| self.link(p))))
+            .collect()
     }
 }
 
@@ -1051,6 +1194,113 @@ pub(crate) mod tests {
         assert_eq!(f.unapproved_names, vec!["C".to_string()]);
         assert_eq!(f.notes(), year.finance_notes());
         assert_eq!(f.totals.unapproved_actors, 1);
+    }
+
+    #[test]
+    fn the_figures_name_the_missing_figures_and_make_a_pages_rows_as_the_year_does() {
+        let year = sample_year();
+        let f = YearFigures::of(&year);
+        assert_eq!(f.approved_reports, 1);
+        // A and C have cases: D took no funds (0 kr), and what C and D used is unknown.
+        assert_eq!(
+            f.finance_legend(2025).as_deref(),
+            Some("– = ingen uppgift i Digikoord: aktören har ingen godkänd redovisning för 2025.")
+        );
+        assert_eq!(
+            format!("{:?}", f.finance_rows(&year.actors)),
+            format!("{:?}", year.finance_rows())
+        );
+        let page = &year.actors[1..];
+        assert_eq!(
+            format!("{:?}", f.finance_rows(page)),
+            format!("{:?}", &year.finance_rows()[1..])
+        );
+        // A year nobody kept in Digikoord: the actor's payout is unknown too.
+        let mut unknown = sample_year();
+        unknown.actors.retain(|a| a.actor_name == "D");
+        let f = YearFigures::of(&unknown);
+        assert!(f.any_unknown());
+        assert!(
+            f.finance_legend(2025)
+                .is_some_and(|l| l.contains("varken ärenden eller inläst historik för 2025"))
+        );
+        assert!(unknown.finance_rows().iter().any(|r| r.paid_out.is_none()));
+        // Every actor with an approved report: no legend.
+        let mut all = sample_year();
+        all.actors.truncate(1);
+        assert_eq!(YearFigures::of(&all).finance_legend(2025), None);
+    }
+
+    #[test]
+    fn a_missing_report_is_named_with_its_state_as_the_tables_name_it() {
+        let year = sample_year();
+        let missing: Vec<MissingReport> = year
+            .missing_reports()
+            .into_iter()
+            .map(MissingReport::of)
+            .collect();
+        assert_eq!(
+            missing,
+            vec![MissingReport {
+                actor_name: "C".into(),
+                report_label: "Ej påbörjad",
+            }]
+        );
+        assert_eq!(report_label(true, true, None, true), "Godkänd (importerad)");
+        assert_eq!(
+            report_label(true, false, None, true),
+            "Importerad, ej godkänd"
+        );
+        assert_eq!(
+            report_label(false, false, Some(ReportState::Submitted), true),
+            ReportState::Submitted.label()
+        );
+        assert_eq!(report_label(false, false, None, false), "Ingen utbetalning");
+    }
+
+    #[test]
+    fn activities_counted_in_aggregate_read_as_the_whole_years() {
+        let year = sample_year();
+        let whole = year.activities();
+        // What `db::load_summary` counts: the one approved report's activity.
+        let counted = counted_activities(
+            1,
+            40,
+            &[0, 0, 1, 1, 0],
+            &[1],
+            ["RISE, Länsstyrelsen"].into_iter(),
+        );
+        assert_eq!(counted.total, whole.total);
+        assert_eq!(counted.participants, whole.participants);
+        assert_eq!(counted.by_goal, whole.by_goal);
+        assert_eq!(counted.by_kind, whole.by_kind);
+        assert_eq!(counted.partners, whole.partners);
+        assert!(counted.per_actor.is_empty());
+        assert_eq!(
+            partners_of(["RISE; Almi", " Almi ,", ""].into_iter()),
+            vec!["Almi", "RISE"]
+        );
+    }
+
+    #[test]
+    fn a_page_of_rows_says_which_rows_and_links_its_neighbours() {
+        let p = Paging::of(3, 2_000, 100, "?ar=2025".into());
+        assert_eq!(
+            (p.page, p.pages, p.first, p.last, p.total),
+            (3, 20, 201, 300, 2_000)
+        );
+        assert_eq!(p.prev().as_deref(), Some("?ar=2025&sida=2"));
+        assert_eq!(p.next().as_deref(), Some("?ar=2025&sida=4"));
+        let links = p.links();
+        assert_eq!(links.len(), 20);
+        assert_eq!(links[2], (3, None));
+        assert_eq!(links[0], (1, Some("?ar=2025&sida=1".to_string())));
+        let last = Paging::of(99, 2_050, 100, "?ar=2025".into());
+        assert_eq!((last.page, last.first, last.last), (21, 2_001, 2_050));
+        assert_eq!(last.next(), None);
+        let one = Paging::of(1, 21, 100, "?ar=2025".into());
+        assert_eq!((one.pages, one.first, one.last), (1, 1, 21));
+        assert_eq!((one.prev(), one.next()), (None, None));
     }
 
     #[test]

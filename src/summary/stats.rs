@@ -43,19 +43,25 @@ fn count_goals<'a>(activities: impl Iterator<Item = &'a Activity> + Clone) -> Ve
         .collect()
 }
 
+/// The partners named in activities' lists ("RISE, Länsstyrelsen; Almi"), each once, sorted.
+pub fn partners_of<'a>(lists: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut partners: Vec<String> = lists
+        .flat_map(|l| l.split([',', ';']))
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+        .collect();
+    partners.sort();
+    partners.dedup();
+    partners
+}
+
 pub fn activity_stats<'a>(
     reports: impl Iterator<Item = (&'a str, &'a [Activity])>,
 ) -> ActivityStats {
     let reports: Vec<(&str, &[Activity])> = reports.collect();
     let all = || reports.iter().flat_map(|(_, a)| a.iter());
     let goals = count_goals(all());
-    let mut partners: Vec<String> = all()
-        .flat_map(|a| a.partners.split([',', ';']))
-        .map(|p| p.trim().to_string())
-        .filter(|p| !p.is_empty())
-        .collect();
-    partners.sort();
-    partners.dedup();
+    let partners = partners_of(all().map(|a| a.partners.as_str()));
     ActivityStats {
         total: all().count(),
         by_goal: SUB_GOALS

@@ -374,12 +374,14 @@ async fn open_data_shows_paid_out_and_settled_repayments_and_no_personal_data() 
         app.get("/oppna-data/1999.json").await.status,
         StatusCode::NOT_FOUND
     );
-    // Anonymous asking never takes the staff's turns at a whole year: with both held (an
-    // export and a summary being made, say), open data is still served.
+    // Anonymous asking never takes the staff's turns of heavy work: with every turn held
+    // (two exports being made, say), open data is still served.
+    let heavy = app.heavy.clone().expect("a server in this process");
     let (_one, _two) = (
-        digikoord::summary::db::whole_year_turn().await,
-        digikoord::summary::db::whole_year_turn().await,
+        heavy.turn().await.expect("a turn"),
+        heavy.turn().await.expect("the other turn"),
     );
+    assert_eq!(heavy.free(), 0, "every turn is held");
     let asked = tokio::time::timeout(
         std::time::Duration::from_secs(30),
         app.other_browser().get("/oppna-data/2024.csv"),

@@ -15,6 +15,7 @@ mod demo;
 mod extensions_changed;
 mod faults;
 mod four_eyes;
+mod heavy;
 mod history;
 mod layout;
 mod lists;
@@ -28,6 +29,7 @@ mod office;
 mod operations;
 mod periods;
 mod programme;
+mod programme_cache;
 mod readme;
 mod repayment_truth;
 mod repayments;
@@ -299,6 +301,9 @@ pub struct TestApp {
     /// The server's own login to the test database.
     pub server_url: String,
     pub client: reqwest::Client,
+    /// The server's queue of heavy work (`digikoord::heavy`), so a test can take its turns
+    /// as a long export would; `None` for a server in a process of its own.
+    pub heavy: Option<digikoord::heavy::Queue>,
 }
 
 pub struct Page {
@@ -492,6 +497,7 @@ impl TestApp {
             clock,
         )
         .expect("the server's state");
+        let heavy = Some(state.heavy.clone());
         tokio::spawn(async move {
             axum::serve(
                 listener,
@@ -506,6 +512,7 @@ impl TestApp {
             db_url,
             server_url,
             client,
+            heavy,
         }
     }
 
@@ -525,6 +532,7 @@ impl TestApp {
             db_url: self.db_url.clone(),
             server_url: self.server_url.clone(),
             client: Self::new_client(),
+            heavy: self.heavy.clone(),
         }
     }
 

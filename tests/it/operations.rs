@@ -132,6 +132,7 @@ impl Server {
             db_url: db_url.to_string(),
             server_url: db_url.to_string(),
             client: TestApp::new_client(),
+            heavy: None,
         }
     }
 
@@ -143,6 +144,7 @@ impl Server {
             db_url: browser.db_url.clone(),
             server_url: browser.server_url.clone(),
             client: browser.client.clone(),
+            heavy: None,
         }
     }
 
