@@ -10,6 +10,8 @@ use std::{
 /// with 0 requests/s and its errors and time-outs, not a failure to read the report.
 #[derive(Clone, Copy, Default)]
 pub struct Load {
+    /// Pages answered (2xx and 3xx) per second: a quick refusal (the heavy queue's 503
+    /// "try again", `digikoord::heavy`) is an error, never counted as speed.
     pub per_second: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
@@ -173,6 +175,7 @@ fn parse_wrk(text: &str) -> Result<Load, String> {
     };
     let mut load = Load::default();
     let mut rate_seen = false;
+    let (mut total, mut refused) = (0u64, 0u64);
     for line in text.lines().map(str::trim) {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
@@ -186,7 +189,12 @@ fn parse_wrk(text: &str) -> Result<Load, String> {
                     .filter(|n| n.is_finite())
                     .unwrap_or_default();
             }
-            ["Non-2xx", "or", "3xx", "responses:", n] => load.errors += n.parse().unwrap_or(0),
+            // "12000 requests in 10.00s, 1.00MB read"
+            [n, "requests", "in", ..] => total = n.parse().unwrap_or(0),
+            ["Non-2xx", "or", "3xx", "responses:", n] => {
+                refused = n.parse().unwrap_or(0);
+                load.errors += refused;
+            }
             // "Socket errors: connect 0, read 0, write 0, timeout 64"
             ["Socket", "errors:", rest @ ..] => {
                 for pair in rest.chunks(2) {
@@ -205,6 +213,10 @@ fn parse_wrk(text: &str) -> Result<Load, String> {
     }
     if !rate_seen {
         return Err(format!("could not read wrk's report:\n{text}"));
+    }
+    // wrk's rate counts every response: keep the share that was answered.
+    if total > 0 {
+        load.per_second *= total.saturating_sub(refused) as f64 / total as f64;
     }
     Ok(load)
 }
@@ -229,15 +241,21 @@ fn parse_oha(text: &str) -> Result<Load, String> {
         })
         .unwrap_or_default();
     let answered: u64 = codes.iter().map(|(_, n)| n).sum();
+    let refused: u64 = codes
+        .iter()
+        .filter(|(code, _)| !code.starts_with('2') && !code.starts_with('3'))
+        .map(|(_, n)| n)
+        .sum();
+    let ok_share = if answered > 0 {
+        (answered - refused) as f64 / answered as f64
+    } else {
+        1.0
+    };
     let mut load = Load {
-        per_second: number(&v["summary"]["requestsPerSec"]),
+        per_second: number(&v["summary"]["requestsPerSec"]) * ok_share,
         p50_ms: seconds("p50"),
         p99_ms: seconds("p99"),
-        errors: codes
-            .iter()
-            .filter(|(code, _)| !code.starts_with('2') && !code.starts_with('3'))
-            .map(|(_, n)| n)
-            .sum(),
+        errors: refused,
         timeouts: 0,
     };
     for (what, n) in v["errorDistribution"]
@@ -266,10 +284,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refusals_are_errors_and_not_speed() {
+        let wrk = "  Latency Distribution\n     50%    1.00ms\n     99%    2.00ms\n  1000 requests in 5.00s, 1.00MB read\n  Non-2xx or 3xx responses: 750\nRequests/sec:    200.00\n";
+        let load = parse_wrk(wrk).expect("wrk");
+        assert!((load.per_second - 50.0).abs() < 1e-9);
+        assert_eq!(load.errors, 750);
+        let oha = r#"{"summary":{"requestsPerSec":200.0},"latencyPercentiles":{"p50":0.001,"p99":0.002},"statusCodeDistribution":{"200":250,"503":750}}"#;
+        let load = parse_oha(oha).expect("oha");
+        assert!((load.per_second - 50.0).abs() < 1e-9);
+        assert_eq!(load.errors, 750);
+    }
+
+    #[test]
     fn wrk_and_oha_reports_are_read() {
         let wrk = "Running 10s test @ http://127.0.0.1:3999/\n  Latency Distribution\n     50%  812.00us\n     75%    1.20ms\n     90%    2.00ms\n     99%   14.50ms\n  12000 requests in 10.00s, 1.00MB read\n  Non-2xx or 3xx responses: 3\nRequests/sec:   1200.50\nTransfer/sec:    100.00KB\n";
         let load = parse_wrk(wrk).expect("wrk");
-        assert!((load.per_second - 1200.5).abs() < 1e-9);
+        // Only the pages answered count as speed: 11 997 of 12 000.
+        assert!((load.per_second - 1200.5 * 11997.0 / 12000.0).abs() < 1e-9);
         assert!((load.p50_ms - 0.812).abs() < 1e-9);
         assert!((load.p99_ms - 14.5).abs() < 1e-9);
         assert_eq!(load.errors, 3);
@@ -278,7 +309,7 @@ mod tests {
 
         let oha = r#"{"summary":{"requestsPerSec":950.0},"latencyPercentiles":{"p50":0.002,"p99":0.0155},"statusCodeDistribution":{"200":9000,"503":2},"errorDistribution":{"aborted due to deadline":64,"connection closed":1}}"#;
         let load = parse_oha(oha).expect("oha");
-        assert!((load.per_second - 950.0).abs() < 1e-9);
+        assert!((load.per_second - 950.0 * 9000.0 / 9002.0).abs() < 1e-9);
         assert!((load.p50_ms - 2.0).abs() < 1e-9);
         assert!((load.p99_ms - 15.5).abs() < 1e-9);
         assert_eq!(load.errors, 3);
@@ -299,7 +330,7 @@ mod tests {
     fn wrk_socket_errors_are_errors_and_its_time_outs_are_time_outs() {
         let wrk = "  Latency Distribution\n     50%    1.20s\n     99%    1.99s\n  40 requests in 5.00s, 1.00MB read\n  Socket errors: connect 2, read 3, write 1, timeout 17\n  Non-2xx or 3xx responses: 5\nRequests/sec:      8.00\n";
         let load = parse_wrk(wrk).expect("wrk");
-        assert!((load.per_second - 8.0).abs() < 1e-9);
+        assert!((load.per_second - 8.0 * 35.0 / 40.0).abs() < 1e-9);
         assert!((load.p50_ms - 1200.0).abs() < 1e-9);
         assert_eq!(load.errors, 2 + 3 + 1 + 5);
         assert_eq!(load.timeouts, 17);

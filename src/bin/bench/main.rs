@@ -32,6 +32,11 @@
 //! still waiting when nothing was answered), and whatever could not be measured is named
 //! under the table.
 //!
+//! Requests per second count the pages answered (2xx and 3xx) only: a whole-year export
+//! refused at once because the heavy-work queue is full (`digikoord::heavy`: 503 "försök
+//! igen om en stund", at most `EXPORT_SLOTS` at once and `EXPORT_QUEUE` waiting) is counted
+//! under *fel*, never as speed.
+//!
 //! # The latest run
 //!
 //! The latest run, on the 2-core development machine, `oha` as load generator:
