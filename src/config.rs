@@ -22,7 +22,7 @@
 //! | `SOFFICE` | found on `PATH` or in `/usr/lib/libreoffice/program` | LibreOffice's `soffice`, which makes the PDF/A exports (Debian: `libreoffice-writer-nogui`) |
 //! | `ACCESSIBILITY_CONTACT` | `digikoord@tillvaxtverket.se` | the address the accessibility statement (`/tillganglighet`) gives for reporting a problem |
 //! | `EXPORT_SLOTS` | `2` | how many heavy jobs (a whole year's export, a document to Kammarkollegiet, a PDF/A conversion) run at once; each holds one of the server's 10 database connections, the pages keep the rest (`crate::heavy`) |
-//! | `EXPORT_QUEUE` | `8` | how many more may wait for a turn (each at most 20 s); beyond that the answer is "try again in a moment" at once |
+//! | `EXPORT_QUEUE` | `100` | how many more may wait for a turn (each at most 20 s; a place in line holds no data, only a turn reads the year); beyond that the answer is "try again in a moment" at once |
 //! | `BENCH_CEILING` | off | serve `/bench/ceiling`, the benchmark's yardstick page (`crate::bench`); only the benchmark turns it on |
 //! | `LOG_FORMAT` | `text` | `text` or `json` |
 //! | `RUST_LOG` | `info,sqlx=warn` | log filter |
@@ -75,7 +75,7 @@ pub struct Config {
     pub bench_ceiling: bool,
     /// `EXPORT_SLOTS`, default 2 (1–8): heavy work at once (`crate::heavy`).
     pub export_slots: usize,
-    /// `EXPORT_QUEUE`, default 8 (0–1000): heavy work that may wait for a turn.
+    /// `EXPORT_QUEUE`, default 100 (0–1000): heavy work that may wait for a turn.
     pub export_queue: usize,
     /// Where people report accessibility problems (the accessibility statement's address).
     pub accessibility_contact: String,
@@ -225,7 +225,7 @@ impl Config {
             .map_err(|e| ConfigError(format!("MAIL_FROM: {e}")))?;
         let bench_ceiling = parse_bool(&get, "BENCH_CEILING", false)?;
         let export_slots = parse_count(&get, "EXPORT_SLOTS", 2, 1..=8)?;
-        let export_queue = parse_count(&get, "EXPORT_QUEUE", 8, 0..=1000)?;
+        let export_queue = parse_count(&get, "EXPORT_QUEUE", 100, 0..=1000)?;
         let accessibility_contact = crate::input::parse_email(
             &get("ACCESSIBILITY_CONTACT").unwrap_or_else(|| "digikoord@tillvaxtverket.se".into()),
         )

@@ -8,6 +8,7 @@ mod assets;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod bank;
 mod bench;
 pub mod calendar;
 pub mod charts;
@@ -22,6 +23,7 @@ pub mod heavy;
 pub mod history;
 pub mod identity;
 pub mod input;
+pub mod ledger;
 pub mod lists;
 pub mod mail;
 pub mod memory;
@@ -77,6 +79,8 @@ pub struct AppState {
     pub programme: programme::cache::Cache,
     /// The queue of heavy work: whole-year exports, documents, PDF/A (`heavy`).
     pub heavy: heavy::Queue,
+    /// Figures over every actor, kept while the database is as it was (`summary::kept`).
+    pub figures: summary::kept::Kept,
 }
 
 impl AppState {
@@ -102,6 +106,7 @@ impl AppState {
             identity: identity::Shared::default(),
             heavy: heavy::Queue::new(config_slots, config_queue, heavy::WAIT),
             programme,
+            figures: summary::kept::Kept::default(),
         })
     }
 }
@@ -123,6 +128,8 @@ pub fn app(state: AppState) -> Router {
         .merge(users::router())
         .merge(mail::router())
         .merge(network::router())
+        .merge(bank::router())
+        .merge(ledger::router())
         .merge(if state.config.bench_ceiling {
             bench::router()
         } else {

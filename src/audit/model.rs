@@ -234,6 +234,31 @@ fn predicate(f: &Facts) -> String {
                 .unwrap_or_default()
         ),
         "programme_year.updated" => format!("ändrade programåret {}", f.entity_id),
+        "bank_file.imported" => with(
+            format!("läste in bankens fil{} med inbetalningar", file()),
+            f.amount("total"),
+        ),
+        "bank_payment.confirmed" => with(
+            format!(
+                "bekräftade en inbetalning från bankens fil som mottagen på {}",
+                f.text(&["case_number"])
+                    .map_or_else(repayment, |c| format!("återbetalningen {c}"))
+            ),
+            f.amount("amount"),
+        ),
+        "bank_payment.dismissed" => with(
+            "avvisade en inbetalning från bankens fil: den är inte en återbetalning".to_string(),
+            f.amount("amount"),
+        ),
+        "ledger.settings_saved" => "ändrade kontoplanen för bokföringen (SIE)".to_string(),
+        "ledger.exported" => match (f.date("from"), f.date("to")) {
+            (Some(from), Some(to)) => {
+                format!(
+                    "laddade ner verifikationerna {from} – {to} som SIE-fil till ekonomisystemet"
+                )
+            }
+            _ => "laddade ner verifikationerna som SIE-fil till ekonomisystemet".to_string(),
+        },
         "summary.sections_saved" => format!(
             "sparade Tillväxtverkets avsnitt i sammanställningen för {}",
             f.entity_id

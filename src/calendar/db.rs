@@ -81,28 +81,38 @@ async fn actor_years(db: &PgPool, scope: Scope) -> sqlx::Result<Vec<ActorYear>> 
                     AS requisitioned,
                 y.requisition_basis IS NULL AS requisition_assumed,
                 y.report_basis IS NULL AS report_assumed,
-                y.repayment_basis IS NULL AS repayment_assumed
+                y.repayment_basis IS NULL AS repayment_assumed,
+                req.case_number
          FROM programme_years y
          JOIN period_actors a ON a.period_id = y.period_id
          JOIN actor_deadlines d ON d.year = y.year AND d.organisation_id = a.organisation_id
+         -- The approved requisition's case number gives the repayment its OCR number.
+         LEFT JOIN requisitions req ON req.year = y.year
+              AND req.organisation_id = a.organisation_id AND req.state = $2
          WHERE $1::uuid IS NULL OR a.organisation_id = $1
          ORDER BY y.year, a.actor_name",
     )
     .bind(scope.organisation())
+    .bind(crate::requisitions::model::RequisitionState::Approved)
     .fetch_all(db)
     .await
 }
 
-/// The deadlines a feed shows: its actors', and for Tillväxtverket its own too.
-pub async fn deadlines(db: &PgPool, feed: &Feed) -> sqlx::Result<Vec<Deadline>> {
+/// The deadlines a feed shows: its actors', and for Tillväxtverket its own too (the
+/// periods and years from the programme's cache).
+pub async fn deadlines(
+    programme: &programme::cache::Cache,
+    db: &PgPool,
+    feed: &Feed,
+) -> sqlx::Result<Vec<Deadline>> {
     let mut deadlines: Vec<Deadline> = actor_years(db, feed.scope())
         .await?
         .iter()
         .flat_map(ActorYear::deadlines)
         .collect();
     if *feed == Feed::Agency {
-        let periods = programme::db::periods(db).await?;
-        for year in programme::db::years(db).await? {
+        let periods = programme.periods(db).await?;
+        for year in programme.years(db).await?.iter() {
             let recipient = periods
                 .iter()
                 .find(|p| p.id == year.report_period_id())

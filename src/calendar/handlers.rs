@@ -83,7 +83,7 @@ pub async fn feed(State(state): State<AppState>, Path(file): Path<String>) -> Re
         .await?
         .ok_or(AppError::NotFound)?;
     let feed = Feed::of(&owner.kind);
-    let deadlines = db::deadlines(&state.db, &feed).await?;
+    let deadlines = db::deadlines(&state.programme, &state.db, &feed).await?;
     let meetings = db::meetings(&state.db).await?;
     let calendar = model::calendar(&feed, &deadlines, &meetings, &state.config.public_url);
     Ok((

@@ -139,6 +139,8 @@ pub struct Deadline {
     pub assumed: bool,
     /// To whom the report to the Government goes, for its event ("Näringsdepartementet").
     pub recipient: Option<String>,
+    /// A repayment's Bankgirot OCR number, to pay with (`bank::model::ocr_reference`).
+    pub ocr: Option<String>,
 }
 
 impl Deadline {
@@ -163,6 +165,7 @@ impl Deadline {
             // A date granted to the actor rests on the extension's own basis.
             assumed: assumed && extended_from.is_none(),
             recipient: None,
+            ocr: None,
         }
     }
 
@@ -217,8 +220,13 @@ impl Deadline {
             }
             (step, _) => step.what().to_string(),
         };
+        let ocr = self
+            .ocr
+            .as_deref()
+            .map(|ocr| format!("\nOCR-nummer: {ocr} (till Tillväxtverkets bankgiro)."))
+            .unwrap_or_default();
         format!(
-            "{what} för programår {}{actor}.\nSista dag: {}{extended}.\n{link}",
+            "{what} för programår {}{actor}.\nSista dag: {}{extended}.{ocr}\n{link}",
             self.year,
             crate::programme::model::marked_date(self.date, self.assumed),
         )
@@ -260,6 +268,10 @@ pub struct ActorYear {
     pub requisition_assumed: bool,
     pub report_assumed: bool,
     pub repayment_assumed: bool,
+    /// The case number of the year's approved requisition, which the repayment's OCR
+    /// number is made from; read when the query gives it.
+    #[sqlx(default)]
+    pub case_number: Option<String>,
 }
 
 impl ActorYear {
@@ -289,14 +301,20 @@ impl ActorYear {
                     self.report_due,
                     self.report_assumed,
                 ),
-                Deadline::of_actor(
-                    Step::Repayment,
-                    y,
-                    &actor,
-                    self.repayment_deadline,
-                    self.repayment_due,
-                    self.repayment_assumed,
-                ),
+                Deadline {
+                    ocr: self
+                        .case_number
+                        .as_deref()
+                        .and_then(crate::bank::model::ocr_reference),
+                    ..Deadline::of_actor(
+                        Step::Repayment,
+                        y,
+                        &actor,
+                        self.repayment_deadline,
+                        self.repayment_due,
+                        self.repayment_assumed,
+                    )
+                },
             ]);
         }
         deadlines
@@ -320,6 +338,7 @@ pub fn agency_deadlines(
         extended_from: None,
         assumed: assumed(which),
         recipient: (step == Step::Summary).then(|| recipient.to_string()),
+        ocr: None,
     };
     [
         d.agency_requisition
@@ -464,7 +483,23 @@ mod tests {
             requisition_assumed: false,
             report_assumed: true,
             repayment_assumed: false,
+            case_number: Some("DK-2025-007".into()),
         }
+    }
+
+    #[test]
+    fn the_repayment_event_tells_the_ocr_number_to_pay_with() {
+        let [requisition, report, repayment] = three(&year_2025(None));
+        let text = repayment.description("x");
+        assert!(text.contains("OCR-nummer: 202500799"), "{text}");
+        assert!(!requisition.description("x").contains("OCR"));
+        assert!(!report.description("x").contains("OCR"));
+        let without = ActorYear {
+            case_number: None,
+            ..year_2025(None)
+        };
+        let [_, _, repayment] = three(&without);
+        assert!(!repayment.description("x").contains("OCR"));
     }
 
     #[test]

@@ -174,13 +174,14 @@ pub async fn ping(db: &PgPool) -> sqlx::Result<()> {
     sqlx::query("SELECT 1").execute(db).await.map(|_| ())
 }
 
-/// Makes the transaction one read-only view of a single moment: every read in it sees the
-/// same data (a year's summary, a document's figures), whatever is written meanwhile.
-pub async fn snapshot(tx: &mut sqlx::PgConnection) -> sqlx::Result<()> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        .execute(tx)
+/// A transaction that is one read-only view of a single moment: every read in it sees the
+/// same data (a year's summary, a document's figures), whatever is written meanwhile. Begun
+/// in one round trip (the isolation level in its BEGIN).
+pub async fn begin_snapshot(
+    pool: &PgPool,
+) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+    pool.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await
-        .map(|_| ())
 }
 
 /// The server's pool: every connection runs as `SERVER_ROLE`. It connects lazily and

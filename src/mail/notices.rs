@@ -253,14 +253,17 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
                 } else {
                     String::new()
                 };
-                let content =
+                let mut content =
                     Content::new(format!("Återbetalning för {}: {}", r.year, format_kronor(left)))
                         .paragraph(format!(
                             "Enligt den godkända redovisningen har {} inte använts.{already} Beloppet ska betalas tillbaka till Tillväxtverket senast {}.",
                             format_kronor(r.unused),
                             format_date(r.repayment_deadline)
-                        ))
-                        .link("Öppna återbetalningen", page);
+                        ));
+                if let Some(ocr) = repayment_ocr(conn, r.year, r.organisation_id).await? {
+                    content = content.paragraph(pay_with_ocr(&ocr));
+                }
+                let content = content.link("Öppna återbetalningen", page);
                 enqueue_all(conn, public_url, &to, "repayment.owed", &content).await?;
             } else if left < rust_decimal::Decimal::ZERO {
                 let content = Content::new(format!(
@@ -530,6 +533,29 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
     }
 }
 
+/// The Bankgirot OCR number of an actor's repayment for a year, made from its case number
+/// (`bank::model::ocr_reference`), when it has a case.
+pub(super) async fn repayment_ocr(
+    conn: &mut PgConnection,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Option<String>> {
+    Ok(
+        crate::bank::db::repayment_case_number(&mut *conn, year, organisation)
+            .await?
+            .as_deref()
+            .and_then(crate::bank::model::ocr_reference),
+    )
+}
+
+/// What a mail about a repayment says about paying it: the OCR number, and that the older
+/// reference still works.
+pub(super) fn pay_with_ocr(ocr: &str) -> String {
+    format!(
+        "Ange OCR-nummer {ocr} när ni betalar till Tillväxtverkets bankgiro, så kopplas betalningen till ärendet. Den äldre referensen (ärendenumret följt av -AB) går också bra."
+    )
+}
+
 /// The region's coordinators and the requisition's contact person (once, even when the
 /// contact person is one of them).
 async fn region(conn: &mut PgConnection, r: &db::RequisitionFacts) -> sqlx::Result<Vec<Recipient>> {
@@ -598,6 +624,14 @@ mod tests {
             report_extended: extended,
             report_assumed: assumed,
         })
+    }
+
+    #[test]
+    fn the_mail_tells_the_ocr_number_to_pay_with() {
+        let ocr = crate::bank::model::ocr_reference("DK-2025-007").expect("ocr");
+        let said = pay_with_ocr(&ocr);
+        assert!(said.contains("OCR-nummer 202500799"), "{said}");
+        assert!(said.contains("-AB"), "{said}");
     }
 
     #[test]

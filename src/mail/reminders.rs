@@ -41,7 +41,14 @@ pub async fn run(db: &PgPool, public_url: &str, today: NaiveDate) -> sqlx::Resul
             Some(org) => db::coordinators(&mut tx, org).await?,
             None => db::staff(&mut tx, &[Role::Admin]).await?,
         };
-        let content = reminder(o, occasion, today, public_url);
+        // A repayment's reminder tells the OCR number to pay with.
+        let ocr = match (o.kind, o.organisation_id) {
+            (ObligationKind::Repayment, Some(org)) => {
+                super::notices::repayment_ocr(&mut tx, o.year, org).await?
+            }
+            _ => None,
+        };
+        let content = reminder(o, occasion, today, public_url, ocr.as_deref());
         // The deadline is part of the key: a new date (an extension) has occasions of its own.
         let key = format!(
             "reminder:{}:{}:{}:{}:{}",
@@ -101,8 +108,14 @@ async fn queue(
     Ok(queued)
 }
 
-/// What one reminder says.
-fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &str) -> Content {
+/// What one reminder says; a repayment's with its OCR number (`ocr`), when it has one.
+fn reminder(
+    o: &Obligation,
+    occasion: Occasion,
+    today: NaiveDate,
+    public_url: &str,
+    ocr: Option<&str>,
+) -> Content {
     let when = time_left(o.deadline, today);
     let late = matches!(occasion, Occasion::Overdue(_));
     let y = o.year;
@@ -173,6 +186,9 @@ fn reminder(o: &Obligation, occasion: Occasion, today: NaiveDate, public_url: &s
         deadline
     };
     let mut content = Content::new(subject).paragraph(task).paragraph(deadline);
+    if let Some(ocr) = ocr {
+        content = content.paragraph(super::notices::pay_with_ocr(ocr));
+    }
     // The dates are the Government's: Tillväxtverket can't offer to move them.
     if late && o.organisation_id.is_some() {
         content = content.paragraph("Kontakta Tillväxtverket om ni har frågor.");

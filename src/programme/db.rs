@@ -6,7 +6,9 @@ use serde::Serialize;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{BudgetState, Deadlines, ExtendedDeadline, YearDate, standard_deadlines};
+use super::model::{
+    BudgetState, Deadlines, ExtendedDeadline, YearDate, moved, standard_deadlines, sunday_rule_text,
+};
 
 /// A period: the Government's decision to the actors (`decision_*`, `title`, `ministry`:
 /// the offer or assignment, N2018/04129, I2021/00795), Tillväxtverket's own assignment,
@@ -43,9 +45,17 @@ pub struct Period {
     pub appropriation: Option<String>,
     /// At most this much a year from Kammarkollegiet, where there is a chain.
     pub agency_frame: Option<Decimal>,
+    /// Söndagsregeln (lag 1930:173): a year's deadline that falls on a weekend, a holiday,
+    /// midsommarafton, julafton or nyårsafton counts as the next weekday. On by default.
+    pub sunday_rule: bool,
 }
 
 impl Period {
+    /// What the period's söndagsregeln setting means, in a sentence.
+    pub fn sunday_rule_text(&self) -> &'static str {
+        sunday_rule_text(self.sunday_rule)
+    }
+
     /// "Regeringsbeslut I2021/00795 den 4 mars 2021 (Infrastrukturdepartementet)".
     pub fn decision_reference(&self) -> String {
         format!(
@@ -102,6 +112,15 @@ pub struct ProgrammeYear {
     pub agency_requisition_deadline: Option<NaiveDate>,
     pub agency_repayment_deadline: Option<NaiveDate>,
     pub summary_deadline: NaiveDate,
+    /// The six dates as the decision writes them. The ones above are the dates that count:
+    /// these, moved to the next weekday by söndagsregeln where the period applies it (the
+    /// schema derives them: migration `sunday_rule`).
+    pub requisition_deadline_decided: NaiveDate,
+    pub report_deadline_decided: NaiveDate,
+    pub repayment_deadline_decided: NaiveDate,
+    pub agency_requisition_deadline_decided: Option<NaiveDate>,
+    pub agency_repayment_deadline_decided: Option<NaiveDate>,
+    pub summary_deadline_decided: NaiveDate,
     /// What each date rests on (the decision that gives it); `None`: assumed until an
     /// administrator confirms it with a reference.
     pub requisition_basis: Option<String>,
@@ -177,6 +196,7 @@ impl ProgrammeYear {
         self.report_rules_period.unwrap_or(self.period_id)
     }
 
+    /// The dates that count (söndagsregeln applied where the period applies it).
     pub fn deadlines(&self) -> Deadlines {
         Deadlines {
             requisition: self.requisition_deadline,
@@ -185,6 +205,27 @@ impl ProgrammeYear {
             agency_requisition: self.agency_requisition_deadline,
             agency_repayment: self.agency_repayment_deadline,
             summary: self.summary_deadline,
+        }
+    }
+
+    /// The dates as the decision writes them.
+    pub fn decided(&self) -> Deadlines {
+        Deadlines {
+            requisition: self.requisition_deadline_decided,
+            report: self.report_deadline_decided,
+            repayment: self.repayment_deadline_decided,
+            agency_requisition: self.agency_requisition_deadline_decided,
+            agency_repayment: self.agency_repayment_deadline_decided,
+            summary: self.summary_deadline_decided,
+        }
+    }
+
+    /// "31 januari 2027 (söndag) → 1 februari 2027" when söndagsregeln moved the date of
+    /// `which`; `None` when it counts as decided (templates hold references).
+    pub fn moved_of(&self, which: &YearDate) -> Option<String> {
+        match (which.of(&self.decided()), which.of(&self.deadlines())) {
+            (Some(decided), Some(effective)) => moved(decided, effective),
+            _ => None,
         }
     }
 }
@@ -209,6 +250,17 @@ pub async fn years(db: &PgPool) -> sqlx::Result<Vec<ProgrammeYear>> {
 /// Every programme year, read on any connection (inside a transaction too).
 pub async fn years_in(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec<ProgrammeYear>> {
     sqlx::query_as("SELECT * FROM programme_years ORDER BY year")
+        .fetch_all(db)
+        .await
+}
+
+/// A period's years, in order.
+pub async fn years_of_period(
+    db: impl sqlx::PgExecutor<'_>,
+    period_id: Uuid,
+) -> sqlx::Result<Vec<ProgrammeYear>> {
+    sqlx::query_as("SELECT * FROM programme_years WHERE period_id = $1 ORDER BY year")
+        .bind(period_id)
         .fetch_all(db)
         .await
 }
@@ -306,14 +358,15 @@ pub async fn report_period(
 }
 
 /// Gives a period's years the Kammarkollegiet dates when it has the chain (the standard
-/// ones, assumed) and takes them away when it has none.
+/// ones, assumed) and takes them away when it has none. The decided dates are written; the
+/// schema derives the dates that count.
 pub async fn match_chain(conn: &mut PgConnection, period_id: Uuid) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE programme_years y SET
-             agency_requisition_deadline = CASE WHEN p.kammarkollegiet_chain
-                 THEN COALESCE(y.agency_requisition_deadline, make_date(y.year, 12, 1)) END,
-             agency_repayment_deadline = CASE WHEN p.kammarkollegiet_chain
-                 THEN COALESCE(y.agency_repayment_deadline, make_date(y.year + 1, 3, 15)) END,
+             agency_requisition_deadline_decided = CASE WHEN p.kammarkollegiet_chain
+                 THEN COALESCE(y.agency_requisition_deadline_decided, make_date(y.year, 12, 1)) END,
+             agency_repayment_deadline_decided = CASE WHEN p.kammarkollegiet_chain
+                 THEN COALESCE(y.agency_repayment_deadline_decided, make_date(y.year + 1, 3, 15)) END,
              agency_requisition_basis = CASE WHEN p.kammarkollegiet_chain THEN y.agency_requisition_basis END,
              agency_repayment_basis = CASE WHEN p.kammarkollegiet_chain THEN y.agency_repayment_basis END
          FROM periods p WHERE p.id = y.period_id AND p.id = $1",
@@ -325,7 +378,8 @@ pub async fn match_chain(conn: &mut PgConnection, period_id: Uuid) -> sqlx::Resu
 }
 
 /// Creates the years `from..=to` of a period that don't exist yet, with the standard
-/// deadlines (assumed: no basis yet), the standard cap and a budget still to be decided.
+/// deadlines as decided dates (assumed: no basis yet; the schema derives the dates that
+/// count), the standard cap and a budget still to be decided.
 pub async fn add_missing_years(
     conn: &mut PgConnection,
     period_id: Uuid,
@@ -339,9 +393,10 @@ pub async fn add_missing_years(
     for y in from..=to {
         let d = standard_deadlines(y, chain);
         sqlx::query(
-            "INSERT INTO programme_years (year, period_id, cap_per_actor, budget_state, requisition_deadline,
-                 report_deadline, repayment_deadline, agency_requisition_deadline, agency_repayment_deadline,
-                 summary_deadline)
+            "INSERT INTO programme_years (year, period_id, cap_per_actor, budget_state,
+                 requisition_deadline_decided, report_deadline_decided, repayment_deadline_decided,
+                 agency_requisition_deadline_decided, agency_repayment_deadline_decided,
+                 summary_deadline_decided)
              VALUES ($1, $2, 1000000, $9, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (year) DO NOTHING",
         )
@@ -397,7 +452,7 @@ pub async fn update_period(
              first_year = $6, last_year = $7, agency_assignment = $8, agency_assignment_date = $9,
              agency_assignment_ministry = $10, agency_assignment_title = $11, report_ministry = $12,
              report_title = $13, report_hubs = $14, report_digg = $15, kammarkollegiet_chain = $16,
-             appropriation = $17, agency_frame = $18
+             appropriation = $17, agency_frame = $18, sunday_rule = $19
          WHERE id = $1",
     )
     .bind(id)
@@ -418,6 +473,7 @@ pub async fn update_period(
     .bind(p.chain.is_some())
     .bind(p.chain.as_ref().map(|c| &c.appropriation))
     .bind(p.chain.as_ref().map(|c| c.frame))
+    .bind(p.sunday_rule)
     .execute(&mut *conn)
     .await?;
     set_tasks(conn, id, &p.tasks).await?;
@@ -460,8 +516,8 @@ pub async fn remove_actor(
 }
 
 /// Sets a year as typed (`form::ValidYear`): cap, budget state and its basis, each date
-/// with its basis (none: assumed), the support cap and whose report rules it follows;
-/// returning the year.
+/// as decided with its basis (none: assumed; the schema derives the dates that count), the
+/// support cap and whose report rules it follows; returning the year.
 pub async fn update_year(
     conn: &mut PgConnection,
     year: i32,
@@ -469,9 +525,10 @@ pub async fn update_year(
 ) -> sqlx::Result<ProgrammeYear> {
     let d = &v.deadlines;
     sqlx::query_as(
-        "UPDATE programme_years SET cap_per_actor = $2, budget_state = $3, requisition_deadline = $4,
-             report_deadline = $5, repayment_deadline = $6, agency_requisition_deadline = $7,
-             agency_repayment_deadline = $8, summary_deadline = $9, requisition_basis = $10,
+        "UPDATE programme_years SET cap_per_actor = $2, budget_state = $3,
+             requisition_deadline_decided = $4, report_deadline_decided = $5,
+             repayment_deadline_decided = $6, agency_requisition_deadline_decided = $7,
+             agency_repayment_deadline_decided = $8, summary_deadline_decided = $9, requisition_basis = $10,
              report_basis = $11, repayment_basis = $12, agency_requisition_basis = $13,
              agency_repayment_basis = $14, summary_basis = $15, budget_basis = $16,
              agency_support_cap = $17, report_rules_period = $18

@@ -57,6 +57,10 @@ pub struct PeriodForm {
     pub appropriation: String,
     #[serde(default)]
     pub agency_frame: String,
+    /// Söndagsregeln (lag 1930:173), a checkbox: unticked, the decision's dates stand as
+    /// written.
+    #[serde(default)]
+    pub sunday_rule: Option<String>,
 }
 
 /// Tillväxtverket's Kammarkollegiet chain: its appropriation and yearly frame.
@@ -82,6 +86,7 @@ pub struct ValidPeriod {
     pub report_hubs: bool,
     pub report_digg: bool,
     pub chain: Option<Chain>,
+    pub sunday_rule: bool,
 }
 
 /// Text that must be there (`Ange {what}.`), of at most `max` characters; empty when not.
@@ -104,6 +109,14 @@ pub fn parse_year(errors: &mut FormErrors, field: &'static str, value: &str) -> 
 }
 
 impl PeriodForm {
+    /// A new period's form: empty, söndagsregeln ticked (the law's default).
+    pub fn blank() -> PeriodForm {
+        PeriodForm {
+            sunday_rule: Some("on".into()),
+            ..PeriodForm::default()
+        }
+    }
+
     pub fn validate(&self) -> std::result::Result<ValidPeriod, FormErrors> {
         let mut e = FormErrors::default();
         let decision_number = required(
@@ -205,6 +218,7 @@ impl PeriodForm {
                 report_hubs: self.report_hubs.is_some(),
                 report_digg: self.report_digg.is_some(),
                 chain,
+                sunday_rule: self.sunday_rule.is_some(),
             }),
             _ => Err(e),
         }
@@ -234,6 +248,7 @@ impl PeriodForm {
             kammarkollegiet_chain: ticked(p.kammarkollegiet_chain),
             appropriation: p.appropriation.clone().unwrap_or_default(),
             agency_frame: p.agency_frame.map(format_input).unwrap_or_default(),
+            sunday_rule: ticked(p.sunday_rule),
         }
     }
 }
@@ -290,6 +305,7 @@ pub struct ValidYear {
     pub cap: Decimal,
     pub budget: BudgetState,
     pub budget_basis: Option<String>,
+    /// The dates as the decision writes them.
     pub deadlines: Deadlines,
     /// Each date's basis in `YearDate::ALL` order; `None`: assumed.
     pub bases: [Option<String>; 6],
@@ -298,18 +314,20 @@ pub struct ValidYear {
 }
 
 impl YearForm {
+    /// The year's form with its dates as the decision writes them (söndagsregeln moves
+    /// them, not the administrator).
     pub fn from_year(y: &ProgrammeYear) -> YearForm {
         let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         let basis = |which: YearDate| y.basis(which).unwrap_or_default().to_string();
         YearForm {
             cap_per_actor: format_input(y.cap_per_actor),
             budget_state: y.budget_state.key().to_string(),
-            requisition_deadline: y.requisition_deadline.to_string(),
-            report_deadline: y.report_deadline.to_string(),
-            repayment_deadline: y.repayment_deadline.to_string(),
-            agency_requisition_deadline: date(y.agency_requisition_deadline),
-            agency_repayment_deadline: date(y.agency_repayment_deadline),
-            summary_deadline: y.summary_deadline.to_string(),
+            requisition_deadline: y.requisition_deadline_decided.to_string(),
+            report_deadline: y.report_deadline_decided.to_string(),
+            repayment_deadline: y.repayment_deadline_decided.to_string(),
+            agency_requisition_deadline: date(y.agency_requisition_deadline_decided),
+            agency_repayment_deadline: date(y.agency_repayment_deadline_decided),
+            summary_deadline: y.summary_deadline_decided.to_string(),
             requisition_basis: basis(YearDate::Requisition),
             report_basis: basis(YearDate::Report),
             repayment_basis: basis(YearDate::Repayment),

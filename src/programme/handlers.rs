@@ -169,7 +169,7 @@ pub(super) async fn new_period_form(user: CurrentUser) -> Result<Response> {
     user.require_admin()?;
     render(&PeriodFormPage::new_period(
         user.ctx,
-        PeriodForm::default(),
+        PeriodForm::blank(),
         FormErrors::default(),
     ))
 }
@@ -251,6 +251,7 @@ pub(super) async fn update_period(
     };
     let mut tx = state.db.begin().await?;
     let tasks_before = db::tasks(&mut *tx, id).await?;
+    let years_before = db::years_of_period(&mut *tx, id).await?;
     let updated = db::update_period(&mut tx, id, &valid).await;
     if let Err(e) = updated {
         return match period_constraint_error(&e) {
@@ -266,16 +267,36 @@ pub(super) async fn update_period(
     }
     db::add_missing_years(&mut tx, id, valid.first_year, valid.last_year).await?;
     let after = db::period(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    // Söndagsregeln turned on or off moves the years' dates that count: the record keeps
+    // them before and after.
+    let rule_changed = before.sunday_rule != after.sunday_rule;
+    let (before_json, after_json) = if rule_changed {
+        let years_after = db::years_of_period(&mut *tx, id).await?;
+        (
+            json!({ "period": before, "tasks": tasks_before, "years": years_before }),
+            json!({ "period": after, "tasks": valid.tasks, "years": years_after }),
+        )
+    } else {
+        (
+            json!({ "period": before, "tasks": tasks_before }),
+            json!({ "period": after, "tasks": valid.tasks }),
+        )
+    };
     audit::Entry::new(Some(user.id()), "period.updated", "period", id)
-        .before(json!({ "period": before, "tasks": tasks_before }))
-        .after(json!({ "period": after, "tasks": valid.tasks }))
+        .before(before_json)
+        .after(after_json)
         .record(&mut tx)
         .await?;
     tx.commit().await?;
     state.programme.invalidate();
+    let flash = if rule_changed {
+        format!("Perioden är sparad. {}", after.sunday_rule_text())
+    } else {
+        "Perioden är sparad.".to_string()
+    };
     Ok(redirect_with_flash(
         &format!("/admin/program/perioder/{id}"),
-        "Perioden är sparad.",
+        &flash,
     ))
 }
 

@@ -23,7 +23,15 @@
 //!   documents, reminders or calendar events;
 //! - per year, each of the six dates with its basis, or assumed (`YearDate`, shown
 //!   *antaget – ej angivet i beslutet* everywhere it is named until confirmed with a
-//!   reference), the budget's basis, and the cap on Tillväxtverket's support work.
+//!   reference), the budget's basis, and the cap on Tillväxtverket's support work;
+//! - whether söndagsregeln applies (lag 1930:173, on by default, issue 30): a deadline
+//!   that falls on a Saturday, Sunday, public holiday, midsommarafton, julafton or
+//!   nyårsafton counts as the next weekday. The administrator writes each date as the
+//!   decision does (`*_deadline_decided`); the schema derives the date that counts into the
+//!   year's `*_deadline` columns (`next_weekday`, migration `sunday_rule`), so every page,
+//!   mail, reminder, calendar event and overdue count reads it, and `/program` shows both:
+//!   "31 januari 2027 (söndag) → 1 februari 2027". An extension granted to one actor is a
+//!   date a case officer chose and stands as granted.
 //!
 //! `model.rs`: deadlines and their bases, tasks as typed, the current year, organisation
 //! numbers (pure, unit-tested); `form.rs`: the forms as typed;

@@ -217,6 +217,39 @@ pub fn marked_date(date: NaiveDate, assumed: bool) -> String {
     }
 }
 
+/// Swedish weekday names, Monday first.
+const WEEKDAYS: [&str; 7] = [
+    "måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag",
+];
+
+/// The day of the week in Swedish: "söndag".
+pub fn weekday_name(date: NaiveDate) -> &'static str {
+    WEEKDAYS[date.weekday().num_days_from_monday() as usize]
+}
+
+/// A deadline moved by söndagsregeln (lag 1930:173), as people read it: "31 januari 2027
+/// (söndag) → 1 februari 2027"; `None` when the date stands as decided. Which day a date
+/// moves to is the schema's rule (`next_weekday`), read back as the year's date.
+pub fn moved(decided: NaiveDate, effective: NaiveDate) -> Option<String> {
+    (decided != effective).then(|| {
+        format!(
+            "{} ({}) → {}",
+            crate::dates::format_date(decided),
+            weekday_name(decided),
+            crate::dates::format_date(effective)
+        )
+    })
+}
+
+/// What a period's söndagsregeln setting means, said on `/program`.
+pub fn sunday_rule_text(applies: bool) -> &'static str {
+    if applies {
+        "Söndagsregeln tillämpas (lag 1930:173): en tidsfrist som slutar på en lördag, söndag eller helgdag, midsommarafton, julafton eller nyårsafton flyttas till nästa vardag."
+    } else {
+        "Söndagsregeln tillämpas inte – datumen gäller som de står i beslutet."
+    }
+}
+
 /// A period's tasks as typed: one task per paragraph (a blank line between), at most five
 /// (a report keeps five answers), each at most 2 000 characters.
 pub fn parse_tasks(input: &str) -> Result<Vec<String>, String> {
@@ -427,6 +460,46 @@ mod tests {
             "31 januari 2026 (antaget – ej angivet i beslutet)"
         );
         assert_eq!(marked_date(date(2026, 1, 31), false), "31 januari 2026");
+    }
+
+    #[test]
+    fn a_moved_deadline_names_the_decided_day_and_the_weekday_it_moved_to() {
+        assert_eq!(
+            moved(date(2027, 1, 31), date(2027, 2, 1)).as_deref(),
+            Some("31 januari 2027 (söndag) → 1 februari 2027")
+        );
+        assert_eq!(
+            moved(date(2026, 1, 31), date(2026, 2, 2)).as_deref(),
+            Some("31 januari 2026 (lördag) → 2 februari 2026")
+        );
+        assert_eq!(
+            moved(date(2025, 3, 15), date(2025, 3, 17)).as_deref(),
+            Some("15 mars 2025 (lördag) → 17 mars 2025")
+        );
+        assert_eq!(
+            moved(date(2026, 3, 15), date(2026, 3, 16)).as_deref(),
+            Some("15 mars 2026 (söndag) → 16 mars 2026")
+        );
+        // Easter Sunday, then Easter Monday: two days on.
+        assert_eq!(
+            moved(date(2024, 3, 31), date(2024, 4, 2)).as_deref(),
+            Some("31 mars 2024 (söndag) → 2 april 2024")
+        );
+        assert_eq!(moved(date(2026, 2, 26), date(2026, 2, 26)), None);
+    }
+
+    #[test]
+    fn weekdays_are_named_in_swedish() {
+        assert_eq!(weekday_name(date(2026, 11, 30)), "måndag");
+        assert_eq!(weekday_name(date(2026, 12, 2)), "onsdag");
+        assert_eq!(weekday_name(date(2026, 12, 4)), "fredag");
+        assert_eq!(weekday_name(date(2026, 1, 31)), "lördag");
+        assert_eq!(weekday_name(date(2027, 1, 31)), "söndag");
+        assert!(sunday_rule_text(true).starts_with("Söndagsregeln tillämpas (lag 1930:173)"));
+        assert_eq!(
+            sunday_rule_text(false),
+            "Söndagsregeln tillämpas inte – datumen gäller som de står i beslutet."
+        );
     }
 
     #[test]

@@ -241,8 +241,7 @@ fn waits_for_nothing(year: &ProgrammeYear) -> Result<()> {
 
 /// Everything a document says, read in one transaction so the figures are of one moment.
 async fn contents(state: &AppState, year: &ProgrammeYear, document: Document) -> Result<Contents> {
-    let mut tx = state.db.begin().await?;
-    crate::db::snapshot(&mut tx).await?;
+    let mut tx = crate::db::begin_snapshot(&state.db).await?;
     let account = db::agency_account(&mut *tx, year.year).await?;
     let paid = db::paid_out_per_actor(&mut *tx, year.year).await?;
     let rows = db::rows(&mut *tx, year.year, None).await?;

@@ -80,6 +80,9 @@ pub(super) struct ShowPage {
     bankgiro: Option<String>,
     bankgiro_is_demo: bool,
     reference: Option<String>,
+    /// The Bankgirot OCR number to pay with (`bank::model::ocr_reference`); the older
+    /// `reference` is still accepted.
+    ocr: Option<String>,
     payments: Vec<PaymentRow>,
     history: Vec<OwedVersion>,
     refunds: Vec<Refund>,
@@ -121,6 +124,26 @@ impl ShowPage {
 
     fn amends_any(&self) -> bool {
         self.payments.iter().any(|p| self.can_amend(p))
+    }
+
+    /// The payment's reference is neither the OCR number nor the older reference.
+    fn other_reference(&self, p: &PaymentRow) -> bool {
+        let given = p.reference.trim();
+        let known = [self.ocr.as_deref(), self.reference.as_deref()];
+        known.iter().any(Option::is_some)
+            && !known
+                .iter()
+                .flatten()
+                .any(|r| r.eq_ignore_ascii_case(given))
+    }
+
+    /// The references a payment is expected to carry, as the table's mark says them.
+    fn expected_references(&self) -> String {
+        [self.ocr.as_deref(), self.reference.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" eller ")
     }
 
     /// What the region has to pay beyond what it registered.
@@ -195,11 +218,16 @@ pub(super) async fn show_page(
         None => vec![],
     };
     let reference = row.case_number.as_deref().map(payment_reference);
+    let ocr = row
+        .case_number
+        .as_deref()
+        .and_then(crate::bank::model::ocr_reference);
     let today = state.clock.today();
     let balance = row.balance();
     let form = forms.payment.unwrap_or_else(|| PaymentForm {
         paid_on: today.to_string(),
         amount: format_input(balance.to_register()),
+        // The older reference, which the case officer's confirmation page expects.
         reference: reference.clone().unwrap_or_default(),
     });
     let refund_form = forms.refund.unwrap_or_else(|| RefundForm {
@@ -220,6 +248,7 @@ pub(super) async fn show_page(
         bankgiro: state.config.repayment_bankgiro.number().map(str::to_string),
         bankgiro_is_demo: state.config.repayment_bankgiro.is_demo(),
         reference,
+        ocr,
         payments,
         history,
         refunds,

@@ -31,7 +31,7 @@
 //! - December–January: reports written, submitted and approved; early repayments
 //!   registered and confirmed; Tillväxtverket's support costs registered;
 //! - February–March: the reports in (one a few days late, Region Värmland's returned for
-//!   completion, Gotlands kommun's almost three weeks late), repayments registered,
+//!   completion, Gotlands kommun's two and a half weeks late), repayments registered,
 //!   confirmed and a few overdue; on 13 March Tillväxtverket's repayment to Kammarkollegiet
 //!   registered.
 //!
@@ -153,7 +153,7 @@ async fn n2018_rules(tx: &mut sqlx::PgConnection, period_id: Uuid) -> sqlx::Resu
              budget_state = 'decided', budget_basis = CASE WHEN year = 2018 THEN 'N2018/04129' END,
              agency_support_cap = CASE WHEN year = 2018 THEN 1000000 ELSE 2000000 END,
              cap_per_actor = CASE WHEN year = 2018 THEN 500000 ELSE cap_per_actor END,
-             requisition_deadline = CASE WHEN year = 2018 THEN $2 ELSE requisition_deadline END
+             requisition_deadline_decided = CASE WHEN year = 2018 THEN $2 ELSE requisition_deadline_decided END
          WHERE period_id = $1",
     )
     .bind(period_id)
@@ -192,7 +192,7 @@ async fn i2021_rules(tx: &mut sqlx::PgConnection, period_id: Uuid) -> sqlx::Resu
     sqlx::query(
         "UPDATE programme_years SET
              requisition_basis = 'I2021/00795',
-             requisition_deadline = CASE WHEN year = 2021 THEN $2 ELSE requisition_deadline END,
+             requisition_deadline_decided = CASE WHEN year = 2021 THEN $2 ELSE requisition_deadline_decided END,
              report_basis = CASE WHEN year < 2025 THEN 'I2021/00795' END,
              repayment_basis = CASE WHEN year < 2025 THEN 'I2021/00795' END,
              agency_requisition_basis = $3, agency_repayment_basis = $3,

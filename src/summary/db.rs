@@ -7,50 +7,21 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::kept::{self, Kept};
 use super::model::{
     Activity, ActivityStats, ActorYear, ApprovedReport, AssessmentCounts, Coverage, Deadlines,
     Decisions, Figures, MissingReport, Progress, Totals, Unapproved, Year, YearFigures,
     report_label,
 };
 use crate::{
-    auth::Scope,
-    programme::{db as programme, model::ExtendedDeadline},
+    programme::db as programme,
     repayments::{
         self,
         model::{PaymentState, RefundState},
     },
-    reports::{
-        self,
-        model::{ActivityKind, Costs, ReportState, SUB_GOALS, SelfAssessment},
-    },
-    requisitions::{
-        self,
-        model::{CaseState, PayoutState, RequisitionState},
-    },
+    reports::model::{ActivityKind, Costs, ReportState, SUB_GOALS, SelfAssessment},
+    requisitions::model::{CaseState, PayoutState, RequisitionState},
 };
-
-#[derive(sqlx::FromRow)]
-struct ApprovedRow {
-    id: Uuid,
-    organisation_id: Uuid,
-    version: i32,
-    cost_personnel: Decimal,
-    cost_services: Decimal,
-    cost_travel: Decimal,
-    cost_other: Decimal,
-    used: Decimal,
-    unused: Decimal,
-    self_assessment: Option<SelfAssessment>,
-    self_assessment_motivation: String,
-    needs_and_challenges: String,
-    results_and_effects: String,
-    task_1: String,
-    task_2: String,
-    task_3: String,
-    task_4: String,
-    task_5: String,
-    approved_at: Option<DateTime<Utc>>,
-}
 
 #[derive(sqlx::FromRow)]
 struct ActivityRow {
@@ -112,164 +83,23 @@ pub async fn load_year_figures(pool: &PgPool, year: i32) -> sqlx::Result<Option<
     load(pool, year, Detail::Figures).await
 }
 
+/// The year whole in one snapshot, read as the overview reads a page of it: the programme
+/// year and its decisions, every actor's row (`overview_rows`, one query), with `Full` the
+/// approved reports' texts and activities (`with_texts`, one query each), and
+/// Tillväxtverket's account.
 async fn load(pool: &PgPool, year: i32, detail: Detail) -> sqlx::Result<Option<Year>> {
-    let mut tx = pool.begin().await?;
-    crate::db::snapshot(&mut tx).await?;
-    let db = &mut *tx;
-    let Some(programme_year) = programme::year(&mut *db, year).await? else {
+    let mut tx = crate::db::begin_snapshot(pool).await?;
+    let Some(programme_year) = programme::year(&mut *tx, year).await? else {
         return Ok(None);
     };
-    let decisions = decisions_of(&mut *db, &programme_year).await?;
-    let decision_number = decisions.decision_number.clone();
-    let actors = programme::actors_of_year(&mut *db, year, None).await?;
-    let deadlines: HashMap<Uuid, programme::ActorDeadlines> =
-        programme::deadlines_of_actors(&mut *db, year)
-            .await?
-            .into_iter()
-            .map(|d| (d.organisation_id, d))
-            .collect();
-    let deadline = |org: Uuid, which: ExtendedDeadline| {
-        deadlines
-            .get(&org)
-            .map_or(which.of(&programme_year.deadlines()), |d| d.due(which))
-    };
-    // A report is late only after the day its funds were paid, if that was later.
-    let late_after = reports::db::report_deadlines(&mut *db, year).await?;
-    let late_after: HashMap<Uuid, NaiveDate> = late_after.into_iter().collect();
-    let mut requisitions: HashMap<Uuid, requisitions::db::Requisition> =
-        requisitions::db::list(&mut *db, year, Scope::All)
-            .await?
-            .into_iter()
-            .filter(|r| {
-                !matches!(
-                    r.state,
-                    RequisitionState::Withdrawn | RequisitionState::Rejected
-                )
-            })
-            .map(|r| (r.organisation_id, r))
-            .collect();
-    let mut current: HashMap<Uuid, reports::db::Report> = reports::db::list(&mut *db, year)
-        .await?
-        .into_iter()
-        .map(|r| (r.organisation_id, r))
-        .collect();
-    let texts = match detail {
-        Detail::Full => {
-            "self_assessment_motivation, needs_and_challenges, results_and_effects,
-             task_1, task_2, task_3, task_4, task_5"
-        }
-        Detail::Figures => {
-            "'' AS self_assessment_motivation, '' AS needs_and_challenges,
-             '' AS results_and_effects, '' AS task_1, '' AS task_2, '' AS task_3, '' AS task_4,
-             '' AS task_5"
-        }
-    };
-    let approved_rows: Vec<ApprovedRow> = sqlx::query_as(&format!(
-        "SELECT DISTINCT ON (organisation_id) id, organisation_id, version, cost_personnel, cost_services,
-                cost_travel, cost_other, used, unused, self_assessment, {texts}, approved_at
-         FROM reports WHERE year = $1 AND state = $2
-         ORDER BY organisation_id, version DESC"
-    ))
-    .bind(year)
-    .bind(ReportState::Approved)
-    .fetch_all(&mut *db)
-    .await?;
-    let ids: Vec<Uuid> = approved_rows.iter().map(|r| r.id).collect();
-    let mut activities = match detail {
-        Detail::Full => activities_of(&mut *db, &ids).await?,
-        Detail::Figures => HashMap::new(),
-    };
-    let mut approved: HashMap<Uuid, (ApprovedReport, Option<DateTime<Utc>>)> = approved_rows
-        .into_iter()
-        .map(|r| {
-            let report = ApprovedReport {
-                report_id: r.id,
-                version: r.version,
-                costs: Costs {
-                    personnel: r.cost_personnel,
-                    services: r.cost_services,
-                    travel: r.cost_travel,
-                    other: r.cost_other,
-                },
-                used: r.used,
-                unused: r.unused,
-                self_assessment: r.self_assessment,
-                self_assessment_motivation: r.self_assessment_motivation,
-                needs_and_challenges: r.needs_and_challenges,
-                results_and_effects: r.results_and_effects,
-                tasks: vec![r.task_1, r.task_2, r.task_3, r.task_4, r.task_5],
-                activities: activities.remove(&r.id).unwrap_or_default(),
-            };
-            (r.organisation_id, (report, r.approved_at))
-        })
-        .collect();
-    let mut repayment_rows: HashMap<Uuid, repayments::db::RepaymentRow> =
-        repayments::db::rows(&mut *db, year, None)
-            .await?
-            .into_iter()
-            .map(|r| (r.organisation_id, r))
-            .collect();
-    let imported = crate::history::db::imported(&mut *db, year).await?;
-    let local = crate::clock::swedish_date;
-    let actors = actors
-        .into_iter()
-        .map(|a| {
-            let org = a.organisation_id;
-            let requisition = requisitions.remove(&org);
-            let report = current.remove(&org);
-            let (approved, approved_at) = approved
-                .remove(&org)
-                .map_or((None, None), |(r, at)| (Some(r), at));
-            let repayment = repayment_rows.remove(&org);
-            let paid = requisition
-                .as_ref()
-                .and_then(|r| r.paid_amount.map(|p| (p, r.paid_date)));
-            let live = ActorYear {
-                organisation_id: org,
-                requisition_deadline: deadline(org, ExtendedDeadline::Requisition),
-                report_deadline: late_after
-                    .get(&org)
-                    .copied()
-                    .unwrap_or_else(|| deadline(org, ExtendedDeadline::Report)),
-                repayment_deadline: deadline(org, ExtendedDeadline::Repayment),
-                actor_name: a.actor_name,
-                requisition_id: requisition.as_ref().map(|r| r.id),
-                case_number: requisition.as_ref().map(|r| r.case_number.clone()),
-                requisition_state: requisition.as_ref().map(|r| r.case_state()),
-                requisitioned: requisition.as_ref().and_then(|r| r.amount),
-                requisition_submitted: requisition.as_ref().and_then(|r| r.first_submitted_on()),
-                payout_id: requisition.as_ref().and_then(|r| r.payout_id),
-                paid_out: paid.map(|(p, _)| p),
-                paid_on: paid.and_then(|(_, d)| d),
-                report_id: report.as_ref().map(|r| r.id),
-                report_state: report.as_ref().map(|r| r.state),
-                report_submitted: report.as_ref().and_then(|r| r.first_submitted_on()),
-                report_approved: approved_at.map(local),
-                approved,
-                balance: repayment.as_ref().map(|r| r.balance()).unwrap_or_default(),
-                unconfirmed_repayments: repayment.map_or(0, |r| r.unconfirmed),
-                imported: false,
-            };
-            match imported.iter().find(|i| i.organisation_id == org) {
-                Some(i) => live.with_import(i),
-                None => live,
-            }
-        })
-        .collect();
-    let account = repayments::db::agency_account(&mut *db, year).await?;
+    let decisions = decisions_of(&mut tx, &programme_year).await?;
+    let mut actors = overview_rows(&mut tx, year, None, 0).await?;
+    if detail == Detail::Full {
+        with_texts(&mut tx, &mut actors).await?;
+    }
+    let account = repayments::db::agency_account(&mut *tx, year).await?;
     tx.commit().await?;
-    Ok(Some(Year {
-        year,
-        decision_number,
-        decisions,
-        cap_per_actor: programme_year.cap_per_actor,
-        deadlines: Deadlines {
-            report: programme_year.report_deadline,
-            repayment: programme_year.repayment_deadline,
-        },
-        actors,
-        account,
-    }))
+    Ok(Some(year_of(&programme_year, decisions, actors, account)))
 }
 
 /// The activities of the reports `ids`, per report in their order, in one query.
@@ -321,27 +151,86 @@ pub struct Overview {
 /// the rows (`overview_rows`, a page of them by the actors' names) and Tillväxtverket's
 /// account.
 pub async fn load_overview(
-    cache: &crate::programme::cache::Cache,
+    (cache, kept): (&crate::programme::cache::Cache, &Kept),
     pool: &PgPool,
     year: i32,
     rows: Rows,
 ) -> sqlx::Result<Option<Overview>> {
-    let Some(programme_year) = cache.year(pool, year).await? else {
+    let Some(Opened {
+        programme_year,
+        decisions,
+        mut tx,
+        snapshot,
+        figures,
+    }) = opened((cache, kept), pool, year).await?
+    else {
         return Ok(None);
     };
-    let decisions = cached_decisions(cache, pool, &programme_year).await?;
-    let mut tx = pool.begin().await?;
-    crate::db::snapshot(&mut tx).await?;
-    let db = &mut *tx;
-    let figures = overview_figures(&mut *db, year).await?;
     let (limit, offset) = rows.window(figures.actors);
-    let actors = overview_rows(&mut *db, year, limit, offset).await?;
-    let account = repayments::db::agency_account(&mut *db, year).await?;
+    let actors = overview_rows(&mut tx, year, limit, offset).await?;
+    let account = account_in(kept, &snapshot, &mut tx, year).await?;
     tx.commit().await?;
     Ok(Some(Overview {
         year: year_of(&programme_year, decisions, actors, account),
         figures,
     }))
+}
+
+/// What the overview and the summary page begin with (`opened`).
+struct Opened {
+    programme_year: programme::ProgrammeYear,
+    decisions: Decisions,
+    /// The read-only, repeatable-read snapshot the rest of the page is read in.
+    tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    /// How PostgreSQL describes that snapshot: what was computed in it is kept (`Kept`).
+    snapshot: String,
+    /// The figures over every actor, read in `tx` (or kept from an equal snapshot).
+    figures: YearFigures,
+}
+
+/// The programme year and its decisions from the programme's cache, then a snapshot
+/// opened and the year's figures over every actor read in it (`overview_figures`, unless
+/// kept from an equal snapshot); `None` for a year not in the programme.
+async fn opened(
+    (cache, kept): (&crate::programme::cache::Cache, &Kept),
+    pool: &PgPool,
+    year: i32,
+) -> sqlx::Result<Option<Opened>> {
+    let Some(programme_year) = cache.year(pool, year).await? else {
+        return Ok(None);
+    };
+    let decisions = cached_decisions(cache, pool, &programme_year).await?;
+    let mut tx = crate::db::begin_snapshot(pool).await?;
+    let snapshot = kept::snapshot_of(&mut tx).await?;
+    let figures = kept
+        .or_compute(
+            &snapshot,
+            ("figures", Some(year)),
+            overview_figures(&mut tx, year),
+        )
+        .await?;
+    Ok(Some(Opened {
+        programme_year,
+        decisions,
+        tx,
+        snapshot,
+        figures,
+    }))
+}
+
+/// Tillväxtverket's account of `year` in the snapshot `db` is in, unless kept.
+async fn account_in(
+    kept: &Kept,
+    snapshot: &str,
+    db: &mut PgConnection,
+    year: i32,
+) -> sqlx::Result<repayments::model::AgencyAccount> {
+    kept.or_compute(
+        snapshot,
+        ("account", Some(year)),
+        repayments::db::agency_account(&mut *db, year),
+    )
+    .await
 }
 
 impl Rows {
@@ -393,6 +282,8 @@ pub struct Summary {
     pub counts: AssessmentCounts,
     /// Every actor paid without an approved report, in the order of their names.
     pub missing: Vec<MissingReport>,
+    /// Every programme year's figures, oldest first (`trend`), in the same snapshot.
+    pub trend: Vec<YearTotals>,
 }
 
 /// The summary page of a year in one read-only snapshot, its cost set by the rows shown
@@ -403,26 +294,41 @@ pub struct Summary {
 /// report counted in one aggregate query, the actors paid without an approved report, and
 /// Tillväxtverket's account. `page` from 1; a page past the last is the last.
 pub async fn load_summary(
-    cache: &crate::programme::cache::Cache,
+    (cache, kept): (&crate::programme::cache::Cache, &Kept),
     pool: &PgPool,
     year: i32,
     page: usize,
     size: usize,
 ) -> sqlx::Result<Option<Summary>> {
-    let Some(programme_year) = cache.year(pool, year).await? else {
+    let Some(Opened {
+        programme_year,
+        decisions,
+        mut tx,
+        snapshot,
+        figures,
+    }) = opened((cache, kept), pool, year).await?
+    else {
         return Ok(None);
     };
-    let decisions = cached_decisions(cache, pool, &programme_year).await?;
-    let mut tx = pool.begin().await?;
-    crate::db::snapshot(&mut tx).await?;
-    let db = &mut *tx;
-    let figures = overview_figures(&mut *db, year).await?;
     let (limit, offset) = Rows::Page { page, size }.window(figures.actors);
-    let mut actors = overview_rows(&mut *db, year, limit, offset).await?;
-    with_texts(&mut *db, &mut actors).await?;
-    let (stats, counts) = approved_statistics(&mut *db, year).await?;
-    let missing = missing_reports(&mut *db, year).await?;
-    let account = repayments::db::agency_account(&mut *db, year).await?;
+    let mut actors = overview_rows(&mut tx, year, limit, offset).await?;
+    with_texts(&mut tx, &mut actors).await?;
+    let (stats, counts) = kept
+        .or_compute(
+            &snapshot,
+            ("statistics", Some(year)),
+            approved_statistics(&mut tx, year),
+        )
+        .await?;
+    let missing = kept
+        .or_compute(
+            &snapshot,
+            ("missing reports", Some(year)),
+            missing_reports(&mut tx, year),
+        )
+        .await?;
+    let account = account_in(kept, &snapshot, &mut tx, year).await?;
+    let trend = trend_in(kept, &snapshot, &mut tx).await?;
     tx.commit().await?;
     let year = year_of(&programme_year, decisions, actors, account);
     let stats = ActivityStats {
@@ -435,6 +341,7 @@ pub async fn load_summary(
         stats,
         counts,
         missing,
+        trend,
     }))
 }
 
@@ -1047,7 +954,12 @@ async fn overview_rows(
                 i.report_approved_on AS i_report_approved_on
          FROM page pg
          JOIN programme_years y ON y.year = $1
-         LEFT JOIN actor_deadlines d ON d.year = y.year AND d.organisation_id = pg.organisation_id
+         -- Views read per row of the page (OFFSET 0 keeps them so: flattened, PostgreSQL
+         -- computed them for every actor of the year and joined 2 000 rows to 100).
+         LEFT JOIN LATERAL (
+              SELECT v.organisation_id, v.requisition_due, v.report_due, v.repayment_due
+              FROM actor_deadlines v
+              WHERE v.year = y.year AND v.organisation_id = pg.organisation_id OFFSET 0) d ON true
          LEFT JOIN requisitioned_funds f
               ON f.year = y.year AND f.organisation_id = pg.organisation_id
          LEFT JOIN requisitions r ON r.year = y.year AND r.organisation_id = pg.organisation_id
@@ -1061,8 +973,9 @@ async fn overview_rows(
               FROM reports x
               WHERE x.year = y.year AND x.organisation_id = pg.organisation_id AND x.state = $5
               ORDER BY x.version DESC LIMIT 1) ap ON true
-         LEFT JOIN repayment_owed_per_actor rb
-              ON rb.year = y.year AND rb.organisation_id = pg.organisation_id
+         LEFT JOIN LATERAL (
+              SELECT v.owed, v.approved FROM repayment_owed_per_actor v
+              WHERE v.year = y.year AND v.organisation_id = pg.organisation_id OFFSET 0) rb ON true
          LEFT JOIN LATERAL (
               SELECT sum(x.amount) FILTER (WHERE x.state = $6) AS registered,
                      sum(x.received_amount) FILTER (WHERE x.state = $7) AS received,
@@ -1120,18 +1033,34 @@ impl YearTotals {
 /// year's figures as the overview reads them (`figures_of_years`), one aggregate query
 /// grouped by year, no actor's row leaves the database. A test holds it to
 /// `load_year(..).totals()` year by year.
-pub async fn trend(pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
-    Ok(figures_of_years(pool, None)
-        .await?
-        .into_iter()
-        .map(|f| YearTotals {
-            year: f.year,
-            actors: f.figures.actors,
-            imported: f.imported_actors,
-            totals: f.figures.totals,
-            coverage: f.figures.coverage,
-        })
-        .collect())
+pub async fn trend(kept: &Kept, pool: &PgPool) -> sqlx::Result<Vec<YearTotals>> {
+    let mut tx = crate::db::begin_snapshot(pool).await?;
+    let snapshot = kept::snapshot_of(&mut tx).await?;
+    let trend = trend_in(kept, &snapshot, &mut tx).await?;
+    tx.commit().await?;
+    Ok(trend)
+}
+
+/// `trend` in the snapshot `db` is in, unless kept.
+async fn trend_in(
+    kept: &Kept,
+    snapshot: &str,
+    db: &mut PgConnection,
+) -> sqlx::Result<Vec<YearTotals>> {
+    kept.or_compute(snapshot, ("trend", None), async {
+        Ok(figures_of_years(&mut *db, None)
+            .await?
+            .into_iter()
+            .map(|f| YearTotals {
+                year: f.year,
+                actors: f.figures.actors,
+                imported: f.imported_actors,
+                totals: f.figures.totals,
+                coverage: f.figures.coverage,
+            })
+            .collect())
+    })
+    .await
 }
 
 /// What Digikoord knows of one actor's year (a case, imported history, or nothing), and

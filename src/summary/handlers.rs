@@ -186,10 +186,14 @@ pub async fn overview(
             size: OVERVIEW_PAGE,
         },
     };
-    let crate::summary::db::Overview { mut year, figures } =
-        crate::summary::db::load_overview(&state.programme, &state.db, wanted.year, wanted_rows)
-            .await?
-            .ok_or(AppError::NotFound)?;
+    let crate::summary::db::Overview { mut year, figures } = crate::summary::db::load_overview(
+        (&state.programme, &state.figures),
+        &state.db,
+        wanted.year,
+        wanted_rows,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let loaded = std::mem::take(&mut year.actors);
     let totals = figures.totals;
     let coverage = figures.coverage;
@@ -320,11 +324,17 @@ async fn summary_page(
         stats,
         counts,
         missing,
-    } = super::db::load_summary(&state.programme, &state.db, wanted.year, page, SUMMARY_PAGE)
-        .await?
-        .ok_or(AppError::NotFound)?;
+        trend: lines,
+    } = super::db::load_summary(
+        (&state.programme, &state.figures),
+        &state.db,
+        wanted.year,
+        page,
+        SUMMARY_PAGE,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
     let exports = export_db::list(&state.db, year.year, &[Document::Summary]).await?;
-    let lines = crate::summary::db::trend(&state.db).await?;
     let trend_years = lines.iter().map(|y| (y.year, y.known_totals())).collect();
     Ok(SummaryPage {
         ctx: user.ctx,
@@ -523,7 +533,7 @@ async fn rendered(state: &AppState, format: ExportFormat, year: i32) -> Result<V
         .ok_or(AppError::NotFound)?;
     let sections = sections_of(state, year.year).await?;
     let trend: Vec<(i32, Option<Totals>)> = if format.source() == ExportFormat::Docx {
-        crate::summary::db::trend(&state.db)
+        crate::summary::db::trend(&state.figures, &state.db)
             .await?
             .into_iter()
             .filter(|y| y.year <= year.year)
@@ -656,7 +666,7 @@ impl YearsPage {
 /// Every year since 2018 side by side, imported figures marked.
 pub async fn years(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
     user.require_staff()?;
-    let lines = super::db::trend(&state.db).await?;
+    let lines = super::db::trend(&state.figures, &state.db).await?;
     render(&YearsPage {
         ctx: user.ctx,
         lines,

@@ -1,5 +1,6 @@
 //! Tillväxtverket's overview of a year, and the 26 March summary to the Government with
-//! its exports. Every figure comes from `model::Year`, loaded once by `db::load_year`.
+//! its exports. Every figure is computed once, in `model.rs` for a year held whole and in
+//! `db::figures_of_years` for the aggregate the pages read; a test holds the two equal.
 //!
 //! # The overview (`/oversikt`, staff)
 //!
@@ -17,6 +18,10 @@
 //!
 //! # The summary (`/sammanstallning`)
 //!
+//! Its cost is set by what it shows, as the overview's (`db::load_summary`): the figures
+//! over every actor, the activity statistics and the self-assessments in aggregate, the
+//! actors paid without an approved report in one narrow query, and a hundred rows a page
+//! with their reports' texts and activities. The trend over the years is one row per year.
 //! Staff read it; administrators write and export. Finances per actor and in total with
 //! Tillväxtverket's account; activities per sub-goal and kind, in total and per actor,
 //! participants and partners; the self-assessment ("12 av 12"); each actor's needs and
@@ -58,20 +63,22 @@
 //! be marked *inlämnad* and is then downloadable as it was, whatever changes later (the
 //! schema refuses changing or deleting it). Page and exports are all built from the same
 //! `model::Year`. An administrator can also download a *draft* of any export as the figures
-//! stand, not recorded (`/sammanstallning/{år}/utkast/xlsx`). Exports are drawn off the
-//! async workers (`spawn_blocking`), and at most two whole years are loaded and drawn at a
-//! time.
+//! stand, not recorded (`/sammanstallning/{år}/utkast/xlsx`). An export is the one place
+//! a year is loaded whole (`db::load_year`, in one snapshot), in a turn of the heavy-work
+//! queue (`crate::heavy`: a few at once, a short queue, then *försök igen om en stund*), and
+//! drawn off the async workers (`spawn_blocking`).
 //!
 //! # The files
 //!
-//! `model.rs`: a year per actor, totals, counts (pure, unit-tested); `db.rs`: `load_year`
-//! and all SQL; `export.rs`: XLSX, DOCX, CSV, JSON; `charts.rs`: the year's charts;
+//! `model.rs`: a year per actor, totals, counts (pure, unit-tested); `db.rs`: all SQL
+//! (`load_overview`, `load_summary`, `load_year`, `figures_of_years`); `export.rs`: XLSX, DOCX, CSV, JSON; `charts.rs`: the year's charts;
 //! `handlers.rs`: the pages.
 
 mod charts;
 pub mod db;
 pub mod export;
 mod handlers;
+pub mod kept;
 pub mod model;
 mod stats;
 

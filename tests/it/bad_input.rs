@@ -136,6 +136,13 @@ async fn crawl(browser: &TestApp, start: &[&str]) -> (BTreeSet<String>, Vec<Form
         }
         visited += 1;
         let page = browser.get(&path).await;
+        // Without LibreOffice on this machine a PDF/A is refused with that reason (CI has it).
+        if page.status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+            && digikoord::pdfa::soffice(None).is_none()
+            && page.select("h1") == ["Finns inte på den här servern"]
+        {
+            continue;
+        }
         assert!(
             page.status.is_success() || page.status.is_redirection(),
             "GET {path}: {} {}",

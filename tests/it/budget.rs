@@ -174,9 +174,13 @@ async fn each_benchmarked_page_keeps_to_its_budget_of_round_trips() {
 // year, where now one aggregate and one page of rows), the summary page 28 (the whole year,
 // every report's texts, every actor of every year for the trend; now the figures and
 // statistics in aggregate, a page of rows with its texts, one row per year). The programme
-// year, its periods and tasks come from the programme's cache (`programme::cache`).
+// year, its periods and tasks come from the programme's cache (`programme::cache`). The
+// overview and the summary page ask PostgreSQL for their snapshot's description (one more),
+// and skip their aggregates over every actor while it is unchanged (`summary::kept`): counted
+// here is the first visit after a write, the dearer one. The XLSX reads the year whole as the
+// overview reads its page (18 before).
 const BUDGET_START: i64 = 3;
 const BUDGET_REQUISITION: i64 = 2;
-const BUDGET_OVERVIEW: i64 = 7;
-const BUDGET_SUMMARY: i64 = 13;
-const BUDGET_XLSX: i64 = 18;
+const BUDGET_OVERVIEW: i64 = 8;
+const BUDGET_SUMMARY: i64 = 14;
+const BUDGET_XLSX: i64 = 12;

@@ -184,7 +184,8 @@ async fn a_coordinator_subscribes_to_exactly_their_organisations_deadlines() {
     );
     assert!(description.contains("/?ar=2025"), "{description}");
     let report = event(&calendar, &format!("report-2025-{stockholm}@digikoord"));
-    assert_eq!(day(report.get_start()), date(2026, 1, 31));
+    // 31 January 2026 was a Saturday: söndagsregeln makes it Monday 2 February.
+    assert_eq!(day(report.get_start()), date(2026, 2, 2));
     assert_eq!(report.get_summary(), Some("Redovisning 2025 – sista dag"));
     let repayment = event(&calendar, &format!("repayment-2025-{stockholm}@digikoord"));
     assert_eq!(day(repayment.get_start()), date(2026, 2, 26));
@@ -274,7 +275,8 @@ async fn an_extension_granted_by_a_case_officer_moves_that_requisition_in_the_fe
             &format!("requisition-2024-{stockholm}@digikoord")
         )
         .get_start()),
-        date(2024, 3, 31)
+        // 31 March 2024 was Easter Sunday, 1 April Easter Monday (söndagsregeln).
+        date(2024, 4, 2)
     );
 
     // Region Skåne got no extension, and its feed holds nothing of Stockholm's.
@@ -334,7 +336,8 @@ async fn tillvaxtverkets_feed_has_every_actors_deadlines_and_its_own() {
         }
         for (uid, on) in [
             ("agency-requisition-2025@digikoord", date(2025, 12, 1)),
-            ("agency-repayment-2025@digikoord", date(2026, 3, 15)),
+            // 15 March 2026 is a Sunday (söndagsregeln).
+            ("agency-repayment-2025@digikoord", date(2026, 3, 16)),
             ("summary-2025@digikoord", date(2026, 3, 26)),
         ] {
             assert!(got.contains(&(uid.to_string(), on)), "{role:?}: {uid}");

@@ -107,8 +107,8 @@ async fn on_23_november_2026_the_demo_is_2026_with_reports_being_written() {
     assert_eq!(obligations[0].1, "Klart", "the requisition is paid");
     assert_eq!(
         (obligations[1].1.as_str(), obligations[1].2.as_str()),
-        ("69 dagar kvar", "Utkast"),
-        "the report is a draft, due 31 January"
+        ("70 dagar kvar", "Utkast"),
+        "the report is a draft, due 31 January 2027, a Sunday: 1 February (söndagsregeln)"
     );
 
     let officer = demo_login(&app, CASE_OFFICER).await;

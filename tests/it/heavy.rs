@@ -16,6 +16,16 @@ async fn exports_kept(app: &TestApp) -> i64 {
         .expect("count")
 }
 
+/// The administrator asks for a draft of the year's XLSX, as a download.
+async fn draft(admin: &TestApp) -> reqwest::Response {
+    admin
+        .client
+        .get(admin.url("/sammanstallning/2025/utkast/xlsx"))
+        .send()
+        .await
+        .expect("draft")
+}
+
 #[tokio::test]
 async fn a_full_export_queue_says_try_again_does_nothing_and_the_pages_still_answer() {
     let app = TestApp::spawn_with(
@@ -29,12 +39,7 @@ async fn a_full_export_queue_says_try_again_does_nothing_and_the_pages_still_ans
 
     // Another export has the only turn.
     let held = heavy.turn().await.expect("the only turn");
-    let response = admin
-        .client
-        .get(admin.url("/sammanstallning/2025/utkast/xlsx"))
-        .send()
-        .await
-        .expect("draft");
+    let response = draft(&admin).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         response
@@ -84,12 +89,7 @@ async fn a_full_export_queue_says_try_again_does_nothing_and_the_pages_still_ans
 
     // When the turn is free again, the export is made.
     drop(held);
-    let response = admin
-        .client
-        .get(admin.url("/sammanstallning/2025/utkast/xlsx"))
-        .send()
-        .await
-        .expect("draft");
+    let response = draft(&admin).await;
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"PK"), "an XLSX (a zip)");

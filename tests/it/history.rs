@@ -601,7 +601,9 @@ async fn a_load_whose_client_gives_up_still_completes_whole() {
 /// `summary::db::trend` (one query over every year's money) equals `load_year(y).totals()`
 /// for every year, with the same counts of actors and imported actors.
 pub async fn trend_agrees_with_each_year(app: &TestApp) {
-    let trend = digikoord::summary::db::trend(&app.db).await.expect("trend");
+    let trend = digikoord::summary::db::trend(&Default::default(), &app.db)
+        .await
+        .expect("trend");
     assert!(trend.len() >= 8, "{}", trend.len());
     for line in trend {
         let year = digikoord::summary::db::load_year(&app.db, line.year)

@@ -425,11 +425,12 @@ async fn neither_the_refusal_nor_an_overdue_mail_offers_a_later_date() {
     assert!(said.contains("31 mars 2025"), "{said}");
     assert!(!said.contains("förlängd"), "{said}");
 
-    // Stockholm's report for 2025 is overdue on 1 February 2026.
+    // Stockholm's report for 2025 is overdue on 3 February 2026 (31 January was a Saturday:
+    // the last day was Monday 2 February, söndagsregeln).
     paid_in(&app, 2025, STOCKHOLM, "1000000").await;
     let stockholm = app.other_browser();
     stockholm.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
-    reminders(&app, date(2026, 2, 1)).await;
+    reminders(&app, date(2026, 2, 3)).await;
     let overdue: Vec<_> = queued(&app, "reminder.report")
         .await
         .into_iter()

@@ -68,6 +68,7 @@ fn period_2021(changes: &[(&'static str, &str)]) -> Vec<(&'static str, String)> 
             "Utgiftsområde 22 Kommunikationer, anslag 2:4 Informationsteknik och telekommunikation, anslagspost 4 Informationsteknik – del till Kammarkollegiets disposition",
         ),
         ("agency_frame", "23 000 000"),
+        ("sunday_rule", "on"),
     ]
     .into_iter()
     .map(|(k, v)| (k, v.to_string()))

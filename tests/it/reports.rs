@@ -48,11 +48,12 @@ async fn a_report_is_written_over_several_visits_and_nothing_is_lost_in_between(
 
     let start = region.get("/").await;
     assert_eq!(start.select(".report-call button"), vec!["Redovisa 2025"]);
+    // 31 January 2026 was a Saturday: the last day is Monday 2 February (söndagsregeln).
     assert!(
         start
             .select(".report-call")
             .join(" ")
-            .contains("31 januari 2026")
+            .contains("2 februari 2026")
     );
     let id = start_report(&region).await;
     save(&region, id, "uppdrag", &TASKS[..2]).await;

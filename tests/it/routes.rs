@@ -7,8 +7,8 @@
 //! token. Every form is filled in right: refusals change nothing, and every form is carried
 //! out by someone allowed.
 //!
-//! Run alone with `cargo test --test it routes`. Latest result, as last counted: 152
-//! method × path pairs (every `.route(` in `src/`), about 1 340 requests, every refusal
+//! Run alone with `cargo test --test it routes`. Latest result, as last counted: 196
+//! method × path pairs (every `.route(` in `src/`), about 2 530 requests, every refusal
 //! changing nothing.
 
 use std::{
@@ -305,10 +305,28 @@ const TABLE: &[(&str, &str, Access)] = &[
         Roles(PAYERS),
     ),
     (GET, "/handlaggning/aterbetalningar", Roles(STAFF)),
+    // The bank's files: staff look, a case officer reads one in and decides each payment.
+    (GET, "/handlaggning/bank", Roles(STAFF)),
+    (POST, "/handlaggning/bank", Roles(OFFICER)),
+    (GET, "/handlaggning/bank/betalningar/{id}", Roles(OFFICER)),
+    (
+        POST,
+        "/handlaggning/bank/betalningar/{id}/bekrafta",
+        Roles(OFFICER),
+    ),
+    (
+        POST,
+        "/handlaggning/bank/betalningar/{id}/avvisa",
+        Roles(OFFICER),
+    ),
     (GET, "/konto", Roles(STAFF)),
     (POST, "/konto/{year}", Roles(ADMIN)),
     (POST, "/konto/{year}/dokument", Roles(ADMIN)),
     (POST, "/konto/dokument/{id}/inlamnad", Roles(ADMIN)),
+    // Bookkeeping: the account plan and the SIE file.
+    (GET, "/admin/bokforing", Roles(ADMIN)),
+    (POST, "/admin/bokforing", Roles(ADMIN)),
+    (GET, "/admin/bokforing/sie", Roles(ADMIN)),
     // The yearly summary, its exports, the history and open data.
     (GET, "/oversikt", Roles(STAFF)),
     (GET, "/sammanstallning", Roles(STAFF)),
@@ -409,18 +427,32 @@ const TABLE: &[(&str, &str, Access)] = &[
 ];
 
 /// The routes that take a file (multipart, with the CSRF token in the query).
-const UPLOADS: [&str; 4] = [
+const UPLOADS: [&str; 5] = [
     "/rekvisitioner/{id}/bilagor",
     "/redovisningar/{id}/bilagor",
     "/natverk/traffar/{id}/bilagor",
     "/admin/historik",
+    "/handlaggning/bank",
 ];
 
 /// What the uploads send: a history sheet to the import (an actor-year not imported), a
-/// small PDF to the rest.
+/// BgMax file of one payment to Tillväxtverket's bankgiro (before the matrix's day, not yet
+/// read in) to the bank, a small PDF to the rest.
 fn file_for(pattern: &str) -> (&'static str, Vec<u8>) {
     if pattern == "/admin/historik" {
         ("historik.csv", history_sheet(HISTORY_ROW))
+    } else if pattern == "/handlaggning/bank" {
+        let file = crate::bank::bgmax(
+            "20260415",
+            &[crate::bank::Paid {
+                sender: "0001234566",
+                reference: "Matris",
+                ore: 123_400,
+                serial: 424_242,
+                name: "Matrisens region",
+            }],
+        );
+        ("bgmax.txt", file.into_bytes())
     } else {
         (
             "underlag.pdf",
@@ -1003,6 +1035,8 @@ struct Cases {
     new_actor: Uuid,
     /// The address of the user whose account is edited, kept.
     edited_email: String,
+    /// The repayment the bank's payment is confirmed against (`2025:<organisation>`).
+    bank_case: String,
     /// The period's and the programme year's forms as they are saved, sent back.
     period: Vec<(String, String)>,
     year: Vec<(String, String)>,
@@ -1111,6 +1145,7 @@ impl Cases {
             | "/utbetalningar/{id}/skicka-tillbaka"
             | "/redovisningar/{id}/komplettering"
             | "/aterbetalningar/tillbakabetalningar/{id}/skicka-tillbaka"
+            | "/handlaggning/bank/betalningar/{id}/avvisa"
             | "/natverk/traffar/{id}/stall-in" => typed(&reason),
             "/rekvisitioner/{id}/meddelanden"
             | "/redovisningar/{id}/meddelanden"
@@ -1202,6 +1237,8 @@ impl Cases {
                 ("paid_date", "2026-04-20"),
                 ("voucher_number", "V-MATRIS-3"),
             ]),
+            "/handlaggning/bank/betalningar/{id}/bekrafta" => typed(&[("fall", &self.bank_case)]),
+            "/admin/bokforing" => typed(&LEDGER_PLAN),
             "/konto/{year}" => typed(&[
                 ("requisitioned", "20 000 000"),
                 ("requisitioned_on", "2025-03-10"),
@@ -1297,6 +1334,29 @@ const REQUISITION: [(&str, &str); 12] = [
     ("signatory_title", "Regiondirektör"),
     ("declaration", "ja"),
     ("handling", "spara"),
+];
+
+/// An account plan as an administrator types it (the numbers made up), complete: the SIE
+/// file can be made.
+const LEDGER_PLAN: [(&str, &str); 18] = [
+    ("company_name", "Tillväxtverket"),
+    ("org_number", "202100-5026"),
+    ("voucher_series", "DK"),
+    ("payout_account", "8419"),
+    ("payout_account_name", "Lämnade bidrag"),
+    ("bank_account", "1931"),
+    ("bank_account_name", "Avräkning"),
+    ("repayment_account", "8490"),
+    ("repayment_account_name", "Återbetalda bidrag"),
+    ("refund_account", "2891"),
+    ("refund_account_name", "Skuld till regioner"),
+    ("appropriation_account", "7311"),
+    ("appropriation_account_name", "Medel från Kammarkollegiet"),
+    ("actor_dimension", "20"),
+    ("appropriation_dimension", "21"),
+    ("expenditure_area", "22"),
+    ("appropriation", "2:4"),
+    ("appropriation_item", "4"),
 ];
 
 /// The password a password link is used for: long, and of no one's name.
@@ -1548,6 +1608,57 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
         &[halland, helper_officer],
     )
     .await;
+
+    // The bank: a file read in by a case officer with two payments waiting, one to confirm
+    // against a region's open repayment (not Stockholm's, being corrected, nor Blekinge's,
+    // being refunded), one to dismiss.
+    let bank_case: String = one(
+        app,
+        "SELECT o.year || ':' || o.organisation_id
+         FROM repayment_owed_per_actor o
+         JOIN requisitions r ON r.year = o.year AND r.organisation_id = o.organisation_id
+             AND r.state = 'approved'
+         JOIN organisations g ON g.id = o.organisation_id
+         WHERE o.owed IS NOT NULL AND o.organisation_id NOT IN ($1, $2)
+         ORDER BY o.year, g.name LIMIT 1",
+        &[stockholm, blekinge],
+    )
+    .await;
+    let bank_file: Uuid = one(
+        app,
+        "INSERT INTO bank_files (id, kind, file_name, sha256, imported_by, payment_count, total)
+         VALUES (gen_random_uuid(), 'bgmax', 'matris.txt', encode(sha256('matris-bank'::bytea), 'hex'),
+                 $1, 2, 2000) RETURNING id",
+        &[helper_officer],
+    )
+    .await;
+    let bank_payment = |line: i32| async move {
+        sqlx::query_scalar::<_, Uuid>(
+            "INSERT INTO bank_payments (id, file_id, line, bank_reference, amount, paid_on, reference,
+                 payer_name)
+             VALUES (gen_random_uuid(), $1, $2, 'BGC-20260414-00000000000' || $2, 1000, '2026-04-14',
+                 'Matris', 'Matrisens betalare') RETURNING id",
+        )
+        .bind(bank_file)
+        .bind(line)
+        .fetch_one(db)
+        .await
+        .expect("a bank payment")
+    };
+    let (bank_to_confirm, bank_to_dismiss) = (bank_payment(3).await, bank_payment(5).await);
+    // The account plan set, so that the SIE file is made.
+    sqlx::query(
+        "UPDATE ledger_settings SET org_number = '202100-5026',
+             payout_account = '8410', payout_account_name = 'Bidrag',
+             bank_account = '1930', bank_account_name = 'Bank',
+             repayment_account = '8491', repayment_account_name = 'Återbetalt',
+             refund_account = '2890', refund_account_name = 'Skuld',
+             appropriation_account = '7310', appropriation_account_name = 'Anslag',
+             actor_dimension = 10, appropriation_dimension = 11",
+    )
+    .execute(db)
+    .await
+    .expect("an account plan");
 
     // Exports: a summary export and one of Tillväxtverket's documents.
     let export = |document: &'static str| async move {
@@ -1833,6 +1944,7 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
         attendee,
         new_actor,
         edited_email,
+        bank_case,
         period: period_form,
         year: year_form,
         rules: vec![
@@ -1891,6 +2003,12 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
             ),
             ("/aterbetalningar/", "org", s(&stockholm)),
             ("/aterbetalningar/", "case", s(&requisition_2025)),
+            (
+                "/handlaggning/bank/betalningar/{id}/avvisa",
+                "id",
+                s(&bank_to_dismiss),
+            ),
+            ("/handlaggning/bank/", "id", s(&bank_to_confirm)),
             ("/konto/dokument/", "id", s(&agency_document)),
             ("/sammanstallning/exporter/", "id", s(&summary_export)),
             ("/sammanstallning/", "format", s(&"csv")),

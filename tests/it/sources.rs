@@ -77,8 +77,10 @@ async fn the_payout_mail_names_the_actors_own_report_deadline_extended_or_not() 
     }
 
     let stockholm = payout_mail(&app, STOCKHOLM).await;
+    // The year's own date: 31 January 2026 was a Saturday, so Monday 2 February
+    // (söndagsregeln).
     assert!(
-        stockholm.contains("redovisas senast 31 januari 2026"),
+        stockholm.contains("redovisas senast 2 februari 2026"),
         "the year's own date: {stockholm}"
     );
     assert!(!stockholm.contains("året efter"), "{stockholm}");
@@ -304,7 +306,8 @@ async fn an_extension_needs_its_basis_which_is_stored_listed_mailed_and_shown_on
     for part in [
         "Region Skåne",
         "redovisningen",
-        "31 januari 2026",
+        // The year's own last day, after söndagsregeln (31 January was a Saturday).
+        "2 februari 2026",
         "20 februari 2026",
         "Ny ekonomichef, bokslutet dröjer.",
         BASIS,
