@@ -250,6 +250,39 @@ fn predicate(f: &Facts) -> String {
             "avvisade en inbetalning från bankens fil: den är inte en återbetalning".to_string(),
             f.amount("amount"),
         ),
+        "reference_rate.set" => match (f.date("half_year_start"), f.text(&["rate"])) {
+            (Some(from), Some(rate)) => format!(
+                "angav Riksbankens referensränta {} % för halvåret från {from}",
+                rate.replace('.', ",")
+            ),
+            _ => "angav Riksbankens referensränta för ett halvår".to_string(),
+        },
+        "late_interest.decided" => {
+            let whose = f
+                .text(&["actor_name"])
+                .map(|n| format!(" för {n}"))
+                .unwrap_or_default();
+            match f
+                .after
+                .and_then(|a| a.get("claim"))
+                .and_then(Value::as_bool)
+            {
+                Some(true) => with(
+                    format!("beslutade att debitera dröjsmålsränta{whose}"),
+                    f.amount("interest_so_far"),
+                ),
+                Some(false) => format!("beslutade att inte debitera dröjsmålsränta{whose}"),
+                None => format!("beslutade om dröjsmålsränta{whose}"),
+            }
+        }
+        "payment_file.created" => with(
+            format!("skapade betalningsfilen{} till banken", file()),
+            f.amount("total"),
+        ),
+        "payment_file.downloaded" => format!("laddade ner betalningsfilen{}", file()),
+        "payment_file.settings_saved" => {
+            "ändrade avsändaren av betalningsfilerna till banken".to_string()
+        }
         "ledger.settings_saved" => "ändrade kontoplanen för bokföringen (SIE)".to_string(),
         "ledger.exported" => match (f.date("from"), f.date("to")) {
             (Some(from), Some(to)) => {

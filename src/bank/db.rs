@@ -1,13 +1,22 @@
 //! All SQL of the bank's files: the files read in, their payments, the decisions on them,
-//! and what the matching needs besides the repayments (`repayments::db::rows`).
+//! and what the matching needs besides the repayments (`repayments::db::rows`); and the
+//! payment files to the bank: their debtor, the payouts and refunds they may hold, and the
+//! files made.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{BankPaymentState, FileKind, Incoming};
-use crate::{giro::PaymentMethod, requisitions::model::RequisitionState};
+use super::{
+    model::{BankPaymentState, FileKind, Incoming},
+    pain001::{Kind, Payable, Selection, Settings, Transfer},
+};
+use crate::{
+    giro::PaymentMethod,
+    repayments::model::RefundState,
+    requisitions::model::{PayoutState, RequisitionState},
+};
 
 /// One import at a time: of two officers reading in the same file at once, the second finds
 /// its payments already there.
@@ -271,6 +280,260 @@ pub async fn repayment_case_number(
     .bind(year)
     .bind(organisation)
     .bind(RequisitionState::Approved)
+    .fetch_optional(db)
+    .await
+}
+
+// ---- The payment files to the bank ----
+
+/// The debtor of the payment files, as an administrator set it.
+pub async fn payment_file_settings(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Settings> {
+    sqlx::query_as("SELECT debtor_name, org_number, bankgiro, bic FROM payment_file_settings")
+        .fetch_one(db)
+        .await
+}
+
+/// Saves the debtor; returns what it was.
+pub async fn save_payment_file_settings(
+    conn: &mut PgConnection,
+    s: &Settings,
+    by: Uuid,
+) -> sqlx::Result<Settings> {
+    let before: Settings = sqlx::query_as(
+        "SELECT debtor_name, org_number, bankgiro, bic FROM payment_file_settings FOR UPDATE",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE payment_file_settings SET debtor_name = $1, org_number = $2, bankgiro = $3,
+             bic = $4, updated_by = $5, updated_at = now()",
+    )
+    .bind(&s.debtor_name)
+    .bind(&s.org_number)
+    .bind(&s.bankgiro)
+    .bind(&s.bic)
+    .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(before)
+}
+
+/// A payout as a payment file reads it: to the actor of its approved requisition, at the
+/// requisition's account, with the files it is already in.
+const PAYABLE_PAYOUTS: &str = "
+    SELECT false AS refund, p.id, r.year, r.organisation_id,
+           COALESCE(a.actor_name, o.name) AS payee, r.case_number, p.amount, p.planned_date,
+           p.state::text AS state, r.payment_method, r.account_number, r.payment_reference,
+           au.name AS approved_by_name,
+           ARRAY(SELECT pf.message_id FROM payment_file_items i
+                 JOIN payment_files pf ON pf.id = i.file_id
+                 WHERE i.payout_id = p.id ORDER BY pf.number) AS in_files
+    FROM payouts p
+    JOIN requisitions r ON r.id = p.requisition_id
+    JOIN organisations o ON o.id = r.organisation_id
+    JOIN programme_years y ON y.year = r.year
+    LEFT JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = r.organisation_id
+    LEFT JOIN users au ON au.id = p.approved_by";
+
+/// A refund as a payment file reads it: to the account of the year's approved requisition
+/// (where the region's funds went, `repayments::db::refund_account`).
+const PAYABLE_REFUNDS: &str = "
+    SELECT true AS refund, f.id, f.year, f.organisation_id,
+           COALESCE(a.actor_name, o.name) AS payee, q.case_number, f.amount, f.planned_date,
+           f.state::text AS state, q.payment_method, q.account_number, q.payment_reference,
+           au.name AS approved_by_name,
+           ARRAY(SELECT pf.message_id FROM payment_file_items i
+                 JOIN payment_files pf ON pf.id = i.file_id
+                 WHERE i.refund_id = f.id ORDER BY pf.number) AS in_files
+    FROM refunds f
+    JOIN organisations o ON o.id = f.organisation_id
+    JOIN programme_years y ON y.year = f.year
+    LEFT JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = f.organisation_id
+    LEFT JOIN requisitions q ON q.year = f.year AND q.organisation_id = f.organisation_id
+         AND q.state = $1
+    LEFT JOIN users au ON au.id = f.approved_by";
+
+fn by_day_and_case(mut rows: Vec<Payable>) -> Vec<Payable> {
+    rows.sort_by(|a, b| {
+        (a.planned_date, &a.case_number, a.refund, a.id).cmp(&(
+            b.planned_date,
+            &b.case_number,
+            b.refund,
+            b.id,
+        ))
+    });
+    rows
+}
+
+/// Every payout and refund that is approved and not yet paid, by planned day and case.
+pub async fn payable(db: &PgPool) -> sqlx::Result<Vec<Payable>> {
+    let mut rows: Vec<Payable> = sqlx::query_as(&format!("{PAYABLE_PAYOUTS} WHERE p.state = $1"))
+        .bind(PayoutState::Approved)
+        .fetch_all(db)
+        .await?;
+    let refunds: Vec<Payable> = sqlx::query_as(&format!("{PAYABLE_REFUNDS} WHERE f.state = $2"))
+        .bind(RequisitionState::Approved)
+        .bind(RefundState::Approved)
+        .fetch_all(db)
+        .await?;
+    rows.extend(refunds);
+    Ok(by_day_and_case(rows))
+}
+
+/// The chosen payouts and refunds, whatever their state (the rules say which may be paid).
+/// `lock`: held until the transaction ends, so none is registered paid or changed while its
+/// file is made.
+pub async fn chosen(
+    conn: &mut PgConnection,
+    selection: &Selection,
+    lock: bool,
+) -> sqlx::Result<Vec<Payable>> {
+    let (lock_payouts, lock_refunds) = if lock {
+        (" FOR SHARE OF p", " FOR SHARE OF f")
+    } else {
+        ("", "")
+    };
+    let mut rows: Vec<Payable> = sqlx::query_as(&format!(
+        "{PAYABLE_PAYOUTS} WHERE p.id = ANY($1){lock_payouts}"
+    ))
+    .bind(&selection.payouts)
+    .fetch_all(&mut *conn)
+    .await?;
+    let refunds: Vec<Payable> = sqlx::query_as(&format!(
+        "{PAYABLE_REFUNDS} WHERE f.id = ANY($2){lock_refunds}"
+    ))
+    .bind(RequisitionState::Approved)
+    .bind(&selection.refunds)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.extend(refunds);
+    Ok(by_day_and_case(rows))
+}
+
+/// The next file's number, never given twice.
+pub async fn next_payment_file_number(conn: &mut PgConnection) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT nextval('payment_file_numbers')")
+        .fetch_one(conn)
+        .await
+}
+
+/// A payment file made: what the file is, who made it, and its bytes.
+pub struct NewPaymentFile<'a> {
+    pub id: Uuid,
+    pub number: i64,
+    pub message_id: &'a str,
+    pub by: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub payment_count: i32,
+    pub total: Decimal,
+    pub debtor_bankgiro: &'a str,
+    pub sha256: &'a str,
+    pub content: &'a [u8],
+}
+
+pub async fn insert_payment_file(
+    conn: &mut PgConnection,
+    f: &NewPaymentFile<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO payment_files (id, number, message_id, created_by, created_at, payment_count,
+             total, debtor_bankgiro, sha256, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(f.id)
+    .bind(f.number)
+    .bind(f.message_id)
+    .bind(f.by)
+    .bind(f.created_at)
+    .bind(f.payment_count)
+    .bind(f.total)
+    .bind(f.debtor_bankgiro)
+    .bind(f.sha256)
+    .bind(f.content)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A payment of the file, at its place in it. The schema takes only an approved payout or
+/// refund, with its own amount.
+pub async fn insert_payment_file_item(
+    conn: &mut PgConnection,
+    file: Uuid,
+    position: i32,
+    t: &Transfer,
+) -> sqlx::Result<()> {
+    let (payout, refund) = match t.kind {
+        Kind::Payout => (Some(t.id), None),
+        Kind::Refund => (None, Some(t.id)),
+    };
+    sqlx::query(
+        "INSERT INTO payment_file_items (file_id, position, payout_id, refund_id, amount,
+             execution_date, end_to_end_id, payment_method, account_number)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(file)
+    .bind(position)
+    .bind(payout)
+    .bind(refund)
+    .bind(t.amount)
+    .bind(t.execution_date)
+    .bind(&t.end_to_end_id)
+    .bind(t.method)
+    .bind(&t.account)
+    .execute(conn)
+    .await
+    .map(|_| ())
+}
+
+/// A payment file made, as the page lists it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaymentFileRow {
+    pub id: Uuid,
+    pub message_id: String,
+    pub created_by_name: String,
+    pub created_at: DateTime<Utc>,
+    pub payment_count: i32,
+    pub total: Decimal,
+    pub debtor_bankgiro: String,
+    pub sha256: String,
+    /// The first and last day the bank is asked to pay on.
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+}
+
+/// The latest payment files, newest first.
+pub async fn payment_files(db: &PgPool, limit: i64) -> sqlx::Result<Vec<PaymentFileRow>> {
+    sqlx::query_as(
+        "SELECT f.id, f.message_id, u.name AS created_by_name, f.created_at, f.payment_count,
+                f.total, f.debtor_bankgiro, f.sha256,
+                (SELECT min(i.execution_date) FROM payment_file_items i WHERE i.file_id = f.id)
+                    AS first_day,
+                (SELECT max(i.execution_date) FROM payment_file_items i WHERE i.file_id = f.id)
+                    AS last_day
+         FROM payment_files f JOIN users u ON u.id = f.created_by
+         ORDER BY f.number DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// A payment file's bytes, as it was made.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PaymentFileContent {
+    pub message_id: String,
+    pub sha256: String,
+    pub payment_count: i32,
+    pub total: Decimal,
+    pub content: Vec<u8>,
+}
+
+pub async fn payment_file(db: &PgPool, id: Uuid) -> sqlx::Result<Option<PaymentFileContent>> {
+    sqlx::query_as(
+        "SELECT message_id, sha256, payment_count, total, content FROM payment_files WHERE id = $1",
+    )
+    .bind(id)
     .fetch_optional(db)
     .await
 }

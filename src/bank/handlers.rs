@@ -1,6 +1,9 @@
 //! The case officer's pages for the bank's files: reading one in, the payments waiting side
 //! by side (matched, unsure, unmatched), and deciding on each — confirmed against a region's
-//! repayment after a page that shows what will happen, or dismissed with a reason.
+//! repayment after a page that shows what will happen, or dismissed with a reason. And the
+//! payment file to the bank: the approved payouts and refunds not yet paid, a batch of them
+//! checked on a page of its own before its pain.001 file is made and kept, the files made,
+//! and the debtor an administrator sets.
 
 use std::sync::Arc;
 
@@ -11,6 +14,7 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
@@ -18,10 +22,14 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{
-    db::{self, BankPaymentRow, FileRow, NewFile},
+    db::{self, BankPaymentRow, FileRow, NewFile, NewPaymentFile, PaymentFileRow},
     model::{
         BankPaymentState, ConfirmForm, Confirming, DismissForm, Expect, Incoming, MAX_BYTES,
         OpenCase, Problem, Proposal, confirming, parse_case_key, propose, read_file,
+    },
+    pain001::{
+        self, Debtor, Kind, Message, Payable, Selection, Settings, SettingsForm, Transfer,
+        parse_selection,
     },
 };
 use crate::{
@@ -33,7 +41,7 @@ use crate::{
         db::{self as repayments_db, PaymentRow},
         model::{Confirmation, Payment, PaymentState},
     },
-    web::{FormErrors, filters, redirect_with_flash, render, render_status},
+    web::{FormErrors, download_response, filters, redirect_with_flash, render, render_status},
 };
 
 const PAGE: &str = "/handlaggning/bank";
@@ -642,4 +650,370 @@ pub async fn dismiss(
             payment.bank_reference
         ),
     ))
+}
+
+// ---- The payment file to the bank ----
+
+const FILE_PAGE: &str = "/handlaggning/bank/betalningsfil";
+/// How many made files the page lists.
+const FILES_LISTED: i64 = 50;
+const BATCH_CHANGED: &str = "En vald betalning har ändrats under tiden: attesterats om, registrerats som utbetald eller skickats tillbaka. Ladda om sidan och välj igen. Inget har sparats.";
+
+/// `/handlaggning/bank/betalningsfil`: the approved payouts and refunds not yet paid (a case
+/// officer ticks a batch), the files made, and the debtor (an administrator sets it).
+#[derive(Template)]
+#[template(path = "bank/payment_file.html")]
+struct PaymentFilePage {
+    ctx: Ctx,
+    /// A case officer: ticks a batch and makes its file.
+    can_make: bool,
+    /// An administrator: sets the debtor.
+    is_admin: bool,
+    today: NaiveDate,
+    payable: Vec<Payable>,
+    /// The batch ticked, when the page comes back with why it was refused.
+    chosen: Selection,
+    files: Vec<PaymentFileRow>,
+    settings: Settings,
+    /// What the debtor still lacks.
+    missing: Vec<&'static str>,
+    form: SettingsForm,
+    form_errors: FormErrors,
+    /// Why the batch was refused, each payment named.
+    problems: Vec<String>,
+    /// A file was asked for before the debtor was set (409): `missing` says what to set.
+    refused: bool,
+    /// Tillväxtverket's bankgiro for incoming payments (`REPAYMENT_BANKGIRO`), as a hint.
+    incoming_bankgiro: Option<String>,
+}
+
+impl PaymentFilePage {
+    fn is_chosen(&self, p: &Payable) -> bool {
+        self.chosen.contains(p.kind(), p.id)
+    }
+
+    /// The day the bank would be asked to pay it on, if it went in a file today.
+    fn execution_day(&self, p: &Payable) -> NaiveDate {
+        p.execution_date(self.today)
+    }
+
+    fn total(&self) -> Decimal {
+        self.payable.iter().map(|p| p.amount).sum()
+    }
+
+    fn bankgiro_hint(&self) -> String {
+        let incoming = match &self.incoming_bankgiro {
+            Some(bg) => format!(
+                " Bankgirot som regionerna betalar tillbaka till är {bg}; utbetalningarna kan gå från samma eller ett annat."
+            ),
+            None => String::new(),
+        };
+        format!("Det bankgiro som pengarna betalas ut från, till exempel 5050-1055.{incoming}")
+    }
+}
+
+async fn payment_file_page(state: &AppState, user: CurrentUser) -> Result<PaymentFilePage> {
+    let settings = db::payment_file_settings(&state.db).await?;
+    Ok(PaymentFilePage {
+        can_make: user.role() == Role::CaseOfficer,
+        is_admin: user.user.is_admin(),
+        ctx: user.ctx,
+        today: state.clock.today(),
+        payable: db::payable(&state.db).await?,
+        chosen: Selection::default(),
+        files: db::payment_files(&state.db, FILES_LISTED).await?,
+        missing: settings.missing(),
+        form: SettingsForm::of(&settings),
+        settings,
+        form_errors: FormErrors::default(),
+        problems: vec![],
+        refused: false,
+        incoming_bankgiro: state.config.repayment_bankgiro.number().map(str::to_string),
+    })
+}
+
+pub async fn payment_file(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_staff()?;
+    render(&payment_file_page(&state, user).await?)
+}
+
+/// The page again with the batch still ticked, and why no file is made: each payment that
+/// may not be paid (409, 422 for a form to correct), or the debtor not set (409).
+async fn batch_refused(
+    state: &AppState,
+    user: CurrentUser,
+    chosen: Selection,
+    problems: Vec<String>,
+    status: StatusCode,
+) -> Result<Response> {
+    let mut page = payment_file_page(state, user).await?;
+    page.refused = problems.is_empty();
+    page.chosen = chosen;
+    page.problems = problems;
+    render_status(status, &page)
+}
+
+/// What the case officer confirms before the file is made: who pays, each payment as the
+/// file will have it, and any already in an earlier file.
+#[derive(Template)]
+#[template(path = "bank/payment_file_confirm.html")]
+struct ConfirmFilePage {
+    ctx: Ctx,
+    debtor: Debtor,
+    lines: Vec<Line>,
+    selection: Selection,
+    total: Decimal,
+}
+
+/// A credit transfer of the file, with the earlier files its payment is already in.
+struct Line {
+    t: Transfer,
+    files: Vec<String>,
+}
+
+impl ConfirmFilePage {
+    /// The days the bank is asked to pay on.
+    fn days(&self) -> Vec<NaiveDate> {
+        let mut days: Vec<NaiveDate> = self.lines.iter().map(|l| l.t.execution_date).collect();
+        days.dedup();
+        days
+    }
+
+    fn already(&self) -> bool {
+        self.lines.iter().any(|l| !l.files.is_empty())
+    }
+}
+
+/// Each transfer with the files its payment is already in.
+fn lines_of(transfers: Vec<Transfer>, rows: &[Payable]) -> Vec<Line> {
+    transfers
+        .into_iter()
+        .map(|t| {
+            let files = rows
+                .iter()
+                .find(|r| r.id == t.id && r.kind() == t.kind)
+                .map(|r| r.in_files.clone())
+                .unwrap_or_default();
+            Line { t, files }
+        })
+        .collect()
+}
+
+/// The ticked batch, checked: the page that shows the file to be made, or the page again
+/// with why not. Nothing is written.
+pub async fn review_payment_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let selection = match parse_selection(&fields) {
+        Ok(selection) => selection,
+        Err(problem) => {
+            let problems = vec![problem.to_string()];
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return batch_refused(&state, user, Selection::default(), problems, status).await;
+        }
+    };
+    let settings = db::payment_file_settings(&state.db).await?;
+    let Some(debtor) = settings.debtor() else {
+        return batch_refused(&state, user, selection, vec![], StatusCode::CONFLICT).await;
+    };
+    let mut conn = state.db.acquire().await?;
+    let rows = db::chosen(&mut conn, &selection, false).await?;
+    drop(conn);
+    let transfers = match pain001::batch(&rows, &selection, state.clock.today()) {
+        Ok(transfers) => transfers,
+        Err(problems) => {
+            return batch_refused(&state, user, selection, problems, StatusCode::CONFLICT).await;
+        }
+    };
+    render(&ConfirmFilePage {
+        ctx: user.ctx,
+        debtor,
+        total: pain001::total(&transfers),
+        lines: lines_of(transfers, &rows),
+        selection,
+    })
+}
+
+fn payments_of(n: usize) -> String {
+    match n {
+        1 => "1 betalning".to_string(),
+        n => format!("{n} betalningar"),
+    }
+}
+
+/// Makes the batch's pain.001 file and keeps it — its number, who made it and when, its
+/// checksum, count and total, and each payment in it — in one transaction with its audit
+/// record. Nothing is marked paid: each payment is registered as before once the bank has
+/// paid it.
+pub async fn make_payment_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let selection = match parse_selection(&fields) {
+        Ok(selection) => selection,
+        Err(problem) => {
+            let problems = vec![problem.to_string()];
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return batch_refused(&state, user, Selection::default(), problems, status).await;
+        }
+    };
+    let today = state.clock.today();
+    let mut tx = state.db.begin().await?;
+    let settings = db::payment_file_settings(&mut *tx).await?;
+    let Some(debtor) = settings.debtor() else {
+        drop(tx);
+        return batch_refused(&state, user, selection, vec![], StatusCode::CONFLICT).await;
+    };
+    // Held until the file is kept: none is registered paid or changed meanwhile.
+    let rows = db::chosen(&mut tx, &selection, true).await?;
+    let transfers = match pain001::batch(&rows, &selection, today) {
+        Ok(transfers) => transfers,
+        Err(problems) => {
+            drop(tx);
+            return batch_refused(&state, user, selection, problems, StatusCode::CONFLICT).await;
+        }
+    };
+    let number = db::next_payment_file_number(&mut tx).await?;
+    let created = state.clock.now();
+    let message_id = pain001::message_id(number, today);
+    let content = pain001::xml(&Message {
+        message_id: &message_id,
+        created,
+        debtor: &debtor,
+        transfers: &transfers,
+    })
+    .into_bytes();
+    let sha256 = hex::encode(Sha256::digest(&content));
+    let total = pain001::total(&transfers);
+    let id = Uuid::new_v4();
+    db::insert_payment_file(
+        &mut tx,
+        &NewPaymentFile {
+            id,
+            number,
+            message_id: &message_id,
+            by: user.id(),
+            created_at: created,
+            payment_count: i32::try_from(transfers.len()).unwrap_or(i32::MAX),
+            total,
+            debtor_bankgiro: &debtor.bankgiro,
+            sha256: &sha256,
+            content: &content,
+        },
+    )
+    .await?;
+    for (i, t) in transfers.iter().enumerate() {
+        let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        if let Err(e) = db::insert_payment_file_item(&mut tx, id, position, t).await {
+            return match violated_constraint(&e) {
+                Some("payment_file_items_approved") => {
+                    Err(AppError::Conflict(BATCH_CHANGED.into()))
+                }
+                _ => Err(e.into()),
+            };
+        }
+    }
+    let of_kind = |kind: Kind| -> Vec<Uuid> {
+        transfers
+            .iter()
+            .filter(|t| t.kind == kind)
+            .map(|t| t.id)
+            .collect()
+    };
+    let mut days: Vec<NaiveDate> = transfers.iter().map(|t| t.execution_date).collect();
+    days.dedup();
+    audit::Entry::new(Some(user.id()), "payment_file.created", "payment_file", id)
+        .after(json!({
+            "message_id": message_id, "filename": pain001::file_name(&message_id),
+            "sha256": sha256, "payments": transfers.len(), "total": total,
+            "payouts": of_kind(Kind::Payout), "refunds": of_kind(Kind::Refund),
+            "end_to_end_ids": transfers.iter().map(|t| t.end_to_end_id.clone()).collect::<Vec<_>>(),
+            "execution_dates": days, "debtor": debtor,
+        }))
+        .record(&mut tx)
+        .await?;
+    tx.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("{FILE_PAGE}#filer"),
+        &format!(
+            "Betalningsfilen {message_id} är skapad: {} på sammanlagt {}. Ladda ner den under Skapade betalningsfiler och lämna den till banken. Ingen betalning är markerad som utbetald: registrera varje betalning när banken har betalat den.",
+            payments_of(transfers.len()),
+            format_kronor(total)
+        ),
+    ))
+}
+
+/// A payment file made, downloaded again byte for byte (the same SHA-256); each download is
+/// audited.
+pub async fn download_payment_file(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<Uuid>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let file = db::payment_file(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = pain001::file_name(&file.message_id);
+    let mut tx = state.db.begin().await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "payment_file.downloaded",
+        "payment_file",
+        id,
+    )
+    .after(json!({
+        "message_id": file.message_id, "filename": name, "sha256": file.sha256,
+        "payments": file.payment_count, "total": file.total,
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    Ok(download_response(
+        file.content,
+        pain001::CONTENT_TYPE,
+        &name,
+    ))
+}
+
+/// The administrator saves the debtor: audited; a field with a fault comes back beside it.
+pub async fn save_payment_file_settings(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let settings = match form.validate() {
+        Ok(settings) => settings,
+        Err(errors) => {
+            let mut page = payment_file_page(&state, user).await?;
+            page.form = form;
+            page.form_errors = errors;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let before = db::save_payment_file_settings(&mut tx, &settings, user.id()).await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "payment_file.settings_saved",
+        "payment_file_settings",
+        "debtor",
+    )
+    .before(json!(before))
+    .after(json!(settings))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    let said = if settings.missing().is_empty() {
+        "Avsändaren av betalningsfilerna är sparad. Handläggarna kan skapa betalningsfiler."
+    } else {
+        "Avsändaren är sparad. Det som fortfarande saknas står överst på sidan: ingen betalningsfil kan skapas förrän det är ifyllt."
+    };
+    Ok(redirect_with_flash(&format!("{FILE_PAGE}#avsandare"), said))
 }

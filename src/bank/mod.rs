@@ -1,5 +1,6 @@
-//! The bank's files of incoming payments: a region's repayment found in what the bank says
-//! came in to Tillväxtverket's bankgiro, and confirmed by a case officer in one step.
+//! The bank's files: of incoming payments, a region's repayment found in what the bank says
+//! came in to Tillväxtverket's bankgiro, and confirmed by a case officer in one step; and
+//! the payment file of outgoing payouts and refunds that Tillväxtverket hands to its bank.
 //!
 //! # OCR numbers
 //!
@@ -44,17 +45,41 @@
 //! listed until someone decides. Each import, confirmation and dismissal is audited in its
 //! transaction; the schema keeps what the bank said unchanged, and decides a payment once.
 //!
+//! # The payment file to the bank (`/handlaggning/bank/betalningsfil`), for the finance unit
+//!
+//! Approved payouts and refunds are handed to the bank as a file instead of being typed into
+//! the bank's service one by one. The page lists every payout that is attested and every
+//! refund that is approved, not yet paid, with payee, bankgiro or plusgiro, amount, case and
+//! planned day. A case officer ticks a batch and sees it first as the file will have it —
+//! who pays, each payment, the day the bank is asked to pay (the planned day, or today when
+//! that has passed) and any payment already in an earlier file — and only then makes the
+//! file: ISO 20022 **pain.001.001.03** in SEK to bankgiro (Bankgirot, `BGNR`) and plusgiro
+//! (PlusGirot), as the Swedish banks' common interpretation has it (`pain001.rs` says field by
+//! field). Each file is kept (`payment_files`: its message id, who made it and when, its
+//! SHA-256, count, total, and each payout and refund in it), audited, and downloaded again
+//! byte for byte from the list of files made. The finance unit uploads the file to the
+//! agency's bank, where the payments are signed as the bank's own rules say. **Making a file
+//! marks nothing paid**: once the bank has paid, each payment is registered with its voucher
+//! number as before (or, later, matched from the bank's camt.054 debit notifications). The
+//! debtor — Tillväxtverket's name, organisation number, the bankgiro the money goes out from
+//! and, if the bank wants it, its BIC — is set on the same page by an administrator
+//! (`payment_file_settings`, audited); until it is, no file is made (409, saying what is
+//! missing). Only an approved payout or refund goes in a file, with its own amount (the
+//! schema says so too); a batch with any other is refused naming each, and nothing is kept.
+//!
 //! # The files
 //!
 //! `model.rs`: OCR numbers, what a file holds, the limits, the matching, the forms (pure,
-//! unit-tested); `bgmax.rs`, `camt054.rs`: the two formats (pure, unit-tested); `db.rs`: all
-//! SQL; `handlers.rs`: the case officer's pages.
+//! unit-tested); `bgmax.rs`, `camt054.rs`: the two formats (pure, unit-tested); `pain001.rs`:
+//! the payment file, its debtor and batch (pure, unit-tested); `db.rs`: all SQL;
+//! `handlers.rs`: the pages.
 
 mod bgmax;
 mod camt054;
 pub mod db;
 mod handlers;
 pub mod model;
+pub mod pain001;
 
 use axum::{
     Router,
@@ -82,5 +107,21 @@ pub fn router() -> Router<AppState> {
         .route(
             "/handlaggning/bank/betalningar/{id}/avvisa",
             post(h::dismiss),
+        )
+        .route(
+            "/handlaggning/bank/betalningsfil",
+            get(h::payment_file).post(h::review_payment_file),
+        )
+        .route(
+            "/handlaggning/bank/betalningsfil/skapa",
+            post(h::make_payment_file),
+        )
+        .route(
+            "/handlaggning/bank/betalningsfil/avsandare",
+            post(h::save_payment_file_settings),
+        )
+        .route(
+            "/handlaggning/bank/betalningsfiler/{id}",
+            get(h::download_payment_file),
         )
 }

@@ -15,6 +15,7 @@ use super::{
 };
 use crate::{
     auth::Role,
+    dates::format_date,
     money::format_kronor,
     programme::model::{ASSUMED, marked_date},
 };
@@ -169,7 +170,12 @@ fn reminder(
             "/sammanstallning".to_string(),
         ),
     };
-    let subject = if late {
+    // After its deadline a region's repayment is a claim of the state: the reminder is a
+    // formal betalningspåminnelse, weekly while something is unpaid (`reminder_occasion`).
+    let claim = late && o.kind == ObligationKind::Repayment && o.organisation_id.is_some();
+    let subject = if claim {
+        format!("Försenad: {subject} – betalningspåminnelse")
+    } else if late {
         format!("Försenad: {subject}")
     } else {
         format!("Påminnelse: {subject}")
@@ -186,6 +192,15 @@ fn reminder(
         deadline
     };
     let mut content = Content::new(subject).paragraph(task).paragraph(deadline);
+    if claim {
+        let from = o
+            .deadline
+            .succ_opt()
+            .map_or_else(|| "dagen efter sista dagen".to_string(), format_date);
+        content = content.paragraph(format!(
+            "Det här är en betalningspåminnelse. Det som inte är betalt är en fordran för staten, och från och med {from} löper dröjsmålsränta på det enligt räntelagen (1975:635): Riksbankens referensränta plus åtta procentenheter, per år, till och med den dag betalningen kommer in. Räntan är en fordran för sig, skild från återbetalningen. Tillväxtverket beslutar om den tas ut; i så fall visas den på sidan om återbetalningen."
+        ));
+    }
     if let Some(ocr) = ocr {
         content = content.paragraph(super::notices::pay_with_ocr(ocr));
     }

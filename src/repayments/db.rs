@@ -6,9 +6,12 @@ use rust_decimal::Decimal;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::model::{
-    AgencyAccount, AgencyEntries, Balance, Confirmation, Payment, PaymentState, RefundAction,
-    RefundState,
+use super::{
+    interest::{self, Interest, MissingRate},
+    model::{
+        AgencyAccount, AgencyEntries, Balance, Confirmation, Payment, PaymentState, RefundAction,
+        RefundState,
+    },
 };
 use crate::{
     reports::model::ReportState,
@@ -51,6 +54,29 @@ impl RepaymentRow {
 
     pub fn days_overdue(&self, today: NaiveDate) -> Option<i64> {
         self.balance().days_overdue(today, self.deadline)
+    }
+
+    /// The day the unpaid amount falls due as a claim (`interest::claim_due`).
+    pub fn interest_due(&self) -> NaiveDate {
+        interest::claim_due(self.deadline, self.opened_on)
+    }
+
+    /// The late-payment interest on what is owed, paid by `received` (day and amount
+    /// received), counted up to `until`; `None` when nothing is owed.
+    pub fn late_interest(
+        &self,
+        received: &[(NaiveDate, Decimal)],
+        until: NaiveDate,
+        rates: &[(NaiveDate, Decimal)],
+    ) -> Option<Result<Interest, MissingRate>> {
+        let owed = self.owed.filter(|o| *o > Decimal::ZERO)?;
+        Some(interest::late_interest(
+            owed,
+            self.interest_due(),
+            received,
+            until,
+            rates,
+        ))
     }
 }
 
@@ -591,4 +617,218 @@ pub async fn paid_out_per_actor(
     .bind(PayoutState::Paid)
     .fetch_all(db)
     .await
+}
+
+// ---- Late-payment interest (`interest.rs`) ----
+
+/// A half-year's reference rate as an administrator entered it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ReferenceRate {
+    pub half_year_start: NaiveDate,
+    pub rate: Decimal,
+    pub set_by_name: String,
+    pub set_at: DateTime<Utc>,
+}
+
+impl ReferenceRate {
+    /// `första halvåret 2026`.
+    pub fn half_year(&self) -> String {
+        interest::half_year_label(self.half_year_start)
+    }
+
+    /// The reference rate, `2,00 %`.
+    pub fn rate_label(&self) -> String {
+        interest::format_percent(self.rate)
+    }
+
+    /// The late-payment interest rate it gives, `10,00 %`.
+    pub fn interest_label(&self) -> String {
+        interest::format_percent(self.rate + interest::ADDED_POINTS)
+    }
+}
+
+/// Every reference rate entered, the latest half-year first.
+pub async fn reference_rates(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<Vec<ReferenceRate>> {
+    sqlx::query_as(
+        "SELECT r.half_year_start, r.rate, u.name AS set_by_name, r.set_at
+         FROM reference_rates r JOIN users u ON u.id = r.set_by
+         ORDER BY r.half_year_start DESC",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Sets a half-year's reference rate; returns the rate it had, if any.
+pub async fn set_reference_rate(
+    conn: &mut PgConnection,
+    half_year_start: NaiveDate,
+    rate: Decimal,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Option<Decimal>> {
+    let before: Option<Decimal> = sqlx::query_scalar(
+        "SELECT rate FROM reference_rates WHERE half_year_start = $1 FOR UPDATE",
+    )
+    .bind(half_year_start)
+    .fetch_optional(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO reference_rates (half_year_start, rate, set_by, set_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (half_year_start) DO UPDATE
+         SET rate = EXCLUDED.rate, set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at",
+    )
+    .bind(half_year_start)
+    .bind(rate)
+    .bind(by)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(before)
+}
+
+/// A case officer's decision on a case's interest (or an earlier version of it).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InterestDecision {
+    pub organisation_id: Uuid,
+    pub claim: bool,
+    pub reason: String,
+    pub decided_by_name: String,
+    pub decided_at: DateTime<Utc>,
+}
+
+impl InterestDecision {
+    /// The Swedish day it was made.
+    pub fn decided_on(&self) -> NaiveDate {
+        crate::clock::swedish_date(self.decided_at)
+    }
+
+    /// `Debiteras` / `Debiteras inte`.
+    pub fn label(&self) -> &'static str {
+        interest::decision_label(self.claim)
+    }
+}
+
+/// What the interest of a year's cases (or one organisation's) is computed from: the
+/// reference rates, the decisions, and the payments received (organisation, day, amount).
+#[derive(Clone, Debug, Default)]
+pub struct InterestInputs {
+    pub rates: Vec<(NaiveDate, Decimal)>,
+    pub decisions: Vec<InterestDecision>,
+    pub received: Vec<(Uuid, NaiveDate, Decimal)>,
+}
+
+impl InterestInputs {
+    /// What the organisation paid and Tillväxtverket received: (day received, amount).
+    pub fn received_by(&self, organisation: Uuid) -> Vec<(NaiveDate, Decimal)> {
+        self.received
+            .iter()
+            .filter(|(o, _, _)| *o == organisation)
+            .map(|(_, day, amount)| (*day, *amount))
+            .collect()
+    }
+
+    pub fn decision(&self, organisation: Uuid) -> Option<&InterestDecision> {
+        self.decisions
+            .iter()
+            .find(|d| d.organisation_id == organisation)
+    }
+
+    /// The row's interest up to `until` (`RepaymentRow::late_interest`).
+    pub fn interest(
+        &self,
+        row: &RepaymentRow,
+        until: NaiveDate,
+    ) -> Option<Result<Interest, MissingRate>> {
+        row.late_interest(&self.received_by(row.organisation_id), until, &self.rates)
+    }
+}
+
+pub async fn interest_inputs(
+    db: &PgPool,
+    year: i32,
+    only: Option<Uuid>,
+) -> sqlx::Result<InterestInputs> {
+    let rates: Vec<(NaiveDate, Decimal)> = sqlx::query_as(
+        "SELECT half_year_start, rate FROM reference_rates ORDER BY half_year_start",
+    )
+    .fetch_all(db)
+    .await?;
+    let decisions: Vec<InterestDecision> = sqlx::query_as(
+        "SELECT d.organisation_id, d.claim, d.reason, u.name AS decided_by_name, d.decided_at
+         FROM interest_decisions d JOIN users u ON u.id = d.decided_by
+         WHERE d.year = $1 AND ($2::uuid IS NULL OR d.organisation_id = $2)",
+    )
+    .bind(year)
+    .bind(only)
+    .fetch_all(db)
+    .await?;
+    let received: Vec<(Uuid, NaiveDate, Decimal)> = sqlx::query_as(
+        "SELECT organisation_id, received_on, received_amount FROM repayment_payments
+         WHERE year = $1 AND ($2::uuid IS NULL OR organisation_id = $2) AND state = $3
+         ORDER BY received_on",
+    )
+    .bind(year)
+    .bind(only)
+    .bind(PaymentState::Confirmed)
+    .fetch_all(db)
+    .await?;
+    Ok(InterestInputs {
+        rates,
+        decisions,
+        received,
+    })
+}
+
+/// Every version of a case's decision, the latest first.
+pub async fn interest_history(
+    db: &PgPool,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Vec<InterestDecision>> {
+    sqlx::query_as(
+        "SELECT h.organisation_id, h.claim, h.reason, u.name AS decided_by_name, h.decided_at
+         FROM interest_decision_history h JOIN users u ON u.id = h.decided_by
+         WHERE h.year = $1 AND h.organisation_id = $2
+         ORDER BY h.id DESC",
+    )
+    .bind(year)
+    .bind(organisation)
+    .fetch_all(db)
+    .await
+}
+
+/// Records the case's decision (the schema keeps every version); returns the one it
+/// replaces, if any: (claim, reason).
+pub async fn decide_interest(
+    conn: &mut PgConnection,
+    year: i32,
+    organisation: Uuid,
+    decision: &interest::Decision,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> sqlx::Result<Option<(bool, String)>> {
+    let before: Option<(bool, String)> = sqlx::query_as(
+        "SELECT claim, reason FROM interest_decisions
+         WHERE year = $1 AND organisation_id = $2 FOR UPDATE",
+    )
+    .bind(year)
+    .bind(organisation)
+    .fetch_optional(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO interest_decisions (year, organisation_id, claim, reason, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (year, organisation_id) DO UPDATE
+         SET claim = EXCLUDED.claim, reason = EXCLUDED.reason,
+             decided_by = EXCLUDED.decided_by, decided_at = EXCLUDED.decided_at",
+    )
+    .bind(year)
+    .bind(organisation)
+    .bind(decision.claim)
+    .bind(&decision.reason)
+    .bind(by)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(before)
 }

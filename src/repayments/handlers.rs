@@ -15,7 +15,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    db::{self, OwedVersion, PaymentRow, Refund, RepaymentRow},
+    db::{self, InterestDecision, OwedVersion, PaymentRow, Refund, RepaymentRow},
+    interest::{DecisionForm, Interest, MissingRate, accrues},
     model::{
         PaymentForm, PaymentState, RefundForm, RefundPaidForm, RefundState, Status,
         payment_reference,
@@ -65,6 +66,7 @@ pub(super) struct Forms {
     pub payment: Option<PaymentForm>,
     pub refund: Option<RefundForm>,
     pub refund_paid: Option<RefundPaidForm>,
+    pub interest: Option<DecisionForm>,
     pub message: Option<String>,
     pub errors: FormErrors,
 }
@@ -92,6 +94,13 @@ pub(super) struct ShowPage {
     /// The thread on the year's repayment, when there is a case to hang it on.
     messages: Vec<thread::Message>,
     message_form: String,
+    /// The late-payment interest up to today, when something is owed (`interest.rs`).
+    interest: Option<Result<Interest, MissingRate>>,
+    /// The case officer's decision on it, if made.
+    interest_decision: Option<InterestDecision>,
+    /// Every version of the decision, the latest first (staff only).
+    interest_history: Vec<InterestDecision>,
+    interest_form: DecisionForm,
     errors: FormErrors,
     role: Role,
     me: Uuid,
@@ -194,6 +203,63 @@ impl ShowPage {
         self.difference().filter(|d| *d < Decimal::ZERO).map(|d| -d)
     }
 
+    /// The interest so far, when some day bore it.
+    fn interest_so_far(&self) -> Option<&Interest> {
+        match &self.interest {
+            Some(Ok(i)) if i.days > 0 => Some(i),
+            _ => None,
+        }
+    }
+
+    /// The half-year whose reference rate is missing, said as a sentence.
+    fn interest_missing(&self) -> Option<String> {
+        match &self.interest {
+            Some(Err(missing)) => Some(missing.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The interest still runs: something is unpaid today.
+    fn interest_running(&self) -> bool {
+        self.interest_so_far()
+            .is_some_and(|i| i.through() == Some(self.today))
+    }
+
+    fn interest_claimed(&self) -> bool {
+        self.interest_decision.as_ref().is_some_and(|d| d.claim)
+    }
+
+    /// Staff see the interest whenever it runs or was decided on; the region only once a
+    /// case officer decided to claim it.
+    fn shows_interest(&self) -> bool {
+        let runs = self.interest.as_ref().is_some_and(accrues);
+        match self.role {
+            Role::Coordinator => runs && self.interest_claimed(),
+            _ => runs || self.interest_decision.is_some(),
+        }
+    }
+
+    /// The decisions the current one replaced, the latest first.
+    fn earlier_decisions(&self) -> &[InterestDecision] {
+        self.interest_history.get(1..).unwrap_or_default()
+    }
+
+    fn can_decide_interest(&self) -> bool {
+        self.role == Role::CaseOfficer && self.interest.is_some()
+    }
+
+    /// The decision form has an error to show.
+    fn interest_errors(&self) -> bool {
+        self.errors.get("interest_claim").is_some() || self.errors.get("interest_reason").is_some()
+    }
+
+    fn interest_action(&self) -> String {
+        format!(
+            "/aterbetalningar/{}/{}/drojsmalsranta",
+            self.year.year, self.row.organisation_id
+        )
+    }
+
     fn version_state(&self, v: &OwedVersion) -> &'static str {
         match v.state {
             ReportState::Approved => "godkänd",
@@ -217,12 +283,20 @@ pub(super) async fn show_page(
         Some(case) => thread::shown_to(&state.db, Thread::Repayment(case), user.id()).await?,
         None => vec![],
     };
+    let today = state.clock.today();
+    let inputs = db::interest_inputs(&state.db, year.year, Some(row.organisation_id)).await?;
+    let interest = inputs.interest(&row, today);
+    let interest_decision = inputs.decision(row.organisation_id).cloned();
+    let interest_history = match user.role() {
+        Role::Coordinator => vec![],
+        _ => db::interest_history(&state.db, year.year, row.organisation_id).await?,
+    };
+    let interest_form = forms.interest.unwrap_or_default();
     let reference = row.case_number.as_deref().map(payment_reference);
     let ocr = row
         .case_number
         .as_deref()
         .and_then(crate::bank::model::ocr_reference);
-    let today = state.clock.today();
     let balance = row.balance();
     let form = forms.payment.unwrap_or_else(|| PaymentForm {
         paid_on: today.to_string(),
@@ -257,6 +331,10 @@ pub(super) async fn show_page(
         refund_paid_form,
         messages,
         message_form: forms.message.unwrap_or_default(),
+        interest,
+        interest_decision,
+        interest_history,
+        interest_form,
         errors: forms.errors,
     })
 }

@@ -49,6 +49,25 @@
 //! overview, reminders and the calendar feeds all use the actor's date: a case within its
 //! extension is not late.
 //!
+//! # Late payment: a claim of the state
+//!
+//! What is not paid by the (effective) deadline is a claim of the state. After the deadline
+//! the region's reminder (`mail::reminders`, the day after and then weekly while something
+//! is unpaid) is a *betalningspåminnelse* that says late-payment interest runs under
+//! räntelagen. The interest (*dröjsmålsränta*: Riksbanken's reference rate for each
+//! half-year plus eight percentage points, from the day after the due date up to and
+//! including the day the money came in, days/365) is computed by `interest.rs` from the
+//! payments Tillväxtverket confirmed and the reference rates an administrator enters at
+//! `/admin/referensranta`; a half-year without its rate is named, never taken as zero.
+//! The case officer's list shows each late case's interest so far (or *Ej debiteras*),
+//! and the case's page its periods, rates and days, with the case officer's decision —
+//! claim it or not, always with a reason, confirmed on a page of its own and audited; every
+//! version is kept (`interest_decision_history`). The region sees the interest, with the
+//! rule in plain Swedish, only once it is claimed. It is a claim of its own: never added
+//! to what the region owes for its unused funds, the balance or what goes on to
+//! Kammarkollegiet, and exported on its own
+//! (`/handlaggning/aterbetalningar/{år}/drojsmalsranta.csv`).
+//!
 //! # Tillväxtverket's account (`/konto`)
 //!
 //! Tillväxtverket's own account for a year: its requisition from Kammarkollegiet (the
@@ -75,8 +94,10 @@
 //! # The files
 //!
 //! `model.rs`: balance, status, overdue, refunds' states and actions, caps, the agency's
-//! account and its checks (pure, unit-tested); `db.rs`: all SQL; `handlers.rs`: the
-//! region's page, paying; `review.rs`: confirming, the list, refunds with four eyes;
+//! account and its checks (pure, unit-tested); `interest.rs`: late-payment interest and its
+//! forms (pure, unit-tested); `db.rs`: all SQL; `handlers.rs`: the region's page, paying;
+//! `review.rs`: confirming, the list, refunds with four eyes, the interest decision, its
+//! export and the reference rates;
 //! `account.rs`: `/konto` and the documents; `documents.rs`: the two documents to
 //! Kammarkollegiet.
 
@@ -85,6 +106,7 @@ pub mod agency;
 pub mod db;
 pub mod documents;
 mod handlers;
+pub mod interest;
 pub mod model;
 pub mod refunds;
 mod review;
@@ -138,7 +160,19 @@ pub fn router() -> Router<AppState> {
             "/aterbetalningar/tillbakabetalningar/{id}/betald",
             post(r::register_refund_paid),
         )
+        .route(
+            "/aterbetalningar/{year}/{org}/drojsmalsranta",
+            post(r::decide_interest),
+        )
         .route("/handlaggning/aterbetalningar", get(r::list))
+        .route(
+            "/handlaggning/aterbetalningar/{year}/drojsmalsranta.csv",
+            get(r::interest_export),
+        )
+        .route(
+            "/admin/referensranta",
+            get(r::reference_rates).post(r::set_reference_rate),
+        )
         .route("/konto", get(account::account))
         .route("/konto/{year}", post(account::update_account))
         .route("/konto/{year}/dokument", post(account::create_document))

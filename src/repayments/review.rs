@@ -9,14 +9,24 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
+use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    db::{self, PaymentRow, Refund, RefundAccount, RefundStep, RepaymentRow},
+    db::{
+        self, InterestDecision, PaymentRow, ReferenceRate, Refund, RefundAccount, RefundStep,
+        RepaymentRow,
+    },
     handlers::{Forms, actor_row, programme_year, show_page},
+    interest::{
+        self, Decision, DecisionForm, Interest, MissingRate, RateForm, accrues, format_percent,
+        half_year_label, payments_text,
+    },
     model::{
         ConfirmForm, PaymentState, RefundAction, RefundForm, RefundPaidForm, payment_reference,
         received_beyond_owed, refund_reference,
@@ -26,6 +36,7 @@ use crate::requisitions::model::case_found;
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
+    dates::format_date,
     error::{AppError, Result, violated_constraint},
     lists::{
         Cell, Column, Export, Header, Sort, Table, column, needs_action_first, waiting_notice,
@@ -173,6 +184,72 @@ struct ListPage {
     sort: Sort,
     /// How many actors have payments waiting for confirmation, shown first.
     waiting: Option<String>,
+    /// What each late case's mark says of its interest, by organisation.
+    interest: HashMap<Uuid, InterestMark>,
+}
+
+/// What the list says of a late case's late-payment interest (`interest.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum InterestMark {
+    /// The interest up to today; claimed (`Some(true)`) or not yet decided (`None`).
+    SoFar {
+        amount: Decimal,
+        claimed: Option<bool>,
+    },
+    /// A case officer decided not to claim it, on this day.
+    Waived(NaiveDate),
+    /// A half-year's reference rate is missing: the message naming it.
+    Missing(String),
+}
+
+impl InterestMark {
+    /// The mark of a case whose interest runs; `None` when none does.
+    fn of(
+        interest: &Result<Interest, MissingRate>,
+        decision: Option<&InterestDecision>,
+    ) -> Option<InterestMark> {
+        if !accrues(interest) {
+            return None;
+        }
+        Some(match (decision, interest) {
+            (Some(d), _) if !d.claim => InterestMark::Waived(d.decided_on()),
+            (_, Err(missing)) => InterestMark::Missing(missing.to_string()),
+            (decision, Ok(i)) => InterestMark::SoFar {
+                amount: i.amount,
+                claimed: decision.map(|d| d.claim),
+            },
+        })
+    }
+
+    fn text(&self) -> String {
+        match self {
+            InterestMark::SoFar { amount, .. } => {
+                format!("Dröjsmålsränta hittills: {}", format_kronor(*amount))
+            }
+            InterestMark::Waived(on) => format!("Ej debiteras (beslut {})", format_date(*on)),
+            InterestMark::Missing(message) => message.clone(),
+        }
+    }
+
+    /// Beside the amount: whether it is claimed.
+    fn note(&self) -> &'static str {
+        match self {
+            InterestMark::SoFar {
+                claimed: Some(true),
+                ..
+            } => "debiteras",
+            InterestMark::SoFar { claimed: None, .. } => "beslut saknas",
+            _ => "",
+        }
+    }
+
+    fn class(&self) -> &'static str {
+        match self {
+            InterestMark::SoFar { .. } => "interest-so-far",
+            InterestMark::Waived(_) => "interest-waived",
+            InterestMark::Missing(_) => "interest-missing-rate",
+        }
+    }
 }
 
 /// The staff list's query: the year, a search by case number or actor, and the order.
@@ -298,6 +375,17 @@ impl ListPage {
         row.days_overdue(self.today)
     }
 
+    fn interest_mark(&self, row: &RepaymentRow) -> Option<&InterestMark> {
+        self.interest.get(&row.organisation_id)
+    }
+
+    fn interest_export_link(&self) -> String {
+        format!(
+            "/handlaggning/aterbetalningar/{}/drojsmalsranta.csv",
+            self.year.year
+        )
+    }
+
     fn total(&self, f: fn(&RepaymentRow) -> rust_decimal::Decimal) -> rust_decimal::Decimal {
         self.rows.iter().map(f).sum()
     }
@@ -372,17 +460,324 @@ pub async fn list(
             &format!("Återbetalningar {}", year.year),
         );
     }
+    let today = state.clock.today();
+    let inputs = db::interest_inputs(&state.db, year.year, None).await?;
+    let interest = rows
+        .iter()
+        .filter_map(|row| {
+            let so_far = inputs.interest(row, today)?;
+            InterestMark::of(&so_far, inputs.decision(row.organisation_id))
+                .map(|mark| (row.organisation_id, mark))
+        })
+        .collect();
     render(&ListPage {
         ctx: user.ctx,
         year,
         years,
-        today: state.clock.today(),
+        today,
         rows,
         refunds,
         q,
         sort,
         waiting,
+        interest,
     })
+}
+
+// ---- Late-payment interest: the decision, the export, the reference rates ----
+
+const NOTHING_TO_CLAIM: &str =
+    "Regionen har inget att återbetala för året, och då finns ingen dröjsmålsränta att besluta om.";
+
+/// What a decision on a case's interest will do, before it is made.
+#[derive(Template)]
+#[template(path = "repayments/interest_confirm.html")]
+struct InterestConfirmPage {
+    ctx: Ctx,
+    year: i32,
+    row: RepaymentRow,
+    form: DecisionForm,
+    decision: Decision,
+    /// The interest up to today.
+    interest: Option<Result<Interest, MissingRate>>,
+    /// The decision it replaces.
+    before: Option<InterestDecision>,
+}
+
+impl InterestConfirmPage {
+    fn interest_so_far(&self) -> Option<&Interest> {
+        match &self.interest {
+            Some(Ok(i)) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn interest_missing(&self) -> Option<String> {
+        match &self.interest {
+            Some(Err(missing)) => Some(missing.to_string()),
+            _ => None,
+        }
+    }
+
+    fn action(&self) -> String {
+        format!(
+            "{}/drojsmalsranta",
+            page_of(self.year, self.row.organisation_id)
+        )
+    }
+
+    fn page(&self) -> String {
+        page_of(self.year, self.row.organisation_id)
+    }
+}
+
+/// A case officer decides whether the case's late-payment interest is claimed, with a
+/// reason: first shown what it does (`confirmed` empty), then made (`confirmed=ja`), in
+/// one transaction with its audit record. A new decision replaces the last; the schema
+/// keeps every version.
+pub async fn decide_interest(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path((year, org)): Path<(i32, Uuid)>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response> {
+    user.require_role(&[Role::CaseOfficer])?;
+    let row = actor_row(&state, &user, year, org).await?;
+    if row.owed.is_none_or(|owed| owed <= Decimal::ZERO) {
+        return Err(AppError::Conflict(NOTHING_TO_CLAIM.into()));
+    }
+    let decision = match form.validate() {
+        Ok(decision) => decision,
+        Err(errors) => {
+            let programme_year = programme_year(&state, year).await?;
+            let forms = Forms {
+                interest: Some(form),
+                errors,
+                ..Forms::default()
+            };
+            let page = show_page(&state, user, programme_year, row, forms).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+    };
+    let today = state.clock.today();
+    let inputs = db::interest_inputs(&state.db, year, Some(org)).await?;
+    let interest = inputs.interest(&row, today);
+    if !form.confirmed() {
+        return render(&InterestConfirmPage {
+            ctx: user.ctx,
+            year,
+            before: inputs.decision(org).cloned(),
+            row,
+            form,
+            decision,
+            interest,
+        });
+    }
+    let so_far = match &interest {
+        Some(Ok(i)) => Some(i.amount),
+        _ => None,
+    };
+    let mut tx = state.db.begin().await?;
+    let before =
+        db::decide_interest(&mut tx, year, org, &decision, user.id(), state.clock.now()).await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "late_interest.decided",
+        "interest_decision",
+        format!("{year}/{org}"),
+    )
+    .before(before.map(|(claim, reason)| json!({ "claim": claim, "reason": reason })))
+    .after(json!({
+        "year": year, "organisation": org, "actor_name": row.actor_name,
+        "claim": decision.claim, "reason": decision.reason,
+        "due": row.interest_due(), "computed_to": today, "interest_so_far": so_far,
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    let said = match (decision.claim, so_far) {
+        (true, Some(amount)) => format!(
+            "Beslutet är sparat: dröjsmålsräntan debiteras {} – hittills {}. Regionen ser räntan på sidan om återbetalningen.",
+            row.actor_name,
+            format_kronor(amount)
+        ),
+        (true, None) => format!(
+            "Beslutet är sparat: dröjsmålsräntan debiteras {}. Regionen ser räntan på sidan om återbetalningen när den kan räknas ut.",
+            row.actor_name
+        ),
+        (false, _) => format!(
+            "Beslutet är sparat: dröjsmålsräntan debiteras inte {}.",
+            row.actor_name
+        ),
+    };
+    Ok(redirect_with_flash(&page_of(year, org), &said))
+}
+
+/// The claims of late-payment interest, one row per late case of the year.
+const INTEREST_COLUMNS: [Column; 11] = [
+    column("aktor", "Aktör"),
+    column("arende", "Ärende"),
+    column("kapital", "Kapitalbelopp"),
+    column("forfallodag", "Förfallodag"),
+    column("betalningar", "Mottagna betalningar"),
+    column("dagar", "Dagar med ränta"),
+    column("rantesats", "Räntesats (referensränta + 8 procentenheter)"),
+    column("ranta", "Dröjsmålsränta"),
+    column("beslut", "Beslut"),
+    column("fordran", "Fordran"),
+    column("berakning", "Beräknad till och med"),
+];
+
+fn interest_cells(
+    row: &RepaymentRow,
+    received: &[(NaiveDate, Decimal)],
+    interest: &Result<Interest, MissingRate>,
+    decision: Option<&InterestDecision>,
+) -> Vec<Cell> {
+    let (days, rates, amount, through) = match interest {
+        Ok(i) => (
+            Cell::Number(i.days),
+            Cell::text(i.rates_text()),
+            Cell::Amount(i.amount),
+            Cell::date(i.through()),
+        ),
+        Err(missing) => (
+            Cell::Empty,
+            Cell::text(missing.to_string()),
+            Cell::Empty,
+            Cell::Empty,
+        ),
+    };
+    let claimed = match (decision, interest) {
+        (Some(d), Ok(i)) if d.claim => Cell::Amount(i.amount),
+        (Some(d), _) if !d.claim => Cell::Amount(Decimal::ZERO),
+        _ => Cell::Empty,
+    };
+    let said = match decision {
+        Some(d) => format!("{} ({}): {}", d.label(), d.decided_on(), d.reason),
+        None => "Inget beslut".to_string(),
+    };
+    vec![
+        Cell::text(&row.actor_name),
+        Cell::text(row.case_number.as_deref().unwrap_or_default()),
+        Cell::amount(row.owed),
+        Cell::Date(row.interest_due()),
+        Cell::text(payments_text(received)),
+        days,
+        rates,
+        amount,
+        Cell::text(said),
+        claimed,
+        through,
+    ]
+}
+
+/// The year's claims of late-payment interest as CSV, apart from the repayments: every
+/// case on which interest runs, its figures up to today and the decision on it.
+pub async fn interest_export(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(year): Path<i32>,
+) -> Result<Response> {
+    user.require_staff()?;
+    let programme_year = programme_year(&state, year).await?;
+    let today = state.clock.today();
+    let rows = db::rows(&state.db, programme_year.year, None).await?;
+    let inputs = db::interest_inputs(&state.db, programme_year.year, None).await?;
+    let lines: Vec<Vec<Cell>> = rows
+        .iter()
+        .filter_map(|row| {
+            let received = inputs.received_by(row.organisation_id);
+            let interest = row.late_interest(&received, today, &inputs.rates)?;
+            accrues(&interest).then(|| {
+                interest_cells(
+                    row,
+                    &received,
+                    &interest,
+                    inputs.decision(row.organisation_id),
+                )
+            })
+        })
+        .collect();
+    Table::new(&INTEREST_COLUMNS, lines).download(
+        Export::Csv,
+        &format!("drojsmalsranta-{}", programme_year.year),
+        &format!("Dröjsmålsränta {}", programme_year.year),
+    )
+}
+
+/// The administrator's page of Riksbanken's reference rates, one per half-year.
+#[derive(Template)]
+#[template(path = "repayments/reference_rates.html")]
+struct RatesPage {
+    ctx: Ctx,
+    rates: Vec<ReferenceRate>,
+    form: RateForm,
+    errors: FormErrors,
+}
+
+pub async fn reference_rates(State(state): State<AppState>, user: CurrentUser) -> Result<Response> {
+    user.require_admin()?;
+    let rates = db::reference_rates(&state.db).await?;
+    render(&RatesPage {
+        ctx: user.ctx,
+        rates,
+        form: RateForm::for_day(state.clock.today()),
+        errors: FormErrors::default(),
+    })
+}
+
+/// Sets (or corrects) a half-year's reference rate; audited with what it was.
+pub async fn set_reference_rate(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<RateForm>,
+) -> Result<Response> {
+    user.require_admin()?;
+    let (start, rate) = match form.validate() {
+        Ok(valid) => valid,
+        Err(errors) => {
+            let rates = db::reference_rates(&state.db).await?;
+            return render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &RatesPage {
+                    ctx: user.ctx,
+                    rates,
+                    form,
+                    errors,
+                },
+            );
+        }
+    };
+    let late_rate = rate + interest::ADDED_POINTS;
+    let mut tx = state.db.begin().await?;
+    let before = db::set_reference_rate(&mut tx, start, rate, user.id(), state.clock.now()).await?;
+    audit::Entry::new(
+        Some(user.id()),
+        "reference_rate.set",
+        "reference_rate",
+        start,
+    )
+    .before(before.map(|r| json!({ "half_year_start": start, "rate": r })))
+    .after(json!({
+        "half_year_start": start, "rate": rate, "late_interest_rate": late_rate,
+    }))
+    .record(&mut tx)
+    .await?;
+    tx.commit().await?;
+    let mut said = format!(
+        "Referensräntan för {} är {}; dröjsmålsräntan är då {}.",
+        half_year_label(start),
+        format_percent(rate),
+        format_percent(late_rate)
+    );
+    if let Some(was) = before.filter(|was| *was != rate) {
+        said.push_str(&format!(
+            " Den var {}: räntan i ärendena räknas nu med den nya.",
+            format_percent(was)
+        ));
+    }
+    Ok(redirect_with_flash("/admin/referensranta", &said))
 }
 
 const REFUND_HANDLED: &str = "Återbetalningen till regionen har redan hanterats – någon annan hann före. Ladda om sidan för att se hur den står nu.";

@@ -36,6 +36,13 @@
 //! a part is empty. Without a Kammarkollegiet chain (2018–2020) it has no account with
 //! Kammarkollegiet. A year without data says *ingen uppgift i Digikoord*, not 0 kr.
 //!
+//! # The outflow forecast (`/oversikt/prognos`, staff)
+//!
+//! What Tillväxtverket expects to repay to Kammarkollegiet by 15 March (the effective date),
+//! certain and uncertain per actor — an approved report's unused amount is certain, a
+//! report not yet approved or missing leaves a range from nothing to what was paid out —
+//! as CSV, XLSX and JSON for the agency's own reporting (`forecast.rs`, `forecast_db.rs`).
+//!
 //! # Exports (`export.rs`)
 //!
 //! - **XLSX**: a sheet per part, numbers in kronor format, frozen headers; each sheet
@@ -77,6 +84,8 @@
 mod charts;
 pub mod db;
 pub mod export;
+pub mod forecast;
+pub mod forecast_db;
 mod handlers;
 pub mod kept;
 pub mod model;
@@ -94,6 +103,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/oversikt", get(h::overview))
         .route("/oversikt/alla-ar", get(h::years))
+        .route("/oversikt/prognos", get(forecast::page))
         .route("/sammanstallning", get(h::summary))
         .route("/sammanstallning/{year}/avsnitt", post(h::save_sections))
         .route("/sammanstallning/{year}/exporter", post(h::create_export))
