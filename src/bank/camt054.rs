@@ -2,11 +2,19 @@
 //! was booked to an account, in any version (`camt.054.001.02` … `.08` and on), read by
 //! element names whatever their namespace prefix. Each booked credit entry (`Ntry` with
 //! `CdtDbtInd` `CRDT`) is an incoming payment: its amount (`Amt`, in SEK), its booking
-//! day, the bank's reference (`AcctSvcrRef`, else `NtryRef`), and from its transaction
+//! day, the bank's reference (`AcctSvcrRef`, else the notification's `Id` and the entry's
+//! `NtryRef` as `{Id}/{NtryRef}`: a bank may number the entries of each notification from 1,
+//! so `NtryRef` alone is not unique from one day to the next), and from its transaction
 //! details the payer's reference (the structured creditor reference
 //! `RmtInf/Strd/CdtrRefInf/Ref`, else the unstructured `RmtInf/Ustrd`), name and
 //! account. An entry booking several transactions at once gives one payment each, their
 //! amounts adding up to the entry's. Debit entries and entries not booked are passed over.
+//!
+//! The account each notification is for (`Ntfctn/Acct`) is checked as BgMax's receiving
+//! bankgiro is: a bankgiro number (`Acct/Id/Othr/Id`, digits with or without a dash) other
+//! than Tillväxtverket's bankgiro for repayments, or an account given as an IBAN
+//! (`Acct/Id/IBAN`, a bank account, not the bankgiro), refuses the file naming the line. A
+//! notification without `Acct` is read (some banks leave it out of a file for one account).
 //!
 //! Read as a stream of events (`quick-xml`): no DTD, no entities beyond XML's own, at most
 //! `MAX_DEPTH` levels, every text within `MAX_FIELD_CHARS`; each fault names its line.
@@ -61,7 +69,18 @@ struct Entry {
     value_date: Option<At>,
     entry_reference: Option<String>,
     bank_reference: Option<String>,
+    /// The `Id` of the notification the entry is in.
+    notification_id: Option<String>,
     transactions: Vec<Transaction>,
+}
+
+/// The account a notification is for, as `Ntfctn/Acct/Id` gives it.
+#[derive(Clone, Debug)]
+enum Account {
+    /// `Othr/Id`: for a bankgiro, its number.
+    Other(At),
+    /// `IBAN`: a bank account.
+    Iban(At),
 }
 
 /// Line numbers of byte positions, counted as the reading moves on.
@@ -93,6 +112,10 @@ struct Reading {
     currency: String,
     entry: Option<Entry>,
     entries: Vec<Entry>,
+    /// The `Id` of the notification being read.
+    notification_id: Option<String>,
+    /// The account of each notification that names one.
+    accounts: Vec<Account>,
     problems: Vec<Problem>,
     /// Stop at the first fault of the document's shape.
     stop: bool,
@@ -107,6 +130,13 @@ impl Reading {
     fn in_entry(&self) -> Option<String> {
         (self.stack.len() >= TO_ENTRY.len() && self.stack.iter().zip(TO_ENTRY).all(|(a, b)| a == b))
             .then(|| self.stack[TO_ENTRY.len()..].join("/"))
+    }
+
+    /// The path below the notification being read (`Acct/Id/IBAN`), `None` outside one.
+    fn in_notification(&self) -> Option<String> {
+        let to = &TO_ENTRY[..3];
+        (self.stack.len() >= to.len() && self.stack.iter().zip(to).all(|(a, b)| a == b))
+            .then(|| self.stack[to.len()..].join("/"))
     }
 
     fn start(&mut self, name: &str, attributes: &[(String, String)], line: usize) {
@@ -150,10 +180,14 @@ impl Reading {
                 .map(|(_, v)| v.trim().to_string())
                 .unwrap_or_default();
         }
+        if self.in_notification().as_deref() == Some("") {
+            self.notification_id = None;
+        }
         match self.in_entry().as_deref() {
             Some("") => {
                 self.entry = Some(Entry {
                     line,
+                    notification_id: self.notification_id.clone(),
                     ..Entry::default()
                 });
             }
@@ -194,6 +228,12 @@ impl Reading {
             line,
         };
         let non_empty = || (!value.is_empty()).then(|| value.clone());
+        match self.in_notification().as_deref() {
+            Some("Id") => self.notification_id = non_empty(),
+            Some("Acct/Id/Othr/Id") => self.accounts.push(Account::Other(at())),
+            Some("Acct/Id/IBAN") => self.accounts.push(Account::Iban(at())),
+            _ => {}
+        }
         if let (Some(path), Some(entry)) = (path.as_deref(), self.entry.as_mut()) {
             let tx = entry.transactions.last_mut();
             match (path, tx) {
@@ -343,6 +383,7 @@ pub fn read(bytes: &[u8], expect: &Expect) -> Result<ReadFile, Vec<Problem>> {
     }
     let mut problems = std::mem::take(&mut r.problems);
     let payments = if problems.is_empty() {
+        check_accounts(&r.accounts, expect, &mut problems);
         payments_of(&r.entries, expect, &mut problems)
     } else {
         vec![]
@@ -356,6 +397,51 @@ pub fn read(bytes: &[u8], expect: &Expect) -> Result<ReadFile, Vec<Problem>> {
         problems.sort_by_key(|p| p.line);
         problems.truncate(MAX_PROBLEMS);
         Err(problems)
+    }
+}
+
+/// Each notification's account is Tillväxtverket's bankgiro for repayments, when that is
+/// set: a bankgiro number (`Othr/Id`, compared by its digits) of another, or an IBAN, is a
+/// fault of its line. A notification that names no account is not checked.
+fn check_accounts(accounts: &[Account], expect: &Expect, problems: &mut Vec<Problem>) {
+    let Some(ours) = expect.bankgiro.as_deref() else {
+        return;
+    };
+    let significant = |s: &str| -> String {
+        let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+        digits.trim_start_matches('0').to_string()
+    };
+    for account in accounts {
+        match account {
+            Account::Other(id) => {
+                let only_digits = id
+                    .text
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+                if !only_digits || significant(&id.text) != significant(ours) {
+                    let named = if id.text.is_empty() {
+                        "(utan nummer)".to_string()
+                    } else if only_digits {
+                        bankgiro_of(&significant(&id.text)).unwrap_or_else(|| id.text.clone())
+                    } else {
+                        id.text.clone()
+                    };
+                    problems.push(Problem::new(
+                        id.line,
+                        format!(
+                            "filen gäller bankgiro {named}, inte Tillväxtverkets bankgiro för återbetalningar ({ours})."
+                        ),
+                    ));
+                }
+            }
+            Account::Iban(iban) => problems.push(Problem::new(
+                iban.line,
+                format!(
+                    "filen gäller bankkontot {} (IBAN), inte Tillväxtverkets bankgiro för återbetalningar ({ours}).",
+                    iban.text
+                ),
+            )),
+        }
     }
 }
 
@@ -459,10 +545,14 @@ fn payments_of(entries: &[Entry], expect: &Expect, problems: &mut Vec<Problem>) 
                 }
             }
         };
-        let entry_reference = entry
-            .bank_reference
-            .clone()
-            .or_else(|| entry.entry_reference.clone());
+        // `NtryRef` is unique within its notification only: qualified by the notification's id.
+        let entry_reference = entry.bank_reference.clone().or_else(|| {
+            let own = entry.entry_reference.clone()?;
+            Some(match &entry.notification_id {
+                Some(notification) => format!("{notification}/{own}"),
+                None => own,
+            })
+        });
         let none = [Transaction::default()];
         let several = entry.transactions.len() > 1;
         let transactions: &[Transaction] = if entry.transactions.is_empty() {
@@ -727,5 +817,63 @@ mod tests {
         assert!(read_err(&doctype)[0].contains("DOCTYPE"));
         let latin1 = b"<?xml version=\"1.0\"?>\n<Document>\xe5</Document>";
         assert_eq!(read(latin1, &expect()).expect_err("not UTF-8")[0].line, 2);
+    }
+
+    #[test]
+    fn a_notification_for_another_account_is_refused_naming_its_line() {
+        let dashed = notification(CREDIT).replace("<Id>50501055</Id>", "<Id>5050-1055</Id>");
+        assert_eq!(
+            read(dashed.as_bytes(), &expect())
+                .expect("our bankgiro, with its dash")
+                .payments
+                .len(),
+            1
+        );
+        let other = notification(CREDIT).replace("<Id>50501055</Id>", "<Id>1234566</Id>");
+        assert_eq!(
+            read_err(&other),
+            vec![
+                "Rad 7: filen gäller bankgiro 123-4566, inte Tillväxtverkets bankgiro för återbetalningar (5050-1055)."
+            ]
+        );
+        let iban = notification(CREDIT).replace(
+            "<Othr><Id>50501055</Id><SchmeNm><Prtry>BGNR</Prtry></SchmeNm></Othr>",
+            "<IBAN>SE4550000000058398257466</IBAN>",
+        );
+        assert_eq!(
+            read_err(&iban),
+            vec![
+                "Rad 7: filen gäller bankkontot SE4550000000058398257466 (IBAN), inte Tillväxtverkets bankgiro för återbetalningar (5050-1055)."
+            ]
+        );
+        // Without a bankgiro to expect, the account is not checked.
+        let unset = Expect {
+            bankgiro: None,
+            ..expect()
+        };
+        assert!(read(other.as_bytes(), &unset).is_ok());
+    }
+
+    #[test]
+    fn a_notification_without_an_account_is_read() {
+        let file = notification(CREDIT);
+        let start = file.find("      <Acct>").expect("the account");
+        let end = file.find("</Acct>\n").expect("its end") + "</Acct>\n".len();
+        let without = format!("{}{}", &file[..start], &file[end..]);
+        assert!(!without.contains("<Acct>"));
+        let read_in = read(without.as_bytes(), &expect()).expect("read");
+        assert_eq!(read_in.payments.len(), 1);
+    }
+
+    #[test]
+    fn without_the_banks_reference_an_entry_is_known_by_its_notification_and_its_ntryref() {
+        let file =
+            notification(&CREDIT.replace("<AcctSvcrRef>SEB-2026-0209-0001</AcctSvcrRef>", ""));
+        let first = read(file.as_bytes(), &expect()).expect("read");
+        assert_eq!(first.payments[0].bank_reference, "N-1-1/E-1");
+        // The next day's notification numbers its entries from 1 again: another payment.
+        let next = file.replace("<Id>N-1-1</Id>", "<Id>N-2-1</Id>");
+        let second = read(next.as_bytes(), &expect()).expect("read");
+        assert_eq!(second.payments[0].bank_reference, "N-2-1/E-1");
     }
 }

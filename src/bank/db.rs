@@ -27,15 +27,26 @@ pub async fn lock_imports(conn: &mut PgConnection) -> sqlx::Result<()> {
         .map(|_| ())
 }
 
-/// Which of these bank references are already read in.
+/// A payment already read in, as the bank told it: its reference, amount and day.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct KnownPayment {
+    pub bank_reference: String,
+    pub amount: Decimal,
+    pub paid_on: NaiveDate,
+}
+
+/// Which of these bank references are already read in, with the amount and day each was
+/// read in with.
 pub async fn known_references(
     conn: &mut PgConnection,
     references: &[String],
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("SELECT bank_reference FROM bank_payments WHERE bank_reference = ANY($1)")
-        .bind(references)
-        .fetch_all(conn)
-        .await
+) -> sqlx::Result<Vec<KnownPayment>> {
+    sqlx::query_as(
+        "SELECT bank_reference, amount, paid_on FROM bank_payments WHERE bank_reference = ANY($1)",
+    )
+    .bind(references)
+    .fetch_all(conn)
+    .await
 }
 
 /// A file read in: what it is, who read it in, and the payments it brought and their sum.
@@ -381,31 +392,35 @@ pub async fn payable(db: &PgPool) -> sqlx::Result<Vec<Payable>> {
 }
 
 /// The chosen payouts and refunds, whatever their state (the rules say which may be paid).
-/// `lock`: held until the transaction ends, so none is registered paid or changed while its
-/// file is made.
+/// `lock`: each locked for update until the transaction ends, so none is registered paid or
+/// changed while its file is made, and two officers making files of the same payment are
+/// taken one after the other. The rows are locked first (in the order of their ids) and read
+/// after, in a statement of their own: the second officer then sees the first one's file
+/// among the files each is already in.
 pub async fn chosen(
     conn: &mut PgConnection,
     selection: &Selection,
     lock: bool,
 ) -> sqlx::Result<Vec<Payable>> {
-    let (lock_payouts, lock_refunds) = if lock {
-        (" FOR SHARE OF p", " FOR SHARE OF f")
-    } else {
-        ("", "")
-    };
-    let mut rows: Vec<Payable> = sqlx::query_as(&format!(
-        "{PAYABLE_PAYOUTS} WHERE p.id = ANY($1){lock_payouts}"
-    ))
-    .bind(&selection.payouts)
-    .fetch_all(&mut *conn)
-    .await?;
-    let refunds: Vec<Payable> = sqlx::query_as(&format!(
-        "{PAYABLE_REFUNDS} WHERE f.id = ANY($2){lock_refunds}"
-    ))
-    .bind(RequisitionState::Approved)
-    .bind(&selection.refunds)
-    .fetch_all(&mut *conn)
-    .await?;
+    if lock {
+        sqlx::query("SELECT id FROM payouts WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&selection.payouts)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("SELECT id FROM refunds WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+            .bind(&selection.refunds)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut rows: Vec<Payable> = sqlx::query_as(&format!("{PAYABLE_PAYOUTS} WHERE p.id = ANY($1)"))
+        .bind(&selection.payouts)
+        .fetch_all(&mut *conn)
+        .await?;
+    let refunds: Vec<Payable> = sqlx::query_as(&format!("{PAYABLE_REFUNDS} WHERE f.id = ANY($2)"))
+        .bind(RequisitionState::Approved)
+        .bind(&selection.refunds)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.extend(refunds);
     Ok(by_day_and_case(rows))
 }

@@ -25,7 +25,7 @@ use super::{
     db::{self, BankPaymentRow, FileRow, NewFile, NewPaymentFile, PaymentFileRow},
     model::{
         BankPaymentState, ConfirmForm, Confirming, DismissForm, Expect, Incoming, MAX_BYTES,
-        OpenCase, Problem, Proposal, confirming, parse_case_key, propose, read_file,
+        OpenCase, Problem, Proposal, confirming, overpaid_by, parse_case_key, propose, read_file,
     },
     pain001::{
         self, Debtor, Kind, Message, Payable, Selection, Settings, SettingsForm, Transfer,
@@ -35,6 +35,7 @@ use super::{
 use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
+    dates::format_date,
     error::{AppError, Result, violated_constraint},
     money::format_kronor,
     repayments::{
@@ -232,10 +233,37 @@ pub async fn upload(
         .map(|p| p.bank_reference.clone())
         .collect();
     let known = db::known_references(&mut tx, &references).await?;
+    // A reference read in before is the same payment again only with the same amount and
+    // day: one reference for two payments refuses the file, each named by its line.
+    let clashes: Vec<Problem> = read
+        .payments
+        .iter()
+        .filter_map(|p| {
+            let k = known.iter().find(|k| k.bank_reference == p.bank_reference)?;
+            (k.amount != p.amount || k.paid_on != p.paid_on).then(|| {
+                Problem::new(
+                    p.line,
+                    format!(
+                        "bankens referens {} är redan inläst för en annan betalning ({} betald {}); här är den {} betald {}. Samma referens kan inte gälla två betalningar: kontakta banken.",
+                        p.bank_reference,
+                        format_kronor(k.amount),
+                        format_date(k.paid_on),
+                        format_kronor(p.amount),
+                        format_date(p.paid_on)
+                    ),
+                )
+            })
+        })
+        .collect();
+    if !clashes.is_empty() {
+        drop(tx);
+        let page = bank_page(&state, user, None, clashes, file_name).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     let new: Vec<&Incoming> = read
         .payments
         .iter()
-        .filter(|p| !known.contains(&p.bank_reference))
+        .filter(|p| !known.iter().any(|k| k.bank_reference == p.bank_reference))
         .collect();
     if new.is_empty() {
         // Nothing to write: the transaction ends unwritten.
@@ -292,14 +320,17 @@ pub async fn upload(
     Ok(redirect_with_flash(PAGE, &message))
 }
 
-/// The region's payments not yet confirmed, for a case.
-async fn registered_of(state: &AppState, case: &OpenCase) -> Result<Vec<PaymentRow>> {
+/// The case's payments: those the region registered and are not yet confirmed, and those
+/// confirmed as received.
+async fn payments_of_case(
+    state: &AppState,
+    case: &OpenCase,
+) -> Result<(Vec<PaymentRow>, Vec<PaymentRow>)> {
     Ok(
         repayments_db::payments(&state.db, case.year, case.organisation_id)
             .await?
             .into_iter()
-            .filter(|p| p.state == PaymentState::Registered)
-            .collect(),
+            .partition(|p| p.state == PaymentState::Registered),
     )
 }
 
@@ -314,9 +345,14 @@ struct DecidePage {
     chosen: Option<OpenCase>,
     /// The region's own registration the confirmation takes, if it has one of this amount.
     regions: Option<PaymentRow>,
+    /// The chosen case's payments already confirmed as received: listed when confirming this
+    /// one would make the region overpaid (it may be one of them, confirmed by hand).
+    confirmed: Vec<PaymentRow>,
     cases: Vec<OpenCase>,
     dismiss: DismissForm,
     errors: FormErrors,
+    /// Why confirming was refused, beside its field (`fall`, `overpayment_checked`).
+    confirm_errors: FormErrors,
 }
 
 impl DecidePage {
@@ -354,6 +390,25 @@ impl DecidePage {
         (-self.after().unwrap_or_default()).max(Decimal::ZERO)
     }
 
+    /// Confirming would make the region overpaid: the officer checks first that the payment
+    /// is not one already confirmed by hand.
+    fn overpays(&self) -> bool {
+        self.overpaid_after() > Decimal::ZERO
+    }
+
+    /// A confirmed payment's day, amount and voucher as received.
+    fn received_on(&self, p: &PaymentRow) -> NaiveDate {
+        p.received_on.unwrap_or(p.paid_on)
+    }
+
+    fn received(&self, p: &PaymentRow) -> Decimal {
+        p.received_amount.unwrap_or(p.amount)
+    }
+
+    fn voucher(&self, p: &PaymentRow) -> String {
+        p.verification_number.clone().unwrap_or_default()
+    }
+
     fn confirm_action(&self) -> String {
         format!("{PAGE}/betalningar/{}/bekrafta", self.payment.id)
     }
@@ -374,6 +429,7 @@ async fn decide_page(
     fall: Option<&str>,
     dismiss: DismissForm,
     errors: FormErrors,
+    confirm_errors: FormErrors,
 ) -> Result<DecidePage> {
     let cases = open_cases(state).await?;
     let proposal = propose(
@@ -395,17 +451,18 @@ async fn decide_page(
         }
         None => proposed.clone(),
     };
-    let regions = match &chosen {
+    let (regions, confirmed) = match &chosen {
         Some(case) if payment.state == BankPaymentState::Unmatched => {
-            let registered = registered_of(state, case).await?;
+            let (registered, confirmed) = payments_of_case(state, case).await?;
             let amounts: Vec<(Uuid, Decimal)> =
                 registered.iter().map(|p| (p.id, p.amount)).collect();
-            match confirming(payment.amount, &amounts) {
+            let regions = match confirming(payment.amount, &amounts) {
                 Confirming::TheRegions(id) => registered.into_iter().find(|p| p.id == id),
                 Confirming::FromTheFile => None,
-            }
+            };
+            (regions, confirmed)
         }
-        _ => None,
+        _ => (None, vec![]),
     };
     Ok(DecidePage {
         ctx,
@@ -414,9 +471,11 @@ async fn decide_page(
         proposed,
         chosen,
         regions,
+        confirmed,
         cases,
         dismiss,
         errors,
+        confirm_errors,
     })
 }
 
@@ -445,6 +504,7 @@ pub async fn decide(
         query.fall.as_deref(),
         DismissForm::default(),
         FormErrors::default(),
+        FormErrors::default(),
     )
     .await?;
     render(&page)
@@ -454,7 +514,9 @@ pub async fn decide(
 /// region's own registration of the same amount is confirmed, or else one is registered from
 /// the bank's file (in the name of the officer who read the file in) and confirmed — with the
 /// bank's day, amount and reference as the voucher — in one transaction, audited, and the
-/// region told.
+/// region told. A payment that would make the region overpaid (more than it still owes) is
+/// confirmed only when the officer has ticked that it is not one already confirmed by hand;
+/// otherwise the page comes back with the case's confirmed payments and nothing is written.
 pub async fn confirm(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -462,8 +524,27 @@ pub async fn confirm(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
     user.require_role(&[Role::CaseOfficer])?;
-    let (year, org) = parse_case_key(&form.fall)
-        .ok_or_else(|| AppError::BadRequest("Välj vilket ärende inbetalningen hör till.".into()))?;
+    let Some((year, org)) = parse_case_key(&form.fall) else {
+        let payment = db::payment(&state.db, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if payment.state != BankPaymentState::Unmatched {
+            return Err(AppError::Conflict(ALREADY_DECIDED.into()));
+        }
+        let mut errors = FormErrors::default();
+        errors.add("fall", "Välj vilket ärende inbetalningen hör till.");
+        let page = decide_page(
+            &state,
+            user.ctx,
+            payment,
+            None,
+            DismissForm::default(),
+            FormErrors::default(),
+            errors,
+        )
+        .await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
     let mut tx = state.db.begin().await?;
     let payment = db::payment_for_update(&mut tx, id)
         .await?
@@ -479,7 +560,35 @@ pub async fn confirm(
     let (Some(case_number), Some(owed)) = (row.case_number.clone(), row.owed) else {
         return Err(AppError::Conflict(NOT_OPEN.into()));
     };
-    let registered: Vec<(Uuid, Decimal)> = repayments_db::payments(&state.db, year, org)
+    // Beyond what is still owed: perhaps the payment is already confirmed by hand. Confirmed
+    // again it would be counted twice, and a refund of the surplus pay out money never sent.
+    let overpaid = overpaid_by(row.balance().remaining(), payment.amount);
+    if let Some(over) = overpaid
+        && !form.overpayment_acknowledged()
+    {
+        drop(tx);
+        let mut errors = FormErrors::default();
+        errors.add(
+            "overpayment_checked",
+            format!(
+                "Bekräftas inbetalningen har regionen betalat {} för mycket. Kontrollera att den inte redan är bekräftad för hand (de bekräftade betalningarna står ovan) och kryssa sedan i rutan.",
+                format_kronor(over)
+            ),
+        );
+        let page = decide_page(
+            &state,
+            user.ctx,
+            payment,
+            Some(form.fall.as_str()),
+            DismissForm::default(),
+            FormErrors::default(),
+            errors,
+        )
+        .await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    // The region's registrations, read in this transaction: the one confirmed is the one seen.
+    let registered: Vec<(Uuid, Decimal)> = repayments_db::payments(&mut *tx, year, org)
         .await?
         .into_iter()
         .filter(|p| p.state == PaymentState::Registered)
@@ -581,6 +690,8 @@ pub async fn confirm(
             Confirming::TheRegions(_) => "the_regions_registration",
             Confirming::FromTheFile => "registered_from_the_file",
         },
+        "overpaid_by": overpaid,
+        "overpayment_checked": overpaid.is_some(),
     }))
     .record(&mut tx)
     .await?;
@@ -619,7 +730,19 @@ pub async fn dismiss(
     let reason = match form.validate() {
         Ok(reason) => reason,
         Err(errors) => {
-            let page = decide_page(&state, user.ctx, payment, None, form, errors).await?;
+            // The page as it was: with the case it had chosen, if any.
+            let chosen = form.fall.clone();
+            let fall = Some(chosen.as_str()).filter(|f| parse_case_key(f).is_some());
+            let page = decide_page(
+                &state,
+                user.ctx,
+                payment,
+                fall,
+                form,
+                errors,
+                FormErrors::default(),
+            )
+            .await?;
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
@@ -763,6 +886,9 @@ struct ConfirmFilePage {
     lines: Vec<Line>,
     selection: Selection,
     total: Decimal,
+    /// Why the file was not made: a payment already in an earlier file, and the box that
+    /// says to make it again not ticked (beside the box, `again`).
+    error: Option<String>,
 }
 
 /// A credit transfer of the file, with the earlier files its payment is already in.
@@ -781,6 +907,21 @@ impl ConfirmFilePage {
 
     fn already(&self) -> bool {
         self.lines.iter().any(|l| !l.files.is_empty())
+    }
+
+    /// The earlier files the payments are in, by their numbers: `betalningsfilen DIGIKOORD-…`.
+    fn earlier_files(&self) -> String {
+        let mut files: Vec<&str> = self
+            .lines
+            .iter()
+            .flat_map(|l| l.files.iter().map(String::as_str))
+            .collect();
+        files.sort_unstable();
+        files.dedup();
+        match files.as_slice() {
+            [one] => format!("betalningsfilen {one}"),
+            many => format!("betalningsfilerna {}", many.join(", ")),
+        }
     }
 }
 
@@ -834,6 +975,7 @@ pub async fn review_payment_file(
         total: pain001::total(&transfers),
         lines: lines_of(transfers, &rows),
         selection,
+        error: None,
     })
 }
 
@@ -847,7 +989,9 @@ fn payments_of(n: usize) -> String {
 /// Makes the batch's pain.001 file and keeps it — its number, who made it and when, its
 /// checksum, count and total, and each payment in it — in one transaction with its audit
 /// record. Nothing is marked paid: each payment is registered as before once the bank has
-/// paid it.
+/// paid it. A payment already in an earlier file goes in another only when the officer has
+/// ticked to make it again (`again=ja`): otherwise the confirmation page comes back saying
+/// so, and nothing is kept.
 pub async fn make_payment_file(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -869,7 +1013,8 @@ pub async fn make_payment_file(
         drop(tx);
         return batch_refused(&state, user, selection, vec![], StatusCode::CONFLICT).await;
     };
-    // Held until the file is kept: none is registered paid or changed meanwhile.
+    // Held until the file is kept: none is registered paid or changed meanwhile, and another
+    // officer making a file of the same payments waits, then finds them in this one.
     let rows = db::chosen(&mut tx, &selection, true).await?;
     let transfers = match pain001::batch(&rows, &selection, today) {
         Ok(transfers) => transfers,
@@ -878,6 +1023,26 @@ pub async fn make_payment_file(
             return batch_refused(&state, user, selection, problems, StatusCode::CONFLICT).await;
         }
     };
+    let mut earlier: Vec<String> = rows.iter().flat_map(|r| r.in_files.clone()).collect();
+    earlier.sort_unstable();
+    earlier.dedup();
+    let again = fields.iter().any(|(k, v)| k == "again" && v.trim() == "ja");
+    if !earlier.is_empty() && !again {
+        drop(tx);
+        let mut page = ConfirmFilePage {
+            ctx: user.ctx,
+            debtor,
+            total: pain001::total(&transfers),
+            lines: lines_of(transfers, &rows),
+            selection,
+            error: None,
+        };
+        page.error = Some(format!(
+            "Betalningarna finns redan i {}. Lämnas båda filerna till banken betalas de två gånger. Kryssa i rutan om den tidigare filen inte har lämnats till banken och en ny fil ska skapas ändå.",
+            page.earlier_files()
+        ));
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
     let number = db::next_payment_file_number(&mut tx).await?;
     let created = state.clock.now();
     let message_id = pain001::message_id(number, today);
@@ -934,6 +1099,7 @@ pub async fn make_payment_file(
             "payouts": of_kind(Kind::Payout), "refunds": of_kind(Kind::Refund),
             "end_to_end_ids": transfers.iter().map(|t| t.end_to_end_id.clone()).collect::<Vec<_>>(),
             "execution_dates": days, "debtor": debtor,
+            "made_again_after": earlier,
         }))
         .record(&mut tx)
         .await?;

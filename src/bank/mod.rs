@@ -19,11 +19,15 @@
 //! every upload (10 MB, 25 000 lines, 1 000 characters in a field) and checked whole — the
 //! structure, every sum and count, the receiving bankgiro, the currency (SEK), no day after
 //! today — and a file with any fault is refused with each fault named by its line (*Rad 7:
-//! beloppet är inte ett tal*), nothing written. A good file is kept (`bank_files`, with its
-//! SHA-256) with each payment not already read in (`bank_payments`): each payment's bank
-//! reference is unique in the schema (BgMax: the day and Bankgirot's serial number,
-//! `BGC-20260209-000000000001`; camt.054: `AcctSvcrRef`, else `NtryRef`), so reading the
-//! same file again writes nothing and says so (*Filen är redan inläst: 0 nya betalningar*).
+//! beloppet är inte ett tal*), nothing written. (The receiving account: BgMax's opening
+//! record, camt.054's `Ntfctn/Acct` — a camt.054 that names no account is read, as some
+//! banks leave it out.) A good file is kept (`bank_files`, with its SHA-256) with each
+//! payment not already read in (`bank_payments`): each payment's bank reference is unique in
+//! the schema (BgMax: the day and Bankgirot's serial number, `BGC-20260209-000000000001`;
+//! camt.054: `AcctSvcrRef`, else the notification's `Id` and the entry's `NtryRef`,
+//! `{Id}/{NtryRef}`), so reading the same file again writes nothing and says so (*Filen är
+//! redan inläst: 0 nya betalningar*). A reference already read in with another amount or
+//! day is not the same payment: the file is refused, naming the line.
 //!
 //! # Matching and deciding
 //!
@@ -38,8 +42,13 @@
 //! registration of the same amount if it made one, or registers the payment from the file
 //! (in the name of the officer who read the file in) and confirms it — exactly as
 //! `repayments::review` confirms by hand, with the bank's day and amount as received and
-//! the bank's reference as the voucher number, the region told by mail. The schema has no
-//! four-eyes rule between registering and confirming a repayment (by hand the region
+//! the bank's reference as the voucher number, the region told by mail. A payment that would
+//! take what the region has paid past what it owes (it may already have been confirmed by
+//! hand, from the region's registration) shows the case's confirmed payments — amount, day,
+//! voucher — and is confirmed only when the officer ticks *Jag har kontrollerat att
+//! inbetalningen inte redan är bekräftad för hand*; otherwise 422 and nothing written. The
+//! balance and the region's registrations are read in the confirming transaction. The schema
+//! has no four-eyes rule between registering and confirming a repayment (by hand the region
 //! registers and a case officer confirms), so none is added here; both people are recorded.
 //! A payment that is not a repayment is dismissed with a reason. Unmatched payments stay
 //! listed until someone decides. Each import, confirmation and dismissal is audited in its
@@ -52,7 +61,10 @@
 //! refund that is approved, not yet paid, with payee, bankgiro or plusgiro, amount, case and
 //! planned day. A case officer ticks a batch and sees it first as the file will have it —
 //! who pays, each payment, the day the bank is asked to pay (the planned day, or today when
-//! that has passed) and any payment already in an earlier file — and only then makes the
+//! that has passed) and any payment already in an earlier file (then made only when the
+//! officer ticks to make it again, naming the earlier file; the chosen payouts and refunds
+//! are locked for update while the file is made, so two officers are taken one after the
+//! other and the second sees the first one's file) — and only then makes the
 //! file: ISO 20022 **pain.001.001.03** in SEK to bankgiro (Bankgirot, `BGNR`) and plusgiro
 //! (PlusGirot), as the Swedish banks' common interpretation has it (`pain001.rs` says field by
 //! field). Each file is kept (`payment_files`: its message id, who made it and when, its

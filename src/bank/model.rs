@@ -413,18 +413,36 @@ pub fn confirming(amount: Decimal, registered: &[(Uuid, Decimal)]) -> Confirming
 
 // ---- Forms ----
 
-/// Which case a payment is confirmed against (`2025:<organisation>`).
+/// What confirming `amount` against a case with `remaining` still to receive would make the
+/// region overpaid by; `None` when it is no more than is still owed.
+pub fn overpaid_by(remaining: Decimal, amount: Decimal) -> Option<Decimal> {
+    let over = amount - remaining.max(Decimal::ZERO);
+    (over > Decimal::ZERO).then_some(over)
+}
+
+/// Which case a payment is confirmed against (`2025:<organisation>`), and, when confirming it
+/// would make the region overpaid, that the officer has checked it is not a payment already
+/// confirmed by hand (`overpayment_checked=ja`).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ConfirmForm {
     pub fall: String,
+    pub overpayment_checked: String,
 }
 
-/// Why a payment is not a repayment.
+impl ConfirmForm {
+    pub fn overpayment_acknowledged(&self) -> bool {
+        self.overpayment_checked.trim() == "ja"
+    }
+}
+
+/// Why a payment is not a repayment; `fall`, the case the page had chosen, so the page
+/// comes back as it was when the reason is missing.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DismissForm {
     pub reason: String,
+    pub fall: String,
 }
 
 impl DismissForm {
@@ -611,6 +629,21 @@ mod tests {
     }
 
     #[test]
+    fn a_payment_beyond_what_is_still_owed_overpays_by_the_difference() {
+        assert_eq!(overpaid_by(dec("190000"), dec("190000")), None);
+        assert_eq!(overpaid_by(dec("190000"), dec("100000")), None);
+        assert_eq!(overpaid_by(dec("0"), dec("190000")), Some(dec("190000")));
+        assert_eq!(overpaid_by(dec("50000"), dec("60000")), Some(dec("10000")));
+        let checked = |v: &str| ConfirmForm {
+            overpayment_checked: v.into(),
+            ..ConfirmForm::default()
+        };
+        assert!(checked("ja").overpayment_acknowledged());
+        assert!(!checked("").overpayment_acknowledged());
+        assert!(!checked("nej").overpayment_acknowledged());
+    }
+
+    #[test]
     fn a_case_key_names_year_and_organisation() {
         let org = Uuid::from_u128(9);
         let c = OpenCase {
@@ -662,14 +695,16 @@ mod tests {
     fn dismissing_needs_a_reason() {
         assert!(
             DismissForm {
-                reason: "  ".into()
+                reason: "  ".into(),
+                ..DismissForm::default()
             }
             .validate()
             .is_err()
         );
         assert_eq!(
             DismissForm {
-                reason: " Inbetalning från en leverantör ".into()
+                reason: " Inbetalning från en leverantör ".into(),
+                ..DismissForm::default()
             }
             .validate()
             .ok()

@@ -916,7 +916,8 @@ impl Ledger {
 
     /// The file as text, one item a line, CRLF after each (encode it with `pc8`). The
     /// items come in the order SIE 4 gives them: identification, the accounts, the
-    /// dimensions and objects, then the vouchers, numbered from 1 in date order.
+    /// dimensions and objects, then the vouchers in date order, each numbered by its day
+    /// ([`voucher_number`]).
     pub fn sie_text(&self, plan: &Plan, header: &Header) -> String {
         let mut lines: Vec<String> = vec![
             "#FLAGGA 0".into(),
@@ -932,8 +933,8 @@ impl Ledger {
                 quoted(header.generated_by)
             ),
             "#SIETYP 4".into(),
-            format!("#FNAMN {}", quoted(&plan.company_name)),
             format!("#ORGNR {}", plan.org_number),
+            format!("#FNAMN {}", quoted(&plan.company_name)),
             format!(
                 "#RAR 0 {} {}",
                 sie_date(header.span.start),
@@ -956,11 +957,17 @@ impl Ledger {
                 quoted(name)
             ));
         }
-        for (i, v) in self.vouchers.iter().enumerate() {
+        let mut day: Option<(NaiveDate, u32)> = None;
+        for v in &self.vouchers {
+            let within_day = match day {
+                Some((d, n)) if d == v.date => n + 1,
+                _ => 1,
+            };
+            day = Some((v.date, within_day));
             lines.push(format!(
                 "#VER {} {} {} {}",
                 quoted(&plan.series),
-                i + 1,
+                voucher_number(v.date, within_day),
                 sie_date(v.date),
                 quoted(&v.text)
             ));
@@ -987,6 +994,19 @@ impl Ledger {
 }
 
 // ---- SIE's fields and PC8 ----
+
+/// A voucher's number: its day as `YYMMDD` and its place among the day's vouchers (from 1),
+/// `250315001` for the first of 15 March 2025. A file covers whole days and a day's
+/// vouchers come in a fixed order, so two files never give one number to two vouchers
+/// (a number restarting at 1 in every file would: two exports, two `DK 1`), and the same
+/// voucher in two files keeps its number. Nine digits at most: it fits the 32-bit number
+/// an accounting system (and the `sie4` reader) keeps; SIE 4I's empty number, left to the
+/// importing system, is not read by every reader. At most 999 vouchers a day (Digikoord's
+/// actors make a few dozen at most).
+pub fn voucher_number(date: NaiveDate, within_day: u32) -> u32 {
+    let year = u32::try_from(date.year().rem_euclid(100)).unwrap_or_default();
+    ((year * 100 + date.month()) * 100 + date.day()) * 1000 + within_day
+}
 
 /// `20250301`.
 pub fn sie_date(date: NaiveDate) -> String {
@@ -1317,8 +1337,8 @@ mod tests {
                 "#FORMAT PC8",
                 "#GEN 20260310 \"Anna Admin\"",
                 "#SIETYP 4",
-                "#FNAMN \"Tillväxtverket\"",
                 "#ORGNR 202100-5026",
+                "#FNAMN \"Tillväxtverket\"",
                 "#RAR 0 20250101 20251231",
             ]
         );
@@ -1341,7 +1361,7 @@ mod tests {
         assert!(lines.contains(
             &"#OBJEKT 21 \"UO22-2:4-ap4\" \"Utgiftsområde 22, anslag 2:4, anslagspost 4\""
         ));
-        // Numbered in date order, each with its lines in braces.
+        // In date order, numbered by their day, each with its lines in braces.
         let vers: Vec<&str> = lines
             .iter()
             .filter(|l| l.starts_with("#VER"))
@@ -1350,9 +1370,9 @@ mod tests {
         assert_eq!(
             vers,
             [
-                "#VER \"DK\" 1 20250301 \"Utbetalning 2025 till Region Västmanland, DK-2025-001 (ver. V-100)\"",
-                "#VER \"DK\" 2 20250401 \"Utbetalning 2025 till Region Skåne, DK-2025-001\"",
-                "#VER \"DK\" 3 20251210 \"Återbetalning 2025 från Region Västmanland, DK-2025-001 (ver. V-100)\"",
+                "#VER \"DK\" 250301001 20250301 \"Utbetalning 2025 till Region Västmanland, DK-2025-001 (ver. V-100)\"",
+                "#VER \"DK\" 250401001 20250401 \"Utbetalning 2025 till Region Skåne, DK-2025-001\"",
+                "#VER \"DK\" 251210001 20251210 \"Återbetalning 2025 från Region Västmanland, DK-2025-001 (ver. V-100)\"",
             ]
         );
         assert!(
@@ -1360,6 +1380,53 @@ mod tests {
         );
         assert!(lines.contains(&"\t#TRANS 1931 {} -900000.50"));
         assert_eq!(ledger.totals().get("1931"), Some(&dec("-1710000.50")));
+    }
+
+    #[test]
+    fn voucher_numbers_follow_their_day_so_two_files_never_share_one() {
+        assert_eq!(voucher_number(date(2025, 3, 15), 1), 250_315_001);
+        assert_eq!(voucher_number(date(2026, 1, 2), 12), 260_102_012);
+        assert_eq!(voucher_number(date(2099, 12, 31), 999), 991_231_999);
+        let plan = plan();
+        let numbers = |events: &[Event], fran: &str, till: &str| -> Vec<String> {
+            let span = ExportForm {
+                ar: "2025".into(),
+                fran: fran.into(),
+                till: till.into(),
+            }
+            .validate(&[2025])
+            .expect("span");
+            let header = Header {
+                program_version: "0.1.0",
+                generated: date(2026, 3, 10),
+                generated_by: "Anna Admin",
+                span,
+            };
+            plan.ledger(events)
+                .sie_text(&plan, &header)
+                .split("\r\n")
+                .filter(|l| l.starts_with("#VER"))
+                .map(|l| l.split(' ').nth(2).unwrap_or_default().to_string())
+                .collect()
+        };
+        let march = [
+            Event {
+                actor: Some(actor("Region Skåne", "232100-0255")),
+                ..event(EventKind::Payout, date(2025, 3, 1), "900000")
+            },
+            event(EventKind::Payout, date(2025, 3, 1), "1000000"),
+        ];
+        let april = [event(EventKind::Payout, date(2025, 4, 1), "500000")];
+        let march_file = numbers(&march, "2025-03-01", "2025-03-31");
+        let april_file = numbers(&april, "2025-04-01", "2025-04-30");
+        assert_eq!(march_file, ["250301001", "250301002"]);
+        assert_eq!(april_file, ["250401001"], "not a second number 1");
+        // The whole year's file gives each voucher the number the month's file gave it.
+        let year: Vec<Event> = march.iter().chain(&april).cloned().collect();
+        assert_eq!(
+            numbers(&year, "", ""),
+            ["250301001", "250301002", "250401001"]
+        );
     }
 
     #[test]

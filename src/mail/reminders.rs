@@ -192,7 +192,14 @@ fn reminder(
         deadline
     };
     let mut content = Content::new(subject).paragraph(task).paragraph(deadline);
-    if claim {
+    // Interest runs from the day after the actor's (effective) repayment deadline, the due
+    // date the repayment's page names (`RepaymentRow::interest_due`); once a case officer
+    // has decided to waive it, the reminder no longer speaks of it.
+    if claim && o.interest_waived {
+        content = content.paragraph(
+            "Det här är en betalningspåminnelse. Det som inte är betalt är en fordran för staten.",
+        );
+    } else if claim {
         let from = o
             .deadline
             .succ_opt()

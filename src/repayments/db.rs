@@ -56,9 +56,11 @@ impl RepaymentRow {
         self.balance().days_overdue(today, self.deadline)
     }
 
-    /// The day the unpaid amount falls due as a claim (`interest::claim_due`).
+    /// The day the unpaid amount falls due as a claim: the actor's repayment deadline
+    /// (effective, extension included), whenever its report came in; interest runs from
+    /// the day after (`interest.rs`). The reminder names the same day.
     pub fn interest_due(&self) -> NaiveDate {
-        interest::claim_due(self.deadline, self.opened_on)
+        self.deadline
     }
 
     /// The late-payment interest on what is owed, paid by `received` (day and amount
@@ -176,7 +178,11 @@ const SELECT_PAYMENT: &str = "
     JOIN users r ON r.id = p.registered_by
     LEFT JOIN users c ON c.id = p.confirmed_by";
 
-pub async fn payments(db: &PgPool, year: i32, organisation: Uuid) -> sqlx::Result<Vec<PaymentRow>> {
+pub async fn payments(
+    db: impl sqlx::PgExecutor<'_>,
+    year: i32,
+    organisation: Uuid,
+) -> sqlx::Result<Vec<PaymentRow>> {
     sqlx::query_as(&format!(
         "{SELECT_PAYMENT} WHERE p.year = $1 AND p.organisation_id = $2 ORDER BY p.paid_on, p.registered_at"
     ))

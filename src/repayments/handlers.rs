@@ -219,10 +219,12 @@ impl ShowPage {
         }
     }
 
-    /// The interest still runs: something is unpaid today.
+    /// The interest still runs: counted up to today and something is still unpaid (a last
+    /// payment received today ends it).
     fn interest_running(&self) -> bool {
         self.interest_so_far()
             .is_some_and(|i| i.through() == Some(self.today))
+            && self.row.balance().remaining() > Decimal::ZERO
     }
 
     fn interest_claimed(&self) -> bool {
@@ -244,8 +246,10 @@ impl ShowPage {
         self.interest_history.get(1..).unwrap_or_default()
     }
 
+    /// A case officer decides on a case on which interest accrues (paid late); a case paid
+    /// in time has nothing to decide.
     fn can_decide_interest(&self) -> bool {
-        self.role == Role::CaseOfficer && self.interest.is_some()
+        self.role == Role::CaseOfficer && self.interest.as_ref().is_some_and(accrues)
     }
 
     /// The decision form has an error to show.

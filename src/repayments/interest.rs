@@ -23,10 +23,11 @@
 //! - **Rounding**: each period's principal × rate × days is kept exact, their sum divided by
 //!   36 500 once, and the claim rounded to whole öre, half up, at the end. A period's own
 //!   figure is rounded only to be read.
-//! - **The due date** ([`claim_due`]): the actor's repayment deadline (its extension and
-//!   söndagsregeln included), or, for a region whose report came in after it, the day
-//!   before the report was first submitted — the same days the overdue count counts
-//!   (`Balance::days_overdue`): a region is not charged for days it could not pay.
+//! - **The due date**: the actor's repayment deadline, fixed in advance (its extension and
+//!   söndagsregeln included: the effective date), whenever the report came in. Interest
+//!   runs from the day after it; a region whose report came late is not given later days
+//!   by the rule — leniency is the case officer's decision (waive it, with a reason). The
+//!   page, the reminder and the export name the same day.
 //! - **Payments** are those Tillväxtverket confirmed as received, by the day and amount
 //!   received; a payment only registered by the region settles nothing yet. What is paid
 //!   beyond the principal never makes it negative.
@@ -197,16 +198,6 @@ pub fn accrues(interest: &Result<Interest, MissingRate>) -> bool {
     match interest {
         Ok(i) => i.days > 0,
         Err(_) => true,
-    }
-}
-
-/// The due date of the claim: the actor's deadline, or, when its report was first
-/// submitted after it (`opened_on`), the day before that — the region could not pay
-/// earlier (as `Balance::days_overdue` counts).
-pub fn claim_due(deadline: NaiveDate, opened_on: Option<NaiveDate>) -> NaiveDate {
-    match opened_on.and_then(|d| d.pred_opt()) {
-        Some(day_before) => deadline.max(day_before),
-        None => deadline,
     }
 }
 
@@ -765,19 +756,6 @@ mod tests {
         assert_eq!(interest.amount, dec("7.50"));
         assert_eq!(interest.periods[0].rate_label(), "7,50\u{a0}%");
         assert_eq!(interest.periods[0].reference_label(), "-0,50\u{a0}%");
-    }
-
-    #[test]
-    fn the_claim_falls_due_when_the_region_could_first_pay() {
-        let deadline = date(2026, 2, 26);
-        assert_eq!(claim_due(deadline, Some(date(2026, 1, 20))), deadline);
-        assert_eq!(claim_due(deadline, None), deadline);
-        // The report came in on 2 March: that day is the first it bears interest, as it is
-        // the first counted overdue.
-        assert_eq!(
-            claim_due(deadline, Some(date(2026, 3, 2))),
-            date(2026, 3, 1)
-        );
     }
 
     #[test]

@@ -54,8 +54,10 @@
 //! What is not paid by the (effective) deadline is a claim of the state. After the deadline
 //! the region's reminder (`mail::reminders`, the day after and then weekly while something
 //! is unpaid) is a *betalningspåminnelse* that says late-payment interest runs under
-//! räntelagen. The interest (*dröjsmålsränta*: Riksbanken's reference rate for each
-//! half-year plus eight percentage points, from the day after the due date up to and
+//! räntelagen, unless a case officer has decided to waive it. The interest
+//! (*dröjsmålsränta*: Riksbanken's reference rate for each half-year plus eight
+//! percentage points, from the day after the due date — the effective repayment
+//! deadline, whenever the report came in, unlike the overdue count above — up to and
 //! including the day the money came in, days/365) is computed by `interest.rs` from the
 //! payments Tillväxtverket confirmed and the reference rates an administrator enters at
 //! `/admin/referensranta`; a half-year without its rate is named, never taken as zero.

@@ -489,6 +489,8 @@ pub async fn list(
 const NOTHING_TO_CLAIM: &str =
     "Regionen har inget att återbetala för året, och då finns ingen dröjsmålsränta att besluta om.";
 
+const PAID_IN_TIME: &str = "Ingen dröjsmålsränta löper i ärendet: inget av det som ska återbetalas har kommit in för sent. Det finns inget att besluta om.";
+
 /// What a decision on a case's interest will do, before it is made.
 #[derive(Template)]
 #[template(path = "repayments/interest_confirm.html")]
@@ -546,6 +548,12 @@ pub async fn decide_interest(
     if row.owed.is_none_or(|owed| owed <= Decimal::ZERO) {
         return Err(AppError::Conflict(NOTHING_TO_CLAIM.into()));
     }
+    let today = state.clock.today();
+    let inputs = db::interest_inputs(&state.db, year, Some(org)).await?;
+    let interest = inputs.interest(&row, today);
+    if !interest.as_ref().is_some_and(accrues) {
+        return Err(AppError::Conflict(PAID_IN_TIME.into()));
+    }
     let decision = match form.validate() {
         Ok(decision) => decision,
         Err(errors) => {
@@ -559,9 +567,6 @@ pub async fn decide_interest(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let today = state.clock.today();
-    let inputs = db::interest_inputs(&state.db, year, Some(org)).await?;
-    let interest = inputs.interest(&row, today);
     if !form.confirmed() {
         return render(&InterestConfirmPage {
             ctx: user.ctx,

@@ -402,19 +402,32 @@ async fn a_file_with_a_wrong_line_is_refused_naming_the_line_and_nothing_is_writ
     let app = TestApp::spawn_on(on(2026, 2, 10)).await;
     let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
     let ocr = case.region.get(&case.page()).await.select(".ocr-number")[0].clone();
+    // Two payments: the first's line gets a fault, the second stays as it was, so that
+    // "nothing written" says the good one is not kept either.
     let good = bgmax(
         "20260209",
-        &[Paid {
-            sender: "0001234566",
-            reference: &ocr,
-            ore: 19_000_000,
-            serial: 7,
-            name: "Region Stockholm",
-        }],
+        &[
+            Paid {
+                sender: "0001234566",
+                reference: &ocr,
+                ore: 19_000_000,
+                serial: 7,
+                name: "Region Stockholm",
+            },
+            Paid {
+                sender: "0001234566",
+                reference: "Faktura 4711",
+                ore: 471_100,
+                serial: 8,
+                name: "Leverantör AB",
+            },
+        ],
     );
-    // A letter in the amount of line 3, the payment record (positions 38–55).
+    // A letter in the amount of line 3, the first payment record (positions 38–55); line 5,
+    // the second, is untouched.
     let mut lines: Vec<String> = good.split("\r\n").map(str::to_string).collect();
     assert!(lines[2].starts_with("20"), "line 3 is the payment");
+    assert!(lines[4].starts_with("20"), "line 5 is the other payment");
     lines[2].replace_range(49..50, "x");
     let bad = lines.join("\r\n");
     let before = rows(&app).await;
@@ -433,6 +446,137 @@ async fn a_file_with_a_wrong_line_is_refused_naming_the_line_and_nothing_is_writ
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(other.select(".import-problems td.problem")[0].starts_with("Rad 1: filen är varken"));
     assert_eq!(rows(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_payment_confirmed_by_hand_is_confirmed_again_from_the_banks_file_only_when_the_officer_has_checked()
+ {
+    let app = TestApp::spawn_on(on(2026, 2, 10)).await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let ocr = case.region.get(&case.page()).await.select(".ocr-number")[0].clone();
+    // The region registers its payment and a case officer confirms it by hand (V-77).
+    register(&case, "190 000", &ocr).await;
+    confirm(&case.officer, unconfirmed_payment(&app).await, "190 000").await;
+    assert_eq!(
+        case.region.get(&case.page()).await.select(".remaining"),
+        vec!["0 kr"]
+    );
+
+    // Then the bank's file with the same payment is read in: matched by its OCR number.
+    let file = bgmax(
+        "20260209",
+        &[Paid {
+            sender: "0001234566",
+            reference: &ocr,
+            ore: 19_000_000,
+            serial: 1,
+            name: "Region Stockholm",
+        }],
+    );
+    let uploaded = upload(&case.officer, "bgmax-20260209.txt", file.into_bytes()).await;
+    assert_eq!(
+        uploaded.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        uploaded.plain()
+    );
+    let bank = case.officer.follow(uploaded).await;
+    let link = bank
+        .attr(".bank-list.matched a.decide", "href")
+        .unwrap_or_else(|| panic!("matched by its OCR number: {}", bank.plain()));
+
+    // Its page says the region would have paid too much, lists the payment confirmed by
+    // hand, and asks for the box to be ticked.
+    let decide = case.officer.get(&link).await;
+    assert_eq!(decide.status, StatusCode::OK);
+    assert_eq!(decide.select(".what-happens .overpaid-after").len(), 1);
+    let confirmed = decide.select(".already-confirmed .confirmed-payment");
+    assert_eq!(confirmed.len(), 1, "{}", decide.plain());
+    for seen in ["10 februari 2026", "190 000 kr", "V-77"] {
+        assert!(confirmed[0].contains(seen), "{seen} in {}", confirmed[0]);
+    }
+    assert_eq!(
+        decide
+            .select("form.confirm input[name=overpayment_checked]")
+            .len(),
+        1
+    );
+    let action = decide
+        .attr("form.confirm", "action")
+        .expect("a confirm form");
+    let fall = decide
+        .attr("form.confirm input[name=fall]", "value")
+        .expect("the case");
+
+    // Without the box: refused beside it, nothing written.
+    let before = rows(&app).await;
+    let refused = case
+        .officer
+        .post(&action, &[("csrf", &decide.csrf()), ("fall", &fall)])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let said = refused.select("#overpayment_checked-error");
+    assert_eq!(said.len(), 1, "{}", refused.plain());
+    assert!(said[0].contains("190 000 kr för mycket"), "{said:?}");
+    assert_eq!(
+        refused
+            .select(".already-confirmed .confirmed-payment")
+            .len(),
+        1
+    );
+    assert_eq!(rows(&app).await, before, "nothing written");
+    assert_eq!(app.audit_count("bank_payment.confirmed").await, 0);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM bank_payments WHERE state = 'unmatched'"
+        )
+        .await,
+        1
+    );
+
+    // No case at all: said beside the case's field, nothing written.
+    let no_case = case
+        .officer
+        .post(&action, &[("csrf", &decide.csrf())])
+        .await;
+    assert_eq!(no_case.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        no_case.select("#fall-error").len(),
+        1,
+        "{}",
+        no_case.plain()
+    );
+    assert_eq!(rows(&app).await, before);
+
+    // Ticked: confirmed, and the region has paid 190 000 kr more than it owes.
+    let done = case
+        .officer
+        .post(
+            &action,
+            &[
+                ("csrf", &decide.csrf()),
+                ("fall", &fall),
+                ("overpayment_checked", "ja"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.plain());
+    let bank = case.officer.follow(done).await;
+    assert!(
+        bank.select(".flash")[0].contains("mer än den är skyldig"),
+        "{:?}",
+        bank.select(".flash")
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM repayment_payments WHERE state = 'confirmed'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(app.audit_count("bank_payment.confirmed").await, 1);
 }
 
 #[tokio::test]
@@ -567,6 +711,27 @@ async fn a_camt_054_is_matched_by_the_old_reference_and_by_amount_and_the_rest_w
     let bank = officer.follow(again).await;
     assert!(bank.select(".flash")[0].starts_with("Filen är redan inläst: 0 nya betalningar"));
     assert_eq!(rows(&app).await, after);
+
+    // A reference read in before, now with another amount, is not the same payment: the
+    // file is refused naming its line (the entry's, line 9), and nothing is written.
+    let clash = camt054(&[credit(
+        "190001.00",
+        "2026-02-09",
+        "SEB-20260209-0001",
+        "Region Stockholm",
+        "Återbetalning",
+    )]);
+    let refused = upload(officer, "camt054-annan.xml", clash.into_bytes()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let problems = refused.select(".import-problems td.problem");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "Rad 9: bankens referens SEB-20260209-0001 är redan inläst för en annan betalning (190 000 kr betald 9 februari 2026)"
+        ),
+        "{problems:?}"
+    );
+    assert_eq!(rows(&app).await, after, "nothing written");
 }
 
 #[tokio::test]
@@ -587,10 +752,21 @@ async fn only_a_case_officer_reads_in_and_decides_and_a_region_sees_nothing() {
             .is_empty(),
         "but only a case officer reads in"
     );
+    // A good file of one payment: read in by a case officer it would be kept.
+    let file = bgmax(
+        "20260209",
+        &[Paid {
+            sender: "0001234566",
+            reference: "Faktura 4711",
+            ore: 471_100,
+            serial: 1,
+            name: "Leverantör AB",
+        }],
+    );
     let csrf = approver.get("/").await.csrf();
     let form = multipart::Form::new().part(
         "file",
-        multipart::Part::bytes(bgmax("20260209", &[]).into_bytes()).file_name("bgmax.txt"),
+        multipart::Part::bytes(file.clone().into_bytes()).file_name("bgmax.txt"),
     );
     let response = approver
         .client
@@ -602,6 +778,13 @@ async fn only_a_case_officer_reads_in_and_decides_and_a_region_sees_nothing() {
         .expect("upload");
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert_eq!(count(&app, "SELECT count(*) FROM bank_files").await, 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM bank_payments").await, 0);
+    // The same file from a case officer is read in: the refusal above was the role's.
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let read_in = upload(&officer, "bgmax.txt", file.into_bytes()).await;
+    assert_eq!(read_in.status, StatusCode::SEE_OTHER, "{}", read_in.plain());
+    assert_eq!(count(&app, "SELECT count(*) FROM bank_files").await, 1);
 }
 
 #[tokio::test]

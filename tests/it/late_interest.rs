@@ -5,7 +5,8 @@
 //! what a computation by hand in this file says, day by day, to the öre. Waiving it hides it
 //! from the region; a half-year without its rate is named; what the region owes for its
 //! unused funds never moves; after the deadline the reminder is a betalningspåminnelse that
-//! says interest runs.
+//! says interest runs, until the interest is waived; a case paid in time has nothing to
+//! decide.
 
 use chrono::{Datelike, NaiveDate};
 use digikoord::auth::Role;
@@ -262,6 +263,34 @@ async fn interest_paid_late_in_two_parts_equals_a_day_by_day_sum_and_moves_nothi
     let officer = case.officer.later(on(2026, 2, 26)).await;
     let list = officer.get("/handlaggning/aterbetalningar?ar=2025").await;
     assert!(list.select("table.repayments .interest").is_empty());
+    // No interest runs, so there is nothing to decide: no form, and a decision is refused.
+    let page = officer.get(&case.page()).await;
+    assert!(page.select("form.interest-decision-form").is_empty());
+    let too_early = post_anyway(
+        &officer,
+        &format!("{}/drojsmalsranta", case.page()),
+        &[
+            ("interest_claim", "avsta"),
+            ("interest_reason", "Ingen ränta än."),
+            ("confirmed", "ja"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        too_early.status,
+        StatusCode::CONFLICT,
+        "{}",
+        too_early.plain()
+    );
+    assert!(
+        too_early.plain().contains("Ingen dröjsmålsränta löper"),
+        "{}",
+        too_early.plain()
+    );
+    assert_eq!(
+        count(&app, "SELECT count(*) FROM interest_decisions").await,
+        0
+    );
 
     // 100 000 kr comes in on 15 April, seven weeks late.
     pays(&case, first, "100 000").await;
@@ -546,9 +575,9 @@ async fn a_wrong_reference_rate_is_refused_beside_its_field_and_nothing_is_saved
 }
 
 #[tokio::test]
-async fn after_the_deadline_the_reminder_is_a_betalningspaminnelse_that_says_interest_runs() {
+async fn the_overdue_reminder_is_a_betalningspaminnelse_that_says_interest_runs_until_waived() {
     let app = TestApp::spawn_on(on(2026, 1, 20)).await;
-    approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
+    let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
     let queued = |subject: &'static str| {
         let db = app.db.clone();
         async move {
@@ -591,5 +620,39 @@ async fn after_the_deadline_the_reminder_is_a_betalningspaminnelse_that_says_int
             "{body}"
         );
         assert!(body.contains("räntelagen (1975:635)"), "{body}");
+    }
+
+    // On 2 March a case officer waives the interest: the next week's reminder is still a
+    // betalningspåminnelse of the claim, but no longer says interest runs.
+    let officer = case.officer.later(on(2026, 3, 2)).await;
+    decide(
+        &app,
+        &officer,
+        &case,
+        "avsta",
+        "Regionen har begärt anstånd som handläggs.",
+    )
+    .await;
+    digikoord::mail::reminders::run(&app.db, "http://localhost:3000", date(2026, 3, 6))
+        .await
+        .expect("reminders");
+    let after = queued("Försenad%").await;
+    assert!(
+        after.len() > late.len(),
+        "the region is reminded again a week later"
+    );
+    for (subject, body) in &after[late.len()..] {
+        assert_eq!(
+            subject,
+            "Försenad: Återbetalning för 2025 – betalningspåminnelse"
+        );
+        assert!(
+            body.contains("Det här är en betalningspåminnelse."),
+            "{body}"
+        );
+        assert!(
+            !body.contains("dröjsmålsränta") && !body.contains("räntelagen"),
+            "waived: no interest is spoken of: {body}"
+        );
     }
 }

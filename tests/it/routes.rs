@@ -1275,9 +1275,12 @@ impl Cases {
                 ("paid_date", "2026-04-20"),
                 ("voucher_number", "V-MATRIS-3"),
             ]),
-            "/handlaggning/bank/betalningar/{id}/bekrafta" => typed(&[("fall", &self.bank_case)]),
+            "/handlaggning/bank/betalningar/{id}/bekrafta" => {
+                typed(&[("fall", &self.bank_case), ("overpayment_checked", "ja")])
+            }
+            // The matrix's payout is already in its seeded file: made again, knowingly.
             "/handlaggning/bank/betalningsfil" | "/handlaggning/bank/betalningsfil/skapa" => {
-                typed(&[("utbetalning", &self.payable_payout)])
+                typed(&[("utbetalning", &self.payable_payout), ("again", "ja")])
             }
             "/handlaggning/bank/betalningsfil/avsandare" => typed(&[
                 ("debtor_name", "Tillväxtverket"),
@@ -1604,6 +1607,20 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
     let payment: Uuid = one(
         app,
         "SELECT id FROM repayment_payments WHERE state = 'registered' LIMIT 1",
+        &[],
+    )
+    .await;
+    // A region whose 2025 repayment was not all in by its deadline: interest runs, so a
+    // case officer can decide on it (on a case paid in time there is nothing to decide).
+    let late_region: Uuid = one(
+        app,
+        "SELECT r.organisation_id FROM repayment_owed_per_actor r
+         JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
+         WHERE r.year = 2025 AND r.owed > 0
+           AND r.owed > (SELECT COALESCE(sum(p.received_amount), 0) FROM repayment_payments p
+                         WHERE p.year = r.year AND p.organisation_id = r.organisation_id
+                           AND p.state = 'confirmed' AND p.received_on <= d.repayment_due)
+         ORDER BY r.organisation_id LIMIT 1",
         &[],
     )
     .await;
@@ -2117,6 +2134,11 @@ async fn cases(app: &TestApp, own: Uuid, preparer: Uuid) -> Cases {
                 "/aterbetalningar/{year}/{org}/tillbakabetalningar",
                 "org",
                 s(&blekinge),
+            ),
+            (
+                "/aterbetalningar/{year}/{org}/drojsmalsranta",
+                "org",
+                s(&late_region),
             ),
             ("/aterbetalningar/", "org", s(&stockholm)),
             ("/aterbetalningar/", "case", s(&requisition_2025)),

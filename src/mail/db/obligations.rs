@@ -62,6 +62,9 @@ pub struct Obligation {
     pub assumed: bool,
     /// For a repayment: what is still to pay.
     pub amount: Option<rust_decimal::Decimal>,
+    /// For a repayment: a case officer decided not to claim its late-payment interest
+    /// (`interest_decisions`), so its reminder does not say interest runs.
+    pub interest_waived: bool,
 }
 
 impl ObligationKind {
@@ -129,6 +132,7 @@ pub async fn open_obligations(
         organisation: String,
         deadline: chrono::NaiveDate,
         amount: Option<rust_decimal::Decimal>,
+        interest_waived: bool,
     }
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "WITH o AS (
@@ -151,9 +155,13 @@ pub async fn open_obligations(
                               WHERE s.year = y.year AND s.document = $6
                                 AND s.submitted_at IS NOT NULL)
          )
-         SELECT kind, year, organisation_id, organisation, deadline, amount FROM o
-         WHERE deadline >= $1 - 365
-         ORDER BY deadline, kind, organisation"
+         SELECT o.kind, o.year, o.organisation_id, o.organisation, o.deadline, o.amount,
+                COALESCE(NOT i.claim, false) AS interest_waived
+         FROM o
+         LEFT JOIN interest_decisions i ON o.kind = $7 AND i.year = o.year
+              AND i.organisation_id = o.organisation_id
+         WHERE o.deadline >= $1 - 365
+         ORDER BY o.deadline, o.kind, o.organisation"
     ))
     .bind(today)
     .bind(organisation)
@@ -161,6 +169,7 @@ pub async fn open_obligations(
     .bind(ObligationKind::AgencyRepayment.key())
     .bind(ObligationKind::Summary.key())
     .bind(Document::Summary)
+    .bind(ObligationKind::Repayment.key())
     .fetch_all(&mut *conn)
     .await?;
     // An obligation due on its year's own date, where no source gives that date, is
@@ -185,6 +194,7 @@ pub async fn open_obligations(
                 deadline: r.deadline,
                 assumed: assumed(kind, r.year, r.deadline),
                 amount: r.amount,
+                interest_waived: r.interest_waived,
             })
         })
         .collect()
