@@ -5,24 +5,39 @@ use serde::Serialize;
 
 /// True when the digits end in a correct Luhn check digit.
 pub fn luhn_valid(digits: &str) -> bool {
+    luhn_sum(digits, false).is_some_and(|sum| sum.is_multiple_of(10))
+}
+
+/// The Luhn (modulus 10) check digit for `digits`: the digit that, appended, makes the whole
+/// pass `luhn_valid`. `None` unless `digits` is digits only.
+pub fn luhn_check_digit(digits: &str) -> Option<u32> {
+    luhn_sum(digits, true).map(|sum| (10 - sum % 10) % 10)
+}
+
+/// The Luhn sum of `digits` (`None` unless digits only): every second digit from the right
+/// doubled (digits over 9 less 9), starting with the last one when a check digit is still
+/// to follow it, else with the one before it.
+fn luhn_sum(digits: &str, check_digit_follows: bool) -> Option<u32> {
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .map(|b| u32::from(b - b'0'))
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+    let doubled = usize::from(!check_digit_follows);
+    Some(
+        digits
+            .bytes()
+            .rev()
+            .map(|b| u32::from(b - b'0'))
+            .enumerate()
+            .map(|(i, d)| {
+                if i % 2 == doubled {
+                    let x = d * 2;
+                    if x > 9 { x - 9 } else { x }
+                } else {
+                    d
+                }
+            })
+            .sum(),
+    )
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type, Serialize)]

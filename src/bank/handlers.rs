@@ -649,28 +649,19 @@ pub async fn confirm(
         received_amount: payment.amount,
         verification_number: payment.bank_reference.clone(),
     };
-    let Some(overpayment) =
-        repayments_db::confirm_payment(&mut tx, repayment, &confirmation, user.id()).await?
-    else {
+    // Confirmed as a case officer confirms by hand: the record and the region's mail too.
+    let confirmed = crate::repayments::review::confirm_recorded(
+        &mut tx,
+        &state.config.public_url,
+        (repayment, payment.amount),
+        &confirmation,
+        user.id(),
+        json!({ "source": "bank_file", "bank_payment": id }),
+    )
+    .await?;
+    let Some(overpayment) = confirmed else {
         return Err(AppError::Conflict(REGISTRATION_CHANGED.into()));
     };
-    audit::Entry::new(
-        Some(user.id()),
-        "repayment.confirmed",
-        "repayment_payment",
-        repayment,
-    )
-    .before(json!({ "state": "registered", "amount": payment.amount }))
-    .after(json!({
-        "state": "confirmed",
-        "received_on": confirmation.received_on,
-        "received_amount": confirmation.received_amount,
-        "verification_number": confirmation.verification_number,
-        "overpayment": overpayment,
-        "source": "bank_file", "bank_payment": id,
-    }))
-    .record(&mut tx)
-    .await?;
     if !db::mark_confirmed(&mut tx, id, repayment, user.id()).await? {
         return Err(AppError::Conflict(ALREADY_DECIDED.into()));
     }
@@ -694,12 +685,6 @@ pub async fn confirm(
         "overpayment_checked": overpaid.is_some(),
     }))
     .record(&mut tx)
-    .await?;
-    crate::mail::notify(
-        &mut tx,
-        &state.config.public_url,
-        crate::mail::Notice::RepaymentConfirmed(repayment),
-    )
     .await?;
     tx.commit().await?;
     let mut message = format!(

@@ -7,33 +7,13 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{giro::luhn_valid, repayments::model::payment_reference, web::FormErrors};
+use crate::{
+    giro::{luhn_check_digit, luhn_valid},
+    repayments::model::payment_reference,
+    web::FormErrors,
+};
 
 // ---- OCR numbers ----
-
-/// The Luhn (modulus 10) check digit for `digits`: the digit that, appended, makes the whole
-/// pass `giro::luhn_valid`. `None` unless `digits` is digits only.
-pub fn luhn_check_digit(digits: &str) -> Option<u32> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .map(|b| u32::from(b - b'0'))
-        .enumerate()
-        .map(|(i, d)| {
-            // The check digit will stand to the right: the last digit here is doubled.
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    Some((10 - sum % 10) % 10)
-}
 
 /// The year and the sequence of a case number (`DK-2025-007` → `2025`, `007`).
 fn case_parts(case_number: &str) -> Option<(&str, &str)> {

@@ -111,7 +111,7 @@ mod handlers;
 pub mod interest;
 pub mod model;
 pub mod refunds;
-mod review;
+pub(crate) mod review;
 
 use axum::{
     Router,

@@ -98,6 +98,46 @@ pub async fn confirm_form(
     })
 }
 
+/// Confirms the registered payment `id` (of `amount`) as received, with its audit record and
+/// the region's mail, in `tx`: the one way a repayment payment is confirmed, by hand here and
+/// from the bank's file (`crate::bank`, which says so in `source`, merged into the record).
+/// `None`: it is not registered any more (someone confirmed it first); else whether it took
+/// the received total past what is owed.
+pub(crate) async fn confirm_recorded(
+    tx: &mut sqlx::PgConnection,
+    public_url: &str,
+    (id, amount): (Uuid, Decimal),
+    confirmation: &super::model::Confirmation,
+    by: Uuid,
+    source: serde_json::Value,
+) -> Result<Option<bool>> {
+    let Some(overpayment) = db::confirm_payment(&mut *tx, id, confirmation, by).await? else {
+        return Ok(None);
+    };
+    let mut after = json!({
+        "state": "confirmed",
+        "received_on": confirmation.received_on,
+        "received_amount": confirmation.received_amount,
+        "verification_number": confirmation.verification_number,
+        "overpayment": overpayment,
+    });
+    if let (Some(after), serde_json::Value::Object(source)) = (after.as_object_mut(), source) {
+        after.extend(source);
+    }
+    audit::Entry::new(Some(by), "repayment.confirmed", "repayment_payment", id)
+        .before(json!({ "state": "registered", "amount": amount }))
+        .after(after)
+        .record(&mut *tx)
+        .await?;
+    crate::mail::notify(
+        &mut *tx,
+        public_url,
+        crate::mail::Notice::RepaymentConfirmed(id),
+    )
+    .await?;
+    Ok(Some(overpayment))
+}
+
 pub async fn confirm(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -122,32 +162,18 @@ pub async fn confirm(
         }
     };
     let mut tx = state.db.begin().await?;
-    let overpayment = db::confirm_payment(&mut tx, id, &confirmation, user.id()).await?;
-    let Some(overpayment) = overpayment else {
-        return Err(AppError::Conflict(ALREADY_CONFIRMED.into()));
-    };
-    audit::Entry::new(
-        Some(user.id()),
-        "repayment.confirmed",
-        "repayment_payment",
-        id,
-    )
-    .before(json!({ "state": "registered", "amount": payment.amount }))
-    .after(json!({
-        "state": "confirmed",
-        "received_on": confirmation.received_on,
-        "received_amount": confirmation.received_amount,
-        "verification_number": confirmation.verification_number,
-        "overpayment": overpayment,
-    }))
-    .record(&mut tx)
-    .await?;
-    crate::mail::notify(
+    let confirmed = confirm_recorded(
         &mut tx,
         &state.config.public_url,
-        crate::mail::Notice::RepaymentConfirmed(id),
+        (id, payment.amount),
+        &confirmation,
+        user.id(),
+        json!({}),
     )
     .await?;
+    let Some(overpayment) = confirmed else {
+        return Err(AppError::Conflict(ALREADY_CONFIRMED.into()));
+    };
     tx.commit().await?;
     let mut message = format!(
         "{} från {} är bekräftad som mottagen.",
