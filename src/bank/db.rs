@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     model::{BankPaymentState, FileKind, Incoming},
-    pain001::{Kind, Payable, Selection, Settings, Transfer},
+    pain001::{BankDays, Kind, Payable, Selection, Settings, Transfer},
 };
 use crate::{
     giro::PaymentMethod,
@@ -423,6 +423,21 @@ pub async fn chosen(
         .await?;
     rows.extend(refunds);
     Ok(by_day_and_case(rows))
+}
+
+/// Each of `days` with the day the bank pays on instead: itself on a weekday that is no
+/// Swedish holiday, else the next such day — the schema's `next_weekday` (migration
+/// `sunday_rule`), the one rule for weekends and holidays.
+pub async fn bank_days(
+    db: impl sqlx::PgExecutor<'_>,
+    days: &[NaiveDate],
+) -> sqlx::Result<BankDays> {
+    let moved: Vec<(NaiveDate, NaiveDate)> =
+        sqlx::query_as("SELECT t.d, next_weekday(t.d) FROM unnest($1::date[]) AS t(d)")
+            .bind(days)
+            .fetch_all(db)
+            .await?;
+    Ok(moved.into_iter().collect())
 }
 
 /// The next file's number, never given twice.

@@ -28,8 +28,8 @@ use super::{
         OpenCase, Problem, Proposal, confirming, overpaid_by, parse_case_key, propose, read_file,
     },
     pain001::{
-        self, Debtor, Kind, Message, Payable, Selection, Settings, SettingsForm, Transfer,
-        parse_selection,
+        self, BankDays, Debtor, Kind, Message, Payable, Selection, Settings, SettingsForm,
+        Transfer, parse_selection,
     },
 };
 use crate::{
@@ -779,6 +779,8 @@ struct PaymentFilePage {
     is_admin: bool,
     today: NaiveDate,
     payable: Vec<Payable>,
+    /// The days the payable would be asked to be paid on, with the bank day each moves to.
+    bank_days: BankDays,
     /// The batch ticked, when the page comes back with why it was refused.
     chosen: Selection,
     files: Vec<PaymentFileRow>,
@@ -800,9 +802,10 @@ impl PaymentFilePage {
         self.chosen.contains(p.kind(), p.id)
     }
 
-    /// The day the bank would be asked to pay it on, if it went in a file today.
+    /// The day the bank would be asked to pay it on, if it went in a file today (moved to
+    /// the next bank day, as in the file).
     fn execution_day(&self, p: &Payable) -> NaiveDate {
-        p.execution_date(self.today)
+        pain001::bank_day(&self.bank_days, p.execution_date(self.today))
     }
 
     fn total(&self) -> Decimal {
@@ -822,12 +825,16 @@ impl PaymentFilePage {
 
 async fn payment_file_page(state: &AppState, user: CurrentUser) -> Result<PaymentFilePage> {
     let settings = db::payment_file_settings(&state.db).await?;
+    let today = state.clock.today();
+    let payable = db::payable(&state.db).await?;
+    let asked: Vec<NaiveDate> = payable.iter().map(|p| p.execution_date(today)).collect();
     Ok(PaymentFilePage {
         can_make: user.role() == Role::CaseOfficer,
         is_admin: user.user.is_admin(),
         ctx: user.ctx,
-        today: state.clock.today(),
-        payable: db::payable(&state.db).await?,
+        today,
+        bank_days: db::bank_days(&state.db, &asked).await?,
+        payable,
         chosen: Selection::default(),
         files: db::payment_files(&state.db, FILES_LISTED).await?,
         missing: settings.missing(),
@@ -954,6 +961,9 @@ pub async fn review_payment_file(
             return batch_refused(&state, user, selection, problems, StatusCode::CONFLICT).await;
         }
     };
+    // The days as the file will have them: a weekend or holiday moved to the next bank day.
+    let moved = db::bank_days(&state.db, &pain001::days(&transfers)).await?;
+    let transfers = pain001::on_bank_days(transfers, &moved);
     render(&ConfirmFilePage {
         ctx: user.ctx,
         debtor,
@@ -1008,6 +1018,10 @@ pub async fn make_payment_file(
             return batch_refused(&state, user, selection, problems, StatusCode::CONFLICT).await;
         }
     };
+    // No payment asked for on a day the bank does not pay on: a Saturday, Sunday or Swedish
+    // holiday moves to the next bank day, as the confirmation page showed.
+    let moved = db::bank_days(&mut *tx, &pain001::days(&transfers)).await?;
+    let transfers = pain001::on_bank_days(transfers, &moved);
     let mut earlier: Vec<String> = rows.iter().flat_map(|r| r.in_files.clone()).collect();
     earlier.sort_unstable();
     earlier.dedup();

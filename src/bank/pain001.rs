@@ -22,7 +22,9 @@
 //!   whole file, and the initiating party: Tillväxtverket's name and organisation number
 //!   (ten digits, scheme code `BANK`, as the Swedish interpretation identifies a customer).
 //! - **PmtInf**, one per requested execution day (`ReqdExctnDt`: the payment's planned day,
-//!   or today when that has passed): `PmtMtd` `TRF`, its own count and sum, service level
+//!   or today when that has passed, moved to the next bank day when it is a Saturday, a
+//!   Sunday or a Swedish holiday — the schema's `next_weekday`, see `on_bank_days`):
+//!   `PmtMtd` `TRF`, its own count and sum, service level
 //!   `NURG` (bankgiro and plusgiro payments are non-urgent), the debtor (name and
 //!   organisation number), the debtor's account — Tillväxtverket's bankgiro for outgoing
 //!   payments, `Othr/Id` digits with the proprietary scheme `BGNR` — in `SEK`, and the
@@ -455,9 +457,49 @@ impl Payable {
 }
 
 /// The day the bank is asked to pay: the planned day, or today when it has passed (a bank
-/// refuses a day in the past). A day the bank does not pay on is paid the next bank day.
+/// refuses a day in the past). A day the bank does not pay on is then moved to the next one
+/// it does (`bank_day`, `on_bank_days`).
 pub fn execution_date(planned: NaiveDate, today: NaiveDate) -> NaiveDate {
     planned.max(today)
+}
+
+/// Days the bank is asked to pay on, each with the day it pays instead: itself on a weekday
+/// that is no holiday, else the next such day (a bank neither pays on a Saturday, a Sunday,
+/// a Swedish public holiday, midsommarafton, julafton nor nyårsafton, and refuses or moves
+/// a payment asked for on one). The database's `next_weekday` (migration `sunday_rule`) is
+/// the one rule for that: `db::bank_days` reads it.
+pub type BankDays = BTreeMap<NaiveDate, NaiveDate>;
+
+/// `day`, or the bank day it moves to (a day not in `moved` stays).
+pub fn bank_day(moved: &BankDays, day: NaiveDate) -> NaiveDate {
+    moved.get(&day).copied().unwrap_or(day)
+}
+
+/// The days the transfers are asked to be paid on, each once, in order: what
+/// `db::bank_days` is asked about.
+pub fn days(transfers: &[Transfer]) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = transfers.iter().map(|t| t.execution_date).collect();
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
+/// The batch's transfers with each day moved to the bank day it is paid on (`moved`), in
+/// the file's order again: by day and case. Days that move to the same bank day (a Saturday
+/// and a Sunday to the Monday) are one payment information in the file.
+pub fn on_bank_days(mut transfers: Vec<Transfer>, moved: &BankDays) -> Vec<Transfer> {
+    for t in &mut transfers {
+        t.execution_date = bank_day(moved, t.execution_date);
+    }
+    by_day_and_case(&mut transfers);
+    transfers
+}
+
+/// The file's order: by day, then case.
+fn by_day_and_case(transfers: &mut [Transfer]) {
+    transfers.sort_by(|a, b| {
+        (a.execution_date, &a.end_to_end_id, a.id).cmp(&(b.execution_date, &b.end_to_end_id, b.id))
+    });
 }
 
 /// One credit transfer of a file.
@@ -490,7 +532,8 @@ impl Transfer {
 
 /// The batch's credit transfers, by day and case, when every chosen payment may be paid;
 /// otherwise what is wrong with each that may not (and nothing is made). `rows` are what
-/// the database found of `chosen`: one chosen but not found is refused too.
+/// the database found of `chosen`: one chosen but not found is refused too. Each day is
+/// the one asked for; `on_bank_days` then moves those the bank does not pay on.
 pub fn batch(
     rows: &[Payable],
     chosen: &Selection,
@@ -513,9 +556,7 @@ pub fn batch(
     if !problems.is_empty() {
         return Err(problems);
     }
-    transfers.sort_by(|a, b| {
-        (a.execution_date, &a.end_to_end_id, a.id).cmp(&(b.execution_date, &b.end_to_end_id, b.id))
-    });
+    by_day_and_case(&mut transfers);
     Ok(transfers)
 }
 
@@ -961,6 +1002,84 @@ mod tests {
         );
         assert!(doc.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.03\">"));
         assert!(doc.ends_with("</Document>\n"));
+    }
+
+    #[test]
+    fn a_day_the_bank_does_not_pay_on_moves_to_the_next_and_the_file_groups_by_the_day_moved_to() {
+        let today = date(2026, 2, 10);
+        let on = |planned: NaiveDate, case: &str, amount: &str| {
+            let mut p = payable(false, amount);
+            p.planned_date = planned;
+            p.case_number = Some(case.into());
+            p
+        };
+        // Thursday 12 February 2026, Saturday 14th, Sunday 15th, and a refund on Monday 16th.
+        let thursday = on(date(2026, 2, 12), "DK-2025-009", "1");
+        let saturday = on(date(2026, 2, 14), "DK-2025-003", "100");
+        let sunday = on(date(2026, 2, 15), "DK-2025-001", "200");
+        let mut monday = payable(true, "300");
+        monday.planned_date = date(2026, 2, 16);
+        let rows = vec![monday, sunday, saturday, thursday];
+        let asked = batch(&rows, &chosen(&rows), today).expect("payable");
+        assert_eq!(
+            days(&asked),
+            vec![
+                date(2026, 2, 12),
+                date(2026, 2, 14),
+                date(2026, 2, 15),
+                date(2026, 2, 16)
+            ]
+        );
+        // As `db::bank_days` gives it: the weekend to the Monday, weekdays stay.
+        let moved: BankDays = [
+            (date(2026, 2, 12), date(2026, 2, 12)),
+            (date(2026, 2, 14), date(2026, 2, 16)),
+            (date(2026, 2, 15), date(2026, 2, 16)),
+            (date(2026, 2, 16), date(2026, 2, 16)),
+        ]
+        .into_iter()
+        .collect();
+        let transfers = on_bank_days(asked, &moved);
+        assert_eq!(
+            transfers
+                .iter()
+                .map(|t| (t.execution_date, t.end_to_end_id.as_str()))
+                .collect::<Vec<_>>(),
+            vec![
+                (date(2026, 2, 12), "DK-2025-009"),
+                (date(2026, 2, 16), "DK-2025-001"),
+                (date(2026, 2, 16), "DK-2025-003"),
+                (date(2026, 2, 16), "DK-2025-007-TB")
+            ],
+            "by the day moved to, then case"
+        );
+        assert_eq!(days(&transfers), vec![date(2026, 2, 12), date(2026, 2, 16)]);
+        let d = debtor();
+        let doc = xml(&Message {
+            message_id: "DIGIKOORD-20260210-000003",
+            created: Utc::now(),
+            debtor: &d,
+            transfers: &transfers,
+        });
+        // Two payment informations, the Monday's with the weekend's payments in it.
+        assert_eq!(texts(&doc, "ReqdExctnDt"), vec!["2026-02-12", "2026-02-16"]);
+        assert_eq!(texts(&doc, "NbOfTxs"), vec!["4", "1", "3"]);
+        assert_eq!(texts(&doc, "CtrlSum"), vec!["601.00", "1.00", "600.00"]);
+        assert_eq!(
+            texts(&doc, "EndToEndId"),
+            vec![
+                "DK-2025-009",
+                "DK-2025-001",
+                "DK-2025-003",
+                "DK-2025-007-TB"
+            ]
+        );
+        // A day not asked about stays as it is.
+        assert_eq!(bank_day(&moved, date(2026, 2, 17)), date(2026, 2, 17));
+        assert_eq!(
+            bank_day(&BankDays::new(), date(2026, 2, 14)),
+            date(2026, 2, 14)
+        );
     }
 
     #[test]

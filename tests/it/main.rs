@@ -41,6 +41,7 @@ mod repayments;
 mod reports;
 mod requisitions;
 mod routes;
+mod schemas;
 mod sources;
 mod sso;
 mod steps;

@@ -3,8 +3,8 @@
 //! case officer, checked on a page of their own and made into an ISO 20022 pain.001.001.03
 //! file once an administrator has set the debtor. The file validates against the ISO schema
 //! itself — `pain.001.001.03.xsd` as the `sepaxml` package on PyPI carries it (pinned to
-//! `SEPAXML`), fetched with `pip download` into the test's own folder — with Debian's
-//! `xmllint` (`libxml2-utils`), and
+//! `SEPAXML`), fetched with `pip download` into the test's own folder (`schemas.rs`) — with
+//! Debian's `xmllint` (`libxml2-utils`), and
 //! is read back by Python's own XML parser: its count and control sum are the batch's, each
 //! payment's end-to-end id its case. Making the file marks nothing paid; the file downloads
 //! again byte for byte; a coordinator is refused; a payout not attested, or already paid, is
@@ -12,17 +12,16 @@
 //! the schema's part is skipped and says so (with `CI=true` it fails: `.ci/run` installs
 //! them). Run alone with `cargo test --test it pain001`.
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::{path::Path, process::Command};
 
 use digikoord::auth::Role;
 use reqwest::{StatusCode, header};
 use uuid::Uuid;
 
 use crate::{
-    Page, TestApp, scratch_dir,
+    Page, TestApp,
+    schemas::{schema_from_wheel, validate},
+    scratch_dir,
     steps::{
         SKANE, STOCKHOLM, approve, approve_payout, approved_case, complete, confirm, count, file,
         live_payout, on, pay_payout, register, requisition_id, sha256_hex, submitted,
@@ -36,84 +35,11 @@ const MAKE: &str = "/handlaggning/bank/betalningsfil/skapa";
 const DEBTOR: &str = "/handlaggning/bank/betalningsfil/avsandare";
 const UPPSALA: &str = "Region Uppsala";
 
-/// Whether CI asks for every tool (then a missing one fails instead of skipping).
-fn in_ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
-
-/// A step that needs what this machine lacks: skipped and said, or a failure in CI.
-fn skipped(why: &str) {
-    assert!(!in_ci(), "{why} (.ci/run installs it)");
-    eprintln!("skipped: {why}");
-}
-
 /// The `sepaxml` release whose wheel the schema is taken from: pinned, so the schema checked
 /// against is the same from one run to the next.
 const SEPAXML: &str = "sepaxml==2.7.0";
-
-/// The ISO schema of pain.001.001.03, from the `sepaxml` wheel on PyPI (it carries the ISO
-/// XSDs unchanged), unpacked into `dir` with Python's own zipfile; `None` when python3 or
-/// the registry is not to be had here.
-fn iso_schema(dir: &Path) -> Option<PathBuf> {
-    let python = tool("python3")?;
-    let wheels = dir.join("wheel");
-    let fetched = Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--quiet",
-            "--dest",
-        ])
-        .arg(&wheels)
-        .arg(SEPAXML)
-        .output()
-        .expect("python3 runs");
-    if !fetched.status.success() {
-        skipped(&format!(
-            "the ISO schema could not be fetched (pip download {SEPAXML}): {}",
-            String::from_utf8_lossy(&fetched.stderr)
-        ));
-        return None;
-    }
-    let xsd = dir.join("pain.001.001.03.xsd");
-    let unpacked = Command::new(&python)
-        .arg("-c")
-        .arg(
-            "import glob, sys, zipfile\n\
-             wheel = glob.glob(sys.argv[1] + '/sepaxml-*.whl')[0]\n\
-             data = zipfile.ZipFile(wheel).read('sepaxml/schemas/pain.001.001.03.xsd')\n\
-             open(sys.argv[2], 'wb').write(data)\n",
-        )
-        .arg(&wheels)
-        .arg(&xsd)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        unpacked.status.success(),
-        "unpacking the schema from the wheel: {}",
-        String::from_utf8_lossy(&unpacked.stderr)
-    );
-    Some(xsd)
-}
-
-/// `xmllint --schema`: `Ok` when the document is valid, `Err` with what it says when not.
-fn validate(xmllint: &Path, xsd: &Path, document: &Path) -> Result<(), String> {
-    let out = Command::new(xmllint)
-        .arg("--noout")
-        .arg("--schema")
-        .arg(xsd)
-        .arg(document)
-        .output()
-        .expect("xmllint runs");
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
+/// The ISO schema of pain.001.001.03 in that wheel (it carries the ISO XSDs unchanged).
+const PAIN001_XSD: &str = "sepaxml/schemas/pain.001.001.03.xsd";
 
 /// What Python's ElementTree reads in the file: the group's count and control sum, the
 /// transactions counted and summed, and each one's fields.
@@ -258,7 +184,7 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
     let uppsala_case = case_number(&app, uppsala_requisition).await;
 
     // February 2026: Region Stockholm paid back 50 000 kr too much; the refund is prepared
-    // by a case officer and approved by an approver.
+    // by a case officer, to be paid on Saturday 14 February, and approved by an approver.
     let app = app.later(on(2026, 2, 10)).await;
     let case = approved_case(&app, STOCKHOLM, "1000000", "810 000").await;
     register(&case, "240 000", "DK").await;
@@ -268,7 +194,7 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
         .submit(
             &case.page(),
             &format!("{}/tillbakabetalningar", case.page()),
-            &[("amount", "50 000"), ("planned_date", "2026-02-12")],
+            &[("amount", "50 000"), ("planned_date", "2026-02-14")],
         )
         .await;
     assert_eq!(prepared_refund.status, StatusCode::SEE_OTHER);
@@ -320,6 +246,12 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
         vec!["Plusgiro 123456-6", "Bankgiro 5050-1055"]
     );
     assert_eq!(page.select(".payable-total"), vec!["450 000 kr"]);
+    // The payout planned in 2025 is paid today; the refund planned on a Saturday is paid
+    // the Monday after, the next day the bank pays on.
+    assert_eq!(
+        page.select(".payable .execution"),
+        vec!["10 februari 2026", "16 februari 2026"]
+    );
 
     // Until an administrator sets the debtor, no file is made, and it says what is missing.
     let early = review(officer, &[attested], &[refund]).await;
@@ -411,6 +343,10 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
         shown.select(".payment-file-summary .total"),
         vec!["450 000 kr"]
     );
+    assert_eq!(
+        shown.select(".transfer .execution"),
+        vec!["10 februari 2026", "16 februari 2026"]
+    );
     assert_eq!(kept(&app).await, (0, 0), "seeing the file keeps nothing");
 
     // Made from the confirmation page's own form.
@@ -495,6 +431,11 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
     assert_eq!(texts(&document, "MsgId"), vec![message_id.clone()]);
     assert_eq!(texts(&document, "NbOfTxs")[0], "2");
     assert_eq!(texts(&document, "CtrlSum")[0], "450000.00");
+    // No payment asked for on a Saturday: the refund's day moved to the Monday.
+    assert_eq!(
+        texts(&document, "ReqdExctnDt"),
+        vec!["2026-02-10", "2026-02-16"]
+    );
     assert_eq!(
         texts(&document, "EndToEndId"),
         vec![skane_case.clone(), format!("{stockholm_case}-TB")]
@@ -504,8 +445,11 @@ async fn a_payment_file_of_an_approved_batch_validates_against_the_iso_schema_an
     let dir = scratch_dir("pain001");
     let written = dir.join(format!("{message_id}.xml"));
     std::fs::write(&written, &bytes).expect("write the file");
-    // Without the schema or xmllint, `iso_schema` and `tool` have said what is missing.
-    if let (Some(xsd), Some(xmllint)) = (iso_schema(&dir), tool("xmllint")) {
+    // Without the schema or xmllint, `schema_from_wheel` and `tool` have said what is missing.
+    if let (Some(xsd), Some(xmllint)) = (
+        schema_from_wheel(&dir, SEPAXML, PAIN001_XSD),
+        tool("xmllint"),
+    ) {
         assert_eq!(validate(&xmllint, &xsd, &written), Ok(()));
         // The check can fail: a payment method the standard does not have is refused.
         let broken = dir.join("broken.xml");
