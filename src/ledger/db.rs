@@ -70,9 +70,11 @@ pub async fn save_settings(
     Ok(before)
 }
 
-/// A money event with an actor, as the three queries below read it.
+/// A money event with an actor, as `events` reads it.
 #[derive(sqlx::FromRow)]
 struct ActorRow {
+    /// `payout`, `repayment` or `refund`.
+    kind: String,
     programme_year: i32,
     date: NaiveDate,
     amount: Decimal,
@@ -85,7 +87,12 @@ struct ActorRow {
 }
 
 impl ActorRow {
-    fn event(self, kind: EventKind) -> Event {
+    fn event(self) -> Event {
+        let kind = match self.kind.as_str() {
+            "payout" => EventKind::Payout,
+            "repayment" => EventKind::RepaymentReceived,
+            _ => EventKind::RefundPaid,
+        };
         Event {
             kind,
             date: self.date,
@@ -123,61 +130,42 @@ pub async fn events(
     from: NaiveDate,
     to: NaiveDate,
 ) -> sqlx::Result<Vec<Event>> {
-    let payouts: Vec<ActorRow> = sqlx::query_as(
-        "SELECT r.year AS programme_year, p.paid_date AS date, p.paid_amount AS amount,
-                r.organisation_id, COALESCE(a.actor_name, o.name) AS actor_name, o.org_number,
-                r.case_number, p.voucher_number AS reference,
+    // The three kinds of money with an actor, each from its own table, then named alike: the
+    // actor as in the money's period, its organisation number, the case (the payout's own
+    // requisition; for repayments and refunds the year's approved one).
+    let actors: Vec<ActorRow> = sqlx::query_as(
+        "WITH money AS (
+              SELECT 'payout' AS kind, r.year, p.paid_date AS date, p.paid_amount AS amount,
+                     r.organisation_id, r.case_number, p.voucher_number AS reference
+              FROM payouts p
+              JOIN requisitions r ON r.id = p.requisition_id
+              WHERE p.state = $1 AND p.paid_date BETWEEN $4 AND $5
+              UNION ALL
+              SELECT 'repayment', rp.year, rp.received_on, rp.received_amount,
+                     rp.organisation_id, NULL, rp.verification_number
+              FROM repayment_payments rp
+              WHERE rp.state = $2 AND rp.received_on BETWEEN $4 AND $5
+              UNION ALL
+              SELECT 'refund', f.year, f.paid_date, f.amount, f.organisation_id, NULL,
+                     f.voucher_number
+              FROM refunds f
+              WHERE f.state = $3 AND f.paid_date BETWEEN $4 AND $5
+         )
+         SELECT m.kind, m.year AS programme_year, m.date, m.amount, m.organisation_id,
+                COALESCE(a.actor_name, o.name) AS actor_name, o.org_number,
+                COALESCE(m.case_number, req.case_number) AS case_number, m.reference,
                 pe.kammarkollegiet_chain AS appropriation
-         FROM payouts p
-         JOIN requisitions r ON r.id = p.requisition_id
-         JOIN organisations o ON o.id = r.organisation_id
-         JOIN programme_years y ON y.year = r.year
+         FROM money m
+         JOIN organisations o ON o.id = m.organisation_id
+         JOIN programme_years y ON y.year = m.year
          JOIN periods pe ON pe.id = y.period_id
          LEFT JOIN period_actors a ON a.period_id = y.period_id
-              AND a.organisation_id = r.organisation_id
-         WHERE p.state = $1 AND p.paid_date BETWEEN $2 AND $3",
+              AND a.organisation_id = m.organisation_id
+         LEFT JOIN requisitions req ON m.kind <> 'payout' AND req.year = m.year
+              AND req.organisation_id = m.organisation_id AND req.state = $6",
     )
     .bind(PayoutState::Paid)
-    .bind(from)
-    .bind(to)
-    .fetch_all(&mut *conn)
-    .await?;
-    let repayments: Vec<ActorRow> = sqlx::query_as(
-        "SELECT rp.year AS programme_year, rp.received_on AS date, rp.received_amount AS amount,
-                rp.organisation_id, COALESCE(a.actor_name, o.name) AS actor_name, o.org_number,
-                req.case_number, rp.verification_number AS reference,
-                pe.kammarkollegiet_chain AS appropriation
-         FROM repayment_payments rp
-         JOIN organisations o ON o.id = rp.organisation_id
-         JOIN programme_years y ON y.year = rp.year
-         JOIN periods pe ON pe.id = y.period_id
-         LEFT JOIN period_actors a ON a.period_id = y.period_id
-              AND a.organisation_id = rp.organisation_id
-         LEFT JOIN requisitions req ON req.year = rp.year
-              AND req.organisation_id = rp.organisation_id AND req.state = $4
-         WHERE rp.state = $1 AND rp.received_on BETWEEN $2 AND $3",
-    )
     .bind(PaymentState::Confirmed)
-    .bind(from)
-    .bind(to)
-    .bind(RequisitionState::Approved)
-    .fetch_all(&mut *conn)
-    .await?;
-    let refunds: Vec<ActorRow> = sqlx::query_as(
-        "SELECT f.year AS programme_year, f.paid_date AS date, f.amount,
-                f.organisation_id, COALESCE(a.actor_name, o.name) AS actor_name, o.org_number,
-                req.case_number, f.voucher_number AS reference,
-                pe.kammarkollegiet_chain AS appropriation
-         FROM refunds f
-         JOIN organisations o ON o.id = f.organisation_id
-         JOIN programme_years y ON y.year = f.year
-         JOIN periods pe ON pe.id = y.period_id
-         LEFT JOIN period_actors a ON a.period_id = y.period_id
-              AND a.organisation_id = f.organisation_id
-         LEFT JOIN requisitions req ON req.year = f.year
-              AND req.organisation_id = f.organisation_id AND req.state = $4
-         WHERE f.state = $1 AND f.paid_date BETWEEN $2 AND $3",
-    )
     .bind(RefundState::Paid)
     .bind(from)
     .bind(to)
@@ -197,16 +185,7 @@ pub async fn events(
     .fetch_all(&mut *conn)
     .await?;
 
-    let mut events: Vec<Event> = payouts
-        .into_iter()
-        .map(|r| r.event(EventKind::Payout))
-        .chain(
-            repayments
-                .into_iter()
-                .map(|r| r.event(EventKind::RepaymentReceived)),
-        )
-        .chain(refunds.into_iter().map(|r| r.event(EventKind::RefundPaid)))
-        .collect();
+    let mut events: Vec<Event> = actors.into_iter().map(ActorRow::event).collect();
     for a in agency {
         events.extend(agency_events(
             a.programme_year,
