@@ -47,9 +47,43 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %e, "the database went away");
                 AppError::Unavailable
             }
+            sqlx::Error::Database(d) if d.constraint().and_then(kept_as_it_is).is_some() => {
+                AppError::Conflict(
+                    d.constraint()
+                        .and_then(kept_as_it_is)
+                        .unwrap_or_default()
+                        .into(),
+                )
+            }
             _ => AppError::Internal(format!("database: {e}")),
         }
     }
+}
+
+/// What the schema keeps as it is, whichever page asked to change it: the Swedish reason,
+/// by the name of the rule the database gave. A page that can foresee it says so itself.
+fn kept_as_it_is(constraint: &str) -> Option<&'static str> {
+    Some(match constraint {
+        "users_anonymised_for_good" => {
+            "Kontot är anonymiserat. Det kan inte ändras eller aktiveras igen; skapa ett nytt konto om personen ska använda Digikoord. Ingenting har ändrats."
+        }
+        "bank_files_disposed" | "bank_payments_disposed" => {
+            "Filen, eller en betalning i den, har gallrats och läses inte in igen. Ingenting har sparats."
+        }
+        "attachments_still_while_signing" => {
+            "Rekvisitionen väntar på firmatecknarens bekräftelse; bilagor kan inte läggas till eller tas bort under tiden. Ingenting har ändrats."
+        }
+        "report_attachments_still_while_signing" => {
+            "Redovisningen väntar på firmatecknarens bekräftelse; bilagor kan inte läggas till eller tas bort under tiden. Ingenting har ändrats."
+        }
+        "decision_records_frozen"
+        | "case_document_pdfs_frozen"
+        | "archive_packages_kept"
+        | "disposal_log_kept" => {
+            "Handlingen bevaras oförändrad och kan inte ändras eller tas bort. Ingenting har ändrats."
+        }
+        _ => return None,
+    })
 }
 
 /// The database ended the connection under the request: it is shutting down (57P01),

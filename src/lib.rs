@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod accessibility;
+pub mod archive;
 mod assets;
 pub mod attachments;
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod clock;
 pub mod config;
 pub mod dates;
 pub mod db;
+pub mod disclosure;
 pub mod error;
 pub mod export;
 pub mod giro;
@@ -32,13 +34,18 @@ pub mod network;
 pub mod open_data;
 pub mod operator;
 pub mod pdfa;
+pub mod privacy;
 pub mod programme;
+pub mod records;
+pub mod registry;
 pub mod repayments;
 pub mod reports;
 pub mod requisitions;
+pub mod retention;
 pub mod secrets;
 pub mod seed;
 pub mod serve;
+pub mod signatory;
 pub mod signin;
 mod start;
 pub mod summary;
@@ -121,6 +128,13 @@ pub fn app(state: AppState) -> Router {
         .merge(programme::router())
         .merge(requisitions::router())
         .merge(reports::router())
+        .merge(signatory::router())
+        .merge(records::router())
+        .merge(registry::router())
+        .merge(disclosure::router())
+        .merge(retention::router())
+        .merge(archive::router())
+        .merge(privacy::router())
         .merge(repayments::router())
         .merge(summary::router())
         .merge(history::router())
@@ -193,7 +207,11 @@ fn time_limit_for(path: &str) -> Duration {
     match parts.as_slice() {
         ["sammanstallning", _, "exporter"]
         | ["sammanstallning", _, "utkast", _]
-        | ["konto", _, "dokument"] => EXPORT_TIME_LIMIT,
+        | ["konto", _, "dokument"]
+        | ["beslut", _, "pdf"]
+        | ["dokument", _, _, "pdf"]
+        | ["handlaggning", "utlamnande", _, "paket"]
+        | ["handlaggning", "utlamnande", _, "dokument", _] => EXPORT_TIME_LIMIT,
         _ => REQUEST_TIME_LIMIT,
     }
 }
@@ -238,6 +256,9 @@ mod tests {
             "/sammanstallning/2025/exporter",
             "/sammanstallning/2025/utkast/pdf",
             "/konto/2025/dokument",
+            "/beslut/0b7e/pdf",
+            "/dokument/kvitto/0b7e/pdf",
+            "/handlaggning/utlamnande/0b7e/paket",
         ] {
             assert_eq!(time_limit_for(path), EXPORT_TIME_LIMIT, "{path}");
         }
@@ -245,6 +266,8 @@ mod tests {
             "/",
             "/sammanstallning",
             "/sammanstallning/2025/avsnitt",
+            "/beslut",
+            "/beslut/0b7e",
             "/sammanstallning/exporter/0b7e",
             "/konto/2025",
             "/konto/dokument/0b7e/inlamnad",

@@ -40,6 +40,24 @@ enum Command {
         #[command(subcommand)]
         command: SecretsCommand,
     },
+    /// Archive packages (E-ARK SIP) of closed programme years
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Make, keep and write the archive package of a closed programme year
+    Make {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Check every checksum in an archive package again
+    Verify { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -123,6 +141,34 @@ async fn main() -> ExitCode {
         } => operator::rotate_secrets(&config).await.map(|n| {
             println!("{n} hemligheter är förseglade med SECRETS_KEY.");
         }),
+        Command::Archive {
+            command: ArchiveCommand::Make { year, out },
+        } => digikoord::archive::make_command(&config, year, &out)
+            .await
+            .map(|p| {
+                println!(
+                    "Arkivpaketet för {year} är skapat och sparat i {} ({} byte, {} handlingar).",
+                    out.display(),
+                    p.size,
+                    p.documents
+                );
+                println!("SHA-256: {}", p.sha256);
+            }),
+        Command::Archive {
+            command: ArchiveCommand::Verify { file },
+        } => digikoord::archive::verify_command(&file)
+            .await
+            .and_then(|faults| {
+                if faults.is_empty() {
+                    println!("Alla kontrollsummor i {} stämmer.", file.display());
+                    Ok(())
+                } else {
+                    for f in &faults {
+                        println!("{f}");
+                    }
+                    Err(format!("{} fel i {}", faults.len(), file.display()))
+                }
+            }),
         Command::Healthcheck { url } => {
             let url = url.unwrap_or_else(|| operator::default_health_url(config.listen_addr));
             operator::healthy(&url).await

@@ -192,20 +192,27 @@ async fn serve(mut config: Config, database: &Database) -> Result<(), String> {
         );
         for l in logins {
             let org = l.organisation.map(|o| format!(", {o}")).unwrap_or_default();
-            println!("  {:<48} {}{}", l.email, l.role.label(), org);
+            let signs = if l.signatory { " (firmatecknare)" } else { "" };
+            println!("  {:<48} {}{}{}", l.email, l.role.label(), signs, org);
         }
     }
     println!("\nAvsluta med Ctrl-C.\n");
     let state = AppState::new(pool, config, Clock::System)?;
     let mailer = crate::mail::Mailer::from_config(&state.config)?;
     crate::mail::spawn_workers(&state, mailer);
-    axum::serve(
+    crate::privacy::spawn_worker(&state);
+    let pool = state.db.clone();
+    let served = axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| format!("serving: {e}"))
+    .map_err(|e| format!("serving: {e}"));
+    // Closed before the private PostgreSQL stops, so that the programme cache's listener
+    // knows the server is stopping and does not warn of a lost connection.
+    pool.close().await;
+    served
 }
 
 /// Starts the private PostgreSQL again whenever it dies, until we stop it ourselves.

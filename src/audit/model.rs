@@ -85,6 +85,26 @@ fn quoted(name: Option<String>) -> String {
     name.map(|n| format!(" ”{n}”")).unwrap_or_default()
 }
 
+/// " på rekvisition 2025": the registrar's case, when the entry names it.
+fn registry_case(f: &Facts) -> String {
+    match (
+        f.text(&["kind"])
+            .and_then(|k| crate::registry::model::CaseKind::from_key(&k)),
+        f.text(&["year"]),
+    ) {
+        (Some(kind), Some(year)) => format!(" på {} {year}", kind.label().to_lowercase()),
+        _ => String::new(),
+    }
+}
+
+/// " i Region Skånes ärende 2025": the case a request for public documents concerns.
+fn disclosure_case(f: &Facts) -> String {
+    match (f.text(&["actor_name"]), f.text(&["year"])) {
+        (Some(actor), Some(year)) => format!(" i {actor}s ärende {year}"),
+        _ => String::new(),
+    }
+}
+
 /// The entry as a Swedish sentence: "Anna Attestant attesterade utbetalningen
 /// DK-2026-021, 1 000 000 kr". An action without words of its own still reads as Swedish.
 pub fn sentence(f: &Facts) -> String {
@@ -109,6 +129,155 @@ fn predicate(f: &Facts) -> String {
             .unwrap_or_default()
     };
     match f.action {
+        // Issue 31: the region's signatory, decision records, the registrar, public
+        // documents, a new device.
+        "requisition.prepared" => {
+            format!(
+                "skickade {} till firmatecknaren för bekräftelse",
+                requisition()
+            )
+        }
+        "requisition.signed" => format!(
+            "bekräftade {} som firmatecknare och skickade in den till Tillväxtverket",
+            requisition()
+        ),
+        "requisition.signatory_returned" => format!(
+            "skickade som firmatecknare tillbaka {} till koordinatorn",
+            requisition()
+        ),
+        "requisition.taken_back" => {
+            format!("tog tillbaka {} från firmatecknaren", requisition())
+        }
+        "report.prepared" => format!("skickade {} till firmatecknaren för bekräftelse", report()),
+        "report.signed" => format!(
+            "bekräftade {} som firmatecknare och skickade in den till Tillväxtverket",
+            report()
+        ),
+        "report.signatory_returned" => format!(
+            "skickade som firmatecknare tillbaka {} till koordinatorn",
+            report()
+        ),
+        "report.taken_back" => format!("tog tillbaka {} från firmatecknaren", report()),
+        "user.signatory_set" => match f.after.and_then(|v| v.get("signatory")) {
+            Some(Value::Bool(true)) => format!("gjorde{} till firmatecknare", user()),
+            Some(Value::Bool(false)) => format!("tog bort{} som firmatecknare", user()),
+            _ => format!("ändrade om{} är firmatecknare", user()),
+        },
+        "decision.recorded" => format!(
+            "fattade beslutet{}{}",
+            quoted(f.text(&["title"])),
+            f.text(&["case_number"])
+                .map(|c| format!(" i ärende {c}"))
+                .unwrap_or_default()
+        ),
+        "case_document.kept" => format!("sparade{} som PDF/A", quoted(f.text(&["filename"]))),
+        "registry.registered" => format!(
+            "registrerade diarienumret{}{}",
+            quoted(f.text(&["diarienummer"])),
+            registry_case(f)
+        ),
+        "registry.corrected" => format!(
+            "ändrade diarienumret{} till{}{}",
+            quoted(f.before.and_then(|v| at(v, &["diarienummer"]))),
+            quoted(f.after.and_then(|v| at(v, &["diarienummer"]))),
+            registry_case(f)
+        ),
+        "registry.series_set" => format!(
+            "ställde in nummerserien för diarienummer {}",
+            f.text(&["year"]).unwrap_or_default()
+        ),
+        "auth.new_device" => with("loggade in från en ny enhet".into(), f.text(&["browser"])),
+        "disclosure.registered" => format!(
+            "registrerade begäran om allmän handling nr {}{}",
+            f.text(&["number"]).unwrap_or_default(),
+            disclosure_case(f)
+        ),
+        "disclosure.reviewed" => with(
+            format!(
+                "sekretessprövade handlingen{} i begäran om allmän handling nr {}",
+                quoted(f.text(&["title"])),
+                f.text(&["number"]).unwrap_or_default()
+            ),
+            f.text(&["review_label"]),
+        ),
+        "disclosure.document_opened" => format!(
+            "öppnade handlingen{} för sekretessprövning i begäran om allmän handling nr {}",
+            quoted(f.text(&["title"])),
+            f.text(&["number"]).unwrap_or_default()
+        ),
+        "disclosure.bundled" => format!(
+            "laddade ner paketet{} till begäran om allmän handling nr {}",
+            quoted(f.text(&["filename"])),
+            f.text(&["number"]).unwrap_or_default()
+        ),
+        "disclosure.decided" => with(
+            format!(
+                "avslutade begäran om allmän handling nr {}",
+                f.text(&["number"]).unwrap_or_default()
+            ),
+            f.text(&["outcome"]),
+        ),
+        "retention.class_set" => match (f.text(&["name"]), f.text(&["class_label"])) {
+            (Some(n), Some(c)) => format!(
+                "satte gallringsklassen för {} till {}",
+                n.to_lowercase(),
+                c.to_lowercase()
+            ),
+            _ => "ändrade en gallringsklass".to_string(),
+        },
+        "disposal.proposed" => match f.text(&["due"]) {
+            Some(n) => format!(
+                "föreslog gallring nr {}: {n} handlingar kan gallras",
+                f.entity_id
+            ),
+            None => format!("föreslog gallring nr {}", f.entity_id),
+        },
+        "disposal.confirmed" => match f.text(&["removed"]) {
+            Some(n) => format!(
+                "bekräftade gallring nr {}: {n} handlingar togs bort",
+                f.entity_id
+            ),
+            None => format!("bekräftade gallring nr {}", f.entity_id),
+        },
+        "disposal.cancelled" => format!("avbröt gallringsförslag nr {}", f.entity_id),
+        "legal_hold.placed" => format!("lade spärr nr {} mot gallring", f.entity_id),
+        "legal_hold.released" => format!("hävde spärr nr {} mot gallring", f.entity_id),
+        "archive.package_requested" => match f.text(&["year"]) {
+            Some(y) => format!("begärde ett arkivpaket för programåret {y}"),
+            None => "begärde ett arkivpaket".to_string(),
+        },
+        "archive.package_made" => match f.text(&["year"]) {
+            Some(y) => format!("skapade arkivpaketet{} för programåret {y}", file()),
+            None => format!("skapade arkivpaketet{}", file()),
+        },
+        "archive.package_failed" => match f.text(&["year"]) {
+            Some(y) => format!("kunde inte skapa arkivpaketet för programåret {y}"),
+            None => "kunde inte skapa ett arkivpaket".to_string(),
+        },
+        "privacy.extract_made" => match f.entity {
+            "contact" => "tog fram ett registerutdrag om en kontaktperson".to_string(),
+            _ => "tog fram ett registerutdrag om en användare".to_string(),
+        },
+        "privacy.settings_saved" => match f
+            .after
+            .and_then(|a| a.get("anonymise_after_months"))
+            .and_then(Value::as_u64)
+        {
+            Some(m) => format!(
+                "ställde in att inaktiverade konton anonymiseras {m} månader efter inaktiveringen"
+            ),
+            None => "ställde in att inaktiverade konton inte anonymiseras automatiskt".to_string(),
+        },
+        "privacy.anonymised" => match f
+            .after
+            .and_then(|a| a.get("pseudonym"))
+            .and_then(Value::as_str)
+        {
+            Some(p) => {
+                format!("anonymiserade personuppgifterna i ett inaktiverat konto, som nu heter {p}")
+            }
+            None => "anonymiserade personuppgifterna i ett inaktiverat konto".to_string(),
+        },
         "requisition.created" => format!("påbörjade {}", requisition()),
         "requisition.saved" => format!("sparade ändringar i {}", requisition()),
         "requisition.submitted" => format!("skickade in {}", requisition()),

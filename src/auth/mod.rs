@@ -42,6 +42,7 @@ mod db;
 pub mod device;
 pub mod kept;
 pub mod layer;
+pub mod new_device;
 pub mod page;
 pub mod password;
 mod reauth;

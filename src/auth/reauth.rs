@@ -1,7 +1,9 @@
 //! A fresh proof before sensitive actions (OWASP ASVS level 2): an administrator's changes to
-//! users, roles and identity providers, and enrolling one's own second factor, are done only
-//! by someone who proved who they are in the last 15 minutes (the login itself, or the code
-//! from their app, or their password, given again).
+//! users, roles and identity providers, disposal runs and anonymisation, and enrolling one's
+//! own second factor, are done only by someone who proved who they are in the last 15
+//! minutes (the login itself, or the code from their app, or their password, given again).
+//! Only forms sent (POST) are asked; pages that only show (GET, a register extract among
+//! them) are not.
 //!
 //! The session layer asks here for every such POST. When the proof is older, the person gets
 //! a page that asks for it and carries what they sent, unchanged, in the same form: sent on,
@@ -39,6 +41,13 @@ pub fn is_sensitive(path: &str) -> bool {
         || path.starts_with("/admin/behorigheter/")
         || path == "/admin/inloggning"
         || path.starts_with("/admin/inloggning/")
+        // What cannot be undone: a disposal run and its holds; anonymising accounts, and
+        // the time after which the server does it. (Only POSTs are asked: a register
+        // extract is a page and a download (GET), which is not — the proof page sends a
+        // form on to the same address, which a GET route cannot take. Each extract is
+        // audited instead, `privacy.extract_made`.)
+        || path.starts_with("/admin/gallring/")
+        || path.starts_with("/admin/personuppgifter/")
         || path == second_factor::OWN_PAGE_PATH
 }
 

@@ -29,3 +29,16 @@ REVOKE UPDATE, DELETE, TRUNCATE ON summary_exports FROM digikoord_app;
 GRANT UPDATE (submitted_at, submitted_by) ON summary_exports TO digikoord_app;
 -- A refund, once prepared, is a record of money: it moves forward, never away.
 REVOKE DELETE, TRUNCATE ON refunds FROM digikoord_app;
+-- Issue 31. Decision records and a case's kept PDF/A are frozen (their triggers let a
+-- confirmed disposal run delete, nothing else); so are archive packages and the disposal
+-- log. The registrar's cases are a view.
+REVOKE UPDATE, DELETE, TRUNCATE ON decision_records, case_document_pdfs FROM digikoord_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON archive_packages FROM digikoord_app;
+REVOKE DELETE, TRUNCATE ON archive_requests FROM digikoord_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON disposal_log FROM digikoord_app;
+REVOKE DELETE, TRUNCATE ON disposal_items, disposal_runs, legal_holds, retention_kinds FROM digikoord_app;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON registry_cases FROM digikoord_app;
+-- A diarienummer, a request for public documents and the documents listed on it are kept
+-- (corrected, reviewed and decided; never removed): no kind of retention disposes of them.
+REVOKE DELETE, TRUNCATE ON registry_entries, disclosure_requests, disclosure_documents FROM digikoord_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON privacy_confirmations FROM digikoord_app;

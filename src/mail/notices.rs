@@ -15,6 +15,7 @@ use crate::{
     dates::format_date,
     money::format_kronor,
     programme::model::{ExtendedDeadline, marked_date},
+    signatory::{self, model::Submission},
     thread::Thread,
 };
 
@@ -79,6 +80,17 @@ pub enum Notice {
     /// A registered payment the region withdraws, to the case officers. Queued before the
     /// payment is removed, in the same transaction.
     RepaymentWithdrawn(Uuid),
+    /// A requisition or report drawn up for the region's signatory: to its signatories but
+    /// the one who drew it up.
+    AwaitingSignatory(Submission),
+    /// The signatory confirmed it and sent it in: to the one who drew it up.
+    SignatoryConfirmed(Submission),
+    /// The signatory `by` sent it back, with a message: to `to`, who drew it up.
+    SignatorySentBack {
+        submission: Submission,
+        by: Uuid,
+        to: Uuid,
+    },
 }
 
 /// Queues the mails of `notice` in the caller's transaction.
@@ -503,6 +515,99 @@ pub async fn notify(conn: &mut PgConnection, public_url: &str, notice: Notice) -
             );
             let to = db::staff(conn, &[Role::CaseOfficer]).await?;
             enqueue_all(conn, public_url, &to, "repayment.withdrawn", &content).await
+        }
+        Notice::AwaitingSignatory(submission) => {
+            let f = signatory::db::facts(conn, submission).await?;
+            let (subject, what, event) = match submission {
+                Submission::Requisition(_) => (
+                    format!(
+                        "Rekvisition att bekräfta: {}",
+                        f.case_number.as_deref().unwrap_or_default()
+                    ),
+                    format!("rekvisitionen för {}", f.year),
+                    "requisition.prepared",
+                ),
+                Submission::Report(_) => (
+                    format!("Redovisning att bekräfta: {}", f.year),
+                    format!("redovisningen för {}", f.year),
+                    "report.prepared",
+                ),
+            };
+            let content = Content::new(subject)
+                .paragraph(format!(
+                    "{} har upprättat {what} för {} och skickat den till dig som firmatecknare. Den skickas till Tillväxtverket först när en firmatecknare har läst och bekräftat den i Digikoord.",
+                    f.prepared_by_name.as_deref().unwrap_or("En koordinator"),
+                    f.organisation
+                ))
+                .link("Läs och bekräfta", url(&submission.signing_page()));
+            let to = signatory::db::recipients(conn, f.organisation_id, f.prepared_by).await?;
+            enqueue_all(conn, public_url, &to, event, &content).await
+        }
+        Notice::SignatoryConfirmed(submission) => {
+            let f = signatory::db::facts(conn, submission).await?;
+            let Some(preparer) = f.prepared_by else {
+                return Ok(());
+            };
+            let (subject, what, event) = match submission {
+                Submission::Requisition(_) => (
+                    format!(
+                        "Rekvisitionen {} är bekräftad och inskickad",
+                        f.case_number.as_deref().unwrap_or_default()
+                    ),
+                    format!("rekvisitionen för {}", f.year),
+                    "requisition.signed",
+                ),
+                Submission::Report(_) => (
+                    format!("Redovisningen för {} är bekräftad och inskickad", f.year),
+                    format!("redovisningen för {}", f.year),
+                    "report.signed",
+                ),
+            };
+            let content = Content::new(subject)
+                .paragraph(format!(
+                    "Firmatecknaren {} har bekräftat {what} som du upprättade för {} och skickat den till Tillväxtverket.",
+                    f.signed_by_name.as_deref().unwrap_or_default(),
+                    f.organisation
+                ))
+                .link("Öppna kvittot", url(&submission.receipt()));
+            let to: Vec<Recipient> = db::user(conn, preparer).await?.into_iter().collect();
+            enqueue_all(conn, public_url, &to, event, &content).await
+        }
+        Notice::SignatorySentBack { submission, by, to } => {
+            let f = signatory::db::facts(conn, submission).await?;
+            let by = db::user(conn, by)
+                .await?
+                .map(|r| r.name)
+                .unwrap_or_else(|| "Firmatecknaren".to_string());
+            let (subject, what, event) = match submission {
+                Submission::Requisition(_) => (
+                    format!(
+                        "Firmatecknaren har skickat tillbaka rekvisitionen {}",
+                        f.case_number.as_deref().unwrap_or_default()
+                    ),
+                    format!("rekvisitionen för {}", f.year),
+                    "requisition.signatory_returned",
+                ),
+                Submission::Report(_) => (
+                    format!(
+                        "Firmatecknaren har skickat tillbaka redovisningen för {}",
+                        f.year
+                    ),
+                    format!("redovisningen för {}", f.year),
+                    "report.signatory_returned",
+                ),
+            };
+            let content = Content::new(subject)
+                .paragraph(format!(
+                    "{by} har skickat tillbaka {what} till dig. Ändra det som behövs och skicka den till firmatecknaren igen."
+                ))
+                .paragraph(format!(
+                    "Meddelande från firmatecknaren: {}",
+                    f.signatory_note.as_deref().unwrap_or_default()
+                ))
+                .link("Öppna", url(&submission.page()));
+            let to: Vec<Recipient> = db::user(conn, to).await?.into_iter().collect();
+            enqueue_all(conn, public_url, &to, event, &content).await
         }
         Notice::EventCancelled(id) => {
             let Some(event) = crate::network::db::event(&mut *conn, id).await? else {

@@ -188,6 +188,10 @@ impl Cache {
         while !pool.is_closed() {
             let lost = self.listen_until_lost(&own, &mut told).await;
             self.set_listening(false);
+            // The server is stopping (its pool was closed first): nothing to say.
+            if pool.is_closed() {
+                break;
+            }
             if !told {
                 let why = match lost {
                     Ok(()) => "connection lost".to_string(),

@@ -28,6 +28,7 @@ use crate::{
     error::{AppError, Result, violated_constraint},
     money::{format_input, format_kronor},
     programme::{db::ProgrammeYear, model::DeadlineStatus},
+    registry::{self, model::CaseKind},
     reports::model::ReportState,
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
@@ -77,6 +78,9 @@ pub(super) struct ShowPage {
     ctx: Ctx,
     year: ProgrammeYear,
     row: RepaymentRow,
+    /// Tillväxtverket's diarienummer of the repayment case, once the registrar has given it
+    /// one (`registry`).
+    diarienummer: Option<String>,
     today: NaiveDate,
     /// Tillväxtverket's bankgiro (`REPAYMENT_BANKGIRO`); the demo's is marked as such.
     bankgiro: Option<String>,
@@ -116,6 +120,17 @@ impl ShowPage {
 
     fn status(&self) -> Status {
         self.row.balance().status()
+    }
+
+    /// A repayment is a case of its own, to be registered, once the report says something
+    /// is unused (`registry_cases`): then a missing diarienummer is said so.
+    fn is_registry_case(&self) -> bool {
+        self.row.owed.is_some_and(|owed| owed > Decimal::ZERO)
+    }
+
+    /// The page names the case: Digikoord's case number, the diarienummer, or both.
+    fn shows_case_ids(&self) -> bool {
+        self.row.case_number.is_some() || self.diarienummer.is_some() || self.is_registry_case()
     }
 
     fn can_register(&self) -> bool {
@@ -283,6 +298,13 @@ pub(super) async fn show_page(
     let payments = db::payments(&state.db, year.year, row.organisation_id).await?;
     let history = db::owed_history(&state.db, year.year, row.organisation_id).await?;
     let refunds = db::refunds(&state.db, year.year, row.organisation_id).await?;
+    let diarienummer = registry::db::diarienummer(
+        &state.db,
+        CaseKind::Repayment,
+        year.year,
+        Some(row.organisation_id),
+    )
+    .await?;
     let messages = match row.requisition_id {
         Some(case) => thread::shown_to(&state.db, Thread::Repayment(case), user.id()).await?,
         None => vec![],
@@ -322,6 +344,7 @@ pub(super) async fn show_page(
         ctx: user.ctx,
         year,
         row,
+        diarienummer,
         today,
         bankgiro: state.config.repayment_bankgiro.number().map(str::to_string),
         bankgiro_is_demo: state.config.repayment_bankgiro.is_demo(),

@@ -927,6 +927,10 @@ async fn step(
         .after(after)
         .record(&mut tx)
         .await?;
+    // Attesting grants the refund: decided by the approver, presented by its preparer.
+    if action == RefundAction::Approve {
+        crate::records::db::record_refund_approved(&mut tx, refund, user.id()).await?;
+    }
     if action == RefundAction::RegisterPaid {
         crate::mail::notify(
             &mut tx,

@@ -10,7 +10,10 @@ use super::model::{
     Action, Activity, ActivityKind, Analysis, Completeness, Costs, Part, ReportState,
     SelfAssessment, is_late,
 };
-use crate::auth::{Role, Scope};
+use crate::{
+    auth::{Role, Scope},
+    signatory::model::Standing,
+};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Report {
@@ -55,6 +58,19 @@ pub struct Report {
     pub activity_count: i64,
     /// The tasks of the year's period, in the decision's words: what the report answers.
     pub period_tasks: Vec<String>,
+    /// Who drew it up for the region's signatory, and when: set while it waits for the
+    /// signatory and once signed; `None` when the region sent it without one.
+    pub prepared_by: Option<Uuid>,
+    pub prepared_by_name: Option<String>,
+    pub prepared_at: Option<DateTime<Utc>>,
+    /// The signatory who confirmed it and sent it in, and when.
+    pub signed_by: Option<Uuid>,
+    pub signed_by_name: Option<String>,
+    pub signed_at: Option<DateTime<Utc>>,
+    /// The signatory's message when they sent it back to the coordinator.
+    pub signatory_note: Option<String>,
+    /// Tillväxtverket's diarienummer of the case, once the registrar has given it one.
+    pub diarienummer: Option<String>,
 }
 
 impl Report {
@@ -116,8 +132,32 @@ impl Report {
         is_late(self.first_submitted_on(), self.late_after)
     }
 
+    /// The region writes in it: the current version, a draft or returned, and not while it
+    /// waits for the region's signatory.
     pub fn editable(&self) -> bool {
-        self.current && self.state.editable()
+        self.current && self.state.editable() && !self.awaiting_signatory()
+    }
+
+    /// Where it stands towards the region's signatory (`signatory::model`).
+    pub fn standing(&self) -> Standing {
+        Standing::of(
+            self.current && self.state.editable(),
+            self.prepared_at.is_some(),
+            self.signed_at.is_some(),
+        )
+    }
+
+    /// Prepared for the region's signatory and waiting for their confirmation: locked.
+    pub fn awaiting_signatory(&self) -> bool {
+        self.standing() == Standing::Awaiting
+    }
+
+    /// The signatory's message from sending it back, while the region has it to change.
+    pub fn sent_back_note(&self) -> Option<&str> {
+        match self.standing() {
+            Standing::Open => self.signatory_note.as_deref(),
+            Standing::Awaiting | Standing::Closed => None,
+        }
     }
 }
 
@@ -125,6 +165,10 @@ const SELECT: &str = "
     SELECT r.*, a.actor_name, d.report_due AS report_deadline,
            COALESCE(f.report_late_after, d.report_due) AS late_after,
            u.name AS approved_by_name, du.name AS declared_by_name,
+           pu.name AS prepared_by_name, su.name AS signed_by_name,
+           (SELECT e.diarienummer FROM registry_entries e
+            WHERE e.kind = 'report' AND e.year = r.year
+              AND e.organisation_id = r.organisation_id) AS diarienummer,
            (SELECT count(*) FROM report_activities x WHERE x.report_id = r.id) AS activity_count,
            ARRAY(SELECT t.task FROM period_tasks t WHERE t.period_id = y.period_id
                  ORDER BY t.position) AS period_tasks
@@ -134,7 +178,9 @@ const SELECT: &str = "
     JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
     LEFT JOIN requisitioned_funds f ON f.year = r.year AND f.organisation_id = r.organisation_id
     LEFT JOIN users u ON u.id = r.approved_by
-    LEFT JOIN users du ON du.id = r.declared_by";
+    LEFT JOIN users du ON du.id = r.declared_by
+    LEFT JOIN users pu ON pu.id = r.prepared_by
+    LEFT JOIN users su ON su.id = r.signed_by";
 
 pub async fn find(
     db: impl sqlx::PgExecutor<'_>,
@@ -276,7 +322,8 @@ pub async fn insert(conn: &mut PgConnection, new: NewReport) -> sqlx::Result<Uui
 /// submission and a change to its parts never interleave. `false` when it may not.
 pub async fn lock_editable(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
     let open: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM reports WHERE id = $1 AND current AND state = ANY($2) FOR UPDATE",
+        "SELECT id FROM reports WHERE id = $1 AND current AND state = ANY($2)
+             AND NOT awaiting_signatory(prepared_at, signed_at) FOR UPDATE",
     )
     .bind(id)
     .bind(Action::Edit.from_states())
@@ -293,7 +340,7 @@ pub async fn save_tasks(
 ) -> sqlx::Result<bool> {
     let updated = sqlx::query(
         "UPDATE reports SET task_1 = $2, task_2 = $3, task_3 = $4, task_4 = $5, task_5 = $6, updated_at = now()
-         WHERE id = $1 AND current AND state = ANY($7)",
+         WHERE id = $1 AND current AND state = ANY($7) AND NOT awaiting_signatory(prepared_at, signed_at)",
     )
     .bind(id)
     .bind(&tasks[0])
@@ -312,7 +359,7 @@ pub async fn save_analysis(conn: &mut PgConnection, id: Uuid, a: &Analysis) -> s
     let updated = sqlx::query(
         "UPDATE reports SET needs_and_challenges = $2, results_and_effects = $3, self_assessment = $4,
              self_assessment_motivation = $5, updated_at = now()
-         WHERE id = $1 AND current AND state = ANY($6)",
+         WHERE id = $1 AND current AND state = ANY($6) AND NOT awaiting_signatory(prepared_at, signed_at)",
     )
     .bind(id)
     .bind(&a.needs_and_challenges)
@@ -336,7 +383,7 @@ pub async fn save_finances(
     let updated = sqlx::query(
         "UPDATE reports SET cost_personnel = $2, cost_services = $3, cost_travel = $4, cost_other = $5,
              co_financing = $6, finances_saved = true, updated_at = now()
-         WHERE id = $1 AND current AND state = ANY($7)",
+         WHERE id = $1 AND current AND state = ANY($7) AND NOT awaiting_signatory(prepared_at, signed_at)",
     )
     .bind(id)
     .bind(costs.personnel)
@@ -412,7 +459,7 @@ pub async fn update_activity(
              participants = $9
          FROM reports r
          WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
-           AND r.state = ANY($10)",
+           AND r.state = ANY($10) AND NOT awaiting_signatory(r.prepared_at, r.signed_at)",
     )
     .bind(report)
     .bind(activity)
@@ -464,7 +511,7 @@ pub async fn delete_activity(
     sqlx::query_scalar(
         "DELETE FROM report_activities a USING reports r
          WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
-           AND r.state = ANY($3)
+           AND r.state = ANY($3) AND NOT awaiting_signatory(r.prepared_at, r.signed_at)
          RETURNING a.title",
     )
     .bind(report)
@@ -573,7 +620,7 @@ pub async fn delete_attachment(
     sqlx::query_scalar(
         "DELETE FROM report_attachments a USING reports r
          WHERE a.id = $2 AND a.report_id = $1 AND r.id = a.report_id AND r.current
-           AND r.state = ANY($3)
+           AND r.state = ANY($3) AND NOT awaiting_signatory(r.prepared_at, r.signed_at)
          RETURNING a.filename",
     )
     .bind(report)
@@ -606,6 +653,10 @@ impl HistoryEntry {
             "report.returned" => "Återsänd för komplettering",
             "report.approved" => "Godkänd",
             "report.new_version" => "Ny version påbörjad för rättelse",
+            "report.prepared" => "Skickad till firmatecknaren för bekräftelse",
+            "report.signed" => "Bekräftad av firmatecknaren och inskickad",
+            "report.signatory_returned" => "Skickad tillbaka av firmatecknaren",
+            "report.taken_back" => "Tagen tillbaka från firmatecknaren",
             other => other,
         }
     }
@@ -629,8 +680,9 @@ pub async fn history(db: &PgPool, report: Uuid) -> sqlx::Result<Vec<HistoryEntry
 }
 
 /// Sends the report to Tillväxtverket; the first submission's time is kept for lateness.
-/// `false` when the report may no longer be submitted.
-/// Sends the report in, declared by `by` at `now`; `false` when it was not open.
+/// Sends the report in, declared by `by` at `now`, straight from the region (it has no
+/// signatory besides `by`): no earlier round's preparer and signatory stay on it. `false`
+/// when it was not open, or waits for the region's signatory.
 pub async fn submit(
     conn: &mut PgConnection,
     id: Uuid,
@@ -640,14 +692,117 @@ pub async fn submit(
     let updated = sqlx::query(
         "UPDATE reports SET state = $3, submitted_at = $2,
              first_submitted_at = COALESCE(first_submitted_at, $2), updated_at = now(),
-             declared_by = $5, declared_at = $2
-         WHERE id = $1 AND current AND state = ANY($4)",
+             declared_by = $5, declared_at = $2,
+             prepared_by = NULL, prepared_at = NULL, signed_by = NULL, signed_at = NULL
+         WHERE id = $1 AND current AND state = ANY($4)
+           AND NOT awaiting_signatory(prepared_at, signed_at)",
     )
     .bind(id)
     .bind(now)
     .bind(Action::Submit.target(ReportState::Draft))
     .bind(Action::Submit.from_states())
     .bind(by)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Sends an open report to the region's signatory, drawn up by `by` at `now`: it waits for a
+/// signatory's confirmation, and nothing in it changes meanwhile. An earlier round's
+/// signature and message go. `false` when it was not open (sent in, or waiting already).
+pub async fn prepare(
+    conn: &mut PgConnection,
+    id: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET prepared_by = $2, prepared_at = $3, signed_by = NULL,
+             signed_at = NULL, signatory_note = NULL, updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($4)
+           AND NOT awaiting_signatory(prepared_at, signed_at)",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(now)
+    .bind(Action::Submit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The signatory `by` confirms the report `preparer` drew up at `shown` (the version they
+/// read), and it is sent to Tillväxtverket at `now`, declared by the signatory. Never by its
+/// preparer (the schema agrees: `reports_signed_by_another`). `false` when it no longer
+/// waited for the signatory as drawn up by `preparer` at `shown` (taken back, changed and
+/// sent again is another version).
+pub async fn sign(
+    conn: &mut PgConnection,
+    id: Uuid,
+    preparer: Uuid,
+    by: Uuid,
+    shown: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET state = $5, submitted_at = $4,
+             first_submitted_at = COALESCE(first_submitted_at, $4), updated_at = now(),
+             declared_by = $3, declared_at = $4, signed_by = $3, signed_at = $4
+         WHERE id = $1 AND current AND state = ANY($6)
+           AND awaiting_signatory(prepared_at, signed_at) AND prepared_by = $2 AND prepared_by <> $3
+           AND prepared_at = $7",
+    )
+    .bind(id)
+    .bind(preparer)
+    .bind(by)
+    .bind(now)
+    .bind(Action::Submit.target(ReportState::Draft))
+    .bind(Action::Submit.from_states())
+    .bind(shown)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The signatory `by` sends the report back to `preparer` with `note`: the region's to change
+/// and send again. `false` when it no longer waited as drawn up by `preparer` at `shown` (the
+/// version the signatory read).
+pub async fn send_back_to_preparer(
+    conn: &mut PgConnection,
+    id: Uuid,
+    preparer: Uuid,
+    by: Uuid,
+    shown: DateTime<Utc>,
+    note: &str,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET prepared_by = NULL, prepared_at = NULL, signatory_note = $4,
+             updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($5)
+           AND awaiting_signatory(prepared_at, signed_at) AND prepared_by = $2 AND prepared_by <> $3
+           AND prepared_at = $6",
+    )
+    .bind(id)
+    .bind(preparer)
+    .bind(by)
+    .bind(note)
+    .bind(Action::Edit.from_states())
+    .bind(shown)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// A coordinator of the region takes the report back from the signatory to change it.
+/// `false` when it no longer waited for the signatory.
+pub async fn take_back(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE reports SET prepared_by = NULL, prepared_at = NULL, updated_at = now()
+         WHERE id = $1 AND current AND state = ANY($2)
+           AND awaiting_signatory(prepared_at, signed_at)",
+    )
+    .bind(id)
+    .bind(Action::Edit.from_states())
     .execute(conn)
     .await?;
     Ok(updated.rows_affected() == 1)

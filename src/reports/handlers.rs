@@ -25,6 +25,11 @@ use crate::{
     AppState, audit,
     auth::{Ctx, CurrentUser, Role},
     error::{AppError, Result, violated_constraint},
+    mail::Notice,
+    signatory::{
+        db::{self as signatory_db, Signatory},
+        model::{Route, Submission, names, route},
+    },
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -102,9 +107,73 @@ struct ShowPage {
     /// The case officer's comment to the approval, and what was wrong with it.
     comment: String,
     comment_errors: FormErrors,
+    /// The region's active signatories.
+    signatories: Vec<Signatory>,
 }
 
 impl ShowPage {
+    fn me(&self) -> Option<Uuid> {
+        self.ctx.user.as_ref().map(|u| u.id)
+    }
+
+    /// The signatories *Skicka* sends it to: all but the reader.
+    fn other_signatories(&self) -> Vec<String> {
+        self.signatories
+            .iter()
+            .filter(|s| Some(s.id) != self.me())
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// *Skicka* sends it to the region's signatory, not to Tillväxtverket.
+    fn to_signatory(&self) -> bool {
+        !self.other_signatories().is_empty()
+    }
+
+    fn signatory_names(&self) -> String {
+        names(&self.other_signatories())
+    }
+
+    /// The reader is the region's only signatory: it goes straight in.
+    fn sole_signatory(&self) -> bool {
+        !self.to_signatory() && self.signatories.iter().any(|s| Some(s.id) == self.me())
+    }
+
+    /// The region's coordinator sees where it waits, and may take it back.
+    fn with_signatory(&self) -> bool {
+        self.role == Role::Coordinator && self.r.awaiting_signatory()
+    }
+
+    /// The reader is a signatory who may confirm it: not the one who drew it up.
+    fn may_sign(&self) -> bool {
+        self.with_signatory()
+            && self.r.prepared_by != self.me()
+            && self.signatories.iter().any(|s| Some(s.id) == self.me())
+    }
+
+    /// Whom it waits for: the signatories but the one who drew it up.
+    fn awaited_signatories(&self) -> String {
+        let others: Vec<String> = self
+            .signatories
+            .iter()
+            .filter(|s| Some(s.id) != self.r.prepared_by)
+            .map(|s| s.name.clone())
+            .collect();
+        names(&others)
+    }
+
+    fn signing_page(&self) -> String {
+        Submission::Report(self.r.id).signing_page()
+    }
+
+    /// The signatory's message from sending it back, for the region's coordinator.
+    fn sent_back_note(&self) -> Option<&str> {
+        match self.role {
+            Role::Coordinator => self.r.sent_back_note(),
+            _ => None,
+        }
+    }
+
     fn messages_action(&self) -> String {
         format!("/redovisningar/{}/meddelanden", self.r.id)
     }
@@ -148,6 +217,11 @@ async fn show_page(
     let versions = db::versions(&state.db, r.year, r.organisation_id).await?;
     let history = db::history(&state.db, r.id).await?;
     let missing = r.completeness().missing();
+    // Only the region's own pages tell who signs for it.
+    let signatories = match user.role() {
+        Role::Coordinator => signatory_db::of_organisation(&state.db, r.organisation_id).await?,
+        _ => Vec::new(),
+    };
     Ok(ShowPage {
         role: user.role(),
         ctx: user.ctx,
@@ -164,6 +238,7 @@ async fn show_page(
         errors,
         comment: String::new(),
         comment_errors: FormErrors::default(),
+        signatories,
     })
 }
 
@@ -234,6 +309,44 @@ pub async fn submit(
         errors.add("declaration", DECLARATION_MISSING);
         let page = show_page(&state, user, r, true, String::new(), errors).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    // With a signatory besides the sender, it goes to them; they send it in.
+    let signatories = signatory_db::of_organisation(&mut *tx, r.organisation_id).await?;
+    let ids: Vec<Uuid> = signatories.iter().map(|s| s.id).collect();
+    if route(user.id(), &ids) == Route::ToSignatory {
+        if !db::prepare(&mut tx, id, user.id(), now).await? {
+            return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+        }
+        let others: Vec<String> = signatories
+            .iter()
+            .filter(|s| s.id != user.id())
+            .map(|s| s.name.clone())
+            .collect();
+        let sent_to = names(&others);
+        audit::Entry::new(Some(user.id()), "report.prepared", "report", id)
+            .after(json!({
+                "version": r.version,
+                "used": r.used,
+                "unused": r.unused,
+                "declaration": true,
+                "signatories": sent_to,
+            }))
+            .record(&mut tx)
+            .await?;
+        crate::mail::notify(
+            &mut tx,
+            &state.config.public_url,
+            Notice::AwaitingSignatory(Submission::Report(id)),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(redirect_with_flash(
+            &format!("/redovisningar/{id}"),
+            &format!(
+                "Redovisningen för {} är skickad till firmatecknaren {sent_to} för bekräftelse. Den skickas till Tillväxtverket när firmatecknaren har läst och bekräftat den; till dess kan den inte ändras, men ni kan ta tillbaka den.",
+                r.year
+            ),
+        ));
     }
     if !db::submit(&mut tx, id, now, user.id()).await? {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));

@@ -71,6 +71,11 @@ pub(crate) async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Resu
 pub(crate) async fn editable(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Report> {
     user.coordinator_organisation()?;
     let r = load(state, user, id).await?;
+    if r.awaiting_signatory() {
+        return Err(AppError::Conflict(
+            "Redovisningen väntar på firmatecknarens bekräftelse och kan inte ändras under tiden. Ta tillbaka den från firmatecknaren om något behöver ändras.".into(),
+        ));
+    }
     if !r.editable() {
         return Err(AppError::Conflict(format!(
             "Redovisningen är {} och kan inte ändras.",

@@ -69,6 +69,7 @@ pub async fn approve(
         }))
         .record(&mut tx)
         .await?;
+    crate::records::db::record_report_approved(&mut tx, &r, comment.as_deref(), user.id()).await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
@@ -168,6 +169,7 @@ pub async fn return_for_completion(
         .after(json!({ "message": reason }))
         .record(&mut tx)
         .await?;
+    crate::records::db::record_report_returned(&mut tx, &r, &reason, user.id()).await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,

@@ -14,6 +14,7 @@ use crate::{
     auth::{Role, Scope},
     giro::PaymentMethod,
     programme::model::ExtendedDeadline,
+    signatory::{db::Signatory, model::Standing},
     thread::{Message, ThreadKind},
 };
 
@@ -56,6 +57,20 @@ pub struct Requisition {
     pub paid_amount: Option<Decimal>,
     pub paid_date: Option<NaiveDate>,
     pub voucher_number: Option<String>,
+    /// Who drew it up for the region's signatory, and when (the requisition's `prepared_by`
+    /// and `prepared_at`, named apart from the payout's preparer above): set while it waits
+    /// for the signatory and once signed; `None` when the region sent it without one.
+    pub drawn_up_by: Option<Uuid>,
+    pub drawn_up_by_name: Option<String>,
+    pub drawn_up_at: Option<DateTime<Utc>>,
+    /// The signatory who confirmed it and sent it in, and when.
+    pub signed_by: Option<Uuid>,
+    pub signed_by_name: Option<String>,
+    pub signed_at: Option<DateTime<Utc>>,
+    /// The signatory's message when they sent it back to the coordinator.
+    pub signatory_note: Option<String>,
+    /// Tillväxtverket's diarienummer of the case, once the registrar has given it one.
+    pub diarienummer: Option<String>,
 }
 
 impl Requisition {
@@ -109,10 +124,43 @@ impl Requisition {
     pub fn amount_or_zero(&self) -> Decimal {
         self.amount.unwrap_or_default()
     }
+
+    /// Where it stands towards the region's signatory (`signatory::model`).
+    pub fn standing(&self) -> Standing {
+        Standing::of(
+            Action::Edit.allowed(self.state),
+            self.drawn_up_at.is_some(),
+            self.signed_at.is_some(),
+        )
+    }
+
+    /// Prepared for the region's signatory and waiting for their confirmation: locked.
+    pub fn awaiting_signatory(&self) -> bool {
+        self.standing() == Standing::Awaiting
+    }
+
+    /// The signatory's message from sending it back, while the region has it to change.
+    pub fn sent_back_note(&self) -> Option<&str> {
+        match self.standing() {
+            Standing::Open => self.signatory_note.as_deref(),
+            Standing::Awaiting | Standing::Closed => None,
+        }
+    }
 }
 
+/// The requisition's columns are named one by one: its `prepared_by` (for the signatory) and
+/// the payout's would otherwise share a name.
 const SELECT: &str = "
-    SELECT r.*, a.actor_name, y.requisition_deadline,
+    SELECT r.id, r.case_number, r.year, r.organisation_id, r.decision_number, r.state, r.amount,
+           r.payment_method, r.account_number, r.payment_reference, r.contact_name,
+           r.contact_email, r.contact_phone, r.signatory_name, r.signatory_title, r.declaration,
+           r.state_note, r.created_at, r.first_submitted_at, r.submitted_at,
+           r.prepared_by AS drawn_up_by, du.name AS drawn_up_by_name, r.prepared_at AS drawn_up_at,
+           r.signed_by, su.name AS signed_by_name, r.signed_at, r.signatory_note,
+           (SELECT e.diarienummer FROM registry_entries e
+            WHERE e.kind = 'requisition' AND e.year = r.year
+              AND e.organisation_id = r.organisation_id) AS diarienummer,
+           a.actor_name, y.requisition_deadline,
            d.requisition_extended_to AS extended_deadline, d.requisition_due AS due,
            p.id AS payout_id, p.state AS payout_state, p.amount AS payout_amount, p.planned_date,
            p.prepared_by, pu.name AS prepared_by_name, au.name AS approved_by_name, p.approved_at,
@@ -123,7 +171,9 @@ const SELECT: &str = "
     JOIN actor_deadlines d ON d.year = r.year AND d.organisation_id = r.organisation_id
     LEFT JOIN live_payouts p ON p.requisition_id = r.id
     LEFT JOIN users pu ON pu.id = p.prepared_by
-    LEFT JOIN users au ON au.id = p.approved_by";
+    LEFT JOIN users au ON au.id = p.approved_by
+    LEFT JOIN users du ON du.id = r.prepared_by
+    LEFT JOIN users su ON su.id = r.signed_by";
 
 /// Staff see only what was submitted at some point (never a draft, nor a draft withdrawn
 /// unsent); a coordinator sees only their organisation's.
@@ -384,6 +434,10 @@ impl HistoryEntry {
             "payout.approved" => "Utbetalningen attesterad",
             "payout.sent_back" => "Utbetalningen skickad tillbaka till handläggaren",
             "payout.paid" => "Utbetalning registrerad",
+            "requisition.prepared" => "Skickad till firmatecknaren för bekräftelse",
+            "requisition.signed" => "Bekräftad av firmatecknaren och inskickad",
+            "requisition.signatory_returned" => "Skickad tillbaka av firmatecknaren",
+            "requisition.taken_back" => "Tagen tillbaka från firmatecknaren",
             other => other,
         }
     }
@@ -413,6 +467,8 @@ pub struct CaseLists {
     /// A message was written after the reader's read mark (or they have none): showing the
     /// thread moves the mark (`thread::mark_read`); otherwise moving it would change nothing.
     pub read_mark_behind: bool,
+    /// The region's active signatories (asked in the page's one query, `signatory::db`).
+    pub signatories: Vec<Signatory>,
 }
 
 /// A message of the requisition's thread as `case_lists_columns` gives it (`thread::messages`).
@@ -430,6 +486,7 @@ struct CaseListsRow {
     messages: Json<Vec<ThreadMessage>>,
     history: Json<Vec<HistoryEntry>>,
     read_mark_behind: bool,
+    signatories: Json<Vec<Signatory>>,
 }
 
 impl CaseListsRow {
@@ -449,13 +506,15 @@ impl CaseListsRow {
                 .collect(),
             history: self.history.0,
             read_mark_behind: self.read_mark_behind,
+            signatories: self.signatories.0,
         }
     }
 }
 
 /// The lists of requisition `c`, one JSON array each, so a page asks once: its documents
 /// (`attachments`), its thread (`thread::messages`) and its history (`history`), with the
-/// same rows and order as those; and whether the reader's read mark is behind the thread.
+/// same rows and order as those; whether the reader's read mark is behind the thread; and
+/// the region's signatories (as `signatory::db::of_organisation`).
 /// Parameters `$p`, `$p+1`, `$p+2`: `Role::Coordinator`, the reader, `ThreadKind::Requisition`.
 fn case_lists_columns(p: usize) -> String {
     let role = format!("${p}");
@@ -483,7 +542,12 @@ fn case_lists_columns(p: usize) -> String {
                    AND m.created_at > COALESCE((SELECT t.read_at FROM thread_reads t
                                                 WHERE t.user_id = {reader} AND t.kind = {kind}
                                                   AND t.case_id = c.id), '-infinity'))
-             AS read_mark_behind"
+             AS read_mark_behind,
+         COALESCE((SELECT json_agg(json_build_object('id', s.id, 'name', s.name)
+                                   ORDER BY s.name, s.id)
+                   FROM users s
+                   WHERE s.organisation_id = c.organisation_id AND s.signatory AND s.active),
+                  '[]') AS signatories"
     )
 }
 
@@ -596,7 +660,9 @@ pub async fn insert(
 }
 
 /// Saves the region's fields, and submits when `submit`, but only from a state where
-/// the region may still edit. `None` when the state had changed.
+/// the region may still edit, and not while it waits for the region's signatory. A
+/// submission straight from the region (it has no signatory besides the sender) leaves no
+/// earlier round's preparer and signatory on it. `None` when the state had changed.
 pub async fn update_fields(
     conn: &mut PgConnection,
     id: Uuid,
@@ -612,8 +678,12 @@ pub async fn update_fields(
              signatory_title = $10, declaration = $11, updated_at = now(),
              state = CASE WHEN $12 THEN $14 ELSE state END,
              first_submitted_at = CASE WHEN $12 THEN COALESCE(first_submitted_at, $13) ELSE first_submitted_at END,
-             submitted_at = CASE WHEN $12 THEN $13 ELSE submitted_at END
-         WHERE id = $1 AND state = ANY($15)
+             submitted_at = CASE WHEN $12 THEN $13 ELSE submitted_at END,
+             prepared_by = CASE WHEN $12 THEN NULL ELSE prepared_by END,
+             prepared_at = CASE WHEN $12 THEN NULL ELSE prepared_at END,
+             signed_by = CASE WHEN $12 THEN NULL ELSE signed_by END,
+             signed_at = CASE WHEN $12 THEN NULL ELSE signed_at END
+         WHERE id = $1 AND state = ANY($15) AND NOT awaiting_signatory(prepared_at, signed_at)
          RETURNING state",
     )
     .bind(id)
@@ -633,6 +703,103 @@ pub async fn update_fields(
     .bind(Action::Edit.from_states())
     .fetch_optional(conn)
     .await
+}
+
+/// Sends an open requisition to the region's signatory, drawn up by `by` at `now`: it waits
+/// for a signatory's confirmation, and nothing in it changes meanwhile. An earlier round's
+/// signature and message go. `false` when it was not open (sent in, or waiting already).
+pub async fn prepare(
+    conn: &mut PgConnection,
+    id: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE requisitions SET prepared_by = $2, prepared_at = $3, signed_by = NULL,
+             signed_at = NULL, signatory_note = NULL, updated_at = now()
+         WHERE id = $1 AND state = ANY($4) AND NOT awaiting_signatory(prepared_at, signed_at)",
+    )
+    .bind(id)
+    .bind(by)
+    .bind(now)
+    .bind(Action::Submit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The signatory `by` confirms the requisition `preparer` drew up at `shown` (the version
+/// they read), and it is sent to Tillväxtverket at `now` as the region's own submission is.
+/// Never by its preparer (the schema agrees: `requisitions_signed_by_another`). The state it
+/// is in now; `None` when it no longer waited for the signatory as drawn up by `preparer` at
+/// `shown` (taken back, changed and sent again is another version).
+pub async fn sign(
+    conn: &mut PgConnection,
+    id: Uuid,
+    preparer: Uuid,
+    by: Uuid,
+    shown: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> sqlx::Result<Option<RequisitionState>> {
+    sqlx::query_scalar(
+        "UPDATE requisitions SET state = $5, signed_by = $3, signed_at = $4,
+             first_submitted_at = COALESCE(first_submitted_at, $4), submitted_at = $4,
+             updated_at = now()
+         WHERE id = $1 AND state = ANY($6) AND awaiting_signatory(prepared_at, signed_at)
+           AND prepared_by = $2 AND prepared_by <> $3 AND prepared_at = $7
+         RETURNING state",
+    )
+    .bind(id)
+    .bind(preparer)
+    .bind(by)
+    .bind(now)
+    .bind(RequisitionState::Submitted)
+    .bind(Action::Submit.from_states())
+    .bind(shown)
+    .fetch_optional(conn)
+    .await
+}
+
+/// The signatory `by` sends the requisition back to `preparer` with `note`: the region's to
+/// change and send again. `false` when it no longer waited as drawn up by `preparer` at
+/// `shown` (the version the signatory read).
+pub async fn send_back_to_preparer(
+    conn: &mut PgConnection,
+    id: Uuid,
+    preparer: Uuid,
+    by: Uuid,
+    shown: DateTime<Utc>,
+    note: &str,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE requisitions SET prepared_by = NULL, prepared_at = NULL, signatory_note = $4,
+             updated_at = now()
+         WHERE id = $1 AND state = ANY($5) AND awaiting_signatory(prepared_at, signed_at)
+           AND prepared_by = $2 AND prepared_by <> $3 AND prepared_at = $6",
+    )
+    .bind(id)
+    .bind(preparer)
+    .bind(by)
+    .bind(note)
+    .bind(Action::Edit.from_states())
+    .bind(shown)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// A coordinator of the region takes the requisition back from the signatory to change it.
+/// `false` when it no longer waited for the signatory.
+pub async fn take_back(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE requisitions SET prepared_by = NULL, prepared_at = NULL, updated_at = now()
+         WHERE id = $1 AND state = ANY($2) AND awaiting_signatory(prepared_at, signed_at)",
+    )
+    .bind(id)
+    .bind(Action::Edit.from_states())
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
 }
 
 /// Moves a requisition from one of `from` to `to`, with the note the region will see.

@@ -23,7 +23,12 @@ use crate::{
     auth::{Ctx, CurrentUser, Role, kept::Kept},
     error::{AppError, Result, violated_constraint},
     giro::PaymentMethod,
+    mail::Notice,
     programme::db::{self as programme, ProgrammeYear},
+    signatory::{
+        db::{self as signatory_db, Signatory},
+        model::{Route, Submission, names, route},
+    },
     thread::{self, Thread},
     web::{FormErrors, filters, redirect_with_flash, render, render_status},
 };
@@ -62,6 +67,26 @@ struct FormPage {
     form: RequisitionForm,
     errors: FormErrors,
     methods: [PaymentMethod; 2],
+    /// The region's signatories but the one filling in: whom *Skicka* sends it to.
+    signatories: Vec<String>,
+    /// The one filling in is the region's only signatory: it goes straight in.
+    sole_signatory: bool,
+}
+
+impl FormPage {
+    /// *Skicka* sends it to the region's signatory, not to Tillväxtverket.
+    fn to_signatory(&self) -> bool {
+        !self.signatories.is_empty()
+    }
+
+    fn signatory_names(&self) -> String {
+        names(&self.signatories)
+    }
+
+    /// The signatory's message, when they sent it back.
+    fn sent_back_note(&self) -> Option<&str> {
+        self.existing.as_ref().and_then(Requisition::sent_back_note)
+    }
 }
 
 #[derive(Template)]
@@ -72,12 +97,31 @@ struct RefusedPage {
     message: String,
 }
 
-/// The year, actor and decision a coordinator's new requisition is for.
+/// The year, actor and decision a coordinator's new requisition is for, and who signs it.
 struct Filing {
     year: ProgrammeYear,
     actor_name: String,
     decision_number: String,
     deadline: chrono::NaiveDate,
+    /// The organisation's active signatories.
+    signatories: Vec<Signatory>,
+}
+
+impl Filing {
+    /// Where `sender`'s *Skicka* goes.
+    fn route(&self, sender: Uuid) -> Route {
+        let ids: Vec<Uuid> = self.signatories.iter().map(|s| s.id).collect();
+        route(sender, &ids)
+    }
+
+    /// The signatories it goes to from `sender`, by name.
+    fn others(&self, sender: Option<Uuid>) -> Vec<String> {
+        self.signatories
+            .iter()
+            .filter(|s| Some(s.id) != sender)
+            .map(|s| s.name.clone())
+            .collect()
+    }
 }
 
 async fn filing(state: &AppState, organisation: Uuid, year: &str) -> Result<Filing> {
@@ -103,11 +147,13 @@ async fn filing(state: &AppState, organisation: Uuid, year: &str) -> Result<Fili
         .await?
         .ok_or(AppError::NotFound)?
         .requisition_due;
+    let signatories = signatory_db::of_organisation(&state.db, organisation).await?;
     Ok(Filing {
         year,
         actor_name: actor.actor_name,
         decision_number,
         deadline,
+        signatories,
     })
 }
 
@@ -118,6 +164,10 @@ fn form_page(
     form: RequisitionForm,
     errors: FormErrors,
 ) -> FormPage {
+    let me = ctx.user.as_ref().map(|u| u.id);
+    let signatories = filing.others(me);
+    let sole_signatory =
+        signatories.is_empty() && filing.signatories.iter().any(|s| Some(s.id) == me);
     FormPage {
         ctx,
         year: filing.year,
@@ -128,6 +178,8 @@ fn form_page(
         form,
         errors,
         methods: PaymentMethod::ALL,
+        signatories,
+        sole_signatory,
     }
 }
 
@@ -157,8 +209,16 @@ pub async fn new_form(
     if let Err(refusal) = check_start(filing.year.year, filing.year.budget_state) {
         return refused(user.ctx, filing.year.year, refusal.message());
     }
+    // The one signatory it goes to is the one the region names, until someone types another.
+    let signatory_name = match filing.others(Some(user.id())).as_slice() {
+        [one] => one.clone(),
+        _ => String::new(),
+    };
     // What was typed when the session ended comes back (`auth::kept`).
-    let (form, ctx) = Kept(kept.map(|k| k.form)).or_stored(user.ctx, RequisitionForm::default);
+    let (form, ctx) = Kept(kept.map(|k| k.form)).or_stored(user.ctx, || RequisitionForm {
+        signatory_name,
+        ..RequisitionForm::default()
+    });
     render(&form_page(ctx, filing, None, form, FormErrors::default()))
 }
 
@@ -183,6 +243,9 @@ pub async fn create(
         return refused(user.ctx, year, refusal.message());
     }
     let submit = post.submit();
+    // With a signatory besides the sender, *Skicka* sends it to them, not yet in.
+    let to_signatory = submit && filing.route(user.id()) == Route::ToSignatory;
+    let sent_to = names(&filing.others(Some(user.id())));
     let fields = match post.form.validate(filing.year.cap_per_actor, submit) {
         Ok(fields) => fields,
         Err(errors) => return rejected_form(user.ctx, filing, None, post.form, errors),
@@ -201,6 +264,7 @@ pub async fn create(
         return rejected_form(user.ctx, filing, None, post.form, errors);
     }
 
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let inserted = db::insert(
         &mut tx,
@@ -210,8 +274,8 @@ pub async fn create(
             decision_number: &filing.decision_number,
             created_by: user.id(),
             fields: &fields,
-            submit,
-            now: state.clock.now(),
+            submit: submit && !to_signatory,
+            now,
         },
     )
     .await;
@@ -234,7 +298,7 @@ pub async fn create(
     };
     audit::Entry::new(
         Some(user.id()),
-        if submit {
+        if submit && !to_signatory {
             "requisition.submitted"
         } else {
             "requisition.created"
@@ -245,26 +309,54 @@ pub async fn create(
     .after(json!({ "case_number": case_number, "year": year, "fields": fields }))
     .record(&mut tx)
     .await?;
-    if submit {
-        crate::mail::notify(
-            &mut tx,
-            &state.config.public_url,
-            crate::mail::Notice::RequisitionSubmitted(id),
-        )
-        .await?;
+    if to_signatory {
+        if !db::prepare(&mut tx, id, user.id(), now).await? {
+            return Err(AppError::Conflict(ALREADY_HANDLED.into()));
+        }
+        audit::Entry::new(Some(user.id()), "requisition.prepared", "requisition", id)
+            .after(json!({ "state": RequisitionState::Draft, "signatories": sent_to }))
+            .record(&mut tx)
+            .await?;
+    }
+    let notice = match (submit, to_signatory) {
+        (true, true) => Some(Notice::AwaitingSignatory(Submission::Requisition(id))),
+        (true, false) => Some(Notice::RequisitionSubmitted(id)),
+        (false, _) => None,
+    };
+    if let Some(notice) = notice {
+        crate::mail::notify(&mut tx, &state.config.public_url, notice).await?;
     }
     tx.commit().await?;
-    let message = if submit {
-        format!(
+    let message = match (submit, to_signatory) {
+        (true, true) => sent_to_signatory(&case_number, &sent_to),
+        (true, false) => format!(
             "Rekvisitionen {case_number} är inskickad till Tillväxtverket. Ni ser här när den har behandlats."
-        )
-    } else {
-        format!("Utkastet {case_number} är sparat. Skicka in det när det är klart.")
+        ),
+        (false, _) => format!("Utkastet {case_number} är sparat. Skicka in det när det är klart."),
     };
     Ok(redirect_with_flash(
         &format!("/rekvisitioner/{id}"),
         &message,
     ))
+}
+
+/// The confirmation when a requisition went to the region's signatory.
+fn sent_to_signatory(case_number: &str, signatories: &str) -> String {
+    format!(
+        "Rekvisitionen {case_number} är skickad till firmatecknaren {signatories} för bekräftelse. Den skickas till Tillväxtverket när firmatecknaren har läst och bekräftat den; till dess kan den inte ändras, men ni kan ta tillbaka den."
+    )
+}
+
+/// While the signatory reads it, the requisition stays as it is.
+fn not_awaiting_signatory(r: &Requisition) -> Result<()> {
+    if r.awaiting_signatory() {
+        Err(AppError::Conflict(format!(
+            "Rekvisitionen {} väntar på firmatecknarens bekräftelse och kan inte ändras under tiden. Ta tillbaka den från firmatecknaren om något behöver ändras.",
+            r.case_number
+        )))
+    } else {
+        Ok(())
+    }
 }
 
 fn rejected_form(
@@ -288,6 +380,7 @@ pub async fn edit_form(
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
     editable(&user, &r)?;
+    not_awaiting_signatory(&r)?;
     let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
     // What was typed when the session ended comes back (`auth::kept`); else what is saved.
     let (form, ctx) = kept.or_stored(user.ctx, || RequisitionForm::from_fields(&r.fields()));
@@ -308,6 +401,7 @@ pub async fn update(
 ) -> Result<Response> {
     let r = load(&state, &user, id).await?;
     editable(&user, &r)?;
+    not_awaiting_signatory(&r)?;
     // The form names its year; a form for another year (or none that can be) is not this one.
     if !post.ar.is_empty() && post.ar.trim() != r.year.to_string() {
         return Err(AppError::BadRequest(format!(
@@ -317,6 +411,9 @@ pub async fn update(
     }
     let filing = filing(&state, r.organisation_id, &r.year.to_string()).await?;
     let submit = post.submit();
+    // With a signatory besides the sender, *Skicka* sends it to them, not yet in.
+    let to_signatory = submit && filing.route(user.id()) == Route::ToSignatory;
+    let sent_to = names(&filing.others(Some(user.id())));
     // A returned requisition was filed once: even saved, it must stay complete.
     let complete = submit || r.state == RequisitionState::Returned;
     let fields = match post.form.validate(filing.year.cap_per_actor, complete) {
@@ -338,8 +435,10 @@ pub async fn update(
         return rejected_form(user.ctx, filing, Some(r), post.form, errors);
     }
 
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let updated = match db::update_fields(&mut tx, id, &fields, submit, state.clock.now()).await {
+    let sent_in = submit && !to_signatory;
+    let updated = match db::update_fields(&mut tx, id, &fields, sent_in, now).await {
         Ok(updated) => updated,
         Err(e) if violated_constraint(&e) == Some("requisitions_within_cap") => {
             let mut errors = FormErrors::default();
@@ -348,35 +447,40 @@ pub async fn update(
         }
         Err(e) => return Err(e.into()),
     };
-    if updated.is_none() {
+    if updated.is_none() || (to_signatory && !db::prepare(&mut tx, id, user.id(), now).await?) {
         return Err(AppError::Conflict(ALREADY_HANDLED.into()));
     }
-    let action = match (submit, first_submission) {
-        (false, _) => "requisition.saved",
-        (true, true) => "requisition.submitted",
-        (true, false) => "requisition.resubmitted",
+    let action = match (submit, to_signatory, first_submission) {
+        (false, _, _) => "requisition.saved",
+        (true, true, _) => "requisition.prepared",
+        (true, false, true) => "requisition.submitted",
+        (true, false, false) => "requisition.resubmitted",
     };
+    let mut after = json!({ "state": updated, "fields": fields });
+    if to_signatory {
+        after["signatories"] = json!(sent_to);
+    }
     audit::Entry::new(Some(user.id()), action, "requisition", id)
         .before(json!({ "state": r.state, "fields": r.fields() }))
-        .after(json!({ "state": updated, "fields": fields }))
+        .after(after)
         .record(&mut tx)
         .await?;
-    if submit {
-        crate::mail::notify(
-            &mut tx,
-            &state.config.public_url,
-            crate::mail::Notice::RequisitionSubmitted(id),
-        )
-        .await?;
+    let notice = match (submit, to_signatory) {
+        (true, true) => Some(Notice::AwaitingSignatory(Submission::Requisition(id))),
+        (true, false) => Some(Notice::RequisitionSubmitted(id)),
+        (false, _) => None,
+    };
+    if let Some(notice) = notice {
+        crate::mail::notify(&mut tx, &state.config.public_url, notice).await?;
     }
     tx.commit().await?;
-    let message = if submit {
-        format!(
+    let message = match (submit, to_signatory) {
+        (true, true) => sent_to_signatory(&r.case_number, &sent_to),
+        (true, false) => format!(
             "Rekvisitionen {} är inskickad till Tillväxtverket.",
             r.case_number
-        )
-    } else {
-        format!("Ändringarna i {} är sparade.", r.case_number)
+        ),
+        (false, _) => format!("Ändringarna i {} är sparade.", r.case_number),
     };
     Ok(redirect_with_flash(
         &format!("/rekvisitioner/{id}"),
@@ -449,6 +553,8 @@ pub(super) struct ShowPage {
     message_form: String,
     errors: FormErrors,
     role: Role,
+    /// The region's active signatories.
+    signatories: Vec<Signatory>,
 }
 
 impl ShowPage {
@@ -456,8 +562,49 @@ impl ShowPage {
         format!("/rekvisitioner/{}/meddelanden", self.r.id)
     }
 
+    fn me(&self) -> Option<Uuid> {
+        self.ctx.user.as_ref().map(|u| u.id)
+    }
+
     fn can_edit(&self) -> bool {
-        self.role == Role::Coordinator && Action::Edit.allowed(self.r.state)
+        self.role == Role::Coordinator
+            && Action::Edit.allowed(self.r.state)
+            && !self.r.awaiting_signatory()
+    }
+
+    /// The region's coordinator sees where it waits, and may take it back.
+    fn with_signatory(&self) -> bool {
+        self.role == Role::Coordinator && self.r.awaiting_signatory()
+    }
+
+    /// The reader is a signatory who may confirm it: not the one who drew it up.
+    fn may_sign(&self) -> bool {
+        self.with_signatory()
+            && self.r.drawn_up_by != self.me()
+            && self.signatories.iter().any(|s| Some(s.id) == self.me())
+    }
+
+    /// Whom it waits for: the signatories but the one who drew it up.
+    fn awaited_signatories(&self) -> String {
+        let others: Vec<String> = self
+            .signatories
+            .iter()
+            .filter(|s| Some(s.id) != self.r.drawn_up_by)
+            .map(|s| s.name.clone())
+            .collect();
+        names(&others)
+    }
+
+    fn signing_page(&self) -> String {
+        Submission::Requisition(self.r.id).signing_page()
+    }
+
+    /// The signatory's message from sending it back, for the region's coordinator.
+    fn sent_back_note(&self) -> Option<&str> {
+        match self.role {
+            Role::Coordinator => self.r.sent_back_note(),
+            _ => None,
+        }
     }
 
     fn can_withdraw(&self) -> bool {
@@ -517,6 +664,7 @@ async fn shown_page(
         messages: lists.messages,
         message_form,
         errors,
+        signatories: lists.signatories,
     })
 }
 

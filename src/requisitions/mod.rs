@@ -84,6 +84,12 @@ pub async fn load(state: &AppState, user: &CurrentUser, id: Uuid) -> Result<Requ
 /// The region may change its requisition only while it is a draft or returned.
 pub(crate) fn editable(user: &CurrentUser, r: &Requisition) -> Result<()> {
     user.coordinator_organisation()?;
+    if r.awaiting_signatory() {
+        return Err(AppError::Conflict(format!(
+            "Rekvisitionen {} väntar på firmatecknarens bekräftelse och kan inte ändras under tiden. Ta tillbaka den från firmatecknaren om något behöver ändras.",
+            r.case_number
+        )));
+    }
     if Action::Edit.allowed(r.state) {
         Ok(())
     } else {

@@ -169,6 +169,16 @@ pub async fn approve_payout(
         }))
         .record(&mut tx)
         .await?;
+    // The requisition is granted now: decided by the approver, presented by the case officer
+    // who approved it and prepared the payout.
+    crate::records::db::record_requisition_approved(
+        &mut tx,
+        &r,
+        payout.amount,
+        payout.prepared_by,
+        user.id(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
         "/attest",

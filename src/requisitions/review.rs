@@ -338,6 +338,8 @@ pub(super) struct ReasonPost {
 struct Decision {
     action: Action,
     audit_action: &'static str,
+    /// The decision record it writes (`records`).
+    record: crate::records::model::DecisionKind,
     /// Who hears of it, by mail.
     notice: fn(Uuid) -> crate::mail::Notice,
     title: &'static str,
@@ -351,6 +353,7 @@ struct Decision {
 const RETURN: Decision = Decision {
     action: Action::Return,
     audit_action: "requisition.returned",
+    record: crate::records::model::DecisionKind::RequisitionReturned,
     notice: crate::mail::Notice::RequisitionReturned,
     title: "Skicka tillbaka för komplettering",
     intro: "Regionen ser meddelandet, kan ändra rekvisitionen och skicka in den igen.",
@@ -363,6 +366,7 @@ const RETURN: Decision = Decision {
 const REJECT: Decision = Decision {
     action: Action::Reject,
     audit_action: "requisition.rejected",
+    record: crate::records::model::DecisionKind::RequisitionRejected,
     notice: crate::mail::Notice::RequisitionRejected,
     title: "Avslå rekvisitionen",
     intro: "Ett avslag är slutligt för den här rekvisitionen. Regionen ser skälet och kan göra en ny rekvisition.",
@@ -432,6 +436,8 @@ async fn decide(
         .before(json!({ "state": r.state }))
         .after(json!({ "state": to, "message": reason }))
         .record(&mut tx)
+        .await?;
+    crate::records::db::record_requisition_decision(&mut tx, &r, d.record, &reason, user.id())
         .await?;
     crate::mail::notify(&mut tx, &state.config.public_url, (d.notice)(id)).await?;
     tx.commit().await?;
@@ -564,11 +570,18 @@ pub async fn grant_extension(
     user.require_role(&[Role::CaseOfficer])?;
     let (year, years) = crate::programme::page_year(&state, Some(&post.ar)).await?;
     let actors = programme::actors_of_year(&state.db, year.year, None).await?;
+    // One of the year's actors, by the name the decision gives the party: never a party
+    // without a name.
     let organisation = Uuid::parse_str(post.form.organisation_id.trim())
         .ok()
-        .filter(|id| actors.iter().any(|a| a.organisation_id == *id));
+        .and_then(|id| {
+            actors
+                .iter()
+                .find(|a| a.organisation_id == id && !a.actor_name.trim().is_empty())
+        })
+        .map(|a| (a.organisation_id, a.actor_name.clone()));
     let validated = post.form.validate(&year.deadlines(), state.clock.today());
-    let (organisation, grant) = match (organisation, validated) {
+    let ((organisation, actor_name), grant) = match (organisation, validated) {
         (Some(o), Ok(v)) => (o, v),
         (o, v) => {
             let mut errors = v.err().unwrap_or_default();
@@ -610,6 +623,19 @@ pub async fn grant_extension(
     }))
     .record(&mut tx)
     .await?;
+    crate::records::db::record_extension(
+        &mut tx,
+        &crate::records::db::ExtensionDecision {
+            year: year.year,
+            organisation_id: organisation,
+            actor_name: &actor_name,
+            grant: &grant,
+            changed,
+            changed_because: None,
+        },
+        user.id(),
+    )
+    .await?;
     crate::mail::notify(
         &mut tx,
         &state.config.public_url,
@@ -621,11 +647,6 @@ pub async fn grant_extension(
     )
     .await?;
     tx.commit().await?;
-    let actor_name = actors
-        .iter()
-        .find(|a| a.organisation_id == organisation)
-        .map(|a| a.actor_name.as_str())
-        .unwrap_or_default();
     Ok(redirect_with_flash(
         &format!("/handlaggning/forlangningar?ar={}", year.year),
         &match changed {
@@ -823,6 +844,12 @@ pub async fn change_extension(
 ) -> Result<Response> {
     user.require_role(&[Role::CaseOfficer])?;
     let (year, x) = extension_to_change(&state, year, organisation, &deadline).await?;
+    // The decision names its party: an extension of an actor without a name is not changed.
+    if x.actor_name.trim().is_empty() {
+        return Err(AppError::Conflict(
+            "Förlängningen kan inte ändras: aktören saknar namn för årets period, och beslutet måste ange vem det gäller. Ingenting har ändrats.".into(),
+        ));
+    }
     // Which actor and deadline come from the address, never from the form.
     let form = ExtensionForm {
         organisation_id: x.organisation_id.to_string(),
@@ -874,6 +901,19 @@ pub async fn change_extension(
         "basis": grant.basis, "changed_because": change_reason,
     }))
     .record(&mut tx)
+    .await?;
+    crate::records::db::record_extension(
+        &mut tx,
+        &crate::records::db::ExtensionDecision {
+            year: year.year,
+            organisation_id: organisation,
+            actor_name: &x.actor_name,
+            grant: &grant,
+            changed: true,
+            changed_because: Some(change_reason.as_str()),
+        },
+        user.id(),
+    )
     .await?;
     crate::mail::notify(
         &mut tx,

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::{
     ACTORS_2021,
     model::{self},
-    story::{write_agency, write_story},
+    story::{write_agency, write_registry, write_story},
 };
 use crate::{
     auth::Role,
@@ -41,7 +41,16 @@ pub struct DemoLogin {
     pub email: String,
     pub role: Role,
     pub organisation: Option<String>,
+    /// The organisation's authorised signatory (*firmatecknare*, `crate::signatory`): a
+    /// coordinator who confirms what the region's coordinator prepares.
+    pub signatory: bool,
 }
+
+/// The region whose demo has a signatory besides its coordinator: its requisition and
+/// report go in only once `firmatecknare.skane@` has confirmed them.
+const SIGNATORY_REGION: &str = "Region Skåne";
+/// The demo signatory's name, as the requisitions' typed signatory reads too.
+const SIGNATORY_NAME: &str = "Anna Andersson";
 
 fn slug(name: &str) -> String {
     let lowered = name.to_lowercase();
@@ -62,28 +71,33 @@ fn slug(name: &str) -> String {
     words.join("-")
 }
 
-/// One user per role, and a coordinator for every actor of the current period.
+/// One user per role, a coordinator for every actor of the current period, and Region
+/// Skåne's signatory (`firmatecknare.skane@`).
 pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
     let mut logins = vec![
         DemoLogin {
             email: "admin@digikoord.example".into(),
             role: Role::Admin,
             organisation: None,
+            signatory: false,
         },
         DemoLogin {
             email: "handlaggare@digikoord.example".into(),
             role: Role::CaseOfficer,
             organisation: None,
+            signatory: false,
         },
         DemoLogin {
             email: "attestant@digikoord.example".into(),
             role: Role::Approver,
             organisation: None,
+            signatory: false,
         },
         DemoLogin {
             email: "koordinator@digikoord.example".into(),
             role: Role::Coordinator,
             organisation: Some("Region Stockholm".into()),
+            signatory: false,
         },
     ];
     for (name, _) in ACTORS_2021 {
@@ -91,8 +105,15 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
             email: format!("koordinator.{}@digikoord.example", slug(name)),
             role: Role::Coordinator,
             organisation: Some(name.to_string()),
+            signatory: false,
         });
     }
+    logins.push(DemoLogin {
+        email: format!("firmatecknare.{}@digikoord.example", slug(SIGNATORY_REGION)),
+        role: Role::Coordinator,
+        organisation: Some(SIGNATORY_REGION.to_string()),
+        signatory: true,
+    });
     let emails: Vec<&str> = logins.iter().map(|l| l.email.as_str()).collect();
     // Demo users deactivated by an earlier start without demo data come back.
     let mut tx = db.begin().await?;
@@ -123,12 +144,13 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
     let mut tx = db.begin().await?;
     for login in &logins {
         let name = match (&login.organisation, login.role) {
+            (Some(_), _) if login.signatory => SIGNATORY_NAME.to_string(),
             (Some(org), _) => format!("Koordinator {org}"),
             (None, role) => format!("Demo {}", role.label().to_lowercase()),
         };
         sqlx::query(
-            "INSERT INTO users (id, email, name, role, organisation_id, password_hash, demo)
-             VALUES ($1, $2, $3, $4, (SELECT id FROM organisations WHERE name = $5), $6, true)
+            "INSERT INTO users (id, email, name, role, organisation_id, password_hash, demo, signatory)
+             VALUES ($1, $2, $3, $4, (SELECT id FROM organisations WHERE name = $5), $6, true, $7)
              ON CONFLICT (email) DO NOTHING",
         )
         .bind(Uuid::new_v4())
@@ -137,6 +159,7 @@ pub async fn demo_users(db: &PgPool) -> Result<Vec<DemoLogin>, AppError> {
         .bind(login.role)
         .bind(&login.organisation)
         .bind(&hash)
+        .bind(login.signatory)
         .execute(&mut *tx)
         .await?;
     }
@@ -293,9 +316,15 @@ pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> sqlx::Result<i32> {
     let mut actors = 0;
     for (index, (name, _)) in ACTORS_2021.iter().enumerate() {
         let email = format!("koordinator.{}@digikoord.example", slug(name));
-        // The organisation's demo coordinator, if the organisation is an actor this year.
-        let found: Option<(Uuid, Uuid)> = sqlx::query_as(
-            "SELECT u.id, u.organisation_id FROM users u
+        // The organisation's demo coordinator, if the organisation is an actor this year, and
+        // its signatory besides them, if it has one.
+        let found: Option<(Uuid, Uuid, Option<Uuid>)> = sqlx::query_as(
+            "SELECT u.id, u.organisation_id,
+                    (SELECT s.id FROM users s
+                     WHERE s.organisation_id = u.organisation_id AND s.signatory AND s.active
+                       AND s.id <> u.id
+                     ORDER BY s.email LIMIT 1) AS signatory
+             FROM users u
              JOIN programme_years y ON y.year = $2
              JOIN period_actors a ON a.period_id = y.period_id AND a.organisation_id = u.organisation_id
              WHERE u.email = $1",
@@ -304,7 +333,7 @@ pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> sqlx::Result<i32> {
         .bind(year)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((coordinator, organisation)) = found else {
+        let Some((coordinator, organisation, signatory)) = found else {
             continue;
         };
         actors += 1;
@@ -315,6 +344,7 @@ pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> sqlx::Result<i32> {
             email: &email,
             organisation,
             coordinator,
+            signatory,
             decision_number: &decision_number,
             amount: programme_year.cap_per_actor,
         };
@@ -323,6 +353,7 @@ pub async fn demo_cases(db: &PgPool, today: NaiveDate) -> sqlx::Result<i32> {
     }
     let agency = model::agency(&deadlines, today);
     write_agency(&mut tx, &programme_year, actors, agency, &staff).await?;
+    write_registry(&mut tx, year, today, &staff).await?;
     tx.commit().await?;
     Ok(year)
 }
@@ -464,6 +495,10 @@ pub(super) struct Case<'a> {
     pub(super) email: &'a str,
     pub(super) organisation: Uuid,
     pub(super) coordinator: Uuid,
+    /// The region's signatory besides its coordinator: what the coordinator sends in is
+    /// drawn up for them and confirmed by them (`crate::signatory`). `None`: the coordinator
+    /// sends it in.
+    pub(super) signatory: Option<Uuid>,
     pub(super) decision_number: &'a str,
     pub(super) amount: Decimal,
 }

@@ -35,6 +35,16 @@
 //!   confirmed and a few overdue; on 13 March Tillväxtverket's repayment to Kammarkollegiet
 //!   registered.
 //!
+//! Every decision the staff take in the story is recorded as a decision record (`/beslut`:
+//! requisitions returned and granted, the extension, reports returned and approved), dated
+//! when the demo was loaded, since a record keeps the moment it was made. Region Skåne has a
+//! signatory besides its coordinator, `firmatecknare.skane@digikoord.example` (printed with
+//! the other logins): its requisition and report were drawn up by the coordinator and went
+//! in on the signatory's confirmation. The registrar's part: a number series (`Ä 2026-00001`)
+//! for each calendar year of registration, this year's included, and a diarienummer on every
+//! case the day after it came in, but the living year's three newest and any that came in
+//! yesterday, which wait on `/registratur`.
+//!
 //! The network has a contact, a meeting a month back with its attendance and a competence
 //! event three weeks ahead with some regions registered. The cases are loaded once per
 //! year: starting again adds nothing, and cases loaded earlier stay as they were (they

@@ -81,10 +81,14 @@ pub async fn scale(
                 .bind(programme_year.period_id)
                 .fetch_one(db)
                 .await?;
-        // Each actor's coordinator (the demo's own for the real 21), unless the year has
-        // the actor's case already.
-        let actors: Vec<(Uuid, String, Uuid, String)> = sqlx::query_as(
-            "SELECT DISTINCT ON (a.organisation_id) a.organisation_id, a.actor_name, u.id, u.email
+        // Each actor's coordinator (the demo's own for the real 21) and its signatory besides
+        // them, if it has one, unless the year has the actor's case already.
+        let actors: Vec<(Uuid, String, Uuid, String, Option<Uuid>)> = sqlx::query_as(
+            "SELECT DISTINCT ON (a.organisation_id) a.organisation_id, a.actor_name, u.id, u.email,
+                    (SELECT s.id FROM users s
+                     WHERE s.organisation_id = a.organisation_id AND s.signatory AND s.active
+                       AND s.id <> u.id
+                     ORDER BY s.email LIMIT 1) AS signatory
              FROM period_actors a
              JOIN users u ON u.organisation_id = a.organisation_id AND u.role = $3
              WHERE a.period_id = $1
@@ -100,7 +104,8 @@ pub async fn scale(
         let deadlines = programme_year.deadlines();
         for (n, chunk) in actors.chunks(BATCH).enumerate() {
             let mut tx = db.begin().await?;
-            for (i, (organisation, name, coordinator, email)) in chunk.iter().enumerate() {
+            for (i, actor) in chunk.iter().enumerate() {
+                let (organisation, name, coordinator, email, signatory) = actor;
                 let index = n * BATCH + i;
                 let case = Case {
                     year,
@@ -109,6 +114,7 @@ pub async fn scale(
                     email,
                     organisation: *organisation,
                     coordinator: *coordinator,
+                    signatory: *signatory,
                     decision_number: &decision_number,
                     amount: programme_year.cap_per_actor,
                 };

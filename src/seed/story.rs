@@ -3,8 +3,17 @@
 //! `thread::add`), so the schema's rules hold for the demo as for everyone; then the dates
 //! are moved to the story's days with a few `UPDATE`s of the seed's own. The audit log
 //! can't be moved (it is append-only), so its entries are written dated (`record_at`).
+//!
+//! Each decision the staff take in the story is recorded as their own step records it
+//! (`records::db`): a requisition returned, granted as its payout is attested, an extension,
+//! a report returned or approved. A decision record is frozen with the moment it was made,
+//! so the demo's are dated when the demo was loaded. A region with a signatory besides its
+//! coordinator (`Case::signatory`) sends in what the coordinator drew up only once the
+//! signatory has confirmed it. The registrar's part (`write_registry`): a number series per
+//! calendar year, and a diarienummer on every case the day after it came in, but for the
+//! living year's newest, left for the registrar's list.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use sqlx::PgConnection;
@@ -15,21 +24,24 @@ use super::{
     model::{self, Step, Story},
 };
 use crate::{
-    clock::SWEDEN,
+    auth::Scope,
+    clock::{SWEDEN, swedish_date},
     programme::{db::ProgrammeYear, model::ExtendedDeadline},
+    records::{db as records, model::DecisionKind},
+    registry::{db as registry, model::Series},
     repayments::{
         db as repayment_db,
         model::{AgencyEntries, Confirmation, Payment, PaymentState, payment_reference},
     },
     reports::{
-        db as report_db,
+        db::{self as report_db, Report},
         model::{
             Action as ReportAction, Activity, ActivityKind, Analysis, Costs as ReportCosts,
             ReportState, SelfAssessment,
         },
     },
     requisitions::{
-        db::{self as cases, PayoutStep},
+        db::{self as cases, PayoutStep, Requisition},
         model::{Action, ExtensionGrant, RequisitionFields, RequisitionState},
     },
     thread::Thread,
@@ -100,6 +112,112 @@ fn took(done: bool, step: &str) -> sqlx::Result<()> {
     }
 }
 
+/// A decision recorded (`records::db`) as the staff's own step records it; the demo stops
+/// when it cannot be.
+fn recorded(result: crate::error::Result<Uuid>, decision: &str) -> sqlx::Result<()> {
+    result.map(|_| ()).map_err(|e| {
+        sqlx::Error::Protocol(format!(
+            "demo: the decision \"{decision}\" was not recorded: {e:?}"
+        ))
+    })
+}
+
+/// A step for the audit log: when, by whom, the action and what it says.
+type Event = (DateTime<Utc>, Uuid, &'static str, Value);
+
+/// The requisition as the staff read it when they decide.
+async fn requisition(
+    tx: &mut PgConnection,
+    case: &Case<'_>,
+    id: Uuid,
+) -> sqlx::Result<Requisition> {
+    cases::list(&mut *tx, case.year, Scope::Organisation(case.organisation))
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The report as the case officer reads it when they decide.
+async fn submitted_report(tx: &mut PgConnection, id: Uuid) -> sqlx::Result<Report> {
+    report_db::find(&mut *tx, id, Scope::All)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The coordinator draws the requisition up for the region's signatory at nine, and the
+/// signatory confirms it at ten: it is sent in (`requisitions::db::prepare`, `sign`).
+async fn sign_requisition(
+    tx: &mut PgConnection,
+    case: &Case<'_>,
+    signatory: Uuid,
+    id: Uuid,
+    day: NaiveDate,
+) -> sqlx::Result<Vec<Event>> {
+    let (drawn_up, sent) = (at(day, 9), at(day, 10));
+    took(
+        cases::prepare(&mut *tx, id, case.coordinator, drawn_up).await?,
+        "requisition drawn up for the signatory",
+    )?;
+    let signed = cases::sign(&mut *tx, id, case.coordinator, signatory, drawn_up, sent).await?;
+    took(signed.is_some(), "requisition confirmed by the signatory")?;
+    Ok(vec![
+        (
+            drawn_up,
+            case.coordinator,
+            "requisition.prepared",
+            json!({}),
+        ),
+        (
+            sent,
+            signatory,
+            "requisition.signed",
+            json!({ "prepared_by": case.coordinator, "signed_by": signatory }),
+        ),
+    ])
+}
+
+/// The report sent in at ten: by the coordinator, or — drawn up for the region's signatory
+/// at nine — by the signatory's confirmation.
+async fn send_in_report(
+    tx: &mut PgConnection,
+    case: &Case<'_>,
+    id: Uuid,
+    day: NaiveDate,
+) -> sqlx::Result<Vec<Event>> {
+    let sent = at(day, 10);
+    let Some(signatory) = case.signatory else {
+        took(
+            report_db::submit(&mut *tx, id, sent, case.coordinator).await?,
+            "report submitted",
+        )?;
+        return Ok(vec![(
+            sent,
+            case.coordinator,
+            "report.submitted",
+            json!({}),
+        )]);
+    };
+    let drawn_up = at(day, 9);
+    took(
+        report_db::prepare(&mut *tx, id, case.coordinator, drawn_up).await?,
+        "report drawn up for the signatory",
+    )?;
+    took(
+        report_db::sign(&mut *tx, id, case.coordinator, signatory, drawn_up, sent).await?,
+        "report confirmed by the signatory",
+    )?;
+    Ok(vec![
+        (drawn_up, case.coordinator, "report.prepared", json!({})),
+        (
+            sent,
+            signatory,
+            "report.signed",
+            json!({ "prepared_by": case.coordinator, "signed_by": signatory }),
+        ),
+    ])
+}
+
 const REQUISITION_NOTE: &str = "Komplettera med firmatecknarens fullständiga titel.";
 const REPORT_NOTE: &str = "Specificera kostnaderna för köpta tjänster.";
 const EXTENSION_REASON: &str = "Kommunfullmäktiges beslut om medfinansiering dröjer till hösten.";
@@ -130,6 +248,22 @@ pub(super) async fn write_story(
         .await?;
         // An extension someone granted before is never written over (the demo stops).
         took(replaced.is_none(), "requisition deadline extended")?;
+        recorded(
+            records::record_extension(
+                &mut *tx,
+                &records::ExtensionDecision {
+                    year: case.year,
+                    organisation_id: case.organisation,
+                    actor_name: case.name,
+                    grant: &grant,
+                    changed: false,
+                    changed_because: None,
+                },
+                staff.officer,
+            )
+            .await,
+            "extension granted",
+        )?;
         // Moving the date.
         sqlx::query(
             "UPDATE deadline_extensions SET granted_at = $4
@@ -192,7 +326,8 @@ async fn write_requisition(
             decision_number: case.decision_number,
             created_by: case.coordinator,
             fields: &fields,
-            submit: true,
+            // With a signatory besides the coordinator, it is drawn up for them first.
+            submit: case.signatory.is_none(),
             now: at(filed, 10),
         },
     )
@@ -201,12 +336,25 @@ async fn write_requisition(
     let log = |when, actor, action, message: Option<&str>| {
         (when, actor, action, json!({ "message": message }))
     };
-    let mut events = vec![log(
-        at(filed, 10),
-        case.coordinator,
-        "requisition.submitted",
-        None,
-    )];
+    let mut events = match case.signatory {
+        None => vec![log(
+            at(filed, 10),
+            case.coordinator,
+            "requisition.submitted",
+            None,
+        )],
+        Some(signatory) => {
+            let mut events = vec![log(
+                at(filed, 9),
+                case.coordinator,
+                "requisition.created",
+                None,
+            )];
+            events.extend(sign_requisition(tx, case, signatory, id, filed).await?);
+            events
+        }
+    };
+    let r = requisition(tx, case, id).await?;
     let returned = story.on(Step::RequisitionReturned);
     let resubmitted = story.on(Step::RequisitionResubmitted);
     let approved = story.on(Step::RequisitionApproved);
@@ -215,6 +363,17 @@ async fn write_requisition(
         let from = Action::Return.from_states();
         let done = cases::transition(&mut *tx, id, from, to, Some(REQUISITION_NOTE)).await?;
         took(done, "requisition returned")?;
+        recorded(
+            records::record_requisition_decision(
+                &mut *tx,
+                &r,
+                DecisionKind::RequisitionReturned,
+                REQUISITION_NOTE,
+                staff.officer,
+            )
+            .await,
+            "requisition returned",
+        )?;
         message_at(
             tx,
             Thread::Requisition(id),
@@ -231,14 +390,20 @@ async fn write_requisition(
         ));
     }
     if let Some(day) = resubmitted {
-        let state = cases::update_fields(&mut *tx, id, &fields, true, at(day, 10)).await?;
+        let submit = case.signatory.is_none();
+        let state = cases::update_fields(&mut *tx, id, &fields, submit, at(day, 10)).await?;
         took(state.is_some(), "requisition resubmitted")?;
-        events.push(log(
-            at(day, 10),
-            case.coordinator,
-            "requisition.resubmitted",
-            None,
-        ));
+        match case.signatory {
+            None => events.push(log(
+                at(day, 10),
+                case.coordinator,
+                "requisition.resubmitted",
+                None,
+            )),
+            Some(signatory) => {
+                events.extend(sign_requisition(tx, case, signatory, id, day).await?);
+            }
+        }
     }
     if let Some(day) = approved {
         let to = Action::Approve.target(RequisitionState::Submitted);
@@ -284,6 +449,19 @@ async fn write_requisition(
                 cases::payout_transition(&mut *tx, payout, PayoutStep::Approve, staff.approver)
                     .await?;
             took(done, "payout approved")?;
+            // The requisition is granted now: decided by the approver, presented by the case
+            // officer who approved it and prepared the payout.
+            recorded(
+                records::record_requisition_approved(
+                    &mut *tx,
+                    &r,
+                    case.amount,
+                    staff.officer,
+                    staff.approver,
+                )
+                .await,
+                "requisition granted",
+            )?;
         }
         if let Some(day) = paid_on {
             let voucher = format!("V{}-{:04}", case.year, case.index + 1);
@@ -444,17 +622,20 @@ async fn write_report(
         report_db::save_finances(&mut *tx, id, &costs, None).await?,
         "report finances saved",
     )?;
-    if let Some(day) = submitted {
-        took(
-            report_db::submit(&mut *tx, id, at(day, 10), case.coordinator).await?,
-            "report submitted",
-        )?;
-    }
+    let sent_in = match submitted {
+        Some(day) => send_in_report(tx, case, id, day).await?,
+        None => vec![],
+    };
     if let Some(day) = returned {
+        let r = submitted_report(tx, id).await?;
         let to = ReportAction::Return.target(ReportState::Submitted);
         let from = ReportAction::Return.from_states();
         let done = report_db::transition(&mut *tx, id, from, to, Some(REPORT_NOTE)).await?;
         took(done, "report returned")?;
+        recorded(
+            records::record_report_returned(&mut *tx, &r, REPORT_NOTE, staff.officer).await,
+            "report returned",
+        )?;
         message_at(
             tx,
             Thread::Report(id),
@@ -464,15 +645,18 @@ async fn write_report(
         )
         .await?;
     }
-    if let Some(day) = resubmitted {
-        took(
-            report_db::submit(&mut *tx, id, at(day, 10), case.coordinator).await?,
-            "report resubmitted",
-        )?;
-    }
+    let sent_in_again = match resubmitted {
+        Some(day) => send_in_report(tx, case, id, day).await?,
+        None => vec![],
+    };
     if approved.is_some() {
+        let r = submitted_report(tx, id).await?;
         took(
             report_db::approve(&mut *tx, id, staff.officer).await?,
+            "report approved",
+        )?;
+        recorded(
+            records::record_report_approved(&mut *tx, &r, None, staff.officer).await,
             "report approved",
         )?;
     }
@@ -493,15 +677,13 @@ async fn write_report(
     .fetch_one(&mut *tx)
     .await?;
     let entity_id = id.to_string();
-    let mut events = vec![(
+    let mut events: Vec<Event> = vec![(
         at(started, 9),
         case.coordinator,
         "report.created",
         json!({ "year": case.year, "received": received }),
     )];
-    if let Some(day) = submitted {
-        events.push((at(day, 10), case.coordinator, "report.submitted", json!({})));
-    }
+    events.extend(sent_in);
     if let Some(day) = returned {
         events.push((
             at(day, 14),
@@ -510,9 +692,7 @@ async fn write_report(
             json!({ "message": REPORT_NOTE }),
         ));
     }
-    if let Some(day) = resubmitted {
-        events.push((at(day, 10), case.coordinator, "report.submitted", json!({})));
-    }
+    events.extend(sent_in_again);
     if let Some(day) = approved {
         events.push((at(day, 14), staff.officer, "report.approved", json!({})));
     }
@@ -666,6 +846,118 @@ pub(super) async fn write_agency(
         "agency_account",
         year.year.to_string(),
         json!({ "requisitioned": requisitioned, "support_costs": support_costs, "repaid": repaid }),
+    )
+    .await
+}
+
+/// How many of the living year's newest cases the demo leaves for the registrar to number.
+const LEFT_FOR_THE_REGISTRAR: usize = 3;
+
+/// The registrar's part: every case without a diarienummer (`registry_cases`) gets one from
+/// the series of the calendar year it is registered in, by the case officer, at nine the day
+/// after it came in — but the living year's newest, and any that came in yesterday or today,
+/// which the registrar's list shows. Each year's series is set by the administrator when
+/// first needed, this year's in any case, so the registrar can take the next number today.
+pub(super) async fn write_registry(
+    tx: &mut PgConnection,
+    year: i32,
+    today: NaiveDate,
+    staff: &Staff,
+) -> sqlx::Result<()> {
+    // The newest first, as the registrar's list has them.
+    let unregistered = registry::unregistered(&mut *tx, 100_000).await?;
+    let mut left = 0;
+    let mut to_register = Vec::new();
+    for row in &unregistered {
+        let Some(opened) = row.opened_at else {
+            continue;
+        };
+        if row.year == year && left < LEFT_FOR_THE_REGISTRAR {
+            left += 1;
+            continue;
+        }
+        let day = swedish_date(opened).succ_opt().unwrap_or(today);
+        if day < today {
+            to_register.push((at(day, 9), row.case()));
+        }
+    }
+    to_register.sort_by_key(|(when, _)| *when);
+    for (when, case) in to_register {
+        let number = next_number(tx, when, staff).await?;
+        let id = registry::register(&mut *tx, &case, &number, staff.officer, when).await?;
+        record_at(
+            tx,
+            when,
+            staff.officer,
+            "registry.registered",
+            "registry_entry",
+            id.to_string(),
+            json!({
+                "kind": case.kind, "year": case.year, "organisation": case.organisation_id,
+                "diarienummer": number, "from_series": true,
+            }),
+        )
+        .await?;
+    }
+    let yesterday = today.pred_opt().unwrap_or(today);
+    series_of(tx, today.year(), yesterday, staff).await
+}
+
+/// The next free number of the series of the (Swedish) calendar year of `when`, the series
+/// set first if the year has none; numbers a case has already are passed over.
+async fn next_number(
+    tx: &mut PgConnection,
+    when: DateTime<Utc>,
+    staff: &Staff,
+) -> sqlx::Result<String> {
+    let day = swedish_date(when);
+    for _ in 0..100 {
+        let Some(number) = registry::take_from_series(&mut *tx, day.year()).await? else {
+            series_of(tx, day.year(), day, staff).await?;
+            continue;
+        };
+        if !registry::taken(&mut *tx, &number).await? {
+            return Ok(number);
+        }
+    }
+    Err(sqlx::Error::Protocol(format!(
+        "demo: no free diarienummer in the series of {}",
+        day.year()
+    )))
+}
+
+/// `year`'s number series, `Ä 2026-00001` on, as the administrator sets it (`/admin/diarium`)
+/// on 2 January, or on `first_use` when that comes earlier; a series already set is kept.
+async fn series_of(
+    tx: &mut PgConnection,
+    year: i32,
+    first_use: NaiveDate,
+    staff: &Staff,
+) -> sqlx::Result<()> {
+    if registry::series(&mut *tx)
+        .await?
+        .iter()
+        .any(|s| s.year == year)
+    {
+        return Ok(());
+    }
+    let series = Series {
+        year,
+        prefix: "Ä".into(),
+        next: 1,
+        digits: 5,
+    };
+    let second_of_january = NaiveDate::from_ymd_opt(year, 1, 2).unwrap_or(first_use);
+    let when = at(first_use.min(second_of_january), 8);
+    registry::set_series(&mut *tx, &series, staff.admin, when).await?;
+    record_at(
+        tx,
+        when,
+        staff.admin,
+        "registry.series_set",
+        "registry_series",
+        year.to_string(),
+        json!(series),
     )
     .await
 }

@@ -128,3 +128,11 @@ pub async fn account_for_reset(
     .fetch_optional(conn)
     .await
 }
+
+/// A user's address (the device cookie names the account by it).
+pub async fn email_of(conn: &mut PgConnection, user_id: Uuid) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
+}

@@ -89,6 +89,8 @@ async fn login(
     let email = form.email.trim().to_lowercase();
     let secure = state.config.cookie_secure;
     let known_device = device::recognised(&headers, &state.sealer, &email, secure);
+    // The browser signing in (a new device when its cookie is none of ours).
+    let this_device = device::Device::of(&headers, &state.sealer, &email, secure);
     // The login page again, with what was typed and why it failed (the providers read only
     // then, not on the way in).
     let page = |ctx: Ctx, failed: String| {
@@ -175,17 +177,16 @@ async fn login(
             .record(&mut tx)
             .await?;
         let next = super::landing(&mut tx, user.id).await?;
-        (
-            session::start(&mut tx, user.id, previous, None).await?,
-            next,
-        )
+        let started = session::start(&mut tx, user.id, previous, None).await?;
+        super::new_device::signed_in(&mut tx, &state, user.id, &this_device, &headers).await?;
+        (started, next)
     };
     tx.commit().await?;
 
     let mut response = Redirect::to(&next).into_response();
     new.set_cookie(&mut response, secure);
     if !needs_second_step {
-        device::remember(&mut response, &state.sealer, &email, secure);
+        device::remember(&mut response, &state.sealer, &this_device, &email, secure);
     }
     Ok(response)
 }

@@ -28,10 +28,14 @@
 //!   from a page of ours (a form may lead only to Digikoord's own origin: the CSP's
 //!   `form-action`). Staff still give Digikoord's own code unless the provider is trusted
 //!   for it and reports more than one factor (see `identity`).
+//!
+//! Every sign-in that starts a full session records the device it came from, and a device
+//! new to the account is told to the person by mail (`new_device`, `auth::new_device`).
 
 mod db;
 mod forgot;
 mod login;
+mod new_device;
 mod password;
 mod second_step;
 mod sessions;

@@ -164,6 +164,13 @@ async fn enter_code(
         .after(json!({ "ip": client.to_string(), "second_factor": second_factor }))
         .record(&mut tx)
         .await?;
+    let this_device = device::Device::of(
+        &headers,
+        &state.sealer,
+        &user.email,
+        state.config.cookie_secure,
+    );
+    super::new_device::signed_in(&mut tx, &state, user.id, &this_device, &headers).await?;
     let next = super::landing(&mut tx, user.id).await?;
     tx.commit().await?;
 
@@ -175,6 +182,7 @@ async fn enter_code(
     device::remember(
         &mut response,
         &state.sealer,
+        &this_device,
         &user.email,
         state.config.cookie_secure,
     );
@@ -265,6 +273,7 @@ async fn enrol_at_login(
     pending: PendingLogin,
     Extension(active): Extension<ActiveSession>,
     client: ClientIp,
+    headers: axum::http::HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response> {
     if pending.enrolled {
@@ -295,6 +304,13 @@ async fn enrol_at_login(
         .after(json!({ "ip": client.to_string(), "second_factor": "enrolled" }))
         .record(&mut tx)
         .await?;
+    let this_device = device::Device::of(
+        &headers,
+        &state.sealer,
+        &user.email,
+        state.config.cookie_secure,
+    );
+    super::new_device::signed_in(&mut tx, &state, user.id, &this_device, &headers).await?;
     tx.commit().await?;
 
     let email = user.email.clone();
@@ -310,6 +326,7 @@ async fn enrol_at_login(
     device::remember(
         &mut response,
         &state.sealer,
+        &this_device,
         &email,
         state.config.cookie_secure,
     );

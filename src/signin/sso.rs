@@ -335,6 +335,16 @@ async fn answer(
             next,
         )
     };
+    // Signed in: the device it came from is recorded (a new one told by mail), and this
+    // browser remembered for the account. With a second step to come, that step does it.
+    let signed_in_from = if second_step {
+        None
+    } else {
+        let email = super::db::email_of(&mut tx, user_id).await?;
+        let this_device = device::Device::of(&headers, &state.sealer, &email, secure);
+        super::new_device::signed_in(&mut tx, &state, user_id, &this_device, &headers).await?;
+        Some((this_device, email))
+    };
     audit::Entry::new(Some(user_id), "sso.login", "user", user_id)
         .after(json!({
             "provider": provider.key, "subject": verified.subject, "ip": client.to_string(),
@@ -349,6 +359,9 @@ async fn answer(
     let mut response = Redirect::to(&next).into_response();
     new.set_cookie(&mut response, secure);
     cookie::clear(&mut response, LOGIN_COOKIE, secure);
+    if let Some((this_device, email)) = signed_in_from {
+        device::remember(&mut response, &state.sealer, &this_device, &email, secure);
+    }
     Ok(response)
 }
 
@@ -447,6 +460,12 @@ async fn confirm(
         &link.email,
         state.config.cookie_secure,
     );
+    let this_device = device::Device::of(
+        &headers,
+        &state.sealer,
+        &link.email,
+        state.config.cookie_secure,
+    );
     let attempt = match throttle::begin(
         &state.db,
         &link.email,
@@ -525,7 +544,9 @@ async fn confirm(
             .after(json!({ "ip": client.to_string(), "confirmed_link": provider.key }))
             .record(&mut tx)
             .await?;
-        session::start(&mut tx, link.user_id, previous, through.as_ref()).await?
+        let started = session::start(&mut tx, link.user_id, previous, through.as_ref()).await?;
+        super::new_device::signed_in(&mut tx, &state, link.user_id, &this_device, &headers).await?;
+        started
     };
     tx.commit().await?;
     let secure = state.config.cookie_secure;
@@ -543,6 +564,12 @@ async fn confirm(
     );
     new.set_cookie(&mut response, secure);
     cookie::clear(&mut response, LINK_COOKIE, secure);
-    device::remember(&mut response, &state.sealer, &link.email, secure);
+    device::remember(
+        &mut response,
+        &state.sealer,
+        &this_device,
+        &link.email,
+        secure,
+    );
     Ok(response)
 }

@@ -38,6 +38,9 @@ pub struct User {
     #[serde(skip)]
     #[sqlx(default)]
     pub pending_role: Option<Role>,
+    /// Signs for their organisation (`crate::signatory`).
+    #[sqlx(default)]
+    pub signatory: bool,
 }
 
 impl User {
@@ -59,7 +62,7 @@ impl User {
 /// Binds `GrantState::Pending` as `$1`: the queries that use it number theirs from `$2`.
 const SELECT_USERS: &str =
     "SELECT u.id, u.email, u.name, u.role, u.organisation_id, o.name AS organisation_name,
-        u.active, u.password_hash IS NOT NULL AS has_password,
+        u.active, u.signatory, u.password_hash IS NOT NULL AS has_password,
         EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id) AS has_second_factor,
         user_role_confirmed(u.id, u.role) AS role_confirmed,
         (SELECT g.role FROM role_grants g WHERE g.user_id = u.id AND g.state = $1) AS pending_role
@@ -95,8 +98,8 @@ pub async fn all(db: &PgPool) -> sqlx::Result<Vec<User>> {
 pub async fn insert(conn: &mut PgConnection, user: &ValidUser, active: bool) -> sqlx::Result<Uuid> {
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO users (id, email, name, role, organisation_id, active)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, email, name, role, organisation_id, active, signatory)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id)
     .bind(&user.email)
@@ -104,13 +107,16 @@ pub async fn insert(conn: &mut PgConnection, user: &ValidUser, active: bool) -> 
     .bind(user.role)
     .bind(user.organisation_id)
     .bind(active)
+    .bind(user.signatory)
     .execute(conn)
     .await?;
     Ok(id)
 }
 
-/// Saves the e-mail address and name, and the role and organisation when given. (A staff
-/// member's new address waits for a second administrator: pass the address kept.)
+/// Saves the e-mail address, the name and whether the user signs for their organisation, and
+/// the role and organisation when given. (A staff member's new address waits for a second
+/// administrator: pass the address kept. Only a coordinator signs: `ValidUser` and
+/// `users_signatory_is_coordinator` agree.)
 pub async fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -118,7 +124,7 @@ pub async fn update(
     with_role: bool,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE users SET email = $2, name = $3,
+        "UPDATE users SET email = $2, name = $3, signatory = $7,
              role = CASE WHEN $6 THEN $4 ELSE role END,
              organisation_id = CASE WHEN $6 THEN $5 ELSE organisation_id END
          WHERE id = $1",
@@ -129,6 +135,7 @@ pub async fn update(
     .bind(user.role)
     .bind(user.organisation_id)
     .bind(with_role)
+    .bind(user.signatory)
     .execute(conn)
     .await?;
     Ok(())
@@ -309,14 +316,33 @@ pub async fn confirm_grant(
     if confirmed.rows_affected() != 1 {
         return Ok(false);
     }
+    // A staff member signs for no region: a coordinator's mark as signatory goes with the
+    // organisation, and is recorded going.
+    let was_signatory: bool = sqlx::query_scalar("SELECT signatory FROM users WHERE id = $1")
+        .bind(grant.user_id)
+        .fetch_one(&mut *conn)
+        .await?;
     sqlx::query(
-        "UPDATE users SET role = $2, organisation_id = NULL, active = active OR $3 WHERE id = $1",
+        "UPDATE users SET role = $2, organisation_id = NULL, signatory = false,
+             active = active OR $3
+         WHERE id = $1",
     )
     .bind(grant.user_id)
     .bind(grant.role)
     .bind(grant.from_role.is_none())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if was_signatory {
+        record(
+            conn,
+            Some(confirmed_by),
+            "user.signatory_set",
+            grant.user_id,
+            None,
+            Some(json!({ "name": grant.user_name, "signatory": false, "role": grant.role })),
+        )
+        .await?;
+    }
     Ok(true)
 }
 
@@ -577,6 +603,7 @@ pub async fn create_first_administrator(
         name,
         role: Role::Admin,
         organisation_id: None,
+        signatory: false,
     };
     let id = insert(&mut *conn, &user, true).await?;
     // Recorded by the schema as the owner inserts an active staff account

@@ -124,6 +124,8 @@ pub async fn confirm(
         Some(json!({ "user": after, "role_grant": decided })),
     )
     .await?;
+    // Decided by this administrator, presented by the one who asked.
+    crate::records::db::record_role_granted(&mut tx, &grant, admin.id()).await?;
     // A new account that has never had a password gets its link now, to its own address.
     let sends_link = after.active && !after.has_password;
     if sends_link {

@@ -260,6 +260,9 @@ pub async fn create(
         Some(json!(created)),
     )
     .await?;
+    if created.signatory {
+        record_signatory(&mut tx, &admin, &created).await?;
+    }
     if needs_confirmation {
         request_role(&mut tx, &admin, id, valid.role, None).await?;
     }
@@ -292,6 +295,28 @@ pub async fn create(
         &format!("/admin/anvandare/{id}"),
         &message,
     ))
+}
+
+/// Records that the user now signs for their organisation, or no longer does.
+async fn record_signatory(
+    conn: &mut sqlx::PgConnection,
+    admin: &CurrentUser,
+    user: &User,
+) -> Result<()> {
+    db::record(
+        conn,
+        Some(admin.id()),
+        "user.signatory_set",
+        user.id,
+        None,
+        Some(json!({
+            "name": user.name,
+            "signatory": user.signatory,
+            "organisation_id": user.organisation_id,
+        })),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A user as the recipient of a mail that is always sent.
@@ -338,6 +363,7 @@ fn form_of(u: &User) -> UserForm {
             .organisation_id
             .map(|id| id.to_string())
             .unwrap_or_default(),
+        signatory: u.signatory.then(|| "ja".to_string()),
     }
 }
 
@@ -422,6 +448,9 @@ pub async fn update(
         Some(json!(after)),
     )
     .await?;
+    if after.signatory != before.signatory {
+        record_signatory(&mut tx, &admin, &after).await?;
+    }
     if let Some(role) = asked {
         request_role(&mut tx, &admin, id, role, before.role_in_force()).await?;
     }
@@ -446,6 +475,16 @@ pub async fn update(
         ),
         (None, _) => format!("Ändringarna för {} är sparade.", after.name),
     };
+    match (before.signatory, after.signatory) {
+        (false, true) => message.push_str(&format!(
+            " {} är nu firmatecknare för {}: det som en annan koordinator i organisationen skickar går till {} för bekräftelse innan det skickas till Tillväxtverket.",
+            after.name,
+            after.organisation_name.as_deref().unwrap_or("sin organisation"),
+            after.name
+        )),
+        (true, false) => message.push_str(&format!(" {} är inte längre firmatecknare.", after.name)),
+        _ => {}
+    }
     match (&new_email, email_waits) {
         (Some(email), true) => message.push_str(&format!(
             " Den nya e-postadressen {email} gäller först när en annan administratör har bekräftat den under Behörigheter; till dess används {}.",

@@ -21,6 +21,9 @@ pub struct UserForm {
     pub role: String,
     #[serde(default)]
     pub organisation_id: String,
+    /// The box *Firmatecknare*: `ja` when ticked.
+    #[serde(default)]
+    pub signatory: Option<String>,
 }
 
 pub struct ValidUser {
@@ -28,7 +31,13 @@ pub struct ValidUser {
     pub name: String,
     pub role: Role,
     pub organisation_id: Option<Uuid>,
+    /// Signs for their organisation (`crate::signatory`): a coordinator only.
+    pub signatory: bool,
 }
+
+/// Said beside *Firmatecknare* for anyone but a coordinator.
+pub const SIGNATORY_IS_COORDINATOR: &str =
+    "Bara en regional koordinator kan vara firmatecknare för sin organisation.";
 
 impl UserForm {
     pub fn validate(&self, organisations: &[Organisation]) -> Result<ValidUser, FormErrors> {
@@ -55,12 +64,17 @@ impl UserForm {
             ),
             _ => {}
         }
+        let signatory = self.signatory.as_deref() == Some("ja");
+        if signatory && role.is_some_and(Role::is_staff) {
+            e.add("signatory", SIGNATORY_IS_COORDINATOR);
+        }
         match (email, name, role) {
             (Some(email), Some(name), Some(role)) if e.is_empty() => Ok(ValidUser {
                 email,
                 name,
                 role,
                 organisation_id,
+                signatory,
             }),
             _ => Err(e),
         }
@@ -202,6 +216,50 @@ mod tests {
     use super::*;
 
     use Role::*;
+
+    fn organisation() -> Organisation {
+        Organisation {
+            id: Uuid::from_u128(7),
+            name: "Region Skåne".into(),
+            org_number: None,
+        }
+    }
+
+    fn form(role: Role, signatory: bool) -> UserForm {
+        UserForm {
+            email: "per.lind@skane.se".into(),
+            name: "Per Lind".into(),
+            role: role.key().into(),
+            organisation_id: if role.is_staff() {
+                String::new()
+            } else {
+                organisation().id.to_string()
+            },
+            signatory: signatory.then(|| "ja".to_string()),
+        }
+    }
+
+    #[test]
+    fn only_a_coordinator_signs_for_their_organisation() {
+        let valid = form(Coordinator, true)
+            .validate(&[organisation()])
+            .expect("a coordinator may sign");
+        assert!(valid.signatory);
+        assert!(
+            !form(Coordinator, false)
+                .validate(&[organisation()])
+                .expect("valid")
+                .signatory
+        );
+        for staff in [CaseOfficer, Approver, Admin] {
+            let errors = form(staff, true)
+                .validate(&[organisation()])
+                .err()
+                .expect("staff never sign for a region");
+            assert_eq!(errors.get("signatory"), Some(SIGNATORY_IS_COORDINATOR));
+            assert!(form(staff, false).validate(&[organisation()]).is_ok());
+        }
+    }
 
     #[test]
     fn any_staff_role_a_user_does_not_have_waits_for_a_second_administrator() {

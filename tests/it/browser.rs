@@ -1024,6 +1024,8 @@ const MAIN_PAGES: &[(Role, &[&str])] = &[
         Role::Coordinator,
         &[
             "/",
+            "/beslut",
+            "/firmatecknare",
             "/program",
             "/natverk",
             "/natverk/traffar",
@@ -1046,6 +1048,9 @@ const STAFF_PAGES: &[&str] = &[
     "/handlaggning/redovisningar",
     "/handlaggning/aterbetalningar",
     "/handlaggning/bank",
+    "/beslut",
+    "/registratur",
+    "/handlaggning/utlamnande",
     "/oversikt",
     "/oversikt/alla-ar",
     "/konto",

@@ -1,7 +1,9 @@
 //! The demo reads as a living year whatever day it is loaded: its cases are placed
 //! relative to the app's clock, the start pages show deadlines ahead or only just passed
 //! (never "passerad för 602 dagar sedan"), and each demo role finds something to act on.
-//! A year outside the real programme gets a demo period; loading again adds nothing.
+//! A year outside the real programme gets a demo period; loading again adds nothing. Each
+//! decision of the story is recorded, the cases have diarienummer but the newest (left for
+//! the registrar), and Region Skåne's signatory confirms what its coordinator sends.
 
 use chrono::NaiveDate;
 use digikoord::{Clock, seed};
@@ -222,6 +224,209 @@ async fn on_10_april_2027_the_requisitions_for_2027_are_being_decided() {
     let queue = approver.get("/attest").await;
     assert!(!queue.select("table.awaiting-approval tbody tr").is_empty());
     assert!(!queue.select("table.awaiting-payment tbody tr").is_empty());
+}
+
+#[tokio::test]
+async fn on_10_february_2027_the_decisions_are_recorded_the_cases_registered_and_skane_signs() {
+    let app = demo_on(date(2027, 2, 10)).await;
+
+    // One decision record for each decision the story took.
+    let records =
+        |kind: &str| format!("SELECT count(*) FROM decision_records WHERE kind = '{kind}'");
+    let granted = count(&app, &records("requisition_approved")).await;
+    assert!(granted > 0);
+    assert_eq!(
+        granted,
+        count(
+            &app,
+            "SELECT count(*) FROM payouts WHERE approved_at IS NOT NULL"
+        )
+        .await,
+        "a requisition is granted as its payout is attested"
+    );
+    let approved = count(&app, &records("report_approved")).await;
+    assert!(approved > 0);
+    assert_eq!(
+        approved,
+        count(
+            &app,
+            "SELECT count(*) FROM reports WHERE state = 'approved'"
+        )
+        .await
+    );
+    for kind in [
+        "requisition_returned",
+        "report_returned",
+        "extension_granted",
+    ] {
+        assert_eq!(count(&app, &records(kind)).await, 1, "{kind}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM decision_records d JOIN users u ON u.id = d.decided_by
+             WHERE d.kind = 'requisition_approved'
+               AND (u.email <> 'attestant@digikoord.example' OR d.presented_by IS NULL)"
+        )
+        .await,
+        0,
+        "granted by the approver, presented by the case officer"
+    );
+    let all = count(&app, "SELECT count(*) FROM decision_records").await;
+    let officer = demo_login(&app, CASE_OFFICER).await;
+    let list = officer.get("/beslut").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert_eq!(
+        list.select("table.decisions tbody tr").len(),
+        usize::try_from(all).expect("a count")
+    );
+    // The region finds its own: Region Stockholm's requisition returned, then granted.
+    let coordinator = demo_login(&app, COORDINATOR).await;
+    let own = coordinator.get("/beslut").await;
+    let kinds = own.select("table.decisions tbody th");
+    for kind in [
+        "Rekvisition återsänd för komplettering",
+        "Rekvisition beviljad",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
+    }
+    assert!(
+        own.select("table.decisions td.party")
+            .iter()
+            .all(|p| p == "Region Stockholm"),
+        "{:?}",
+        own.select("table.decisions td.party")
+    );
+
+    // A number series for each calendar year the registrar worked in, a diarienummer on
+    // every case but the newest, none registered on or after today.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM registry_series WHERE year IN (2026, 2027) AND prefix = 'Ä'"
+        )
+        .await,
+        2
+    );
+    let unregistered = count(
+        &app,
+        "SELECT count(*) FROM registry_cases c WHERE NOT EXISTS (
+             SELECT 1 FROM registry_entries e WHERE e.kind = c.kind AND e.year = c.year
+               AND e.organisation_id IS NOT DISTINCT FROM c.organisation_id)",
+    )
+    .await;
+    assert!(unregistered >= 3, "{unregistered}");
+    assert!(count(&app, "SELECT count(*) FROM registry_entries").await > 40);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM registry_entries WHERE registered_at >= '2027-02-10'"
+        )
+        .await,
+        0
+    );
+    let registrar = officer.get("/registratur").await;
+    assert!(!registrar.select("tr.unregistered-case").is_empty());
+    assert!(!registrar.select("tr.registered-case").is_empty());
+    let next = registrar.select(".next-number");
+    assert!(
+        next.first().is_some_and(|n| n.starts_with("Ä 2027-")),
+        "this year's series: {next:?}"
+    );
+
+    // The repayment page shows its diarienummer beside Digikoord's case number.
+    let (org, dnr): (Uuid, String) = sqlx::query_as(
+        "SELECT organisation_id, diarienummer FROM registry_entries
+         WHERE kind = 'repayment' AND year = 2026 ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("a registered repayment");
+    let repayment = officer.get(&format!("/aterbetalningar/2026/{org}")).await;
+    assert_eq!(repayment.status, StatusCode::OK);
+    assert_eq!(
+        repayment.select(".case-ids .diarienummer"),
+        vec![format!("Dnr {dnr}")]
+    );
+    assert!(
+        repayment.select(".case-ids")[0].starts_with("Ärendenummer DK-2026-"),
+        "{:?}",
+        repayment.select(".case-ids")
+    );
+    let waiting: Option<Uuid> = sqlx::query_scalar(
+        "SELECT c.organisation_id FROM registry_cases c
+         WHERE c.kind = 'repayment' AND c.year = 2026 AND NOT EXISTS (
+             SELECT 1 FROM registry_entries e WHERE e.kind = c.kind AND e.year = c.year
+               AND e.organisation_id = c.organisation_id)
+         LIMIT 1",
+    )
+    .fetch_optional(&app.db)
+    .await
+    .expect("an unregistered repayment, if any");
+    if let Some(org) = waiting {
+        let page = officer.get(&format!("/aterbetalningar/2026/{org}")).await;
+        assert_eq!(
+            page.select(".case-ids .diarienummer.missing"),
+            vec!["Dnr saknas".to_string()]
+        );
+    }
+
+    // Region Skåne's signatory is printed with the other demo logins, and confirmed what its
+    // coordinator drew up: the receipt names both.
+    let logins = seed::demo_users(&app.db).await.expect("the demo logins");
+    let signatory = "firmatecknare.skane@digikoord.example";
+    assert!(logins.iter().any(|l| {
+        l.email == signatory && l.signatory && l.organisation.as_deref() == Some("Region Skåne")
+    }));
+    for table in ["requisitions", "reports"] {
+        let (prepared_by, signed_by): (String, String) = sqlx::query_as(&format!(
+            "SELECT p.email, s.email FROM {table} x
+             JOIN organisations o ON o.id = x.organisation_id
+             JOIN users p ON p.id = x.prepared_by JOIN users s ON s.id = x.signed_by
+             WHERE o.name = 'Region Skåne' AND x.year = 2026"
+        ))
+        .fetch_one(&app.db)
+        .await
+        .expect("drawn up and signed");
+        assert_eq!(
+            prepared_by, "koordinator.skane@digikoord.example",
+            "{table}"
+        );
+        assert_eq!(signed_by, signatory, "{table}");
+    }
+    assert_eq!(
+        count(
+            &app,
+            "SELECT count(*) FROM requisitions
+             WHERE signed_by IS NOT NULL OR prepared_by IS NOT NULL"
+        )
+        .await,
+        1,
+        "the other regions send in without a signatory"
+    );
+    let skane = demo_login(&app, signatory).await;
+    assert_eq!(skane.get("/firmatecknare").await.status, StatusCode::OK);
+    let requisition: Uuid = sqlx::query_scalar(
+        "SELECT r.id FROM requisitions r JOIN organisations o ON o.id = r.organisation_id
+         WHERE o.name = 'Region Skåne' AND r.year = 2026",
+    )
+    .fetch_one(&app.db)
+    .await
+    .expect("Region Skåne's requisition");
+    let receipt = skane
+        .get(&format!("/rekvisitioner/{requisition}/kvitto"))
+        .await;
+    assert_eq!(receipt.status, StatusCode::OK);
+    assert!(
+        receipt.select(".drawn-up-by")[0].starts_with("Koordinator Region Skåne"),
+        "{:?}",
+        receipt.select(".drawn-up-by")
+    );
+    assert!(
+        receipt.select(".signed-by")[0].starts_with("Anna Andersson"),
+        "{:?}",
+        receipt.select(".signed-by")
+    );
 }
 
 const COUNTS: [&str; 10] = [

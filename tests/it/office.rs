@@ -166,7 +166,7 @@ const STREAM_LENGTH_RULE: &str = "ISO 19005-2:2011:6.1.7.1:1";
 /// (0.12.2) checked independently: it takes a compressed stream whose last data byte is a
 /// carriage return (0x0D, a byte in 256) for one byte short of its /Length. Such a finding
 /// counts only if `stream_lengths_agree` finds a stream whose /Length is really wrong.
-fn assert_pdfa_2b(name: &str, bytes: &[u8], report: &page_validation::ValidationReport) {
+pub(crate) fn assert_pdfa_2b(name: &str, bytes: &[u8], report: &page_validation::ValidationReport) {
     let real: Vec<_> = report
         .failures
         .iter()

@@ -504,7 +504,12 @@ async fn a_submitted_export_is_kept_as_it_was_even_when_the_data_changes() {
         .bind(id)
         .execute(&app.db)
         .await;
-    assert_eq!(constraint(deleted).as_deref(), Some("summary_exports_kept"));
+    // The submitted summary closes its year: no disposal run may remove it either
+    // (retention, migration …220).
+    assert_eq!(
+        constraint(deleted).as_deref(),
+        Some("summary_exports_closing_kept")
+    );
 }
 
 #[tokio::test]
