@@ -109,6 +109,9 @@ async fn run(soffice: &Path, dir: &Path, args: &[&str]) -> Result<std::process::
         .args(["--headless", "--norestore", "--nolockcheck"])
         .args(args)
         .env("HOME", dir)
+        // LibreOffice leaves folders of its own (`lu….tmp`) in the temporary folder: in ours,
+        // removed with it, never in /tmp.
+        .env("TMPDIR", dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

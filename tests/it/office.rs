@@ -127,6 +127,8 @@ async fn convert(
                 .map(|f| dir.join(f)),
         )
         .env("HOME", dir)
+        // Its `lu….tmp` folders in the test's own folder, removed with it.
+        .env("TMPDIR", dir)
         .kill_on_drop(true);
     let out = tokio::time::timeout(Duration::from_secs(180), convert.output())
         .await
