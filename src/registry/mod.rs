@@ -32,9 +32,11 @@
 //!
 //! # Elsewhere
 //!
-//! Case pages and documents show the number beside the case number with
-//! `templates/registry/diarienummer.html` (`Dnr Ä 2026-00042`, or `Dnr saknas`), reading it
-//! with `db::diarienummer`; the archive reads a year's with `db::for_year`.
+//! The requisition's and the report's pages (the region's, the signatory's and the staff's)
+//! show the number beside the case number with `templates/registry/diarienummer.html`
+//! (`Dnr Ä 2026-00042`, or `Dnr saknas`): the requisition's and report's own query reads it
+//! (no round trip more); the repayment page and the decision records read it with
+//! `db::diarienummer`, the archive a year's with `db::for_year`.
 //!
 //! # The files
 //!

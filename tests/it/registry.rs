@@ -126,6 +126,49 @@ async fn a_filed_requisition_is_listed_for_the_registrar_until_a_case_officer_re
     );
     assert_eq!(app.audit_count("registry.registered").await, 1);
 
+    // Beside the case number on the case's pages: the case officer's, the one they decide
+    // on, and the region's; the other case's says it has none yet.
+    let requisition = |org: Uuid| {
+        let db = app.db.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>(
+                "SELECT id FROM requisitions WHERE organisation_id = $1 AND year = 2025",
+            )
+            .bind(org)
+            .fetch_one(&db)
+            .await
+            .expect("the requisition")
+        }
+    };
+    let (ours, theirs) = (requisition(stockholm).await, requisition(skane).await);
+    for path in [
+        format!("/rekvisitioner/{ours}"),
+        format!("/rekvisitioner/{ours}/godkann"),
+    ] {
+        let page = officer.get(&path).await;
+        assert_eq!(
+            page.select(".case-ids .diarienummer"),
+            ["Dnr Ä 2025-117"],
+            "{path}"
+        );
+    }
+    assert_eq!(
+        officer
+            .get(&format!("/rekvisitioner/{theirs}"))
+            .await
+            .select(".case-ids .diarienummer.missing"),
+        ["Dnr saknas"]
+    );
+    let region = app.other_browser();
+    region.login_as(Role::Coordinator, Some(STOCKHOLM)).await;
+    assert_eq!(
+        region
+            .get(&format!("/rekvisitioner/{ours}"))
+            .await
+            .select(".case-ids .diarienummer"),
+        ["Dnr Ä 2025-117"]
+    );
+
     // Found by the search, by the number or the actor, in any case; not by another's.
     let found = officer.get("/registratur?sok=%C3%A4+2025-117").await;
     assert_eq!(found.select("tr.registered-case").len(), 1);
